@@ -1,0 +1,140 @@
+import type { Source } from '../src/core/deal.ts';
+import type { Mapping } from '../src/core/mapping/schema.ts';
+
+/**
+ * A record exactly as the source returned it. Connectors may add derived values under
+ * `data._derived` (e.g. HubSpot stage metadata from the pipelines API, Salesforce stage
+ * history from OpportunityHistory) so the mapping can reach them by path.
+ */
+export interface RawRecord {
+  /** The source's own id (Salesforce Id, HubSpot hs_object_id, CSV row id). */
+  id: string;
+  data: Record<string, unknown>;
+  /** The source's modification stamp, when it has one (SystemModstamp, hs_lastmodifieddate). */
+  modifiedAt: Date | null;
+  /** 1-based row number for file sources, for error messages. */
+  row?: number;
+}
+
+/** One page of changes. The caller stores it, then persists `cursor`. */
+export interface FetchPage {
+  records: RawRecord[];
+  /** Ids the source reports deleted or archived since the cursor. */
+  deletedIds: string[];
+  /** Opaque cursor to persist once this page is stored; resuming from it loses nothing. */
+  cursor: string | null;
+}
+
+export interface FetchOptions {
+  /** The cursor persisted after the last stored page; null for a first (full) sync. */
+  cursor: string | null;
+  signal?: AbortSignal;
+}
+
+/** The risk values we write into the CRM; the mapping's writeBack section names the fields. */
+export interface RiskFields {
+  score: number;
+  category: 'Low' | 'Medium' | 'High' | 'Critical';
+  /** 0..1 */
+  winProbability: number;
+  drivers: string;
+  action: string;
+  scoredAt: Date;
+  modelStatus: 'ok' | 'experimental' | 'no_signal' | 'low_confidence' | 'prior_only';
+}
+
+export interface DealUpdate {
+  externalId: string;
+  fields: RiskFields;
+}
+
+export interface RecordFailure {
+  /** The CRM's own error code (e.g. FIELD_CUSTOM_VALIDATION_EXCEPTION, VALIDATION_ERROR). */
+  code: string;
+  message: string;
+  /** True when the same write may succeed on a later run (lock contention, 5xx). */
+  retryable: boolean;
+}
+
+/** One result per input, in input order. A rejected record never fails the batch. */
+export interface WriteResult {
+  externalId: string;
+  ok: boolean;
+  error?: RecordFailure;
+}
+
+export interface TaskRequest {
+  /** Idempotency key: the same key never yields two tasks (deal id + action id). */
+  key: string;
+  dealExternalId: string;
+  ownerId: string | null;
+  subject: string;
+  description: string;
+  priority: 'high' | 'normal' | 'low';
+  dueDate: Date;
+}
+
+export interface TaskResult {
+  key: string;
+  ok: boolean;
+  /** created: new task; open: an open task with this key exists; completed: the rep closed it. */
+  status: 'created' | 'open' | 'completed' | 'failed';
+  taskId?: string;
+  error?: RecordFailure;
+}
+
+export interface ApiUsage {
+  /** Calls this connector instance made. */
+  calls: number;
+  /** The CRM's own usage counter and limit when it reports them (Sforce-Limit-Info). */
+  used?: number;
+  limit?: number;
+}
+
+export interface SetupReport {
+  created: string[];
+  existing: string[];
+  warnings: string[];
+}
+
+/**
+ * One adapter per source. Everything provider-specific (base URLs, paging cursors, rate-limit
+ * headers, field names) stays behind this interface; the sync engine only sees these calls.
+ */
+export interface Connector {
+  readonly source: Source;
+  readonly mapping: Mapping;
+  /** Create or verify the fields/properties the mapping's writeBack section names. */
+  setup(): Promise<SetupReport>;
+  /** Changed records since the cursor, page by page. */
+  fetchChanges(opts: FetchOptions): AsyncIterable<FetchPage>;
+  /** Batched write of risk fields; one result per update, in order. */
+  writeBack(updates: DealUpdate[]): Promise<WriteResult[]>;
+  /** Idempotent task creation keyed by TaskRequest.key; one result per request. */
+  upsertTasks(tasks: TaskRequest[]): Promise<TaskResult[]>;
+  usage(): ApiUsage;
+  /** Link to the record in the CRM's UI, when there is one. */
+  recordUrl(externalId: string): string | null;
+}
+
+/** Tokens and connection facts a connector needs; encrypted at rest by the store. */
+export interface Credentials {
+  accessToken: string;
+  refreshToken?: string | null;
+  /** Salesforce instance_url; HubSpot API base (sandbox) when not the default. */
+  instanceUrl?: string | null;
+  expiresAt?: Date | null;
+  /** HubSpot portal (hub) id or Salesforce org id. */
+  accountId?: string | null;
+  /** Host that issued the token and must refresh it (login/test/My Domain, or HubSpot API base). */
+  authBaseUrl?: string | null;
+  scopes?: string[];
+}
+
+/** How a connector reads and persists its tokens (single-flight refresh is the connector's job). */
+export interface CredentialStore {
+  load(): Promise<Credentials>;
+  save(credentials: Credentials): Promise<void>;
+  /** The CRM refused our refresh token: the admin must re-authorize. */
+  markNeedsReauth(reason: string): Promise<void>;
+}

@@ -1,0 +1,188 @@
+import { Deal, StageChange, type ExtraValue, type Source } from '../deal.ts';
+import { CANONICAL_FIELDS, type FieldSpec, type Mapping, type ValueType } from './schema.ts';
+import { ParseFailure, isBlank, parseBoolean, parseDate, parseNumber } from './parse-value.ts';
+
+/** A source record as the mapper needs it (connectors' RawRecord fits this shape). */
+export interface MappableRecord {
+  id: string;
+  data: Record<string, unknown>;
+  /** 1-based data row for file sources. */
+  row?: number;
+}
+
+/** Why one record could not be mapped: which record, which field, what was wrong. */
+export interface RecordError {
+  recordId: string;
+  row?: number;
+  field: string;
+  reason: string;
+}
+
+export type MapResult = { ok: true; deal: Deal } | { ok: false; error: RecordError };
+
+export interface MapContext {
+  tenantId: string;
+  source?: Source;
+}
+
+/** Reads a dotted path; an exact key (CSV headers may contain dots) wins over nesting. */
+export function readPath(data: Record<string, unknown>, path: string): unknown {
+  if (path in data) return data[path];
+  let cur: unknown = data;
+  for (const part of path.split('.')) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+type Reader = (rec: MappableRecord) => unknown;
+
+function compileReader(spec: FieldSpec): Reader {
+  if (spec.template) {
+    const tpl = spec.template;
+    const paths = [...tpl.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
+    return (rec) => {
+      let out = tpl;
+      for (const p of paths) out = out.replace(`{${p}}`, String(readPath(rec.data, p) ?? ''));
+      return out;
+    };
+  }
+  if (spec.from === undefined) return () => undefined;
+  const paths = Array.isArray(spec.from) ? spec.from : [spec.from];
+  if (paths.length === 1) {
+    const p = paths[0]!;
+    return p === '$row' ? (rec) => rec.row : (rec) => readPath(rec.data, p);
+  }
+  return (rec) => {
+    for (const p of paths) {
+      const v = readPath(rec.data, p);
+      if (!isBlank(v)) return v;
+    }
+    return undefined;
+  };
+}
+
+function convert(raw: unknown, type: ValueType, spec: FieldSpec): unknown {
+  switch (type) {
+    case 'string':
+      return typeof raw === 'string' ? raw.trim() : String(raw);
+    case 'number':
+      return parseNumber(raw, spec.decimal);
+    case 'integer': {
+      const n = parseNumber(raw, spec.decimal);
+      if (!Number.isInteger(n)) throw new ParseFailure(`not a whole number: ${n}`);
+      return n;
+    }
+    case 'percent':
+      return parseNumber(raw, spec.decimal) / 100;
+    case 'fraction':
+      return parseNumber(raw, spec.decimal);
+    case 'date':
+    case 'datetime':
+      return parseDate(raw, spec.formats);
+    case 'boolean':
+      return parseBoolean(raw);
+    case 'stage_history':
+      return parseStageHistory(raw, spec);
+  }
+}
+
+function parseStageHistory(raw: unknown, spec: FieldSpec): StageChange[] {
+  if (!Array.isArray(raw)) throw new ParseFailure('expected a list of stage changes');
+  return raw.map((e, i) => {
+    const entry = e as Record<string, unknown>;
+    const r = StageChange.safeParse({ ...entry, enteredAt: parseDate(entry.enteredAt, spec.formats) });
+    if (!r.success) throw new ParseFailure(`stage change ${i}: ${r.error.issues[0]?.message}`);
+    return r.data;
+  });
+}
+
+interface CompiledField {
+  key: string;
+  read: Reader;
+  apply: (raw: unknown) => unknown;
+}
+
+function compileField(key: string, spec: FieldSpec): CompiledField {
+  const canonicalType = (CANONICAL_FIELDS as Record<string, ValueType>)[key];
+  const type: ValueType = spec.type ?? canonicalType ?? 'string';
+  const values = spec.values
+    ? new Map(Object.entries(spec.values).map(([k, v]) => [k.trim().toLowerCase(), v]))
+    : null;
+  const apply = (raw: unknown): unknown => {
+    let v: unknown = raw;
+    if (isBlank(v)) v = spec.default ?? null;
+    else if (values) {
+      const hit = values.get(String(v).trim().toLowerCase());
+      if (hit !== undefined) return hit === null ? null : convert(hit, type, spec);
+      if (spec.otherwise === undefined) {
+        throw new ParseFailure(`value "${String(v)}" is not in the mapping's values (${[...values.keys()].join(', ')})`);
+      }
+      v = spec.otherwise;
+    }
+    if (v === null) {
+      if (spec.required) throw new ParseFailure('is required but empty');
+      return null;
+    }
+    return convert(v, type, spec);
+  };
+  return { key, read: compileReader(spec), apply };
+}
+
+function setPath(target: Record<string, unknown>, key: string, value: unknown): void {
+  const dot = key.indexOf('.');
+  if (dot < 0) {
+    target[key] = value;
+    return;
+  }
+  const head = key.slice(0, dot);
+  const child = (target[head] ??= {}) as Record<string, unknown>;
+  child[key.slice(dot + 1)] = value;
+}
+
+/** A mapping compiled once into per-field readers, so mapping a record is a tight loop. */
+export type CompiledMapping = (rec: MappableRecord, ctx: MapContext) => MapResult;
+
+export function compileMapping(mapping: Mapping): CompiledMapping {
+  const fields = Object.entries(mapping.fields).map(([k, spec]) => compileField(k, spec));
+  const idPath = mapping.id;
+  return (rec, ctx) => {
+    const idRaw = idPath === '$row' ? rec.row : readPath(rec.data, idPath);
+    const recordId = isBlank(idRaw) ? rec.id : String(idRaw).trim();
+    const err = (field: string, reason: string): MapResult => ({
+      ok: false,
+      error: { recordId, ...(rec.row !== undefined ? { row: rec.row } : {}), field, reason },
+    });
+    if (isBlank(recordId)) return err(idPath, 'record has no id');
+    const out: Record<string, unknown> = {
+      tenantId: ctx.tenantId,
+      source: ctx.source ?? mapping.source,
+      externalId: recordId,
+      stage: {},
+      extras: {},
+    };
+    for (const f of fields) {
+      let value: unknown;
+      try {
+        value = f.apply(f.read(rec));
+      } catch (e) {
+        if (e instanceof ParseFailure) return err(f.key, e.message);
+        throw e;
+      }
+      if (f.key.startsWith('extras.')) (out.extras as Record<string, ExtraValue>)[f.key.slice(7)] = value as ExtraValue;
+      else setPath(out, f.key, value);
+    }
+    const parsed = Deal.safeParse(out);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      return err(issue.path.map(String).join('.'), issue.message);
+    }
+    return { ok: true, deal: parsed.data };
+  };
+}
+
+/** Maps one record (compile once with compileMapping for many). */
+export function toDeal(rec: MappableRecord, mapping: Mapping, ctx: MapContext): MapResult {
+  return compileMapping(mapping)(rec, ctx);
+}
