@@ -1,0 +1,76 @@
+import { z } from 'zod';
+import { AppError, formatIssues } from '../src/core/errors.ts';
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
+
+const boolish = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .optional()
+  .transform((v) => (v === undefined ? undefined : ['true', '1', 'yes'].includes(v)));
+
+/**
+ * The whole environment, parsed once at start-up. This is the only place that knows
+ * variable names; everything else receives an `Env`.
+ */
+export const EnvSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().default('127.0.0.1'),
+    /** Public base URL of the app (OAuth callbacks, links in alerts). */
+    APP_URL: optionalString.pipe(z.url().optional()),
+    /** Postgres connection string; unset = embedded PGlite under DATA_DIR. */
+    DATABASE_URL: optionalString,
+    DATA_DIR: z.string().default('./data'),
+    /** 32 bytes, base64 or hex: encrypts CRM tokens at rest (AES-256-GCM). */
+    ENCRYPTION_KEY: optionalString,
+    SESSION_SECRET: optionalString,
+    LOG_LEVEL: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']).default('info'),
+    LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+    SALESFORCE_CLIENT_ID: optionalString,
+    SALESFORCE_CLIENT_SECRET: optionalString,
+    SALESFORCE_LOGIN_URL: optionalString.pipe(z.url().optional()),
+    SALESFORCE_API_VERSION: z.string().regex(/^\d+\.\d$/).default('66.0'),
+    HUBSPOT_CLIENT_ID: optionalString,
+    HUBSPOT_CLIENT_SECRET: optionalString,
+    HUBSPOT_APP_ID: optionalString,
+    /** A private-app or service-key token for single-portal setups. */
+    HUBSPOT_PRIVATE_APP_TOKEN: optionalString,
+    /** Start the sandbox CRM even though CRM credentials are configured. */
+    SANDBOX: boolish,
+    SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+    SANDBOX_DEALS: z.coerce.number().int().min(1).default(2000),
+    SANDBOX_SEED: z.coerce.number().int().default(42),
+    SLACK_WEBHOOK_URL: optionalString.pipe(z.url().optional()),
+    SMTP_URL: optionalString,
+    /** Run web and worker in one process (the embedded default). */
+    WORKER: boolish,
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    if (!env.ENCRYPTION_KEY) ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_KEY'], message: 'is required in production' });
+    if (!env.SESSION_SECRET) ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'is required in production' });
+    if (!env.APP_URL?.startsWith('https://')) {
+      ctx.addIssue({ code: 'custom', path: ['APP_URL'], message: 'must be an https URL in production' });
+    }
+  });
+
+export type Env = z.infer<typeof EnvSchema>;
+
+/** Parses the environment, reporting every problem at once. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const r = EnvSchema.safeParse(source);
+  if (!r.success) throw new AppError('config_invalid', `invalid environment: ${formatIssues(r.error.issues)}`);
+  return r.data;
+}
+
+/** True when either CRM is configured with real credentials. */
+export const hasCrmCredentials = (env: Env): boolean =>
+  Boolean(
+    (env.SALESFORCE_CLIENT_ID && env.SALESFORCE_CLIENT_SECRET) ||
+      (env.HUBSPOT_CLIENT_ID && env.HUBSPOT_CLIENT_SECRET) ||
+      env.HUBSPOT_PRIVATE_APP_TOKEN,
+  );

@@ -1,0 +1,36 @@
+import { openDb, type Db, type DbOptions } from './db.ts';
+import { migrateToLatest } from './migrate.ts';
+import { auditRepo } from './repos/audit.ts';
+import { connectionsRepo } from './repos/connections.ts';
+import { dealsRepo } from './repos/deals.ts';
+import { mappingsRepo } from './repos/mappings.ts';
+import { modelsRepo } from './repos/models.ts';
+import { scoresRepo } from './repos/scores.ts';
+import { tenantsRepo } from './repos/tenants.ts';
+
+export interface StoreOptions extends DbOptions {
+  /** 32-byte AES-256-GCM key for CRM tokens at rest. */
+  encryptionKey: Buffer;
+  /** Apply pending migrations on open (default true; the Procfile release step does it in production). */
+  migrate?: boolean;
+}
+
+/** The database and its tenant-scoped repositories: the only way the app reads or writes data. */
+export async function openStore(opts: StoreOptions) {
+  const { db, driver, close } = await openDb(opts);
+  if (opts.migrate !== false) await migrateToLatest(db as never);
+  return {
+    db,
+    driver,
+    tenants: tenantsRepo(db),
+    deals: dealsRepo(db),
+    connections: connectionsRepo(db, opts.encryptionKey),
+    mappings: mappingsRepo(db),
+    models: modelsRepo(db),
+    scores: scoresRepo(db),
+    audit: auditRepo(db),
+    close,
+  };
+}
+export type Store = Awaited<ReturnType<typeof openStore>>;
+export type { Db };

@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import type { Credentials, CredentialStore } from '../../../connectors/types.ts';
+import type { Db } from '../db.ts';
+import { open, seal } from '../crypto.ts';
+
+export type ConnectionStatus = 'active' | 'needs_reauth' | 'paused' | 'disconnected';
+
+export interface Connection {
+  id: string;
+  tenantId: string;
+  crm: 'salesforce' | 'hubspot' | 'csv';
+  accountId: string | null;
+  instanceUrl: string | null;
+  status: ConnectionStatus;
+  statusReason: string | null;
+  cursor: string | null;
+  pausedUntil: Date | null;
+  lastSyncAt: Date | null;
+  settings: Record<string, unknown>;
+  hasCredentials: boolean;
+}
+
+type Row = {
+  id: string;
+  tenant_id: string;
+  crm: Connection['crm'];
+  account_id: string | null;
+  instance_url: string | null;
+  status: string;
+  status_reason: string | null;
+  cursor: string | null;
+  paused_until: Date | null;
+  last_sync_at: Date | null;
+  settings: Record<string, unknown>;
+  credentials: string | null;
+};
+
+const toConnection = (r: Row): Connection => ({
+  id: r.id,
+  tenantId: r.tenant_id,
+  crm: r.crm,
+  accountId: r.account_id,
+  instanceUrl: r.instance_url,
+  status: r.status as ConnectionStatus,
+  statusReason: r.status_reason,
+  cursor: r.cursor,
+  pausedUntil: r.paused_until,
+  lastSyncAt: r.last_sync_at,
+  settings: r.settings,
+  hasCredentials: r.credentials !== null,
+});
+
+const reviveCredentials = (json: string): Credentials => {
+  const c = JSON.parse(json) as Credentials & { expiresAt?: string | null };
+  return { ...c, expiresAt: c.expiresAt ? new Date(c.expiresAt) : null };
+};
+
+/** Connections with their tokens sealed (AES-256-GCM) at rest; every call names its tenant. */
+export function connectionsRepo(db: Db, key: Buffer) {
+  const base = (tenantId: string) => db.selectFrom('connections').selectAll().where('tenant_id', '=', tenantId);
+  return {
+    async create(
+      tenantId: string,
+      c: { crm: Connection['crm']; accountId?: string | null; instanceUrl?: string | null; credentials?: Credentials | null; settings?: Record<string, unknown> },
+      now: Date,
+    ): Promise<Connection> {
+      const id = randomUUID();
+      await db
+        .insertInto('connections')
+        .values({
+          id,
+          tenant_id: tenantId,
+          crm: c.crm,
+          account_id: c.accountId ?? null,
+          instance_url: c.instanceUrl ?? null,
+          status: 'active',
+          credentials: c.credentials ? seal(key, JSON.stringify(c.credentials)) : null,
+          settings: JSON.stringify(c.settings ?? {}),
+          updated_at: now,
+        })
+        .execute();
+      return (await this.get(tenantId, id))!;
+    },
+    async get(tenantId: string, id: string): Promise<Connection | null> {
+      const r = await base(tenantId).where('id', '=', id).executeTakeFirst();
+      return r ? toConnection(r) : null;
+    },
+    async list(tenantId: string): Promise<Connection[]> {
+      return (await base(tenantId).orderBy('created_at').execute()).map(toConnection);
+    },
+    /** Finds the tenant's connection to one org/portal (re-install of the same account). */
+    async findByAccount(tenantId: string, crm: Connection['crm'], accountId: string): Promise<Connection | null> {
+      const r = await base(tenantId).where('crm', '=', crm).where('account_id', '=', accountId).executeTakeFirst();
+      return r ? toConnection(r) : null;
+    },
+    async update(
+      tenantId: string,
+      id: string,
+      patch: Partial<Pick<Connection, 'status' | 'statusReason' | 'cursor' | 'pausedUntil' | 'lastSyncAt' | 'instanceUrl' | 'accountId' | 'settings'>>,
+      now: Date,
+    ): Promise<void> {
+      await db
+        .updateTable('connections')
+        .set({
+          ...(patch.status !== undefined ? { status: patch.status } : {}),
+          ...(patch.statusReason !== undefined ? { status_reason: patch.statusReason } : {}),
+          ...(patch.cursor !== undefined ? { cursor: patch.cursor } : {}),
+          ...(patch.pausedUntil !== undefined ? { paused_until: patch.pausedUntil } : {}),
+          ...(patch.lastSyncAt !== undefined ? { last_sync_at: patch.lastSyncAt } : {}),
+          ...(patch.instanceUrl !== undefined ? { instance_url: patch.instanceUrl } : {}),
+          ...(patch.accountId !== undefined ? { account_id: patch.accountId } : {}),
+          ...(patch.settings !== undefined ? { settings: JSON.stringify(patch.settings) } : {}),
+          updated_at: now,
+        })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .execute();
+    },
+    async loadCredentials(tenantId: string, id: string): Promise<Credentials | null> {
+      const r = await db
+        .selectFrom('connections')
+        .select('credentials')
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return r?.credentials ? reviveCredentials(open(key, r.credentials)) : null;
+    },
+    async saveCredentials(tenantId: string, id: string, credentials: Credentials | null, now: Date): Promise<void> {
+      await db
+        .updateTable('connections')
+        .set({ credentials: credentials ? seal(key, JSON.stringify(credentials)) : null, updated_at: now })
+        .where('tenant_id', '=', tenantId)
+        .where('id', '=', id)
+        .execute();
+    },
+    /** Uninstall: tokens deleted, syncs stop; the deals and scores stay for the record. */
+    async disconnect(tenantId: string, id: string, reason: string, now: Date): Promise<void> {
+      await this.saveCredentials(tenantId, id, null, now);
+      await this.update(tenantId, id, { status: 'disconnected', statusReason: reason }, now);
+    },
+    /** The CredentialStore a connector uses for one connection. */
+    credentialStore(tenantId: string, id: string, clock: () => Date = () => new Date()): CredentialStore {
+      return {
+        load: async () => {
+          const c = await this.loadCredentials(tenantId, id);
+          if (!c) throw new Error(`connection ${id} of tenant ${tenantId} has no credentials`);
+          return c;
+        },
+        save: (c) => this.saveCredentials(tenantId, id, c, clock()),
+        markNeedsReauth: (reason) => this.update(tenantId, id, { status: 'needs_reauth', statusReason: reason }, clock()),
+      };
+    },
+  };
+}
+export type ConnectionsRepo = ReturnType<typeof connectionsRepo>;

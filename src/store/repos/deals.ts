@@ -1,0 +1,171 @@
+import { sql } from 'kysely';
+import type { Deal, Source, StageStatus } from '../../core/deal.ts';
+import { dealInputHash } from '../../core/deal-hash.ts';
+import type { Db } from '../db.ts';
+import { dealFromJson, dealToJson } from '../deal-json.ts';
+
+export interface DealWrite {
+  deal: Deal;
+  raw?: Record<string, unknown> | null;
+  connectionId?: string | null;
+}
+
+export interface UpsertOutcome {
+  inserted: number;
+  updated: number;
+  /** Same inputs as stored (e.g. an echo of our own write): nothing to rescore. */
+  unchanged: number;
+  /** External ids whose scoring inputs are new or changed. */
+  changedIds: string[];
+}
+
+export interface DealQuery {
+  status?: StageStatus | StageStatus[];
+  source?: Source;
+  ownerId?: string;
+  includeDeleted?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+/** Rows per INSERT: well under Postgres' 65,535 bind-parameter limit. */
+const CHUNK = 500;
+
+export function dealsRepo(db: Db) {
+  async function existingHashes(tenantId: string, source: string, ids: string[]): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await db
+      .selectFrom('deals')
+      .select(['external_id', 'input_hash', 'deleted_at'])
+      .where('tenant_id', '=', tenantId)
+      .where('source', '=', source)
+      .where('external_id', 'in', ids)
+      .execute();
+    return new Map(rows.filter((r) => r.deleted_at === null).map((r) => [r.external_id, r.input_hash]));
+  }
+
+  return {
+    existingHashes,
+
+    /**
+     * Stores the current state of each deal (one tenant per call). A deal whose input hash is
+     * unchanged keeps its row untouched apart from the modification stamp.
+     */
+    async upsertMany(tenantId: string, items: DealWrite[], now: Date): Promise<UpsertOutcome> {
+      const out: UpsertOutcome = { inserted: 0, updated: 0, unchanged: 0, changedIds: [] };
+      for (let i = 0; i < items.length; i += CHUNK) {
+        const chunk = items.slice(i, i + CHUNK);
+        for (const { deal } of chunk) {
+          if (deal.tenantId !== tenantId) throw new Error(`deal ${deal.externalId} belongs to tenant ${deal.tenantId}, not ${tenantId}`);
+        }
+        const bySource = new Map<string, string[]>();
+        for (const { deal } of chunk) bySource.set(deal.source, [...(bySource.get(deal.source) ?? []), deal.externalId]);
+        const known = new Map<string, string>();
+        for (const [source, ids] of bySource) {
+          for (const [id, h] of await existingHashes(tenantId, source, ids)) known.set(`${source}\u0000${id}`, h);
+        }
+        const rows = chunk.map(({ deal, raw, connectionId }) => {
+          const hash = dealInputHash(deal);
+          const prev = known.get(`${deal.source}\u0000${deal.externalId}`);
+          if (prev === undefined) out.inserted++;
+          else if (prev === hash) out.unchanged++;
+          else out.updated++;
+          if (prev !== hash) out.changedIds.push(deal.externalId);
+          return {
+            tenant_id: tenantId,
+            source: deal.source,
+            external_id: deal.externalId,
+            connection_id: connectionId ?? null,
+            data: dealToJson(deal),
+            raw: raw ? JSON.stringify(raw) : null,
+            input_hash: hash,
+            status: deal.stage.status,
+            amount: deal.amount,
+            owner_id: deal.owner.id,
+            owner_name: deal.owner.name,
+            created_at: deal.createdAt,
+            closed_at: deal.closedAt,
+            modified_at: deal.modifiedAt,
+            deleted_at: null,
+            updated_at: now,
+          };
+        });
+        await db
+          .insertInto('deals')
+          .values(rows)
+          .onConflict((oc) =>
+            oc.columns(['tenant_id', 'source', 'external_id']).doUpdateSet((eb) => ({
+              connection_id: eb.ref('excluded.connection_id'),
+              data: eb.ref('excluded.data'),
+              raw: eb.ref('excluded.raw'),
+              input_hash: eb.ref('excluded.input_hash'),
+              status: eb.ref('excluded.status'),
+              amount: eb.ref('excluded.amount'),
+              owner_id: eb.ref('excluded.owner_id'),
+              owner_name: eb.ref('excluded.owner_name'),
+              created_at: eb.ref('excluded.created_at'),
+              closed_at: eb.ref('excluded.closed_at'),
+              modified_at: eb.ref('excluded.modified_at'),
+              deleted_at: null,
+              updated_at: eb.ref('excluded.updated_at'),
+            })),
+          )
+          .execute();
+      }
+      return out;
+    },
+
+    async list(tenantId: string, q: DealQuery = {}): Promise<Deal[]> {
+      let query = db.selectFrom('deals').select('data').where('tenant_id', '=', tenantId);
+      if (!q.includeDeleted) query = query.where('deleted_at', 'is', null);
+      if (q.status) query = query.where('status', 'in', Array.isArray(q.status) ? q.status : [q.status]);
+      if (q.source) query = query.where('source', '=', q.source);
+      if (q.ownerId) query = query.where('owner_id', '=', q.ownerId);
+      query = query.orderBy('source').orderBy('external_id');
+      if (q.limit !== undefined) query = query.limit(q.limit);
+      if (q.offset) query = query.offset(q.offset);
+      return (await query.execute()).map((r) => dealFromJson(r.data));
+    },
+
+    async get(tenantId: string, source: Source, externalId: string): Promise<Deal | null> {
+      const r = await db
+        .selectFrom('deals')
+        .select('data')
+        .where('tenant_id', '=', tenantId)
+        .where('source', '=', source)
+        .where('external_id', '=', externalId)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      return r ? dealFromJson(r.data) : null;
+    },
+
+    /** Counts by status, e.g. { open: 120, won: 40, lost: 60 }. */
+    async countByStatus(tenantId: string): Promise<Record<StageStatus, number>> {
+      const rows = await db
+        .selectFrom('deals')
+        .select(['status', sql<number>`count(*)::int`.as('n')])
+        .where('tenant_id', '=', tenantId)
+        .where('deleted_at', 'is', null)
+        .groupBy('status')
+        .execute();
+      const out: Record<StageStatus, number> = { open: 0, won: 0, lost: 0 };
+      for (const r of rows) out[r.status] = r.n;
+      return out;
+    },
+
+    /** Deleted or archived in the CRM: leaves the pipeline, kept for history. */
+    async markDeleted(tenantId: string, source: Source, ids: string[], at: Date): Promise<number> {
+      if (ids.length === 0) return 0;
+      const r = await db
+        .updateTable('deals')
+        .set({ deleted_at: at, updated_at: at })
+        .where('tenant_id', '=', tenantId)
+        .where('source', '=', source)
+        .where('external_id', 'in', ids)
+        .where('deleted_at', 'is', null)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows);
+    },
+  };
+}
+export type DealsRepo = ReturnType<typeof dealsRepo>;

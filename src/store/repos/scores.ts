@@ -1,0 +1,111 @@
+import { sql } from 'kysely';
+import type { Db } from '../db.ts';
+
+export interface StoredScore {
+  source: string;
+  externalId: string;
+  modelId: number | null;
+  scoredAt: Date;
+  score: number;
+  category: string;
+  winProbability: number;
+  modelStatus: string;
+  inputHash: string;
+  detail: Record<string, unknown>;
+}
+
+type Row = {
+  source: string;
+  external_id: string;
+  model_id: number | null;
+  scored_at: Date;
+  score: number;
+  category: string;
+  win_probability: number;
+  model_status: string;
+  input_hash: string;
+  detail: Record<string, unknown>;
+};
+const toScore = (r: Row): StoredScore => ({
+  source: r.source,
+  externalId: r.external_id,
+  modelId: r.model_id,
+  scoredAt: r.scored_at,
+  score: r.score,
+  category: r.category,
+  winProbability: r.win_probability,
+  modelStatus: r.model_status,
+  inputHash: r.input_hash,
+  detail: r.detail,
+});
+
+const CHUNK = 500;
+
+/** Score history per deal; the latest row per deal is its current score. */
+export function scoresRepo(db: Db) {
+  return {
+    async insertMany(tenantId: string, scores: StoredScore[]): Promise<void> {
+      for (let i = 0; i < scores.length; i += CHUNK) {
+        await db
+          .insertInto('scores')
+          .values(
+            scores.slice(i, i + CHUNK).map((s) => ({
+              tenant_id: tenantId,
+              source: s.source,
+              external_id: s.externalId,
+              model_id: s.modelId,
+              scored_at: s.scoredAt,
+              score: s.score,
+              category: s.category,
+              win_probability: s.winProbability,
+              model_status: s.modelStatus,
+              input_hash: s.inputHash,
+              detail: JSON.stringify(s.detail),
+            })),
+          )
+          .execute();
+      }
+    },
+    /** The latest score of every (not deleted) deal of the tenant. */
+    async latest(tenantId: string, opts: { source?: string; externalIds?: string[] } = {}): Promise<StoredScore[]> {
+      let q = db
+        .selectFrom('scores as s')
+        .innerJoin('deals as d', (j) =>
+          j.onRef('d.tenant_id', '=', 's.tenant_id').onRef('d.source', '=', 's.source').onRef('d.external_id', '=', 's.external_id'),
+        )
+        .distinctOn(['s.source', 's.external_id'])
+        .select(['s.source', 's.external_id', 's.model_id', 's.scored_at', 's.score', 's.category', 's.win_probability', 's.model_status', 's.input_hash', 's.detail'])
+        .where('s.tenant_id', '=', tenantId)
+        .where('d.deleted_at', 'is', null);
+      if (opts.source) q = q.where('s.source', '=', opts.source);
+      if (opts.externalIds) {
+        if (opts.externalIds.length === 0) return [];
+        q = q.where('s.external_id', 'in', opts.externalIds);
+      }
+      const rows = await q.orderBy('s.source').orderBy('s.external_id').orderBy('s.scored_at', 'desc').orderBy('s.id', 'desc').execute();
+      return rows.map(toScore);
+    },
+    async history(tenantId: string, source: string, externalId: string, limit = 50): Promise<StoredScore[]> {
+      const rows = await db
+        .selectFrom('scores')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('source', '=', source)
+        .where('external_id', '=', externalId)
+        .orderBy('scored_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+      return rows.map(toScore);
+    },
+    async purgeOlderThan(tenantId: string, before: Date): Promise<number> {
+      const r = await db.deleteFrom('scores').where('tenant_id', '=', tenantId).where('scored_at', '<', before).executeTakeFirst();
+      return Number(r.numDeletedRows);
+    },
+    async count(tenantId: string): Promise<number> {
+      const r = await db.selectFrom('scores').select(sql<number>`count(*)::int`.as('n')).where('tenant_id', '=', tenantId).executeTakeFirst();
+      return r?.n ?? 0;
+    },
+  };
+}
+export type ScoresRepo = ReturnType<typeof scoresRepo>;

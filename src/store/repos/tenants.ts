@@ -1,0 +1,47 @@
+import type { Db } from '../db.ts';
+
+export interface Tenant {
+  id: string;
+  name: string;
+  settings: Record<string, unknown>;
+  createdAt: Date;
+}
+
+export function tenantsRepo(db: Db) {
+  const toTenant = (r: { id: string; name: string; settings: Record<string, unknown>; created_at: Date }): Tenant => ({
+    id: r.id,
+    name: r.name,
+    settings: r.settings,
+    createdAt: r.created_at,
+  });
+  return {
+    /** Creates the tenant if it does not exist; returns it either way. */
+    async ensure(id: string, name = id): Promise<Tenant> {
+      await db
+        .insertInto('tenants')
+        .values({ id, name, settings: JSON.stringify({}) })
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
+      return (await this.get(id))!;
+    },
+    async get(id: string): Promise<Tenant | null> {
+      const r = await db.selectFrom('tenants').selectAll().where('id', '=', id).executeTakeFirst();
+      return r ? toTenant(r) : null;
+    },
+    /** All tenants: for the scheduler, which runs every tenant's sync. */
+    async list(): Promise<Tenant[]> {
+      return (await db.selectFrom('tenants').selectAll().orderBy('id').execute()).map(toTenant);
+    },
+    async updateSettings(id: string, patch: Record<string, unknown>): Promise<Tenant> {
+      const t = await this.get(id);
+      if (!t) throw new Error(`tenant ${id} does not exist`);
+      await db
+        .updateTable('tenants')
+        .set({ settings: JSON.stringify({ ...t.settings, ...patch }) })
+        .where('id', '=', id)
+        .execute();
+      return (await this.get(id))!;
+    },
+  };
+}
+export type TenantsRepo = ReturnType<typeof tenantsRepo>;

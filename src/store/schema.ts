@@ -1,0 +1,158 @@
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+
+/** timestamptz: Date in, Date out (strings accepted on write). */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type Json<T extends object | null> = JSONColumnType<T, string, string>;
+
+export interface TenantsTable {
+  id: string;
+  name: string;
+  /** Tenant-adjustable settings (thresholds, schedule, alerts, playbook override, ...). */
+  settings: Json<Record<string, unknown>>;
+  created_at: CreatedAt;
+}
+
+export interface MappingOverridesTable {
+  tenant_id: string;
+  source: string;
+  document: Json<Record<string, unknown>>;
+  updated_at: Timestamp;
+  updated_by: string | null;
+}
+
+export interface ConnectionsTable {
+  id: string;
+  tenant_id: string;
+  crm: 'salesforce' | 'hubspot' | 'csv';
+  /** Salesforce org id or HubSpot portal (hub) id. */
+  account_id: string | null;
+  instance_url: string | null;
+  /** active | needs_reauth | paused | disconnected */
+  status: string;
+  status_reason: string | null;
+  /** AES-256-GCM sealed JSON of Credentials. */
+  credentials: string | null;
+  /** The last stored page's cursor: resuming from it loses nothing. */
+  cursor: string | null;
+  paused_until: Timestamp | null;
+  last_sync_at: Timestamp | null;
+  settings: Json<Record<string, unknown>>;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface DealsTable {
+  tenant_id: string;
+  source: string;
+  external_id: string;
+  connection_id: string | null;
+  /** The canonical Deal as JSON (dates as ISO strings). */
+  data: Json<Record<string, unknown>>;
+  /** The record as the source sent it. */
+  raw: Json<Record<string, unknown>> | null;
+  input_hash: string;
+  status: 'open' | 'won' | 'lost';
+  amount: number | null;
+  owner_id: string | null;
+  owner_name: string | null;
+  created_at: Timestamp | null;
+  closed_at: Timestamp | null;
+  modified_at: Timestamp | null;
+  deleted_at: Timestamp | null;
+  updated_at: Timestamp;
+}
+
+export interface DealSnapshotsTable {
+  id: Generated<number>;
+  tenant_id: string;
+  source: string;
+  external_id: string;
+  taken_at: Timestamp;
+  input_hash: string;
+  data: Json<Record<string, unknown>>;
+}
+
+export interface ScoresTable {
+  id: Generated<number>;
+  tenant_id: string;
+  source: string;
+  external_id: string;
+  model_id: number | null;
+  scored_at: Timestamp;
+  score: number;
+  category: string;
+  win_probability: number;
+  model_status: string;
+  input_hash: string;
+  /** Drivers, actions, confidence, similar deals: the full per-deal explanation. */
+  detail: Json<Record<string, unknown>>;
+}
+
+export interface ModelsTable {
+  id: Generated<number>;
+  tenant_id: string;
+  version: number;
+  status: string;
+  active: boolean;
+  trained_at: Timestamp;
+  /** The serialized model (weights, encodings, calibration). */
+  payload: Json<Record<string, unknown>>;
+  /** Backtest report: AUC and interval, log-loss vs prior, calibration, dropped features. */
+  report: Json<Record<string, unknown>>;
+  created_at: CreatedAt;
+}
+
+export interface SyncRunsTable {
+  id: Generated<number>;
+  tenant_id: string;
+  connection_id: string | null;
+  trigger: string;
+  status: 'running' | 'succeeded' | 'failed' | 'partial' | 'paused';
+  started_at: Timestamp;
+  finished_at: Timestamp | null;
+  counts: Json<Record<string, number>>;
+  api_calls: number;
+  errors: Json<Array<Record<string, unknown>>>;
+}
+
+export interface WritebacksTable {
+  id: Generated<number>;
+  tenant_id: string;
+  connection_id: string | null;
+  source: string;
+  external_id: string;
+  /** 'fields' (risk values) or 'task'. */
+  kind: 'fields' | 'task';
+  /** Idempotency key: one pending/sent row per key. */
+  key: string;
+  payload: Json<Record<string, unknown>>;
+  status: 'pending' | 'sent' | 'failed' | 'dead';
+  attempts: number;
+  last_error: string | null;
+  created_at: CreatedAt;
+  sent_at: Timestamp | null;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  tenant_id: string;
+  at: Timestamp;
+  actor: string;
+  action: string;
+  target: string | null;
+  details: Json<Record<string, unknown>>;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  mapping_overrides: MappingOverridesTable;
+  connections: ConnectionsTable;
+  deals: DealsTable;
+  deal_snapshots: DealSnapshotsTable;
+  scores: ScoresTable;
+  models: ModelsTable;
+  sync_runs: SyncRunsTable;
+  writebacks: WritebacksTable;
+  audit_log: AuditLogTable;
+}
