@@ -1,0 +1,69 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { Mapping } from '../../src/core/mapping/schema.ts';
+import type { ApiUsage, Connector, DealUpdate, FetchPage, SetupReport, TaskRequest, TaskResult, WriteResult } from '../types.ts';
+import { readCsvRecords } from './read-csv.ts';
+
+export { readCsvDeals, readCsvRecords } from './read-csv.ts';
+
+export interface CsvConnectorOptions {
+  tenantId: string;
+  mapping: Mapping;
+  file: string;
+  pageSize?: number;
+}
+
+/** What the CSV connector was asked to write: files have no fields to write into. */
+export interface CsvWriteLog {
+  updates: DealUpdate[];
+  tasks: TaskRequest[];
+}
+
+/**
+ * A file as a source: every sync re-reads the file when its content changed (the cursor is the
+ * content hash) and keeps what would be written back in `written`, so the sync engine can be
+ * exercised end to end without a CRM.
+ */
+export function createCsvConnector(opts: CsvConnectorOptions): Connector & { written: CsvWriteLog } {
+  let calls = 0;
+  const written: CsvWriteLog = { updates: [], tasks: [] };
+  const taskKeys = new Set<string>();
+  return {
+    source: 'csv',
+    mapping: opts.mapping,
+    written,
+    async setup(): Promise<SetupReport> {
+      return { created: [], existing: [], warnings: ['CSV sources have no fields to create'] };
+    },
+    async *fetchChanges({ cursor }): AsyncIterable<FetchPage> {
+      calls++;
+      const hash = createHash('sha256').update(await readFile(opts.file)).digest('hex');
+      if (hash === cursor) return;
+      let last: FetchPage | null = null;
+      for await (const records of readCsvRecords(opts.file, opts.pageSize ?? 1000)) {
+        if (last) yield last;
+        last = { records, deletedIds: [], cursor: null };
+      }
+      // Only the last page carries the cursor: a crash mid-file re-reads the file.
+      yield { records: last?.records ?? [], deletedIds: [], cursor: hash };
+    },
+    async writeBack(updates): Promise<WriteResult[]> {
+      calls++;
+      written.updates.push(...updates);
+      return updates.map((u) => ({ externalId: u.externalId, ok: true }));
+    },
+    async upsertTasks(tasks): Promise<TaskResult[]> {
+      calls++;
+      return tasks.map((t) => {
+        if (taskKeys.has(t.key)) return { key: t.key, ok: true, status: 'open' as const };
+        taskKeys.add(t.key);
+        written.tasks.push(t);
+        return { key: t.key, ok: true, status: 'created' as const, taskId: `task-${taskKeys.size}` };
+      });
+    },
+    usage(): ApiUsage {
+      return { calls };
+    },
+    recordUrl: () => null,
+  };
+}

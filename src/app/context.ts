@@ -1,0 +1,52 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Env } from '../../config/env.ts';
+import { createLogger, type Logger } from '../log.ts';
+import { newKey, parseKey } from '../store/crypto.ts';
+import { openStore, type Store } from '../store/index.ts';
+
+export interface AppContext {
+  env: Env;
+  logger: Logger;
+  store: Store;
+  /** The one clock the app reads; tests and the sandbox demo replace it. */
+  now: () => Date;
+  close(): Promise<void>;
+}
+
+/**
+ * In development a missing ENCRYPTION_KEY is generated once and kept in the data directory,
+ * with a warning; production refuses to start without one (the env schema enforces it).
+ */
+export function resolveEncryptionKey(env: Env, logger: Logger): Buffer {
+  if (env.ENCRYPTION_KEY) return parseKey(env.ENCRYPTION_KEY);
+  const file = path.join(env.DATA_DIR, 'encryption.key');
+  if (!existsSync(file)) {
+    mkdirSync(env.DATA_DIR, { recursive: true });
+    writeFileSync(file, newKey(), { mode: 0o600 });
+    logger.warn('ENCRYPTION_KEY is not set: generated a development key; set ENCRYPTION_KEY in production', { file });
+  }
+  return parseKey(readFileSync(file, 'utf8'));
+}
+
+export function loggerFor(env: Env, silent = false): Logger {
+  return createLogger({
+    level: env.LOG_LEVEL,
+    format: env.LOG_FORMAT ?? (env.NODE_ENV === 'production' ? 'json' : 'pretty'),
+    silent,
+  });
+}
+
+/** Opens the store the environment names: Postgres via DATABASE_URL, else PGlite under DATA_DIR. */
+export async function createAppContext(env: Env, opts: { logger?: Logger; migrate?: boolean } = {}): Promise<AppContext> {
+  const logger = opts.logger ?? loggerFor(env);
+  const encryptionKey = resolveEncryptionKey(env, logger);
+  const dataDir = env.DATABASE_URL ? undefined : path.join(env.DATA_DIR, 'pglite');
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const store = await openStore({
+    ...(env.DATABASE_URL ? { url: env.DATABASE_URL } : { dataDir }),
+    encryptionKey,
+    migrate: opts.migrate,
+  });
+  return { env, logger, store, now: () => new Date(), close: () => store.close() };
+}
