@@ -6,6 +6,8 @@ const fail = (reason: string): never => {
   throw new ParseFailure(reason);
 };
 
+const CURRENCY_AFFIX = /^(?:[$€£¥₹]|[A-Z]{3})\s*|\s*(?:[$€£¥₹]|[A-Z]{3})$/g;
+
 /** `$1,234.50`, `€ 1.234,50` (decimal ','), `(500)`, `12k` is not accepted: we do not guess. */
 export function parseNumber(raw: unknown, decimal: '.' | ',' = '.'): number {
   if (typeof raw === 'number') return Number.isFinite(raw) ? raw : fail(`not a finite number: ${raw}`);
@@ -17,8 +19,8 @@ export function parseNumber(raw: unknown, decimal: '.' | ',' = '.'): number {
     negative = true;
     t = t.slice(1, -1);
   }
-  // Currency symbols and ISO codes around the number.
-  t = t.replace(/^[^\d\-+.,]+|[^\d.,]+$/g, '').replace(/\s/g, '');
+  // Currency symbols and ISO codes around the number ($, €, USD ...), nothing else.
+  t = t.replace(CURRENCY_AFFIX, '').replace(/\s/g, '');
   const thousands = decimal === '.' ? ',' : '.';
   t = t.split(thousands).join('');
   if (decimal === ',') t = t.replace(',', '.');
