@@ -46,8 +46,8 @@ export const EnvSchema = z
     SANDBOX_SEED: z.coerce.number().int().default(42),
     SLACK_WEBHOOK_URL: optionalString.pipe(z.url().optional()),
     SMTP_URL: optionalString,
-    /** Run web and worker in one process (the embedded default). */
-    WORKER: boolish,
+    /** Which parts this process runs: all (the embedded default), web, or worker (Procfile roles). */
+    ROLE: z.enum(['all', 'web', 'worker']).default('all'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;

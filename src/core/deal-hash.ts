@@ -11,15 +11,20 @@ export function dealInputHash(deal: Deal): string {
   return createHash('sha256').update(stableJson(inputs)).digest('base64url').slice(0, 22);
 }
 
-/** JSON with object keys sorted and Dates as ISO strings, so equal values hash equally. */
+// Dates have already become ISO strings (toJSON runs before the replacer), so only plain
+// objects remain to be put in key order.
+function sortKeys(_key: string, value: unknown): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
+  const src = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(src).sort()) out[k] = src[k];
+  return out;
+}
+
+/**
+ * JSON with object keys sorted and Dates as ISO strings, so equal values hash equally
+ * whatever order their keys were built in (jsonb, for one, reorders them).
+ */
 export function stableJson(value: unknown): string {
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
+  return JSON.stringify(value, sortKeys) ?? 'null';
 }

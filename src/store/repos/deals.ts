@@ -29,7 +29,7 @@ export interface DealQuery {
 }
 
 /** Rows per INSERT: well under Postgres' 65,535 bind-parameter limit. */
-const CHUNK = 500;
+const CHUNK = 2000;
 
 export function dealsRepo(db: Db) {
   async function existingHashes(tenantId: string, source: string, ids: string[]): Promise<Map<string, string>> {
