@@ -7,6 +7,12 @@ import { mappingsRepo } from './repos/mappings.ts';
 import { modelsRepo } from './repos/models.ts';
 import { scoresRepo } from './repos/scores.ts';
 import { tenantsRepo } from './repos/tenants.ts';
+import { apiKeysRepo } from './repos/api-keys.ts';
+import { dealRiskRepo } from './repos/deal-risk.ts';
+import { idempotencyRepo } from './repos/idempotency.ts';
+import { oauthStatesRepo } from './repos/oauth-states.ts';
+import { sessionsRepo } from './repos/sessions.ts';
+import { tenantDirectory, usersRepo } from './repos/users.ts';
 
 export interface StoreOptions extends DbOptions {
   /** 32-byte AES-256-GCM key for CRM tokens at rest. */
@@ -29,6 +35,13 @@ export async function openStore(opts: StoreOptions) {
     models: modelsRepo(db),
     scores: scoresRepo(db),
     audit: auditRepo(db),
+    users: usersRepo(db),
+    directory: tenantDirectory(db),
+    sessions: sessionsRepo(db),
+    oauthStates: oauthStatesRepo(db),
+    apiKeys: apiKeysRepo(db),
+    idempotency: idempotencyRepo(db),
+    dealRisk: dealRiskRepo(db),
     close,
   };
 }

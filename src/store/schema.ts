@@ -144,6 +144,100 @@ export interface AuditLogTable {
   details: Json<Record<string, unknown>>;
 }
 
+// Web app (issue 8): people, sessions, OAuth flows in progress, API keys, idempotency, current risk.
+export interface UsersTable {
+  id: string;
+  tenant_id: string;
+  crm: string;
+  crm_user_id: string;
+  email: string | null;
+  name: string | null;
+  /** admin | viewer */
+  role: string;
+  created_at: CreatedAt;
+  last_login_at: Timestamp | null;
+}
+
+export interface SessionsTable {
+  /** sha256 of the cookie's random token: a leaked table does not yield usable cookies. */
+  id_hash: string;
+  tenant_id: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface OAuthStatesTable {
+  state_hash: string;
+  /** sha256 of the nonce in the browser's cookie: the state only works in the browser that started it. */
+  browser_hash: string;
+  crm: string;
+  /** install | signin */
+  purpose: string;
+  /** production | sandbox (Salesforce login host) */
+  environment: string;
+  code_verifier: string;
+  tenant_id: string | null;
+  connection_id: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  tenant_id: string;
+  name: string;
+  /** The first characters of the key, shown so people can tell keys apart. */
+  prefix: string;
+  secret_hash: string;
+  /** read | admin */
+  role: string;
+  rate_per_minute: number;
+  created_by: string;
+  created_at: Timestamp;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface IdempotencyKeysTable {
+  tenant_id: string;
+  /** The API key or user that sent the request: keys are per caller. */
+  principal: string;
+  key: string;
+  method: string;
+  path: string;
+  request_hash: string;
+  /** pending | done */
+  state: string;
+  status_code: number | null;
+  response: Json<Record<string, unknown>> | null;
+  created_at: Timestamp;
+}
+
+/** The current score of each deal with the deal columns the dashboard filters on (kept by triggers). */
+export interface DealRiskTable {
+  tenant_id: string;
+  source: string;
+  external_id: string;
+  score_id: number;
+  model_id: number | null;
+  scored_at: Timestamp;
+  score: number;
+  category: string;
+  win_probability: number;
+  model_status: string;
+  detail: Json<Record<string, unknown>>;
+  is_open: boolean;
+  name: string | null;
+  amount: number | null;
+  owner_id: string | null;
+  owner_name: string | null;
+  segment: string | null;
+  stage: string | null;
+  created_at: Timestamp | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   mapping_overrides: MappingOverridesTable;
@@ -155,4 +249,10 @@ export interface Database {
   sync_runs: SyncRunsTable;
   writebacks: WritebacksTable;
   audit_log: AuditLogTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  oauth_states: OAuthStatesTable;
+  api_keys: ApiKeysTable;
+  idempotency_keys: IdempotencyKeysTable;
+  deal_risk: DealRiskTable;
 }

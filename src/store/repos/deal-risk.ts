@@ -1,0 +1,211 @@
+import { sql } from 'kysely';
+import type { Db } from '../db.ts';
+
+export const RISK_CATEGORIES = ['Low', 'Medium', 'High', 'Critical'] as const;
+export type RiskCategoryName = (typeof RISK_CATEGORIES)[number];
+
+export type RiskSortKey = 'score' | 'amount' | 'age' | 'owner' | 'segment' | 'category' | 'name';
+
+export interface RiskQuery {
+  categories?: RiskCategoryName[];
+  ownerId?: string;
+  /** Owner id or name, matched case-insensitively (the filter box of the deals page). */
+  owner?: string;
+  segment?: string;
+  minAmount?: number;
+  maxAmount?: number;
+  /** Created at or before this moment (deal age at least N days). */
+  createdBefore?: Date;
+  /** Created at or after this moment (deal age at most N days). */
+  createdAfter?: Date;
+  sortBy?: RiskSortKey;
+  order?: 'asc' | 'desc';
+  limit: number;
+  offset: number;
+}
+
+export interface RiskRow {
+  source: string;
+  externalId: string;
+  name: string | null;
+  amount: number | null;
+  ownerId: string | null;
+  ownerName: string | null;
+  segment: string | null;
+  stage: string | null;
+  createdAt: Date | null;
+  score: number;
+  category: string;
+  winProbability: number;
+  modelStatus: string;
+  modelId: number | null;
+  scoredAt: Date;
+  detail: Record<string, unknown>;
+}
+
+type Row = {
+  source: string;
+  external_id: string;
+  name: string | null;
+  amount: number | null;
+  owner_id: string | null;
+  owner_name: string | null;
+  segment: string | null;
+  stage: string | null;
+  created_at: Date | null;
+  score: number;
+  category: string;
+  win_probability: number;
+  model_status: string;
+  model_id: number | null;
+  scored_at: Date;
+  detail: Record<string, unknown>;
+};
+const toRow = (r: Row): RiskRow => ({
+  source: r.source,
+  externalId: r.external_id,
+  name: r.name,
+  amount: r.amount,
+  ownerId: r.owner_id,
+  ownerName: r.owner_name,
+  segment: r.segment,
+  stage: r.stage,
+  createdAt: r.created_at,
+  score: r.score,
+  category: r.category,
+  winProbability: r.win_probability,
+  modelStatus: r.model_status,
+  modelId: r.model_id,
+  scoredAt: r.scored_at,
+  detail: r.detail,
+});
+
+const COLS = [
+  'source',
+  'external_id',
+  'name',
+  'amount',
+  'owner_id',
+  'owner_name',
+  'segment',
+  'stage',
+  'created_at',
+  'score',
+  'category',
+  'win_probability',
+  'model_status',
+  'model_id',
+  'scored_at',
+  'detail',
+] as const;
+
+/** Category rank for sorting (Critical highest); the score orders within one. */
+const CATEGORY_RANK = sql<number>`case category when 'Critical' then 3 when 'High' then 2 when 'Medium' then 1 else 0 end`;
+
+/** The current risk of each open deal (maintained by triggers on scores and deals; see 0003-web). */
+export function dealRiskRepo(db: Db) {
+  function filtered(tenantId: string, q: Omit<RiskQuery, 'limit' | 'offset' | 'sortBy' | 'order'>) {
+    let query = db.selectFrom('deal_risk').where('tenant_id', '=', tenantId).where('is_open', '=', true);
+    if (q.categories && q.categories.length > 0) query = query.where('category', 'in', q.categories);
+    if (q.ownerId) query = query.where('owner_id', '=', q.ownerId);
+    if (q.owner) {
+      const o = q.owner;
+      query = query.where((eb) => eb.or([eb('owner_id', '=', o), eb(eb.fn('lower', ['owner_name']), '=', o.toLowerCase())]));
+    }
+    if (q.segment) query = query.where(sql`lower(segment)`, '=', q.segment.toLowerCase());
+    if (q.minAmount !== undefined) query = query.where('amount', '>=', q.minAmount);
+    if (q.maxAmount !== undefined) query = query.where('amount', '<=', q.maxAmount);
+    if (q.createdBefore) query = query.where('created_at', '<=', q.createdBefore);
+    if (q.createdAfter) query = query.where('created_at', '>=', q.createdAfter);
+    return query;
+  }
+
+  return {
+    async list(tenantId: string, q: RiskQuery): Promise<{ total: number; rows: RiskRow[] }> {
+      const desc = (q.order ?? 'desc') === 'desc';
+      const dir = desc ? 'desc' : 'asc';
+      let query = filtered(tenantId, q).select(COLS);
+      switch (q.sortBy ?? 'score') {
+        case 'score':
+          query = query.orderBy('score', dir);
+          break;
+        case 'amount':
+          query = query.orderBy(sql`amount ${sql.raw(dir)} nulls last`);
+          break;
+        // Oldest first when "age" descends: age grows as created_at falls.
+        case 'age':
+          query = query.orderBy(sql`created_at ${sql.raw(desc ? 'asc' : 'desc')} nulls last`);
+          break;
+        case 'owner':
+          query = query.orderBy(sql`owner_name ${sql.raw(dir)} nulls last`);
+          break;
+        case 'segment':
+          query = query.orderBy(sql`segment ${sql.raw(dir)} nulls last`);
+          break;
+        case 'category':
+          query = query.orderBy(CATEGORY_RANK, dir).orderBy('score', dir);
+          break;
+        case 'name':
+          query = query.orderBy(sql`name ${sql.raw(dir)} nulls last`);
+          break;
+      }
+      query = query.orderBy('source').orderBy('external_id').limit(q.limit).offset(q.offset);
+      const [rows, count] = await Promise.all([
+        query.execute(),
+        filtered(tenantId, q).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst(),
+      ]);
+      return { total: Number(count?.n ?? 0), rows: rows.map(toRow) };
+    },
+
+    async get(tenantId: string, source: string, externalId: string): Promise<RiskRow | null> {
+      const r = await db
+        .selectFrom('deal_risk')
+        .select(COLS)
+        .where('tenant_id', '=', tenantId)
+        .where('source', '=', source)
+        .where('external_id', '=', externalId)
+        .executeTakeFirst();
+      return r ? toRow(r) : null;
+    },
+
+    /** Open deals per category with their summed amounts (the risk distribution chart). */
+    async distribution(tenantId: string): Promise<Array<{ category: RiskCategoryName; deals: number; amount: number }>> {
+      const rows = await db
+        .selectFrom('deal_risk')
+        .select(['category', sql<number>`count(*)::int`.as('n'), sql<number>`coalesce(sum(amount), 0)::float8`.as('amount')])
+        .where('tenant_id', '=', tenantId)
+        .where('is_open', '=', true)
+        .groupBy('category')
+        .execute();
+      const by = new Map(rows.map((r) => [r.category, r]));
+      return RISK_CATEGORIES.map((c) => ({ category: c, deals: Number(by.get(c)?.n ?? 0), amount: Number(by.get(c)?.amount ?? 0) }));
+    },
+
+    /** Distinct owners and segments of open scored deals (filter choices). */
+    async facets(tenantId: string): Promise<{ owners: Array<{ id: string | null; name: string | null }>; segments: string[] }> {
+      const [owners, segments] = await Promise.all([
+        db
+          .selectFrom('deal_risk')
+          .select(['owner_id', 'owner_name'])
+          .distinct()
+          .where('tenant_id', '=', tenantId)
+          .where('is_open', '=', true)
+          .orderBy('owner_name')
+          .limit(500)
+          .execute(),
+        db
+          .selectFrom('deal_risk')
+          .select('segment')
+          .distinct()
+          .where('tenant_id', '=', tenantId)
+          .where('is_open', '=', true)
+          .where('segment', 'is not', null)
+          .orderBy('segment')
+          .limit(500)
+          .execute(),
+      ]);
+      return { owners: owners.map((o) => ({ id: o.owner_id, name: o.owner_name })), segments: segments.map((s) => s.segment!) };
+    },
+  };
+}
+export type DealRiskRepo = ReturnType<typeof dealRiskRepo>;
