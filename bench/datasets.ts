@@ -1,0 +1,37 @@
+import { readCsvDeals } from '../connectors/csv/index.ts';
+import { loadMappingFile } from '../src/mappings/load.ts';
+import type { Deal } from '../src/core/deal.ts';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The shared public datasets (read in place, never copied into the repo). */
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const DATASETS = process.env.DEALRISK_DATASETS ?? path.resolve(ROOT, '../shared/datasets');
+
+export interface Split {
+  train: Deal[];
+  test: Deal[];
+}
+
+/** IBM leak-free split: `Opportunity Number % 5 == 0` → test (the Deal's name holds the number). */
+export async function ibmSplit(): Promise<Split> {
+  const { deals } = await readCsvDeals({
+    file: path.join(DATASETS, 'ibm-sales-win-loss/WA_Fn-UseC_-Sales-Win-Loss.csv'),
+    mapping: loadMappingFile(path.join(ROOT, 'mappings/ibm.csv.yaml')),
+    tenantId: 'bench-ibm',
+  });
+  const isTest = (d: Deal): boolean => Number(d.name) % 5 === 0;
+  return { train: deals.filter((d) => !isTest(d)), test: deals.filter(isTest) };
+}
+
+/** SkyGeni time split: `closed_date >= 2024-03-01` → test. */
+export async function skygeniSplit(): Promise<Split> {
+  const { deals } = await readCsvDeals({
+    file: path.join(DATASETS, 'skygeni-sales-synthetic/skygeni_sales_data.csv'),
+    mapping: loadMappingFile(path.join(ROOT, 'mappings/skygeni.csv.yaml')),
+    tenantId: 'bench-skygeni',
+  });
+  const cut = Date.UTC(2024, 2, 1);
+  const isTest = (d: Deal): boolean => (d.closedAt?.getTime() ?? 0) >= cut;
+  return { train: deals.filter((d) => !isTest(d)), test: deals.filter(isTest) };
+}

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { AppError, formatIssues } from '../errors.ts';
+
+/**
+ * Tenant-adjustable scoring settings. `config/scoring.yaml` holds the shipped defaults; a tenant's
+ * settings override them key by key. Every field has a default so `{}` is a valid config.
+ */
+export const ScoringConfig = z
+  .object({
+    /** Upper bounds (inclusive) of Low, Medium and High on the 0-100 risk score; above is Critical. */
+    thresholds: z
+      .object({ low: z.number().int().min(0).max(100).default(25), medium: z.number().int().min(0).max(100).default(50), high: z.number().int().min(0).max(100).default(75) })
+      .strict()
+      .default({ low: 25, medium: 50, high: 75 })
+      .refine((t) => t.low < t.medium && t.medium < t.high, { message: 'must satisfy low < medium < high' }),
+    /** Below this many closed deals of either class, fall back to shrunken segment priors. */
+    minClosedPerClass: z.number().int().min(1).default(30),
+    /** Win rate assumed when a tenant has no closed deal and no CRM probability. */
+    noHistoryWinRate: z.number().min(0.01).max(0.99).default(0.5),
+    /** Share of High + Critical expected value that an intervention recovers (an assumption). */
+    interventionSuccessRate: z.number().min(0).max(1).default(0.2),
+    /** A single feature whose AUC alone exceeds this on training rows is dropped as leakage. */
+    leakageAuc: z.number().min(0.5).max(1).default(0.95),
+    /** L2 penalty on the logistic regression weights (the intercept is not penalized). */
+    l2: z.number().min(0).default(1),
+    /** Pseudo-count pulling small segments toward the overall rate in target encodings. */
+    smoothing: z.number().min(0).default(10),
+    /** Out-of-fold folds for target encodings. */
+    folds: z.number().int().min(2).max(20).default(5),
+    /** Most quantile bins for the amount (loss rates move at fine amount resolution). */
+    amountBins: z.number().int().min(2).max(256).default(200),
+    /** Fewer amount bins on small data: about this many training rows per bin, at least 4 bins. */
+    rowsPerAmountBin: z.number().int().min(1).default(300),
+    /** Add a linear log-amount term next to the amount bands (off: bands alone explain better). */
+    amountLinear: z.boolean().default(false),
+    /** Categories beyond this many distinct values keep only the most frequent ones. */
+    maxLevels: z.number().int().min(2).default(200),
+    /** Pairwise crosses are built only when the two features have at most this many code pairs. */
+    maxCrossCells: z.number().int().min(4).default(4096),
+    /** Upper bound on pairwise crosses (the strongest first). */
+    maxCrosses: z.number().int().min(0).default(60),
+    /** Share of closed deals (latest by close date) held out to calibrate and to backtest. */
+    holdoutFraction: z.number().gt(0).lt(1).default(0.2),
+    /** Moments sampled from each closed deal's open life when snapshots are missing. */
+    momentsPerDeal: z.number().int().min(1).max(12).default(4),
+    /** Segment used for similar deals, RAPV and cycle medians (first mapped fields win). */
+    segmentBy: z.array(z.string().min(1)).default(['account.industry', 'product']),
+    backtest: z
+      .object({
+        bootstrap: z.number().int().min(50).default(1000),
+        seed: z.number().int().default(0),
+        /** AUC below this (the predecessor's gate) → experimental. */
+        experimentalBelowAuc: z.number().min(0.5).max(1).default(0.6),
+      })
+      .strict()
+      .default({ bootstrap: 1000, seed: 0, experimentalBelowAuc: 0.6 }),
+    /** Withhold CRM task write-back while the model has no signal. */
+    withholdTasksOnNoSignal: z.boolean().default(true),
+    /** Most actions recommended per deal. */
+    maxActions: z.number().int().min(0).max(10).default(3),
+  })
+  .strict();
+export type ScoringConfig = z.infer<typeof ScoringConfig>;
+export type ScoringConfigInput = z.input<typeof ScoringConfig>;
+
+/** Validates a scoring config document; the error names `where` and each offending key path. */
+export function parseScoringConfig(doc: unknown, where = 'scoring config'): ScoringConfig {
+  const r = ScoringConfig.safeParse(doc ?? {});
+  if (!r.success) throw new AppError('config_invalid', `${where}: ${formatIssues(r.error.issues)}`, { path: where });
+  return r.data;
+}
+
+/** The shipped defaults (identical to an empty document). */
+export const defaultScoringConfig = (): ScoringConfig => ScoringConfig.parse({});
+
+export type RiskCategory = 'Low' | 'Medium' | 'High' | 'Critical';
+
+/** Category of a 0-100 risk score: Low ≤ low < Medium ≤ medium < High ≤ high < Critical. */
+export function categoryOf(score: number, t: ScoringConfig['thresholds']): RiskCategory {
+  if (score <= t.low) return 'Low';
+  if (score <= t.medium) return 'Medium';
+  if (score <= t.high) return 'High';
+  return 'Critical';
+}

@@ -1,0 +1,266 @@
+import type { Deal } from '../deal.ts';
+import type { ActionPlanner, RecommendedAction } from '../actions/evaluate.ts';
+import { categoryOf, type RiskCategory, type ScoringConfig } from './config.ts';
+import { categoryReader, numberCode, readNumber, type DealView } from './features.ts';
+import type { BaseFeature, Confidence, ModelStatus, RiskModel } from './model.ts';
+import { sentenceFor } from './sentences.ts';
+import type { SimilarDeal, SimilarIndex } from './similar.ts';
+import { logit, sigmoid } from './stats.ts';
+import { cycleLookup } from './train.ts';
+
+/** One driver of one deal's risk: its exact share of the deal's log-odds of loss. */
+export interface Driver {
+  /** Driver group: a feature id (`leadSource`, `age_ratio`, `extras.x`) or a cross `a×b`. */
+  feature: string;
+  label: string;
+  /** Additive contribution to the deal's loss log-odds relative to the tenant's average deal. */
+  contribution: number;
+  direction: 'raises_risk' | 'lowers_risk';
+  /** Smoothed win rate of deals like this one on this feature, and overall. */
+  winRate: number;
+  overallWinRate: number;
+  sentence: string;
+}
+
+/** How the score was obtained. */
+export type ScoreBasis = 'model' | 'segment_prior' | 'crm_probability' | 'prior';
+
+/** Everything the product shows and writes back for one open deal. */
+export interface DealScore {
+  externalId: string;
+  source: Deal['source'];
+  winProbability: number;
+  lossProbability: number;
+  /** round(100 × loss probability). */
+  riskScore: number;
+  category: RiskCategory;
+  confidence: Confidence;
+  modelVersion: number;
+  modelStatus: ModelStatus;
+  basis: ScoreBasis;
+  scoredAt: Date;
+  /** Loss log-odds of the tenant's average deal; baseline + Σ contributions = this deal's log-odds. */
+  baselineLogit: number;
+  logit: number;
+  drivers: Driver[];
+  actions: RecommendedAction[];
+  similarWon: SimilarDeal[];
+  /** Set when the score does not come from a fitted model ("No closed deals yet: ..."). */
+  note: string | null;
+}
+
+/** Every group's contribution, for a deal page or an audit ("why exactly this number?"). */
+export interface Explanation {
+  baselineLogit: number;
+  logit: number;
+  contributions: Array<{ feature: string; label: string; contribution: number }>;
+}
+
+export interface ScorerOptions {
+  config: ScoringConfig;
+  /** Compiled playbook (compilePlaybook); without it no actions are recommended. */
+  actions?: ActionPlanner;
+  similar?: SimilarIndex;
+  /** Drivers reported per deal (default 3). */
+  topDrivers?: number;
+}
+
+export interface Scorer {
+  readonly model: RiskModel;
+  score(deal: Deal, asOf: Date): DealScore;
+  scoreMany(deals: readonly Deal[], asOf: Date): DealScore[];
+  /** Calibrated loss probability only (no drivers, actions or text). */
+  lossProbability(deal: Deal, asOf: Date): number;
+  explain(deal: Deal, asOf: Date): Explanation;
+}
+
+type Coder = (v: DealView) => number;
+
+function coderFor(f: BaseFeature, cycleFor: (d: Deal) => number | null): Coder {
+  if (f.kind === 'category') {
+    const read = categoryReader(f.id);
+    const index = new Map(f.levels!.map((l, i) => [l, i + 2]));
+    return (v) => {
+      const s = read(v);
+      return s === null ? 0 : (index.get(s) ?? 1);
+    };
+  }
+  const cuts = Float64Array.from(f.cuts!);
+  return (v) => numberCode(readNumber(f.id, v, cycleFor), cuts);
+}
+
+/**
+ * Compiles a model into a scorer. Everything that can be precomputed is (code tables, group
+ * indexes, the average deal's log-odds), and per-deal work reuses typed buffers, so scoring with
+ * drivers and actions runs at hundreds of thousands of deals per second.
+ */
+export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
+  const cfg = opts.config;
+  const k = opts.topDrivers ?? 3;
+  const cycleFor = cycleLookup(model.cycles, model.segmentBy);
+  const coders = model.features.map((f) => coderFor(f, cycleFor));
+  const nF = coders.length;
+  const cols = model.columns;
+  const nC = cols.length;
+  const groups: string[] = [];
+  const groupOf = new Int32Array(nC);
+  cols.forEach((c, j) => {
+    let g = groups.indexOf(c.group);
+    if (g < 0) g = groups.push(c.group) - 1;
+    groupOf[j] = g;
+  });
+  const nG = groups.length;
+  const tables = cols.map((c) => Float64Array.from(c.table ?? []));
+  const fa = Int32Array.from(cols.map((c) => c.features[0]!));
+  const fb = Int32Array.from(cols.map((c) => c.features[1] ?? -1));
+  const nb = Int32Array.from(cols.map((c) => (c.features[1] === undefined ? 0 : model.features[c.features[1]]!.nCodes)));
+  const linear = Uint8Array.from(cols.map((c) => (c.kind === 'linear' ? 1 : 0)));
+  const w = Float64Array.from(cols.map((c) => c.weight * model.calibration.slope));
+  const mean = Float64Array.from(cols.map((c) => c.mean));
+  const center = Float64Array.from(cols.map((c) => c.center ?? 0));
+  const scale = Float64Array.from(cols.map((c) => c.scale ?? 1));
+  let baseline = model.calibration.slope * model.intercept + model.calibration.offset;
+  for (let j = 0; j < nC; j++) baseline += w[j]! * mean[j]!;
+  // The encoded column that names each group's cell in sentences (the main effect, or the cross).
+  const groupCol = new Int32Array(nG).fill(-1);
+  cols.forEach((c, j) => {
+    if (c.kind === 'encoded' && groupCol[groupOf[j]!] === -1) groupCol[groupOf[j]!] = j;
+  });
+  const priorLogit = logit(model.prior.lossRate);
+  const overallWin = 1 - model.prior.lossRate;
+  const basis: ScoreBasis = model.kind === 'logistic' ? 'model' : model.kind === 'segment_prior' ? 'segment_prior' : 'prior';
+
+  const codes = new Int32Array(nF);
+  const contrib = new Float64Array(nG);
+  const view: DealView = { deal: null as unknown as Deal, asOf: null, full: true };
+  const top = new Int32Array(k);
+
+  /** Fills codes and contrib for a deal; returns its calibrated loss log-odds. */
+  function evaluate(deal: Deal, asOf: Date): number {
+    view.deal = deal;
+    view.asOf = asOf;
+    for (let f = 0; f < nF; f++) codes[f] = coders[f]!(view);
+    contrib.fill(0);
+    let z = baseline;
+    for (let j = 0; j < nC; j++) {
+      let x: number;
+      if (linear[j]) {
+        const a = deal.amount;
+        x = a === null ? 0 : (Math.log1p(a > 0 ? a : 0) - center[j]!) / scale[j]!;
+      } else {
+        const b = fb[j]!;
+        x = tables[j]![b < 0 ? codes[fa[j]!]! : codes[fa[j]!]! * nb[j]! + codes[b]!]!;
+      }
+      const c = w[j]! * (x - mean[j]!);
+      contrib[groupOf[j]!]! += c;
+      z += c;
+    }
+    return z;
+  }
+
+  function driverFor(g: number, deal: Deal, asOf: Date): Driver {
+    const c = contrib[g]!;
+    const j = groupCol[g]!;
+    const col = cols[j]!;
+    const fA = model.features[col.features[0]!]!;
+    const codeA = codes[col.features[0]!]!;
+    const bIdx = col.features[1];
+    const code = bIdx === undefined ? codeA : codeA * model.features[bIdx]!.nCodes + codes[bIdx]!;
+    const winRate = 1 - sigmoid(priorLogit + tables[j]![code]!);
+    const sentence = sentenceFor({
+      feature: fA,
+      code: codeA,
+      deal,
+      asOf,
+      winRate,
+      overallWinRate: overallWin,
+      cycleDays: cycleFor(deal),
+      ...(bIdx === undefined ? {} : { other: { feature: model.features[bIdx]!, code: codes[bIdx]! } }),
+    });
+    const label = bIdx === undefined ? fA.label : `${fA.label} × ${model.features[bIdx]!.label}`;
+    return { feature: groups[g]!, label, contribution: c, direction: c > 0 ? 'raises_risk' : 'lowers_risk', winRate, overallWinRate: overallWin, sentence };
+  }
+
+  /** Indexes of the k groups with the largest |contribution| (insertion into a tiny buffer). */
+  function topGroups(): number {
+    let m = 0;
+    for (let g = 0; g < nG; g++) {
+      const v = Math.abs(contrib[g]!);
+      if (v < 1e-9 || groupCol[g] === -1) continue;
+      let pos = m < k ? m++ : k;
+      if (pos === k && v <= Math.abs(contrib[top[k - 1]!]!)) continue;
+      if (pos === k) pos = k - 1;
+      while (pos > 0 && Math.abs(contrib[top[pos - 1]!]!) < v) {
+        top[pos] = top[pos - 1]!;
+        pos--;
+      }
+      top[pos] = g;
+    }
+    return m;
+  }
+
+  function scoreOne(deal: Deal, asOf: Date): DealScore {
+    let z: number;
+    let b = basis;
+    let note: string | null = null;
+    const drivers: Driver[] = [];
+    if (model.kind === 'prior') {
+      const p = deal.crmProbability;
+      b = p === null ? 'prior' : 'crm_probability';
+      z = p === null ? model.intercept : logit(1 - p);
+      note = p === null ? model.notes[0] ?? null : `No closed deals yet: using the CRM stage probability (${Math.round(p * 100)}% to win).`;
+    } else {
+      z = evaluate(deal, asOf);
+      const m = topGroups();
+      for (let i = 0; i < m; i++) drivers.push(driverFor(top[i]!, deal, asOf));
+      if (model.kind === 'segment_prior') note = model.notes[0] ?? null;
+    }
+    const loss = sigmoid(z);
+    const riskScore = Math.round(loss * 100);
+    const category = categoryOf(riskScore, cfg.thresholds);
+    const winProbability = 1 - loss;
+    const actions = opts.actions ? opts.actions({ deal, asOf, score: riskScore, category, winProbability, drivers }) : [];
+    return {
+      externalId: deal.externalId,
+      source: deal.source,
+      winProbability,
+      lossProbability: loss,
+      riskScore,
+      category,
+      confidence: model.status === 'no_signal' || model.status === 'experimental' ? 'low' : model.confidence,
+      modelVersion: model.version,
+      modelStatus: model.status,
+      basis: b,
+      scoredAt: asOf,
+      baselineLogit: model.kind === 'prior' ? z : baseline,
+      logit: z,
+      drivers,
+      actions,
+      similarWon: opts.similar ? opts.similar.find(deal, asOf) : [],
+      note,
+    };
+  }
+
+  return {
+    model,
+    score: scoreOne,
+    scoreMany(deals, asOf) {
+      const out = new Array<DealScore>(deals.length);
+      for (let i = 0; i < deals.length; i++) out[i] = scoreOne(deals[i]!, asOf);
+      return out;
+    },
+    lossProbability(deal, asOf) {
+      if (model.kind === 'prior') return deal.crmProbability === null ? sigmoid(model.intercept) : 1 - deal.crmProbability;
+      return sigmoid(evaluate(deal, asOf));
+    },
+    explain(deal, asOf) {
+      const z = model.kind === 'prior' ? scoreOne(deal, asOf).logit : evaluate(deal, asOf);
+      const contributions = groups.map((g, i) => {
+        const col = cols[groupCol[i]! >= 0 ? groupCol[i]! : groupOf.indexOf(i)]!;
+        const label = col.features.map((f) => model.features[f]!.label).join(' × ');
+        return { feature: g, label, contribution: model.kind === 'prior' ? 0 : contrib[i]! };
+      });
+      return { baselineLogit: model.kind === 'prior' ? z : baseline, logit: z, contributions };
+    },
+  };
+}

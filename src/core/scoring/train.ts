@@ -1,0 +1,361 @@
+import type { Deal } from '../deal.ts';
+import { auc } from '../backtest/metrics.ts';
+import type { ScoringConfig } from './config.ts';
+import { codeFeatures, planColumns, type CodedFeature, type ColumnPlan } from './design.ts';
+import { candidateFeatures, segmentKey } from './features.ts';
+import { fitLogistic } from './logistic.ts';
+import { MODEL_SCHEMA_VERSION, type ModelColumn, type RiskModel } from './model.ts';
+import { buildRows, foldsFor, type DealSnapshot, type TrainingRows } from './rows.ts';
+import { hashString, logit, median, sigmoid, wilson } from './stats.ts';
+import { targetEncode } from './target-encoding.ts';
+
+/** What a tenant's model learns from: its deals (open ones are ignored) and optional snapshots. */
+export interface TrainingData {
+  deals: readonly Deal[];
+  snapshots?: readonly DealSnapshot[];
+}
+
+export interface TrainOptions {
+  config: ScoringConfig;
+  tenantId: string;
+  /** The training moment (recorded on the model; nothing reads a clock). */
+  trainedAt: Date;
+  version?: number;
+}
+
+type Header = Pick<RiskModel, 'format' | 'schemaVersion' | 'tenantId' | 'version' | 'trainedAt' | 'segmentBy'>;
+
+/** Median days to win, overall and per segment with at least 5 won deals. */
+function cycleMedians(closed: readonly Deal[], segmentBy: string[]): RiskModel['cycles'] {
+  const all: number[] = [];
+  const by = new Map<string, number[]>();
+  for (const d of closed) {
+    if (d.stage.status !== 'won' || !d.createdAt || !d.closedAt) continue;
+    const days = (d.closedAt.getTime() - d.createdAt.getTime()) / 86_400_000;
+    if (days < 0) continue;
+    all.push(days);
+    const k = segmentKey(d, segmentBy);
+    (by.get(k) ?? by.set(k, []).get(k)!).push(days);
+  }
+  const bySegment: Record<string, number> = {};
+  for (const [k, v] of by) if (v.length >= 5) bySegment[k] = median(v);
+  return { overall: all.length ? median(all) : null, bySegment };
+}
+
+export const cycleLookup = (cycles: RiskModel['cycles'], segmentBy: string[]) => (d: Deal): number | null =>
+  cycles.bySegment[segmentKey(d, segmentBy)] ?? cycles.overall;
+
+/**
+ * Trains a tenant's risk model on its closed deals as of `trainedAt`. Picks the model kind from
+ * the data: a calibrated logistic regression with enough history, shrunken segment priors with
+ * little, a neutral prior with none. The result is plain JSON-able data (see serializeModel).
+ */
+export function trainModel(data: TrainingData, opts: TrainOptions): RiskModel {
+  const cfg = opts.config;
+  const closed = data.deals.filter((d) => d.stage.status !== 'open');
+  const won = closed.filter((d) => d.stage.status === 'won').length;
+  const lost = closed.length - won;
+  const header: Header = {
+    format: 'dealrisk.model',
+    schemaVersion: MODEL_SCHEMA_VERSION,
+    tenantId: opts.tenantId,
+    version: opts.version ?? 1,
+    trainedAt: opts.trainedAt.toISOString(),
+    segmentBy: cfg.segmentBy,
+  };
+  if (closed.length === 0) return priorModel(header, cfg);
+  const cycles = cycleMedians(closed, cfg.segmentBy);
+  const cycleFor = cycleLookup(cycles, cfg.segmentBy);
+  const rows = buildRows(closed, data.snapshots ?? [], cfg.momentsPerDeal);
+  const candidates = candidateFeatures(closed.concat((data.snapshots ?? []).map((s) => s.deal)));
+  const coded = codeFeatures(candidates, rows.views, rows.w, cycleFor, cfg);
+  // Laplace-smoothed so one class alone never gives a rate of exactly 0 or 1.
+  const prior = { lossRate: (lost + 1) / (closed.length + 2), won, lost };
+  if (won < cfg.minClosedPerClass || lost < cfg.minClosedPerClass) {
+    return segmentPriorModel(header, cfg, rows, coded, prior, cycles);
+  }
+  return logisticModel(header, cfg, rows, coded, prior, cycles);
+}
+
+function priorModel(header: Header, cfg: ScoringConfig): RiskModel {
+  return {
+    ...header,
+    kind: 'prior',
+    status: 'prior_only',
+    confidence: 'low',
+    prior: { lossRate: 1 - cfg.noHistoryWinRate, won: 0, lost: 0 },
+    features: [],
+    columns: [],
+    intercept: logit(1 - cfg.noHistoryWinRate),
+    calibration: { slope: 1, offset: 0, method: 'none' },
+    cycles: { overall: null, bySegment: {} },
+    dropped: [],
+    training: { deals: 0, rows: 0, rowSource: 'none', iterations: 0, converged: true },
+    notes: [
+      `No closed deals yet: each deal's win probability is the CRM's stage probability when mapped, otherwise ${Math.round(cfg.noHistoryWinRate * 100)}%.`,
+    ],
+  };
+}
+
+function weightedMean(values: Float64Array, w: Float64Array): number {
+  let s = 0;
+  let sw = 0;
+  for (let i = 0; i < values.length; i++) {
+    s += values[i]! * w[i]!;
+    sw += w[i]!;
+  }
+  return sw > 0 ? s / sw : 0;
+}
+
+function segmentPriorModel(
+  header: Header,
+  cfg: ScoringConfig,
+  rows: TrainingRows,
+  coded: CodedFeature[],
+  prior: RiskModel['prior'],
+  cycles: RiskModel['cycles'],
+): RiskModel {
+  const keep = coded.filter((f) => f.def.timing === 'static');
+  const fold = new Uint8Array(rows.views.length);
+  const m = Math.max(cfg.smoothing, 30);
+  const columns: ModelColumn[] = keep.map((f) => {
+    const enc = targetEncode({ codes: f.codes, nCodes: f.def.nCodes, y: rows.y, w: rows.w, fold, nFolds: 1, smoothing: m });
+    const full = new Float64Array(f.codes.length);
+    for (let i = 0; i < full.length; i++) full[i] = enc.table[f.codes[i]!]!;
+    // Averaging the segments' log-odds deviations: correlated segments are not counted twice.
+    return { id: f.def.id, group: f.def.id, kind: 'encoded', features: [keep.indexOf(f)], table: [...enc.table], weight: 1 / keep.length, mean: weightedMean(full, rows.w) };
+  });
+  return {
+    ...header,
+    kind: 'segment_prior',
+    status: 'low_confidence',
+    confidence: 'low',
+    prior,
+    features: keep.map((f) => f.def),
+    columns,
+    intercept: logit(prior.lossRate),
+    calibration: { slope: 1, offset: 0, method: 'none' },
+    cycles,
+    dropped: [],
+    training: { deals: rows.deals.length, rows: rows.views.length, rowSource: rows.source, iterations: 0, converged: true },
+    notes: [
+      `Only ${prior.won} won and ${prior.lost} lost closed deals (the model needs ${cfg.minClosedPerClass} of each): scores blend shrunken segment win rates and are low-confidence.`,
+    ],
+  };
+}
+
+/** Deals held out for calibration: the latest by close date, or a stable hash sample without dates. */
+function holdoutDeals(deals: readonly Deal[], fraction: number): Uint8Array {
+  const out = new Uint8Array(deals.length);
+  const dated = deals.filter((d) => d.closedAt).length;
+  if (dated >= 0.8 * deals.length) {
+    const order = deals.map((d, i) => ({ i, t: d.closedAt?.getTime() ?? Number.NEGATIVE_INFINITY })).sort((a, b) => a.t - b.t);
+    const start = Math.floor(order.length * (1 - fraction));
+    for (let j = start; j < order.length; j++) out[order[j]!.i] = 1;
+  } else {
+    const cut = Math.floor(fraction * 1000);
+    deals.forEach((d, i) => (out[i] = hashString(`holdout:${d.source}:${d.externalId}`) % 1000 < cut ? 1 : 0));
+  }
+  return out;
+}
+
+interface Design {
+  X: Float64Array;
+  p: number;
+  tables: Float64Array[];
+  linear: Array<{ center: number; scale: number } | null>;
+}
+
+/** Encodes every column (out of fold for rows with weight, full table for the others). */
+function buildDesign(plans: ColumnPlan[], rows: TrainingRows, w: Float64Array, fold: Uint8Array, cfg: ScoringConfig): Design {
+  const n = rows.views.length;
+  const p = plans.length;
+  const X = new Float64Array(n * p);
+  const tables: Float64Array[] = [];
+  const linear: Design['linear'] = [];
+  plans.forEach((plan, j) => {
+    if (plan.kind === 'encoded') {
+      const enc = targetEncode({ codes: plan.codes!, nCodes: plan.nCodes!, y: rows.y, w, fold, nFolds: cfg.folds, smoothing: cfg.smoothing });
+      for (let i = 0; i < n; i++) X[i * p + j] = enc.values[i]!;
+      tables.push(enc.table);
+      linear.push(null);
+    } else {
+      const raw = plan.raw!;
+      let s = 0;
+      let s2 = 0;
+      let sw = 0;
+      for (let i = 0; i < n; i++) {
+        if (Number.isNaN(raw[i]!) || w[i] === 0) continue;
+        s += w[i]! * raw[i]!;
+        s2 += w[i]! * raw[i]! * raw[i]!;
+        sw += w[i]!;
+      }
+      const center = sw > 0 ? s / sw : 0;
+      const scale = sw > 0 ? Math.sqrt(Math.max(s2 / sw - center * center, 1e-12)) : 1;
+      for (let i = 0; i < n; i++) X[i * p + j] = Number.isNaN(raw[i]!) ? 0 : (raw[i]! - center) / scale;
+      tables.push(new Float64Array(0));
+      linear.push({ center, scale });
+    }
+  });
+  return { X, p, tables, linear };
+}
+
+/** Out-of-fold single-column AUCs; a column at or above the threshold alone is leakage. */
+function leakyFeatures(coded: CodedFeature[], rows: TrainingRows, fold: Uint8Array, cfg: ScoringConfig): RiskModel['dropped'] {
+  const dropped: RiskModel['dropped'] = [];
+  for (const f of coded) {
+    const enc = targetEncode({ codes: f.codes, nCodes: f.def.nCodes, y: rows.y, w: rows.w, fold, nFolds: cfg.folds, smoothing: cfg.smoothing });
+    const a = auc(enc.values, rows.y);
+    const strength = Math.max(a, 1 - a);
+    if (strength > cfg.leakageAuc) dropped.push({ feature: f.def.id, label: f.def.label, auc: strength });
+  }
+  return dropped;
+}
+
+function linearPredict(d: Design, fit: { intercept: number; weights: Float64Array }, i: number): number {
+  let z = fit.intercept;
+  for (let j = 0; j < d.p; j++) z += d.X[i * d.p + j]! * fit.weights[j]!;
+  return z;
+}
+
+function logisticModel(
+  header: Header,
+  cfg: ScoringConfig,
+  rows: TrainingRows,
+  codedAll: CodedFeature[],
+  prior: RiskModel['prior'],
+  cycles: RiskModel['cycles'],
+): RiskModel {
+  const n = rows.views.length;
+  const fold = foldsFor(rows, cfg.folds);
+  const dropped = leakyFeatures(codedAll, rows, fold, cfg);
+  const coded = codedAll.filter((f) => !dropped.some((x) => x.feature === f.def.id));
+  const plans = selectCrosses(planColumns(coded, rows.views, cfg), rows, fold, cfg);
+
+  // 1. Fit without the held-out (latest) deals, then calibrate on them.
+  const hold = holdoutDeals(rows.deals, cfg.holdoutFraction);
+  const wFit = new Float64Array(n);
+  const holdRows: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (hold[rows.dealOf[i]!]) holdRows.push(i);
+    else wFit[i] = rows.w[i]!;
+  }
+  const calibration = { slope: 1, offset: 0, method: 'none' as 'platt' | 'none' };
+  let holdLost = 0;
+  for (const i of holdRows) holdLost += rows.y[i]!;
+  const canCalibrate = holdLost >= 10 && holdRows.length - holdLost >= 10;
+  if (canCalibrate) {
+    const dFit = buildDesign(plans, rows, wFit, fold, cfg);
+    const sub = fitLogistic({ X: dFit.X, n, p: dFit.p, y: rows.y, w: wFit, l2: cfg.l2 });
+    const z = new Float64Array(holdRows.length);
+    const yh = new Uint8Array(holdRows.length);
+    const wh = new Float64Array(holdRows.length);
+    holdRows.forEach((i, k) => {
+      z[k] = linearPredict(dFit, sub, i);
+      yh[k] = rows.y[i]!;
+      wh[k] = rows.w[i]!;
+    });
+    const platt = fitLogistic({ X: z, n: z.length, p: 1, y: yh, w: wh, l2: 0 });
+    // A negative slope means the sub-model is worse than useless on recent deals: flatten, don't invert.
+    calibration.slope = Math.max(0, platt.weights[0]!);
+    calibration.method = 'platt';
+  }
+
+  // 2. Refit on every deal; keep the slope and re-centre the intercept on the recent outcomes.
+  const design = buildDesign(plans, rows, rows.w, fold, cfg);
+  const fit = fitLogistic({ X: design.X, n, p: design.p, y: rows.y, w: rows.w, l2: cfg.l2 });
+  calibration.offset = interceptShift(recentOrAll(holdRows, canCalibrate, rows), (i) => calibration.slope * linearPredict(design, fit, i), rows);
+
+  const columns: ModelColumn[] = plans.map((plan, j) => {
+    const full = new Float64Array(n);
+    if (plan.kind === 'encoded') {
+      const t = design.tables[j]!;
+      for (let i = 0; i < n; i++) full[i] = t[plan.codes![i]!]!;
+      return { id: plan.id, group: plan.group, kind: 'encoded', features: plan.features, table: [...t], weight: fit.weights[j]!, mean: weightedMean(full, rows.w) };
+    }
+    const { center, scale } = design.linear[j]!;
+    for (let i = 0; i < n; i++) full[i] = design.X[i * design.p + j]!;
+    return { id: plan.id, group: plan.group, kind: 'linear', features: plan.features, center, scale, weight: fit.weights[j]!, mean: weightedMean(full, rows.w) };
+  });
+  const notes: string[] = [];
+  if (dropped.length) notes.push(`Dropped as leakage (AUC alone > ${cfg.leakageAuc}): ${dropped.map((d) => d.label).join(', ')}.`);
+  if (rows.source === 'moments') notes.push('No snapshots yet: deals were replayed at past ages, so process fields (activity, pushes, close date) are not used until snapshots accumulate.');
+  if (rows.source === 'static') notes.push('No dates: only values fixed at creation (segments, amount) are used.');
+  return {
+    ...header,
+    kind: 'logistic',
+    status: 'untested',
+    confidence: prior.won >= 200 && prior.lost >= 200 ? 'high' : 'medium',
+    prior,
+    features: coded.map((f) => f.def),
+    columns,
+    intercept: fit.intercept,
+    calibration,
+    cycles,
+    dropped,
+    training: { deals: rows.deals.length, rows: n, rowSource: rows.source, iterations: fit.iterations, converged: fit.converged },
+    notes,
+  };
+}
+
+/**
+ * Rows whose outcome rate the intercept should match: the recent (held-out) deals when their loss
+ * rate differs from the overall one beyond its 95% Wilson interval (real drift), else every row,
+ * so noise in a small recent window does not move every score.
+ */
+function recentOrAll(holdRows: number[], usable: boolean, rows: TrainingRows): number[] {
+  const all = [...Array(rows.views.length).keys()];
+  if (!usable) return all;
+  const rate = (idx: number[]): { r: number; deals: number } => {
+    let s = 0;
+    let w = 0;
+    for (const i of idx) {
+      s += rows.w[i]! * rows.y[i]!;
+      w += rows.w[i]!;
+    }
+    return { r: w > 0 ? s / w : 0, deals: w };
+  };
+  const recent = rate(holdRows);
+  const overall = rate(all);
+  const ci = wilson(recent.r * recent.deals, recent.deals);
+  return overall.r < ci.low || overall.r > ci.high ? holdRows : all;
+}
+
+/** Offset that makes the mean predicted loss rate on `idx` rows equal their observed rate. */
+function interceptShift(idx: number[], zOf: (i: number) => number, rows: TrainingRows): number {
+  const z = idx.map(zOf);
+  let target = 0;
+  let sw = 0;
+  idx.forEach((i) => {
+    target += rows.w[i]! * rows.y[i]!;
+    sw += rows.w[i]!;
+  });
+  let d = 0;
+  for (let it = 0; it < 50; it++) {
+    let f = -target;
+    let g = 0;
+    idx.forEach((i, k) => {
+      const p = sigmoid(z[k]! + d);
+      f += rows.w[i]! * p;
+      g += rows.w[i]! * p * (1 - p);
+    });
+    if (g <= 1e-12 || sw === 0) break;
+    const step = f / g;
+    d -= Math.max(-5, Math.min(5, step));
+    if (Math.abs(step) < 1e-10) break;
+  }
+  return d;
+}
+
+/** Keeps the strongest crosses (by out-of-fold AUC) when there are more than the cap. */
+function selectCrosses(plans: ColumnPlan[], rows: TrainingRows, fold: Uint8Array, cfg: ScoringConfig): ColumnPlan[] {
+  const crosses = plans.filter((p) => p.features.length === 2);
+  if (crosses.length <= cfg.maxCrosses) return plans;
+  const strength = new Map<ColumnPlan, number>();
+  for (const c of crosses) {
+    const enc = targetEncode({ codes: c.codes!, nCodes: c.nCodes!, y: rows.y, w: rows.w, fold, nFolds: cfg.folds, smoothing: cfg.smoothing });
+    strength.set(c, Math.abs(auc(enc.values, rows.y) - 0.5));
+  }
+  const keep = new Set(crosses.sort((a, b) => strength.get(b)! - strength.get(a)!).slice(0, cfg.maxCrosses));
+  return plans.filter((p) => p.features.length < 2 || keep.has(p));
+}
