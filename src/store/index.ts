@@ -7,6 +7,14 @@ import { mappingsRepo } from './repos/mappings.ts';
 import { modelsRepo } from './repos/models.ts';
 import { scoresRepo } from './repos/scores.ts';
 import { tenantsRepo } from './repos/tenants.ts';
+import { alertsRepo } from './repos/alerts.ts';
+import { deliveriesRepo } from './repos/deliveries.ts';
+import { outboxRepo } from './repos/outbox.ts';
+import { rescoreQueueRepo } from './repos/rescore-queue.ts';
+import { snapshotsRepo } from './repos/snapshots.ts';
+import { syncRunsRepo } from './repos/sync-runs.ts';
+import { syncStateRepo } from './repos/sync-state.ts';
+import { tenantSyncRepo } from './repos/tenant-sync.ts';
 import { apiKeysRepo } from './repos/api-keys.ts';
 import { dealRiskRepo } from './repos/deal-risk.ts';
 import { idempotencyRepo } from './repos/idempotency.ts';
@@ -35,6 +43,14 @@ export async function openStore(opts: StoreOptions) {
     models: modelsRepo(db),
     scores: scoresRepo(db),
     audit: auditRepo(db),
+    snapshots: snapshotsRepo(db),
+    syncRuns: syncRunsRepo(db),
+    syncState: syncStateRepo(db),
+    outbox: outboxRepo(db),
+    deliveries: deliveriesRepo(db),
+    alerts: alertsRepo(db),
+    rescoreQueue: rescoreQueueRepo(db),
+    tenantSync: tenantSyncRepo(db),
     users: usersRepo(db),
     directory: tenantDirectory(db),
     sessions: sessionsRepo(db),

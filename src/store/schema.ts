@@ -114,6 +114,14 @@ export interface SyncRunsTable {
   counts: Json<Record<string, number>>;
   api_calls: number;
   errors: Json<Array<Record<string, unknown>>>;
+  /** Added by 0002-sync. */
+  duration_ms: number | null;
+  /** Rejected records with reasons (the first ones; counts.rejected has the total). */
+  rejected: ColumnType<Array<Record<string, unknown>>, string | undefined, string>;
+  /** Per-step timing, model decision, drift, cursor. */
+  details: ColumnType<Record<string, unknown>, string | undefined, string>;
+  /** The worker that ran it. */
+  holder: string | null;
 }
 
 export interface WritebacksTable {
@@ -132,6 +140,11 @@ export interface WritebacksTable {
   last_error: string | null;
   created_at: CreatedAt;
   sent_at: Timestamp | null;
+  /** Added by 0002-sync: when a failed write may be tried again. */
+  next_attempt_at: Timestamp | null;
+  updated_at: Timestamp | null;
+  /** The CRM's answer (task id, error code). */
+  result: Json<Record<string, unknown>> | null;
 }
 
 export interface AuditLogTable {
@@ -142,6 +155,81 @@ export interface AuditLogTable {
   action: string;
   target: string | null;
   details: Json<Record<string, unknown>>;
+}
+
+/** 0002-sync: one row per tenant with the worker lease and schedule bookkeeping. */
+export interface TenantSyncTable {
+  tenant_id: string;
+  lease_holder: string | null;
+  lease_until: Timestamp | null;
+  last_slot_at: Timestamp | null;
+  requested_at: Timestamp | null;
+  requested_by: string | null;
+  /** Local date (yyyy-mm-dd) of the last digest sent. */
+  last_digest_on: string | null;
+  last_purge_at: Timestamp | null;
+  drift: Json<Record<string, unknown>> | null;
+  /** Last training attempt (accepted or not) and its gate decision. */
+  last_train_at: Timestamp | null;
+  last_train: Json<Record<string, unknown>> | null;
+}
+
+/** 0002-sync: what the sync engine knows about each deal's score, write-back and alerts. */
+export interface DealSyncStateTable {
+  tenant_id: string;
+  source: string;
+  external_id: string;
+  /** deals.input_hash when it was scored: a different hash means rescore. */
+  scored_hash: string;
+  scored_at: Timestamp;
+  model_id: number | null;
+  score: number;
+  category: string;
+  model_status: string;
+  /** The risk fields and task requests to write. */
+  risk: Json<Record<string, unknown>>;
+  /** Hash of the written values (score, category, drivers, action, status). */
+  values_hash: string;
+  /** values_hash as last queued for the CRM; differs → write. */
+  written_hash: string | null;
+  written_at: Timestamp | null;
+  alert_due_at: Timestamp | null;
+  last_alert_at: Timestamp | null;
+}
+
+export interface DeliveriesTable {
+  id: Generated<number>;
+  tenant_id: string;
+  /** alert | digest */
+  kind: string;
+  /** slack | email */
+  channel: string;
+  key: string;
+  payload: Json<Record<string, unknown>>;
+  status: 'pending' | 'sent' | 'failed' | 'dead';
+  attempts: number;
+  last_error: string | null;
+  next_attempt_at: Timestamp;
+  created_at: Timestamp;
+  sent_at: Timestamp | null;
+}
+
+export interface AlertsTable {
+  id: Generated<number>;
+  tenant_id: string;
+  source: string;
+  external_id: string;
+  kind: string;
+  raised_at: Timestamp;
+  score: number;
+  payload: Json<Record<string, unknown>>;
+}
+
+export interface RescoreQueueTable {
+  tenant_id: string;
+  source: string;
+  external_id: string;
+  requested_at: Timestamp;
 }
 
 // Web app (issue 8): people, sessions, OAuth flows in progress, API keys, idempotency, current risk.
@@ -255,4 +343,9 @@ export interface Database {
   api_keys: ApiKeysTable;
   idempotency_keys: IdempotencyKeysTable;
   deal_risk: DealRiskTable;
+  tenant_sync: TenantSyncTable;
+  deal_sync_state: DealSyncStateTable;
+  deliveries: DeliveriesTable;
+  alerts: AlertsTable;
+  rescore_queue: RescoreQueueTable;
 }

@@ -1,0 +1,49 @@
+import type { Db } from '../db.ts';
+
+/** Deals a CRM webhook reported changed; the worker syncs their tenant within a minute. */
+export function rescoreQueueRepo(db: Db) {
+  return {
+    async add(tenantId: string, source: string, externalIds: string[], at: Date): Promise<void> {
+      if (externalIds.length === 0) return;
+      const unique = [...new Set(externalIds)];
+      await db
+        .insertInto('rescore_queue')
+        .values(unique.map((id) => ({ tenant_id: tenantId, source, external_id: id, requested_at: at })))
+        .onConflict((oc) => oc.columns(['tenant_id', 'source', 'external_id']).doUpdateSet((eb) => ({ requested_at: eb.ref('excluded.requested_at') })))
+        .execute();
+    },
+    /** Tenants with queued deals, oldest request first. */
+    async tenants(): Promise<Array<{ tenantId: string; oldest: Date; deals: number }>> {
+      const rows = await db
+        .selectFrom('rescore_queue')
+        .select((eb) => ['tenant_id', eb.fn.min('requested_at').as('oldest'), eb.fn.countAll<number>().as('n')])
+        .groupBy('tenant_id')
+        .orderBy('oldest')
+        .execute();
+      return rows.map((r) => ({ tenantId: r.tenant_id, oldest: new Date(r.oldest as unknown as string), deals: Number(r.n) }));
+    },
+    async list(tenantId: string, source: string): Promise<Array<{ externalId: string; requestedAt: Date }>> {
+      const rows = await db
+        .selectFrom('rescore_queue')
+        .select(['external_id', 'requested_at'])
+        .where('tenant_id', '=', tenantId)
+        .where('source', '=', source)
+        .orderBy('external_id')
+        .execute();
+      return rows.map((r) => ({ externalId: r.external_id, requestedAt: r.requested_at }));
+    },
+    /** Removes what a run served; a request that arrived meanwhile (newer stamp) stays. */
+    async remove(tenantId: string, source: string, served: Array<{ externalId: string; requestedAt: Date }>): Promise<void> {
+      for (const s of served) {
+        await db
+          .deleteFrom('rescore_queue')
+          .where('tenant_id', '=', tenantId)
+          .where('source', '=', source)
+          .where('external_id', '=', s.externalId)
+          .where('requested_at', '<=', s.requestedAt)
+          .execute();
+      }
+    },
+  };
+}
+export type RescoreQueueRepo = ReturnType<typeof rescoreQueueRepo>;

@@ -1,0 +1,296 @@
+import { sql } from 'kysely';
+import type { Deal } from '../../core/deal.ts';
+import type { Db } from '../db.ts';
+import { dealFromJson } from '../deal-json.ts';
+
+const CHUNK = 500;
+
+/** A deal's score as the sync engine keeps it, with what it will write back. */
+export interface ScoredState {
+  source: string;
+  externalId: string;
+  inputHash: string;
+  scoredAt: Date;
+  modelId: number | null;
+  score: number;
+  category: string;
+  winProbability: number;
+  modelStatus: string;
+  /** Stored as the score's detail in `scores` (drivers, actions, confidence...). */
+  detail: Record<string, unknown>;
+  /** What the write-back step sends: risk fields and task requests (JSON). */
+  risk: Record<string, unknown>;
+  valuesHash: string;
+  /** Set when this score newly crossed the alert threshold; kept when null. */
+  alertDueAt: Date | null;
+}
+
+export interface PriorState {
+  category: string;
+  score: number;
+  lastAlertAt: Date | null;
+}
+
+export interface DealToScore {
+  deal: Deal;
+  inputHash: string;
+}
+
+export interface StateRow {
+  source: string;
+  externalId: string;
+  score: number;
+  category: string;
+  modelStatus: string;
+  risk: Record<string, unknown>;
+  valuesHash: string;
+  lastAlertAt: Date | null;
+  alertDueAt: Date | null;
+}
+
+const toStateRow = (r: {
+  source: string;
+  external_id: string;
+  score: number;
+  category: string;
+  model_status: string;
+  risk: Record<string, unknown>;
+  values_hash: string;
+  last_alert_at: Date | null;
+  alert_due_at: Date | null;
+}): StateRow => ({
+  source: r.source,
+  externalId: r.external_id,
+  score: r.score,
+  category: r.category,
+  modelStatus: r.model_status,
+  risk: r.risk,
+  valuesHash: r.values_hash,
+  lastAlertAt: r.last_alert_at,
+  alertDueAt: r.alert_due_at,
+});
+
+/** Per-deal sync state: which deals need a score, which need a write, which owe an alert. */
+export function syncStateRepo(db: Db) {
+  return {
+    /**
+     * Open deals whose current score is missing or stale: inputs changed since scored, a
+     * different model is active, or the score is older than `staleBefore`. Keyset-paged by id,
+     * so a run that died half-way picks up exactly the deals it had not scored yet.
+     */
+    async dealsToScore(
+      tenantId: string,
+      source: string,
+      q: { modelId: number | null; staleBefore: Date; afterId: string | null; limit: number; onlyIds?: string[] },
+    ): Promise<DealToScore[]> {
+      let query = db
+        .selectFrom('deals as d')
+        .leftJoin('deal_sync_state as s', (j) =>
+          j.onRef('s.tenant_id', '=', 'd.tenant_id').onRef('s.source', '=', 'd.source').onRef('s.external_id', '=', 'd.external_id'),
+        )
+        .select(['d.data', 'd.input_hash', 'd.external_id'])
+        .where('d.tenant_id', '=', tenantId)
+        .where('d.source', '=', source)
+        .where('d.status', '=', 'open')
+        .where('d.deleted_at', 'is', null)
+        .where((eb) =>
+          eb.or([
+            eb('s.external_id', 'is', null),
+            eb('s.scored_hash', '!=', eb.ref('d.input_hash')),
+            sql<boolean>`s.model_id is distinct from ${q.modelId}::bigint`,
+            eb('s.scored_at', '<', q.staleBefore),
+          ]),
+        );
+      if (q.onlyIds) query = query.where('d.external_id', 'in', q.onlyIds.length ? q.onlyIds : ['\u0000']);
+      if (q.afterId !== null) query = query.where('d.external_id', '>', q.afterId);
+      const rows = await query.orderBy('d.external_id').limit(q.limit).execute();
+      return rows.map((r) => ({ deal: dealFromJson(r.data), inputHash: r.input_hash }));
+    },
+
+    async prior(tenantId: string, source: string, ids: string[]): Promise<Map<string, PriorState>> {
+      if (ids.length === 0) return new Map();
+      const rows = await db
+        .selectFrom('deal_sync_state')
+        .select(['external_id', 'category', 'score', 'last_alert_at'])
+        .where('tenant_id', '=', tenantId)
+        .where('source', '=', source)
+        .where('external_id', 'in', ids)
+        .execute();
+      return new Map(rows.map((r) => [r.external_id, { category: r.category, score: r.score, lastAlertAt: r.last_alert_at }]));
+    },
+
+    /** Appends to the score history and updates the current state, in one transaction per chunk. */
+    async saveScores(tenantId: string, items: ScoredState[]): Promise<void> {
+      for (let i = 0; i < items.length; i += CHUNK) {
+        const chunk = items.slice(i, i + CHUNK);
+        await db.transaction().execute(async (tx) => {
+          await tx
+            .insertInto('scores')
+            .values(
+              chunk.map((s) => ({
+                tenant_id: tenantId,
+                source: s.source,
+                external_id: s.externalId,
+                model_id: s.modelId,
+                scored_at: s.scoredAt,
+                score: s.score,
+                category: s.category,
+                win_probability: s.winProbability,
+                model_status: s.modelStatus,
+                input_hash: s.inputHash,
+                detail: JSON.stringify(s.detail),
+              })),
+            )
+            .execute();
+          await tx
+            .insertInto('deal_sync_state')
+            .values(
+              chunk.map((s) => ({
+                tenant_id: tenantId,
+                source: s.source,
+                external_id: s.externalId,
+                scored_hash: s.inputHash,
+                scored_at: s.scoredAt,
+                model_id: s.modelId,
+                score: s.score,
+                category: s.category,
+                model_status: s.modelStatus,
+                risk: JSON.stringify(s.risk),
+                values_hash: s.valuesHash,
+                alert_due_at: s.alertDueAt,
+              })),
+            )
+            .onConflict((oc) =>
+              oc.columns(['tenant_id', 'source', 'external_id']).doUpdateSet((eb) => ({
+                scored_hash: eb.ref('excluded.scored_hash'),
+                scored_at: eb.ref('excluded.scored_at'),
+                model_id: eb.ref('excluded.model_id'),
+                score: eb.ref('excluded.score'),
+                category: eb.ref('excluded.category'),
+                model_status: eb.ref('excluded.model_status'),
+                risk: eb.ref('excluded.risk'),
+                values_hash: eb.ref('excluded.values_hash'),
+                alert_due_at: sql`coalesce(excluded.alert_due_at, deal_sync_state.alert_due_at)`,
+              })),
+            )
+            .execute();
+        });
+      }
+    },
+
+    /** Deals whose written values changed since last queued for the CRM (open deals only). */
+    async unwritten(tenantId: string, source: string, afterId: string | null, limit: number): Promise<StateRow[]> {
+      let q = db
+        .selectFrom('deal_sync_state as s')
+        .innerJoin('deals as d', (j) =>
+          j.onRef('d.tenant_id', '=', 's.tenant_id').onRef('d.source', '=', 's.source').onRef('d.external_id', '=', 's.external_id'),
+        )
+        .select(['s.source', 's.external_id', 's.score', 's.category', 's.model_status', 's.risk', 's.values_hash', 's.last_alert_at', 's.alert_due_at'])
+        .where('s.tenant_id', '=', tenantId)
+        .where('s.source', '=', source)
+        .where(sql<boolean>`s.written_hash is distinct from s.values_hash`)
+        .where('d.status', '=', 'open')
+        .where('d.deleted_at', 'is', null);
+      if (afterId !== null) q = q.where('s.external_id', '>', afterId);
+      return (await q.orderBy('s.external_id').limit(limit).execute()).map(toStateRow);
+    },
+
+    /** Deals owing an alert check (entered the threshold since the last alert step). */
+    async alertsDue(tenantId: string, source: string, limit: number): Promise<StateRow[]> {
+      const rows = await db
+        .selectFrom('deal_sync_state')
+        .select(['source', 'external_id', 'score', 'category', 'model_status', 'risk', 'values_hash', 'last_alert_at', 'alert_due_at'])
+        .where('tenant_id', '=', tenantId)
+        .where('source', '=', source)
+        .where('alert_due_at', 'is not', null)
+        .orderBy('external_id')
+        .limit(limit)
+        .execute();
+      return rows.map(toStateRow);
+    },
+
+    async get(tenantId: string, source: string, externalId: string): Promise<StateRow | null> {
+      const r = await db
+        .selectFrom('deal_sync_state')
+        .select(['source', 'external_id', 'score', 'category', 'model_status', 'risk', 'values_hash', 'last_alert_at', 'alert_due_at'])
+        .where('tenant_id', '=', tenantId)
+        .where('source', '=', source)
+        .where('external_id', '=', externalId)
+        .executeTakeFirst();
+      return r ? toStateRow(r) : null;
+    },
+
+    /** Deals closed (won or lost) after `since` (all closed deals when null). */
+    async closedSince(tenantId: string, since: Date | null): Promise<number> {
+      let q = db
+        .selectFrom('deals')
+        .select(sql<number>`count(*)::int`.as('n'))
+        .where('tenant_id', '=', tenantId)
+        .where('status', '!=', 'open')
+        .where('deleted_at', 'is', null);
+      if (since) q = q.where(sql<Date>`coalesce(closed_at, updated_at)`, '>', since);
+      return (await q.executeTakeFirst())?.n ?? 0;
+    },
+
+    /** Deals closed after `since` with the last risk score `modelId` gave them while open (drift). */
+    async outcomesSince(tenantId: string, since: Date, modelId: number): Promise<Array<{ score: number; lost: boolean }>> {
+      const rows = await db
+        .selectFrom('deals as d')
+        .innerJoin('deal_sync_state as s', (j) =>
+          j.onRef('s.tenant_id', '=', 'd.tenant_id').onRef('s.source', '=', 'd.source').onRef('s.external_id', '=', 'd.external_id'),
+        )
+        .select(['s.score', 'd.status'])
+        .where('d.tenant_id', '=', tenantId)
+        .where('d.status', '!=', 'open')
+        .where('d.deleted_at', 'is', null)
+        .where(sql<Date>`coalesce(d.closed_at, d.updated_at)`, '>', since)
+        .where('s.model_id', '=', modelId)
+        .execute();
+      return rows.map((r) => ({ score: r.score, lost: r.status === 'lost' }));
+    },
+
+    /** Current scores of open deals at or above a risk score, highest first (digests). */
+    async topRisks(tenantId: string, q: { minScore: number; ownerId?: string | null; limit: number }) {
+      let query = db
+        .selectFrom('deal_sync_state as s')
+        .innerJoin('deals as d', (j) =>
+          j.onRef('d.tenant_id', '=', 's.tenant_id').onRef('d.source', '=', 's.source').onRef('d.external_id', '=', 's.external_id'),
+        )
+        .select(['s.source', 's.external_id', 's.score', 's.category', 's.model_status', 's.risk', 'd.data', 'd.owner_id', 'd.owner_name', 'd.amount'])
+        .where('s.tenant_id', '=', tenantId)
+        .where('d.status', '=', 'open')
+        .where('d.deleted_at', 'is', null)
+        .where('s.score', '>=', q.minScore);
+      if (q.ownerId !== undefined) query = q.ownerId === null ? query.where('d.owner_id', 'is', null) : query.where('d.owner_id', '=', q.ownerId);
+      const rows = await query.orderBy('s.score', 'desc').orderBy('d.amount', 'desc').orderBy('s.external_id').limit(q.limit).execute();
+      return rows.map((r) => ({
+        source: r.source,
+        externalId: r.external_id,
+        score: r.score,
+        category: r.category,
+        modelStatus: r.model_status,
+        risk: r.risk,
+        deal: dealFromJson(r.data),
+      }));
+    },
+
+    /** Owners with at least one open deal at or above the score. */
+    async ownersAtRisk(tenantId: string, minScore: number): Promise<Array<{ ownerId: string | null; ownerName: string | null; deals: number }>> {
+      const rows = await db
+        .selectFrom('deal_sync_state as s')
+        .innerJoin('deals as d', (j) =>
+          j.onRef('d.tenant_id', '=', 's.tenant_id').onRef('d.source', '=', 's.source').onRef('d.external_id', '=', 's.external_id'),
+        )
+        .select(['d.owner_id', sql<string | null>`max(d.owner_name)`.as('owner_name'), sql<number>`count(*)::int`.as('n')])
+        .where('s.tenant_id', '=', tenantId)
+        .where('d.status', '=', 'open')
+        .where('d.deleted_at', 'is', null)
+        .where('s.score', '>=', minScore)
+        .groupBy('d.owner_id')
+        .orderBy('d.owner_id')
+        .execute();
+      return rows.map((r) => ({ ownerId: r.owner_id, ownerName: r.owner_name, deals: r.n }));
+    },
+  };
+}
+export type SyncStateRepo = ReturnType<typeof syncStateRepo>;

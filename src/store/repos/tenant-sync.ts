@@ -1,0 +1,133 @@
+import { sql } from 'kysely';
+import type { Db } from '../db.ts';
+
+export interface TenantSyncState {
+  tenantId: string;
+  leaseHolder: string | null;
+  leaseUntil: Date | null;
+  lastSlotAt: Date | null;
+  requestedAt: Date | null;
+  requestedBy: string | null;
+  lastDigestOn: string | null;
+  lastPurgeAt: Date | null;
+  drift: Record<string, unknown> | null;
+  lastTrainAt: Date | null;
+  lastTrain: Record<string, unknown> | null;
+}
+
+/**
+ * Per-tenant worker bookkeeping. Leases use the database clock (`now()`), not the worker's, so
+ * workers on different machines agree on when a lease has expired.
+ */
+export function tenantSyncRepo(db: Db) {
+  const ensure = async (tenantId: string): Promise<void> => {
+    await db.insertInto('tenant_sync').values({ tenant_id: tenantId }).onConflict((oc) => oc.column('tenant_id').doNothing()).execute();
+  };
+  return {
+    ensure,
+    async get(tenantId: string): Promise<TenantSyncState | null> {
+      const r = await db.selectFrom('tenant_sync').selectAll().where('tenant_id', '=', tenantId).executeTakeFirst();
+      if (!r) return null;
+      return {
+        tenantId: r.tenant_id,
+        leaseHolder: r.lease_holder,
+        leaseUntil: r.lease_until,
+        lastSlotAt: r.last_slot_at,
+        requestedAt: r.requested_at,
+        requestedBy: r.requested_by,
+        lastDigestOn: r.last_digest_on,
+        lastPurgeAt: r.last_purge_at,
+        drift: r.drift,
+        lastTrainAt: r.last_train_at,
+        lastTrain: r.last_train,
+      };
+    },
+
+    /**
+     * Claims the tenant's lease for `ttlMs` when it is free, expired, or already ours. One
+     * statement: of two workers racing, Postgres lets exactly one row update through.
+     */
+    async claimLease(tenantId: string, holder: string, ttlMs: number): Promise<boolean> {
+      const r = await sql<{ tenant_id: string }>`
+        insert into tenant_sync (tenant_id, lease_holder, lease_until)
+        values (${tenantId}, ${holder}, now() + ${ttlMs} * interval '1 millisecond')
+        on conflict (tenant_id) do update
+          set lease_holder = excluded.lease_holder, lease_until = excluded.lease_until
+          where tenant_sync.lease_until is null or tenant_sync.lease_until < now() or tenant_sync.lease_holder = excluded.lease_holder
+        returning tenant_id`.execute(db);
+      return r.rows.length === 1;
+    },
+    /** Extends our lease; false when it was lost (expired and claimed by another worker). */
+    async renewLease(tenantId: string, holder: string, ttlMs: number): Promise<boolean> {
+      const r = await sql<{ tenant_id: string }>`
+        update tenant_sync set lease_until = now() + ${ttlMs} * interval '1 millisecond'
+        where tenant_id = ${tenantId} and lease_holder = ${holder} and lease_until >= now()
+        returning tenant_id`.execute(db);
+      return r.rows.length === 1;
+    },
+    async releaseLease(tenantId: string, holder: string): Promise<void> {
+      await db
+        .updateTable('tenant_sync')
+        .set({ lease_holder: null, lease_until: null })
+        .where('tenant_id', '=', tenantId)
+        .where('lease_holder', '=', holder)
+        .execute();
+    },
+
+    /** Marks an hourly slot as taken; false when another worker (or an earlier start) took it. */
+    async claimSlot(tenantId: string, slot: Date): Promise<boolean> {
+      await ensure(tenantId);
+      const r = await db
+        .updateTable('tenant_sync')
+        .set({ last_slot_at: slot })
+        .where('tenant_id', '=', tenantId)
+        .where((eb) => eb.or([eb('last_slot_at', 'is', null), eb('last_slot_at', '<', slot)]))
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+
+    /** "Sync now": any worker picks the request up on its next poll. */
+    async request(tenantId: string, by: string | null, at: Date): Promise<void> {
+      await ensure(tenantId);
+      await db.updateTable('tenant_sync').set({ requested_at: at, requested_by: by }).where('tenant_id', '=', tenantId).execute();
+    },
+    /** Tenants with a pending "sync now". */
+    async requested(): Promise<Array<{ tenantId: string; requestedAt: Date }>> {
+      const rows = await db.selectFrom('tenant_sync').select(['tenant_id', 'requested_at']).where('requested_at', 'is not', null).execute();
+      return rows.map((r) => ({ tenantId: r.tenant_id, requestedAt: r.requested_at! }));
+    },
+    /** Clears a request the run has served (a newer request made meanwhile stays). */
+    async clearRequest(tenantId: string, upTo: Date): Promise<void> {
+      await db
+        .updateTable('tenant_sync')
+        .set({ requested_at: null, requested_by: null })
+        .where('tenant_id', '=', tenantId)
+        .where('requested_at', '<=', upTo)
+        .execute();
+    },
+
+    async markDigestSent(tenantId: string, localDate: string): Promise<boolean> {
+      await ensure(tenantId);
+      const r = await db
+        .updateTable('tenant_sync')
+        .set({ last_digest_on: localDate })
+        .where('tenant_id', '=', tenantId)
+        .where((eb) => eb.or([eb('last_digest_on', 'is', null), eb('last_digest_on', '<', localDate)]))
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+    async markPurged(tenantId: string, at: Date): Promise<void> {
+      await ensure(tenantId);
+      await db.updateTable('tenant_sync').set({ last_purge_at: at }).where('tenant_id', '=', tenantId).execute();
+    },
+    async recordTraining(tenantId: string, at: Date, decision: Record<string, unknown>): Promise<void> {
+      await ensure(tenantId);
+      await db.updateTable('tenant_sync').set({ last_train_at: at, last_train: JSON.stringify(decision) }).where('tenant_id', '=', tenantId).execute();
+    },
+    async saveDrift(tenantId: string, drift: Record<string, unknown>): Promise<void> {
+      await ensure(tenantId);
+      await db.updateTable('tenant_sync').set({ drift: JSON.stringify(drift) }).where('tenant_id', '=', tenantId).execute();
+    },
+  };
+}
+export type TenantSyncRepo = ReturnType<typeof tenantSyncRepo>;

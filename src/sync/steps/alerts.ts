@@ -1,0 +1,83 @@
+import type { TaskRequest } from '../../../connectors/types.ts';
+import type { AlertDecision } from '../../store/repos/alerts.ts';
+import type { StateRow } from '../../store/repos/sync-state.ts';
+import type { SyncConfig } from '../config.ts';
+import { afterQuietHours } from '../local-time.ts';
+import { planFromJson } from '../risk-fields.ts';
+import type { RunState } from '../run-state.ts';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * alerts: deals that newly entered the alert threshold (flagged when scored) raise one alert:
+ * a task on the deal through the connector and a Slack message, at most one per deal per
+ * suppression window (24 h); deals that stay Critical were never flagged.
+ */
+export async function raiseAlerts(run: RunState): Promise<void> {
+  const { ctx, tenantId, config } = run;
+  const source = run.connector.source;
+  const tasksOn = config.writeBack.tasks.enabled && run.connector.mapping.writeBack?.tasks.enabled !== false;
+  for (;;) {
+    const due = await ctx.store.syncState.alertsDue(tenantId, source, 500);
+    if (due.length === 0) break;
+    const now = ctx.now();
+    const decisions = due.map((row) =>
+      decideAlert(row, config, now, { source, tasksOn, recordUrl: run.connector.recordUrl(row.externalId) }),
+    );
+    run.counts.alerts += await ctx.store.alerts.resolve(tenantId, run.connection.id, decisions, now);
+    run.counts.alertsSuppressed += decisions.filter((d) => !d.raise).length;
+  }
+  await run.probe('alerts-raised');
+}
+
+/** One deal's alert: raised on its channels, or suppressed (why is in the counts). Pure. */
+export function decideAlert(
+  row: StateRow,
+  cfg: SyncConfig,
+  now: Date,
+  opts: { source: string; tasksOn: boolean; recordUrl: string | null },
+): AlertDecision {
+  const a = cfg.alerts;
+  const quiet: AlertDecision = { source: row.source, externalId: row.externalId, raise: null };
+  if (!a.enabled || row.score < a.threshold) return quiet;
+  if (row.lastAlertAt && now.getTime() - row.lastAlertAt.getTime() < a.suppressHours * 3_600_000) return quiet;
+  if (row.modelStatus === 'no_signal' && !a.onNoSignal) return quiet;
+  const plan = planFromJson(row.risk);
+  const s = plan.summary;
+  const name = s.name ?? row.externalId;
+  const payload = {
+    externalId: row.externalId,
+    name,
+    score: row.score,
+    category: row.category,
+    drivers: s.drivers,
+    firstAction: s.firstAction,
+    ownerId: s.ownerId,
+    ownerName: s.ownerName,
+    amount: s.amount,
+    url: opts.recordUrl,
+  };
+  let task: { key: string; payload: Record<string, unknown> } | null = null;
+  if (a.channels.includes('crm_task') && opts.tasksOn) {
+    const request: TaskRequest = {
+      key: `${row.externalId}:critical-alert:${now.toISOString().slice(0, 10)}`,
+      dealExternalId: row.externalId,
+      ownerId: s.ownerId,
+      subject: `Deal at critical risk (${row.score}/100): ${name}`,
+      description: [...s.drivers.map((d) => `- ${d}`), s.firstAction ? `Next: ${s.firstAction}` : ''].filter(Boolean).join('\n'),
+      priority: 'high',
+      dueDate: new Date(now.getTime() + DAY_MS),
+    };
+    task = { key: `${opts.source}:${request.key}`, payload: request as unknown as Record<string, unknown> };
+  }
+  const deliveries: NonNullable<AlertDecision['raise']>['deliveries'] = [];
+  if (a.channels.includes('slack') && a.slackWebhookUrl) {
+    deliveries.push({
+      channel: 'slack',
+      key: `alert:${opts.source}:${row.externalId}:${now.toISOString()}`,
+      payload: { ...payload, kind: 'alert' },
+      notBefore: afterQuietHours(now, a.quietHours, a.timezone),
+    });
+  }
+  return { source: row.source, externalId: row.externalId, raise: { score: row.score, payload, task, deliveries } };
+}

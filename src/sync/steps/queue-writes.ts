@@ -1,0 +1,34 @@
+import type { QueuedWrite } from '../../store/repos/outbox.ts';
+import { planFromJson } from '../risk-fields.ts';
+import { checkAborted, type RunState } from '../run-state.ts';
+
+/**
+ * diff: a deal is written back only when a written value changed since the last write (its
+ * values hash differs from the one last queued). Echoes never get here: an unchanged input
+ * hash is not rescored. Queuing and recording the new written hash are one transaction.
+ */
+export async function queueChangedWrites(run: RunState): Promise<void> {
+  const { ctx, tenantId } = run;
+  const source = run.connector.source;
+  const tasksOn = run.config.writeBack.tasks.enabled && run.connector.mapping.writeBack?.tasks.enabled !== false;
+  let afterId: string | null = null;
+  for (;;) {
+    checkAborted(run);
+    const rows = await ctx.store.syncState.unwritten(tenantId, source, afterId, 1000);
+    if (rows.length === 0) break;
+    afterId = rows[rows.length - 1]!.externalId;
+    const writes: QueuedWrite[] = rows.map((r) => {
+      const plan = planFromJson(r.risk);
+      return {
+        source,
+        externalId: r.externalId,
+        valuesHash: r.valuesHash,
+        fields: { externalId: r.externalId, fields: plan.fields } as unknown as Record<string, unknown>,
+        tasks: tasksOn ? plan.tasks.map((t) => ({ key: `${source}:${t.key}`, payload: t as unknown as Record<string, unknown> })) : [],
+      };
+    });
+    const q = await ctx.store.outbox.queue(tenantId, run.connection.id, writes, ctx.now());
+    run.counts.queued += q.fields;
+  }
+  await run.probe('queued');
+}

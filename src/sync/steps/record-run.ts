@@ -1,0 +1,36 @@
+import type { RunStatus } from '../../store/repos/sync-runs.ts';
+import type { RunState } from '../run-state.ts';
+
+/** record the run: counts, rejected records with reasons, API calls, duration, errors, timings. */
+export async function recordRun(run: RunState, status: Exclude<RunStatus, 'running'>, startedMs: number): Promise<void> {
+  const { ctx, tenantId } = run;
+  const durationMs = performance.now() - startedMs;
+  const usage = run.connector.usage();
+  await ctx.store.syncRuns.finish(tenantId, run.runId, {
+    status,
+    finishedAt: ctx.now(),
+    durationMs,
+    counts: run.counts,
+    apiCalls: usage.calls,
+    errors: run.errors as unknown as Array<Record<string, unknown>>,
+    rejected: run.rejected as unknown as Array<Record<string, unknown>>,
+    details: {
+      trigger: run.trigger,
+      timings: run.timings,
+      crmWaitMs: Math.round(run.crmWaitMs()),
+      ownMs: Math.round(durationMs - run.crmWaitMs()),
+      apiUsage: usage,
+      model: run.model,
+      cursor: run.connection.cursor,
+    },
+  });
+  if (status === 'succeeded' || status === 'partial') {
+    await ctx.store.connections.update(
+      tenantId,
+      run.connection.id,
+      { lastSyncAt: run.asOf, ...(run.connection.status !== 'active' ? { status: 'active', statusReason: null, pausedUntil: null } : {}) },
+      ctx.now(),
+    );
+  }
+  await run.probe('recorded');
+}
