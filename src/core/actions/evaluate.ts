@@ -61,7 +61,9 @@ export function dealFact(f: DealFact, d: Deal, asOf: Date): string | number | nu
 
 const PRIORITY_RANK: Record<Priority, number> = { immediate: 0, this_week: 1, ongoing: 2 };
 
-type Predicate = (c: ActionContext) => { ok: boolean; driver?: string };
+type Matched = ActionContext['drivers'][number] | undefined;
+/** null = no match; otherwise the driver that matched (undefined when the rule tests none). */
+type Predicate = (c: ActionContext) => Matched | null;
 
 function compileWhen(rule: PlaybookRule): Predicate {
   const w = rule.when;
@@ -86,16 +88,21 @@ function compileWhen(rule: PlaybookRule): Predicate {
   }
   const dt = w.driver;
   const features = dt ? new Set(Array.isArray(dt.feature) ? dt.feature : [dt.feature]) : null;
-  const matches = (id: string): boolean => features!.has(id) || id.split('×').some((p) => features!.has(p));
+  const memo = new Map<string, boolean>();
+  const matches = (id: string): boolean => {
+    let hit = memo.get(id);
+    if (hit === undefined) memo.set(id, (hit = features!.has(id) || id.split('×').some((p) => features!.has(p))));
+    return hit;
+  };
   return (c) => {
-    for (const chk of checks) if (!chk(c)) return { ok: false };
-    if (!dt) return { ok: true };
-    for (const d of c.drivers) if (d.direction === dt.direction && matches(d.feature)) return { ok: true, driver: d.sentence };
-    return { ok: false };
+    for (const chk of checks) if (!chk(c)) return null;
+    if (!dt) return undefined;
+    for (const d of c.drivers) if (d.direction === dt.direction && matches(d.feature)) return d;
+    return null;
   };
 }
 
-function compileTemplate(t: string): (c: ActionContext, driver: string | undefined) => string {
+function compileTemplate(t: string): (c: ActionContext, driver: Matched) => string {
   const parts = t.split(/(\{[a-zA-Z]+\})/g);
   return (c, driver) => {
     let out = '';
@@ -104,7 +111,7 @@ function compileTemplate(t: string): (c: ActionContext, driver: string | undefin
         case '{score}': out += String(c.score); break;
         case '{category}': out += c.category; break;
         case '{winProbability}': out += `${Math.round(c.winProbability * 100)}%`; break;
-        case '{driver}': out += driver ?? c.drivers[0]?.sentence ?? ''; break;
+        case '{driver}': out += (driver ?? c.drivers[0])?.sentence ?? ''; break;
         case '{dealName}': out += c.deal.name ?? c.deal.externalId; break;
         case '{owner}': out += c.deal.owner.name ?? c.deal.owner.id ?? 'the owner'; break;
         default: out += p;
@@ -112,6 +119,38 @@ function compileTemplate(t: string): (c: ActionContext, driver: string | undefin
     }
     return out;
   };
+}
+
+/**
+ * An action whose rationale is formatted on first read: scoring 100k deals should not format
+ * 100k sentences nobody displays yet. `toJSON` includes the rationale; a spread copy does not.
+ */
+class LazyAction implements RecommendedAction {
+  readonly action: string;
+  readonly rule: string;
+  readonly title: string;
+  readonly priority: Priority;
+  #text: string | undefined;
+  constructor(
+    r: PlaybookRule,
+    private readonly render: (c: ActionContext, d: Matched) => string,
+    private readonly ctx: ActionContext,
+    private readonly matched: Matched,
+  ) {
+    this.action = r.action;
+    this.rule = r.id;
+    this.title = r.title;
+    this.priority = r.priority;
+  }
+
+  get rationale(): string {
+    return (this.#text ??= this.render(this.ctx, this.matched).trim());
+  }
+
+  toJSON(): RecommendedAction {
+    const { action, rule, title, priority, rationale } = this;
+    return { action, rule, title, priority, rationale };
+  }
 }
 
 /** A playbook compiled once into predicates and templates: evaluation is a tight loop. */
@@ -127,8 +166,8 @@ export function compilePlaybook(playbook: Playbook, maxActions = 3): ActionPlann
     for (const rule of rules) {
       if (out.length >= maxActions) break;
       const m = rule.when(c);
-      if (!m.ok || out.some((a) => a.action === rule.r.action)) continue;
-      out.push({ action: rule.r.action, rule: rule.r.id, title: rule.r.title, priority: rule.r.priority, rationale: rule.text(c, m.driver) });
+      if (m === null || out.some((a) => a.action === rule.r.action)) continue;
+      out.push(new LazyAction(rule.r, rule.text, c, m));
     }
     return out;
   };

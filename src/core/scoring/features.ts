@@ -167,9 +167,17 @@ export function readNumber(id: string, v: DealView, cycleFor: (d: Deal) => numbe
 /** Code of a number: 0 missing, 1 + bin index otherwise. */
 export const numberCode = (x: number | null, cuts: ArrayLike<number>): number => (x === null ? 0 : 1 + binOf(x, cuts));
 
-/** The deal's segment key for cycle medians, similar deals and RAPV. */
-export function segmentKey(d: Deal, segmentBy: readonly string[]): string {
-  let key = '';
-  for (const f of segmentBy) key += (readCategory(f, { deal: d, asOf: null, full: true }) ?? '∅') + '|';
-  return key;
+/** A compiled segment-key function: the deal's segment for cycle medians, similar deals and RAPV. */
+export function segmentKeyFn(segmentBy: readonly string[]): (d: Deal) => string {
+  const readers = segmentBy.map(categoryReader);
+  const view: DealView = { deal: null as unknown as Deal, asOf: null, full: true };
+  return (d) => {
+    view.deal = d;
+    let key = '';
+    for (const r of readers) key += (r(view) ?? '∅') + '|';
+    return key;
+  };
 }
+
+/** The deal's segment key (compile with segmentKeyFn for many deals). */
+export const segmentKey = (d: Deal, segmentBy: readonly string[]): string => segmentKeyFn(segmentBy)(d);

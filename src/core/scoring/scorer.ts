@@ -72,9 +72,66 @@ export interface Scorer {
   /** Calibrated loss probability only (no drivers, actions or text). */
   lossProbability(deal: Deal, asOf: Date): number;
   explain(deal: Deal, asOf: Date): Explanation;
+  /** Loss probability of a point-in-time view (backtests replay closed deals as they were). */
+  lossProbabilityAt(view: DealView): number;
 }
 
 type Coder = (v: DealView) => number;
+
+interface SentenceCtx {
+  features: BaseFeature[];
+  cycleFor: (d: Deal) => number | null;
+}
+
+/**
+ * A Driver whose sentence is formatted on first read. Instances keep a fixed shape (cheap to
+ * allocate by the hundred thousand); `toJSON` includes the sentence, but a spread copy does not:
+ * use `toJSON()` or read `sentence` explicitly when copying.
+ */
+class LazyDriver implements Driver {
+  readonly direction: 'raises_risk' | 'lowers_risk';
+  #text: string | undefined;
+  constructor(
+    readonly feature: string,
+    readonly label: string,
+    readonly contribution: number,
+    readonly winRate: number,
+    readonly overallWinRate: number,
+    private readonly ctx: SentenceCtx,
+    private readonly deal: Deal,
+    private readonly asOf: Date,
+    private readonly a: number,
+    private readonly codeA: number,
+    private readonly b: number,
+    private readonly codeB: number,
+  ) {
+    this.direction = contribution > 0 ? 'raises_risk' : 'lowers_risk';
+  }
+
+  get sentence(): string {
+    if (this.#text === undefined) {
+      const f = this.ctx.features;
+      this.#text = sentenceFor({
+        feature: f[this.a]!,
+        code: this.codeA,
+        deal: this.deal,
+        asOf: this.asOf,
+        winRate: this.winRate,
+        overallWinRate: this.overallWinRate,
+        cycleDays: this.ctx.cycleFor(this.deal),
+        ...(this.b < 0 ? {} : { other: { feature: f[this.b]!, code: this.codeB } }),
+      });
+    }
+    return this.#text;
+  }
+
+  toJSON(): Omit<Driver, never> {
+    const { feature, label, contribution, direction, winRate, overallWinRate, sentence } = this;
+    return { feature, label, contribution, direction, winRate, overallWinRate, sentence };
+  }
+}
+
+const NONE: never[] = [];
 
 function coderFor(f: BaseFeature, cycleFor: (d: Deal) => number | null): Coder {
   if (f.kind === 'category') {
@@ -136,9 +193,10 @@ export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
   const top = new Int32Array(k);
 
   /** Fills codes and contrib for a deal; returns its calibrated loss log-odds. */
-  function evaluate(deal: Deal, asOf: Date): number {
+  function evaluate(deal: Deal, asOf: Date | null, full = true): number {
     view.deal = deal;
     view.asOf = asOf;
+    view.full = full;
     for (let f = 0; f < nF; f++) codes[f] = coders[f]!(view);
     contrib.fill(0);
     let z = baseline;
@@ -158,28 +216,25 @@ export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
     return z;
   }
 
+  const groupLabel = groups.map((_, g) => {
+    const col = cols[groupCol[g]! >= 0 ? groupCol[g]! : groupOf.indexOf(g)]!;
+    return col.features.map((f) => model.features[f]!.label).join(' × ');
+  });
+
+  /** A driver; its sentence is built only when read (most scores are stored, not displayed). */
   function driverFor(g: number, deal: Deal, asOf: Date): Driver {
     const c = contrib[g]!;
     const j = groupCol[g]!;
     const col = cols[j]!;
-    const fA = model.features[col.features[0]!]!;
-    const codeA = codes[col.features[0]!]!;
-    const bIdx = col.features[1];
-    const code = bIdx === undefined ? codeA : codeA * model.features[bIdx]!.nCodes + codes[bIdx]!;
+    const aIdx = col.features[0]!;
+    const codeA = codes[aIdx]!;
+    const bIdx = col.features[1] ?? -1;
+    const codeB = bIdx < 0 ? -1 : codes[bIdx]!;
+    const code = bIdx < 0 ? codeA : codeA * model.features[bIdx]!.nCodes + codeB;
     const winRate = 1 - sigmoid(priorLogit + tables[j]![code]!);
-    const sentence = sentenceFor({
-      feature: fA,
-      code: codeA,
-      deal,
-      asOf,
-      winRate,
-      overallWinRate: overallWin,
-      cycleDays: cycleFor(deal),
-      ...(bIdx === undefined ? {} : { other: { feature: model.features[bIdx]!, code: codes[bIdx]! } }),
-    });
-    const label = bIdx === undefined ? fA.label : `${fA.label} × ${model.features[bIdx]!.label}`;
-    return { feature: groups[g]!, label, contribution: c, direction: c > 0 ? 'raises_risk' : 'lowers_risk', winRate, overallWinRate: overallWin, sentence };
+    return new LazyDriver(groups[g]!, groupLabel[g]!, c, winRate, overallWin, sentenceCtx, deal, asOf, aIdx, codeA, bIdx, codeB);
   }
+  const sentenceCtx: SentenceCtx = { features: model.features, cycleFor };
 
   /** Indexes of the k groups with the largest |contribution| (insertion into a tiny buffer). */
   function topGroups(): number {
@@ -219,7 +274,7 @@ export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
     const riskScore = Math.round(loss * 100);
     const category = categoryOf(riskScore, cfg.thresholds);
     const winProbability = 1 - loss;
-    const actions = opts.actions ? opts.actions({ deal, asOf, score: riskScore, category, winProbability, drivers }) : [];
+    const actions = opts.actions ? opts.actions({ deal, asOf, score: riskScore, category, winProbability, drivers }) : NONE;
     return {
       externalId: deal.externalId,
       source: deal.source,
@@ -236,7 +291,7 @@ export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
       logit: z,
       drivers,
       actions,
-      similarWon: opts.similar ? opts.similar.find(deal, asOf) : [],
+      similarWon: opts.similar ? opts.similar.find(deal, asOf) : NONE,
       note,
     };
   }
@@ -253,13 +308,13 @@ export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
       if (model.kind === 'prior') return deal.crmProbability === null ? sigmoid(model.intercept) : 1 - deal.crmProbability;
       return sigmoid(evaluate(deal, asOf));
     },
+    lossProbabilityAt(v) {
+      if (model.kind === 'prior') return sigmoid(model.intercept);
+      return sigmoid(evaluate(v.deal, v.asOf, v.full));
+    },
     explain(deal, asOf) {
       const z = model.kind === 'prior' ? scoreOne(deal, asOf).logit : evaluate(deal, asOf);
-      const contributions = groups.map((g, i) => {
-        const col = cols[groupCol[i]! >= 0 ? groupCol[i]! : groupOf.indexOf(i)]!;
-        const label = col.features.map((f) => model.features[f]!.label).join(' × ');
-        return { feature: g, label, contribution: model.kind === 'prior' ? 0 : contrib[i]! };
-      });
+      const contributions = groups.map((g, i) => ({ feature: g, label: groupLabel[i]!, contribution: model.kind === 'prior' ? 0 : contrib[i]! }));
       return { baselineLogit: model.kind === 'prior' ? z : baseline, logit: z, contributions };
     },
   };

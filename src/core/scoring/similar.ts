@@ -1,5 +1,5 @@
 import type { Deal } from '../deal.ts';
-import { segmentKey } from './features.ts';
+import { segmentKeyFn } from './features.ts';
 
 /** A won deal shown to the rep as a reference. */
 export interface SimilarDeal {
@@ -26,9 +26,10 @@ const SCAN_LIMIT = 64;
 
 export function buildSimilarIndex(closed: readonly Deal[], segmentBy: readonly string[]): SimilarIndex {
   const bySegment = new Map<string, Entry[]>();
+  const segmentKey = segmentKeyFn(segmentBy);
   for (const d of closed) {
     if (d.stage.status !== 'won') continue;
-    const key = segmentKey(d, segmentBy);
+    const key = segmentKey(d);
     const cycleDays = d.createdAt && d.closedAt ? (d.closedAt.getTime() - d.createdAt.getTime()) / 86_400_000 : null;
     const e: Entry = { externalId: d.externalId, name: d.name, amount: d.amount, cycleDays, amountKey: d.amount ?? Number.NaN };
     (bySegment.get(key) ?? bySegment.set(key, []).get(key)!).push(e);
@@ -37,7 +38,7 @@ export function buildSimilarIndex(closed: readonly Deal[], segmentBy: readonly s
 
   return {
     find(deal, asOf, k = 3) {
-      const list = bySegment.get(segmentKey(deal, segmentBy));
+      const list = bySegment.get(segmentKey(deal));
       if (!list || deal.amount === null || k <= 0) return [];
       const lo = deal.amount * (1 - AMOUNT_BAND);
       const hi = deal.amount * (1 + AMOUNT_BAND);

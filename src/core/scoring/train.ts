@@ -2,7 +2,7 @@ import type { Deal } from '../deal.ts';
 import { auc } from '../backtest/metrics.ts';
 import type { ScoringConfig } from './config.ts';
 import { codeFeatures, planColumns, type CodedFeature, type ColumnPlan } from './design.ts';
-import { candidateFeatures, segmentKey } from './features.ts';
+import { candidateFeatures, segmentKeyFn } from './features.ts';
 import { fitLogistic } from './logistic.ts';
 import { MODEL_SCHEMA_VERSION, type ModelColumn, type RiskModel } from './model.ts';
 import { buildRows, foldsFor, type DealSnapshot, type TrainingRows } from './rows.ts';
@@ -29,12 +29,13 @@ type Header = Pick<RiskModel, 'format' | 'schemaVersion' | 'tenantId' | 'version
 function cycleMedians(closed: readonly Deal[], segmentBy: string[]): RiskModel['cycles'] {
   const all: number[] = [];
   const by = new Map<string, number[]>();
+  const segmentKey = segmentKeyFn(segmentBy);
   for (const d of closed) {
     if (d.stage.status !== 'won' || !d.createdAt || !d.closedAt) continue;
     const days = (d.closedAt.getTime() - d.createdAt.getTime()) / 86_400_000;
     if (days < 0) continue;
     all.push(days);
-    const k = segmentKey(d, segmentBy);
+    const k = segmentKey(d);
     (by.get(k) ?? by.set(k, []).get(k)!).push(days);
   }
   const bySegment: Record<string, number> = {};
@@ -42,8 +43,10 @@ function cycleMedians(closed: readonly Deal[], segmentBy: string[]): RiskModel['
   return { overall: all.length ? median(all) : null, bySegment };
 }
 
-export const cycleLookup = (cycles: RiskModel['cycles'], segmentBy: string[]) => (d: Deal): number | null =>
-  cycles.bySegment[segmentKey(d, segmentBy)] ?? cycles.overall;
+export function cycleLookup(cycles: RiskModel['cycles'], segmentBy: string[]): (d: Deal) => number | null {
+  const key = segmentKeyFn(segmentBy);
+  return (d) => cycles.bySegment[key(d)] ?? cycles.overall;
+}
 
 /**
  * Trains a tenant's risk model on its closed deals as of `trainedAt`. Picks the model kind from
@@ -145,7 +148,7 @@ function segmentPriorModel(
 }
 
 /** Deals held out for calibration: the latest by close date, or a stable hash sample without dates. */
-function holdoutDeals(deals: readonly Deal[], fraction: number): Uint8Array {
+export function holdoutDeals(deals: readonly Deal[], fraction: number): Uint8Array {
   const out = new Uint8Array(deals.length);
   const dated = deals.filter((d) => d.closedAt).length;
   if (dated >= 0.8 * deals.length) {

@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { AppError } from '../core/errors.ts';
+import { parsePlaybook, type Playbook } from '../core/actions/playbook.ts';
+import { type ScoringConfig, parseScoringConfig } from '../core/scoring/config.ts';
+
+/** config/ at the repository root. */
+export const CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../config');
+
+function readYaml(file: string): unknown {
+  try {
+    return parseYaml(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new AppError('config_invalid', `${file}: ${(e as Error).message}`, { path: file, cause: e });
+  }
+}
+
+/** The shipped scoring defaults (config/scoring.yaml), validated. */
+export const loadScoringConfig = (file = path.join(CONFIG_DIR, 'scoring.yaml')): ScoringConfig => parseScoringConfig(readYaml(file), file);
+
+/** The shipped playbook (config/playbook.yaml), validated. */
+export const loadPlaybook = (file = path.join(CONFIG_DIR, 'playbook.yaml')): Playbook => parsePlaybook(readYaml(file), file);
+
+/**
+ * A tenant's effective scoring config: the shipped file with the tenant's `settings.scoring`
+ * merged over it (one level deep for the nested thresholds and backtest objects).
+ */
+export function tenantScoringConfig(base: ScoringConfig, settings: Record<string, unknown> | undefined, tenantId: string): ScoringConfig {
+  const o = (settings?.scoring ?? {}) as Record<string, unknown>;
+  if (typeof o !== 'object' || o === null) throw new AppError('config_invalid', `tenant ${tenantId} settings.scoring: expected an object`);
+  const merged: Record<string, unknown> = { ...base, ...o };
+  for (const k of ['thresholds', 'backtest'] as const) {
+    if (o[k] && typeof o[k] === 'object') merged[k] = { ...base[k], ...(o[k] as object) };
+  }
+  return parseScoringConfig(merged, `tenant ${tenantId} settings.scoring`);
+}
+
+/** A tenant's playbook: its override in `settings.playbook` when present, else the shipped one. */
+export function tenantPlaybook(base: Playbook, settings: Record<string, unknown> | undefined, tenantId: string): Playbook {
+  const o = settings?.playbook;
+  return o === undefined || o === null ? base : parsePlaybook(o, `tenant ${tenantId} settings.playbook`);
+}
