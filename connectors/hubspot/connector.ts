@@ -1,0 +1,151 @@
+import { AppError } from '../../src/core/errors.ts';
+import { sourcePaths, type Mapping, type WriteBack } from '../../src/core/mapping/schema.ts';
+import type { ApiUsage, Connector, CredentialStore, FetchOptions, FetchPage, SetupReport, TaskRequest, TaskResult, WriteResult, DealUpdate } from '../types.ts';
+import { HubSpotApi, silentLogger, type ConnectorLogger, type HubSpotUsage } from './api.ts';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './decide-retry.ts';
+import { DealEnricher } from './enrich.ts';
+import { DEFAULT_FETCH, fetchChanges } from './fetch-changes.ts';
+import { DEFAULT_BUDGET, PortalPacer, type Clock, type RateBudget } from './rate-pacer.ts';
+import { DEFAULT_TASK_KEY, setupProperties } from './setup.ts';
+import { TaskWriter } from './tasks.ts';
+import { TokenManager } from './token-manager.ts';
+import { writeRiskFields } from './write-back.ts';
+
+export interface HubSpotConnectorOptions {
+  tenantId: string;
+  /** A parsed mapping with `source: hubspot` (mappings/hubspot.yaml or a tenant override). */
+  mapping: Mapping;
+  credentials: CredentialStore;
+  /** The app's OAuth client; needed to refresh tokens (not for a private-app token). */
+  clientId?: string;
+  clientSecret?: string;
+  /** API host: the sandbox CRM or nock in tests. Defaults to the credentials' instanceUrl, then api.hubapi.com. */
+  basePath?: string;
+  /** Calls per 10 s and search calls per second for this portal; defaults suit an OAuth app (110/10 s, search 5/s). */
+  budget?: Partial<RateBudget>;
+  retry?: Partial<RetryPolicy>;
+  logger?: ConnectorLogger;
+  now?: () => Date;
+  sleep?: (ms: number) => Promise<void>;
+  /** Known portal id (for recordUrl before the credentials are read). */
+  portalId?: string;
+  /** The portal's UTC offset in ms (account-info), so a DAILY pause lasts until its midnight. */
+  utcOffsetMs?: number;
+  overlapMs?: number;
+  archivedEveryMs?: number;
+  /** Search cap per query; only tests lower it. */
+  searchCap?: number;
+}
+
+export interface HubSpotConnector extends Connector {
+  /** Per-operation call counts, retries, waits and the last rate-limit headers. */
+  hubspotUsage(): HubSpotUsage;
+  /** The portal (hub) id once known. */
+  portalId(): string | null;
+}
+
+/** Properties the connector itself relies on, whatever the mapping reads. */
+const ALWAYS_READ = ['hs_object_id', 'hs_lastmodifieddate', 'dealstage', 'pipeline', 'hs_is_closed', 'hs_is_closed_won', 'hubspot_owner_id'];
+
+/** The deal properties to request: the mapping's source paths that name a property, plus ALWAYS_READ. */
+export function dealProperties(mapping: Mapping): string[] {
+  return [...new Set([...ALWAYS_READ, ...sourcePaths(mapping).filter((p) => /^[a-z0-9_]+$/i.test(p))])];
+}
+
+function requireWriteBack(mapping: Mapping): WriteBack {
+  if (!mapping.writeBack) throw new AppError('mapping_invalid', 'HubSpot mapping has no writeBack section: nothing says which properties to write', { path: 'writeBack' });
+  return mapping.writeBack;
+}
+
+/**
+ * The HubSpot connector: the real @hubspot/api-client behind a per-portal paced client that is
+ * the single retry owner. See docs/hubspot.md for the install, scopes and the card.
+ */
+export function createHubSpotConnector(o: HubSpotConnectorOptions): HubSpotConnector {
+  if (o.mapping.source !== 'hubspot') {
+    throw new AppError('mapping_invalid', `HubSpot connector for tenant ${o.tenantId} got a mapping for ${o.mapping.source}`, { path: 'source' });
+  }
+  const now = o.now ?? (() => new Date());
+  const clock: Clock = { now: () => now().getTime(), sleep: o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))) };
+  const log = o.logger ?? silentLogger;
+  let portal: string | null = o.portalId ?? null;
+
+  const store: CredentialStore = {
+    load: async () => {
+      const c = await o.credentials.load();
+      portal ??= c.accountId ?? null;
+      return c;
+    },
+    save: (c) => o.credentials.save(c),
+    markNeedsReauth: (reason) => o.credentials.markNeedsReauth(reason),
+  };
+  const tokens = new TokenManager({ store, clientId: o.clientId, clientSecret: o.clientSecret, apiBase: o.basePath, now });
+  const api = new HubSpotApi({
+    tokens,
+    pacer: new PortalPacer({ ...DEFAULT_BUDGET, ...o.budget }, clock),
+    clock,
+    basePath: o.basePath,
+    retry: { ...DEFAULT_RETRY_POLICY, ...o.retry },
+    logger: log,
+    utcOffsetMs: o.utcOffsetMs,
+  });
+  let enricher: DealEnricher | null = null;
+  let tasks: TaskWriter | null = null;
+  const keyField = o.mapping.writeBack?.tasks.keyField ?? DEFAULT_TASK_KEY;
+
+  return {
+    source: 'hubspot',
+    mapping: o.mapping,
+
+    async setup(): Promise<SetupReport> {
+      return setupProperties(api, requireWriteBack(o.mapping));
+    },
+
+    async *fetchChanges(opts: FetchOptions): AsyncIterable<FetchPage> {
+      enricher ??= new DealEnricher(api, o.mapping);
+      yield* fetchChanges(
+        {
+          api,
+          enricher,
+          properties: dealProperties(o.mapping),
+          now,
+          log,
+          overlapMs: o.overlapMs ?? DEFAULT_FETCH.overlapMs,
+          archivedEveryMs: o.archivedEveryMs ?? DEFAULT_FETCH.archivedEveryMs,
+          searchPageSize: DEFAULT_FETCH.searchPageSize,
+          searchCap: o.searchCap ?? DEFAULT_FETCH.searchCap,
+        },
+        opts,
+      );
+    },
+
+    async writeBack(updates: DealUpdate[]): Promise<WriteResult[]> {
+      if (updates.length === 0) return [];
+      return writeRiskFields(api, requireWriteBack(o.mapping).fields, updates, log);
+    },
+
+    async upsertTasks(requests: TaskRequest[]): Promise<TaskResult[]> {
+      if (requests.length === 0) return [];
+      if (o.mapping.writeBack && !o.mapping.writeBack.tasks.enabled) {
+        return requests.map((t) => ({ key: t.key, ok: false, status: 'failed', error: { code: 'TASKS_DISABLED', message: 'tasks are disabled in the mapping', retryable: false } }));
+      }
+      tasks ??= new TaskWriter(api, keyField, log);
+      return tasks.upsert(requests);
+    },
+
+    usage(): ApiUsage {
+      const u = api.usage();
+      return { calls: u.calls, ...(u.daily?.limit !== undefined && u.daily.remaining !== undefined ? { used: u.daily.limit - u.daily.remaining, limit: u.daily.limit } : {}) };
+    },
+
+    hubspotUsage(): HubSpotUsage {
+      return api.usage();
+    },
+
+    portalId: () => portal,
+
+    recordUrl(externalId: string): string | null {
+      return portal ? `https://app.hubspot.com/contacts/${portal}/record/0-3/${encodeURIComponent(externalId)}` : null;
+    },
+  };
+}

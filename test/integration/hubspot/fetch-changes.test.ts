@@ -1,0 +1,152 @@
+import nock from 'nock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { compileMapping } from '../../../src/core/mapping/to-deal.ts';
+import type { FetchPage } from '../../../connectors/types.ts';
+import { aDeal, FakeHubSpot, type FakeDeal } from './support/fake-hubspot.ts';
+import { collect, hubspotMapping, makeConnector, MemoryCredentials, oauthCredentials, TestClock } from './support/connector.ts';
+
+let fake: FakeHubSpot | null = null;
+beforeEach(() => nock.disableNetConnect());
+afterEach(() => {
+  fake?.stop();
+  fake = null;
+  nock.cleanAll();
+});
+
+const ids = (pages: FetchPage[]): string[] => pages.flatMap((p) => p.records.map((r) => r.id));
+const lastCursor = (pages: FetchPage[]): string => pages[pages.length - 1]!.cursor!;
+
+function modifiedAt(deals: FakeDeal[], start: number, stepMs: number): FakeDeal[] {
+  deals.forEach((d, i) => (d.properties.hs_lastmodifieddate = new Date(start + i * stepMs).toISOString()));
+  return deals;
+}
+
+describe('HubSpot fetchChanges', () => {
+  it('lists every deal on a first sync, with stage status from pipeline metadata, then hands over an incremental cursor', async () => {
+    const clock = new TestClock();
+    const deals = Array.from({ length: 150 }, (_, i) => aDeal(i, i === 3 ? { props: { dealstage: 'closedwon', hs_is_closed: 'true' } } : {}));
+    deals[5]!.companyId = '407218578642';
+    fake = new FakeHubSpot({ deals, companies: { '407218578642': { name: 'Test Company 2', industry: 'COMPUTER_SOFTWARE', country: 'United States', state: 'MA', numberofemployees: '120' } } });
+    const c = makeConnector(clock, new MemoryCredentials(oauthCredentials(clock)));
+    const pages = await collect(c.fetchChanges({ cursor: null }));
+    expect(ids(pages)).toHaveLength(150);
+    expect(new Set(ids(pages)).size).toBe(150);
+    expect(fake.count('/crm/v3/objects/deals?')).toBe(2); // 100 + 50, the list endpoint has no 10k cap
+    expect(fake.count('/crm/v3/pipelines/deals')).toBe(1);
+    const won = pages.flatMap((p) => p.records).find((r) => r.id === deals[3]!.id)!;
+    expect((won.data._derived as { stage: { status: string; label: string } }).stage).toMatchObject({ status: 'won', label: 'Closed Won' });
+    const withCompany = pages.flatMap((p) => p.records).find((r) => r.id === deals[5]!.id)!;
+    const map = compileMapping(hubspotMapping());
+    const mapped = map(withCompany, { tenantId: 't' });
+    expect(mapped.ok && mapped.deal.account).toMatchObject({ industry: 'COMPUTER_SOFTWARE', country: 'United States', size: '120' });
+    expect(JSON.parse(lastCursor(pages))).toMatchObject({ phase: 'incremental', since: clock.now().toISOString() });
+  });
+
+  it('pages a window by hs_object_id keyset, 200 a page, and delivers each changed deal once', async () => {
+    const clock = new TestClock();
+    const deals = modifiedAt(Array.from({ length: 450 }, (_, i) => aDeal(i)), clock.t - 50 * 60_000, 1000);
+    fake = new FakeHubSpot({ deals });
+    const c = makeConnector(clock, new MemoryCredentials(oauthCredentials(clock)));
+    const cursor = JSON.stringify({ v: 1, phase: 'incremental', since: new Date(clock.t - 60 * 60_000).toISOString(), run: null, archivedCheckedAt: clock.now().toISOString() });
+    const pages = await collect(c.fetchChanges({ cursor }));
+    expect(ids(pages)).toEqual(deals.map((d) => d.id));
+    const searches = fake.log.filter((r) => r.path === '/crm/v3/objects/deals/search').map((r) => r.body as { filterGroups: Array<{ filters: Array<{ propertyName: string; operator: string; value: string }> }>; limit: number; after?: string });
+    expect(searches).toHaveLength(3); // ⌈450/200⌉
+    expect(searches.every((s) => s.limit === 200 && s.after === undefined)).toBe(true);
+    expect(searches[1]!.filterGroups[0]!.filters).toContainEqual({ propertyName: 'hs_object_id', operator: 'GT', value: deals[199]!.id });
+    // The cursor after page 1 resumes exactly after its last id.
+    expect(JSON.parse(pages[0]!.cursor!).run).toMatchObject({ lastId: deals[199]!.id });
+  });
+
+  it('splits a window whose total passes 10,000 so no search ever pages past the cap', async () => {
+    const clock = new TestClock();
+    const n = 23_000;
+    const deals = modifiedAt(Array.from({ length: n }, (_, i) => aDeal(i)), clock.t - 55 * 60_000, 100);
+    fake = new FakeHubSpot({ deals, rateHeaders: false });
+    const c = makeConnector(clock, new MemoryCredentials(oauthCredentials(clock)));
+    const cursor = JSON.stringify({ v: 1, phase: 'incremental', since: new Date(clock.t - 60 * 60_000).toISOString(), run: null, archivedCheckedAt: clock.now().toISOString() });
+    const got = new Set<string>();
+    let pages = 0;
+    for await (const p of c.fetchChanges({ cursor })) {
+      for (const r of p.records) {
+        expect(got.has(r.id)).toBe(false);
+        got.add(r.id);
+      }
+      pages++;
+    }
+    expect(got.size).toBe(n);
+    expect(fake.maxSearchDepth).toBeLessThanOrEqual(10_000);
+    const searches = fake.count('/crm/v3/objects/deals/search');
+    const totals = fake.log.filter((r) => r.path === '/crm/v3/objects/deals/search').length;
+    expect(totals).toBe(searches);
+    // ⌈23000/200⌉ = 115 pages of data, plus the probes that found a window too big, plus partial last pages.
+    expect(searches).toBeGreaterThanOrEqual(115);
+    expect(searches).toBeLessThanOrEqual(115 + 8);
+    expect(pages).toBeGreaterThanOrEqual(115);
+  }, 60_000);
+
+  it('resumes from a mid-window cursor without losing or repeating deals', async () => {
+    const clock = new TestClock();
+    const deals = modifiedAt(Array.from({ length: 500 }, (_, i) => aDeal(i)), clock.t - 40 * 60_000, 1000);
+    fake = new FakeHubSpot({ deals });
+    const cursor = JSON.stringify({ v: 1, phase: 'incremental', since: new Date(clock.t - 60 * 60_000).toISOString(), run: null, archivedCheckedAt: clock.now().toISOString() });
+    const first = makeConnector(clock, new MemoryCredentials(oauthCredentials(clock)));
+    const it1 = first.fetchChanges({ cursor })[Symbol.asyncIterator]();
+    const p1 = (await it1.next()).value as FetchPage; // stored; then the worker dies
+    const second = makeConnector(clock, new MemoryCredentials(oauthCredentials(clock)));
+    const rest = await collect(second.fetchChanges({ cursor: p1.cursor }));
+    expect([...p1.records.map((r) => r.id), ...ids(rest)]).toEqual(deals.map((d) => d.id));
+  });
+
+  it('costs one call for an hourly sync with nothing new', async () => {
+    const clock = new TestClock();
+    fake = new FakeHubSpot({ deals: modifiedAt([aDeal(1)], clock.t - 3 * 3_600_000, 0) });
+    const c = makeConnector(clock, new MemoryCredentials(oauthCredentials(clock)));
+    const cursor = JSON.stringify({ v: 1, phase: 'incremental', since: new Date(clock.t - 3_600_000).toISOString(), run: null, archivedCheckedAt: new Date(clock.t - 3_600_000).toISOString() });
+    const pages = await collect(c.fetchChanges({ cursor }));
+    expect(ids(pages)).toEqual([]);
+    expect(c.usage().calls).toBe(1);
+    expect(JSON.parse(lastCursor(pages))).toMatchObject({ since: clock.now().toISOString(), run: null });
+  });
+
+  it('reports deals archived since the last daily check as deleted', async () => {
+    const clock = new TestClock();
+    const gone = aDeal(7, { archivedAt: new Date(clock.t - 2 * 3_600_000).toISOString() });
+    const longGone = aDeal(8, { archivedAt: new Date(clock.t - 10 * 86_400_000).toISOString() });
+    fake = new FakeHubSpot({ deals: [gone, longGone, aDeal(9)] });
+    const c = makeConnector(clock, new MemoryCredentials(oauthCredentials(clock)));
+    const cursor = JSON.stringify({ v: 1, phase: 'incremental', since: new Date(clock.t - 3_600_000).toISOString(), run: null, archivedCheckedAt: new Date(clock.t - 25 * 3_600_000).toISOString() });
+    const pages = await collect(c.fetchChanges({ cursor }));
+    expect(pages.flatMap((p) => p.deletedIds)).toEqual([gone.id]);
+    expect(JSON.parse(lastCursor(pages)).archivedCheckedAt).toBe(clock.now().toISOString());
+  });
+
+  it('derives stage entry, stage history and close-date pushes from propertiesWithHistory', async () => {
+    const clock = new TestClock();
+    const d = aDeal(1, {
+      props: { dealstage: 'contractsent', hs_lastmodifieddate: new Date(clock.t - 60_000).toISOString() },
+      history: {
+        dealstage: [
+          { value: 'appointmentscheduled', timestamp: '2026-01-05T10:00:00.000Z' },
+          { value: 'qualifiedtobuy', timestamp: '2026-02-01T10:00:00.000Z' },
+          { value: 'contractsent', timestamp: '2026-03-01T10:00:00.000Z' },
+        ],
+        closedate: [
+          { value: '2026-03-31T00:00:00Z', timestamp: '2026-01-05T10:00:00.000Z' },
+          { value: '2026-05-31T00:00:00Z', timestamp: '2026-03-02T10:00:00.000Z' },
+          { value: '2026-06-30T00:00:00Z', timestamp: '2026-04-02T10:00:00.000Z' },
+        ],
+      },
+    });
+    fake = new FakeHubSpot({ deals: [d] });
+    const c = makeConnector(clock, new MemoryCredentials(oauthCredentials(clock)));
+    const cursor = JSON.stringify({ v: 1, phase: 'incremental', since: new Date(clock.t - 3_600_000).toISOString(), run: null, archivedCheckedAt: clock.now().toISOString() });
+    const [page] = await collect(c.fetchChanges({ cursor }));
+    const r = compileMapping(hubspotMapping())(page!.records[0]!, { tenantId: 't' });
+    if (!r.ok) throw new Error(JSON.stringify(r.error));
+    expect(r.deal.stageEnteredAt?.toISOString()).toBe('2026-03-01T10:00:00.000Z');
+    expect(r.deal.closeDatePushes).toBe(2);
+    expect(r.deal.stageHistory.map((s) => s.stage)).toEqual(['Appointment Scheduled', 'Qualified To Buy', 'Contract Sent']);
+    expect(r.deal.stage).toEqual({ label: 'Contract Sent', status: 'open', order: 4 });
+  });
+});
