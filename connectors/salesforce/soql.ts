@@ -1,0 +1,129 @@
+/** Pure SOQL builders. Every literal goes through `soqlString`/`soqlDateTime`. */
+
+/** Fields the connector needs whatever the mapping says (cursor, dedupe, status, deletes). */
+export const SYSTEM_FIELDS = ['Id', 'SystemModstamp', 'IsClosed', 'IsWon', 'IsDeleted'] as const;
+
+/** Relationship columns the connector derives values from when the mapping selects them. */
+export const EMPLOYEES_PATH = 'Account.NumberOfEmployees';
+
+const FIELD_PATH = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)*$/;
+
+/** Quotes a string literal: SOQL escapes `\` and `'` with a backslash. */
+export function soqlString(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** SOQL datetime literal in UTC, whole seconds (the overlap window covers the truncation). */
+export function soqlDateTime(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Validated, de-duplicated select list: system fields first, then the mapping's paths. */
+export function selectList(paths: readonly string[]): string[] {
+  const out = new Set<string>(SYSTEM_FIELDS);
+  for (const p of paths) {
+    if (!FIELD_PATH.test(p)) throw new Error(`not a Salesforce field path: "${p}"`);
+    if (!out.has(p)) out.add(p);
+  }
+  return [...out];
+}
+
+export interface OpportunityQuery {
+  fields: readonly string[];
+  /** Lower bound on SystemModstamp (inclusive); null for a full read. */
+  since: Date | null;
+  /** Bulk API 2.0 does not take ORDER BY (it disables PK chunking). */
+  ordered?: boolean;
+}
+
+/** The change query: `SystemModstamp >= since`, ordered by (SystemModstamp, Id) for paging. */
+export function opportunityQuery(q: OpportunityQuery): string {
+  let soql = `SELECT ${q.fields.join(', ')} FROM Opportunity`;
+  if (q.since) soql += ` WHERE SystemModstamp >= ${soqlDateTime(q.since)}`;
+  if (q.ordered !== false) soql += ' ORDER BY SystemModstamp ASC, Id ASC';
+  return soql;
+}
+
+/**
+ * Which opportunities a history query covers. Small pages name their ids; larger ones use a
+ * semi-join on the page's range of the order key, which keeps the URL short (an IN list of
+ * 2,000 ids would pass the 16 KB URI limit). Rows for opportunities outside the page that
+ * share the range are dropped by the caller.
+ */
+export type PageScope =
+  | { kind: 'ids'; ids: readonly string[] }
+  | { kind: 'modstamp'; from: Date; to: Date }
+  | { kind: 'id-range'; from: string; to: string };
+
+/** Pages up to this many records name their ids in an IN list (about 5 KB of URL). */
+export const IN_LIST_MAX = 200;
+
+export function pageScope(records: ReadonlyArray<{ id: string; modifiedAt: Date | null }>, order: 'modstamp' | 'id'): PageScope {
+  if (records.length <= IN_LIST_MAX) return { kind: 'ids', ids: records.map((r) => r.id) };
+  if (order === 'id') {
+    const ids = records.map((r) => r.id).sort();
+    return { kind: 'id-range', from: ids[0]!, to: ids[ids.length - 1]! };
+  }
+  const stamps = records.map((r) => r.modifiedAt?.getTime() ?? 0);
+  return { kind: 'modstamp', from: new Date(Math.min(...stamps)), to: new Date(Math.max(...stamps)) };
+}
+
+/** `<field> IN (...)` restricting a related object to the page's opportunities. */
+export function scopeFilter(field: string, scope: PageScope): string {
+  switch (scope.kind) {
+    case 'ids':
+      return `${field} IN (${scope.ids.map(soqlString).join(', ')})`;
+    case 'modstamp': {
+      // SOQL datetimes are whole seconds: widen to the enclosing seconds so no record is lost.
+      const to = new Date(Math.floor(scope.to.getTime() / 1000) * 1000 + 1000);
+      return `${field} IN (SELECT Id FROM Opportunity WHERE SystemModstamp >= ${soqlDateTime(scope.from)} AND SystemModstamp < ${soqlDateTime(to)})`;
+    }
+    case 'id-range':
+      return `${field} IN (SELECT Id FROM Opportunity WHERE Id >= ${soqlString(scope.from)} AND Id <= ${soqlString(scope.to)})`;
+  }
+}
+
+export const stageQuery = (withApiName: boolean): string =>
+  `SELECT ${withApiName ? 'ApiName, ' : ''}MasterLabel, IsClosed, IsWon, SortOrder, IsActive FROM OpportunityStage ORDER BY SortOrder ASC`;
+
+export const opportunityHistoryQuery = (scope: PageScope): string =>
+  `SELECT OpportunityId, StageName, CloseDate, CreatedDate FROM OpportunityHistory WHERE ${scopeFilter('OpportunityId', scope)} ORDER BY OpportunityId ASC, CreatedDate ASC`;
+
+export const fieldHistoryQuery = (scope: PageScope): string =>
+  `SELECT OpportunityId, Field, OldValue, NewValue, CreatedDate FROM OpportunityFieldHistory WHERE ${scopeFilter('OpportunityId', scope)} AND Field IN ('StageName', 'CloseDate') ORDER BY OpportunityId ASC, CreatedDate ASC`;
+
+/** Open tasks per opportunity; our own risk tasks (keyed) are left out to avoid a feedback loop. */
+export function openTaskCountQuery(scope: PageScope, keyField: string | null): string {
+  const notOurs = keyField ? ` AND ${keyField} = null` : '';
+  return `SELECT WhatId, COUNT(Id) n FROM Task WHERE ${scopeFilter('WhatId', scope)} AND IsClosed = false${notOurs} GROUP BY WhatId`;
+}
+
+export const contactRoleCountQuery = (scope: PageScope): string =>
+  `SELECT OpportunityId, COUNT(Id) n FROM OpportunityContactRole WHERE ${scopeFilter('OpportunityId', scope)} GROUP BY OpportunityId`;
+
+/** Existing tasks by key; queryAll so closed-and-archived or deleted tasks still count. */
+export function tasksByKeyQuery(keyField: string, keys: readonly string[]): string {
+  return `SELECT Id, ${keyField}, WhatId, IsClosed, IsDeleted, Status FROM Task WHERE ${keyField} IN (${keys.map(soqlString).join(', ')})`;
+}
+
+export const ownersQuery = (ids: readonly string[]): string =>
+  `SELECT Id, OwnerId FROM Opportunity WHERE Id IN (${ids.map(soqlString).join(', ')})`;
+
+/**
+ * Which column an INVALID_FIELD error names, so an optional mapped field the org lacks (or
+ * hides through field-level security) can be dropped and the query sent again.
+ * Returns the path as written in the select list when it can be found.
+ */
+export function invalidFieldIn(message: string, selected: readonly string[], object = 'Opportunity'): string | null {
+  const col = /No such column '([A-Za-z0-9_]+)' on entity '([A-Za-z0-9_]+)'/.exec(message);
+  if (col) {
+    const [, name, entity] = col;
+    if (entity === object) return selected.includes(name!) ? name! : null;
+    const related = selected.filter((p) => p.includes('.') && p.split('.').pop() === name);
+    // Relationship names usually equal the parent entity (Account.*); Owner.* is a User.
+    return related.find((p) => p.split('.')[0] === entity) ?? (related.length === 1 ? related[0]! : null);
+  }
+  const rel = /Didn't understand relationship '([A-Za-z0-9_]+)'/.exec(message);
+  if (rel) return selected.find((p) => p.startsWith(`${rel[1]}.`)) ?? null;
+  return null;
+}
