@@ -1,0 +1,216 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+
+/** Paths our backend serves for HubSpot; the app card and webhook settings point here. */
+export const CARD_DATA_PATH = '/integrations/hubspot/card';
+export const WEBHOOK_PATH = '/integrations/hubspot/webhooks';
+
+/** HubSpot rejects nothing older than this itself; we refuse signatures older than 5 minutes. */
+export const MAX_SIGNATURE_AGE_MS = 5 * 60_000;
+
+/**
+ * HubSpot signs the request URI with these characters decoded and nothing else (request
+ * validation, v3): decode exactly these before hashing.
+ */
+const DECODE: Record<string, string> = {
+  '%3A': ':', '%2F': '/', '%3F': '?', '%40': '@', '%21': '!', '%24': '$', '%27': "'", '%28': '(', '%29': ')', '%2A': '*', '%2C': ',', '%3B': ';',
+};
+export const decodeSignedUri = (uri: string): string => uri.replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi, (m) => DECODE[m.toUpperCase()]!);
+
+export type SignatureCheck = { ok: true } | { ok: false; reason: 'missing' | 'stale' | 'mismatch' };
+
+/**
+ * HubSpot request signature v3: base64 HMAC-SHA256, keyed with the app's client secret, over
+ * method + full URI (decoded as above) + raw body + timestamp. Constant-time compare; a
+ * timestamp older than 5 minutes (or from the future beyond the same slack) is refused.
+ */
+export function verifySignatureV3(a: {
+  method: string;
+  /** The full URL HubSpot called: https://host/path?query (behind a proxy: the public one). */
+  url: string;
+  body: string;
+  timestamp: string | undefined;
+  signature: string | undefined;
+  clientSecret: string;
+  now: Date;
+}): SignatureCheck {
+  if (!a.signature || !a.timestamp || !a.clientSecret) return { ok: false, reason: 'missing' };
+  const ts = Number(a.timestamp);
+  if (!Number.isFinite(ts) || Math.abs(a.now.getTime() - ts) > MAX_SIGNATURE_AGE_MS) return { ok: false, reason: 'stale' };
+  const source = `${a.method.toUpperCase()}${decodeSignedUri(a.url)}${a.body}${a.timestamp}`;
+  const expected = createHmac('sha256', a.clientSecret).update(source, 'utf8').digest();
+  const given = Buffer.from(a.signature, 'base64');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'mismatch' };
+  return { ok: true };
+}
+
+/** What a framework adapter (express in src/server) hands the handlers. */
+export interface HandlerRequest {
+  method: string;
+  /** Path and query as received (req.originalUrl) or the full URL. */
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  /** The body exactly as received: the signature covers these bytes. */
+  rawBody: string | Buffer;
+}
+
+export interface HandlerResponse {
+  status: number;
+  body: unknown;
+}
+
+export interface SignedDeps {
+  clientSecret: string;
+  /** Public origin HubSpot calls (APP_URL), to rebuild the signed URL from a path. */
+  publicBaseUrl: string;
+  now?: () => Date;
+}
+
+const headerOf = (h: HandlerRequest['headers'], name: string): string | undefined => {
+  const v = h[name] ?? h[name.toLowerCase()] ?? Object.entries(h).find(([k]) => k.toLowerCase() === name.toLowerCase())?.[1];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+function checkSigned(req: HandlerRequest, deps: SignedDeps): { url: URL; body: string } | HandlerResponse {
+  const body = typeof req.rawBody === 'string' ? req.rawBody : req.rawBody.toString('utf8');
+  const full = /^https?:\/\//i.test(req.url) ? req.url : `${deps.publicBaseUrl.replace(/\/$/, '')}${req.url}`;
+  const check = verifySignatureV3({
+    method: req.method,
+    url: full,
+    body,
+    timestamp: headerOf(req.headers, 'x-hubspot-request-timestamp'),
+    signature: headerOf(req.headers, 'x-hubspot-signature-v3'),
+    clientSecret: deps.clientSecret,
+    now: (deps.now ?? (() => new Date()))(),
+  });
+  if (!check.ok) return { status: 401, body: { error: 'unauthorized', message: `HubSpot signature ${check.reason}` } };
+  return { url: new URL(full), body };
+}
+
+/** One deal's risk as the card shows it. */
+export interface DealRiskView {
+  score: number;
+  category: 'Low' | 'Medium' | 'High' | 'Critical';
+  winProbability: number | null;
+  drivers: string[];
+  actions: Array<{ horizon: 'immediate' | 'this_week' | 'ongoing'; text: string }>;
+  modelStatus: string;
+  scoredAt: string | null;
+}
+
+export interface CardDeps extends SignedDeps {
+  /** Must answer for THIS portal only: the portal id comes from the signed request. */
+  lookupDealRisk(portalId: string, dealId: string): Promise<DealRiskView | null>;
+}
+
+const Digits = z.string().regex(/^\d{1,20}$/);
+
+/**
+ * GET /integrations/hubspot/card?dealId=… from the app card's hubspot.fetch. HubSpot appends
+ * portalId (and userId, appId…) to the query before signing, so the portal is trusted only
+ * after the signature checks out, and nothing from another portal can be asked for.
+ */
+export function cardDataHandler(deps: CardDeps): (req: HandlerRequest) => Promise<HandlerResponse> {
+  return async (req) => {
+    const signed = checkSigned(req, deps);
+    if ('status' in signed) return signed;
+    const portal = Digits.safeParse(signed.url.searchParams.get('portalId'));
+    const deal = Digits.safeParse(signed.url.searchParams.get('dealId') ?? signed.url.searchParams.get('objectId'));
+    if (!portal.success || !deal.success) {
+      return { status: 400, body: { error: 'input_invalid', message: 'portalId and dealId must be numeric HubSpot ids' } };
+    }
+    const risk = await deps.lookupDealRisk(portal.data, deal.data);
+    if (!risk) return { status: 404, body: { error: 'not_found', message: 'This deal has not been scored yet' } };
+    return { status: 200, body: { dealId: deal.data, ...risk } };
+  };
+}
+
+/** Remembers webhook event ids already handled (HubSpot delivers at least once). */
+export interface SeenEventStore {
+  /** Marks ids as seen; returns those not seen before. */
+  claim(eventIds: string[]): Promise<string[]> | string[];
+  /** Forgets ids whose handling failed, so HubSpot's retry is not dropped. */
+  release?(eventIds: string[]): Promise<void> | void;
+}
+
+/** In-process store with a time-to-live (HubSpot retries for up to 24 h). */
+export function memorySeenEventStore(o: { ttlMs?: number; now?: () => number } = {}): SeenEventStore {
+  const ttl = o.ttlMs ?? 25 * 3_600_000;
+  const now = o.now ?? Date.now;
+  const seen = new Map<string, number>();
+  return {
+    claim(ids) {
+      const t = now();
+      for (const [k, at] of seen) if (t - at > ttl) seen.delete(k);
+      const fresh = ids.filter((id) => !seen.has(id));
+      for (const id of fresh) seen.set(id, t);
+      return fresh;
+    },
+    release(ids) {
+      for (const id of ids) seen.delete(id);
+    },
+  };
+}
+
+export interface WebhookDeps extends SignedDeps {
+  /** Queue deals for a rescore within a minute; `deleted` ones leave the pipeline. */
+  enqueueRescore(portalId: string, dealIds: string[], reason: 'changed' | 'deleted'): Promise<void>;
+  seenEventIds: SeenEventStore;
+}
+
+const WebhookEvent = z
+  .object({
+    eventId: z.union([z.number(), z.string()]).transform(String),
+    portalId: z.union([z.number(), z.string()]).transform(String),
+    subscriptionType: z.string(),
+    objectId: z.union([z.number(), z.string()]).transform(String).optional(),
+    objectTypeId: z.string().optional(),
+    mergedObjectIds: z.array(z.union([z.number(), z.string()]).transform(String)).optional(),
+    primaryObjectId: z.union([z.number(), z.string()]).transform(String).optional(),
+  })
+  .loose();
+const WebhookBatch = z.array(WebhookEvent).max(100);
+
+const isDealEvent = (e: z.infer<typeof WebhookEvent>): boolean => e.subscriptionType.startsWith('deal.') || (e.subscriptionType.startsWith('object.') && e.objectTypeId === '0-3');
+
+/**
+ * POST /integrations/hubspot/webhooks: signature checked, at most 100 events, duplicates
+ * dropped by eventId, deals queued for a rescore, answered at once (HubSpot times out at 5 s).
+ */
+export function webhookHandler(deps: WebhookDeps): (req: HandlerRequest) => Promise<HandlerResponse> {
+  return async (req) => {
+    const signed = checkSigned(req, deps);
+    if ('status' in signed) return signed;
+    let events: Array<z.infer<typeof WebhookEvent>>;
+    try {
+      const parsed = WebhookBatch.safeParse(JSON.parse(signed.body));
+      if (!parsed.success) return { status: 400, body: { error: 'input_invalid', message: `webhook body: ${parsed.error.issues[0]?.message}` } };
+      events = parsed.data;
+    } catch {
+      return { status: 400, body: { error: 'input_invalid', message: 'webhook body is not JSON' } };
+    }
+    const fresh = new Set(await deps.seenEventIds.claim(events.map((e) => e.eventId)));
+    const queues = new Map<string, { changed: Set<string>; deleted: Set<string> }>();
+    for (const e of events) {
+      if (!fresh.has(e.eventId) || !isDealEvent(e)) continue;
+      const q = queues.get(e.portalId) ?? { changed: new Set<string>(), deleted: new Set<string>() };
+      queues.set(e.portalId, q);
+      const deletion = e.subscriptionType.endsWith('.deletion');
+      if (e.subscriptionType.endsWith('.merge')) {
+        for (const id of e.mergedObjectIds ?? []) if (id !== e.primaryObjectId) q.deleted.add(id);
+        if (e.primaryObjectId) q.changed.add(e.primaryObjectId);
+      } else if (e.objectId) (deletion ? q.deleted : q.changed).add(e.objectId);
+    }
+    try {
+      for (const [portal, q] of queues) {
+        for (const id of q.deleted) q.changed.delete(id);
+        if (q.changed.size) await deps.enqueueRescore(portal, [...q.changed], 'changed');
+        if (q.deleted.size) await deps.enqueueRescore(portal, [...q.deleted], 'deleted');
+      }
+    } catch (e) {
+      await deps.seenEventIds.release?.([...fresh]);
+      throw e;
+    }
+    return { status: 204, body: null };
+  };
+}
