@@ -18,6 +18,7 @@ export type ErrorCode =
   | 'forbidden'
   | 'conflict'
   | 'rate_limited'
+  | 'payload_too_large'
   | 'model_unavailable'
   | 'internal';
 

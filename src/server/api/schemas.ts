@@ -1,0 +1,338 @@
+import { z } from 'zod';
+import { DealType, Source, StageStatus } from '../../core/deal.ts';
+import { Playbook } from '../../core/actions/playbook.ts';
+
+/**
+ * The REST API's shapes. Requests are validated with these schemas and the OpenAPI document is
+ * generated from the very same objects, so the two cannot drift. Responses describe JSON as sent
+ * (dates are ISO strings).
+ */
+
+const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date());
+const dateIn = isoDate.transform((s) => new Date(s));
+const when = z.string().meta({ format: 'date-time' });
+
+export const ErrorBody = z
+  .object({
+    error: z.string().meta({ description: 'Machine-readable code, e.g. input_invalid, not_found, rate_limited' }),
+    message: z.string(),
+    details: z.record(z.string(), z.unknown()).optional(),
+  })
+  .meta({ id: 'Error' });
+
+export const RiskCategory = z.enum(['Low', 'Medium', 'High', 'Critical']).meta({ id: 'RiskCategory' });
+export const ModelStatusName = z
+  .enum(['ok', 'experimental', 'no_signal', 'low_confidence', 'prior_only', 'untested', 'none'])
+  .meta({ id: 'ModelStatus', description: 'none = no model trained yet' });
+
+export const Driver = z
+  .object({
+    feature: z.string(),
+    label: z.string(),
+    contribution: z.number().meta({ description: 'Additive share of the loss log-odds vs the average deal' }),
+    direction: z.enum(['raises_risk', 'lowers_risk']),
+    sentence: z.string(),
+  })
+  .meta({ id: 'Driver' });
+
+export const Action = z
+  .object({
+    action: z.string(),
+    title: z.string(),
+    priority: z.enum(['immediate', 'this_week', 'ongoing']),
+    rationale: z.string(),
+  })
+  .meta({ id: 'Action' });
+
+export const DealScore = z
+  .object({
+    riskScore: z.number().int().min(0).max(100),
+    category: RiskCategory,
+    winProbability: z.number().min(0).max(1),
+    lossProbability: z.number().min(0).max(1),
+    confidence: z.enum(['high', 'medium', 'low']),
+    modelVersion: z.number().int().nullable(),
+    modelStatus: ModelStatusName,
+    scoredAt: when,
+    drivers: z.array(Driver),
+    actions: z.array(Action),
+    similarWon: z.array(z.object({ externalId: z.string(), name: z.string().nullable(), amount: z.number().nullable() })),
+    note: z.string().nullable(),
+  })
+  .meta({ id: 'DealScore' });
+
+/** A deal as a caller sends it to be scored: the canonical model with ISO dates; tenant from the key. */
+export const DealBody = z
+  .object({
+    externalId: z.string().min(1).max(200).default('adhoc'),
+    source: Source.default('csv'),
+    name: z.string().max(500).nullable().optional(),
+    amount: z.number().finite().nullable().optional(),
+    currency: z.string().max(10).nullable().optional(),
+    stage: z.object({ label: z.string().max(200).nullable().optional(), status: StageStatus.default('open'), order: z.number().nullable().optional() }).default({ status: 'open' }),
+    pipeline: z.string().max(200).nullable().optional(),
+    createdAt: dateIn.nullable().optional(),
+    expectedCloseDate: dateIn.nullable().optional(),
+    owner: z.object({ id: z.string().nullable().optional(), name: z.string().nullable().optional() }).optional(),
+    account: z
+      .object({
+        id: z.string().nullable().optional(),
+        name: z.string().nullable().optional(),
+        industry: z.string().nullable().optional(),
+        region: z.string().nullable().optional(),
+        country: z.string().nullable().optional(),
+        size: z.string().nullable().optional(),
+      })
+      .optional(),
+    product: z.string().nullable().optional(),
+    leadSource: z.string().nullable().optional(),
+    dealType: DealType.nullable().optional(),
+    forecastCategory: z.string().nullable().optional(),
+    crmProbability: z.number().min(0).max(1).nullable().optional(),
+    lastActivityAt: dateIn.nullable().optional(),
+    activityCount: z.number().nullable().optional(),
+    contactsCount: z.number().nullable().optional(),
+    stageEnteredAt: dateIn.nullable().optional(),
+    closeDatePushes: z.number().nullable().optional(),
+    nextStep: z.string().max(2000).nullable().optional(),
+    extras: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()])).optional(),
+  })
+  .strict()
+  .meta({ id: 'DealInput' });
+
+export const ScoreRequest = z.object({ deal: DealBody }).strict().meta({ id: 'ScoreRequest' });
+export const ScoreResponse = z.object({ score: DealScore }).meta({ id: 'ScoreResponse' });
+
+export const SortBy = z.enum(['score', 'amount', 'age', 'owner', 'segment', 'category', 'name']);
+const categoryList = z
+  .string()
+  .transform((s, ctx) => {
+    const parts = s.split(',').map((p) => p.trim()).filter(Boolean);
+    const names = RiskCategory.options as readonly string[];
+    const norm = parts.map((p) => names.find((n) => n.toLowerCase() === p.toLowerCase()));
+    if (norm.some((n) => n === undefined)) {
+      ctx.addIssue({ code: 'custom', message: `expected a comma-separated list of ${names.join(', ')}` });
+      return z.NEVER;
+    }
+    return norm as Array<z.infer<typeof RiskCategory>>;
+  })
+  .meta({ description: 'Comma-separated categories; default High,Critical' });
+
+export const HighRiskQuery = z
+  .object({
+    risk_category: categoryList.optional(),
+    owner: z.string().max(200).optional().meta({ description: 'Owner id or name' }),
+    segment: z.string().max(200).optional(),
+    min_amount: z.coerce.number().optional(),
+    max_amount: z.coerce.number().optional(),
+    min_age_days: z.coerce.number().int().min(0).optional(),
+    max_age_days: z.coerce.number().int().min(0).optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+    offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+    sort_by: SortBy.default('score'),
+    order: z.enum(['asc', 'desc']).default('desc'),
+  })
+  .strict();
+
+export const RiskDeal = z
+  .object({
+    id: z.string().meta({ description: '<source>:<externalId>' }),
+    source: z.string(),
+    externalId: z.string(),
+    name: z.string().nullable(),
+    amount: z.number().nullable(),
+    owner: z.object({ id: z.string().nullable(), name: z.string().nullable() }),
+    segment: z.string().nullable(),
+    stage: z.string().nullable(),
+    ageDays: z.number().int().nullable(),
+    riskScore: z.number().int(),
+    category: z.string(),
+    winProbability: z.number(),
+    modelStatus: z.string(),
+    scoredAt: when,
+    drivers: z.array(Driver),
+    firstAction: Action.nullable(),
+    crmUrl: z.string().nullable(),
+  })
+  .meta({ id: 'RiskDeal' });
+
+export const HighRiskResponse = z
+  .object({ total: z.number().int(), limit: z.number().int(), offset: z.number().int(), deals: z.array(RiskDeal) })
+  .meta({ id: 'HighRiskList' });
+
+export const DealIdParams = z.object({ id: z.string().min(1).max(300).meta({ description: 'CRM record id, or <source>:<externalId>' }) });
+
+export const DealDetail = z
+  .object({
+    id: z.string(),
+    source: z.string(),
+    externalId: z.string(),
+    name: z.string().nullable(),
+    amount: z.number().nullable(),
+    currency: z.string().nullable(),
+    status: StageStatus,
+    stage: z.string().nullable(),
+    owner: z.object({ id: z.string().nullable(), name: z.string().nullable() }),
+    createdAt: when.nullable(),
+    expectedCloseDate: when.nullable(),
+    crmUrl: z.string().nullable(),
+    score: z
+      .object({
+        riskScore: z.number().int(),
+        category: z.string(),
+        winProbability: z.number(),
+        modelStatus: z.string(),
+        modelId: z.number().int().nullable(),
+        scoredAt: when,
+        confidence: z.string().nullable(),
+        drivers: z.array(Driver),
+        actions: z.array(Action),
+      })
+      .nullable(),
+    history: z.array(z.object({ scoredAt: when, riskScore: z.number().int(), category: z.string(), modelStatus: z.string() })),
+  })
+  .meta({ id: 'DealDetail' });
+
+export const MetricsQuery = z.object({ segment: z.string().max(200).optional(), owner: z.string().max(200).optional() }).strict();
+
+const Interval = z.object({ low: z.number(), high: z.number() });
+export const SegmentWinRate = z
+  .object({ segment: z.string(), won: z.number().int(), lost: z.number().int(), winRate: z.number(), interval: Interval })
+  .meta({ id: 'SegmentWinRate' });
+
+export const PipelineMetrics = z
+  .object({
+    asOf: when,
+    openDeals: z.number().int(),
+    rawPipeline: z.number(),
+    rapv: z.number().meta({ description: 'Σ amount × segment win rate × aging factor' }),
+    optimismGap: z.number().meta({ description: '1 − RAPV ÷ raw pipeline' }),
+    expectedValue: z.number().meta({ description: 'Σ amount × P(win)' }),
+    rem: z.number().nullable().meta({ description: 'win rate × average deal size ÷ average cycle days' }),
+    winRate: z.number().nullable(),
+    averageDealSize: z.number().nullable(),
+    averageCycleDays: z.number().nullable(),
+    revenueAtRisk: z.number().meta({ description: 'Amount of High and Critical open deals' }),
+    potentialRecovery: z.object({ amount: z.number(), interventionSuccessRate: z.number(), assumption: z.string() }),
+    segments: z.array(SegmentWinRate),
+    riskDistribution: z.array(z.object({ category: RiskCategory, deals: z.number().int(), amount: z.number() })),
+  })
+  .meta({ id: 'PipelineMetrics' });
+
+export const Diagnostics = z
+  .object({
+    winRateByMonth: z.array(z.object({ period: z.string(), won: z.number().int(), lost: z.number().int(), winRate: z.number().nullable() })),
+    changePoint: z.object({ period: z.string(), before: z.number(), after: z.number() }).nullable(),
+    stageFunnel: z.array(z.object({ stage: z.string(), reached: z.number().int(), conversion: z.number().nullable(), medianDays: z.number().nullable() })),
+    cycle: z.object({ wonMedianDays: z.number().nullable(), lostMedianDays: z.number().nullable(), won: z.number().int(), lost: z.number().int() }),
+    owners: z.array(
+      z.object({
+        ownerId: z.string().nullable(),
+        ownerName: z.string().nullable(),
+        won: z.number().int(),
+        lost: z.number().int(),
+        winRate: z.number().nullable(),
+        medianCycleDays: z.number().nullable(),
+        highRiskOpen: z.number().int(),
+      }),
+    ),
+    insights: z.array(z.object({ text: z.string(), impact: z.number().nullable() })),
+  })
+  .meta({ id: 'Diagnostics' });
+
+export const ModelPerformance = z
+  .object({
+    status: ModelStatusName,
+    statusText: z.string(),
+    modelId: z.number().int().nullable(),
+    version: z.number().int().nullable(),
+    trainedAt: when.nullable(),
+    backtest: z
+      .object({
+        auc: z.number().nullable(),
+        aucLow: z.number().nullable(),
+        aucHigh: z.number().nullable(),
+        prAuc: z.number().nullable(),
+        logLoss: z.number().nullable(),
+        priorLogLoss: z.number().nullable(),
+        brier: z.number().nullable(),
+        priorBrier: z.number().nullable(),
+        liftTop20: z.number().nullable(),
+        nTrain: z.number().int().nullable(),
+        nTest: z.number().int().nullable(),
+      })
+      .nullable(),
+    calibration: z.array(z.object({ predicted: z.number(), observed: z.number(), n: z.number().int() })),
+    segments: z.array(SegmentWinRate),
+    droppedFeatures: z.array(z.object({ feature: z.string(), auc: z.number() })),
+    history: z.array(
+      z.object({ id: z.number().int(), version: z.number().int(), status: z.string(), active: z.boolean(), trainedAt: when, auc: z.number().nullable() }),
+    ),
+  })
+  .meta({ id: 'ModelPerformance' });
+
+export const SyncRequest = z.object({ connectionId: z.string().optional() }).strict().default({}).meta({ id: 'SyncRequest' });
+export const SyncAccepted = z
+  .object({ requested: z.boolean(), requestedAt: when, message: z.string() })
+  .meta({ id: 'SyncAccepted' });
+
+export const SyncRun = z
+  .object({
+    id: z.number().int(),
+    connectionId: z.string().nullable(),
+    trigger: z.string(),
+    status: z.string(),
+    startedAt: when,
+    finishedAt: when.nullable(),
+    durationMs: z.number().nullable(),
+    counts: z.record(z.string(), z.number()),
+    apiCalls: z.number().int(),
+    errors: z.array(z.object({ message: z.string(), code: z.string().optional() })),
+    rejected: z.array(z.object({ recordId: z.string().nullable(), field: z.string().nullable(), reason: z.string() })),
+  })
+  .meta({ id: 'SyncRun' });
+export const SyncRunsQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }).strict();
+export const SyncRunsResponse = z.object({ runs: z.array(SyncRun) }).meta({ id: 'SyncRuns' });
+
+export const MappingSource = z.enum(['salesforce', 'hubspot']);
+export const MappingQuery = z.object({ source: MappingSource.optional() }).strict();
+export const MappingResponse = z
+  .object({
+    source: MappingSource,
+    overridden: z.boolean(),
+    mapping: z.record(z.string(), z.unknown()).meta({ description: 'A mapping document (see mappings/*.yaml)' }),
+  })
+  .meta({ id: 'Mapping' });
+export const MappingPut = z
+  .object({ source: MappingSource, mapping: z.record(z.string(), z.unknown()) })
+  .strict()
+  .meta({ id: 'MappingUpdate' });
+
+export const PlaybookResponse = z.object({ overridden: z.boolean(), playbook: Playbook }).meta({ id: 'PlaybookDocument' });
+export const PlaybookPut = z.object({ playbook: z.unknown() }).strict().meta({ id: 'PlaybookUpdate' });
+
+export const DigestQuery = z.object({ owner: z.string().max(200).optional() }).strict();
+export const DigestResponse = z
+  .object({
+    asOf: when,
+    owners: z.array(
+      z.object({
+        ownerId: z.string().nullable(),
+        ownerName: z.string().nullable(),
+        deals: z.array(
+          z.object({ externalId: z.string(), name: z.string().nullable(), amount: z.number().nullable(), riskScore: z.number().int(), category: z.string(), firstAction: z.string().nullable() }),
+        ),
+      }),
+    ),
+    summary: z.object({ highRisk: z.number().int(), critical: z.number().int(), revenueAtRisk: z.number() }),
+  })
+  .meta({ id: 'Digest' });
+
+export type DealScoreView = z.infer<typeof DealScore>;
+export type PipelineMetricsView = Omit<z.infer<typeof PipelineMetrics>, 'riskDistribution'>;
+export type DiagnosticsView = z.infer<typeof Diagnostics>;
+export type ModelPerformanceView = z.infer<typeof ModelPerformance>;
+export type SyncRunView = z.infer<typeof SyncRun>;
+export type DigestView = z.infer<typeof DigestResponse>;
+export type DriverView = z.infer<typeof Driver>;
+export type ActionView = z.infer<typeof Action>;

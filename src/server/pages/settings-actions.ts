@@ -1,0 +1,208 @@
+import type { Request, Router } from 'express';
+import { parse as parseYaml } from 'yaml';
+import { AppError, isAppError } from '../../core/errors.ts';
+import { compileMapping } from '../../core/mapping/to-deal.ts';
+import { parseMappingText } from '../../mappings/load.ts';
+import { saveMappingOverride } from '../../mappings/resolve.ts';
+import { loadSyncConfig, tenantSyncConfig } from '../../sync/config.ts';
+import { parseScoringConfig } from '../../core/scoring/config.ts';
+import { createApiKey } from '../auth/api-key.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { ServerContext } from '../context.ts';
+import { day, money } from '../http/format.ts';
+import { html, type SafeHtml } from '../http/html.ts';
+import { assertAdmin, pageRoute, redirectWith } from './common.ts';
+import { renderSettings, type SettingsEcho } from './settings.ts';
+
+const field = (req: Request, name: string): string => {
+  const v = (req.body as Record<string, unknown> | undefined)?.[name];
+  return typeof v === 'string' ? v : '';
+};
+
+/** Error lines for the page: one per key path when the error lists them. */
+function errorLines(e: unknown): string[] {
+  if (!isAppError(e)) throw e;
+  const issues = e.details.issues as Array<{ path: string; message: string }> | undefined;
+  return issues?.length ? issues.map((i) => `${i.path || '(root)'}: ${i.message}`) : [e.message];
+}
+
+/** The mapping applied to up to 5 stored records of this source, as they came from the CRM. */
+async function previewMapping(s: ServerContext, p: Principal, source: 'salesforce' | 'hubspot', text: string): Promise<SafeHtml> {
+  const mapping = parseMappingText(text, `mapping for ${source}`);
+  const rows = await s.app.store.db
+    .selectFrom('deals')
+    .select(['external_id', 'raw'])
+    .where('tenant_id', '=', p.tenantId)
+    .where('source', '=', source)
+    .where('raw', 'is not', null)
+    .orderBy('updated_at', 'desc')
+    .limit(5)
+    .execute();
+  if (rows.length === 0) return html`<p class="card" id="mapping-preview">The mapping is valid. No ${source} records are stored yet to preview it on: they arrive with the first sync.</p>`;
+  const map = compileMapping(mapping);
+  const results = rows.map((r) => map({ id: r.external_id, data: r.raw ?? {} }, { tenantId: p.tenantId, source }));
+  return html`<div class="card" id="mapping-preview"><p><strong>Valid.</strong> Preview on ${rows.length} records (nothing saved yet):</p>
+<table><thead><tr><th>Record</th><th>Name</th><th class="num">Amount</th><th>Stage</th><th>Status</th><th>Owner</th><th>Industry</th><th>Created</th><th>Close date</th></tr></thead><tbody>
+${results.map((r, i) =>
+  r.ok
+    ? html`<tr><td>${rows[i]!.external_id}</td><td>${r.deal.name ?? '—'}</td><td class="num">${money(r.deal.amount)}</td><td>${r.deal.stage.label ?? '—'}</td><td>${r.deal.stage.status}</td><td>${r.deal.owner.name ?? r.deal.owner.id ?? '—'}</td><td>${r.deal.account.industry ?? '—'}</td><td>${day(r.deal.createdAt)}</td><td>${day(r.deal.expectedCloseDate ?? r.deal.closedAt)}</td></tr>`
+    : html`<tr><td>${rows[i]!.external_id}</td><td colspan="8" class="status-bad">Would be rejected: ${r.error.field}: ${r.error.reason}</td></tr>`,
+)}</tbody></table></div>`;
+}
+
+export function settingsActions(s: ServerContext, router: Router): void {
+  const { store } = s.app;
+  const again = async (p: Principal, echo: SettingsEcho, status = 400) => ({
+    title: 'Settings',
+    active: '/settings',
+    status,
+    body: await renderSettings(s, p, { echo }),
+  });
+
+  router.post(
+    '/settings/mapping',
+    pageRoute(s, async ({ req, res, p }) => {
+      assertAdmin(p);
+      const source = field(req, 'source') === 'hubspot' ? 'hubspot' : 'salesforce';
+      const text = field(req, 'mapping');
+      const intent = field(req, 'intent');
+      if (intent === 'reset') {
+        await store.mappings.remove(p.tenantId, source);
+        await store.audit.add(p.tenantId, { actor: p.label, action: 'mapping.reset', target: source }, s.app.now());
+        return redirectWith(res, `/settings?source=${source}`, 'ok', `The ${source} mapping is back to the shipped default.`);
+      }
+      let preview: SafeHtml;
+      try {
+        preview = await previewMapping(s, p, source, text);
+        if (intent === 'save') {
+          await saveMappingOverride(store, p.tenantId, source, parseYaml(text), p.label, s.app.now());
+          await store.audit.add(p.tenantId, { actor: p.label, action: 'mapping.updated', target: source }, s.app.now());
+          return redirectWith(res, `/settings?source=${source}`, 'ok', `Mapping for ${source} saved; the next sync uses it.`);
+        }
+      } catch (e) {
+        return again(p, { section: 'mapping', source, text, errors: errorLines(e) });
+      }
+      return again(p, { section: 'mapping', source, text, preview }, 200);
+    }),
+  );
+
+  router.post(
+    '/settings/playbook',
+    pageRoute(s, async ({ req, res, p }) => {
+      assertAdmin(p);
+      const text = field(req, 'playbook');
+      try {
+        await s.deps.scoring.playbook.save(p.tenantId, parseYaml(text), p.label);
+      } catch (e) {
+        const lines = e instanceof Error && e.name === 'YAMLParseError' ? [`not valid YAML: ${e.message.split('\n')[0]}`] : errorLines(e);
+        return again(p, { section: 'playbook', text, errors: lines });
+      }
+      await store.audit.add(p.tenantId, { actor: p.label, action: 'playbook.updated' }, s.app.now());
+      redirectWith(res, '/settings#h-playbook', 'ok', 'Playbook saved; actions follow it from the next scoring.');
+    }),
+  );
+
+  router.post(
+    '/settings/thresholds',
+    pageRoute(s, async ({ req, res, p }) => {
+      assertAdmin(p);
+      const thresholds = { low: Number(field(req, 'low')), medium: Number(field(req, 'medium')), high: Number(field(req, 'high')) };
+      const tenant = await store.tenants.get(p.tenantId);
+      const scoring = { ...((tenant?.settings.scoring ?? {}) as Record<string, unknown>), thresholds };
+      try {
+        parseScoringConfig(scoring, 'thresholds');
+      } catch (e) {
+        return again(p, { section: 'thresholds', errors: errorLines(e).map((l) => l.replace(/^thresholds: /, '')) });
+      }
+      await store.tenants.updateSettings(p.tenantId, { scoring });
+      await store.audit.add(p.tenantId, { actor: p.label, action: 'thresholds.updated', details: thresholds }, s.app.now());
+      redirectWith(res, '/settings#h-thresholds', 'ok', 'Thresholds saved; categories follow them from the next scoring.');
+    }),
+  );
+
+  router.post(
+    '/settings/alerts',
+    pageRoute(s, async ({ req, res, p }) => {
+      assertAdmin(p);
+      const tenant = await store.tenants.get(p.tenantId);
+      const current = (tenant?.settings.sync ?? {}) as { alerts?: Record<string, unknown>; digest?: Record<string, unknown> };
+      const slack = field(req, 'slackWebhookUrl').trim();
+      const qs = field(req, 'quietStart').trim();
+      const qe = field(req, 'quietEnd').trim();
+      const tz = field(req, 'timezone').trim() || 'UTC';
+      const emails = field(req, 'adminEmails').split(/[,\s]+/).filter(Boolean);
+      const sync = {
+        ...current,
+        alerts: {
+          ...(current.alerts ?? {}),
+          threshold: Number(field(req, 'threshold')),
+          quietHours: qs || qe ? { start: qs, end: qe } : null,
+          timezone: tz,
+          ...(slack ? { slackWebhookUrl: slack } : {}),
+        },
+        digest: { ...(current.digest ?? {}), localTime: field(req, 'digestTime').trim(), timezone: tz, adminEmails: emails, ...(slack ? { slackWebhookUrl: slack } : {}) },
+      };
+      try {
+        tenantSyncConfig(loadSyncConfig(), { id: p.tenantId, settings: { sync } });
+      } catch (e) {
+        return again(p, { section: 'alerts', errors: errorLines(e).map((l) => l.replace(/^tenant \S+ settings\.sync: /, '')) });
+      }
+      await store.tenants.updateSettings(p.tenantId, { sync });
+      await store.audit.add(p.tenantId, { actor: p.label, action: 'alerts.updated', details: { threshold: sync.alerts.threshold, slack: Boolean(slack) } }, s.app.now());
+      redirectWith(res, '/settings#h-alerts', 'ok', 'Alert and digest settings saved.');
+    }),
+  );
+
+  router.post(
+    '/settings/keys',
+    pageRoute(s, async ({ req, p }) => {
+      assertAdmin(p);
+      const slow = s.limiter.take(`keycreate:${p.id}`, 10);
+      if (!slow.ok) throw new AppError('rate_limited', 'too many keys created in a minute', { retryAfterMs: slow.retryAfterMs });
+      const name = field(req, 'name').trim();
+      const rate = Number(field(req, 'rate') || s.config.keyRatePerMinute);
+      const role = field(req, 'role') === 'admin' ? 'admin' : 'read';
+      const problems = [
+        ...(name.length < 1 || name.length > 80 ? ['name: give the key a name of 1 to 80 characters'] : []),
+        ...(!Number.isInteger(rate) || rate < 1 || rate > 100_000 ? ['requests per minute: a whole number from 1 to 100000'] : []),
+      ];
+      if (problems.length) return again(p, { section: 'keys', errors: problems });
+      const { key, secret } = await createApiKey(store, p.tenantId, { name, role, ratePerMinute: rate, createdBy: p.label }, s.app.now());
+      await store.audit.add(p.tenantId, { actor: p.label, action: 'api_key.created', target: key.id, details: { name, role, prefix: key.prefix } }, s.app.now());
+      // Rendered, not redirected: the secret must not travel in a URL or be shown twice.
+      return again(p, { section: 'keys', newKey: { name, secret } }, 201);
+    }),
+  );
+
+  router.post(
+    '/settings/keys/:id/revoke',
+    pageRoute(s, async ({ req, res, p }) => {
+      assertAdmin(p);
+      const id = String(req.params.id);
+      const key = await store.apiKeys.get(p.tenantId, id);
+      if (!key) throw new AppError('not_found', 'no such API key in this workspace');
+      await store.apiKeys.revoke(p.tenantId, id, s.app.now());
+      s.invalidateKeys();
+      await store.audit.add(p.tenantId, { actor: p.label, action: 'api_key.revoked', target: id, details: { name: key.name, prefix: key.prefix } }, s.app.now());
+      redirectWith(res, '/settings#h-keys', 'ok', `Key ${key.name} revoked; it stops working at once.`);
+    }),
+  );
+
+  router.post(
+    '/settings/people/:id/role',
+    pageRoute(s, async ({ req, res, p }) => {
+      assertAdmin(p);
+      const id = String(req.params.id);
+      const role = field(req, 'role') === 'admin' ? 'admin' : 'viewer';
+      const user = await store.users.get(p.tenantId, id);
+      if (!user) throw new AppError('not_found', 'no such person in this workspace');
+      if (role === 'viewer' && user.role === 'admin' && (await store.users.countAdmins(p.tenantId)) <= 1) {
+        return redirectWith(res, '/settings#h-people', 'error', 'A workspace needs at least one admin: make someone else admin first.');
+      }
+      await store.users.setRole(p.tenantId, id, role);
+      if (role !== user.role) await store.sessions.removeForUser(p.tenantId, id);
+      await store.audit.add(p.tenantId, { actor: p.label, action: 'user.role_changed', target: id, details: { from: user.role, to: role } }, s.app.now());
+      redirectWith(res, '/settings#h-people', 'ok', `${user.name ?? user.crmUserId} is now ${role === 'admin' ? 'an admin' : 'a viewer'}.`);
+    }),
+  );
+}

@@ -1,0 +1,135 @@
+import type { Router } from 'express';
+import { stringify as toYaml } from 'yaml';
+import { loadSyncConfig } from '../../sync/config.ts';
+import { defaultSource, mappingDocument, type MappingSourceName } from '../api/settings.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { ServerContext } from '../context.ts';
+import { dateTime } from '../http/format.ts';
+import { html, raw, type SafeHtml } from '../http/html.ts';
+import { attempt, pageRoute, q1 } from './common.ts';
+import { csrfField } from './layout.ts';
+import { settingsActions } from './settings-actions.ts';
+
+/** What a settings form posted back when it failed validation or asked for a preview. */
+export interface SettingsEcho {
+  section: 'mapping' | 'playbook' | 'thresholds' | 'alerts' | 'keys';
+  errors?: string[];
+  text?: string;
+  source?: MappingSourceName;
+  preview?: SafeHtml;
+  /** A just-created API key's secret: shown once, never stored in clear. */
+  newKey?: { name: string; secret: string };
+}
+
+const sel = (on: boolean) => (on ? raw(' selected') : '');
+
+/** Settings: mapping, playbook, thresholds, schedule, alerts, API keys and people. Viewers read only. */
+export async function renderSettings(s: ServerContext, p: Principal, opts: { source?: MappingSourceName; echo?: SettingsEcho }): Promise<SafeHtml> {
+  const { store } = s.app;
+  const admin = p.role === 'admin';
+  const echo = opts.echo;
+  const source = echo?.source ?? opts.source ?? (await defaultSource(store, p.tenantId));
+  const tenant = await store.tenants.get(p.tenantId);
+  const settings = tenant?.settings ?? {};
+  const [mapping, playbook, keys, users] = await Promise.all([
+    attempt(() => mappingDocument(store, p.tenantId, source)),
+    attempt(() => s.deps.scoring.playbook.get(p.tenantId)),
+    admin ? store.apiKeys.list(p.tenantId) : Promise.resolve([]),
+    admin ? store.users.list(p.tenantId) : Promise.resolve([]),
+  ]);
+  const errs = (section: SettingsEcho['section']) =>
+    echo?.section === section && echo.errors?.length
+      ? html`<div class="errors" role="alert" id="${section}-errors"><strong>Not saved:</strong><ul>${echo.errors.map((e) => html`<li>${e}</li>`)}</ul></div>`
+      : '';
+  const ro = admin ? '' : raw(' readonly');
+  const scoring = (settings.scoring ?? {}) as { thresholds?: { low?: number; medium?: number; high?: number } };
+  const th = { low: 25, medium: 50, high: 75, ...(scoring.thresholds ?? {}) };
+  const syncBase = loadSyncConfig();
+  const tSync = (settings.sync ?? {}) as { alerts?: Record<string, unknown>; digest?: Record<string, unknown> };
+  const alerts = { ...syncBase.alerts, ...(tSync.alerts ?? {}) } as typeof syncBase.alerts;
+  const digest = { ...syncBase.digest, ...(tSync.digest ?? {}) } as typeof syncBase.digest;
+  const mappingText = echo?.section === 'mapping' && echo.text !== undefined ? echo.text : mapping.ok ? toYaml(mapping.value.mapping) : '';
+  const playbookText = echo?.section === 'playbook' && echo.text !== undefined ? echo.text : playbook.ok ? toYaml(playbook.value.playbook) : '';
+
+  return html`
+<section aria-labelledby="h-mapping"><h2 id="h-mapping">Field mapping</h2>
+<p class="muted small">How ${source === 'hubspot' ? 'HubSpot' : 'Salesforce'} fields become the canonical deal. ${mapping.ok ? (mapping.value.overridden ? 'This workspace has its own mapping.' : 'Using the shipped default.') : mapping.message}
+ Other CRM: <a href="/settings?source=${source === 'hubspot' ? 'salesforce' : 'hubspot'}#h-mapping">${source === 'hubspot' ? 'Salesforce' : 'HubSpot'}</a>.</p>
+${errs('mapping')}
+<form method="post" action="/settings/mapping">${csrfField(p)}<input type="hidden" name="source" value="${source}">
+<label for="mapping-text">Mapping (YAML)</label><textarea id="mapping-text" name="mapping" rows="18" spellcheck="false"${ro}>${mappingText}</textarea>
+${admin ? html`<p><button type="submit" name="intent" value="preview" class="secondary">Validate and preview on 5 records</button> <button type="submit" name="intent" value="save">Save mapping</button>
+${mapping.ok && mapping.value.overridden ? html` <button type="submit" name="intent" value="reset" class="danger">Go back to the default</button>` : ''}</p>` : ''}
+</form>
+${echo?.section === 'mapping' && echo.preview ? echo.preview : ''}
+</section>
+
+<section aria-labelledby="h-playbook"><h2 id="h-playbook">Playbook</h2>
+<p class="muted small">Rules that turn a deal's category and drivers into recommended actions. ${playbook.ok ? (playbook.value.overridden ? 'This workspace has its own playbook.' : 'Using the shipped playbook.') : playbook.message}</p>
+${errs('playbook')}
+<form method="post" action="/settings/playbook">${csrfField(p)}
+<label for="playbook-text">Playbook (YAML)</label><textarea id="playbook-text" name="playbook" rows="14" spellcheck="false"${ro}>${playbookText}</textarea>
+${admin ? html`<p><button type="submit">Save playbook</button></p>` : ''}</form></section>
+
+<section aria-labelledby="h-thresholds"><h2 id="h-thresholds">Risk thresholds</h2>
+${errs('thresholds')}
+<form method="post" action="/settings/thresholds" class="filters">${csrfField(p)}
+<div><label for="t-low">Low up to</label><input id="t-low" name="low" type="number" min="0" max="100" value="${th.low}"${ro}></div>
+<div><label for="t-medium">Medium up to</label><input id="t-medium" name="medium" type="number" min="0" max="100" value="${th.medium}"${ro}></div>
+<div><label for="t-high">High up to</label><input id="t-high" name="high" type="number" min="0" max="100" value="${th.high}"${ro}></div>
+<p class="small muted">Above “High up to” is Critical.</p>${admin ? html`<button type="submit">Save thresholds</button>` : ''}</form></section>
+
+<section aria-labelledby="h-alerts"><h2 id="h-alerts">Schedule and alerts</h2>
+<p class="small">Sync schedule: <code>${syncBase.schedule.cron}</code> (${syncBase.schedule.timezone}), set for the whole deployment in <code>config/sync.yaml</code>; admins can also <a href="/sync">sync now</a>.</p>
+${errs('alerts')}
+<form method="post" action="/settings/alerts" class="filters">${csrfField(p)}
+<div><label for="a-threshold">Alert when risk reaches</label><input id="a-threshold" name="threshold" type="number" min="0" max="100" value="${alerts.threshold}"${ro}></div>
+<div><label for="a-slack">Slack incoming webhook</label><input id="a-slack" name="slackWebhookUrl" type="url" size="40" placeholder="${alerts.slackWebhookUrl ? 'set (hidden); enter a new URL to replace it' : 'https://hooks.slack.com/services/…'}" value=""${ro}></div>
+<div><label for="a-quiet-start">Quiet from</label><input id="a-quiet-start" name="quietStart" placeholder="20:00" size="5" value="${alerts.quietHours?.start ?? ''}"${ro}></div>
+<div><label for="a-quiet-end">until</label><input id="a-quiet-end" name="quietEnd" placeholder="08:00" size="5" value="${alerts.quietHours?.end ?? ''}"${ro}></div>
+<div><label for="d-time">Daily digest at</label><input id="d-time" name="digestTime" size="5" value="${digest.localTime}"${ro}></div>
+<div><label for="d-tz">Time zone</label><input id="d-tz" name="timezone" size="16" value="${digest.timezone}"${ro}></div>
+<div><label for="d-emails">Digest summary to (emails)</label><input id="d-emails" name="adminEmails" size="30" value="${digest.adminEmails.join(', ')}"${ro}></div>
+${admin ? html`<button type="submit">Save alerts</button>` : ''}</form></section>
+
+${admin ? keysSection(p, keys, echo) : ''}
+${admin ? membersSection(p, users) : ''}`;
+}
+
+function keysSection(p: Principal, keys: Awaited<ReturnType<ServerContext['app']['store']['apiKeys']['list']>>, echo?: SettingsEcho): SafeHtml {
+  return html`<section aria-labelledby="h-keys"><h2 id="h-keys">API keys</h2>
+${echo?.newKey ? html`<div class="card" role="status"><p>Key <strong>${echo.newKey.name}</strong> created. Copy it now: it is shown only once.</p><p class="secret" id="new-key">${echo.newKey.secret}</p></div>` : ''}
+${echo?.section === 'keys' && echo.errors?.length ? html`<div class="errors" role="alert">${echo.errors.join('; ')}</div>` : ''}
+<form method="post" action="/settings/keys" class="filters">${csrfField(p)}
+<div><label for="k-name">Name</label><input id="k-name" name="name" required maxlength="80" placeholder="e.g. BI export"></div>
+<div><label for="k-role">Access</label><select id="k-role" name="role"><option value="read">Read-only</option><option value="admin">Admin</option></select></div>
+<div><label for="k-rate">Requests per minute</label><input id="k-rate" name="rate" type="number" min="1" max="100000" value="600"></div>
+<button type="submit">Create key</button></form>
+<table><thead><tr><th>Name</th><th>Key</th><th>Access</th><th class="num">Per minute</th><th>Created</th><th>Last used</th><th></th></tr></thead><tbody>
+${keys.map(
+  (k) => html`<tr data-key="${k.name}"><td>${k.name}</td><td><code>${k.prefix}…</code></td><td>${k.role === 'admin' ? 'Admin' : 'Read-only'}</td><td class="num">${k.ratePerMinute}</td><td>${dateTime(k.createdAt)}<br><span class="small muted">${k.createdBy}</span></td><td>${dateTime(k.lastUsedAt)}</td>
+  <td>${k.revokedAt ? html`Revoked ${dateTime(k.revokedAt)}` : html`<form method="post" action="/settings/keys/${k.id}/revoke" class="inline">${csrfField(p)}<button class="danger" type="submit">Revoke</button></form>`}</td></tr>`,
+)}</tbody></table></section>`;
+}
+
+function membersSection(p: Principal, users: Awaited<ReturnType<ServerContext['app']['store']['users']['list']>>): SafeHtml {
+  return html`<section aria-labelledby="h-people"><h2 id="h-people">People</h2>
+<p class="small muted">Anyone in your CRM org or portal can sign in and read; admins change settings, keys and connections.</p>
+<table><thead><tr><th>Name</th><th>Email</th><th>Last sign-in</th><th>Role</th></tr></thead><tbody>
+${users.map(
+  (u) => html`<tr><td>${u.name ?? u.crmUserId}</td><td>${u.email ?? '—'}</td><td>${dateTime(u.lastLoginAt)}</td>
+  <td><form method="post" action="/settings/people/${u.id}/role" class="inline">${csrfField(p)}<select name="role" aria-label="Role of ${u.name ?? u.crmUserId}"><option value="viewer"${sel(u.role === 'viewer')}>Viewer</option><option value="admin"${sel(u.role === 'admin')}>Admin</option></select> <button type="submit" class="secondary">Change</button></form></td></tr>`,
+)}</tbody></table></section>`;
+}
+
+export function settingsPage(s: ServerContext, router: Router): void {
+  router.get(
+    '/settings',
+    pageRoute(s, async ({ req, p }) => {
+      const src = q1(req.query.source);
+      const source = src === 'hubspot' || src === 'salesforce' ? src : undefined;
+      return { title: 'Settings', active: '/settings', body: await renderSettings(s, p, { ...(source ? { source } : {}) }) };
+    }),
+  );
+  settingsActions(s, router);
+}
