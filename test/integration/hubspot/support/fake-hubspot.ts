@@ -172,7 +172,7 @@ export class FakeHubSpot {
       return [200, { results: page.map((d) => self.view(d, props)), ...(next ? { paging: next } : {}) }, self.headers()];
     }));
 
-    s.post('/crm/v3/objects/deals/batch/read').reply(route(function (uri, body) {
+    s.post(/^\/crm\/v3\/objects\/deals\/batch\/read(\?.*)?$/).reply(route(function (uri, body) {
       self.record('POST', uri, body);
       const b = body as { inputs: Array<{ id: string }>; properties?: string[]; propertiesWithHistory?: string[] };
       if (b.inputs.length > 100) return [400, { status: 'error', category: 'VALIDATION_ERROR', message: 'Batch size too large' }];
@@ -203,7 +203,7 @@ export class FakeHubSpot {
       return [200, { status: 'COMPLETE', results, startedAt: '2026-03-12T07:33:47.752Z', completedAt: '2026-03-12T07:33:47.801Z' }, self.headers()];
     }));
 
-    s.post('/crm/v3/objects/companies/batch/read').reply(route(function (uri, body) {
+    s.post(/^\/crm\/v3\/objects\/companies\/batch\/read(\?.*)?$/).reply(route(function (uri, body) {
       self.record('POST', uri, body);
       const b = body as { inputs: Array<{ id: string }>; properties: string[] };
       const results = b.inputs
@@ -217,7 +217,7 @@ export class FakeHubSpot {
       return self.batchUpdate(body as { inputs: Array<{ id: string; properties: Record<string, string> }> });
     }));
 
-    s.post('/crm/v3/objects/tasks/batch/read').reply(route(function (uri, body) {
+    s.post(/^\/crm\/v3\/objects\/tasks\/batch\/read(\?.*)?$/).reply(route(function (uri, body) {
       self.record('POST', uri, body);
       const b = body as { idProperty?: string; inputs: Array<{ id: string }> };
       const key = b.idProperty ?? 'hs_object_id';

@@ -1,0 +1,116 @@
+import nock from 'nock';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TaskRequest } from '../../../connectors/types.ts';
+import { aDeal, FakeHubSpot, recorded } from './support/fake-hubspot.ts';
+import { makeConnector, MemoryCredentials, oauthCredentials, TestClock } from './support/connector.ts';
+
+const API = 'https://api.hubapi.com';
+let fake: FakeHubSpot | null = null;
+beforeEach(() => nock.disableNetConnect());
+afterEach(() => {
+  fake?.stop();
+  fake = null;
+  nock.cleanAll();
+});
+
+/** A property as the properties API returns it (recorded create-property response). */
+const propertyLike = (over: Record<string, unknown>) => ({ ...(recorded('create-property.test.json', 'post', '/crm/v3/properties/contacts').response as object), ...over });
+
+describe('HubSpot setup', () => {
+  it('creates the group and only the missing properties, reusing the ones that exist', async () => {
+    const clock = new TestClock();
+    const created: Array<{ name: string; type: string; fieldType: string; groupName: string; options?: unknown[] }> = [];
+    nock(API)
+      .get('/crm/v3/properties/deals/groups/deal_risk')
+      .reply(404, { status: 'error', message: 'Unable to find property group deal_risk', category: 'OBJECT_NOT_FOUND', correlationId: 'x' })
+      .post('/crm/v3/properties/deals/groups', { name: 'deal_risk', label: 'Deal Risk', displayOrder: -1 })
+      .reply(201, { name: 'deal_risk', label: 'Deal Risk', displayOrder: -1, archived: false })
+      .get('/crm/v3/properties/deals')
+      .query({ archived: 'false' })
+      .reply(200, {
+        results: [
+          propertyLike({ name: 'dealname', type: 'string', fieldType: 'text', groupName: 'dealinformation' }),
+          propertyLike({ name: 'risk_score', type: 'number', fieldType: 'number', groupName: 'deal_risk' }),
+          propertyLike({ name: 'risk_category', type: 'enumeration', fieldType: 'select', groupName: 'deal_risk', options: ['Low', 'Medium', 'High'].map((v, i) => ({ label: v, value: v, displayOrder: i, hidden: false })) }),
+        ],
+      })
+      .post('/crm/v3/properties/deals', (b) => {
+        created.push(b as never);
+        return true;
+      })
+      .times(4)
+      .reply(201, async (req: Request) => propertyLike((await req.json()) as object))
+      .post('/crm/v3/properties/deals', (b) => (b as { name: string }).name === 'risk_model_status')
+      .reply(409, { status: 'error', message: 'Property named risk_model_status already exists', category: 'CONFLICT', correlationId: 'x' })
+      .get('/crm/v3/properties/tasks/risk_task_key')
+      .reply(200, propertyLike({ name: 'risk_task_key', type: 'string', fieldType: 'text', groupName: 'taskinformation', hasUniqueValue: true }));
+    const report = await makeConnector(clock, new MemoryCredentials(oauthCredentials(clock))).setup();
+    expect(nock.isDone()).toBe(true);
+    expect(created.map((p) => [p.name, p.type, p.fieldType, p.groupName])).toEqual([
+      ['risk_win_probability', 'number', 'number', 'deal_risk'],
+      ['risk_drivers', 'string', 'textarea', 'deal_risk'],
+      ['risk_recommended_action', 'string', 'textarea', 'deal_risk'],
+      ['risk_scored_at', 'datetime', 'date', 'deal_risk'],
+    ]);
+    expect(report.created).toEqual(['deals group deal_risk', 'deals.risk_win_probability', 'deals.risk_drivers', 'deals.risk_recommended_action', 'deals.risk_scored_at']);
+    expect(report.existing).toEqual(['deals.risk_score', 'deals.risk_category', 'deals.risk_model_status', 'tasks.risk_task_key']);
+    expect(report.warnings).toEqual(['deals.risk_category lacks options Critical: those categories will be refused']);
+  });
+});
+
+const task = (deal: string, action: string, over: Partial<TaskRequest> = {}): TaskRequest => ({
+  key: `${deal}:${action}`,
+  dealExternalId: deal,
+  ownerId: '88842095',
+  subject: `Risk: ${action}`,
+  description: 'Why: no contact for 41 days and the close date moved 3 times.',
+  priority: 'high',
+  dueDate: new Date('2026-11-26T09:00:00Z'),
+  ...over,
+});
+
+describe('HubSpot upsertTasks', () => {
+  it('creates one task per new key, reports open and completed ones, and creates nothing twice', async () => {
+    const clock = new TestClock();
+    const d = aDeal(1);
+    fake = new FakeHubSpot({
+      deals: [d],
+      tasks: [
+        { id: '477970581703', dealId: d.id, properties: { risk_task_key: `${d.id}:book-meeting`, hs_task_status: 'NOT_STARTED' } },
+        { id: '477970581704', dealId: d.id, properties: { risk_task_key: `${d.id}:send-recap`, hs_task_status: 'COMPLETED' } },
+      ],
+    });
+    const c = makeConnector(clock, new MemoryCredentials(oauthCredentials(clock)));
+    const requests = [task(d.id, 'book-meeting'), task(d.id, 'send-recap'), task(d.id, 'call-buyer'), task(d.id, 'call-buyer')];
+    const first = await c.upsertTasks(requests);
+    expect(first.map((r) => [r.key.split(':')[1], r.status])).toEqual([
+      ['book-meeting', 'open'],
+      ['send-recap', 'completed'],
+      ['call-buyer', 'created'],
+      ['call-buyer', 'created'],
+    ]);
+    const made = fake.tasks.find((t) => t.properties.risk_task_key === `${d.id}:call-buyer`)!;
+    expect(made.dealId).toBe(d.id);
+    expect(made.properties).toMatchObject({ hubspot_owner_id: '88842095', hs_task_priority: 'HIGH', hs_timestamp: '2026-11-26T09:00:00.000Z', hs_task_body: requests[2]!.description });
+    const create = fake.log.find((r) => r.path === '/crm/v3/objects/tasks/batch/create')!.body as { inputs: Array<{ associations: unknown }> };
+    expect(create.inputs).toHaveLength(1);
+    expect(create.inputs[0]!.associations).toEqual([{ to: { id: d.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 216 }] }]);
+
+    const second = await c.upsertTasks(requests);
+    expect(second.map((r) => r.status)).toEqual(['open', 'completed', 'open', 'open']);
+    expect(fake.tasks).toHaveLength(3);
+    expect(fake.count('/crm/v3/objects/tasks/batch/create')).toBe(1);
+  });
+
+  it('treats a unique-key conflict on create as the task already existing', async () => {
+    const clock = new TestClock();
+    nock(API)
+      .post('/crm/v3/objects/tasks/batch/read')
+      .query(true)
+      .reply(207, { status: 'COMPLETE', results: [], numErrors: 1, errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'not found', context: { ids: ['1:a'] } }], startedAt: 'x', completedAt: 'x' })
+      .post('/crm/v3/objects/tasks/batch/create')
+      .reply(409, { status: 'error', message: 'A task with risk_task_key 1:a already exists', category: 'CONFLICT', correlationId: 'x' });
+    const [r] = await makeConnector(clock, new MemoryCredentials(oauthCredentials(clock))).upsertTasks([task('1', 'a')]);
+    expect(r).toMatchObject({ key: '1:a', ok: true, status: 'open' });
+  });
+});

@@ -1,0 +1,179 @@
+import { createHmac } from 'node:crypto';
+import { Signature } from '@hubspot/api-client/lib/src/utils/signature.js';
+import { describe, expect, it } from 'vitest';
+import {
+  CARD_DATA_PATH,
+  WEBHOOK_PATH,
+  cardDataHandler,
+  memorySeenEventStore,
+  verifySignatureV3,
+  webhookHandler,
+  type DealRiskView,
+} from '../../../connectors/hubspot/http-handlers.ts';
+
+const secret = 'app-client-secret';
+const now = new Date('2026-11-24T10:00:00.000Z');
+const base = 'https://dealrisk.example.com';
+
+function sign(method: string, url: string, body: string, ts: number): Record<string, string> {
+  const sig = createHmac('sha256', secret).update(`${method}${url}${body}${ts}`).digest('base64');
+  return { 'x-hubspot-signature-v3': sig, 'x-hubspot-request-timestamp': String(ts) };
+}
+
+describe('verifySignatureV3', () => {
+  const url = `${base}${CARD_DATA_PATH}?dealId=493593663734&portalId=147893286&userId=88842095&userEmail=rep@example.com&appId=18221010`;
+  const ts = now.getTime() - 10_000;
+
+  it('accepts a request signed as HubSpot signs it (the SDK computes the same signature)', () => {
+    const h = sign('GET', url, '', ts);
+    const sdk = Signature.getSignature('GET', 'v3', { clientSecret: secret, url, requestBody: '', timestamp: ts });
+    expect(h['x-hubspot-signature-v3']).toBe(sdk);
+    expect(verifySignatureV3({ method: 'GET', url, body: '', timestamp: String(ts), signature: sdk, clientSecret: secret, now })).toEqual({ ok: true });
+  });
+
+  it('rejects a signature made with another secret or over another body', () => {
+    const h = sign('POST', url, '[{"eventId":1}]', ts);
+    expect(verifySignatureV3({ method: 'POST', url, body: '[{"eventId":2}]', timestamp: String(ts), signature: h['x-hubspot-signature-v3'], clientSecret: secret, now })).toEqual({ ok: false, reason: 'mismatch' });
+    expect(verifySignatureV3({ method: 'POST', url, body: '[{"eventId":1}]', timestamp: String(ts), signature: h['x-hubspot-signature-v3'], clientSecret: 'other', now })).toEqual({ ok: false, reason: 'mismatch' });
+  });
+
+  it('rejects a correctly signed request older than 5 minutes', () => {
+    const old = now.getTime() - 5 * 60_000 - 1;
+    const h = sign('GET', url, '', old);
+    expect(verifySignatureV3({ method: 'GET', url, body: '', timestamp: String(old), signature: h['x-hubspot-signature-v3'], clientSecret: secret, now })).toEqual({ ok: false, reason: 'stale' });
+  });
+
+  it('hashes the URI with HubSpot\'s listed characters decoded', () => {
+    const encoded = `${base}${CARD_DATA_PATH}?userEmail=rep%40example.com&dealId=1`;
+    const h = sign('GET', `${base}${CARD_DATA_PATH}?userEmail=rep@example.com&dealId=1`, '', ts);
+    expect(verifySignatureV3({ method: 'GET', url: encoded, body: '', timestamp: String(ts), signature: h['x-hubspot-signature-v3'], clientSecret: secret, now }).ok).toBe(true);
+  });
+
+  it('rejects a request without signature headers', () => {
+    expect(verifySignatureV3({ method: 'GET', url, body: '', timestamp: undefined, signature: undefined, clientSecret: secret, now })).toEqual({ ok: false, reason: 'missing' });
+  });
+});
+
+const risk: DealRiskView = {
+  score: 81,
+  category: 'Critical',
+  winProbability: 12.5,
+  drivers: ['No contact for 41 days', 'Close date pushed 3 times', 'Single contact on the deal'],
+  actions: [{ horizon: 'immediate', text: 'Call the economic buyer' }],
+  modelStatus: 'ok',
+  scoredAt: '2026-11-24T09:00:00.000Z',
+};
+
+describe('cardDataHandler', () => {
+  const lookups: Array<[string, string]> = [];
+  const handler = cardDataHandler({
+    clientSecret: secret,
+    publicBaseUrl: base,
+    now: () => now,
+    lookupDealRisk: async (portal, deal) => {
+      lookups.push([portal, deal]);
+      return portal === '147893286' && deal === '493593663734' ? risk : null;
+    },
+  });
+  const path = `${CARD_DATA_PATH}?dealId=493593663734&portalId=147893286&userId=88842095&appId=18221010`;
+
+  it('returns the deal\'s risk for the portal named in the signed request', async () => {
+    const res = await handler({ method: 'GET', url: path, headers: sign('GET', `${base}${path}`, '', now.getTime()), rawBody: '' });
+    expect(res).toEqual({ status: 200, body: { dealId: '493593663734', ...risk } });
+    expect(lookups.at(-1)).toEqual(['147893286', '493593663734']);
+  });
+
+  it('refuses a badly signed request before looking anything up', async () => {
+    const before = lookups.length;
+    const forged = `${CARD_DATA_PATH}?dealId=493593663734&portalId=999`;
+    const res = await handler({ method: 'GET', url: forged, headers: sign('GET', `${base}${path}`, '', now.getTime()), rawBody: '' });
+    expect(res.status).toBe(401);
+    expect(lookups.length).toBe(before);
+  });
+
+  it('says 404 for a deal of another portal, never its data', async () => {
+    const other = `${CARD_DATA_PATH}?dealId=493593663734&portalId=555`;
+    const res = await handler({ method: 'GET', url: other, headers: sign('GET', `${base}${other}`, '', now.getTime()), rawBody: '' });
+    expect(res.status).toBe(404);
+  });
+});
+
+describe('webhookHandler', () => {
+  const event = (eventId: number, over: Record<string, unknown> = {}) => ({
+    eventId,
+    subscriptionId: 2816385,
+    portalId: 147893286,
+    appId: 18221010,
+    occurredAt: 1764000000000,
+    subscriptionType: 'deal.propertyChange',
+    attemptNumber: 0,
+    objectId: 493593663734,
+    propertyName: 'dealstage',
+    propertyValue: 'contractsent',
+    changeSource: 'CRM_UI',
+    ...over,
+  });
+
+  function setup() {
+    const queued: Array<[string, string[], string]> = [];
+    const handler = webhookHandler({
+      clientSecret: secret,
+      publicBaseUrl: base,
+      now: () => now,
+      seenEventIds: memorySeenEventStore({ now: () => now.getTime() }),
+      enqueueRescore: async (portal, ids, reason) => void queued.push([portal, ids, reason]),
+    });
+    const post = (events: unknown[]) => {
+      const body = JSON.stringify(events);
+      return handler({ method: 'POST', url: WEBHOOK_PATH, headers: sign('POST', `${base}${WEBHOOK_PATH}`, body, now.getTime()), rawBody: Buffer.from(body) });
+    };
+    return { queued, post, handler };
+  }
+
+  it('queues changed and deleted deals once per event id and acknowledges', async () => {
+    const { queued, post } = setup();
+    const res = await post([event(1), event(2, { objectId: 111, propertyName: 'amount' }), event(3, { subscriptionType: 'deal.deletion', objectId: 222 })]);
+    expect(res.status).toBe(204);
+    expect(queued).toEqual([
+      ['147893286', ['493593663734', '111'], 'changed'],
+      ['147893286', ['222'], 'deleted'],
+    ]);
+    // HubSpot delivers at least once: the same events again change nothing.
+    await post([event(1), event(3, { subscriptionType: 'deal.deletion', objectId: 222 })]);
+    expect(queued).toHaveLength(2);
+  });
+
+  it('reads generic object events for deals (objectTypeId 0-3) and ignores other objects', async () => {
+    const { queued, post } = setup();
+    await post([event(10, { subscriptionType: 'object.propertyChange', objectTypeId: '0-3', objectId: 5 }), event(11, { subscriptionType: 'object.propertyChange', objectTypeId: '0-1', objectId: 6 })]);
+    expect(queued).toEqual([['147893286', ['5'], 'changed']]);
+  });
+
+  it('refuses more than 100 events and unsigned bodies', async () => {
+    const { post, handler } = setup();
+    expect((await post(Array.from({ length: 101 }, (_, i) => event(i)))).status).toBe(400);
+    const res = await handler({ method: 'POST', url: WEBHOOK_PATH, headers: {}, rawBody: '[]' });
+    expect(res.status).toBe(401);
+  });
+
+  it('lets HubSpot redeliver when queueing fails', async () => {
+    let fail = true;
+    const queued: string[][] = [];
+    const handler = webhookHandler({
+      clientSecret: secret,
+      publicBaseUrl: base,
+      now: () => now,
+      seenEventIds: memorySeenEventStore(),
+      enqueueRescore: async (_p, ids) => {
+        if (fail) throw new Error('queue down');
+        queued.push(ids);
+      },
+    });
+    const body = JSON.stringify([event(42)]);
+    const req = () => handler({ method: 'POST', url: WEBHOOK_PATH, headers: sign('POST', `${base}${WEBHOOK_PATH}`, body, now.getTime()), rawBody: body });
+    await expect(req()).rejects.toThrow('queue down');
+    fail = false;
+    expect((await req()).status).toBe(204);
+    expect(queued).toEqual([['493593663734']]);
+  });
+});
