@@ -98,8 +98,9 @@ export function stageConversion(deals: readonly Deal[]): StageStat[] | null {
       const next = h[i + 1];
       const left = next?.enteredAt ?? d.closedAt;
       if (left) s.days.push((left.getTime() - e.enteredAt.getTime()) / 86_400_000);
-      if (h.slice(i + 1).some((n) => n.status === 'won' || (n.order ?? -1) > (e.order ?? Number.POSITIVE_INFINITY))) s.advanced++;
-      else if (d.stage.status === 'won') s.advanced++;
+      // Advancing = reaching a later open stage, or winning; a move to Closed Lost is not progress.
+      const later = h.slice(i + 1);
+      if (d.stage.status === 'won' || later.some((n) => n.status === 'won' || (n.status === 'open' && (n.order ?? -1) > (e.order ?? Number.POSITIVE_INFINITY)))) s.advanced++;
     });
   }
   return [...stats]

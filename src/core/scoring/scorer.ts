@@ -10,7 +10,7 @@ import { cycleLookup } from './train.ts';
 
 /** One driver of one deal's risk: its exact share of the deal's log-odds of loss. */
 export interface Driver {
-  /** Driver group: a feature id (`leadSource`, `age_ratio`, `extras.x`) or a cross `a×b`. */
+  /** The feature (`leadSource`, `age_ratio`, `extras.x`); crosses are split between their two features. */
   feature: string;
   label: string;
   /** Additive contribution to the deal's loss log-odds relative to the tenant's average deal. */
@@ -104,6 +104,8 @@ class LazyDriver implements Driver {
     private readonly codeA: number,
     private readonly b: number,
     private readonly codeB: number,
+    /** The quoted rate points the other way: say that the deal's other traits reverse it. */
+    private readonly caveat = false,
   ) {
     this.direction = contribution > 0 ? 'raises_risk' : 'lowers_risk';
   }
@@ -121,6 +123,7 @@ class LazyDriver implements Driver {
         cycleDays: this.ctx.cycleFor(this.deal),
         ...(this.b < 0 ? {} : { other: { feature: f[this.b]!, code: this.codeB } }),
       });
+      if (this.caveat) this.#text += `, but with this deal's other traits it ${this.direction === 'raises_risk' ? 'raises' : 'lowers'} the risk`;
     }
     return this.#text;
   }
@@ -159,13 +162,11 @@ export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
   const nF = coders.length;
   const cols = model.columns;
   const nC = cols.length;
-  const groups: string[] = [];
-  const groupOf = new Int32Array(nC);
-  cols.forEach((c, j) => {
-    let g = groups.indexOf(c.group);
-    if (g < 0) g = groups.push(c.group) - 1;
-    groupOf[j] = g;
-  });
+  // Drivers are base features: a cross's contribution is split equally between its two parents,
+  // so every contribution lands on a feature a rep recognises and the sum stays exact.
+  const groups: string[] = model.features.map((f) => (f.id === 'amount' ? 'amount' : f.id));
+  const groupOf = Int32Array.from(cols.map((c) => c.features[0]!));
+  const groupOf2 = Int32Array.from(cols.map((c) => c.features[1] ?? -1));
   const nG = groups.length;
   const tables = cols.map((c) => Float64Array.from(c.table ?? []));
   const fa = Int32Array.from(cols.map((c) => c.features[0]!));
@@ -178,10 +179,10 @@ export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
   const scale = Float64Array.from(cols.map((c) => c.scale ?? 1));
   let baseline = model.calibration.slope * model.intercept + model.calibration.offset;
   for (let j = 0; j < nC; j++) baseline += w[j]! * mean[j]!;
-  // The encoded column that names each group's cell in sentences (the main effect, or the cross).
+  // The main-effect column of each feature: its table gives the win rate quoted in sentences.
   const groupCol = new Int32Array(nG).fill(-1);
   cols.forEach((c, j) => {
-    if (c.kind === 'encoded' && groupCol[groupOf[j]!] === -1) groupCol[groupOf[j]!] = j;
+    if (c.kind === 'encoded' && c.features.length === 1) groupCol[c.features[0]!] = j;
   });
   const priorLogit = logit(model.prior.lossRate);
   const overallWin = 1 - model.prior.lossRate;
@@ -189,6 +190,7 @@ export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
 
   const codes = new Int32Array(nF);
   const contrib = new Float64Array(nG);
+  const colContrib = new Float64Array(nC);
   const view: DealView = { deal: null as unknown as Deal, asOf: null, full: true };
   const top = new Int32Array(k);
 
@@ -210,29 +212,55 @@ export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
         x = tables[j]![b < 0 ? codes[fa[j]!]! : codes[fa[j]!]! * nb[j]! + codes[b]!]!;
       }
       const c = w[j]! * (x - mean[j]!);
-      contrib[groupOf[j]!]! += c;
+      colContrib[j] = c;
+      const g2 = groupOf2[j]!;
+      if (g2 < 0) contrib[groupOf[j]!]! += c;
+      else {
+        contrib[groupOf[j]!]! += 0.5 * c;
+        contrib[g2]! += 0.5 * c;
+      }
       z += c;
     }
     return z;
   }
 
-  const groupLabel = groups.map((_, g) => {
-    const col = cols[groupCol[g]! >= 0 ? groupCol[g]! : groupOf.indexOf(g)]!;
-    return col.features.map((f) => model.features[f]!.label).join(' × ');
-  });
+  const groupLabel = model.features.map((f) => f.label);
 
-  /** A driver; its sentence is built only when read (most scores are stored, not displayed). */
+  const cellCode = (j: number): number => {
+    const b = fb[j]!;
+    return b < 0 ? codes[fa[j]!]! : codes[fa[j]!]! * nb[j]! + codes[b]!;
+  };
+  const cellWin = (j: number): number => 1 - sigmoid(priorLogit + tables[j]![cellCode(j)]!);
+
+  /**
+   * A driver; its sentence is built only when read (most scores are stored, not displayed). The
+   * sentence quotes an observed win rate that agrees with the driver's sign: the feature's own
+   * segment when it does, else the strongest same-signed combination with another feature
+   * ("Reseller deals under $2k win 15%"), since interactions can reverse a segment's overall effect.
+   */
   function driverFor(g: number, deal: Deal, asOf: Date): Driver {
     const c = contrib[g]!;
-    const j = groupCol[g]!;
-    const col = cols[j]!;
-    const aIdx = col.features[0]!;
-    const codeA = codes[aIdx]!;
-    const bIdx = col.features[1] ?? -1;
+    const up = c > 0;
+    const agrees = (win: number): boolean => (up ? win < overallWin : win > overallWin);
+    let j = groupCol[g]!;
+    let winRate = cellWin(j);
+    let bIdx = -1;
+    if (!agrees(winRate)) {
+      let best = -1;
+      for (let k = 0; k < nC; k++) {
+        if (fb[k]! < 0 || (fa[k] !== g && fb[k] !== g) || (up ? colContrib[k]! <= 0 : colContrib[k]! >= 0)) continue;
+        if (!agrees(cellWin(k)) || (best >= 0 && Math.abs(colContrib[k]!) <= Math.abs(colContrib[best]!))) continue;
+        best = k;
+      }
+      if (best >= 0) {
+        j = best;
+        winRate = cellWin(best);
+        bIdx = fa[best] === g ? fb[best]! : fa[best]!;
+      }
+    }
     const codeB = bIdx < 0 ? -1 : codes[bIdx]!;
-    const code = bIdx < 0 ? codeA : codeA * model.features[bIdx]!.nCodes + codeB;
-    const winRate = 1 - sigmoid(priorLogit + tables[j]![code]!);
-    return new LazyDriver(groups[g]!, groupLabel[g]!, c, winRate, overallWin, sentenceCtx, deal, asOf, aIdx, codeA, bIdx, codeB);
+    const caveat = !agrees(winRate);
+    return new LazyDriver(groups[g]!, groupLabel[g]!, c, winRate, overallWin, sentenceCtx, deal, asOf, g, codes[g]!, bIdx, codeB, caveat);
   }
   const sentenceCtx: SentenceCtx = { features: model.features, cycleFor };
 
