@@ -65,7 +65,7 @@ export function createApp(ctx: AppContext, deps: WebDeps, options: WebOptions): 
   const config = webConfig(ctx, options);
   const limiter = new RateLimiter(() => ctx.now().getTime());
   const audit = new AuditBuffer(ctx.store, ctx.logger);
-  const keyAuth = apiKeyMiddleware(ctx.store, limiter, ctx.now, { failuresPerMinute: config.keyFailuresPerMinute, cacheMs: config.keyCacheMs });
+  const keyAuth = apiKeyMiddleware(ctx.store, limiter, { failuresPerMinute: config.keyFailuresPerMinute, cacheMs: config.keyCacheMs });
   const s: ServerContext = { app: ctx, deps, config, limiter, audit, invalidateKeys: () => keyAuth.invalidate() };
 
   const app = express();

@@ -52,7 +52,6 @@ export function presentedKey(authorization: string | undefined, xApiKey: string 
 export function apiKeyMiddleware(
   store: Store,
   limiter: RateLimiter,
-  now: () => Date,
   opts: { failuresPerMinute: number; cacheMs: number },
 ): RequestHandler & { invalidate(): void } {
   const cache = new Map<string, { key: ApiKey | null; until: number }>();
@@ -60,7 +59,8 @@ export function apiKeyMiddleware(
     try {
       const presented = presentedKey(req.get('authorization'), req.get('x-api-key'));
       if (!presented) return next();
-      const t = now().getTime();
+      // Wall time, not the app clock: the cache is about freshness, not about business dates.
+      const t = Date.now();
       const hash = KEY_RE.test(presented) ? sha256(presented) : null;
       let hit = hash ? cache.get(hash) : undefined;
       if (hash && (!hit || hit.until < t)) {

@@ -228,7 +228,7 @@ export interface Web {
 }
 
 /** One store and one running web app for a whole test file. */
-export async function startTestWeb(opts: { keyRatePerMinute?: number; loginPerMinute?: number } = {}): Promise<Web> {
+export async function startTestWeb(opts: { keyRatePerMinute?: number; loginPerMinute?: number; keyCacheMs?: number } = {}): Promise<Web> {
   const t = await createTestStore();
   const env = parseEnv({ NODE_ENV: 'test', SESSION_SECRET: 'test-session-secret-0123456789', DATA_DIR: '/tmp/dealrisk-test-unused' });
   let now = NOW;
@@ -237,7 +237,7 @@ export async function startTestWeb(opts: { keyRatePerMinute?: number; loginPerMi
   const services = fakeServices(t);
   const oauth = { salesforce: fakeOAuth('salesforce'), hubspot: fakeOAuth('hubspot') };
   const deps: WebDeps = { scoring: services.scoring, sync: services.sync, oauth, sandbox: null };
-  const web = await startWeb(ctx, deps, { host: '127.0.0.1', port: 0, loginPerMinute: opts.loginPerMinute ?? 1000, keyRatePerMinute: opts.keyRatePerMinute ?? 600 });
+  const web = await startWeb(ctx, deps, { host: '127.0.0.1', port: 0, loginPerMinute: opts.loginPerMinute ?? 1000, keyRatePerMinute: opts.keyRatePerMinute ?? 600, keyCacheMs: opts.keyCacheMs ?? 50 });
   return {
     t,
     ctx,
