@@ -59,10 +59,10 @@ export interface RiskPlan {
   fields: RiskFields;
   tasks: TaskRequest[];
   /** For alerts and digests: the deal's name, owner, first action and drivers. */
-  summary: { name: string | null; ownerId: string | null; ownerName: string | null; amount: number | null; firstAction: string | null; drivers: string[] };
+  summary: { name: string | null; ownerId: string | null; ownerName: string | null; amount: number | null; firstAction: string | null; drivers: string[]; url?: string | null };
 }
 
-export function riskPlanOf(s: DealScore, deal: Deal, cfg: SyncConfig['writeBack']['tasks']): RiskPlan {
+export function riskPlanOf(s: DealScore, deal: Deal, cfg: SyncConfig['writeBack']['tasks'], url: string | null = null): RiskPlan {
   const first = s.actions[0];
   return {
     fields: riskFieldsOf(s),
@@ -74,6 +74,7 @@ export function riskPlanOf(s: DealScore, deal: Deal, cfg: SyncConfig['writeBack'
       amount: deal.amount,
       firstAction: first ? `${first.title}. ${first.rationale}` : null,
       drivers: s.drivers.map((d) => d.sentence),
+      url,
     },
   };
 }

@@ -30,7 +30,9 @@ export async function scoreDeals(run: RunState, opts: { onlyIds?: string[] } = {
     afterId = batch[batch.length - 1]!.deal.externalId;
     const scores = model.scoreMany(batch.map((b) => b.deal), asOf);
     const prior = await ctx.store.syncState.prior(tenantId, source, batch.map((b) => b.deal.externalId));
-    const items = scores.map((s, i) => toState(s, batch[i]!, prior.get(s.externalId) ?? null, model.id, config, alertsFromScratch, asOf));
+    const items = scores.map((s, i) =>
+      toState(s, batch[i]!, prior.get(s.externalId) ?? null, model.id, config, alertsFromScratch, asOf, run.connector.recordUrl(s.externalId)),
+    );
     await ctx.store.syncState.saveScores(tenantId, items);
     run.counts.scored += items.length;
   }
@@ -54,8 +56,9 @@ function toState(
   config: SyncConfig,
   fromScratch: boolean,
   asOf: Date,
+  url: string | null,
 ): ScoredState {
-  const plan = riskPlanOf(s, item.deal, config.writeBack.tasks);
+  const plan = riskPlanOf(s, item.deal, config.writeBack.tasks, url);
   return {
     source: s.source,
     externalId: s.externalId,

@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import cron, { type ScheduledTask } from 'node-cron';
+import type { AppContext } from '../app/context.ts';
+import { loadSyncConfig, type SyncConfig } from '../sync/config.ts';
+import { makeConnector } from '../sync/make-connector.ts';
+import type { SyncDeps } from '../sync/run-sync.ts';
+import type { SyncScorer } from '../sync/scorer.ts';
+import { syncTenant, type TenantSyncResult } from '../sync/sync-tenant.ts';
+import { defaultTransports, sendDueDeliveries, type Transports } from './deliver.ts';
+import { queueDigests } from './digest.ts';
+import { purgeDue } from './purge.ts';
+import { assertCron, jitterMs, previousSlot, slotOf } from './schedule.ts';
+import { serviceScorer } from './service-scorer.ts';
+
+export interface WorkerOptions {
+  /** Defaults to config/sync.yaml. */
+  config?: SyncConfig;
+  scorer?: SyncScorer;
+  connectorFor?: SyncDeps['connectorFor'];
+  transports?: Transports;
+  /** Name on leases and run records; defaults to host:pid:random. */
+  holder?: string;
+  /** Run the hourly cron schedule (default true); the poll loop always runs. */
+  schedule?: boolean;
+  probe?: SyncDeps['probe'];
+}
+
+export interface Worker {
+  /** Stops the schedule and the poll loop, and waits for the work in hand to finish. */
+  stop(): Promise<void>;
+  /** Syncs one tenant now (CLI, tests); "sync now" from the web app goes through requestSync. */
+  runNow(tenantId: string): Promise<TenantSyncResult>;
+  /** Resolves once the start-up catch-up has run. */
+  ready: Promise<void>;
+  readonly holder: string;
+}
+
+/**
+ * The worker: node-cron fires each slot (hourly by default) and every tenant runs at its own
+ * jittered offset into it; a slot missed while no worker was up runs once at start. A poll loop
+ * serves "sync now" requests, webhook rescoring, due alert/digest deliveries, daily digests and
+ * retention. Tenants run one at a time per worker, each under its lease, so several workers
+ * share the load without two ever syncing the same tenant.
+ */
+export function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Worker {
+  const config = opts.config ?? loadSyncConfig();
+  assertCron(config.schedule.cron);
+  const holder = opts.holder ?? `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const log = ctx.logger.child({ module: 'worker', holder });
+  const deps: SyncDeps = {
+    ctx,
+    scorer: opts.scorer ?? serviceScorer(ctx),
+    connectorFor: opts.connectorFor ?? makeConnector,
+    holder,
+    ...(opts.probe ? { probe: opts.probe } : {}),
+  };
+  const transports = opts.transports ?? defaultTransports(ctx.env.SMTP_URL);
+  let stopped = false;
+  const timers = new Set<NodeJS.Timeout>();
+  // One tenant at a time per worker: memory stays bounded by one run; more workers, more runs.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const p = queue.then(fn);
+    queue = p.catch(() => undefined);
+    return p;
+  };
+  const guarded = (what: string, fn: () => Promise<unknown>) => (): Promise<void> =>
+    fn().then(
+      () => undefined,
+      (e: unknown) => {
+        log.error(`${what} failed`, { error: e instanceof Error ? e.message : String(e) });
+      },
+    );
+
+  const runTenant = (tenantId: string, trigger: string): Promise<TenantSyncResult> =>
+    serial(() => syncTenant(deps, tenantId, { base: config, trigger }));
+
+  /** Runs a tenant's slot if no worker (this one included) has run it yet. */
+  const runSlot = async (tenantId: string, slot: Date, trigger: 'schedule' | 'catch-up') => {
+    if (await ctx.store.tenantSync.claimSlot(tenantId, slot)) await runTenant(tenantId, trigger);
+  };
+
+  /** A slot for every tenant, each after its jitter; the first worker to claim a slot runs it. */
+  const onSlot = async (slot: Date) => {
+    for (const t of await ctx.store.tenants.list()) {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        if (!stopped) void guarded(`scheduled run of ${t.id}`, () => runSlot(t.id, slot, 'schedule'))();
+      }, jitterMs(t.id, config.schedule.jitterSeconds));
+      timers.add(timer);
+    }
+  };
+
+  /** At start: each tenant whose last slot is older than the latest one runs once, now. */
+  const catchUp = async () => {
+    const slot = previousSlot(config.schedule.cron, ctx.now(), config.schedule.timezone);
+    if (!slot) return;
+    for (const t of await ctx.store.tenants.list()) {
+      if (stopped) return;
+      const state = await ctx.store.tenantSync.get(t.id);
+      if (state?.lastSlotAt && state.lastSlotAt >= slot) continue;
+      await guarded(`catch-up run of ${t.id}`, () => runSlot(t.id, slot, 'catch-up'))();
+    }
+  };
+
+  let task: ScheduledTask | null = null;
+  if (opts.schedule !== false) {
+    task = cron.schedule(config.schedule.cron, (c) => guarded('slot', () => onSlot(slotOf(c.date)))(), {
+      timezone: config.schedule.timezone,
+      name: `dealrisk-sync-${holder}`,
+    });
+  }
+
+  const ready = opts.schedule === false || !config.schedule.catchUp ? Promise.resolve() : guarded('catch-up', catchUp)();
+
+  let polling: Promise<void> | null = null;
+  const poll = async () => {
+    for (const r of await ctx.store.tenantSync.requested()) {
+      if (stopped) return;
+      await runTenant(r.tenantId, 'manual');
+      await ctx.store.tenantSync.clearRequest(r.tenantId, r.requestedAt);
+    }
+    for (const q of await ctx.store.rescoreQueue.tenants()) {
+      if (stopped) return;
+      const served = await Promise.all(
+        (await ctx.store.connections.list(q.tenantId)).map(async (c) => ({ source: c.crm, items: await ctx.store.rescoreQueue.list(q.tenantId, c.crm) })),
+      );
+      await runTenant(q.tenantId, 'webhook');
+      for (const s of served) await ctx.store.rescoreQueue.remove(q.tenantId, s.source, s.items);
+    }
+    for (const t of await ctx.store.tenants.list()) await queueDigests(ctx, config, t.id);
+    await sendDueDeliveries(ctx, config, transports);
+    await purgeDue(ctx, config);
+  };
+  const pollTimer = setInterval(() => {
+    if (polling || stopped) return;
+    polling = guarded('poll', poll)().finally(() => {
+      polling = null;
+    });
+  }, config.schedule.pollSeconds * 1000);
+  log.info('worker started', { cron: config.schedule.cron, timezone: config.schedule.timezone, pollSeconds: config.schedule.pollSeconds });
+
+  return {
+    holder,
+    ready,
+    runNow: (tenantId) => runTenant(tenantId, 'manual'),
+    async stop() {
+      stopped = true;
+      clearInterval(pollTimer);
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      if (task) await task.destroy();
+      await ready;
+      await polling;
+      await queue;
+      log.info('worker stopped');
+    },
+  };
+}
+
+export { requestRescore, requestSync, listSyncRuns } from '../sync/requests.ts';
+export { buildDigest, type Digest } from './digest.ts';

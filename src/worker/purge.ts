@@ -1,0 +1,49 @@
+import type { AppContext } from '../app/context.ts';
+import type { SyncConfig } from '../sync/config.ts';
+import { tenantSyncConfig } from '../sync/config.ts';
+
+const DAY_MS = 86_400_000;
+
+export interface PurgeReport {
+  snapshots: number;
+  scores: number;
+  runs: number;
+  writebacks: number;
+  deliveries: number;
+  alerts: number;
+}
+
+/**
+ * Retention: snapshots of deals closed longer ago than `closedDealDays` (2 years), score history
+ * older than `scoreHistoryDays` (1 year), run records, sent write-backs and deliveries.
+ * The current state of each deal (deals, deal_sync_state) is never purged.
+ */
+export async function purgeTenant(ctx: AppContext, base: SyncConfig, tenantId: string): Promise<PurgeReport> {
+  const tenant = await ctx.store.tenants.get(tenantId);
+  if (!tenant) return { snapshots: 0, scores: 0, runs: 0, writebacks: 0, deliveries: 0, alerts: 0 };
+  const r = tenantSyncConfig(base, tenant).retention;
+  const now = ctx.now().getTime();
+  const ago = (days: number) => new Date(now - days * DAY_MS);
+  const report: PurgeReport = {
+    snapshots: await ctx.store.snapshots.purgeClosedBefore(tenantId, ago(r.closedDealDays)),
+    scores: await ctx.store.scores.purgeOlderThan(tenantId, ago(r.scoreHistoryDays)),
+    runs: await ctx.store.syncRuns.purgeOlderThan(tenantId, ago(r.runRecordDays)),
+    writebacks: await ctx.store.outbox.purgeSentBefore(tenantId, ago(r.outboxDays)),
+    deliveries: await ctx.store.deliveries.purgeBefore(tenantId, ago(r.outboxDays)),
+    alerts: await ctx.store.alerts.purgeBefore(tenantId, ago(r.scoreHistoryDays)),
+  };
+  await ctx.store.tenantSync.markPurged(tenantId, ctx.now());
+  return report;
+}
+
+/** Purges each tenant at most once a day. */
+export async function purgeDue(ctx: AppContext, base: SyncConfig): Promise<number> {
+  let n = 0;
+  for (const t of await ctx.store.tenants.list()) {
+    const s = await ctx.store.tenantSync.get(t.id);
+    if (s?.lastPurgeAt && ctx.now().getTime() - s.lastPurgeAt.getTime() < DAY_MS) continue;
+    await purgeTenant(ctx, base, t.id);
+    n++;
+  }
+  return n;
+}
