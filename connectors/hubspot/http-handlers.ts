@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 /** Paths our backend serves for HubSpot; the app card and webhook settings point here. */
 export const CARD_DATA_PATH = '/integrations/hubspot/card';
-export const WEBHOOK_PATH = '/integrations/hubspot/webhooks';
+export const WEBHOOK_PATH = '/integrations/hubspot/webhook';
 
 /** HubSpot rejects nothing older than this itself; we refuse signatures older than 5 minutes. */
 export const MAX_SIGNATURE_AGE_MS = 5 * 60_000;
@@ -44,25 +44,27 @@ export function verifySignatureV3(a: {
   return { ok: true };
 }
 
-/** What a framework adapter (express in src/server) hands the handlers. */
+/** What a framework adapter (src/server/http/raw.ts) hands the handlers. */
 export interface HandlerRequest {
   method: string;
-  /** Path and query as received (req.originalUrl) or the full URL. */
+  /** The full URL HubSpot called (APP_URL + originalUrl), or a path when `publicBaseUrl` is set. */
   url: string;
   headers: Record<string, string | string[] | undefined>;
-  /** The body exactly as received: the signature covers these bytes. */
-  rawBody: string | Buffer;
+  /** The body exactly as received: the signature covers these bytes (either name works). */
+  rawBody?: string | Buffer;
+  body?: string | Buffer;
 }
 
 export interface HandlerResponse {
   status: number;
-  body: unknown;
+  /** JSON to send; absent for 204. */
+  body?: unknown;
 }
 
 export interface SignedDeps {
   clientSecret: string;
-  /** Public origin HubSpot calls (APP_URL), to rebuild the signed URL from a path. */
-  publicBaseUrl: string;
+  /** Public origin HubSpot calls (APP_URL), to rebuild the signed URL when given only a path. */
+  publicBaseUrl?: string;
   now?: () => Date;
 }
 
@@ -72,8 +74,9 @@ const headerOf = (h: HandlerRequest['headers'], name: string): string | undefine
 };
 
 function checkSigned(req: HandlerRequest, deps: SignedDeps): { url: URL; body: string } | HandlerResponse {
-  const body = typeof req.rawBody === 'string' ? req.rawBody : req.rawBody.toString('utf8');
-  const full = /^https?:\/\//i.test(req.url) ? req.url : `${deps.publicBaseUrl.replace(/\/$/, '')}${req.url}`;
+  const raw = req.rawBody ?? req.body ?? '';
+  const body = typeof raw === 'string' ? raw : raw.toString('utf8');
+  const full = /^https?:\/\//i.test(req.url) ? req.url : `${(deps.publicBaseUrl ?? 'http://invalid').replace(/\/$/, '')}${req.url}`;
   const check = verifySignatureV3({
     method: req.method,
     url: full,
@@ -211,6 +214,6 @@ export function webhookHandler(deps: WebhookDeps): (req: HandlerRequest) => Prom
       await deps.seenEventIds.release?.([...fresh]);
       throw e;
     }
-    return { status: 204, body: null };
+    return { status: 204 };
   };
 }

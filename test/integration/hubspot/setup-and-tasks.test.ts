@@ -14,7 +14,7 @@ afterEach(() => {
 });
 
 /** A property as the properties API returns it (recorded create-property response). */
-const propertyLike = (over: Record<string, unknown>) => ({ ...(recorded('create-property.test.json', 'post', '/crm/v3/properties/contacts').response as object), ...over });
+const propertyLike = (over: Record<string, unknown>): Record<string, unknown> => ({ ...(recorded('create-property.test.json', 'post', '/crm/v3/properties/contacts').response as object), ...over });
 
 describe('HubSpot setup', () => {
   it('creates the group and only the missing properties, reusing the ones that exist', async () => {
@@ -39,7 +39,7 @@ describe('HubSpot setup', () => {
         return true;
       })
       .times(4)
-      .reply(201, async (req: Request) => propertyLike((await req.json()) as object))
+      .reply(201, async (req: Request) => propertyLike((await req.json()) as Record<string, unknown>))
       .post('/crm/v3/properties/deals', (b) => (b as { name: string }).name === 'risk_model_status')
       .reply(409, { status: 'error', message: 'Property named risk_model_status already exists', category: 'CONFLICT', correlationId: 'x' })
       .get('/crm/v3/properties/tasks/risk_task_key')

@@ -6,7 +6,7 @@ import { recorded } from './support/fake-hubspot.ts';
 import { collect, makeConnector, MemoryCredentials, oauthCredentials, TestClock } from './support/connector.ts';
 
 const API = 'https://api.hubapi.com';
-const pipelines = recorded('fetch-pipelines.test.json', 'get', '/crm/v3/pipelines/deals').response;
+const pipelines = recorded('fetch-pipelines.test.json', 'get', '/crm/v3/pipelines/deals').response as Record<string, unknown>;
 const emptySearch = { total: 0, results: [] };
 const cursor = (clock: TestClock) =>
   JSON.stringify({ v: 1, phase: 'incremental', since: new Date(clock.t - 3_600_000).toISOString(), run: null, archivedCheckedAt: clock.now().toISOString() });

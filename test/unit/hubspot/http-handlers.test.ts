@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { Signature } from '@hubspot/api-client/lib/src/utils/signature.js';
 import { describe, expect, it } from 'vitest';
+import type { RawHandler } from '../../../src/server/deps.ts';
 import {
   CARD_DATA_PATH,
   WEBHOOK_PATH,
@@ -26,7 +27,7 @@ describe('verifySignatureV3', () => {
 
   it('accepts a request signed as HubSpot signs it (the SDK computes the same signature)', () => {
     const h = sign('GET', url, '', ts);
-    const sdk = Signature.getSignature('GET', 'v3', { clientSecret: secret, url, requestBody: '', timestamp: ts });
+    const sdk = Signature.getSignature('GET', 'v3', { signature: '', clientSecret: secret, url, requestBody: '', timestamp: ts });
     expect(h['x-hubspot-signature-v3']).toBe(sdk);
     expect(verifySignatureV3({ method: 'GET', url, body: '', timestamp: String(ts), signature: sdk, clientSecret: secret, now })).toEqual({ ok: true });
   });
@@ -89,6 +90,12 @@ describe('cardDataHandler', () => {
     const res = await handler({ method: 'GET', url: forged, headers: sign('GET', `${base}${path}`, '', now.getTime()), rawBody: '' });
     expect(res.status).toBe(401);
     expect(lookups.length).toBe(before);
+  });
+
+  it('plugs into the web app\'s raw route as is (full URL, Buffer body)', async () => {
+    const asMounted: RawHandler = handler;
+    const res = await asMounted({ method: 'GET', url: `${base}${path}`, headers: sign('GET', `${base}${path}`, '', now.getTime()), body: Buffer.alloc(0) });
+    expect(res.status).toBe(200);
   });
 
   it('says 404 for a deal of another portal, never its data', async () => {
