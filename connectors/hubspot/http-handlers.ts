@@ -159,6 +159,8 @@ export interface WebhookDeps extends SignedDeps {
   /** Queue deals for a rescore within a minute; `deleted` ones leave the pipeline. */
   enqueueRescore(portalId: string, dealIds: string[], reason: 'changed' | 'deleted'): Promise<void>;
   seenEventIds: SeenEventStore;
+  /** HUBSPOT_APP_ID: events for another app (a shared endpoint) are ignored. */
+  appId?: string;
 }
 
 const WebhookEvent = z
@@ -170,6 +172,7 @@ const WebhookEvent = z
     objectTypeId: z.string().optional(),
     mergedObjectIds: z.array(z.union([z.number(), z.string()]).transform(String)).optional(),
     primaryObjectId: z.union([z.number(), z.string()]).transform(String).optional(),
+    appId: z.union([z.number(), z.string()]).transform(String).optional(),
   })
   .loose();
 const WebhookBatch = z.array(WebhookEvent).max(100);
@@ -196,6 +199,7 @@ export function webhookHandler(deps: WebhookDeps): (req: HandlerRequest) => Prom
     const queues = new Map<string, { changed: Set<string>; deleted: Set<string> }>();
     for (const e of events) {
       if (!fresh.has(e.eventId) || !isDealEvent(e)) continue;
+      if (deps.appId && e.appId && e.appId !== deps.appId) continue;
       const q = queues.get(e.portalId) ?? { changed: new Set<string>(), deleted: new Set<string>() };
       queues.set(e.portalId, q);
       const deletion = e.subscriptionType.endsWith('.deletion');

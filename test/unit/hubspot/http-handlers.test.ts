@@ -156,6 +156,14 @@ describe('webhookHandler', () => {
     expect(queued).toEqual([['147893286', ['5'], 'changed']]);
   });
 
+  it('ignores events addressed to another app when HUBSPOT_APP_ID is set', async () => {
+    const queued: string[][] = [];
+    const handler = webhookHandler({ clientSecret: secret, publicBaseUrl: base, now: () => now, appId: '18221010', seenEventIds: memorySeenEventStore(), enqueueRescore: async (_p, ids) => void queued.push(ids) });
+    const body = JSON.stringify([event(1), event(2, { appId: 999, objectId: 7 })]);
+    await handler({ method: 'POST', url: WEBHOOK_PATH, headers: sign('POST', `${base}${WEBHOOK_PATH}`, body, now.getTime()), rawBody: body });
+    expect(queued).toEqual([['493593663734']]);
+  });
+
   it('refuses more than 100 events and unsigned bodies', async () => {
     const { post, handler } = setup();
     expect((await post(Array.from({ length: 101 }, (_, i) => event(i)))).status).toBe(400);
