@@ -1,0 +1,123 @@
+import type { Env } from '../../../config/env.ts';
+import type { Credentials } from '../../../connectors/types.ts';
+import * as hs from '../../../connectors/hubspot/oauth.ts';
+import * as sf from '../../../connectors/salesforce/oauth.ts';
+import type { Logger } from '../../log.ts';
+import type { OAuthProvider } from '../deps.ts';
+
+export interface SalesforceOAuthConfig {
+  clientId: string;
+  clientSecret: string;
+  /** Login host for production orgs (default login.salesforce.com, or a My Domain). */
+  loginUrl?: string;
+  /** Login host for sandbox orgs (default test.salesforce.com). */
+  sandboxLoginUrl?: string;
+  label?: string;
+}
+
+export interface HubSpotOAuthConfig {
+  clientId: string;
+  clientSecret: string;
+  /** Where the install (consent) page is: app.hubspot.com, or the sandbox CRM. */
+  appBase?: string;
+  /** Where the token endpoint is: api.hubapi.com, or the sandbox CRM. */
+  apiBase?: string;
+  label?: string;
+}
+
+/**
+ * Salesforce OAuth for the web app, over the connector's helpers (connectors/salesforce/oauth.ts).
+ * The person's name and email come from the userinfo endpoint of the org that issued the token.
+ */
+export function salesforceProvider(c: SalesforceOAuthConfig, logger: Logger, fetchImpl: typeof fetch = fetch): OAuthProvider {
+  const loginFor = (env: 'production' | 'sandbox') => (env === 'sandbox' ? (c.sandboxLoginUrl ?? sf.SANDBOX_LOGIN_URL) : (c.loginUrl ?? sf.PRODUCTION_LOGIN_URL));
+  const revoke = async (cr: Credentials) => {
+    const token = cr.refreshToken ?? cr.accessToken;
+    await sf.revokeToken({ token, ...(cr.authBaseUrl ? { loginUrl: cr.authBaseUrl } : {}) });
+  };
+  return {
+    crm: 'salesforce',
+    label: c.label ?? 'Salesforce',
+    authorizeUrl: (p) =>
+      sf.buildAuthorizeUrl({ clientId: c.clientId, redirectUri: p.redirectUri, state: p.state, codeChallenge: p.codeChallenge, loginUrl: loginFor(p.environment) }),
+    async exchange(p) {
+      const r = await sf.exchangeCode({ clientId: c.clientId, clientSecret: c.clientSecret, redirectUri: p.redirectUri, code: p.code, codeVerifier: p.codeVerifier, loginUrl: loginFor(p.environment) });
+      const who = await userinfo(fetchImpl, r.credentials, logger);
+      if (p.purpose === 'signin') {
+        // A sign-in needs the identity only. Salesforce keeps at most five approvals per user and
+        // app and drops the oldest beyond that, which could be the install's: give this one back.
+        revoke(r.credentials).catch((e: unknown) => logger.warn('could not revoke the sign-in grant', { error: e }));
+      }
+      return {
+        credentials: r.credentials,
+        account: { id: r.orgId, name: who.org ?? `Salesforce org ${r.orgId}`, instanceUrl: r.credentials.instanceUrl ?? null },
+        user: { id: r.userId, name: who.name, email: who.email },
+      };
+    },
+    revoke,
+    recordUrl: (conn, id) => (conn.instanceUrl ? `${conn.instanceUrl.replace(/\/$/, '')}/lightning/r/Opportunity/${encodeURIComponent(id)}/view` : null),
+  };
+}
+
+async function userinfo(f: typeof fetch, cr: Credentials, logger: Logger): Promise<{ name: string | null; email: string | null; org: string | null }> {
+  if (!cr.instanceUrl) return { name: null, email: null, org: null };
+  try {
+    const res = await f(`${cr.instanceUrl.replace(/\/$/, '')}/services/oauth2/userinfo`, { headers: { authorization: `Bearer ${cr.accessToken}`, accept: 'application/json' } });
+    if (!res.ok) return { name: null, email: null, org: null };
+    const j = (await res.json()) as { name?: string; email?: string; organization_name?: string };
+    return { name: j.name ?? null, email: j.email ?? null, org: j.organization_name ?? null };
+  } catch (e) {
+    logger.warn('Salesforce userinfo failed; signing in without a name', { error: e });
+    return { name: null, email: null, org: null };
+  }
+}
+
+/**
+ * HubSpot OAuth over the connector's helpers (connectors/hubspot/oauth.ts). The token response
+ * carries the portal (hub_id) and the installing user (user_id); the helper returns the former,
+ * so the user id is read from the same response on its way through.
+ */
+export function hubspotProvider(c: HubSpotOAuthConfig, fetchImpl: typeof fetch = fetch): OAuthProvider {
+  const apiBase = c.apiBase ?? hs.HUBSPOT_API_BASE;
+  return {
+    crm: 'hubspot',
+    label: c.label ?? 'HubSpot',
+    authorizeUrl: (p) =>
+      hs.buildInstallUrl({ clientId: c.clientId, redirectUri: p.redirectUri, state: p.state, codeChallenge: p.codeChallenge, ...(c.appBase ? { appBase: c.appBase } : {}) }),
+    async exchange(p) {
+      let userId: string | null = null;
+      const tee: typeof fetch = async (input, init) => {
+        const res = await fetchImpl(input, init);
+        try {
+          const j = (await res.clone().json()) as { user_id?: number | string };
+          if (j.user_id !== undefined) userId = String(j.user_id);
+        } catch {
+          // not JSON: the helper reports the error
+        }
+        return res;
+      };
+      const credentials = await hs.exchangeCode({ clientId: c.clientId, clientSecret: c.clientSecret, apiBase, fetch: tee, code: p.code, redirectUri: p.redirectUri, codeVerifier: p.codeVerifier });
+      const portal = credentials.accountId;
+      if (!portal) throw new Error('HubSpot token response has no hub_id');
+      return {
+        credentials,
+        account: { id: portal, name: `HubSpot portal ${portal}`, instanceUrl: credentials.instanceUrl ?? null },
+        user: { id: userId ?? `portal-${portal}`, name: null, email: null },
+      };
+    },
+    async revoke(cr) {
+      await hs.revokeToken({ clientId: c.clientId, clientSecret: c.clientSecret, apiBase: cr.authBaseUrl ?? apiBase, token: cr.refreshToken ?? cr.accessToken, fetch: fetchImpl });
+    },
+    recordUrl: (conn, id) => (conn.accountId ? `${(c.appBase ?? hs.HUBSPOT_APP_BASE).replace(/\/$/, '')}/contacts/${encodeURIComponent(conn.accountId)}/record/0-3/${encodeURIComponent(id)}` : null),
+  };
+}
+
+/** The providers the environment configures (a CRM without a client id and secret has none). */
+export function oauthProvidersFromEnv(env: Env, logger: Logger): { salesforce?: OAuthProvider; hubspot?: OAuthProvider } {
+  return {
+    ...(env.SALESFORCE_CLIENT_ID && env.SALESFORCE_CLIENT_SECRET
+      ? { salesforce: salesforceProvider({ clientId: env.SALESFORCE_CLIENT_ID, clientSecret: env.SALESFORCE_CLIENT_SECRET, ...(env.SALESFORCE_LOGIN_URL ? { loginUrl: env.SALESFORCE_LOGIN_URL } : {}) }, logger) }
+      : {}),
+    ...(env.HUBSPOT_CLIENT_ID && env.HUBSPOT_CLIENT_SECRET ? { hubspot: hubspotProvider({ clientId: env.HUBSPOT_CLIENT_ID, clientSecret: env.HUBSPOT_CLIENT_SECRET }) } : {}),
+  };
+}

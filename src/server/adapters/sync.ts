@@ -1,0 +1,78 @@
+import type { AppContext } from '../../app/context.ts';
+import { listSyncRuns, requestSync } from '../../sync/requests.ts';
+import { loadSyncConfig, tenantSyncConfig } from '../../sync/config.ts';
+import { buildDigest } from '../../worker/digest.ts';
+import type { DigestView, SyncRunView } from '../api/schemas.ts';
+import type { SyncPort } from '../deps.ts';
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
+
+/** The sync engine and worker (src/sync, src/worker) as the web app sees them. */
+export function syncPort(ctx: AppContext): SyncPort {
+  const base = loadSyncConfig();
+  return {
+    async requestSync(tenantId, by) {
+      const r = await requestSync(ctx, tenantId, by);
+      return { requested: true, requestedAt: r.requestedAt, message: 'Sync requested: a worker starts it within a minute.' };
+    },
+    async runs(tenantId, limit): Promise<SyncRunView[]> {
+      const runs = await listSyncRuns(ctx, tenantId, { limit });
+      return runs.map((r) => ({
+        id: r.id,
+        connectionId: r.connectionId,
+        trigger: r.trigger,
+        status: r.status,
+        startedAt: r.startedAt.toISOString(),
+        finishedAt: r.finishedAt?.toISOString() ?? null,
+        durationMs: r.durationMs,
+        counts: r.counts,
+        apiCalls: r.apiCalls,
+        errors: r.errors.map((e) => ({ message: str(e.message) ?? JSON.stringify(e), ...(str(e.code) ? { code: str(e.code)! } : {}) })),
+        rejected: r.rejected.map((x) => ({ recordId: str(x.recordId) ?? str(x.row), field: str(x.field), reason: str(x.reason) ?? str(x.message) ?? 'rejected' })),
+      }));
+    },
+    async digest(tenantId, _asOf, opts): Promise<DigestView> {
+      const tenant = await ctx.store.tenants.get(tenantId);
+      const config = tenantSyncConfig(base, { id: tenantId, settings: tenant?.settings ?? {} });
+      const d = await buildDigest(ctx, tenantId, { config, top: 100 });
+      const wanted = opts.owner?.toLowerCase();
+      const deals = d.deals.filter((x) => !wanted || x.ownerId?.toLowerCase() === wanted || x.ownerName?.toLowerCase() === wanted);
+      const byOwner = new Map<string, DigestView['owners'][number]>();
+      for (const x of deals) {
+        const k = x.ownerId ?? x.ownerName ?? '';
+        const o = byOwner.get(k) ?? { ownerId: x.ownerId, ownerName: x.ownerName, deals: [] };
+        if (o.deals.length < config.digest.top) {
+          o.deals.push({ externalId: x.externalId, name: x.name, amount: x.amount, riskScore: x.score, category: x.category, firstAction: x.firstAction });
+        }
+        byOwner.set(k, o);
+      }
+      return {
+        asOf: d.generatedAt,
+        owners: [...byOwner.values()],
+        summary: {
+          highRisk: deals.length,
+          critical: deals.filter((x) => x.category === 'Critical').length,
+          revenueAtRisk: deals.reduce((a, x) => a + (x.amount ?? 0), 0),
+        },
+      };
+    },
+    async apiUsage(tenantId) {
+      const connections = await ctx.store.connections.list(tenantId);
+      const out = [];
+      for (const c of connections) {
+        if (c.crm === 'csv') continue;
+        const [last] = await listSyncRuns(ctx, tenantId, { limit: 1, connectionId: c.id });
+        const u = (last?.details.apiUsage ?? last?.details.usage ?? null) as { used?: number; limit?: number } | null;
+        out.push({
+          connectionId: c.id,
+          crm: c.crm,
+          used: u?.used ?? null,
+          limit: u?.limit ?? null,
+          window: c.crm === 'salesforce' ? '24 h rolling (org)' : 'daily (portal)',
+          at: last?.finishedAt?.toISOString() ?? null,
+        });
+      }
+      return out;
+    },
+  };
+}
