@@ -125,7 +125,7 @@ export class FileCrm {
     return f;
   }
 
-  connector(opts: { pageSize?: number } = {}): Connector {
+  connector(opts: { pageSize?: number; mapping?: Mapping } = {}): Connector {
     const pageSize = opts.pageSize ?? 50;
     let calls = 0;
     const crm = this;
@@ -134,7 +134,7 @@ export class FileCrm {
     };
     return {
       source: 'salesforce',
-      mapping: CRM_MAPPING,
+      mapping: opts.mapping ?? CRM_MAPPING,
       setup: async () => ({ created: [], existing: [], warnings: [] }),
       async *fetchChanges({ cursor }): AsyncIterable<FetchPage> {
         let after = cursor ? Number(cursor) : 0;

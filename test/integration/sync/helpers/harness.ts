@@ -10,6 +10,7 @@ import { createTestStore, type TestStore } from '../../../helpers/store.ts';
 import { testClock, testConfig, testContext, type TestClock } from './context.ts';
 import { fakeScorer } from './fake-scorer.ts';
 import { FileCrm } from './file-crm.ts';
+import { parseMapping } from '../../../../src/core/mapping/schema.ts';
 
 export interface Harness {
   t: TestStore;
@@ -38,7 +39,12 @@ export async function harness(opts: { config?: (c: SyncConfig) => void; candidat
     ctx,
     scorer,
     holder: 'test-worker',
-    connectorFor: async (_ctx, c) => crms.get(c.id)!.connector(),
+    // Like makeConnector: the tenant's mapping override when it has one (validated on read).
+    connectorFor: async (_ctx, c) => {
+      const doc = await t.store.mappings.get(c.tenantId, 'salesforce');
+      const mapping = doc ? parseMapping(doc, `tenant ${c.tenantId} mapping override for salesforce`) : undefined;
+      return crms.get(c.id)!.connector(mapping ? { mapping } : {});
+    },
   };
   return {
     t,

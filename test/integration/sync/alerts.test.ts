@@ -1,0 +1,118 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defaultTransports, sendDueDeliveries } from '../../../src/worker/deliver.ts';
+import { HOUR } from './helpers/context.ts';
+import type { FileCrm } from './helpers/file-crm.ts';
+import { harness, type Harness } from './helpers/harness.ts';
+import { slackSink } from './helpers/slack-sink.ts';
+
+const alertTasks = (crm: FileCrm) => Object.keys(crm.read().tasks).filter((k) => k.includes(':critical-alert:'));
+
+describe('alerts on deals entering Critical', () => {
+  let h: Harness;
+  let crm: FileCrm;
+  let slack: Awaited<ReturnType<typeof slackSink>>;
+  beforeEach(async () => {
+    slack = await slackSink();
+    h = await harness({ config: (c) => void (c.alerts.slackWebhookUrl = slack.url) });
+    ({ crm } = await h.tenant('t1'));
+  });
+  afterEach(async () => {
+    await h.close();
+    await slack.close();
+  });
+
+  const deliver = () => sendDueDeliveries(h.ctx, h.config, defaultTransports(undefined));
+
+  it('treats deals already Critical on the first sync as the baseline, not as news', async () => {
+    crm.put({ Id: 'A', Risk: 90 });
+    const r = await h.sync();
+    expect(r.runs[0]!.counts.alerts).toBe(0);
+    expect(await h.ctx.store.alerts.list('t1')).toEqual([]);
+  });
+
+  it('raises one alert when a deal enters Critical: a CRM task and a Slack message with score, drivers, first action and link', async () => {
+    crm.put({ Id: 'A', Name: 'Acme renewal', Risk: 60, Amount: 120_000 }, { Id: 'B', Risk: 20 });
+    await h.sync();
+    h.clock.advance(HOUR);
+    crm.put({ Id: 'A', Risk: 82 });
+    const r = await h.sync();
+    expect(r.runs[0]!.counts).toMatchObject({ alerts: 1 });
+    expect(alertTasks(crm)).toEqual(['A:critical-alert:2026-11-24']);
+    expect(crm.read().tasks['A:critical-alert:2026-11-24']!.subject).toBe('Deal at critical risk (82/100): Acme renewal');
+
+    expect(await deliver()).toEqual({ sent: 1, failed: 0 });
+    const text = JSON.stringify(slack.bodies[0]);
+    expect(text).toContain('Acme renewal');
+    expect(text).toContain('82/100');
+    expect(text).toContain('Risk input is 82');
+    expect(text).toContain('Executive sponsor call');
+    expect(text).toContain('https://crm.example.test/deals/A');
+  });
+
+  it('raises nothing for a deal that stays Critical', async () => {
+    crm.put({ Id: 'A', Risk: 60 });
+    await h.sync();
+    h.clock.advance(HOUR);
+    crm.put({ Id: 'A', Risk: 80 });
+    await h.sync();
+    h.clock.advance(HOUR);
+    crm.put({ Id: 'A', Risk: 95, Amount: 99 });
+    const r = await h.sync();
+    expect(r.runs[0]!.counts).toMatchObject({ scored: 1, alerts: 0 });
+    expect(await h.ctx.store.alerts.list('t1')).toHaveLength(1);
+  });
+
+  it('alerts at most once per deal per 24 hours, however often it re-enters', async () => {
+    crm.put({ Id: 'A', Risk: 60 });
+    await h.sync();
+    for (const risk of [80, 60, 85, 60]) {
+      h.clock.advance(HOUR);
+      crm.put({ Id: 'A', Risk: risk });
+      await h.sync();
+    }
+    expect(await h.ctx.store.alerts.list('t1')).toHaveLength(1);
+    h.clock.advance(24 * HOUR);
+    crm.put({ Id: 'A', Risk: 90 });
+    const r = await h.sync();
+    expect(r.runs[0]!.counts.alerts).toBe(1);
+    expect(alertTasks(crm)).toEqual(['A:critical-alert:2026-11-24', 'A:critical-alert:2026-11-25']);
+  });
+
+  it('alerts for a new deal that arrives Critical after the first sync', async () => {
+    crm.put({ Id: 'A', Risk: 30 });
+    await h.sync();
+    h.clock.advance(HOUR);
+    crm.put({ Id: 'NEW', Risk: 88 });
+    expect((await h.sync()).runs[0]!.counts.alerts).toBe(1);
+  });
+
+  it('holds Slack messages during quiet hours and sends them when they end', async () => {
+    await h.ctx.store.tenants.updateSettings('t1', { sync: { alerts: { quietHours: { start: '20:00', end: '08:00' }, timezone: 'Europe/Paris' } } });
+    h.clock.set('2026-11-24T21:30:00Z'); // 22:30 in Paris
+    crm.put({ Id: 'A', Risk: 60 });
+    await h.sync();
+    h.clock.advance(HOUR);
+    crm.put({ Id: 'A', Risk: 90 });
+    await h.sync();
+    expect(alertTasks(crm)).toHaveLength(1); // the CRM task is not a notification: it goes at once
+    expect(await deliver()).toEqual({ sent: 0, failed: 0 });
+    h.clock.set('2026-11-25T07:00:00Z'); // 08:00 in Paris
+    expect(await deliver()).toEqual({ sent: 1, failed: 0 });
+  });
+
+  it('retries a failed Slack delivery and records the failure, without holding up the sync', async () => {
+    crm.put({ Id: 'A', Risk: 60 });
+    await h.sync();
+    h.clock.advance(HOUR);
+    crm.put({ Id: 'A', Risk: 90 });
+    slack.failNext(500);
+    expect((await h.sync()).runs[0]!.status).toBe('succeeded');
+    expect(await deliver()).toEqual({ sent: 0, failed: 1 });
+    const [d] = await h.ctx.store.deliveries.list('t1');
+    expect(d).toMatchObject({ status: 'failed', attempts: 1, lastError: expect.stringContaining('Slack answered 500') });
+    expect(await deliver()).toEqual({ sent: 0, failed: 0 }); // waits its backoff
+    h.clock.advance(2 * 60_000);
+    expect(await deliver()).toEqual({ sent: 1, failed: 0 });
+    expect(slack.bodies).toHaveLength(1);
+  });
+});
