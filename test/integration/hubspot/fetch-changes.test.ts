@@ -150,3 +150,19 @@ describe('HubSpot fetchChanges', () => {
     expect(r.deal.stage).toEqual({ label: 'Contract Sent', status: 'open', order: 4 });
   });
 });
+
+describe('HubSpot fetchDealsById', () => {
+  it('reads named deals in batches of 100 and reports the ones HubSpot no longer has', async () => {
+    const clock = new TestClock();
+    const deals = Array.from({ length: 120 }, (_, i) => aDeal(i));
+    fake = new FakeHubSpot({ deals });
+    const c = makeConnector(clock, new MemoryCredentials(oauthCredentials(clock)));
+    const wanted = [...deals.map((d) => d.id), '999999999999'];
+    const { records, missingIds } = await c.fetchDealsById(wanted);
+    expect(records.map((r) => r.id).sort()).toEqual(deals.map((d) => d.id).sort());
+    expect(missingIds).toEqual(['999999999999']);
+    expect(c.hubspotUsage().byOperation['batch read deals']).toBe(2);
+    const r = compileMapping(hubspotMapping())(records[0]!, { tenantId: 't' });
+    expect(r.ok).toBe(true);
+  });
+});
