@@ -133,14 +133,32 @@ export function calibrationTable(p: ArrayLike<number>, y: ArrayLike<number>, bin
   return out;
 }
 
-/** Positive rate among the top `fraction` by prediction, divided by the overall positive rate. */
+/**
+ * Positive rate among the top `fraction` by prediction, divided by the overall positive rate. A tie
+ * group straddling the cut counts in proportion, so a constant prediction has lift exactly 1.
+ */
 export function liftAt(p: ArrayLike<number>, y: ArrayLike<number>, fraction = 0.2): number {
   const ord = orderByScore(p);
   const n = ord.length;
   const k = Math.max(1, Math.round(n * fraction));
-  let top = 0;
   let all = 0;
   for (let i = 0; i < n; i++) all += y[i] ? 1 : 0;
-  for (let i = n - k; i < n; i++) top += y[ord[i]!] ? 1 : 0;
-  return all === 0 ? Number.NaN : top / k / (all / n);
+  if (all === 0) return Number.NaN;
+  let taken = 0;
+  let top = 0;
+  let i = n - 1;
+  while (i >= 0 && taken < k) {
+    const s = p[ord[i]!]!;
+    let size = 0;
+    let pos = 0;
+    while (i >= 0 && p[ord[i]!]! === s) {
+      size++;
+      pos += y[ord[i]!] ? 1 : 0;
+      i--;
+    }
+    const use = Math.min(size, k - taken);
+    top += (pos * use) / size;
+    taken += use;
+  }
+  return top / k / (all / n);
 }

@@ -21,7 +21,7 @@ export interface TrainingRows {
   source: 'snapshots' | 'moments' | 'static' | 'mixed' | 'none';
 }
 
-const dealKey = (d: { externalId: string }): string => d.externalId;
+const dealKey = (d: { source: string; externalId: string }): string => `${d.source}:${d.externalId}`;
 
 /** Ages (days) at which closed deals are replayed: creation, then quantiles of the cycle length. */
 export function momentAges(cycles: number[], k: number): number[] {
@@ -50,9 +50,10 @@ export function buildRows(closed: readonly Deal[], snapshots: readonly DealSnaps
   const byDeal = new Map<string, DealSnapshot[]>();
   for (const s of snapshots) {
     if (s.deal.stage.status !== 'open') continue;
-    const list = byDeal.get(s.externalId);
+    const key = dealKey({ source: s.deal.source, externalId: s.externalId });
+    const list = byDeal.get(key);
     if (list) list.push(s);
-    else byDeal.set(s.externalId, [s]);
+    else byDeal.set(key, [s]);
   }
   const cycles: number[] = [];
   for (const d of closed) {

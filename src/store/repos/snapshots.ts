@@ -54,6 +54,22 @@ export function snapshotsRepo(db: Db) {
         .execute();
       return rows.map((r) => ({ takenAt: r.taken_at, deal: dealFromJson(r.data) }));
     },
+    /** Snapshots of the tenant's closed deals, taken while they were open: point-in-time training rows. */
+    async forClosedDeals(tenantId: string): Promise<Array<Snapshot & { source: string; externalId: string }>> {
+      const rows = await db
+        .selectFrom('deal_snapshots as s')
+        .innerJoin('deals as d', (j) =>
+          j.onRef('d.tenant_id', '=', 's.tenant_id').onRef('d.source', '=', 's.source').onRef('d.external_id', '=', 's.external_id'),
+        )
+        .select(['s.source', 's.external_id', 's.taken_at', 's.data'])
+        .where('s.tenant_id', '=', tenantId)
+        .where('d.status', '!=', 'open')
+        .where('d.deleted_at', 'is', null)
+        .orderBy('s.external_id')
+        .orderBy('s.taken_at')
+        .execute();
+      return rows.map((r) => ({ source: r.source, externalId: r.external_id, takenAt: r.taken_at, deal: dealFromJson(r.data) }));
+    },
     async count(tenantId: string): Promise<number> {
       const r = await db.selectFrom('deal_snapshots').select(sql<number>`count(*)::int`.as('n')).where('tenant_id', '=', tenantId).executeTakeFirst();
       return r?.n ?? 0;

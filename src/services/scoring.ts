@@ -1,0 +1,205 @@
+import type { Deal } from '../core/deal.ts';
+import { dealInputHash } from '../core/deal-hash.ts';
+import { AppError } from '../core/errors.ts';
+import { compilePlaybook } from '../core/actions/evaluate.ts';
+import type { Playbook } from '../core/actions/playbook.ts';
+import { backtest, modelStatusFor, type BacktestReport } from '../core/backtest/backtest.ts';
+import { diagnostics, type Diagnostics } from '../core/metrics/insights.ts';
+import { pipelineMetrics, type PipelineMetrics } from '../core/metrics/pipeline.ts';
+import type { MetricsFilter } from '../core/metrics/segments.ts';
+import type { ScoringConfig } from '../core/scoring/config.ts';
+import { deserializeModel, serializeModel, type RiskModel } from '../core/scoring/model.ts';
+import type { DealSnapshot } from '../core/scoring/rows.ts';
+import { compileScorer, type DealScore, type Scorer } from '../core/scoring/scorer.ts';
+import { buildSimilarIndex } from '../core/scoring/similar.ts';
+import { trainModel } from '../core/scoring/train.ts';
+import type { Store } from '../store/index.ts';
+import type { StoredModel } from '../store/repos/models.ts';
+import type { StoredScore } from '../store/repos/scores.ts';
+import type { BacktestFigures, ModelHandle, SyncScorer, TrainCandidate } from '../sync/scorer.ts';
+import { loadPlaybook, loadScoringConfig, tenantPlaybook, tenantScoringConfig } from './scoring-config.ts';
+
+export interface ScoringServiceOptions {
+  store: Store;
+  /** Shipped defaults; loaded from config/ when omitted. */
+  config?: ScoringConfig;
+  playbook?: Playbook;
+}
+
+/** A trained and backtested model, ready to store. */
+export interface TrainedModel {
+  model: RiskModel;
+  report: BacktestReport | null;
+  closedDeals: number;
+}
+
+/** A tenant's effective settings: config and playbook with its overrides applied. */
+interface TenantSetup {
+  config: ScoringConfig;
+  playbook: Playbook;
+  playbookOverridden: boolean;
+}
+
+/**
+ * The app layer around the pure scoring core: reads a tenant's deals, snapshots, settings and
+ * models from the store, trains, scores and persists. The sync engine uses it as its SyncScorer;
+ * the CLI and the web app call the rest.
+ */
+export function createScoringService(opts: ScoringServiceOptions) {
+  const { store } = opts;
+  const baseConfig = opts.config ?? loadScoringConfig();
+  const basePlaybook = opts.playbook ?? loadPlaybook();
+
+  async function setup(tenantId: string): Promise<TenantSetup> {
+    const t = await store.tenants.get(tenantId);
+    if (!t) throw new AppError('not_found', `tenant "${tenantId}" does not exist`);
+    const playbook = tenantPlaybook(basePlaybook, t.settings, tenantId);
+    return { config: tenantScoringConfig(baseConfig, t.settings, tenantId), playbook, playbookOverridden: playbook !== basePlaybook };
+  }
+
+  async function trainingData(tenantId: string): Promise<{ deals: Deal[]; snapshots: DealSnapshot[] }> {
+    const deals = await store.deals.list(tenantId, { status: ['won', 'lost'] });
+    const snapshots = await store.snapshots.forClosedDeals(tenantId);
+    return { deals, snapshots };
+  }
+
+  /** Backtests on the latest 20% (or an explicit test set), then trains on every closed deal. */
+  async function train(tenantId: string, asOf: Date, testDeals?: Deal[]): Promise<TrainedModel> {
+    const { config } = await setup(tenantId);
+    const data = await trainingData(tenantId);
+    const latest = (await store.models.list(tenantId, 1))[0];
+    const base = { config, tenantId, trainedAt: asOf, version: (latest?.version ?? 0) + 1 };
+    const model = trainModel(data, base);
+    const won = data.deals.filter((d) => d.stage.status === 'won').length;
+    const lost = data.deals.length - won;
+    const testable = testDeals ? testDeals.some((d) => d.stage.status === 'won') && testDeals.some((d) => d.stage.status === 'lost') : won >= 2 && lost >= 2 && data.deals.length >= 10;
+    if (!testable) return { model, report: null, closedDeals: data.deals.length };
+    const { report } = backtest(data, { ...base, ...(testDeals ? { test: testDeals } : {}) });
+    return { model: { ...model, status: modelStatusFor(model.kind, report.status) }, report, closedDeals: data.deals.length };
+  }
+
+  /** The stored active model, or a no-history model when none is stored yet. */
+  async function activeModel(tenantId: string, asOf: Date): Promise<{ stored: StoredModel | null; model: RiskModel }> {
+    const stored = await store.models.active(tenantId);
+    if (stored) return { stored, model: deserializeModel(stored.payload, `tenant ${tenantId} model v${stored.version}`) };
+    const { config } = await setup(tenantId);
+    return { stored: null, model: trainModel({ deals: [] }, { config, tenantId, trainedAt: asOf, version: 0 }) };
+  }
+
+  async function scorerFor(tenantId: string, asOf: Date, withSimilar = true): Promise<{ stored: StoredModel | null; scorer: Scorer }> {
+    const { config, playbook } = await setup(tenantId);
+    const { stored, model } = await activeModel(tenantId, asOf);
+    const similar = withSimilar ? buildSimilarIndex(await store.deals.list(tenantId, { status: 'won' }), config.segmentBy) : undefined;
+    return { stored, scorer: compileScorer(model, { config, actions: compilePlaybook(playbook, config.maxActions), ...(similar ? { similar } : {}) }) };
+  }
+
+  const figuresOf = (report: Record<string, unknown>, status: string): BacktestFigures => ({
+    auc: typeof report.auc === 'number' ? report.auc : null,
+    logLoss: typeof report.logLoss === 'number' ? report.logLoss : null,
+    status,
+    nTest: typeof report.nTest === 'number' ? report.nTest : 0,
+  });
+
+  const reportJson = (t: TrainedModel): Record<string, unknown> =>
+    JSON.parse(JSON.stringify({ ...(t.report ?? { status: t.model.status, note: 'too few closed deals to backtest' }), modelKind: t.model.kind, notes: t.model.notes, closedDeals: t.closedDeals })) as Record<string, unknown>;
+
+  const syncScorer: SyncScorer = {
+    async load(tenantId, asOf): Promise<ModelHandle> {
+      const { stored, scorer } = await scorerFor(tenantId, asOf);
+      return { id: stored?.id ?? null, version: stored?.version ?? 0, status: scorer.model.status, trainedAt: stored?.trainedAt ?? null, scoreMany: (d, at) => scorer.scoreMany(d, at) };
+    },
+    async train(tenantId, asOf): Promise<TrainCandidate> {
+      const t = await train(tenantId, asOf);
+      return {
+        status: t.model.status,
+        trainedAt: asOf,
+        payload: serializeModel(t.model),
+        report: reportJson(t),
+        figures: figuresOf(reportJson(t), t.model.status),
+        closedDeals: t.closedDeals,
+      };
+    },
+    figuresOf,
+  };
+
+  return {
+    ...syncScorer,
+    /** Trains, backtests and stores a new active model version. */
+    async trainAndActivate(tenantId: string, asOf: Date): Promise<{ stored: StoredModel; trained: TrainedModel }> {
+      const trained = await train(tenantId, asOf);
+      const stored = await store.models.save(tenantId, { status: trained.model.status, trainedAt: asOf, payload: serializeModel({ ...trained.model }), report: reportJson(trained) }, true);
+      return { stored, trained };
+    },
+    /** Backtest only (nothing stored): the latest 20% by close date, or the given test deals. */
+    async evaluate(tenantId: string, asOf: Date, testDeals?: Deal[]): Promise<TrainedModel> {
+      return train(tenantId, asOf, testDeals);
+    },
+    /** Scores every open deal with the active model; stores the scores unless `persist` is false. */
+    async scoreOpenDeals(tenantId: string, asOf: Date, o: { persist?: boolean } = {}): Promise<{ scores: DealScore[]; model: RiskModel; modelId: number | null }> {
+      const { stored, scorer } = await scorerFor(tenantId, asOf);
+      const open = await store.deals.list(tenantId, { status: 'open' });
+      const scores = scorer.scoreMany(open, asOf);
+      if (o.persist !== false) await store.scores.insertMany(tenantId, scores.map((s, i) => toStored(s, open[i]!, stored?.id ?? null)));
+      return { scores, model: scorer.model, modelId: stored?.id ?? null };
+    },
+    /** Scores one deal (e.g. from the REST API) without storing anything. */
+    async scoreDeal(tenantId: string, deal: Deal, asOf: Date): Promise<DealScore> {
+      return (await scorerFor(tenantId, asOf)).scorer.score(deal, asOf);
+    },
+    async metrics(tenantId: string, filter: MetricsFilter, asOf: Date): Promise<PipelineMetrics> {
+      const { config } = await setup(tenantId);
+      const deals = await store.deals.list(tenantId);
+      const latest = await store.scores.latest(tenantId);
+      const scores = new Map(latest.map((s) => [s.externalId, { winProbability: s.winProbability, category: s.category as 'Low' }]));
+      return pipelineMetrics({ deals, scores, asOf, config, filter });
+    },
+    async diagnostics(tenantId: string, asOf: Date, filter?: MetricsFilter): Promise<Diagnostics> {
+      const deals = await store.deals.list(tenantId);
+      const categories = new Map((await store.scores.latest(tenantId)).map((s) => [s.externalId, s.category as 'Low']));
+      return diagnostics({ deals, asOf, categories, ...(filter ? { filter } : {}) });
+    },
+    /** The active model's backtest report, notes and history (newest first). */
+    async modelPerformance(tenantId: string) {
+      const history = await store.models.list(tenantId, 10);
+      const active = history.find((m) => m.active) ?? (await store.models.active(tenantId));
+      return { active: active ? { id: active.id, version: active.version, status: active.status, trainedAt: active.trainedAt, report: active.report } : null, history: history.map(({ payload: _p, ...m }) => m) };
+    },
+    async rollback(tenantId: string, modelId: number, by: string, at = new Date()): Promise<void> {
+      const m = await store.models.get(tenantId, modelId);
+      if (!m) throw new AppError('not_found', `model ${modelId} not found for tenant ${tenantId}`);
+      await store.models.activate(tenantId, modelId);
+      await store.audit.add(tenantId, { actor: by, action: 'model.rollback', target: String(modelId), details: { version: m.version } }, at);
+    },
+    playbook: {
+      async get(tenantId: string): Promise<{ overridden: boolean; playbook: Playbook }> {
+        const s = await setup(tenantId);
+        return { overridden: s.playbookOverridden, playbook: s.playbook };
+      },
+      /** Validates (AppError naming the key path) and stores the tenant's playbook; null restores the default. */
+      async save(tenantId: string, doc: unknown, _by: string): Promise<{ overridden: boolean; playbook: Playbook }> {
+        const playbook = doc === null ? null : tenantPlaybook(basePlaybook, { playbook: doc }, tenantId);
+        await store.tenants.updateSettings(tenantId, { playbook });
+        return { overridden: playbook !== null, playbook: playbook ?? basePlaybook };
+      },
+    },
+  };
+}
+export type ScoringService = ReturnType<typeof createScoringService>;
+
+/** A score as the scores table keeps it (drivers and actions serialized with their sentences). */
+export function toStored(s: DealScore, deal: Deal, modelId: number | null): StoredScore {
+  return {
+    source: s.source,
+    externalId: s.externalId,
+    modelId,
+    scoredAt: s.scoredAt,
+    score: s.riskScore,
+    category: s.category,
+    winProbability: s.winProbability,
+    modelStatus: s.modelStatus,
+    inputHash: dealInputHash(deal),
+    detail: JSON.parse(
+      JSON.stringify({ lossProbability: s.lossProbability, confidence: s.confidence, modelVersion: s.modelVersion, basis: s.basis, drivers: s.drivers, actions: s.actions, similarWon: s.similarWon, note: s.note }),
+    ) as Record<string, unknown>,
+  };
+}
