@@ -53,6 +53,7 @@ describe('HubSpot fetchChanges', () => {
     const searches = fake.log.filter((r) => r.path === '/crm/v3/objects/deals/search').map((r) => r.body as { filterGroups: Array<{ filters: Array<{ propertyName: string; operator: string; value: string }> }>; limit: number; after?: string });
     expect(searches).toHaveLength(3); // ⌈450/200⌉
     expect(searches.every((s) => s.limit === 200 && s.after === undefined)).toBe(true);
+    expect((searches[0] as unknown as { sorts: unknown }).sorts).toEqual([{ propertyName: 'hs_object_id', direction: 'ASCENDING' }]);
     expect(searches[1]!.filterGroups[0]!.filters).toContainEqual({ propertyName: 'hs_object_id', operator: 'GT', value: deals[199]!.id });
     // The cursor after page 1 resumes exactly after its last id.
     expect(JSON.parse(pages[0]!.cursor!).run).toMatchObject({ lastId: deals[199]!.id });
@@ -96,6 +97,25 @@ describe('HubSpot fetchChanges', () => {
     const second = makeConnector(clock, new MemoryCredentials(oauthCredentials(clock)));
     const rest = await collect(second.fetchChanges({ cursor: p1.cursor }));
     expect([...p1.records.map((r) => r.id), ...ids(rest)]).toEqual(deals.map((d) => d.id));
+  });
+
+  it('stops between pages when the run is aborted, after handing over a complete page', async () => {
+    const clock = new TestClock();
+    fake = new FakeHubSpot({ deals: modifiedAt(Array.from({ length: 450 }, (_, i) => aDeal(i)), clock.t - 50 * 60_000, 1000) });
+    const c = makeConnector(clock, new MemoryCredentials(oauthCredentials(clock)));
+    const ac = new AbortController();
+    const cursor = JSON.stringify({ v: 1, phase: 'incremental', since: new Date(clock.t - 60 * 60_000).toISOString(), run: null, archivedCheckedAt: clock.now().toISOString() });
+    const got: FetchPage[] = [];
+    const err = await (async () => {
+      for await (const p of c.fetchChanges({ cursor, signal: ac.signal })) {
+        got.push(p);
+        ac.abort();
+      }
+    })().catch((e) => e);
+    expect(err?.name).toBe('AbortError');
+    expect(got).toHaveLength(1);
+    expect(got[0]!.records).toHaveLength(200);
+    expect(fake.count('/crm/v3/objects/deals/search')).toBe(1);
   });
 
   it('costs one call for an hourly sync with nothing new', async () => {
