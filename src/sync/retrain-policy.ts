@@ -9,7 +9,7 @@ export interface RetrainInputs {
   active: { trainedAt: Date; closedDeals: number } | null;
   /** The last training attempt, kept or not (a rejected candidate does not retrain every hour). */
   lastAttemptAt: Date | null;
-  /** Deals closed since the last attempt (or since the active model when none). */
+  /** Closed deals the tenant has now that the last training did not see. */
   newClosed: number;
   drift: DriftReport | null;
   now: Date;

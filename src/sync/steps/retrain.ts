@@ -17,12 +17,15 @@ export async function retrainWhenDue(run: RunState): Promise<void> {
     await ctx.store.tenantSync.saveDrift(tenantId, { ...drift, modelId: active.id, at: asOf.toISOString() });
     run.model.drift = drift as unknown as Record<string, unknown>;
   }
-  const since = latest(active?.trainedAt ?? null, sync?.lastTrainAt ?? null);
+  // New closed deals = closed now − closed when last trained (a deal closed with a back-dated
+  // close date still counts: what matters is that the model has not learnt from it).
+  const trainedOn = Math.max(Number(active?.report.closedDeals ?? 0), Number(sync?.lastTrain?.closedDeals ?? 0));
+  const closedNow = await ctx.store.syncState.closedSince(tenantId, null);
   const reason = retrainDue(
     {
       active: active ? { trainedAt: active.trainedAt, closedDeals: Number(active.report.closedDeals ?? 0) } : null,
       lastAttemptAt: sync?.lastTrainAt ?? null,
-      newClosed: await ctx.store.syncState.closedSince(tenantId, since),
+      newClosed: Math.max(0, closedNow - trainedOn),
       drift,
       now: asOf,
     },
@@ -32,7 +35,7 @@ export async function retrainWhenDue(run: RunState): Promise<void> {
 
   const candidate = await run.scorer.train(tenantId, asOf);
   const gate = notWorse(candidate.figures, candidate.incumbent ?? incumbent, config.retrain.gate);
-  const decision = { reason, accepted: gate.accept, why: gate.reason, candidate: candidate.figures, incumbent: candidate.incumbent ?? incumbent };
+  const decision = { reason, accepted: gate.accept, why: gate.reason, closedDeals: candidate.closedDeals, candidate: candidate.figures, incumbent: candidate.incumbent ?? incumbent };
   if (gate.accept) {
     const saved = await ctx.store.models.save(
       tenantId,
@@ -47,5 +50,3 @@ export async function retrainWhenDue(run: RunState): Promise<void> {
   run.model.reason = `${reason}: ${gate.reason}`;
   run.log.info('model training', { reason, accepted: gate.accept, why: gate.reason });
 }
-
-const latest = (a: Date | null, b: Date | null): Date | null => (a && b ? (a > b ? a : b) : (a ?? b));
