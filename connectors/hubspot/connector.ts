@@ -24,6 +24,12 @@ export interface HubSpotConnectorOptions {
   /** Calls per 10 s and search calls per second for this portal; defaults: 110/10 s at 90%, search 4/s (HubSpot allows 5). */
   budget?: Partial<RateBudget>;
   retry?: Partial<RetryPolicy>;
+  /**
+   * Share one pacer between connectors of the same portal in a process (a sync and a
+   * webhook-triggered read at once). Without it each connector paces alone, and HubSpot's
+   * X-HubSpot-RateLimit-Remaining headers make it yield to calls it did not count.
+   */
+  pacer?: PortalPacer;
   logger?: ConnectorLogger;
   now?: () => Date;
   sleep?: (ms: number) => Promise<void>;
@@ -87,7 +93,7 @@ export function createHubSpotConnector(o: HubSpotConnectorOptions): HubSpotConne
   const tokens = new TokenManager({ store, clientId: o.clientId, clientSecret: o.clientSecret, apiBase: o.basePath, now });
   const api = new HubSpotApi({
     tokens,
-    pacer: new PortalPacer({ ...DEFAULT_BUDGET, ...o.budget }, clock),
+    pacer: o.pacer ?? new PortalPacer({ ...DEFAULT_BUDGET, ...o.budget }, clock),
     clock,
     basePath: o.basePath,
     retry: { ...DEFAULT_RETRY_POLICY, ...o.retry },

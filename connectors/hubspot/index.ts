@@ -16,5 +16,5 @@ export {
   type WebhookDeps,
 } from './http-handlers.ts';
 export { toAppError } from './to-app-error.ts';
-export { DEFAULT_BUDGET, type RateBudget } from './rate-pacer.ts';
+export { DEFAULT_BUDGET, PortalPacer, realClock, type RateBudget } from './rate-pacer.ts';
 export type { HubSpotUsage, ConnectorLogger } from './api.ts';
