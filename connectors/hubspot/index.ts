@@ -1,6 +1,6 @@
 /** What the rest of dealrisk imports from the HubSpot connector. */
 export { createHubSpotConnector, dealProperties, type HubSpotConnector, type HubSpotConnectorOptions } from './connector.ts';
-export { buildInstallUrl, createPkcePair, exchangeCode, pkceChallenge, refreshAccessToken, revokeToken, HUBSPOT_SCOPES, TOKEN_PATH, type InstallUrlOptions, type PkcePair } from './oauth.ts';
+export { buildInstallUrl, createPkcePair, exchangeCode, pkceChallenge, refreshAccessToken, revokeToken, uninstallApp, HUBSPOT_SCOPES, TOKEN_PATH, type InstallUrlOptions, type PkcePair } from './oauth.ts';
 export {
   CARD_DATA_PATH,
   WEBHOOK_PATH,

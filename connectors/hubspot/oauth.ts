@@ -174,3 +174,30 @@ export async function revokeToken(o: TokenEndpointOptions & { token: string; hin
     'token revoke',
   );
 }
+
+/**
+ * Admin "disconnect and uninstall": removes the app from the portal (HubSpot emails its Super
+ * Admins). Needs a live access token with the `oauth` scope; call before revoking the tokens.
+ */
+export async function uninstallApp(o: { accessToken: string; apiBase?: string; fetch?: typeof fetch }): Promise<void> {
+  const doFetch = o.fetch ?? fetch;
+  let res: Response;
+  try {
+    res = await doFetch(`${o.apiBase ?? HUBSPOT_API_BASE}/appinstalls/2026-03/external-install`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${o.accessToken}` },
+    });
+  } catch (e) {
+    throw networkError(e, 'uninstall');
+  }
+  if (!res.ok) {
+    const text = await res.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // plain text error
+    }
+    throw toAppError(res.status, body, res.headers, { operation: 'uninstall' });
+  }
+}

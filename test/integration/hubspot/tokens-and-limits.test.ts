@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isAppError } from '../../../src/core/errors.ts';
-import { exchangeCode, revokeToken } from '../../../connectors/hubspot/oauth.ts';
+import { exchangeCode, revokeToken, uninstallApp } from '../../../connectors/hubspot/oauth.ts';
 import { recorded } from './support/fake-hubspot.ts';
 import { collect, makeConnector, MemoryCredentials, oauthCredentials, TestClock } from './support/connector.ts';
 
@@ -36,6 +36,14 @@ describe('HubSpot OAuth token endpoint', () => {
     const scope = nock(API).post('/oauth/2026-03/token/revoke', /token=refresh-1/).reply(200, {});
     await revokeToken({ clientId: 'cid', clientSecret: 'secret', token: 'refresh-1' });
     expect(scope.isDone()).toBe(true);
+  });
+
+  it('uninstalls the app from the portal with its access token', async () => {
+    const scope = nock(API, { reqheaders: { authorization: 'Bearer access-1' } }).delete('/appinstalls/2026-03/external-install').reply(204);
+    await uninstallApp({ accessToken: 'access-1' });
+    expect(scope.isDone()).toBe(true);
+    nock(API).delete('/appinstalls/2026-03/external-install').reply(403, { status: 'error', message: 'missing scopes', category: 'MISSING_SCOPES', errors: [{ context: { requiredGranularScopes: ['oauth'] } }] });
+    await expect(uninstallApp({ accessToken: 'access-1' })).rejects.toMatchObject({ code: 'crm_permission_denied' });
   });
 });
 
