@@ -60,13 +60,13 @@ export function msUntilNextPortalDay(now: Date, utcOffsetMs = 0): number {
   return nextLocalMidnight - local;
 }
 
-function retryAfterMs(headers: HeaderBag): number | undefined {
+function retryAfterMs(headers: HeaderBag, now: Date = new Date()): number | undefined {
   const raw = header(headers, 'retry-after');
   if (raw === undefined) return undefined;
   const seconds = Number(raw);
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const at = Date.parse(raw);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
 }
 
 function missingScopes(b: HubSpotErrorBody): string[] {
@@ -123,7 +123,7 @@ export function toAppError(status: number, body: unknown, headers?: HeaderBag, c
       ...base,
       policyName: policy ?? (secondly ? 'SECONDLY' : undefined),
       retryable: true,
-      retryAfterMs: retryAfterMs(headers) ?? fallback,
+      retryAfterMs: retryAfterMs(headers, ctx.now) ?? fallback,
     });
   }
   if (status === 401) {
@@ -138,10 +138,10 @@ export function toAppError(status: number, body: unknown, headers?: HeaderBag, c
   if (status === 409) return new AppError('conflict', say(text), { ...base, retryable: false });
   if (status === 423) {
     // "Locked" during high-volume upserts: HubSpot asks for at least 2 s before the next try.
-    return new AppError('crm_unavailable', say(text), { ...base, retryable: true, retryAfterMs: retryAfterMs(headers) ?? 2000 });
+    return new AppError('crm_unavailable', say(text), { ...base, retryable: true, retryAfterMs: retryAfterMs(headers, ctx.now) ?? 2000 });
   }
   if (status === 477 || status >= 500) {
-    const wait = retryAfterMs(headers);
+    const wait = retryAfterMs(headers, ctx.now);
     return new AppError('crm_unavailable', say(text), { ...base, retryable: true, ...(wait !== undefined ? { retryAfterMs: wait } : {}) });
   }
   if (status === 400 && category === 'VALIDATION_ERROR') {

@@ -10,6 +10,11 @@ describe('toAppError (HubSpot)', () => {
     expect(e.details).toMatchObject({ retryAfterMs: 3000, policyName: 'TEN_SECONDLY_ROLLING', retryable: true });
   });
 
+  it('reads Retry-After given as an HTTP date against the response time', () => {
+    const e = toAppError(429, { policyName: 'TEN_SECONDLY_ROLLING' }, { 'retry-after': 'Tue, 24 Nov 2026 15:30:05 GMT' }, { now });
+    expect(e.details.retryAfterMs).toBe(5000);
+  });
+
   it('waits the rate-limit interval when a TEN_SECONDLY 429 has no Retry-After', () => {
     const e = toAppError(429, { policyName: 'TEN_SECONDLY_ROLLING', message: 'limit' }, { 'x-hubspot-ratelimit-interval-milliseconds': '10000' }, { now });
     expect(e.details.retryAfterMs).toBe(10_000);
