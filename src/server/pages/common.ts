@@ -41,8 +41,9 @@ export function pageRoute(
 
 /** Post/redirect/get: a short message travels in the query string of the redirect. */
 export function redirectWith(res: Response, to: string, kind: 'ok' | 'error', text: string): void {
-  const sep = to.includes('?') ? '&' : '?';
-  res.redirect(303, `${to}${sep}${kind === 'ok' ? 'done' : 'failed'}=${encodeURIComponent(text.slice(0, 300))}`);
+  const [pathAndQuery, hash] = to.split('#');
+  const sep = pathAndQuery!.includes('?') ? '&' : '?';
+  res.redirect(303, `${pathAndQuery}${sep}${kind === 'ok' ? 'done' : 'failed'}=${encodeURIComponent(text.slice(0, 300))}${hash ? `#${hash}` : ''}`);
 }
 
 function readFlash(req: Request): PageOptions['flash'] {

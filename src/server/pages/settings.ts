@@ -104,7 +104,7 @@ ${echo?.section === 'keys' && echo.errors?.length ? html`<div class="errors" rol
 <div><label for="k-name">Name</label><input id="k-name" name="name" required maxlength="80" placeholder="e.g. BI export"></div>
 <div><label for="k-role">Access</label><select id="k-role" name="role"><option value="read">Read-only</option><option value="admin">Admin</option></select></div>
 <div><label for="k-rate">Requests per minute</label><input id="k-rate" name="rate" type="number" min="1" max="100000" value="600"></div>
-<button type="submit">Create key</button></form>
+<button type="submit" id="create-key">Create key</button></form>
 <table><thead><tr><th>Name</th><th>Key</th><th>Access</th><th class="num">Per minute</th><th>Created</th><th>Last used</th><th></th></tr></thead><tbody>
 ${keys.map(
   (k) => html`<tr data-key="${k.name}"><td>${k.name}</td><td><code>${k.prefix}…</code></td><td>${k.role === 'admin' ? 'Admin' : 'Read-only'}</td><td class="num">${k.ratePerMinute}</td><td>${dateTime(k.createdAt)}<br><span class="small muted">${k.createdBy}</span></td><td>${dateTime(k.lastUsedAt)}</td>

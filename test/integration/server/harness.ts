@@ -16,7 +16,7 @@ export const NOW = new Date('2026-11-24T10:00:00Z');
  * A CRM OAuth double standing in for a connector's helpers: the "authorize page" is skipped, the
  * code names who signs in (`org:ORG|user:U|name:N`), and PKCE is checked like a real server does.
  */
-export function fakeOAuth(crm: 'salesforce' | 'hubspot'): OAuthProvider & { revoked: string[] } {
+export function fakeOAuth(crm: 'salesforce' | 'hubspot', authorizeBase = 'https://crm.test'): OAuthProvider & { revoked: string[] } {
   const challenges = new Map<string, string>();
   const revoked: string[] = [];
   return {
@@ -25,7 +25,7 @@ export function fakeOAuth(crm: 'salesforce' | 'hubspot'): OAuthProvider & { revo
     revoked,
     authorizeUrl(p) {
       challenges.set(p.state, p.codeChallenge);
-      const u = new URL(`https://crm.test/${crm}/authorize`);
+      const u = new URL(`${authorizeBase}/${crm}/authorize`);
       u.searchParams.set('state', p.state);
       u.searchParams.set('redirect_uri', p.redirectUri);
       u.searchParams.set('env', p.environment);
@@ -228,15 +228,17 @@ export interface Web {
 }
 
 /** One store and one running web app for a whole test file. */
-export async function startTestWeb(opts: { keyRatePerMinute?: number; loginPerMinute?: number; keyCacheMs?: number } = {}): Promise<Web> {
+export async function startTestWeb(
+  opts: { keyRatePerMinute?: number; loginPerMinute?: number; keyCacheMs?: number; oauth?: Web['oauth']; sandbox?: WebDeps['sandbox'] } = {},
+): Promise<Web> {
   const t = await createTestStore();
   const env = parseEnv({ NODE_ENV: 'test', SESSION_SECRET: 'test-session-secret-0123456789', DATA_DIR: '/tmp/dealrisk-test-unused' });
   let now = NOW;
   const ctx: AppContext = { env, logger: silentLogger(), store: t.store, now: () => now, close: async () => undefined };
   void ((d: Date) => (now = d));
   const services = fakeServices(t);
-  const oauth = { salesforce: fakeOAuth('salesforce'), hubspot: fakeOAuth('hubspot') };
-  const deps: WebDeps = { scoring: services.scoring, sync: services.sync, oauth, sandbox: null };
+  const oauth = opts.oauth ?? { salesforce: fakeOAuth('salesforce'), hubspot: fakeOAuth('hubspot') };
+  const deps: WebDeps = { scoring: services.scoring, sync: services.sync, oauth, sandbox: opts.sandbox ?? null };
   const web = await startWeb(ctx, deps, { host: '127.0.0.1', port: 0, loginPerMinute: opts.loginPerMinute ?? 1000, keyRatePerMinute: opts.keyRatePerMinute ?? 600, keyCacheMs: opts.keyCacheMs ?? 50 });
   return {
     t,

@@ -1,0 +1,90 @@
+import { existsSync, mkdirSync, copyFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { NOW, deal, scoreOf } from '../integration/server/harness.ts';
+import type { TestStore } from '../helpers/store.ts';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM);
+export const ARTIFACTS = path.resolve('test-artifacts/screenshots');
+export const DOCS_SHOTS = path.resolve('docs/screenshots');
+
+export async function launch(): Promise<Browser> {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-gpu'],
+  });
+}
+
+/** Saves a screenshot as a test artifact; with UPDATE_SCREENSHOTS=1 also as the README's copy. */
+export async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const file = path.join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  if (process.env.UPDATE_SCREENSHOTS === '1') {
+    mkdirSync(DOCS_SHOTS, { recursive: true });
+    copyFileSync(file, path.join(DOCS_SHOTS, `${name}.png`));
+  }
+}
+
+/**
+ * A CRM consent page for the browser: it shows who is signing in and an Allow button that sends
+ * the browser back to our callback with a code, as Salesforce and HubSpot do.
+ */
+export async function startConsentServer(who: () => { org: string; user: string; name: string }): Promise<{ url: string; close(): Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    const u = new URL(req.url ?? '/', 'http://x');
+    if (u.pathname.endsWith('/authorize')) {
+      const w = who();
+      const code = `org:${w.org}|user:${w.user}|name:${w.name}`;
+      const back = `${u.searchParams.get('redirect_uri')}?code=${encodeURIComponent(code)}&state=${encodeURIComponent(u.searchParams.get('state') ?? '')}`;
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.end(`<!doctype html><title>Allow Access?</title><h1>Allow access?</h1><p>${w.name} (${w.org}) is connecting dealrisk.</p>
+        <a id="allow" href="${back.replace(/"/g, '&quot;')}">Allow</a> <a id="deny" href="${u.searchParams.get('redirect_uri')}?error=access_denied&state=${encodeURIComponent(u.searchParams.get('state') ?? '')}">Deny</a>`);
+      return;
+    }
+    res.writeHead(404).end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+const OWNERS = [
+  ['o1', 'Ada Lovelace'],
+  ['o2', 'Grace Hopper'],
+  ['o3', 'Alan Turing'],
+] as const;
+const SEGMENTS = ['SaaS', 'Retail', 'EdTech', 'Healthcare'];
+
+/** Twenty-four open deals across categories, owners and segments, scored, for the pages. */
+export async function seedPipeline(t: TestStore, tenantId: string): Promise<void> {
+  const deals = Array.from({ length: 24 }, (_, i) => {
+    const [ownerId, ownerName] = OWNERS[i % OWNERS.length]!;
+    return deal(tenantId, {
+      externalId: `006${String(i).padStart(3, '0')}`,
+      name: `${['Northwind', 'Contoso', 'Globex', 'Initech', 'Umbrella', 'Hooli'][i % 6]} ${['renewal', 'expansion', 'pilot', 'platform'][i % 4]} ${i}`,
+      amount: 5_000 + ((i * 7919) % 120) * 1_000,
+      owner: { id: ownerId, name: ownerName },
+      account: { id: `a${i}`, name: `Account ${i}`, industry: SEGMENTS[i % SEGMENTS.length]!, region: null, country: null, size: null },
+      createdAt: new Date(NOW.getTime() - (10 + ((i * 37) % 200)) * 86_400_000),
+    });
+  });
+  await t.store.deals.upsertMany(tenantId, deals.map((d) => ({ deal: d, raw: { Id: d.externalId, Name: d.name, Amount: d.amount, IsClosed: false, IsWon: false, StageName: 'Proposal' } })), NOW);
+  await t.store.scores.insertMany(
+    tenantId,
+    deals.map((d, i) => {
+      const score = (i * 41) % 100;
+      const cat = score > 75 ? 'Critical' : score > 50 ? 'High' : score > 25 ? 'Medium' : 'Low';
+      return scoreOf(d.externalId, score, cat);
+    }),
+  );
+  await t.store.models.save(tenantId, { status: 'ok', trainedAt: new Date('2026-11-01T00:00:00Z'), payload: {}, report: {} }, true);
+  await t.store.models.save(tenantId, { status: 'ok', trainedAt: new Date('2026-11-20T00:00:00Z'), payload: {}, report: {} }, true);
+}
