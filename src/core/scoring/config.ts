@@ -22,7 +22,7 @@ export const ScoringConfig = z
     /** A single feature whose AUC alone exceeds this on training rows is dropped as leakage. */
     leakageAuc: z.number().min(0.5).max(1).default(0.95),
     /** L2 penalty on the logistic regression weights (the intercept is not penalized). */
-    l2: z.number().min(0).default(1),
+    l2: z.number().min(0).default(10),
     /** Pseudo-count pulling small segments toward the overall rate in target encodings. */
     smoothing: z.number().min(0).default(10),
     /** Out-of-fold folds for target encodings. */
@@ -37,6 +37,8 @@ export const ScoringConfig = z
     maxLevels: z.number().int().min(2).default(200),
     /** Pairwise crosses are built only when the two features have at most this many code pairs. */
     maxCrossCells: z.number().int().min(4).default(4096),
+    /** A cross needs about this many training rows per code pair (crosses overfit small data). */
+    rowsPerCrossCell: z.number().min(0).default(20),
     /** Upper bound on pairwise crosses (the strongest first). */
     maxCrosses: z.number().int().min(0).default(60),
     /** Share of closed deals (latest by close date) held out to calibrate and to backtest. */

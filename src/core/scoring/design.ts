@@ -97,7 +97,8 @@ export function planColumns(coded: readonly CodedFeature[], views: readonly Deal
     for (let b = a + 1; b < all.length; b++) {
       const A = all[a]!;
       const B = all[b]!;
-      if (A.f.def.nCodes * B.f.def.nCodes > cfg.maxCrossCells) continue;
+      const cells = A.f.def.nCodes * B.f.def.nCodes;
+      if (cells > cfg.maxCrossCells || cells * cfg.rowsPerCrossCell > views.length) continue;
       const nb = B.f.def.nCodes;
       const codes = new Int32Array(views.length);
       for (let i = 0; i < codes.length; i++) codes[i] = A.f.codes[i]! * nb + B.f.codes[i]!;
