@@ -68,7 +68,8 @@ export interface HistoryFacts {
 
 export interface Derived {
   stageOrder: number | null;
-  stageHistory: StageEntry[] | null;
+  /** Empty when unknown: the canonical deal's stageHistory is a list, never null. */
+  stageHistory: StageEntry[];
   stageEnteredAt: string | null;
   closeDatePushes: number | null;
   closedAt: string | null;
@@ -139,8 +140,8 @@ export function derive(opp: OpportunityCore, facts: HistoryFacts, stages: StageM
   const stageName = typeof opp.StageName === 'string' ? opp.StageName : null;
   const closed = opp.IsClosed === true || opp.IsClosed === 'true';
   const historyKnown = facts.history !== null && (facts.history.length > 0 || (facts.fieldHistory?.length ?? 0) > 0);
-  const stageHistory = historyKnown ? stageHistoryOf(facts.history ?? [], facts.fieldHistory, stages) : null;
-  const current = stageHistory && stageName ? [...stageHistory].reverse().find((e) => e.stage === stageName) : undefined;
+  const stageHistory = historyKnown ? stageHistoryOf(facts.history ?? [], facts.fieldHistory, stages) : [];
+  const current = stageName ? [...stageHistory].reverse().find((e) => e.stage === stageName) : undefined;
   const closeDate = typeof opp.CloseDate === 'string' && opp.CloseDate ? new Date(`${opp.CloseDate.slice(0, 10)}T00:00:00Z`).toISOString() : null;
   return {
     stageOrder: stageName ? (stages?.get(stageName)?.order ?? null) : null,

@@ -144,3 +144,47 @@ export function teardownNock(): void {
   nock.cleanAll();
   nock.enableNetConnect();
 }
+
+/** describe('Opportunity') fields as Salesforce reports them once setup created the risk fields. */
+export function describeOpportunity(overrides: Record<string, Record<string, unknown>> = {}) {
+  const field = (name: string, type: string, extra: Record<string, unknown> = {}) => ({
+    name,
+    type,
+    length: 0,
+    precision: 0,
+    scale: 0,
+    updateable: true,
+    custom: name.endsWith('__c'),
+    ...extra,
+    ...(overrides[name] ?? {}),
+  });
+  return {
+    name: 'Opportunity',
+    label: 'Opportunity',
+    fields: [
+      field('Id', 'id', { length: 18, updateable: false }),
+      field('Name', 'string', { length: 120 }),
+      field('Risk_Score__c', 'double', { precision: 3, scale: 0 }),
+      field('Risk_Category__c', 'picklist', { length: 255, picklistValues: ['Low', 'Medium', 'High', 'Critical'].map((v) => ({ value: v, active: true })) }),
+      field('Win_Probability__c', 'percent', { precision: 5, scale: 2 }),
+      field('Risk_Drivers__c', 'textarea', { length: 32768 }),
+      field('Recommended_Action__c', 'textarea', { length: 32768 }),
+      field('Risk_Scored_At__c', 'datetime'),
+      field('Risk_Model_Status__c', 'string', { length: 40 }),
+    ],
+  };
+}
+
+/** A RiskFields value with overrides. */
+export function riskFields(overrides: Partial<import('../../../connectors/types.ts').RiskFields> = {}): import('../../../connectors/types.ts').RiskFields {
+  return {
+    score: 72,
+    category: 'High',
+    winProbability: 0.2834,
+    drivers: 'No activity for 41 days\nClose date pushed 3 times\nDeal age 2.1× the segment median',
+    action: 'Immediate: call the economic buyer\nThis week: agree a mutual close plan',
+    scoredAt: new Date('2026-05-02T10:00:00Z'),
+    modelStatus: 'ok',
+    ...overrides,
+  };
+}
