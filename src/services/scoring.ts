@@ -93,6 +93,21 @@ export function createScoringService(opts: ScoringServiceOptions) {
     return { stored, scorer: compileScorer(model, { config, actions: compilePlaybook(playbook, config.maxActions), ...(similar ? { similar } : {}) }) };
   }
 
+  // One-off scoring (POST /v1/deals/score) reuses a tenant's compiled scorer for a short while:
+  // building one reads every won deal (similar deals) and the model, far too slow per request.
+  // A retrain, rollback or settings change reaches these scores within SCORER_TTL_MS.
+  const SCORER_TTL_MS = 30_000;
+  const scorerCache = new Map<string, { until: number; value: ReturnType<typeof scorerFor> }>();
+  function cachedScorerFor(tenantId: string, asOf: Date): ReturnType<typeof scorerFor> {
+    const t = Date.now();
+    const hit = scorerCache.get(tenantId);
+    if (hit && hit.until > t) return hit.value;
+    const value = scorerFor(tenantId, asOf);
+    value.catch(() => scorerCache.delete(tenantId));
+    scorerCache.set(tenantId, { until: t + SCORER_TTL_MS, value });
+    return value;
+  }
+
   const figuresOf = (report: Record<string, unknown>, status: string): BacktestFigures => ({
     auc: typeof report.auc === 'number' ? report.auc : null,
     logLoss: typeof report.logLoss === 'number' ? report.logLoss : null,
@@ -144,7 +159,7 @@ export function createScoringService(opts: ScoringServiceOptions) {
     },
     /** Scores one deal (e.g. from the REST API) without storing anything. */
     async scoreDeal(tenantId: string, deal: Deal, asOf: Date): Promise<DealScore> {
-      return (await scorerFor(tenantId, asOf)).scorer.score(deal, asOf);
+      return (await cachedScorerFor(tenantId, asOf)).scorer.score(deal, asOf);
     },
     async metrics(tenantId: string, filter: MetricsFilter, asOf: Date): Promise<PipelineMetrics> {
       const { config } = await setup(tenantId);
