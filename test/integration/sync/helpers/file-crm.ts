@@ -41,6 +41,8 @@ export interface CrmState {
   writes: Array<{ id: string; score: number; category: string }>;
   tasks: Record<string, { dealId: string; subject: string; status: 'open' | 'completed' }>;
   taskCreates: number;
+  /** How many times each task key was asked for (created or found). */
+  taskRequests: Record<string, number>;
   faults: CrmFault[];
   calls: { fetch: number; write: number; tasks: number };
 }
@@ -67,7 +69,7 @@ export const CRM_MAPPING: Mapping = parseMapping(
 
 export class FileCrm {
   constructor(readonly file: string) {
-    if (!existsSync(file)) this.save({ clock: 0, records: {}, writes: [], tasks: {}, taskCreates: 0, faults: [], calls: { fetch: 0, write: 0, tasks: 0 } });
+    if (!existsSync(file)) this.save({ clock: 0, records: {}, writes: [], tasks: {}, taskCreates: 0, taskRequests: {}, faults: [], calls: { fetch: 0, write: 0, tasks: 0 } });
   }
 
   read(): CrmState {
@@ -180,6 +182,7 @@ export class FileCrm {
         raise(crm.call('tasks'));
         return crm.update((s) => {
           return tasks.map((t) => {
+            s.taskRequests[t.key] = (s.taskRequests[t.key] ?? 0) + 1;
             const existing = s.tasks[t.key];
             if (existing) return { key: t.key, ok: true, status: existing.status };
             s.tasks[t.key] = { dealId: t.dealExternalId, subject: t.subject, status: 'open' };
