@@ -10,8 +10,11 @@ export interface SimilarDeal {
   cycleDays: number | null;
 }
 
-interface Entry extends SimilarDeal {
+interface Entry {
   amountKey: number;
+  cycleDays: number | null;
+  /** Shared, read-only output object: queries return it without copying. */
+  out: SimilarDeal;
 }
 
 /** Won deals grouped by segment and sorted by amount, for "up to 3 similar won deals". */
@@ -24,55 +27,76 @@ const AMOUNT_BAND = 0.3;
 /** Candidates examined per query, nearest amounts first: bounds the cost of huge segments. */
 const SCAN_LIMIT = 64;
 
+/**
+ * Indexes won deals by segment. A query walks outward from the deal's amount within ±30%; without
+ * a deal age the nearest amounts win (and the walk stops after k), otherwise the closest cycle
+ * lengths to the deal's age among the nearest SCAN_LIMIT amounts.
+ */
 export function buildSimilarIndex(closed: readonly Deal[], segmentBy: readonly string[]): SimilarIndex {
   const bySegment = new Map<string, Entry[]>();
   const segmentKey = segmentKeyFn(segmentBy);
   for (const d of closed) {
-    if (d.stage.status !== 'won') continue;
+    if (d.stage.status !== 'won' || d.amount === null) continue;
     const key = segmentKey(d);
     const cycleDays = d.createdAt && d.closedAt ? (d.closedAt.getTime() - d.createdAt.getTime()) / 86_400_000 : null;
-    const e: Entry = { externalId: d.externalId, name: d.name, amount: d.amount, cycleDays, amountKey: d.amount ?? Number.NaN };
+    const e: Entry = { amountKey: d.amount, cycleDays, out: Object.freeze({ externalId: d.externalId, name: d.name, amount: d.amount, cycleDays }) };
     (bySegment.get(key) ?? bySegment.set(key, []).get(key)!).push(e);
   }
-  for (const list of bySegment.values()) list.sort((a, b) => (a.amountKey || 0) - (b.amountKey || 0));
+  for (const list of bySegment.values()) list.sort((a, b) => a.amountKey - b.amountKey);
+  const pick: Entry[] = [];
+  const dist: number[] = [];
 
   return {
     find(deal, asOf, k = 3) {
       const list = bySegment.get(segmentKey(deal));
       if (!list || deal.amount === null || k <= 0) return [];
-      const lo = deal.amount * (1 - AMOUNT_BAND);
-      const hi = deal.amount * (1 + AMOUNT_BAND);
-      // First entry with amount >= the deal's amount, then walk outward by amount.
+      const amount = deal.amount;
+      const lo = amount * (1 - AMOUNT_BAND);
+      const hi = amount * (1 + AMOUNT_BAND);
       let a = 0;
       let b = list.length;
       while (a < b) {
         const m = (a + b) >> 1;
-        if (list[m]!.amountKey < deal.amount) a = m + 1;
+        if (list[m]!.amountKey < amount) a = m + 1;
         else b = m;
       }
-      const cands: Entry[] = [];
+      const age = deal.createdAt ? (asOf.getTime() - deal.createdAt.getTime()) / 86_400_000 : null;
+      pick.length = 0;
+      dist.length = 0;
       let left = a - 1;
       let right = a;
-      while (cands.length < SCAN_LIMIT && (left >= 0 || right < list.length)) {
+      for (let scanned = 0; scanned < SCAN_LIMIT; scanned++) {
         const l = left >= 0 ? list[left]! : null;
         const r = right < list.length ? list[right]! : null;
         const lOk = l !== null && l.amountKey >= lo;
         const rOk = r !== null && r.amountKey <= hi;
         if (!lOk && !rOk) break;
-        if (lOk && (!rOk || deal.amount - l.amountKey <= r.amountKey - deal.amount)) {
-          cands.push(l);
+        let e: Entry;
+        if (lOk && (!rOk || amount - l.amountKey <= r.amountKey - amount)) {
+          e = l;
           left--;
         } else {
-          cands.push(r!);
+          e = r!;
           right++;
         }
+        if (age === null) {
+          pick.push(e);
+          if (pick.length === k) break;
+          continue;
+        }
+        // Keep the k closest cycle lengths (insertion into a tiny sorted buffer).
+        const dd = e.cycleDays === null ? Number.POSITIVE_INFINITY : Math.abs(e.cycleDays - age);
+        if (pick.length === k && dd >= dist[k - 1]!) continue;
+        let pos = pick.length < k ? pick.length : k - 1;
+        while (pos > 0 && dist[pos - 1]! > dd) {
+          pick[pos] = pick[pos - 1]!;
+          dist[pos] = dist[pos - 1]!;
+          pos--;
+        }
+        pick[pos] = e;
+        dist[pos] = dd;
       }
-      const age = deal.createdAt ? (asOf.getTime() - deal.createdAt.getTime()) / 86_400_000 : null;
-      if (age !== null) {
-        const dist = (e: Entry): number => (e.cycleDays === null ? Number.POSITIVE_INFINITY : Math.abs(e.cycleDays - age));
-        cands.sort((x, y) => dist(x) - dist(y));
-      }
-      return cands.slice(0, k).map(({ externalId, name, amount, cycleDays }) => ({ externalId, name, amount, cycleDays }));
+      return pick.map((e) => e.out);
     },
   };
 }
