@@ -136,7 +136,15 @@ async function main(): Promise<void> {
     await store.close();
     const c = new pg.Client({ connectionString: ADMIN_URL });
     await c.connect();
-    if (!process.env.BENCH_KEEP_DB) await c.query(`drop database if exists ${dbName} with (force)`);
+    // Not `with (force)`: the pool's idle connections may still be closing; wait for them.
+    for (let i = 0; i < 20 && !process.env.BENCH_KEEP_DB; i++) {
+      try {
+        await c.query(`drop database if exists ${dbName}`);
+        break;
+      } catch {
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
     await c.end();
   }
 }

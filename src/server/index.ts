@@ -68,3 +68,5 @@ export async function startWeb(ctx: AppContext, deps: WebDeps, opts: StartWebOpt
   };
 }
 
+
+export { createWebDeps, type WebDepsOptions } from './adapters/index.ts';

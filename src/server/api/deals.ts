@@ -103,7 +103,7 @@ export function dealRoutes(s: ServerContext): RouteDef[] {
           store.connections.list(principal.tenantId),
         ]);
         const link = recordLinker(s.deps, connections);
-        return { total: list.total, limit: query.limit, offset: query.offset, deals: list.rows.map((r) => riskDealView(r, now, link)) };
+        return { total: list.total, totalExact: list.totalExact, limit: query.limit, offset: query.offset, deals: list.rows.map((r) => riskDealView(r, now, link)) };
       },
     }),
     route({

@@ -157,7 +157,13 @@ export const RiskDeal = z
   .meta({ id: 'RiskDeal' });
 
 export const HighRiskResponse = z
-  .object({ total: z.number().int(), limit: z.number().int(), offset: z.number().int(), deals: z.array(RiskDeal) })
+  .object({
+    total: z.number().int().meta({ description: 'Matching deals, exact up to 10,000 (see totalExact)' }),
+    totalExact: z.boolean().meta({ description: 'false when more than 10,000 match and total is capped' }),
+    limit: z.number().int(),
+    offset: z.number().int(),
+    deals: z.array(RiskDeal),
+  })
   .meta({ id: 'HighRiskList' });
 
 export const DealIdParams = z.object({ id: z.string().min(1).max(300).meta({ description: 'CRM record id, or <source>:<externalId>' }) });

@@ -111,8 +111,8 @@ export function dealsPages(s: ServerContext, router: Router): void {
       const to = q.offset + rows.length;
       const pager = html`<div class="pager">
   ${q.offset > 0 ? html`<a href="${urlWith({ offset: String(Math.max(0, q.offset - q.limit)) })}" rel="prev">← Previous</a>` : ''}
-  <span id="deals-count">${from}–${to} of ${list.total} open deals</span>
-  ${to < list.total ? html`<a href="${urlWith({ offset: String(q.offset + q.limit) })}" rel="next">Next →</a>` : ''}
+  <span id="deals-count">${from}–${to} of ${list.total}${list.totalExact ? '' : '+'} open deals</span>
+  ${to < list.total || !list.totalExact ? html`<a href="${urlWith({ offset: String(q.offset + q.limit) })}" rel="next">Next →</a>` : ''}
 </div>`;
       return { title: 'Deals needing attention', active: '/deals', body: html`${filters}${rows.length ? table : html`<p class="card">No open deals match these filters.</p>`}${pager}` };
     }),

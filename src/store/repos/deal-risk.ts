@@ -24,6 +24,9 @@ export interface RiskQuery {
   offset: number;
 }
 
+/** Counting stops here: an exact count of 100,000 matches costs more than the page itself. */
+export const COUNT_CAP = 10_000;
+
 export interface RiskRow {
   source: string;
   externalId: string;
@@ -121,7 +124,8 @@ export function dealRiskRepo(db: Db) {
   }
 
   return {
-    async list(tenantId: string, q: RiskQuery): Promise<{ total: number; rows: RiskRow[] }> {
+    /** One page, and how many match: exact up to COUNT_CAP, else COUNT_CAP with `totalExact` false. */
+    async list(tenantId: string, q: RiskQuery): Promise<{ total: number; totalExact: boolean; rows: RiskRow[] }> {
       const desc = (q.order ?? 'desc') === 'desc';
       const dir = desc ? 'desc' : 'asc';
       let query = filtered(tenantId, q).select(COLS);
@@ -150,11 +154,13 @@ export function dealRiskRepo(db: Db) {
           break;
       }
       query = query.orderBy('source').orderBy('external_id').limit(q.limit).offset(q.offset);
+      const capped = filtered(tenantId, q).select(sql<number>`1`.as('one')).limit(COUNT_CAP + 1).as('m');
       const [rows, count] = await Promise.all([
         query.execute(),
-        filtered(tenantId, q).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst(),
+        db.selectFrom(capped).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst(),
       ]);
-      return { total: Number(count?.n ?? 0), rows: rows.map(toRow) };
+      const n = Number(count?.n ?? 0);
+      return { total: Math.min(n, COUNT_CAP), totalExact: n <= COUNT_CAP, rows: rows.map(toRow) };
     },
 
     async get(tenantId: string, source: string, externalId: string): Promise<RiskRow | null> {

@@ -44,7 +44,7 @@ describe('deal_risk (current risk per deal, kept by triggers)', () => {
     await t.store.deals.upsertMany('t1', [{ deal: { ...b, stage: { label: 'Closed Won', status: 'won', order: 9 } } }], now);
     await t.store.deals.markDeleted('t1', 'csv', ['A'], now);
     list = await t.store.dealRisk.list('t1', { limit: 10, offset: 0 });
-    expect(list).toEqual({ total: 0, rows: [] });
-    expect(await t.store.dealRisk.list('t2', { limit: 10, offset: 0 })).toEqual({ total: 0, rows: [] });
+    expect(list).toEqual({ total: 0, totalExact: true, rows: [] });
+    expect(await t.store.dealRisk.list('t2', { limit: 10, offset: 0 })).toEqual({ total: 0, totalExact: true, rows: [] });
   });
 });
