@@ -1,15 +1,13 @@
 import path from 'node:path';
 import { createCsvConnector } from '../../connectors/csv/index.ts';
-import { createHubSpotConnector } from '../../connectors/hubspot/connector.ts';
+import { createHubSpotConnector } from '../../connectors/hubspot/index.ts';
+import { createSalesforceConnector } from '../../connectors/salesforce/index.ts';
 import type { Connector } from '../../connectors/types.ts';
 import type { AppContext } from '../app/context.ts';
 import { AppError } from '../core/errors.ts';
 import { loadMappingFile, MAPPINGS_DIR } from '../mappings/load.ts';
 import { resolveMapping } from '../mappings/resolve.ts';
 import type { Connection } from '../store/repos/connections.ts';
-
-// Loaded by name until connectors/salesforce exports its factory (issue 4, in progress).
-const SALESFORCE_MODULE = '../../connectors/salesforce/index.ts';
 
 /**
  * Builds the connector of a stored connection: the tenant's mapping (override or default), its
@@ -38,24 +36,29 @@ export async function makeConnector(ctx: AppContext, connection: Connection): Pr
     }
     case 'salesforce': {
       const mapping = await resolveMapping(ctx.store, tenantId, 'salesforce');
-      const mod = (await import(SALESFORCE_MODULE).catch((e: unknown) => {
-        throw new AppError('config_invalid', 'the Salesforce connector is not available in this build', { cause: e });
-      })) as { createSalesforceConnector?: (o: Record<string, unknown>) => Connector };
-      if (!mod.createSalesforceConnector) throw new AppError('config_invalid', 'connectors/salesforce does not export createSalesforceConnector');
-      return mod.createSalesforceConnector({
+      // The sandbox CRM's demo connections carry their own OAuth client in settings.
+      const clientId = ctx.env.SALESFORCE_CLIENT_ID ?? stringSetting(connection, 'clientId');
+      const clientSecret = ctx.env.SALESFORCE_CLIENT_SECRET ?? stringSetting(connection, 'clientSecret');
+      if (!clientId || !clientSecret) {
+        throw new AppError('config_invalid', 'SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET must be set to sync a Salesforce org', { path: 'SALESFORCE_CLIENT_ID' });
+      }
+      const windowCalls = await ctx.store.syncRuns.callsSince(tenantId, connection.id, new Date(ctx.now().getTime() - 86_400_000));
+      return createSalesforceConnector({
         tenantId,
         mapping,
         credentials: ctx.store.connections.credentialStore(tenantId, connection.id, ctx.now),
-        clientId: ctx.env.SALESFORCE_CLIENT_ID,
-        clientSecret: ctx.env.SALESFORCE_CLIENT_SECRET,
-        loginUrl: ctx.env.SALESFORCE_LOGIN_URL,
+        clientId,
+        clientSecret,
         apiVersion: ctx.env.SALESFORCE_API_VERSION,
+        ...(ctx.env.SALESFORCE_LOGIN_URL ? { loginUrl: ctx.env.SALESFORCE_LOGIN_URL } : {}),
+        windowCalls,
         logger: log,
-        now: ctx.now,
       });
     }
   }
 }
+
+const stringSetting = (c: Connection, key: string): string | undefined => (typeof c.settings[key] === 'string' ? (c.settings[key] as string) : undefined);
 
 /**
  * A file as a connection (settings: `file`, `mapping`): handy for trying the loop on the shared

@@ -128,6 +128,17 @@ export function syncRunsRepo(db: Db) {
       const r = await db.selectFrom('sync_runs').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
       return r ? toRun(r as Row) : null;
     },
+    /** API calls a connection's runs used since `since` (Salesforce counts a rolling 24 h). */
+    async callsSince(tenantId: string, connectionId: string, since: Date): Promise<number> {
+      const r = await db
+        .selectFrom('sync_runs')
+        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('api_calls'), eb.lit(0)).as('n'))
+        .where('tenant_id', '=', tenantId)
+        .where('connection_id', '=', connectionId)
+        .where('started_at', '>=', since)
+        .executeTakeFirst();
+      return Number(r?.n ?? 0);
+    },
     async purgeOlderThan(tenantId: string, before: Date): Promise<number> {
       const r = await db
         .deleteFrom('sync_runs')

@@ -79,7 +79,16 @@ async function drain(
     try {
       results = await send(items);
     } catch (e) {
-      if (isAppError(e) && STOPS_RUN.has(e.code)) throw e;
+      if (isAppError(e) && STOPS_RUN.has(e.code)) {
+        // A limit hit mid-batch: the records the CRM did accept are recorded as sent (never
+        // sent again); the rest stay pending for the next window.
+        const partial = e.details.results;
+        if (Array.isArray(partial)) {
+          const done = items.flatMap((item, k) => ((partial[k] as { ok?: boolean } | undefined)?.ok ? [{ id: item.id, ok: true }] : []));
+          await ctx.store.outbox.record(tenantId, done, ctx.now(), retryPolicy(run));
+        }
+        throw e;
+      }
       // The CRM is down or answered nonsense: these rows wait for the retry, the run goes on
       // without further writes, and says so.
       const message = e instanceof Error ? e.message : String(e);
