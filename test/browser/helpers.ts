@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { NOW, deal, scoreOf } from '../integration/server/harness.ts';
 import type { TestStore } from '../helpers/store.ts';
+import type { ScoringService } from '../../src/services/scoring.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
@@ -62,6 +63,46 @@ const OWNERS = [
   ['o3', 'Alan Turing'],
 ] as const;
 const SEGMENTS = ['SaaS', 'Retail', 'EdTech', 'Healthcare'];
+
+/**
+ * A pipeline with history: 900 closed deals whose outcomes depend on segment, source and amount
+ * (plus noise), and 60 open ones; the real scoring service trains on the former and scores the
+ * latter, so every page shows figures the product computed.
+ */
+export async function seedRealPipeline(t: TestStore, tenantId: string, service: ScoringService): Promise<void> {
+  let seed = 11;
+  const r = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const SOURCES = ['Web', 'Partner', 'Outbound', 'Event'];
+  const make = (i: number, status: 'open' | 'won' | 'lost' | 'closed') => {
+    const [ownerId, ownerName] = OWNERS[i % OWNERS.length]!;
+    const industry = SEGMENTS[Math.floor(r() * SEGMENTS.length)]!;
+    const leadSource = SOURCES[Math.floor(r() * SOURCES.length)]!;
+    const amount = Math.round(5_000 + r() ** 2 * 150_000);
+    const created = new Date(NOW.getTime() - (20 + Math.floor(r() * 600)) * 86_400_000);
+    let outcome = status;
+    if (status === 'closed') {
+      const p = 0.72 - (leadSource === 'Partner' ? 0.4 : 0) - (industry === 'EdTech' ? 0.3 : 0) - (amount > 90_000 ? 0.25 : 0) + (created.getTime() < NOW.getTime() - 300 * 86_400_000 ? 0.08 : -0.08);
+      outcome = r() < p ? 'won' : 'lost';
+    }
+    const closedAt = outcome === 'open' ? null : new Date(Math.min(NOW.getTime() - 86_400_000, created.getTime() + (15 + Math.floor(r() * 120)) * 86_400_000));
+    return deal(tenantId, {
+      externalId: `006${String(i).padStart(4, '0')}`,
+      name: `${['Northwind', 'Contoso', 'Globex', 'Initech', 'Umbrella', 'Hooli'][i % 6]} ${['renewal', 'expansion', 'pilot', 'platform'][i % 4]} ${i}`,
+      amount,
+      stage: outcome === 'open' ? { label: ['Qualify', 'Proposal', 'Negotiation'][i % 3]!, status: 'open', order: i % 3 } : { label: outcome === 'won' ? 'Closed Won' : 'Closed Lost', status: outcome as 'won' | 'lost', order: 5 },
+      owner: { id: ownerId, name: ownerName },
+      account: { id: `a${i}`, name: `Account ${i}`, industry, region: null, country: null, size: null },
+      leadSource,
+      createdAt: created,
+      closedAt,
+    });
+  };
+  const deals = [...Array.from({ length: 900 }, (_, i) => make(i, 'closed')), ...Array.from({ length: 60 }, (_, i) => make(900 + i, 'open'))];
+  await t.store.deals.upsertMany(tenantId, deals.map((d) => ({ deal: d, raw: { Id: d.externalId, Name: d.name, Amount: d.amount, IsClosed: d.stage.status !== 'open', IsWon: d.stage.status === 'won', StageName: d.stage.label } })), NOW);
+  await service.trainAndActivate(tenantId, new Date(NOW.getTime() - 30 * 86_400_000));
+  await service.trainAndActivate(tenantId, NOW);
+  await service.scoreOpenDeals(tenantId, NOW, { persist: true });
+}
 
 /** Twenty-four open deals across categories, owners and segments, scored, for the pages. */
 export async function seedPipeline(t: TestStore, tenantId: string): Promise<void> {

@@ -1,7 +1,9 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeOAuth, startTestWeb, type Web } from '../integration/server/harness.ts';
-import { hasChromium, launch, seedPipeline, shot, startConsentServer } from './helpers.ts';
+import { scoringPort } from '../../src/server/adapters/scoring.ts';
+import { createScoringService, type ScoringService } from '../../src/services/scoring.ts';
+import { hasChromium, launch, seedRealPipeline, shot, startConsentServer } from './helpers.ts';
 
 const MAPPING_OK = `version: 1
 source: salesforce
@@ -26,10 +28,16 @@ describe.skipIf(!hasChromium)('the web app in a real browser (Chromium)', () => 
   let browser: Browser;
   let admin: Page;
   let who = { org: 'ORGDEMO', user: 'ada', name: 'Ada Admin' };
+  let service: ScoringService;
 
   beforeAll(async () => {
     consent = await startConsentServer(() => who);
-    w = await startTestWeb({ oauth: { salesforce: fakeOAuth('salesforce', consent.url), hubspot: fakeOAuth('hubspot', consent.url) }, sandbox: { url: consent.url, deals: 24 } });
+    w = await startTestWeb({
+      oauth: { salesforce: fakeOAuth('salesforce', consent.url), hubspot: fakeOAuth('hubspot', consent.url) },
+      sandbox: { url: consent.url, deals: 960 },
+      // The real scoring service behind the pages: real metrics, diagnostics and model figures.
+      scoring: (t, now) => scoringPort((service = createScoringService({ store: t.store })), now),
+    });
     browser = await launch();
     admin = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     admin.setDefaultTimeout(8000);
@@ -53,7 +61,7 @@ describe.skipIf(!hasChromium)('the web app in a real browser (Chromium)', () => 
   });
 
   it('draws the overview charts', async () => {
-    await seedPipeline(w.t, 'sf-orgdemo');
+    await seedRealPipeline(w.t, 'sf-orgdemo', service);
     await admin.goto(`${w.url}/`);
     await admin.waitForSelector('html[data-charts="drawn"]');
     const drawn = await admin.$$eval('canvas[data-chart]', (cs) =>
@@ -148,7 +156,7 @@ describe.skipIf(!hasChromium)('the web app in a real browser (Chromium)', () => 
 
   it('renders diagnostics, model and sync pages with their charts', async () => {
     for (const [path, name, charts] of [
-      ['/diagnostics', 'diagnostics', 3],
+      ['/diagnostics', 'diagnostics', 2],
       ['/model', 'model', 2],
       ['/sync', 'sync', 0],
     ] as const) {
@@ -160,5 +168,7 @@ describe.skipIf(!hasChromium)('the web app in a real browser (Chromium)', () => 
       await shot(admin, name);
     }
     expect(await admin.textContent('body')).toContain('not a number');
+    await admin.goto(`${w.url}/model`);
+    expect(await admin.getAttribute('[data-model-status]', 'data-model-status')).toMatch(/^(ok|experimental|no_signal)$/);
   });
 });

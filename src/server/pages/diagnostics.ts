@@ -50,7 +50,9 @@ ${d.insights.length ? html`<ol>${d.insights.map((i) => html`<li>${i.text}${i.imp
     <p class="small muted">${d.changePoint ? `Change point: ${d.changePoint.period} (win rate ${pct(d.changePoint.before)} before, ${pct(d.changePoint.after)} after).` : 'No change point detected.'}</p>
     <canvas data-chart="chart-trend" role="img" aria-label="Monthly win rate${d.changePoint ? `, change point at ${d.changePoint.period}` : ''}"></canvas>${jsonData('chart-trend', trend)}</section>
   <section class="chart"><h2>Stage funnel</h2>
-    <canvas data-chart="chart-funnel" role="img" aria-label="${d.stageFunnel.map((f) => `${f.stage}: ${f.reached}`).join(', ')}"></canvas>${jsonData('chart-funnel', funnel)}
+    ${d.stageFunnel.length
+      ? html`<canvas data-chart="chart-funnel" role="img" aria-label="${d.stageFunnel.map((f) => `${f.stage}: ${f.reached}`).join(', ')}"></canvas>${jsonData('chart-funnel', funnel)}`
+      : html`<p class="muted">No stage history yet: the funnel needs the dates deals entered each stage (Salesforce OpportunityHistory, HubSpot dealstage history), which arrive with the syncs.</p>`}
     <table><thead><tr><th>Stage</th><th class="num">Reached</th><th class="num">Conversion to next</th><th class="num">Median days</th></tr></thead>
     <tbody>${d.stageFunnel.map((f) => html`<tr><td>${f.stage}</td><td class="num">${f.reached}</td><td class="num">${pct(f.conversion)}</td><td class="num">${num(f.medianDays, 0)}</td></tr>`)}</tbody></table></section>
   <section class="chart"><h2>Cycle length: won vs lost</h2>

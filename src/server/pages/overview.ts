@@ -57,7 +57,7 @@ export function overviewPage(s: ServerContext, router: Router): void {
   <div class="card"><div class="label">Revenue efficiency (REM)</div><div class="value">${num(m.rem, 1)}</div><div class="small muted">per day: win rate ${pct(m.winRate)} × avg deal ${moneyShort(m.averageDealSize)} ÷ ${num(m.averageCycleDays, 0)} days</div></div>
   <div class="card"><div class="label">Revenue at risk (High + Critical)</div><div class="value">${money(m.revenueAtRisk)}</div></div>
   <div class="card"><div class="label">Potential recovery</div><div class="value">${money(m.potentialRecovery.amount)}</div>
-    <div class="small muted">Assumption: ${m.potentialRecovery.assumption} (intervention success rate ${pct(m.potentialRecovery.interventionSuccessRate)})</div></div>
+    <div class="small muted">An estimate, not a forecast. ${/assum/i.test(m.potentialRecovery.assumption) ? m.potentialRecovery.assumption : `Assumption: ${m.potentialRecovery.assumption}`}</div></div>
 </section>
 <div class="grid2">
   <section class="chart"><h2>Pipeline: raw vs risk-adjusted</h2>

@@ -229,7 +229,15 @@ export interface Web {
 
 /** One store and one running web app for a whole test file. */
 export async function startTestWeb(
-  opts: { keyRatePerMinute?: number; loginPerMinute?: number; keyCacheMs?: number; oauth?: Web['oauth']; sandbox?: WebDeps['sandbox'] } = {},
+  opts: {
+    keyRatePerMinute?: number;
+    loginPerMinute?: number;
+    keyCacheMs?: number;
+    oauth?: Web['oauth'];
+    sandbox?: WebDeps['sandbox'];
+    /** The real scoring service instead of the double (built on the test's store). */
+    scoring?: (t: TestStore, now: () => Date) => ScoringPort;
+  } = {},
 ): Promise<Web> {
   const t = await createTestStore();
   const env = parseEnv({ NODE_ENV: 'test', SESSION_SECRET: 'test-session-secret-0123456789', DATA_DIR: '/tmp/dealrisk-test-unused' });
@@ -238,7 +246,7 @@ export async function startTestWeb(
   void ((d: Date) => (now = d));
   const services = fakeServices(t);
   const oauth = opts.oauth ?? { salesforce: fakeOAuth('salesforce'), hubspot: fakeOAuth('hubspot') };
-  const deps: WebDeps = { scoring: services.scoring, sync: services.sync, oauth, sandbox: opts.sandbox ?? null };
+  const deps: WebDeps = { scoring: opts.scoring ? opts.scoring(t, () => now) : services.scoring, sync: services.sync, oauth, sandbox: opts.sandbox ?? null };
   const web = await startWeb(ctx, deps, { host: '127.0.0.1', port: 0, loginPerMinute: opts.loginPerMinute ?? 1000, keyRatePerMinute: opts.keyRatePerMinute ?? 600, keyCacheMs: opts.keyCacheMs ?? 50 });
   return {
     t,
