@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEnv } from '../../../config/env.ts';
+import { silentLogger } from '../../../src/log.ts';
+import { startWeb } from '../../../src/server/index.ts';
+import { Browser } from './client.ts';
+import { NOW, startTestWeb, type Web } from './harness.ts';
+
+describe('admin actions on the pages', () => {
+  let w: Web;
+  let admin: Browser;
+  const T = 'sf-orgp';
+
+  beforeAll(async () => {
+    w = await startTestWeb();
+    admin = new Browser(w.url);
+    await admin.oauth('salesforce', 'install', { org: 'ORGP', user: 'ada', name: 'Ada Admin' });
+  });
+  afterAll(async () => w.close());
+
+  it('saves thresholds, refusing an order that makes no sense', async () => {
+    const bad = await admin.post('/settings/thresholds', { low: '60', medium: '40', high: '70' });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('must satisfy low &lt; medium &lt; high');
+    const ok = await admin.post('/settings/thresholds', { low: '20', medium: '45', high: '70' });
+    expect(ok.status).toBe(303);
+    expect((await w.t.store.tenants.get(T))?.settings.scoring).toEqual({ thresholds: { low: 20, medium: 45, high: 70 } });
+  });
+
+  it('saves alert and digest settings through the sync engine\'s validation, keeping the Slack URL out of the page', async () => {
+    const bad = await admin.post('/settings/alerts', { threshold: '80', quietStart: '25:00', quietEnd: '07:00', digestTime: '08:00', timezone: 'UTC', adminEmails: '' });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('alerts.quietHours.start');
+    const slack = 'https://hooks.slack.com/services/T000/B000/SECRETsecret';
+    const ok = await admin.post('/settings/alerts', { threshold: '80', slackWebhookUrl: slack, quietStart: '20:00', quietEnd: '07:00', digestTime: '07:30', timezone: 'Europe/Paris', adminEmails: 'boss@example.com' });
+    expect(ok.status).toBe(303);
+    const sync = (await w.t.store.tenants.get(T))?.settings.sync as any;
+    expect(sync.alerts).toMatchObject({ threshold: 80, slackWebhookUrl: slack, quietHours: { start: '20:00', end: '07:00' }, timezone: 'Europe/Paris' });
+    expect(sync.digest).toMatchObject({ localTime: '07:30', adminEmails: ['boss@example.com'] });
+    expect(await (await admin.get('/settings')).text()).not.toContain('SECRETsecret');
+  });
+
+  it('rolls the model back to an earlier version', async () => {
+    const v1 = await w.t.store.models.save(T, { status: 'ok', trainedAt: NOW, payload: {}, report: {} }, true);
+    await w.t.store.models.save(T, { status: 'ok', trainedAt: NOW, payload: {}, report: {} }, true);
+    const page = await (await admin.get('/model')).text();
+    expect(page).toContain(`/model/${v1.id}/rollback`);
+    const res = await admin.post(`/model/${v1.id}/rollback`, {}, { csrfFrom: '/model' });
+    expect(res.status).toBe(303);
+    expect((await w.t.store.models.active(T))?.id).toBe(v1.id);
+  });
+
+  it('keeps at least one admin and signs a person out when their role changes', async () => {
+    const [ada] = await w.t.store.users.list(T);
+    const last = await admin.post(`/settings/people/${ada!.id}/role`, { role: 'viewer' });
+    expect(last.headers.get('location')).toContain('failed=');
+    expect((await w.t.store.users.get(T, ada!.id))?.role).toBe('admin');
+    const vic = new Browser(w.url);
+    await vic.oauth('salesforce', 'signin', { org: 'ORGP', user: 'vic', name: 'Vic' });
+    const vicUser = (await w.t.store.users.findByIdentity(T, 'salesforce', 'vic'))!;
+    expect((await admin.post(`/settings/people/${vicUser.id}/role`, { role: 'admin' })).status).toBe(303);
+    expect((await vic.get('/')).status).toBe(303);
+    await vic.oauth('salesforce', 'signin', { org: 'ORGP', user: 'vic' });
+    expect(await (await vic.get('/settings')).text()).toContain('Create key');
+  });
+
+  it('disconnects a connection: tokens revoked at the CRM and deleted here, deals kept', async () => {
+    const [c] = await w.t.store.connections.list(T);
+    const res = await admin.post(`/connections/${c!.id}/disconnect`, {}, { csrfFrom: '/sync' });
+    expect(res.status).toBe(303);
+    expect(w.oauth.salesforce.revoked).toContain('AT-ada');
+    expect(await w.t.store.connections.get(T, c!.id)).toMatchObject({ status: 'disconnected', hasCredentials: false });
+  });
+
+  it('shows admins the audit log of what happened', async () => {
+    const page = await (await admin.get('/audit')).text();
+    for (const action of ['connection.installed', 'thresholds.updated', 'alerts.updated', 'model.rolled_back', 'user.role_changed', 'connection.disconnected']) {
+      expect(page).toContain(action);
+    }
+  });
+});
+
+describe('start-up', () => {
+  it('refuses to start in production without an https APP_URL', async () => {
+    const base = { NODE_ENV: 'development', SESSION_SECRET: 's'.repeat(32), ENCRYPTION_KEY: 'a'.repeat(64) };
+    const env = { ...parseEnv(base), NODE_ENV: 'production' as const, APP_URL: 'http://example.com' };
+    const ctx = { env, logger: silentLogger(), store: null as never, now: () => NOW, close: async () => undefined };
+    await expect(startWeb(ctx, { scoring: null as never, sync: null as never, oauth: {} }, { port: 0 })).rejects.toThrow(/APP_URL must be an https URL/);
+    await expect(startWeb({ ...ctx, env: { ...env, APP_URL: 'https://x.example', SESSION_SECRET: undefined } }, { scoring: null as never, sync: null as never, oauth: {} }, { port: 0 })).rejects.toThrow(
+      /SESSION_SECRET is required/,
+    );
+  });
+});
