@@ -46,7 +46,10 @@ export interface HubSpotUsage {
 export interface HubSpotApiOptions {
   tokens: TokenManager;
   pacer: PortalPacer;
+  /** Pacing time: what the pacer counts in and what retries sleep on. */
   clock: Clock;
+  /** Business time (may be a sandbox clock): when a DAILY pause ends is computed from it. */
+  now?: () => Date;
   basePath?: string;
   retry?: RetryPolicy;
   logger?: ConnectorLogger;
@@ -161,7 +164,7 @@ export class HubSpotApi {
   }
 
   private map(status: number, body: unknown, headers: HeaderBag, op: string): AppError {
-    return toAppError(status, body, headers, { now: new Date(this.o.clock.now()), utcOffsetMs: this.o.utcOffsetMs, operation: op });
+    return toAppError(status, body, headers, { now: this.o.now?.() ?? new Date(this.o.clock.now()), utcOffsetMs: this.o.utcOffsetMs, operation: op });
   }
 
   private toFailure(e: unknown, op: string): AppError {

@@ -5,7 +5,7 @@ import { HubSpotApi, silentLogger, type ConnectorLogger, type HubSpotUsage } fro
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './decide-retry.ts';
 import { BATCH_SIZE, chunk, DealEnricher, info, type HubSpotObject } from './enrich.ts';
 import { DEFAULT_FETCH, fetchChanges } from './fetch-changes.ts';
-import { DEFAULT_BUDGET, PortalPacer, type Clock, type RateBudget } from './rate-pacer.ts';
+import { DEFAULT_BUDGET, PortalPacer, realClock, type Clock, type RateBudget } from './rate-pacer.ts';
 import { DEFAULT_TASK_KEY, setupProperties } from './setup.ts';
 import { TaskWriter } from './tasks.ts';
 import { TokenManager } from './token-manager.ts';
@@ -31,7 +31,9 @@ export interface HubSpotConnectorOptions {
    */
   pacer?: PortalPacer;
   logger?: ConnectorLogger;
+  /** Business time: sync windows, token expiry, DAILY pauses. May be the sandbox clock. */
   now?: () => Date;
+  /** Inject with a `now` that it advances (tests): then pacing and retry waits use both. */
   sleep?: (ms: number) => Promise<void>;
   /** Known portal id (for recordUrl before the credentials are read). */
   portalId?: string;
@@ -77,7 +79,9 @@ export function createHubSpotConnector(o: HubSpotConnectorOptions): HubSpotConne
     throw new AppError('mapping_invalid', `HubSpot connector for tenant ${o.tenantId} got a mapping for ${o.mapping.source}`, { path: 'source' });
   }
   const now = o.now ?? (() => new Date());
-  const clock: Clock = { now: () => now().getTime(), sleep: o.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))) };
+  // Pacing runs on real time unless a test injects sleep (and then a coherent `now`): a
+  // business clock that only moves on request (the sandbox's) must never drive the pacer.
+  const clock: Clock = o.sleep ? { now: () => now().getTime(), sleep: o.sleep } : realClock;
   const log = o.logger ?? silentLogger;
   let portal: string | null = o.portalId ?? null;
 
@@ -95,6 +99,7 @@ export function createHubSpotConnector(o: HubSpotConnectorOptions): HubSpotConne
     tokens,
     pacer: o.pacer ?? new PortalPacer({ ...DEFAULT_BUDGET, ...o.budget }, clock),
     clock,
+    now,
     basePath: o.basePath,
     retry: { ...DEFAULT_RETRY_POLICY, ...o.retry },
     logger: log,
