@@ -8,7 +8,7 @@ import { oauthProvidersFromEnv } from './oauth.ts';
 import { scoringPort } from './scoring.ts';
 import { syncPort } from './sync.ts';
 
-export { hubspotProvider, salesforceProvider, oauthProvidersFromEnv } from './oauth.ts';
+export { hubspotProvider, salesforceProvider, oauthProvidersFromEnv, sandboxOAuthProviders, type SandboxOAuthInfo } from './oauth.ts';
 export { scoringPort } from './scoring.ts';
 export { syncPort } from './sync.ts';
 

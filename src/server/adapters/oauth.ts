@@ -121,3 +121,24 @@ export function oauthProvidersFromEnv(env: Env, logger: Logger): { salesforce?: 
     ...(env.HUBSPOT_CLIENT_ID && env.HUBSPOT_CLIENT_SECRET ? { hubspot: hubspotProvider({ clientId: env.HUBSPOT_CLIENT_ID, clientSecret: env.HUBSPOT_CLIENT_SECRET }) } : {}),
   };
 }
+
+/** What the sandbox CRM (src/sandbox, startSandbox) tells about its OAuth apps. */
+export interface SandboxOAuthInfo {
+  url: string;
+  salesforce: { loginUrl: string; clientId: string; clientSecret: string };
+  hubspot: { apiBase: string; clientId: string; clientSecret: string };
+}
+
+/**
+ * Both CRMs' OAuth pointed at the sandbox CRM: the same connector helpers and flows a real
+ * install uses, with the sandbox's consent pages (Salesforce under /sf, HubSpot under /hs).
+ */
+export function sandboxOAuthProviders(sb: SandboxOAuthInfo, logger: Logger): { salesforce: OAuthProvider; hubspot: OAuthProvider } {
+  return {
+    salesforce: salesforceProvider(
+      { clientId: sb.salesforce.clientId, clientSecret: sb.salesforce.clientSecret, loginUrl: sb.salesforce.loginUrl, sandboxLoginUrl: sb.salesforce.loginUrl, label: 'Salesforce (sandbox CRM)' },
+      logger,
+    ),
+    hubspot: hubspotProvider({ clientId: sb.hubspot.clientId, clientSecret: sb.hubspot.clientSecret, appBase: `${sb.url.replace(/\/$/, '')}/hs`, apiBase: sb.hubspot.apiBase, label: 'HubSpot (sandbox CRM)' }),
+  };
+}
