@@ -70,7 +70,17 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     try {
       res = await oauth2.refreshToken(refreshToken);
     } catch (e) {
-      return fail(fromSdkError(e));
+      const err = fromSdkError(e);
+      if (err.code === 'crm_auth_revoked') {
+        // With rotation, a worker that refreshed at the same moment spent our refresh token:
+        // its stored tokens are good, and the grant is not lost.
+        const latest = await o.credentials.load();
+        if (latest.refreshToken !== refreshToken && latest.accessToken && latest.accessToken !== staleToken) {
+          log.info('salesforce refresh lost a race; using the tokens another worker stored');
+          return latest;
+        }
+      }
+      return fail(err);
     }
     // No expires_in in the answer; refresh_token only when the org rotates them.
     const next: Credentials = {

@@ -139,6 +139,27 @@ describe('Salesforce session', () => {
     expect(pages[0]!.records).toHaveLength(1);
   });
 
+  it('adopts the winner\'s tokens when another worker spent the rotated refresh token first', async () => {
+    const creds = memoryCredentials();
+    nock(LOGIN)
+      .post('/services/oauth2/token')
+      .reply(400, async () => {
+        // The other worker stored its rotation just before Salesforce refused ours.
+        creds.current = { ...creds.current, accessToken: 'access-from-worker-2', refreshToken: 'rotated-by-worker-2' };
+        return { error: 'invalid_grant', error_description: 'expired access/refresh token' };
+      });
+    const api = nock(INSTANCE)
+      .get(`${V}/queryAll`).query(true).reply(...expired())
+      .get(`${V}/queryAll`).query(true).matchHeader('authorization', 'Bearer access-from-worker-2').reply(200, onePage(), sfHeaders());
+    const sf = await connectorFor(creds);
+
+    const pages = await allPages(sf.fetchChanges({ cursor: '2026-05-02T00:00:00Z' }));
+
+    expect(api.isDone()).toBe(true);
+    expect(pages[0]!.records).toHaveLength(1);
+    expect(creds.reauthReasons).toEqual([]);
+  });
+
   it('stops instead of looping when a freshly refreshed token is refused again', async () => {
     const creds = memoryCredentials();
     nock(LOGIN).post('/services/oauth2/token').reply(200, tokenResponse('access-2'));
