@@ -1,0 +1,80 @@
+import { json, type SbRequest, type SbResponse } from '../http/types.ts';
+import { SF_PREFIX, sfId } from '../ids.ts';
+import { runSoql, soqlErrorMessage, type QueryAnswer } from '../soql/evaluate.ts';
+import { SoqlError } from '../soql/parse.ts';
+import type { Row } from '../soql/schema.ts';
+import { sfError } from './errors.ts';
+import type { SalesforceOrg } from './org.ts';
+
+/** Salesforce returns at most 2,000 records per query batch; nextRecordsUrl carries the cursor. */
+export const MAX_BATCH = 2000;
+const MAX_OPEN_CURSORS = 50;
+
+interface Cursor {
+  rows: Row[];
+  render: QueryAnswer['render'];
+  batch: number;
+  version: string;
+}
+
+/** REST query, queryAll and queryMore with server-side cursors (query locators). */
+export class SfQuery {
+  private readonly cursors = new Map<string, Cursor>();
+  private seq = 0;
+
+  constructor(private readonly org: SalesforceOrg) {}
+
+  /** Runs SOQL; throws SoqlError for the caller to format. Used by REST and Bulk API 2.0. */
+  run(soql: string, all: boolean): QueryAnswer {
+    return runSoql(this.org, soql, { all });
+  }
+
+  query(req: SbRequest, version: string, all: boolean): SbResponse {
+    const soql = req.query.get('q');
+    if (!soql) return sfError(400, 'MALFORMED_QUERY', "unexpected token: '<EOF>'");
+    let answer: QueryAnswer;
+    try {
+      answer = this.run(soql, all);
+    } catch (e) {
+      if (e instanceof SoqlError) return sfError(400, e.code, soqlErrorMessage(soql, e));
+      throw e;
+    }
+    if (answer.aggregate) return json(200, { totalSize: answer.totalSize, done: true, records: answer.aggregate });
+    const batch = batchSize(req);
+    const cursor: Cursor = { rows: answer.rows, render: answer.render, batch, version };
+    return json(200, this.page(cursor, null, 0));
+  }
+
+  private page(c: Cursor, locator: string | null, from: number) {
+    const to = Math.min(c.rows.length, from + c.batch);
+    const records = c.rows.slice(from, to).map((r) => c.render(r, c.version));
+    const done = to >= c.rows.length;
+    let next: string | undefined;
+    if (!done) {
+      const id = locator ?? this.open(c);
+      next = `/services/data/v${c.version}/query/${id}-${to}`;
+    } else if (locator) this.cursors.delete(locator);
+    return { totalSize: c.rows.length, done, ...(next ? { nextRecordsUrl: next } : {}), records };
+  }
+
+  private open(c: Cursor): string {
+    const id = sfId(SF_PREFIX.QueryLocator, ++this.seq);
+    this.cursors.set(id, c);
+    if (this.cursors.size > MAX_OPEN_CURSORS) this.cursors.delete(this.cursors.keys().next().value!);
+    return id;
+  }
+
+  /** GET query/{locator}-{offset}. */
+  more(locatorPart: string, version: string): SbResponse {
+    const m = /^([A-Za-z0-9]+)-(\d+)$/.exec(locatorPart);
+    const cursor = m ? this.cursors.get(m[1]!) : undefined;
+    if (!m || !cursor) return sfError(400, 'INVALID_QUERY_LOCATOR', 'invalid query locator');
+    return json(200, this.page({ ...cursor, version }, m[1]!, Number(m[2])));
+  }
+}
+
+function batchSize(req: SbRequest): number {
+  const opt = String(req.headers['sforce-query-options'] ?? '');
+  const m = /batchSize=(\d+)/i.exec(opt);
+  return m ? Math.max(200, Math.min(MAX_BATCH, Number(m[1]))) : MAX_BATCH;
+}
