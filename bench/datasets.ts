@@ -13,14 +13,29 @@ export interface Split {
   test: Deal[];
 }
 
+let ibmDeals: Deal[] | null = null;
+async function ibm(): Promise<Deal[]> {
+  ibmDeals ??= (
+    await readCsvDeals({
+      file: path.join(DATASETS, 'ibm-sales-win-loss/WA_Fn-UseC_-Sales-Win-Loss.csv'),
+      mapping: loadMappingFile(path.join(ROOT, 'mappings/ibm.csv.yaml')),
+      tenantId: 'bench-ibm',
+    })
+  ).deals;
+  return ibmDeals;
+}
+
 /** IBM leak-free split: `Opportunity Number % 5 == 0` → test (the Deal's name holds the number). */
 export async function ibmSplit(): Promise<Split> {
-  const { deals } = await readCsvDeals({
-    file: path.join(DATASETS, 'ibm-sales-win-loss/WA_Fn-UseC_-Sales-Win-Loss.csv'),
-    mapping: loadMappingFile(path.join(ROOT, 'mappings/ibm.csv.yaml')),
-    tenantId: 'bench-ibm',
-  });
+  const deals = await ibm();
   const isTest = (d: Deal): boolean => Number(d.name) % 5 === 0;
+  return { train: deals.filter((d) => !isTest(d)), test: deals.filter(isTest) };
+}
+
+/** IBM time proxy: `Opportunity Number >= 8400000` → test (the win rate shifts 21% → 30%). */
+export async function ibmIdOrderedSplit(): Promise<Split> {
+  const deals = await ibm();
+  const isTest = (d: Deal): boolean => Number(d.name) >= 8_400_000;
   return { train: deals.filter((d) => !isTest(d)), test: deals.filter(isTest) };
 }
 
