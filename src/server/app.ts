@@ -74,6 +74,19 @@ export function createApp(ctx: AppContext, deps: WebDeps, options: WebOptions): 
   app.use((req, res, next) => {
     res.locals.requestId = randomUUID();
     res.setHeader('X-Request-Id', res.locals.requestId as string);
+    const t0 = performance.now();
+    // The path only: query strings carry OAuth codes and states.
+    res.on('finish', () => {
+      const p = res.locals.principal as Principal | undefined;
+      ctx.logger.http('request', {
+        requestId: res.locals.requestId,
+        method: req.method,
+        path: req.path,
+        status: res.statusCode,
+        ms: Math.round(performance.now() - t0),
+        ...(p ? { tenantId: p.tenantId, caller: p.kind } : {}),
+      });
+    });
     next();
   });
   app.use(
@@ -126,7 +139,23 @@ export function createApp(ctx: AppContext, deps: WebDeps, options: WebOptions): 
 
   app.use(notFound);
   app.use(errorMiddleware(ctx.logger, errorPage));
-  return Object.assign(app, { routes, close: () => audit.flush() });
+  // Expired sessions, OAuth flows and day-old idempotency records are removed hourly.
+  const sweep = setInterval(() => {
+    const now = ctx.now();
+    Promise.all([
+      ctx.store.sessions.purgeExpired(now),
+      ctx.store.oauthStates.purgeExpired(now),
+      ctx.store.idempotency.purgeOlderThan(new Date(now.getTime() - 24 * 3_600_000)),
+    ]).catch((e: unknown) => ctx.logger.warn('web housekeeping failed', { error: e }));
+  }, 3_600_000);
+  sweep.unref();
+  return Object.assign(app, {
+    routes,
+    async close() {
+      clearInterval(sweep);
+      await audit.flush();
+    },
+  });
 }
 
 /**

@@ -55,7 +55,7 @@ scores every open deal and writes the risk back to it. Whoever installs becomes 
     const body = html`${p?.kind === 'user' ? html`<p class="card">You are signed in as ${p.label}. <a href="/">Go to the overview</a>.</p>` : ''}
 <p>Sign in with the CRM account you use at work. You will see the workspace of your Salesforce org or HubSpot portal, and nothing else.</p>
 ${buttons.length ? buttons : html`<p class="muted">No CRM is configured on this server.</p>`}
-<p class="small">Salesforce sandbox org? <a href="/oauth/salesforce/start?purpose=signin&env=sandbox&next=${encodeURIComponent(next)}">Sign in through test.salesforce.com</a>.</p>
+${s.deps.oauth.salesforce ? html`<p class="small">Salesforce sandbox org? <a href="/oauth/salesforce/start?purpose=signin&env=sandbox&next=${encodeURIComponent(next)}">Sign in through test.salesforce.com</a>.</p>` : ''}
 <p class="small muted">Your CRM is not connected yet? <a href="/install">Install dealrisk</a>.</p>`;
     res.type('html').send(page(opts('Sign in', p), body));
   });
