@@ -3,7 +3,7 @@ import type { ActionPlanner, RecommendedAction } from '../actions/evaluate.ts';
 import { categoryOf, type RiskCategory, type ScoringConfig } from './config.ts';
 import { categoryReader, numberCode, readNumber, type DealView } from './features.ts';
 import type { BaseFeature, Confidence, ModelStatus, RiskModel } from './model.ts';
-import { sentenceFor } from './sentences.ts';
+import { LazyDriver, type SentenceCtx } from './lazy-driver.ts';
 import type { SimilarDeal, SimilarIndex } from './similar.ts';
 import { logit, sigmoid } from './stats.ts';
 import { cycleLookup } from './train.ts';
@@ -77,62 +77,6 @@ export interface Scorer {
 }
 
 type Coder = (v: DealView) => number;
-
-interface SentenceCtx {
-  features: BaseFeature[];
-  cycleFor: (d: Deal) => number | null;
-}
-
-/**
- * A Driver whose sentence is formatted on first read. Instances keep a fixed shape (cheap to
- * allocate by the hundred thousand); `toJSON` includes the sentence, but a spread copy does not:
- * use `toJSON()` or read `sentence` explicitly when copying.
- */
-class LazyDriver implements Driver {
-  readonly direction: 'raises_risk' | 'lowers_risk';
-  #text: string | undefined;
-  constructor(
-    readonly feature: string,
-    readonly label: string,
-    readonly contribution: number,
-    readonly winRate: number,
-    readonly overallWinRate: number,
-    private readonly ctx: SentenceCtx,
-    private readonly deal: Deal,
-    private readonly asOf: Date,
-    private readonly a: number,
-    private readonly codeA: number,
-    private readonly b: number,
-    private readonly codeB: number,
-    /** The quoted rate points the other way: say that the deal's other traits reverse it. */
-    private readonly caveat = false,
-  ) {
-    this.direction = contribution > 0 ? 'raises_risk' : 'lowers_risk';
-  }
-
-  get sentence(): string {
-    if (this.#text === undefined) {
-      const f = this.ctx.features;
-      this.#text = sentenceFor({
-        feature: f[this.a]!,
-        code: this.codeA,
-        deal: this.deal,
-        asOf: this.asOf,
-        winRate: this.winRate,
-        overallWinRate: this.overallWinRate,
-        cycleDays: this.ctx.cycleFor(this.deal),
-        ...(this.b < 0 ? {} : { other: { feature: f[this.b]!, code: this.codeB } }),
-      });
-      if (this.caveat) this.#text += `, but with this deal's other traits it ${this.direction === 'raises_risk' ? 'raises' : 'lowers'} the risk`;
-    }
-    return this.#text;
-  }
-
-  toJSON(): Omit<Driver, never> {
-    const { feature, label, contribution, direction, winRate, overallWinRate, sentence } = this;
-    return { feature, label, contribution, direction, winRate, overallWinRate, sentence };
-  }
-}
 
 const NONE: never[] = [];
 
