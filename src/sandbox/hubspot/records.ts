@@ -191,7 +191,7 @@ export class DealObj extends Base {
       closed_won_reason: v.isWon ? p.reason : null,
       hs_object_source: 'CRM_UI',
       hs_object_source_label: 'CRM_UI',
-      hs_object_source_id: null,
+      hs_object_source_id: `userId:${HS_ID_BASE.owners + p.owner + 1}`,
     };
     const d = this.world.pool.data;
     const o = eventOffsets(p);
@@ -239,7 +239,7 @@ export class CompanyObj extends Base {
       name: a.name, domain, website: `https://www.${domain}`, industry: HS_INDUSTRY[a.industry]!, city: a.city, state: a.state, country: a.country,
       numberofemployees: String(a.employees), annualrevenue: String(a.annualRevenue), createdate: iso(a.createdAt), lifecyclestage: 'customer',
       region: a.region, segment: a.size, hubspot_owner_id: ownerId(this.n % this.world.owners.length), hs_pipeline: 'companies-lifecycle-pipeline',
-      hs_object_source: 'CRM_UI', hs_object_source_label: 'CRM_UI', hs_object_source_id: null, hs_task_label: a.name,
+      hs_object_source: 'CRM_UI', hs_object_source_label: 'CRM_UI', hs_object_source_id: 'userId:1', hs_task_label: a.name,
       hs_annual_revenue_currency_code: 'USD', hs_num_blockers: '0', hs_num_child_companies: '0', hs_num_contacts_with_buying_roles: '0',
       hs_num_decision_makers: '0', hs_num_open_deals: null, num_associated_contacts: null, num_notes: '0',
       hs_v2_date_entered_current_stage: iso(a.createdAt), hs_v2_time_in_current_stage: iso(a.createdAt),

@@ -25,6 +25,8 @@ export function soapFault(code: string, message: string, status = 500): SbRespon
 }
 
 const asArray = <T>(v: T | T[] | undefined): T[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+/** Task (and Event) custom fields are defined on Activity in the Metadata API; they show on Task. */
+const storedName = (fullName: string) => fullName.replace(/^Activity\./i, 'Task.');
 const bool = (v: unknown) => v === true || v === 'true';
 
 /**
@@ -92,7 +94,8 @@ export class SfMetadata {
 
   private save(type: string, md: Md, mode: 'create' | 'update' | 'upsert'): Result {
     const fullName = String(md.fullName ?? '');
-    const exists = type === 'CustomField' ? this.org.customFields.has(fullName.toLowerCase()) : this.org.permissionSets.has(fullName.toLowerCase());
+    const stored = type === 'CustomField' ? storedName(fullName) : fullName;
+    const exists = type === 'CustomField' ? this.org.customFields.has(stored.toLowerCase()) : this.org.permissionSets.has(fullName.toLowerCase());
     const err = (statusCode: string, message: string, fields?: string[]): Result => ({ fullName, success: false, errors: [{ statusCode, message, fields }] });
     if (type !== 'CustomField' && type !== 'PermissionSet') return err('INVALID_TYPE', `The sandbox supports CustomField and PermissionSet, not ${type}`);
     if (mode === 'create' && exists) {
@@ -102,9 +105,9 @@ export class SfMetadata {
         : err('DUPLICATE_DEVELOPER_NAME', `The permission set name "${fullName}" is already in use.`);
     }
     if (mode === 'update' && !exists) return err('INVALID_CROSS_REFERENCE_KEY', `In field: fullName - no ${type} named ${fullName} found`);
-    const problem = type === 'CustomField' ? this.checkField(fullName, md) : this.checkPermissionSet(md);
+    const problem = type === 'CustomField' ? this.checkField(stored, md) : this.checkPermissionSet(md);
     if (problem) return err(problem.statusCode, problem.message, problem.fields);
-    if (type === 'CustomField') this.putField(fullName, md);
+    if (type === 'CustomField') this.putField(stored, md, fullName);
     else this.putPermissionSet(fullName, md);
     return { fullName, success: true, ...(mode === 'upsert' ? { created: !exists } : {}) };
   }
@@ -128,7 +131,7 @@ export class SfMetadata {
   private checkPermissionSet(md: Md): MdError | null {
     if (!md.label) return { statusCode: 'FIELD_INTEGRITY_EXCEPTION', message: 'Label: You must enter a value', fields: ['label'] };
     for (const fp of asArray(md.fieldPermissions as Md | Md[] | undefined)) {
-      const field = String(fp.field ?? '');
+      const field = String(fp.field ?? '').replace(/^Event\./i, 'Task.'); // activity fields share FLS
       const [obj] = field.split('.');
       const known = this.org.customFields.has(field.toLowerCase()) || (obj && this.org.describe(obj)?.fields.some((f) => `${obj}.${f.name}`.toLowerCase() === field.toLowerCase()));
       if (!known) return { statusCode: 'FIELD_INTEGRITY_EXCEPTION', message: `In field: field - no CustomField named ${field} found`, fields: ['field'] };
@@ -136,11 +139,11 @@ export class SfMetadata {
     return null;
   }
 
-  putField(fullName: string, md: Md): void {
+  putField(fullName: string, md: Md, asNamed = fullName): void {
     const [obj, field] = fullName.split('.');
     const key = fullName.toLowerCase();
     const prev = this.org.customFields.get(key);
-    this.org.customFields.set(key, { fullName: `${obj}.${field}`, def: customFieldDef(field!, md), metadata: { ...md, fullName }, createdAt: prev?.createdAt ?? this.org.now() });
+    this.org.customFields.set(key, { fullName: `${obj}.${field}`, def: customFieldDef(field!, md), metadata: { ...md, fullName: asNamed }, createdAt: prev?.createdAt ?? this.org.now() });
   }
 
   putPermissionSet(fullName: string, md: Md): void {
@@ -157,7 +160,7 @@ export class SfMetadata {
   }
 
   private read(type: string, fullName: string): Md | null {
-    if (type === 'CustomField') return this.org.customFields.get(fullName.toLowerCase())?.metadata ?? null;
+    if (type === 'CustomField') return this.org.customFields.get(storedName(fullName).toLowerCase())?.metadata ?? null;
     if (type === 'PermissionSet') {
       const ps = this.org.permissionSets.get(fullName.toLowerCase());
       return ps ? { fullName: ps.fullName, ...(ps.description ? { description: ps.description } : {}), fieldPermissions: ps.fieldPermissions, hasActivationRequired: false, label: ps.label } : null;
@@ -167,7 +170,7 @@ export class SfMetadata {
 
   private remove(type: string, fullName: string): Result {
     const map = type === 'CustomField' ? this.org.customFields : type === 'PermissionSet' ? this.org.permissionSets : null;
-    if (!map?.delete(fullName.toLowerCase())) return { fullName, success: false, errors: [{ statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: `In field: fullName - no ${type} named ${fullName} found` }] };
+    if (!map?.delete((type === 'CustomField' ? storedName(fullName) : fullName).toLowerCase())) return { fullName, success: false, errors: [{ statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: `In field: fullName - no ${type} named ${fullName} found` }] };
     return { fullName, success: true };
   }
 

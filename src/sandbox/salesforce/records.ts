@@ -139,7 +139,8 @@ export class SfRecords {
       const rec = isObject(raw) ? raw : {};
       const attrs = rec.attributes as { type?: string } | undefined;
       if (!attrs || typeof attrs.type !== 'string') {
-        results.push(fail(recordError('JSON_PARSER_ERROR', 'Nested object for polymorphic foreign key must have an attributes field before any other fields.')));
+        const r = fail(recordError('JSON_PARSER_ERROR', 'Nested object for polymorphic foreign key must have an attributes field before any other fields.'));
+        results.push(upsert ? { ...r, created: false } : r);
         return;
       }
       const obj = this.org.describe(attrs.type);
