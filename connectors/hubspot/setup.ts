@@ -97,7 +97,15 @@ export async function setupProperties(api: HubSpotApi, wb: WriteBack): Promise<S
     );
   }
 
-  if (wb.tasks.enabled) await setupTaskKey(api, wb.tasks.keyField ?? DEFAULT_TASK_KEY, report, createOrConflict);
+  if (wb.tasks.enabled) {
+    try {
+      await setupTaskKey(api, wb.tasks.keyField ?? DEFAULT_TASK_KEY, report, createOrConflict);
+    } catch (e) {
+      // The deal side is set up; say plainly what the task side lacks instead of failing the install.
+      if (!isAppError(e, 'crm_permission_denied')) throw e;
+      report.warnings.push(`tasks.${wb.tasks.keyField ?? DEFAULT_TASK_KEY} could not be set up (${e.message}): follow-up tasks stay off until it exists`);
+    }
+  }
   return report;
 }
 
@@ -117,12 +125,16 @@ async function setupTaskKey(
     if (!found.data.hasUniqueValue) report.warnings.push(`${label} is not unique: existing tasks are found by search, which lags a few seconds`);
     return;
   }
+  // Portals name the task property group differently (taskinformation, task): use one that exists.
+  const groups = await api.call(std('read task property groups'), async (c) => info(await c.crm.properties.groupsApi.getAllWithHttpInfo('tasks')));
+  const names = groups.data.results.map((g) => g.name);
+  const groupName = ['taskinformation', 'task'].find((n) => names.includes(n)) ?? names[0] ?? 'taskinformation';
   const spec = {
     name: keyField,
     label: 'Risk task key',
     type: 'string',
     fieldType: 'text',
-    groupName: 'taskinformation',
+    groupName,
     description: 'dealrisk idempotency key: one open task per deal and action.',
     // Unique values make the key a lookup id and let HubSpot refuse a duplicate task outright.
     hasUniqueValue: true,

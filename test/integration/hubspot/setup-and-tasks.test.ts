@@ -17,6 +17,31 @@ afterEach(() => {
 const propertyLike = (over: Record<string, unknown>): Record<string, unknown> => ({ ...(recorded('create-property.test.json', 'post', '/crm/v3/properties/contacts').response as object), ...over });
 
 describe('HubSpot setup', () => {
+  it('creates the task key as a unique property in a task group the portal has', async () => {
+    const clock = new TestClock();
+    let created: Record<string, unknown> | null = null;
+    nock(API)
+      .get('/crm/v3/properties/deals/groups/deal_risk')
+      .reply(200, { name: 'deal_risk', label: 'Deal Risk', displayOrder: -1, archived: false })
+      .get('/crm/v3/properties/deals')
+      .query(true)
+      .reply(200, { results: ['risk_score', 'risk_category', 'risk_win_probability', 'risk_drivers', 'risk_recommended_action', 'risk_scored_at', 'risk_model_status'].map((name) => propertyLike({ name, type: name === 'risk_category' ? 'enumeration' : name === 'risk_scored_at' ? 'datetime' : /score|probability/.test(name) ? 'number' : 'string', groupName: 'deal_risk', options: ['Low', 'Medium', 'High', 'Critical'].map((v, i) => ({ label: v, value: v, displayOrder: i, hidden: false })) })) })
+      .get('/crm/v3/properties/tasks/risk_task_key')
+      .reply(404, { status: 'error', message: 'Property risk_task_key does not exist', category: 'OBJECT_NOT_FOUND', correlationId: 'x' })
+      .get('/crm/v3/properties/tasks/groups')
+      .reply(200, { results: [{ name: 'task', label: 'Task information', displayOrder: 0, archived: false }] })
+      .post('/crm/v3/properties/tasks', (b) => {
+        created = b as Record<string, unknown>;
+        return true;
+      })
+      .reply(201, async (req: Request) => propertyLike((await req.json()) as Record<string, unknown>));
+    const report = await makeConnector(clock, new MemoryCredentials(oauthCredentials(clock))).setup();
+    expect(nock.isDone()).toBe(true);
+    expect(created).toMatchObject({ name: 'risk_task_key', type: 'string', fieldType: 'text', groupName: 'task', hasUniqueValue: true });
+    expect(report.created).toEqual(['tasks.risk_task_key']);
+    expect(report.warnings).toEqual([]);
+  });
+
   it('creates the group and only the missing properties, reusing the ones that exist', async () => {
     const clock = new TestClock();
     const created: Array<{ name: string; type: string; fieldType: string; groupName: string; options?: unknown[] }> = [];
@@ -44,6 +69,7 @@ describe('HubSpot setup', () => {
       .reply(409, { status: 'error', message: 'Property named risk_model_status already exists', category: 'CONFLICT', correlationId: 'x' })
       .get('/crm/v3/properties/tasks/risk_task_key')
       .reply(200, propertyLike({ name: 'risk_task_key', type: 'string', fieldType: 'text', groupName: 'taskinformation', hasUniqueValue: true }));
+    // (the task key exists, so no task group lookup and no task property creation)
     const report = await makeConnector(clock, new MemoryCredentials(oauthCredentials(clock))).setup();
     expect(nock.isDone()).toBe(true);
     expect(created.map((p) => [p.name, p.type, p.fieldType, p.groupName])).toEqual([
