@@ -233,7 +233,7 @@ export async function startTestWeb(
     keyRatePerMinute?: number;
     loginPerMinute?: number;
     keyCacheMs?: number;
-    oauth?: Web['oauth'];
+    oauth?: WebDeps['oauth'];
     sandbox?: WebDeps['sandbox'];
     /** The real scoring service instead of the double (built on the test's store). */
     scoring?: (t: TestStore, now: () => Date) => ScoringPort;
@@ -245,7 +245,8 @@ export async function startTestWeb(
   const ctx: AppContext = { env, logger: silentLogger(), store: t.store, now: () => now, close: async () => undefined };
   void ((d: Date) => (now = d));
   const services = fakeServices(t);
-  const oauth = opts.oauth ?? { salesforce: fakeOAuth('salesforce'), hubspot: fakeOAuth('hubspot') };
+  // Tests that pass their own providers do not read the doubles' `revoked` lists.
+  const oauth = (opts.oauth ?? { salesforce: fakeOAuth('salesforce'), hubspot: fakeOAuth('hubspot') }) as Web['oauth'];
   const deps: WebDeps = { scoring: opts.scoring ? opts.scoring(t, () => now) : services.scoring, sync: services.sync, oauth, sandbox: opts.sandbox ?? null };
   const web = await startWeb(ctx, deps, { host: '127.0.0.1', port: 0, loginPerMinute: opts.loginPerMinute ?? 1000, keyRatePerMinute: opts.keyRatePerMinute ?? 600, keyCacheMs: opts.keyCacheMs ?? 50 });
   return {

@@ -1,0 +1,30 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../src/log.ts';
+import { sandboxOAuthProviders } from '../../../src/server/adapters/oauth.ts';
+import { connectSandboxDemo } from '../../../src/server/demo.ts';
+import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
+import { startTestWeb, type Web } from './harness.ts';
+
+describe('the embedded demo connects the sandbox CRMs through the install flow', () => {
+  let sb: Sandbox;
+  let w: Web;
+  beforeAll(async () => {
+    sb = await startSandbox({ deals: 10, seed: 5 });
+    w = await startTestWeb({ oauth: sandboxOAuthProviders(sb, silentLogger()), sandbox: { url: sb.url } });
+  });
+  afterAll(async () => {
+    await w.close();
+    await sb.close();
+  });
+
+  it.each(['salesforce', 'hubspot'] as const)('installs %s: connection with tokens, an admin, a first sync requested', async (crm) => {
+    const r = await connectSandboxDemo(w.url, crm);
+    expect(r.landedOn).toMatch(/\/\?done=/);
+    const tenant = crm === 'salesforce' ? `sf-${sb.salesforce.orgId.toLowerCase()}` : `hs-${sb.hubspot.portalId}`;
+    const [c] = await w.t.store.connections.list(tenant);
+    expect(c).toMatchObject({ crm, status: 'active', hasCredentials: true });
+    expect(c!.instanceUrl ?? '').toContain(sb.url.replace('http://', ''));
+    expect((await w.t.store.users.list(tenant)).map((u) => u.role)).toEqual(['admin']);
+    expect(w.calls).toContainEqual({ op: 'requestSync', tenantId: tenant });
+  });
+});
