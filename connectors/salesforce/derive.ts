@@ -132,6 +132,7 @@ export function accountSizeBand(employees: unknown): string | null {
 export interface OpportunityCore {
   StageName?: unknown;
   IsClosed?: unknown;
+  IsWon?: unknown;
   CloseDate?: unknown;
   employees?: unknown;
 }
@@ -139,8 +140,14 @@ export interface OpportunityCore {
 export function derive(opp: OpportunityCore, facts: HistoryFacts, stages: StageMap | null): Derived {
   const stageName = typeof opp.StageName === 'string' ? opp.StageName : null;
   const closed = opp.IsClosed === true || opp.IsClosed === 'true';
+  const won = opp.IsWon === true || opp.IsWon === 'true';
   const historyKnown = facts.history !== null && (facts.history.length > 0 || (facts.fieldHistory?.length ?? 0) > 0);
   const stageHistory = historyKnown ? stageHistoryOf(facts.history ?? [], facts.fieldHistory, stages) : [];
+  const last = stageHistory[stageHistory.length - 1];
+  if (last && last.stage === stageName && !stages?.has(stageName)) {
+    // Without OpportunityStage the current stage's status still comes from the record's flags.
+    last.status = closed ? (won ? 'won' : 'lost') : 'open';
+  }
   const current = stageName ? [...stageHistory].reverse().find((e) => e.stage === stageName) : undefined;
   const closeDate = typeof opp.CloseDate === 'string' && opp.CloseDate ? new Date(`${opp.CloseDate.slice(0, 10)}T00:00:00Z`).toISOString() : null;
   return {

@@ -101,11 +101,19 @@ export const permissionSetNames = (writeBack: WriteBack): PermissionSetNames => 
   return { integration: `${base}_Integration`, reader: `${base}_Reader` };
 };
 
+/**
+ * The field definition a permission entry depends on: Task and Event share the Activity
+ * definition, and field-level security on it is granted per child object (both, or the
+ * missing one counts as disabled).
+ */
+export const definingField = (permissionField: string): string => permissionField.replace(/^(Task|Event)\./, 'Activity.');
+
 /** Field-level security the permission sets grant (fields must be custom to appear here). */
 export function permissionSets(writeBack: WriteBack): Array<Record<string, unknown>> {
   const names = permissionSetNames(writeBack);
   const riskFields = Object.values(writeBack.fields).filter(isCustomField).map((f) => `${writeBack.object}.${f}`).sort();
-  const keyField = writeBack.tasks.enabled && writeBack.tasks.keyField && isCustomField(writeBack.tasks.keyField) ? [`Activity.${writeBack.tasks.keyField}`] : [];
+  const key = writeBack.tasks.enabled && writeBack.tasks.keyField && isCustomField(writeBack.tasks.keyField) ? writeBack.tasks.keyField : null;
+  const keyField = key ? [`Event.${key}`, `Task.${key}`] : [];
   return [
     {
       fullName: names.integration,

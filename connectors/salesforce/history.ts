@@ -87,7 +87,7 @@ export class HistoryEnricher {
       };
       const d = r.data;
       const employees = (d.Account as Record<string, unknown> | null | undefined)?.NumberOfEmployees ?? d[EMPLOYEES_PATH];
-      r.data._derived = derive({ StageName: d.StageName, IsClosed: d.IsClosed, CloseDate: d.CloseDate, employees }, facts, stages);
+      r.data._derived = derive({ StageName: d.StageName, IsClosed: d.IsClosed, IsWon: d.IsWon, CloseDate: d.CloseDate, employees }, facts, stages);
     }
   }
 

@@ -31,7 +31,8 @@ export function resolveLoginUrl(host: string | undefined | null): string {
   if (/\.lightning\.force\.com$/.test(url.hostname)) {
     throw new AppError('input_invalid', `${host} is a Lightning URL; use the My Domain URL (https://<domain>.my.salesforce.com)`, { path: 'loginUrl' });
   }
-  return url.origin;
+  // A path is kept for hosts that serve Salesforce under a prefix (the local sandbox CRM).
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
 export interface PkcePair {

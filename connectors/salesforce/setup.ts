@@ -5,6 +5,7 @@ import type { RiskFields, SetupReport } from '../types.ts';
 import type { SalesforceApi } from './api.ts';
 import {
   EXPECTED_TYPES,
+  definingField,
   permissionSetNames,
   permissionSets,
   riskFieldDefinitions,
@@ -106,7 +107,7 @@ async function upsertPermissionSets(api: SalesforceApi, writeBack: WriteBack, re
   // Only grant fields that exist (or are standard): a permission on a missing field fails the set.
   const sets = permissionSets(writeBack).map((s) => ({
     ...s,
-    fieldPermissions: (s.fieldPermissions as Array<{ field: string }>).filter((p) => present.has(p.field)),
+    fieldPermissions: (s.fieldPermissions as Array<{ field: string }>).filter((p) => present.has(definingField(p.field))),
   }));
   const results = (await api.call((c) => c.metadata.upsert('PermissionSet', sets as never))) as unknown as MetadataSaveResult[];
   for (const r of [results].flat()) {

@@ -74,7 +74,9 @@ describe('Salesforce setup', () => {
     expect(bodies.create).toMatch(/<fullName>Opportunity\.Win_Probability__c<\/fullName>.*?<precision>5<\/precision><scale>2<\/scale><type>Percent<\/type>/);
     expect(bodies.create).toMatch(/<fullName>Opportunity\.Risk_Category__c<\/fullName>.*?<type>Picklist<\/type><valueSet><restricted>true<\/restricted>.*<fullName>Critical<\/fullName>/);
     expect(bodies.create).toMatch(/<fullName>Activity\.Risk_Task_Key__c<\/fullName><caseSensitive>true<\/caseSensitive>.*<externalId>true<\/externalId>.*<unique>true<\/unique>/);
-    expect(bodies.permsets).toContain('<fieldPermissions><editable>true</editable><field>Activity.Risk_Task_Key__c</field><readable>true</readable></fieldPermissions>');
+    // Task and Event share the Activity field's security: both entries, or one counts as disabled.
+    expect(bodies.permsets).toContain('<fieldPermissions><editable>true</editable><field>Task.Risk_Task_Key__c</field><readable>true</readable></fieldPermissions>');
+    expect(bodies.permsets).toContain('<fieldPermissions><editable>true</editable><field>Event.Risk_Task_Key__c</field><readable>true</readable></fieldPermissions>');
     expect(bodies.permsets).toContain('<fullName>DealRisk_Reader</fullName>');
     expect(bodies.permsets).toContain('<fieldPermissions><editable>false</editable><field>Opportunity.Risk_Score__c</field><readable>true</readable></fieldPermissions>');
     expect((bodies.permsets!.match(/<editable>false<\/editable>/g) ?? []).length).toBe(7);

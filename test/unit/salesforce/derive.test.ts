@@ -40,6 +40,13 @@ describe('Salesforce derived values', () => {
     expect(derive({ StageName: 'Closed Lost', IsClosed: 'true', CloseDate: '2026-04-01' }, { ...facts, history: [] }, stages).closedAt).toBe('2026-04-01T00:00:00.000Z');
   });
 
+  it('takes the current stage\'s status from IsClosed/IsWon when the org hides OpportunityStage', () => {
+    const facts = { history: [h('Prospecting', '2026-04-01', '2026-01-01T00:00:00.000+0000'), h('Closed Lost', '2026-04-01', '2026-03-20T15:00:00.000+0000')], fieldHistory: [], openTaskCount: 0, contactRoleCount: 1 };
+    const d = derive({ StageName: 'Closed Lost', IsClosed: true, IsWon: false, CloseDate: '2026-04-01' }, facts, null);
+    expect(d.stageHistory.map((e) => e.status)).toEqual(['open', 'lost']);
+    expect(d.closedAt).toBe('2026-03-20T15:00:00.000Z');
+  });
+
   it('bands employee counts and ignores junk', () => {
     expect([0, 50, 51, 1000, 5001].map(accountSizeBand)).toEqual(['1-50', '1-50', '51-200', '201-1000', '5000+']);
     expect(accountSizeBand('1200')).toBe('1001-5000');

@@ -58,7 +58,7 @@ describe('Salesforce DX source (connectors/salesforce/force-app)', () => {
     const perms = (n: string) => parser.parse(read(path.join(DEFAULT, `permissionsets/${n}.permissionset-meta.xml`))).PermissionSet.fieldPermissions as Array<{ field: string; editable: boolean; readable: boolean }>;
     const riskFields = Object.values(writeBack.fields).map((f) => `Opportunity.${f}`).sort();
     const integration = perms('DealRisk_Integration');
-    expect(integration.map((p) => p.field).sort()).toEqual([`Activity.${writeBack.tasks.keyField}`, ...riskFields].sort());
+    expect(integration.map((p) => p.field).sort()).toEqual([`Event.${writeBack.tasks.keyField}`, `Task.${writeBack.tasks.keyField}`, ...riskFields].sort());
     expect(integration.every((p) => p.editable && p.readable)).toBe(true);
     const reader = perms('DealRisk_Reader');
     expect(reader.map((p) => p.field).sort()).toEqual(riskFields);
