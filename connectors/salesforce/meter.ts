@@ -49,6 +49,8 @@ export class Meter {
       throw new AppError('crm_quota_exhausted', `Salesforce API budget reached: ${d.reason}; resuming in the next window`, {
         retryable: true,
         paused: true,
+        // The allocation is a rolling 24 h: calls age out hour by hour, so look again in an hour.
+        retryAfterMs: 3_600_000,
         used: this.usage?.used,
         limit: this.usage?.limit,
         calls: this.calls,

@@ -43,7 +43,7 @@ describe('Salesforce API limits', () => {
     expect(pages).toHaveLength(2);
     expect(isAppError(err, 'crm_quota_exhausted')).toBe(true);
     expect(err.message).toMatch(/used 3000 API calls, its 20% share \(3000\) of the org's 15000 daily calls/);
-    expect(err.details.retryable).toBe(true);
+    expect(err.details).toMatchObject({ retryable: true, paused: true, retryAfterMs: 3_600_000 });
     expect(sf.usage().calls).toBe(2);
   });
 
