@@ -14,6 +14,9 @@ const STATUS_WORDS: Record<string, string> = {
   disconnected: 'Disconnected',
 };
 
+/** Write-backs and tasks the CRM refused in a run (the engine counts them apart). */
+const failedWrites = (c: Record<string, number>): number => (c.failed ?? 0) + (c.writeFailed ?? 0) + (c.taskFailed ?? 0);
+
 /** Sync: connection health, API usage against the CRM's limits, recent runs, "sync now". */
 export function syncPage(s: ServerContext, router: Router): void {
   router.get(
@@ -53,7 +56,7 @@ ${!runs.ok
     ? html`<p class="muted">No run yet.</p>`
     : html`<table><thead><tr><th>Started</th><th>Trigger</th><th>Status</th><th class="num">Fetched</th><th class="num">Rejected</th><th class="num">Scored</th><th class="num">Written</th><th class="num">Failed</th><th class="num">API calls</th><th class="num">Duration</th></tr></thead><tbody>
 ${runs.value.map(
-  (r) => html`<tr><td>${dateTime(r.startedAt)}</td><td>${r.trigger}</td><td>${r.status}</td><td class="num">${r.counts.fetched ?? 0}</td><td class="num">${r.counts.rejected ?? 0}</td><td class="num">${r.counts.scored ?? 0}</td><td class="num">${r.counts.written ?? 0}</td><td class="num">${r.counts.failed ?? 0}</td><td class="num">${r.apiCalls}</td><td class="num">${r.durationMs !== null ? `${num(r.durationMs / 1000, 1)} s` : '—'}</td></tr>
+  (r) => html`<tr><td>${dateTime(r.startedAt)}</td><td>${r.trigger}</td><td>${r.status}</td><td class="num">${r.counts.fetched ?? 0}</td><td class="num">${r.counts.rejected ?? 0}</td><td class="num">${r.counts.scored ?? 0}</td><td class="num">${r.counts.written ?? 0}</td><td class="num">${failedWrites(r.counts)}</td><td class="num">${r.apiCalls}</td><td class="num">${r.durationMs !== null ? `${num(r.durationMs / 1000, 1)} s` : '—'}</td></tr>
   ${r.errors.length || r.rejected.length
     ? html`<tr><td colspan="10"><details><summary>${r.errors.length} errors, ${r.rejected.length} rejected records</summary>
       <ul>${r.errors.map((e) => html`<li>${e.code ? html`<code>${e.code}</code> ` : ''}${e.message}</li>`)}</ul>
