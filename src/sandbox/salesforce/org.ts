@@ -4,7 +4,7 @@ import { SF_PREFIX, parseSfId, sfId, toSfId18 } from '../ids.ts';
 import { unitFrom } from '../random.ts';
 import { pinnedIds, requiresCustomValue } from '../soql/hints.ts';
 import type { Catalog, ChildRelationship, FieldDef, ObjectDef, Row } from '../soql/schema.ts';
-import { INTEGRATION_USER_N, OpportunityRow, ValuesRow, accountValues, contactRows, historyRows, planTaskRows, userId, userValues, type Overlay, type RowContext } from './rows.ts';
+import { AccountRow, INTEGRATION_USER_N, OpportunityRow, ValuesRow, contactRows, historyRows, planTaskRows, userId, userValues, type Overlay, type RowContext } from './rows.ts';
 import { baseObjects } from './schema.ts';
 
 /** Ids of records created through the API start here, above every generated id. */
@@ -83,6 +83,9 @@ export class SalesforceOrg implements Catalog {
   readonly writes: FieldWrite[] = [];
   private manualSeq = 0;
   private readonly tasksByWhat = new Map<string, Set<string>>();
+  private readonly users = new Map<number, ValuesRow>();
+  private ctx: RowContext | null = null;
+  private ctxWrites = -1;
 
   constructor(readonly world: World, private readonly clock: SandboxClock, private readonly opts: OrgOptions) {}
 
@@ -128,9 +131,12 @@ export class SalesforceOrg implements Catalog {
     return [...this.base.values()].map((o) => o.name);
   }
 
+  /** One context per clock reading: rows built at the same instant share it. */
   rowContext(): RowContext {
     const now = this.now();
-    return {
+    if (this.ctx?.now === now && this.ctxWrites === this.writes.length + this.manual.size) return this.ctx;
+    this.ctxWrites = this.writes.length + this.manual.size;
+    this.ctx = {
       world: this.world,
       now,
       integrationUserId: this.integrationUserId,
@@ -149,6 +155,7 @@ export class SalesforceOrg implements Catalog {
         return { open, overdue };
       },
     };
+    return this.ctx;
   }
 
   /** Every visible generated opportunity row (deleted ones only with `all`). */
@@ -185,7 +192,7 @@ export class SalesforceOrg implements Catalog {
         break;
       }
       case 'Account':
-        for (let n = 0; n < this.world.accounts.length; n++) yield new ValuesRow(sfId(SF_PREFIX.Account, n + 1), accountValues(this.world, n), this.overlays.get(sfId(SF_PREFIX.Account, n + 1)));
+        for (let n = 0; n < this.world.accounts.length; n++) yield new AccountRow(this.world, n, this.overlays.get(sfId(SF_PREFIX.Account, n + 1)));
         break;
       case 'User':
         yield new ValuesRow(this.integrationUserId, userValues(this.world, INTEGRATION_USER_N));
@@ -253,9 +260,13 @@ export class SalesforceOrg implements Catalog {
       case 'opportunity':
         return this.opportunityById(id, ctx);
       case 'account':
-        return p.prefix === SF_PREFIX.Account && n < this.world.accounts.length ? new ValuesRow(id, accountValues(this.world, n), this.overlays.get(id)) : null;
-      case 'user':
-        return p.prefix === SF_PREFIX.User && (n < this.world.owners.length || n === INTEGRATION_USER_N) ? new ValuesRow(id, userValues(this.world, n)) : null;
+        return p.prefix === SF_PREFIX.Account && n < this.world.accounts.length ? new AccountRow(this.world, n, this.overlays.get(id)) : null;
+      case 'user': {
+        if (p.prefix !== SF_PREFIX.User || (n >= this.world.owners.length && n !== INTEGRATION_USER_N)) return null;
+        let u = this.users.get(n);
+        if (!u) this.users.set(n, (u = new ValuesRow(id, userValues(this.world, n))));
+        return u;
+      }
       case 'contact': {
         if (p.prefix !== SF_PREFIX.Contact) return null;
         const opp = this.opportunityById(sfId(SF_PREFIX.Opportunity, Math.floor(n / MAX_CONTACTS) + 1), ctx);

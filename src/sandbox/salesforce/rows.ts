@@ -108,6 +108,37 @@ export class ValuesRow implements Row {
   }
 }
 
+/** A generated account; values computed per field (no per-row object of 80 fields). */
+export class AccountRow implements Row {
+  readonly id: string;
+  private values: Record<string, unknown> | null = null;
+  constructor(private readonly world: World, private readonly n: number, private readonly ov?: Overlay) {
+    this.id = accountId(n);
+  }
+  get(field: string): unknown {
+    if (this.ov && field in this.ov.values) return this.ov.values[field];
+    const a = this.world.accounts[this.n]!;
+    switch (field) {
+      case 'Id': return this.id;
+      case 'Name': return a.name;
+      case 'Industry': return a.industry;
+      case 'BillingCountry': return a.country;
+      case 'BillingCity': return a.city;
+      case 'BillingState': return a.state;
+      case 'NumberOfEmployees': return a.employees;
+      case 'AnnualRevenue': return a.annualRevenue;
+      case 'Region__c': return a.region;
+      case 'Segment__c': return a.size;
+      case 'IsDeleted': return false;
+      case 'SystemModstamp':
+      case 'LastModifiedDate': return Math.max(a.createdAt, this.ov?.writtenAt ?? -Infinity);
+      default:
+        this.values ??= accountValues(this.world, this.n);
+        return this.values[field] ?? null;
+    }
+  }
+}
+
 export function accountValues(world: World, n: number): Record<string, unknown> {
   const a = world.accounts[n]!;
   const id = accountId(n);
