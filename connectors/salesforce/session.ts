@@ -25,7 +25,7 @@ export interface Session {
   instanceUrl(): string;
 }
 
-/** Refreshes in flight per tenant, so two connections in one process never refresh at once. */
+/** Refreshes in flight per tenant and org, so two connections in one process never refresh at once. */
 const inflight = new Map<string, Promise<Credentials>>();
 
 /**
@@ -98,12 +98,13 @@ export async function openSession(o: SessionOptions): Promise<Session> {
     return next;
   };
 
+  const flightKey = `${o.tenantId}\u0000${stored.accountId ?? stored.instanceUrl}`;
   const refreshFn = (conn: Connection, cb: (err?: Error | null, accessToken?: string, res?: never) => void): void => {
     const stale = conn.accessToken ?? undefined;
-    let p = inflight.get(o.tenantId);
+    let p = inflight.get(flightKey);
     if (!p) {
-      p = refresh(stale).finally(() => inflight.delete(o.tenantId));
-      inflight.set(o.tenantId, p);
+      p = refresh(stale).finally(() => inflight.delete(flightKey));
+      inflight.set(flightKey, p);
     }
     p.then(
       (creds) => {

@@ -51,7 +51,15 @@ export async function writeRiskFields(
   log: Logger,
 ): Promise<WriteResult[]> {
   if (!updates.length) return [];
-  const fieldShapes = await shapes();
+  let fieldShapes: ReadonlyMap<string, FieldShape>;
+  try {
+    fieldShapes = await shapes();
+  } catch (e) {
+    const err = e as AppError;
+    const failed = updates.map((u) => ({ externalId: u.externalId, ok: false, error: requestFailure(err) }));
+    if (STOPS_RUN.has(err.code)) throw stopWithResults(err, [], failed);
+    return failed;
+  }
   const missing = unwritableFields(writeBack, fieldShapes);
   if (missing.length) {
     const failure: RecordFailure = {

@@ -148,3 +148,15 @@ describe('Salesforce writeBack', () => {
     expect(results.slice(200).every((r) => !r.ok && r.error!.retryable)).toBe(true);
   });
 });
+
+describe('Salesforce writeBack when the describe fails', () => {
+  it('returns per-record failures instead of throwing', async () => {
+    nock(INSTANCE).get(`${V}/sobjects/Opportunity/describe`).reply(403, sfError('INSUFFICIENT_ACCESS', 'insufficient access rights on object id'), sfHeaders());
+    const sf = await connectorFor(memoryCredentials());
+    const id = sfId();
+
+    const results = await sf.writeBack([{ externalId: id, fields: riskFields() }]);
+
+    expect(results).toEqual([{ externalId: id, ok: false, error: expect.objectContaining({ code: 'INSUFFICIENT_ACCESS', retryable: false }) }]);
+  });
+});
