@@ -166,8 +166,10 @@ export function compilePlaybook(playbook: Playbook, maxActions = 3): ActionPlann
     for (const rule of rules) {
       if (out.length >= maxActions) break;
       const m = rule.when(c);
-      if (m === null || out.some((a) => a.action === rule.r.action)) continue;
-      out.push(new LazyAction(rule.r, rule.text, c, m));
+      if (m === null) continue;
+      let dup = false;
+      for (let i = 0; i < out.length; i++) if (out[i]!.action === rule.r.action) dup = true;
+      if (!dup) out.push(new LazyAction(rule.r, rule.text, c, m));
     }
     return out;
   };

@@ -108,11 +108,10 @@ export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
   const nC = cols.length;
   // Drivers are base features: a cross's contribution is split equally between its two parents,
   // so every contribution lands on a feature a rep recognises and the sum stays exact.
-  const groups: string[] = model.features.map((f) => (f.id === 'amount' ? 'amount' : f.id));
-  const groupOf = Int32Array.from(cols.map((c) => c.features[0]!));
-  const groupOf2 = Int32Array.from(cols.map((c) => c.features[1] ?? -1));
+  const groups: string[] = model.features.map((f) => f.id);
   const nG = groups.length;
   const tables = cols.map((c) => Float64Array.from(c.table ?? []));
+  // A column reads feature fa (and fb for a cross); its contribution goes to those features.
   const fa = Int32Array.from(cols.map((c) => c.features[0]!));
   const fb = Int32Array.from(cols.map((c) => c.features[1] ?? -1));
   const nb = Int32Array.from(cols.map((c) => (c.features[1] === undefined ? 0 : model.features[c.features[1]]!.nCodes)));
@@ -138,6 +137,11 @@ export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
   const view: DealView = { deal: null as unknown as Deal, asOf: null, full: true };
   const top = new Int32Array(k);
 
+  const cellCode = (j: number): number => {
+    const b = fb[j]!;
+    return b < 0 ? codes[fa[j]!]! : codes[fa[j]!]! * nb[j]! + codes[b]!;
+  };
+
   /** Fills codes and contrib for a deal; returns its calibrated loss log-odds. */
   function evaluate(deal: Deal, asOf: Date | null, full = true): number {
     view.deal = deal;
@@ -152,16 +156,17 @@ export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
         const a = deal.amount;
         x = a === null ? 0 : (Math.log1p(a > 0 ? a : 0) - center[j]!) / scale[j]!;
       } else {
+        // Inlined cellCode(j): this loop is the hot path.
         const b = fb[j]!;
         x = tables[j]![b < 0 ? codes[fa[j]!]! : codes[fa[j]!]! * nb[j]! + codes[b]!]!;
       }
       const c = w[j]! * (x - mean[j]!);
       colContrib[j] = c;
-      const g2 = groupOf2[j]!;
-      if (g2 < 0) contrib[groupOf[j]!]! += c;
+      const b = fb[j]!;
+      if (b < 0) contrib[fa[j]!]! += c;
       else {
-        contrib[groupOf[j]!]! += 0.5 * c;
-        contrib[g2]! += 0.5 * c;
+        contrib[fa[j]!]! += 0.5 * c;
+        contrib[b]! += 0.5 * c;
       }
       z += c;
     }
@@ -170,10 +175,9 @@ export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
 
   const groupLabel = model.features.map((f) => f.label);
 
-  const cellCode = (j: number): number => {
-    const b = fb[j]!;
-    return b < 0 ? codes[fa[j]!]! : codes[fa[j]!]! * nb[j]! + codes[b]!;
-  };
+  function agreesWith(up: boolean, win: number): boolean {
+    return up ? win < overallWin : win > overallWin;
+  }
   const cellWin = (j: number): number => 1 - sigmoid(priorLogit + tables[j]![cellCode(j)]!);
 
   /**
@@ -185,15 +189,16 @@ export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
   function driverFor(g: number, deal: Deal, asOf: Date): Driver {
     const c = contrib[g]!;
     const up = c > 0;
-    const agrees = (win: number): boolean => (up ? win < overallWin : win > overallWin);
+    // No closure here: the tsx/esbuild transform wraps each created function (keepNames).
+    const agrees = agreesWith;
     let j = groupCol[g]!;
     let winRate = cellWin(j);
     let bIdx = -1;
-    if (!agrees(winRate)) {
+    if (!agrees(up, winRate)) {
       let best = -1;
       for (let k = 0; k < nC; k++) {
         if (fb[k]! < 0 || (fa[k] !== g && fb[k] !== g) || (up ? colContrib[k]! <= 0 : colContrib[k]! >= 0)) continue;
-        if (!agrees(cellWin(k)) || (best >= 0 && Math.abs(colContrib[k]!) <= Math.abs(colContrib[best]!))) continue;
+        if (!agrees(up, cellWin(k)) || (best >= 0 && Math.abs(colContrib[k]!) <= Math.abs(colContrib[best]!))) continue;
         best = k;
       }
       if (best >= 0) {
@@ -203,7 +208,7 @@ export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
       }
     }
     const codeB = bIdx < 0 ? -1 : codes[bIdx]!;
-    const caveat = !agrees(winRate);
+    const caveat = !agrees(up, winRate);
     return new LazyDriver(groups[g]!, groupLabel[g]!, c, winRate, overallWin, sentenceCtx, deal, asOf, g, codes[g]!, bIdx, codeB, caveat);
   }
   const sentenceCtx: SentenceCtx = { features: model.features, cycleFor };
