@@ -44,6 +44,8 @@ export const EnvSchema = z
     SANDBOX_PORT: z.coerce.number().int().min(0).max(65535).default(0),
     SANDBOX_DEALS: z.coerce.number().int().min(1).default(2000),
     SANDBOX_SEED: z.coerce.number().int().default(42),
+    /** Sandbox ms per real ms in the demo: 1 = real time; 60 = a sandbox hour per minute. */
+    SANDBOX_PACE: z.coerce.number().min(0).default(1),
     SLACK_WEBHOOK_URL: optionalString.pipe(z.url().optional()),
     SMTP_URL: optionalString,
     /** Which parts this process runs: all (the embedded default), web, or worker (Procfile roles). */
