@@ -96,7 +96,9 @@ export function buildSimilarIndex(closed: readonly Deal[], segmentBy: readonly s
         pick[pos] = e;
         dist[pos] = dd;
       }
-      return pick.map((e) => e.out);
+      const found = new Array<SimilarDeal>(pick.length);
+      for (let i = 0; i < pick.length; i++) found[i] = pick[i]!.out;
+      return found;
     },
   };
 }
