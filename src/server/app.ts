@@ -19,7 +19,7 @@ import type { Principal } from './auth/principal.ts';
 import { sessionMiddleware } from './auth/session.ts';
 import type { ServerContext, WebConfig } from './context.ts';
 import type { WebDeps } from './deps.ts';
-import { errorMiddleware, isApiRequest, notFound } from './http/errors.ts';
+import { errorMiddleware, notFound } from './http/errors.ts';
 import { idempotency } from './http/idempotency.ts';
 import { RateLimiter } from './http/rate-limit.ts';
 import { rawRoute } from './http/raw.ts';
@@ -66,7 +66,7 @@ export function createApp(ctx: AppContext, deps: WebDeps, options: WebOptions): 
   const limiter = new RateLimiter(() => ctx.now().getTime());
   const audit = new AuditBuffer(ctx.store, ctx.logger);
   const keyAuth = apiKeyMiddleware(ctx.store, limiter, { failuresPerMinute: config.keyFailuresPerMinute, cacheMs: config.keyCacheMs });
-  const s: ServerContext = { app: ctx, deps, config, limiter, audit, invalidateKeys: () => keyAuth.invalidate() };
+  const s: ServerContext = { app: ctx, deps, config, limiter, audit, invalidateKeys: () => keyAuth.invalidate(), connections: connectionsCache(ctx) };
 
   const app = express();
   app.disable('x-powered-by');
@@ -178,13 +178,28 @@ function perCallerLimits(s: ServerContext): RequestHandler {
   };
 }
 
-const lastTouched = new Map<string, number>();
+/** Connections change rarely (install, re-authorize, disconnect); links may lag them by 5 s. */
+function connectionsCache(ctx: AppContext): ServerContext['connections'] {
+  const cache = new Map<string, { until: number; value: ReturnType<ServerContext['connections']> }>();
+  return (tenantId) => {
+    const t = Date.now();
+    const hit = cache.get(tenantId);
+    if (hit && hit.until > t) return hit.value;
+    if (cache.size > 10_000) cache.clear();
+    const value = ctx.store.connections.list(tenantId);
+    value.catch(() => cache.delete(tenantId));
+    cache.set(tenantId, { until: t + 5000, value });
+    return value;
+  };
+}
+
+const lastTouched = new WeakMap<ServerContext, Map<string, number>>();
 /** last_used_at at most once a minute per key: the page shows it, it need not be exact. */
 function touchKey(s: ServerContext, p: Principal): void {
   const t = s.app.now().getTime();
-  if ((lastTouched.get(p.id) ?? 0) > t - 60_000) return;
-  lastTouched.set(p.id, t);
+  const seen = lastTouched.get(s) ?? lastTouched.set(s, new Map()).get(s)!;
+  if ((seen.get(p.id) ?? 0) > t - 60_000) return;
+  seen.set(p.id, t);
   s.app.store.apiKeys.touch(p.tenantId, p.id, new Date(t)).catch((e: unknown) => s.app.logger.warn('could not record API key use', { error: e }));
 }
 
-export { isApiRequest };

@@ -1,4 +1,5 @@
 import type { AppContext } from '../app/context.ts';
+import type { Connection } from '../store/repos/connections.ts';
 import type { RateLimiter } from './http/rate-limit.ts';
 import type { AuditBuffer } from './audit-buffer.ts';
 import type { WebDeps } from './deps.ts';
@@ -37,4 +38,6 @@ export interface ServerContext {
   audit: AuditBuffer;
   /** Forget cached API keys (after a revoke). */
   invalidateKeys(): void;
+  /** A tenant's connections, cached for a few seconds (record links on every deal list). */
+  connections(tenantId: string): Promise<Connection[]>;
 }

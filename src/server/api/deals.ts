@@ -100,7 +100,7 @@ export function dealRoutes(s: ServerContext): RouteDef[] {
         const now = s.app.now();
         const [list, connections] = await Promise.all([
           store.dealRisk.list(principal.tenantId, riskQueryFrom(query, now)),
-          store.connections.list(principal.tenantId),
+          s.connections(principal.tenantId),
         ]);
         const link = recordLinker(s.deps, connections);
         return { total: list.total, totalExact: list.totalExact, limit: query.limit, offset: query.offset, deals: list.rows.map((r) => riskDealView(r, now, link)) };

@@ -158,8 +158,8 @@ export const RiskDeal = z
 
 export const HighRiskResponse = z
   .object({
-    total: z.number().int().meta({ description: 'Matching deals, exact up to 10,000 (see totalExact)' }),
-    totalExact: z.boolean().meta({ description: 'false when more than 10,000 match and total is capped' }),
+    total: z.number().int().meta({ description: 'Matching deals, exact up to 1,000 (see totalExact)' }),
+    totalExact: z.boolean().meta({ description: 'false when more than 1,000 match: total is then 1,000' }),
     limit: z.number().int(),
     offset: z.number().int(),
     deals: z.array(RiskDeal),

@@ -1,6 +1,5 @@
 import type { Request, Response, Router } from 'express';
 import { AppError } from '../../core/errors.ts';
-import type { Store } from '../../store/index.ts';
 import type { ServerContext } from '../context.ts';
 import type { Crm, OAuthGrant, OAuthProvider, OrgEnvironment } from '../deps.ts';
 import { html } from '../http/html.ts';
@@ -198,4 +197,3 @@ async function install(
   res.redirect(303, found ? '/sync?done=Re-authorized%3B%20syncing%20resumes.' : '/?done=Connected%3B%20the%20first%20sync%20has%20started.');
 }
 
-export type { Store };

@@ -77,8 +77,8 @@ export function dealsPages(s: ServerContext, router: Router): void {
         }</a></th>`;
       };
       const filters = html`<form class="filters" method="get" action="/deals" aria-label="Filter deals">
-  <fieldset style="border:0;padding:0;margin:0"><legend class="small muted">Category</legend>
-  ${RISK_CATEGORIES.map((c) => html`<label style="display:inline;margin-right:8px"><input type="checkbox" name="risk_category" value="${c}"${selected.has(c) ? raw(' checked') : ''}> ${c}</label>`)}
+  <fieldset class="bare"><legend class="small muted">Category</legend>
+  ${RISK_CATEGORIES.map((c) => html`<label class="check"><input type="checkbox" name="risk_category" value="${c}"${selected.has(c) ? raw(' checked') : ''}> ${c}</label>`)}
   </fieldset>
   <div><label for="f-owner">Owner</label><select id="f-owner" name="owner"><option value="">Any</option>${facets.owners.map(
     (o) => html`<option value="${o.id ?? ''}"${q.owner === o.id ? raw(' selected') : ''}>${o.name ?? o.id ?? '—'}</option>`,

@@ -47,6 +47,7 @@ export function page(o: PageOptions, body: SafeHtml): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${o.title} · dealrisk</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/static/app.css">
 ${o.charts ? html`<script src="/static/vendor/chart.umd.min.js" defer></script><script src="/static/charts.js" defer></script>` : ''}
 </head>

@@ -41,7 +41,7 @@ ${connections.map(
       ${c.status !== 'disconnected' ? html`<form method="post" action="/connections/${c.id}/disconnect" class="inline">${csrfField(p)}<button class="danger" type="submit">Disconnect</button></form>` : ''}</td>`
     : ''}</tr>`,
 )}</tbody></table>
-${admin ? html`<form method="post" action="/sync/now" style="margin-top:12px">${csrfField(p)}<button type="submit">Sync now</button> <span class="small muted">Otherwise the worker syncs every hour.</span></form>` : ''}
+${admin ? html`<form method="post" action="/sync/now" class="spaced">${csrfField(p)}<button type="submit">Sync now</button> <span class="small muted">Otherwise the worker syncs every hour.</span></form>` : ''}
 <h2>API usage against the CRM's limits</h2>
 ${usage.ok && usage.value.length
   ? html`<table><thead><tr><th>Connection</th><th class="num">Used</th><th class="num">Limit</th><th>Window</th><th>Measured</th></tr></thead><tbody>${usage.value.map(

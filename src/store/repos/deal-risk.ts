@@ -24,8 +24,12 @@ export interface RiskQuery {
   offset: number;
 }
 
-/** Counting stops here: an exact count of 100,000 matches costs more than the page itself. */
-export const COUNT_CAP = 10_000;
+/**
+ * Counting stops here: an exact count of 100,000 matches costs more than the page itself, and a
+ * list of more than a thousand deals needing attention is read as "1,000+". Exact figures per
+ * category are in the risk distribution (pipeline metrics).
+ */
+export const COUNT_CAP = 1_000;
 
 export interface RiskRow {
   source: string;
