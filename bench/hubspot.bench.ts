@@ -63,9 +63,10 @@ function breakdown(by: Record<string, number>): string {
     .join(', ');
 }
 
-async function syncCase(label: string, n: number, mapping: Mapping, first: boolean): Promise<void> {
+async function syncCase(label: string, n: number, mapping: Mapping, first: boolean, bunched = false): Promise<void> {
   const clock = new TestClock();
-  const fake = new FakeHubSpot({ deals: portal(n, clock, 50 * 60_000), companies, rateHeaders: true });
+  // bunched: every change at one instant, as after our own batch write-back.
+  const fake = new FakeHubSpot({ deals: portal(n, clock, bunched ? 0 : 50 * 60_000).map((d) => (bunched ? { ...d, properties: { ...d.properties, hs_lastmodifieddate: new Date(clock.t - 20 * 60_000).toISOString() } } : d)), companies, rateHeaders: true });
   const c = connector(clock, mapping);
   const t0 = clock.t;
   const wall = performance.now();
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
   await syncCase('hourly, 1,000 changed (default mapping)', 1000, fullMapping, false);
   await syncCase('hourly, 1,000 changed (no history/company fields)', 1000, leanMapping, false);
   await syncCase('window split: 25,000 changed in one hour', 25_000, leanMapping, false);
+  await syncCase('12,000 changed at one instant (echo of a bulk write)', 12_000, leanMapping, false, true);
   await syncCase('first sync, 5,000 deals (list endpoint, default mapping)', 5000, fullMapping, true);
   console.log(rows.splice(0).join('\n'));
 

@@ -21,6 +21,8 @@ export interface FetchSettings {
 
 export const DEFAULT_FETCH = { overlapMs: 5 * 60_000, archivedEveryMs: 24 * 3_600_000, searchPageSize: 200, searchCap: 10_000 };
 const LIST_PAGE_SIZE = 100;
+/** At most this many discarded probe searches per run. */
+const MAX_PROBES_PER_RUN = 20;
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const ms = (s: string): number => Date.parse(s);
@@ -87,17 +89,26 @@ async function* incremental(s: FetchSettings, c: Extract<HubSpotCursor, { phase:
       ? { v: 1, phase: 'incremental', since: iso(run.to), run: null, archivedCheckedAt: c.archivedCheckedAt }
       : { v: 1, phase: 'incremental', since: iso(since), run: { to: iso(run.to), winTo: iso(run.winTo), lastId: run.lastId }, archivedCheckedAt: c.archivedCheckedAt };
 
+  // Splitting is belt and braces: keyset paging never offsets past 200, so a big window is still
+  // read correctly. It stops as soon as it stops helping (changes bunched in one instant, e.g. our
+  // own batch writes) and after a fixed number of probes, so it can never cost more than it saves.
+  let probesLeft = MAX_PROBES_PER_RUN;
+  let lastBigTotal: number | null = null;
   while (since < run.to) {
     const page = await searchWindow(s, since, run.winTo, run.lastId);
-    if (run.lastId === null && page.total > s.searchCap && run.winTo - since > 1) {
-      // Too many changes for one query: shrink the window in proportion (assuming even spread,
-      // aiming at 90% of the cap) and ask again. The probe's results are not used.
+    const tooBig = run.lastId === null && page.total > s.searchCap && run.winTo - since > 1;
+    if (tooBig && probesLeft > 0 && (lastBigTotal === null || page.total < lastBigTotal)) {
+      // Shrink in proportion (assuming an even spread, aiming at 90% of the cap) and ask again;
+      // this probe's results are not used.
       const span = run.winTo - since;
       const next = since + Math.max(1, Math.floor((span * s.searchCap * 0.9) / page.total));
       s.log.info('hubspot search window split', { from: iso(since), to: iso(run.winTo), total: page.total, newTo: iso(next) });
       run.winTo = next;
+      lastBigTotal = page.total;
+      probesLeft--;
       continue;
     }
+    if (tooBig) probesLeft = 0; // no progress from splitting: keyset through the rest
     const fresh = page.results.filter((o) => !seen.has(o.id));
     for (const o of fresh) seen.add(o.id);
     const windowDone = page.results.length < s.searchPageSize || page.total <= page.results.length;

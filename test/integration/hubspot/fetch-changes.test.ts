@@ -86,6 +86,19 @@ describe('HubSpot fetchChanges', () => {
     expect(pages).toBeGreaterThanOrEqual(115);
   }, 60_000);
 
+  it('stops splitting when changes share one instant (a batch write) and keyset-pages through them', async () => {
+    const clock = new TestClock();
+    const at = clock.t - 10 * 60_000;
+    const deals = modifiedAt(Array.from({ length: 450 }, (_, i) => aDeal(i)), at, 0);
+    fake = new FakeHubSpot({ deals });
+    const c = makeConnector(clock, new MemoryCredentials(oauthCredentials(clock)), { searchCap: 200 });
+    const cursor = JSON.stringify({ v: 1, phase: 'incremental', since: new Date(clock.t - 60 * 60_000).toISOString(), run: null, archivedCheckedAt: clock.now().toISOString() });
+    const pages = await collect(c.fetchChanges({ cursor }));
+    expect(ids(pages).sort()).toEqual(deals.map((d) => d.id).sort());
+    // 3 pages of data; one probe and one empty window show splitting cannot help, then keyset.
+    expect(fake.count('/crm/v3/objects/deals/search')).toBeLessThanOrEqual(3 + 2);
+  });
+
   it('resumes from a mid-window cursor without losing or repeating deals', async () => {
     const clock = new TestClock();
     const deals = modifiedAt(Array.from({ length: 500 }, (_, i) => aDeal(i)), clock.t - 40 * 60_000, 1000);
