@@ -46,6 +46,8 @@ function requiredScopes(method: string, seg: string[]): string[] | null {
   }
   if (seg.includes('properties')) {
     const t = objType(seg[seg.indexOf('properties') + (seg[1] === 'properties' ? 2 : 1)]);
+    // HubSpot documents no schema scope of its own for task properties: the contacts ones do.
+    if (t === 'tasks') return write ? ['crm.schemas.tasks.write', 'crm.schemas.contacts.write', 'crm.objects.contacts.write'] : ['crm.schemas.tasks.read', 'crm.schemas.contacts.read', 'crm.objects.contacts.read'];
     return write ? [`crm.schemas.${t}.write`] : [`crm.schemas.${t}.read`, `crm.objects.${t}.read`, `crm.schemas.${t}.write`];
   }
   if (seg.includes('owners')) return ['crm.objects.owners.read'];

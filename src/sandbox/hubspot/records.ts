@@ -8,8 +8,19 @@ export const iso = (ms: number | null | undefined): string | null => (ms === nul
 export const ownerId = (n: number) => String(HS_ID_BASE.owners + n + 1);
 
 /** The exact decimal expansion of a double, as HubSpot prints probabilities ("0.4000000000000000222..."). */
+const decimals = new Map<number, string>();
+
 export function exactDecimal(x: number): string {
   if (Number.isInteger(x)) return String(x);
+  const hit = decimals.get(x);
+  if (hit !== undefined) return hit;
+  const s = expand(x);
+  if (decimals.size > 50_000) decimals.clear();
+  decimals.set(x, s);
+  return s;
+}
+
+function expand(x: number): string {
   const view = new DataView(new ArrayBuffer(8));
   view.setFloat64(0, Math.abs(x));
   const bits = view.getBigUint64(0);
