@@ -94,7 +94,9 @@ function checkSigned(req: HandlerRequest, deps: SignedDeps): { url: URL; body: s
 export interface DealRiskView {
   score: number;
   category: 'Low' | 'Medium' | 'High' | 'Critical';
+  /** 0..1, as the scoring core reports it (the card shows it as a percentage). */
   winProbability: number | null;
+  /** Plain-language sentences, most important first. */
   drivers: string[];
   actions: Array<{ horizon: 'immediate' | 'this_week' | 'ongoing'; text: string }>;
   modelStatus: string;

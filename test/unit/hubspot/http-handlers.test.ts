@@ -58,7 +58,7 @@ describe('verifySignatureV3', () => {
 const risk: DealRiskView = {
   score: 81,
   category: 'Critical',
-  winProbability: 12.5,
+  winProbability: 0.125,
   drivers: ['No contact for 41 days', 'Close date pushed 3 times', 'Single contact on the deal'],
   actions: [{ horizon: 'immediate', text: 'Call the economic buyer' }],
   modelStatus: 'ok',

@@ -5,6 +5,7 @@ import { BACKEND_URL, CARD_DATA_PATH } from './backend';
 interface DealRisk {
   score: number;
   category: 'Low' | 'Medium' | 'High' | 'Critical';
+  /** 0..1 */
   winProbability: number | null;
   drivers: string[];
   actions: Array<{ horizon: 'immediate' | 'this_week' | 'ongoing'; text: string }>;
@@ -47,7 +48,7 @@ function DealRiskCard({ dealId }: { dealId: string }) {
     <Flex direction="column" gap="sm">
       <Statistics>
         <StatisticsItem label="Risk score" number={String(risk.score)} />
-        {risk.winProbability !== null && <StatisticsItem label="Win probability" number={`${risk.winProbability}%`} />}
+        {risk.winProbability !== null && <StatisticsItem label="Win probability" number={`${Math.round(risk.winProbability * 100)}%`} />}
       </Statistics>
       <Tag variant={TAG[risk.category]}>{risk.category} risk</Tag>
       <Heading>Why</Heading>
