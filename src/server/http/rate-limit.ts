@@ -4,7 +4,7 @@
  * several web processes each enforce the limit on their share of traffic.
  */
 export class RateLimiter {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly buckets = new Map<string, { tokens: number; at: number; rate: number; capacity: number }>();
   constructor(private readonly now: () => number = Date.now, private readonly maxKeys = 50_000) {}
 
   /** Takes one token; when none is left, says how long until one is. */
@@ -13,12 +13,11 @@ export class RateLimiter {
     const rate = perMinute / 60_000;
     let b = this.buckets.get(key);
     if (!b) {
-      if (this.buckets.size >= this.maxKeys) this.evict(t, rate, capacity);
-      b = { tokens: capacity, at: t };
+      if (this.buckets.size >= this.maxKeys) this.evict(t);
+      b = { tokens: capacity, at: t, rate, capacity };
       this.buckets.set(key, b);
     } else {
-      b.tokens = Math.min(capacity, b.tokens + (t - b.at) * rate);
-      b.at = t;
+      Object.assign(b, { rate, capacity, tokens: Math.min(capacity, b.tokens + (t - b.at) * rate), at: t });
     }
     if (b.tokens >= 1) {
       b.tokens -= 1;
@@ -28,8 +27,8 @@ export class RateLimiter {
   }
 
   /** Forgets full buckets (they behave exactly like new ones), keeping memory bounded. */
-  private evict(t: number, rate: number, capacity: number): void {
-    for (const [k, b] of this.buckets) if (b.tokens + (t - b.at) * rate >= capacity) this.buckets.delete(k);
+  private evict(t: number): void {
+    for (const [k, b] of this.buckets) if (b.tokens + (t - b.at) * b.rate >= b.capacity) this.buckets.delete(k);
     if (this.buckets.size >= this.maxKeys) this.buckets.clear();
   }
 }
