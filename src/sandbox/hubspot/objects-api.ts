@@ -46,7 +46,8 @@ export class HsObjectsApi {
     let next: string | null = null;
     for (const o of this.portal.objects(type, { archived, fromId: after })) {
       if (results.length === limit) {
-        next = o.id;
+        // HubSpot's cursor is the last id read plus one (an inclusive lower bound).
+        next = String(Number(results[results.length - 1]!.id) + 1);
         break;
       }
       results.push(o);

@@ -168,6 +168,14 @@ describe('sandbox HubSpot through the real @hubspot/api-client', () => {
     expect(history.map((h) => h.timestamp.getTime())).toEqual([...history.map((h) => h.timestamp.getTime())].sort((x, y) => y - x));
   });
 
+  it("pages the deals list 100 at a time through the SDK's getAll, each deal once", async () => {
+    const { sb, hs } = await open({ deals: 450 });
+    const all = await hs.crm.deals.getAll(100, undefined, ['dealname']);
+    expect(all.length).toBe(sb.state.hubspot.deals().length);
+    expect(new Set(all.map((d) => d.id)).size).toBe(all.length);
+    expect(sb.state.calls.filter((c) => c.path === '/crm/v3/objects/deals').length).toBe(Math.ceil(all.length / 100));
+  });
+
   it('lists a deleted deal under archived=true only', async () => {
     const { hs } = await open({ deals: 10 });
     const deal = (await hs.crm.deals.basicApi.getPage(1)).results[0]!;
