@@ -158,12 +158,14 @@ export function dealRiskRepo(db: Db) {
           break;
       }
       query = query.orderBy('source').orderBy('external_id').limit(q.limit).offset(q.offset);
-      const capped = filtered(tenantId, q).select(sql<number>`1`.as('one')).limit(COUNT_CAP + 1).as('m');
-      const [rows, count] = await Promise.all([
-        query.execute(),
-        db.selectFrom(capped).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst(),
-      ]);
-      const n = Number(count?.n ?? 0);
+      // The capped count rides along as a scalar subquery: one round trip and one planning
+      // instead of two (planning is most of a query's time here).
+      const counted = () => filtered(tenantId, q).select(sql<number>`1`.as('one')).limit(COUNT_CAP + 1).as('m');
+      const rows = await query.select((eb) => eb.selectFrom(counted()).select((e) => e.fn.countAll<number>().as('n')).as('total')).execute();
+      // A page past the end has no row to carry the count: ask for it alone.
+      const n = rows.length
+        ? Number(rows[0]!.total)
+        : Number((await db.selectFrom(counted()).select((e) => e.fn.countAll<number>().as('n')).executeTakeFirst())?.n ?? 0);
       return { total: Math.min(n, COUNT_CAP), totalExact: n <= COUNT_CAP, rows: rows.map(toRow) };
     },
 

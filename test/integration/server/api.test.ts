@@ -73,6 +73,8 @@ describe('REST API /v1', () => {
     expect(byAmount.body.total).toBe(4);
     const ada = await api(w.url, 'GET', '/v1/deals/high-risk?owner=Ada&segment=retail', reader);
     expect(ada.body.deals.map((d: any) => d.externalId)).toEqual(['D3']);
+    const past = await api(w.url, 'GET', '/v1/deals/high-risk?offset=100', reader);
+    expect(past.body).toMatchObject({ total: 3, totalExact: true, deals: [] });
     const old = await api(w.url, 'GET', '/v1/deals/high-risk?min_age_days=100&sort_by=age', reader);
     expect(old.body.deals.map((d: any) => d.externalId)).toEqual(['D1', 'D3']);
   });
