@@ -13,6 +13,7 @@ const instance = autocannon({
   connections: cfg.connections,
   duration: cfg.duration,
   pipelining: 1,
+  ...(cfg.rate ? { overallRate: cfg.rate } : {}),
 });
 instance.on('response', (_client, status, _bytes, ms) => {
   times.push(ms);

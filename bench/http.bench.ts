@@ -108,6 +108,8 @@ async function main(): Promise<void> {
     const headers = { authorization: `Bearer ${secret}`, 'content-type': 'application/json' };
     const scenarios = [
       { name: 'GET /v1/deals/high-risk (50 per page, by risk)', method: 'GET', path: '/v1/deals/high-risk' },
+      // Latency below saturation: at full throughput every request also waits in the queue.
+      { name: 'GET /v1/deals/high-risk at a steady 200 req/s', method: 'GET', path: '/v1/deals/high-risk', rate: 200 },
       { name: 'GET /v1/deals/high-risk?owner=Owner 7&sort_by=amount', method: 'GET', path: '/v1/deals/high-risk?owner=Owner%207&sort_by=amount&limit=50' },
       {
         name: 'POST /v1/deals/score',
@@ -115,7 +117,7 @@ async function main(): Promise<void> {
         path: '/v1/deals/score',
         body: JSON.stringify({ deal: { name: 'Bench', amount: 48_000, createdAt: '2026-07-01T00:00:00Z', leadSource: 'Partner', account: { industry: 'EdTech' }, stage: { label: 'Proposal', order: 2 } } }),
       },
-    ];
+    ] as Array<{ name: string; method: string; path: string; body?: string; rate?: number }>;
     const load = path.join(path.dirname(fileURLToPath(import.meta.url)), 'http-load.mjs');
     console.log(`Postgres (local server), ${n.toLocaleString('en-US')} scored open deals + ${CLOSED.toLocaleString('en-US')} closed in one tenant; ${CONNECTIONS} connections for ${DURATION} s per row, autocannon in a separate process; every request authenticated by API key, rate-limited and audited.\n`);
     console.log(`Setup: seeding ${seedS.toFixed(1)} s, training ${trainS.toFixed(1)} s, scoring and storing ${n.toLocaleString('en-US')} scores (deal_risk kept by trigger) ${scoreS.toFixed(1)} s.\n`);
@@ -123,7 +125,7 @@ async function main(): Promise<void> {
     console.log('|---|---|---|---|---|---|---|---|');
     for (const s of scenarios) {
       // A short warm-up so the JIT and the pools are in their steady state.
-      const cfg = { url: `${web.url}${s.path}`, method: s.method, headers, body: s.body, connections: CONNECTIONS };
+      const cfg = { url: `${web.url}${s.path}`, method: s.method, headers, body: s.body, connections: CONNECTIONS, rate: s.rate };
       // Asynchronously: the server in this process must keep answering while the load runs.
       await run(process.execPath, [load, JSON.stringify({ ...cfg, duration: 2 })]);
       const out = await run(process.execPath, [load, JSON.stringify({ ...cfg, duration: DURATION })]);
