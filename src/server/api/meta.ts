@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { z } from 'zod';
 import { migrationsApplied } from '../../store/migrate.ts';
 import type { ServerContext } from '../context.ts';
@@ -35,7 +36,7 @@ export function metaRoutes(s: ServerContext, all: () => RouteDef[]): RouteDef[] 
         let database = false;
         let migrations = false;
         try {
-          await s.app.store.db.selectFrom('tenants').select('id').limit(1).execute();
+          await sql`select 1`.execute(s.app.store.db);
           database = true;
           migrations = await migrationsApplied(s.app.store.db as never);
         } catch (e) {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../../config/env.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { startWeb } from '../../../src/server/index.ts';
+import { openStore } from '../../../src/store/index.ts';
 import { Browser } from './client.ts';
 import { NOW, startTestWeb, type Web } from './harness.ts';
 
@@ -80,6 +81,21 @@ describe('admin actions on the pages', () => {
 });
 
 describe('start-up', () => {
+  it('is alive but not ready while migrations are pending', async () => {
+    const store = await openStore({ encryptionKey: Buffer.alloc(32), migrate: false });
+    const env = parseEnv({ NODE_ENV: 'test', SESSION_SECRET: 's'.repeat(32) });
+    const web = await startWeb({ env, logger: silentLogger(), store, now: () => NOW, close: async () => undefined }, { scoring: null as never, sync: null as never, oauth: {} }, { host: '127.0.0.1', port: 0 });
+    try {
+      expect((await fetch(`${web.url}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${web.url}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toEqual({ status: 'not_ready', database: true, migrations: false });
+    } finally {
+      await web.close();
+      await store.close();
+    }
+  });
+
   it('refuses to start in production without an https APP_URL', async () => {
     const base = { NODE_ENV: 'development', SESSION_SECRET: 's'.repeat(32), ENCRYPTION_KEY: 'a'.repeat(64) };
     const env = { ...parseEnv(base), NODE_ENV: 'production' as const, APP_URL: 'http://example.com' };
