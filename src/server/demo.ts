@@ -27,21 +27,29 @@ export async function connectSandboxDemo(webUrl: string, crm: Crm, fetchImpl: ty
     if (res.status < 300 || res.status >= 400 || !to) throw new AppError('internal', `demo install (${crm}): ${step} answered ${res.status} instead of a redirect`);
     return new URL(to, res.url || webUrl).toString();
   };
-  const consentUrl = location(await call(`${webUrl}/oauth/${crm}/start?purpose=install`), 'start');
-  const consent = await call(consentUrl);
-  const page = await consent.text();
-  const form = /<form[^>]*method="post"[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/i.exec(page);
-  if (!form) throw new AppError('internal', `demo install (${crm}): no consent form at ${consentUrl}`);
-  const fields = new URLSearchParams();
-  for (const m of form[2]!.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) fields.set(unescape(m[1]!), unescape(m[2]!));
-  fields.set('decision', 'allow');
-  const decided = await call(new URL(unescape(form[1]!), consentUrl).toString(), {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: fields.toString(),
-  });
-  const callback = location(decided, 'consent');
-  const landed = await call(callback);
+  /** One OAuth round: our start, the sandbox's consent form approved, our callback. */
+  const flow = async (purpose: 'install' | 'signin'): Promise<Response> => {
+    const consentUrl = location(await call(`${webUrl}/oauth/${crm}/start?purpose=${purpose}`), 'start');
+    const page = await (await call(consentUrl)).text();
+    const form = /<form[^>]*method="post"[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/i.exec(page);
+    if (!form) throw new AppError('internal', `demo install (${crm}): no consent form at ${consentUrl}`);
+    const fields = new URLSearchParams();
+    for (const m of form[2]!.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) fields.set(unescape(m[1]!), unescape(m[2]!));
+    fields.set('decision', 'allow');
+    const decided = await call(new URL(unescape(form[1]!), consentUrl).toString(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: fields.toString(),
+    });
+    return call(location(decided, 'consent'));
+  };
+  let landed = await flow('install');
+  if (landed.status === 403) {
+    // Installed on an earlier start: only its admin may re-authorize, so sign in as that admin
+    // first (the sandbox restarts with new tokens, so the stored ones must be replaced).
+    location(await flow('signin'), 'sign-in');
+    landed = await flow('install');
+  }
   const to = location(landed, 'callback');
   if (!/\?done=/.test(to)) throw new AppError('internal', `demo install (${crm}) did not complete: sent to ${to}`);
   return { landedOn: to };

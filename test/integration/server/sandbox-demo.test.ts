@@ -26,5 +26,10 @@ describe('the embedded demo connects the sandbox CRMs through the install flow',
     expect(c!.instanceUrl ?? '').toContain(sb.url.replace('http://', ''));
     expect((await w.t.store.users.list(tenant)).map((u) => u.role)).toEqual(['admin']);
     expect(w.calls).toContainEqual({ op: 'requestSync', tenantId: tenant });
+    // The next start (a restarted sandbox issues new tokens): signed in as the admin, it re-authorizes.
+    const before = await w.t.store.connections.loadCredentials(tenant, c!.id);
+    expect((await connectSandboxDemo(w.url, crm)).landedOn).toMatch(/\/sync\?done=Re-authorized/);
+    expect((await w.t.store.connections.list(tenant)).map((x) => x.id)).toEqual([c!.id]);
+    expect((await w.t.store.connections.loadCredentials(tenant, c!.id))?.accessToken).not.toBe(before?.accessToken);
   });
 });
