@@ -156,9 +156,11 @@ describe('REST API /v1', () => {
 
   it('writes API-key use and admin actions to the audit log', async () => {
     await api(w.url, 'GET', '/v1/digest', reader);
-    await new Promise((r) => setTimeout(r, 1200));
+    // Key use is batched and flushed every second: wait for it (bounded).
+    const seen = async () => (await w.t.store.audit.list(T, 200)).some((e) => e.action === 'api.request' && e.actor.startsWith('key reader') && e.target === 'GET /v1/digest');
+    for (let i = 0; i < 50 && !(await seen()); i++) await new Promise((r) => setTimeout(r, 100));
+    expect(await seen()).toBe(true);
     const log = await w.t.store.audit.list(T, 200);
-    expect(log.some((e) => e.action === 'api.request' && e.actor.startsWith('key reader') && e.target === 'GET /v1/digest')).toBe(true);
     expect(log.some((e) => e.action === 'mapping.updated' && e.actor.startsWith('key admin'))).toBe(true);
   });
 
