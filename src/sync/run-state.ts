@@ -64,6 +64,9 @@ export interface RunError {
   recordId?: string;
 }
 
+/** A step that changed at least this many rows refreshes the planner's statistics. */
+export const ANALYZE_AFTER = 1000;
+
 /** Rejected records kept on the run record (the count has them all). */
 export const MAX_REJECTED_KEPT = 200;
 

@@ -75,36 +75,58 @@ export function syncStateRepo(db: Db) {
   return {
     /**
      * Open deals whose current score is missing or stale: inputs changed since scored, a
-     * different model is active, or the score is older than `staleBefore`. Keyset-paged by id,
-     * so a run that died half-way picks up exactly the deals it had not scored yet.
+     * different model is active, or the score is older than `staleBefore`. Walks the open deals
+     * by id (`afterId` → `next`), so a run that died half-way picks up exactly the deals it had
+     * not scored yet. Two primary-key lookups per page rather than one anti-join: the plan
+     * stays right even where the planner has no statistics (PGlite runs no autovacuum).
      */
     async dealsToScore(
       tenantId: string,
       source: string,
       q: { modelId: number | null; staleBefore: Date; afterId: string | null; limit: number; onlyIds?: string[] },
-    ): Promise<DealToScore[]> {
-      let query = db
-        .selectFrom('deals as d')
-        .leftJoin('deal_sync_state as s', (j) =>
-          j.onRef('s.tenant_id', '=', 'd.tenant_id').onRef('s.source', '=', 'd.source').onRef('s.external_id', '=', 'd.external_id'),
-        )
-        .select(['d.data', 'd.input_hash', 'd.external_id'])
-        .where('d.tenant_id', '=', tenantId)
-        .where('d.source', '=', source)
-        .where('d.status', '=', 'open')
-        .where('d.deleted_at', 'is', null)
-        .where((eb) =>
-          eb.or([
-            eb('s.external_id', 'is', null),
-            eb('s.scored_hash', '!=', eb.ref('d.input_hash')),
-            sql<boolean>`s.model_id is distinct from ${q.modelId}::bigint`,
-            eb('s.scored_at', '<', q.staleBefore),
-          ]),
-        );
-      if (q.onlyIds) query = query.where('d.external_id', 'in', q.onlyIds.length ? q.onlyIds : ['\u0000']);
-      if (q.afterId !== null) query = query.where('d.external_id', '>', q.afterId);
-      const rows = await query.orderBy('d.external_id').limit(q.limit).execute();
-      return rows.map((r) => ({ deal: dealFromJson(r.data), inputHash: r.input_hash }));
+    ): Promise<{ deals: DealToScore[]; next: string | null }> {
+      let page = db
+        .selectFrom('deals')
+        .select(['external_id', 'input_hash'])
+        .where('tenant_id', '=', tenantId)
+        .where('source', '=', source)
+        .where('status', '=', 'open')
+        .where('deleted_at', 'is', null);
+      if (q.onlyIds) page = page.where('external_id', 'in', q.onlyIds.length ? q.onlyIds : ['\u0000']);
+      if (q.afterId !== null) page = page.where('external_id', '>', q.afterId);
+      const open = await page.orderBy('external_id').limit(q.limit).execute();
+      if (open.length === 0) return { deals: [], next: null };
+      const next = open.length < q.limit ? null : open[open.length - 1]!.external_id;
+      const states = await db
+        .selectFrom('deal_sync_state')
+        .select(['external_id', 'scored_hash', 'model_id', 'scored_at'])
+        .where('tenant_id', '=', tenantId)
+        .where('source', '=', source)
+        .where('external_id', 'in', open.map((r) => r.external_id))
+        .execute();
+      const current = new Map(states.map((s) => [s.external_id, s]));
+      const due = open.filter((d) => {
+        const s = current.get(d.external_id);
+        return !s || s.scored_hash !== d.input_hash || (s.model_id ?? null) !== q.modelId || s.scored_at < q.staleBefore;
+      });
+      if (due.length === 0) return { deals: [], next };
+      const rows = await db
+        .selectFrom('deals')
+        .select(['data', 'input_hash', 'external_id'])
+        .where('tenant_id', '=', tenantId)
+        .where('source', '=', source)
+        .where('external_id', 'in', due.map((d) => d.external_id))
+        .orderBy('external_id')
+        .execute();
+      return { deals: rows.map((r) => ({ deal: dealFromJson(r.data), inputHash: r.input_hash })), next };
+    },
+
+    /**
+     * Refreshes the planner's statistics after a bulk change. Postgres' autovacuum does this on
+     * its own schedule; PGlite never does, and a first sync turns empty tables into large ones.
+     */
+    async analyze(): Promise<void> {
+      await sql`analyze deals, deal_sync_state, writebacks, scores, deal_snapshots`.execute(db);
     },
 
     async prior(tenantId: string, source: string, ids: string[]): Promise<Map<string, PriorState>> {
@@ -178,21 +200,35 @@ export function syncStateRepo(db: Db) {
       }
     },
 
-    /** Deals whose written values changed since last queued for the CRM (open deals only). */
-    async unwritten(tenantId: string, source: string, afterId: string | null, limit: number): Promise<StateRow[]> {
+    /**
+     * Deals whose written values changed since last queued for the CRM (open deals only), by
+     * id after `afterId`. The partial index finds them; open-ness is a primary-key lookup.
+     */
+    async unwritten(tenantId: string, source: string, afterId: string | null, limit: number): Promise<{ rows: StateRow[]; next: string | null }> {
       let q = db
-        .selectFrom('deal_sync_state as s')
-        .innerJoin('deals as d', (j) =>
-          j.onRef('d.tenant_id', '=', 's.tenant_id').onRef('d.source', '=', 's.source').onRef('d.external_id', '=', 's.external_id'),
-        )
-        .select(['s.source', 's.external_id', 's.score', 's.category', 's.model_status', 's.risk', 's.values_hash', 's.last_alert_at', 's.alert_due_at'])
-        .where('s.tenant_id', '=', tenantId)
-        .where('s.source', '=', source)
-        .where(sql<boolean>`s.written_hash is distinct from s.values_hash`)
-        .where('d.status', '=', 'open')
-        .where('d.deleted_at', 'is', null);
-      if (afterId !== null) q = q.where('s.external_id', '>', afterId);
-      return (await q.orderBy('s.external_id').limit(limit).execute()).map(toStateRow);
+        .selectFrom('deal_sync_state')
+        .select(['source', 'external_id', 'score', 'category', 'model_status', 'risk', 'values_hash', 'last_alert_at', 'alert_due_at'])
+        .where('tenant_id', '=', tenantId)
+        .where('source', '=', source)
+        .where(sql<boolean>`written_hash is distinct from values_hash`);
+      if (afterId !== null) q = q.where('external_id', '>', afterId);
+      const rows = await q.orderBy('external_id').limit(limit).execute();
+      if (rows.length === 0) return { rows: [], next: null };
+      const next = rows.length < limit ? null : rows[rows.length - 1]!.external_id;
+      const open = new Set(
+        (
+          await db
+            .selectFrom('deals')
+            .select('external_id')
+            .where('tenant_id', '=', tenantId)
+            .where('source', '=', source)
+            .where('external_id', 'in', rows.map((r) => r.external_id))
+            .where('status', '=', 'open')
+            .where('deleted_at', 'is', null)
+            .execute()
+        ).map((r) => r.external_id),
+      );
+      return { rows: rows.filter((r) => open.has(r.external_id)).map(toStateRow), next };
     },
 
     /** Deals owing an alert check (entered the threshold since the last alert step). */
@@ -234,19 +270,31 @@ export function syncStateRepo(db: Db) {
 
     /** Deals closed after `since` with the last risk score `modelId` gave them while open (drift). */
     async outcomesSince(tenantId: string, since: Date, modelId: number): Promise<Array<{ score: number; lost: boolean }>> {
-      const rows = await db
-        .selectFrom('deals as d')
-        .innerJoin('deal_sync_state as s', (j) =>
-          j.onRef('s.tenant_id', '=', 'd.tenant_id').onRef('s.source', '=', 'd.source').onRef('s.external_id', '=', 'd.external_id'),
-        )
-        .select(['s.score', 'd.status'])
-        .where('d.tenant_id', '=', tenantId)
-        .where('d.status', '!=', 'open')
-        .where('d.deleted_at', 'is', null)
-        .where(sql<Date>`coalesce(d.closed_at, d.updated_at)`, '>', since)
-        .where('s.model_id', '=', modelId)
+      const closed = await db
+        .selectFrom('deals')
+        .select(['source', 'external_id', 'status'])
+        .where('tenant_id', '=', tenantId)
+        .where('status', 'in', ['won', 'lost'])
+        .where('deleted_at', 'is', null)
+        .where(sql<Date>`coalesce(closed_at, updated_at)`, '>', since)
         .execute();
-      return rows.map((r) => ({ score: r.score, lost: r.status === 'lost' }));
+      const out: Array<{ score: number; lost: boolean }> = [];
+      for (let i = 0; i < closed.length; i += 1000) {
+        const chunk = closed.slice(i, i + 1000);
+        const status = new Map(chunk.map((c) => [`${c.source}\u0000${c.external_id}`, c.status]));
+        const states = await db
+          .selectFrom('deal_sync_state')
+          .select(['source', 'external_id', 'score'])
+          .where('tenant_id', '=', tenantId)
+          .where('external_id', 'in', chunk.map((c) => c.external_id))
+          .where('model_id', '=', modelId)
+          .execute();
+        for (const st of states) {
+          const s = status.get(`${st.source}\u0000${st.external_id}`);
+          if (s) out.push({ score: st.score, lost: s === 'lost' });
+        }
+      }
+      return out;
     },
 
     /** Current scores of open deals at or above a risk score, highest first (digests). */

@@ -2,7 +2,7 @@ import type { Deal } from '../../core/deal.ts';
 import { dealInputHash } from '../../core/deal-hash.ts';
 import { compileMapping } from '../../core/mapping/to-deal.ts';
 import type { DealWrite } from '../../store/repos/deals.ts';
-import { MAX_REJECTED_KEPT, checkAborted, type RunState } from '../run-state.ts';
+import { ANALYZE_AFTER, MAX_REJECTED_KEPT, checkAborted, type RunState } from '../run-state.ts';
 
 /**
  * fetch changed → map → store deals + snapshots, page by page. The cursor is saved only after
@@ -41,6 +41,7 @@ export async function fetchAndStore(run: RunState): Promise<void> {
       await run.probe('cursor-saved');
     }
   }
+  if (run.counts.stored >= ANALYZE_AFTER) await ctx.store.syncState.analyze();
 }
 
 /**

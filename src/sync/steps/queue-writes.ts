@@ -1,6 +1,7 @@
 import type { QueuedWrite } from '../../store/repos/outbox.ts';
 import { planFromJson } from '../risk-fields.ts';
-import { checkAborted, type RunState } from '../run-state.ts';
+import type { StateRow } from '../../store/repos/sync-state.ts';
+import { ANALYZE_AFTER, checkAborted, type RunState } from '../run-state.ts';
 
 /**
  * diff: a deal is written back only when a written value changed since the last write (its
@@ -12,11 +13,12 @@ export async function queueChangedWrites(run: RunState): Promise<void> {
   const source = run.connector.source;
   const tasksOn = run.config.writeBack.tasks.enabled && run.connector.mapping.writeBack?.tasks.enabled !== false;
   let afterId: string | null = null;
-  for (;;) {
+  do {
     checkAborted(run);
-    const rows = await ctx.store.syncState.unwritten(tenantId, source, afterId, 1000);
-    if (rows.length === 0) break;
-    afterId = rows[rows.length - 1]!.externalId;
+    const page: { rows: StateRow[]; next: string | null } = await ctx.store.syncState.unwritten(tenantId, source, afterId, 1000);
+    afterId = page.next;
+    const rows = page.rows;
+    if (rows.length === 0) continue;
     const writes: QueuedWrite[] = rows.map((r) => {
       const plan = planFromJson(r.risk);
       return {
@@ -29,6 +31,7 @@ export async function queueChangedWrites(run: RunState): Promise<void> {
     });
     const q = await ctx.store.outbox.queue(tenantId, run.connection.id, writes, ctx.now());
     run.counts.queued += q.fields;
-  }
+  } while (afterId !== null);
+  if (run.counts.queued >= ANALYZE_AFTER) await ctx.store.syncState.analyze();
   await run.probe('queued');
 }

@@ -2,7 +2,7 @@ import type { DealScore } from '../../core/scoring/scorer.ts';
 import type { PriorState, ScoredState } from '../../store/repos/sync-state.ts';
 import type { SyncConfig } from '../config.ts';
 import { riskPlanOf, writtenValuesHash } from '../risk-fields.ts';
-import { checkAborted, type RunState } from '../run-state.ts';
+import { ANALYZE_AFTER, checkAborted, type RunState } from '../run-state.ts';
 
 /**
  * Scores every open deal whose score is missing or stale: new and changed deals (input hash),
@@ -12,30 +12,39 @@ import { checkAborted, type RunState } from '../run-state.ts';
 export async function scoreDeals(run: RunState, opts: { onlyIds?: string[] } = {}): Promise<void> {
   const { ctx, tenantId, config, asOf } = run;
   const source = run.connector.source;
-  const model = await run.scorer.load(tenantId, asOf);
-  Object.assign(run.model, { id: model.id, version: model.version, status: model.status });
+  // The active model's id decides what is stale; the model itself (which reads every won deal
+  // for similar-deal references) is loaded only when something needs scoring.
+  const activeId = (await ctx.store.models.active(tenantId))?.id ?? null;
+  let model: Awaited<ReturnType<typeof run.scorer.load>> | null = null;
+  run.model.id = activeId;
   const staleBefore = new Date(asOf.getTime() - config.scoring.rescoreAfterHours * 3_600_000);
   const alertsFromScratch = config.alerts.onFirstSync || run.connection.lastSyncAt !== null;
   let afterId: string | null = null;
-  for (;;) {
+  do {
     checkAborted(run);
-    const batch = await ctx.store.syncState.dealsToScore(tenantId, source, {
-      modelId: model.id,
+    const page: Awaited<ReturnType<typeof ctx.store.syncState.dealsToScore>> = await ctx.store.syncState.dealsToScore(tenantId, source, {
+      modelId: activeId,
       staleBefore,
       afterId,
       limit: config.scoring.chunk,
       ...(opts.onlyIds ? { onlyIds: opts.onlyIds } : {}),
     });
-    if (batch.length === 0) break;
-    afterId = batch[batch.length - 1]!.deal.externalId;
+    afterId = page.next;
+    if (page.deals.length === 0) continue;
+    if (!model) {
+      model = await run.scorer.load(tenantId, asOf);
+      Object.assign(run.model, { id: model.id, version: model.version, status: model.status });
+    }
+    const batch = page.deals;
     const scores = model.scoreMany(batch.map((b) => b.deal), asOf);
     const prior = await ctx.store.syncState.prior(tenantId, source, batch.map((b) => b.deal.externalId));
     const items = scores.map((s, i) =>
-      toState(s, batch[i]!, prior.get(s.externalId) ?? null, model.id, config, alertsFromScratch, asOf, run.connector.recordUrl(s.externalId)),
+      toState(s, batch[i]!, prior.get(s.externalId) ?? null, model!.id, config, alertsFromScratch, asOf, run.connector.recordUrl(s.externalId)),
     );
     await ctx.store.syncState.saveScores(tenantId, items);
     run.counts.scored += items.length;
-  }
+  } while (afterId !== null);
+  if (run.counts.scored >= ANALYZE_AFTER) await ctx.store.syncState.analyze();
   await run.probe('scored');
 }
 

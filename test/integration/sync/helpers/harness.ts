@@ -1,4 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { sql } from 'kysely';
+import { afterAll } from 'vitest';
 import os from 'node:os';
 import path from 'node:path';
 import type { AppContext } from '../../../../src/app/context.ts';
@@ -27,8 +29,23 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+// One database per test file (opening a PGlite store costs seconds); each test starts from
+// empty tables, so tests stay independent.
+let shared: Promise<TestStore> | null = null;
+afterAll(async () => {
+  if (shared) await (await shared).drop();
+  shared = null;
+});
+
+async function freshStore(): Promise<TestStore> {
+  shared ??= createTestStore();
+  const t = await shared;
+  await sql`truncate table tenants cascade`.execute(t.store.db);
+  return t;
+}
+
 export async function harness(opts: { config?: (c: SyncConfig) => void; candidates?: Array<Partial<import('../../../../src/sync/scorer.ts').BacktestFigures>> } = {}): Promise<Harness> {
-  const t = await createTestStore();
+  const t = await freshStore();
   const clock = testClock();
   const ctx = testContext(t.store, clock);
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dealrisk-sync-'));
@@ -64,7 +81,6 @@ export async function harness(opts: { config?: (c: SyncConfig) => void; candidat
     },
     sync: (tenantId = 't1') => syncTenant(deps, tenantId, { base: config, trigger: 'test' }),
     async close() {
-      await t.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

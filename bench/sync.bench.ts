@@ -1,0 +1,154 @@
+// A full first sync of 100,000 opportunities, then an hourly sync with nothing changed, then
+// one with 1% edited, through the real engine (src/sync), the real scoring service and a
+// file-backed PGlite store (the embedded default; DATABASE_URL=... for Postgres).
+//
+// The connector is the CSV connector over a generated file: the sandbox CRM (issue 7) was not
+// ready when this was written. API calls are counted at the connector and compared with what
+// Salesforce and HubSpot would need for the same work (⌈N/2000⌉ or ⌈N/200⌉ reads, ⌈M/200⌉ or
+// ⌈M/100⌉ writes). "CRM wait" is the time spent inside connector calls (here: reading the file).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseEnv } from '../config/env.ts';
+import type { AppContext } from '../src/app/context.ts';
+import { silentLogger } from '../src/log.ts';
+import { openStore } from '../src/store/index.ts';
+import { loadSyncConfig } from '../src/sync/config.ts';
+import { makeConnector } from '../src/sync/make-connector.ts';
+import { syncTenant } from '../src/sync/sync-tenant.ts';
+import { serviceScorer } from '../src/worker/service-scorer.ts';
+
+const N = Number(process.env.BENCH_SYNC_DEALS ?? 100_000);
+const dir = mkdtempSync(path.join(os.tmpdir(), 'dealrisk-bench-sync-'));
+const file = path.join(dir, 'opportunities.csv');
+
+/** Salesforce-like opportunities: 40% open; outcomes follow source, industry, activity and amount. */
+function generate(n: number, editedEvery = 0): string {
+  let seed = 42;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const out = ['Id,Name,Amount,Outcome,Stage,CreatedDate,CloseDate,Industry,LeadSource,OwnerId,LastActivityDate'];
+  const industries = ['SaaS', 'Retail', 'Health', 'EdTech', 'Finance', 'Manufacturing'];
+  const sources = ['Partner', 'Inbound', 'Outbound', 'Event'];
+  const stages = ['Qualification', 'Discovery', 'Proposal', 'Negotiation'];
+  const day0 = Date.UTC(2024, 0, 1);
+  for (let i = 0; i < n; i++) {
+    const industry = industries[Math.floor(rnd() * industries.length)]!;
+    const source = sources[Math.floor(rnd() * sources.length)]!;
+    const amount = Math.round(2000 + rnd() ** 2 * 200_000);
+    const created = day0 + Math.floor(rnd() * 1000) * 86_400_000;
+    const quiet = Math.floor(rnd() * 90);
+    const p = 0.45 + (source === 'Partner' ? 0.2 : 0) + (industry === 'SaaS' ? -0.15 : 0) + (quiet > 45 ? 0.15 : 0) - (amount < 20_000 ? 0.1 : 0);
+    const open = i % 5 < 2;
+    const outcome = open ? 'Open' : rnd() < p ? 'Lost' : 'Won';
+    const close = created + (15 + Math.floor(rnd() * 120)) * 86_400_000;
+    const edited = editedEvery > 0 && open && i % editedEvery === 0;
+    out.push(
+      [
+        `006${String(i).padStart(12, '0')}`,
+        `Opportunity ${i}`,
+        edited ? amount + 1000 : amount,
+        outcome,
+        open ? stages[i % 4] : outcome === 'Won' ? 'Closed Won' : 'Closed Lost',
+        new Date(created).toISOString(),
+        new Date(close).toISOString().slice(0, 10),
+        industry,
+        source,
+        `005${i % 40}`,
+        new Date(Math.min(close, created + quiet * 86_400_000)).toISOString().slice(0, 10),
+      ].join(','),
+    );
+  }
+  return out.join('\n');
+}
+
+writeFileSync(
+  path.join(dir, 'mapping.yaml'),
+  `version: 1
+source: csv
+object: Opportunity
+id: Id
+fields:
+  name: { from: Name }
+  amount: { from: Amount, type: number }
+  stage.status: { from: Outcome, values: { Open: open, Won: won, Lost: lost } }
+  stage.label: { from: Stage }
+  createdAt: { from: CreatedDate, type: datetime }
+  expectedCloseDate: { from: CloseDate, type: date }
+  closedAt: { from: CloseDate, type: date }
+  account.industry: { from: Industry }
+  leadSource: { from: LeadSource }
+  owner.id: { from: OwnerId }
+  owner.name: { from: OwnerId }
+  lastActivityDate: { from: LastActivityDate, type: date }
+`.replace('lastActivityDate', 'lastActivityAt'),
+);
+writeFileSync(file, generate(N));
+
+const env = parseEnv({ NODE_ENV: 'production', ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'), SESSION_SECRET: 'x'.repeat(32), APP_URL: 'https://bench.example', DATA_DIR: dir, ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}) });
+const store = await openStore({ ...(env.DATABASE_URL ? { url: env.DATABASE_URL } : { dataDir: path.join(dir, 'pglite') }), encryptionKey: Buffer.alloc(32, 1) });
+let clock = new Date('2026-11-24T10:00:00Z');
+const ctx: AppContext = { env, logger: silentLogger(), store, now: () => clock, close: () => store.close() };
+const tenant = `bench-${Date.now()}`;
+await store.tenants.ensure(tenant);
+await store.connections.create(tenant, { crm: 'csv', settings: { file, mapping: path.join(dir, 'mapping.yaml') } }, clock);
+const config = loadSyncConfig();
+const mb = (n: number) => Math.round(n / 2 ** 20);
+const deps = {
+  ctx,
+  scorer: serviceScorer(ctx),
+  connectorFor: makeConnector,
+  holder: 'bench',
+  ...(process.env.BENCH_DEBUG
+    ? { probe: (p: string) => { const m = process.memoryUsage(); console.error(`${(performance.now() / 1000).toFixed(1)}s ${p} rss ${mb(m.rss)} heap ${mb(m.heapUsed)} ext ${mb(m.external)} ab ${mb(m.arrayBuffers)}`); } }
+    : {}),
+};
+
+interface Row {
+  name: string;
+  wall: number;
+  rss: number;
+  r: Awaited<ReturnType<typeof syncTenant>>['runs'][number];
+  details: Record<string, unknown>;
+}
+const rows: Row[] = [];
+async function run(name: string): Promise<void> {
+  const t = performance.now();
+  const res = await syncTenant(deps, tenant, { base: config, trigger: 'bench' });
+  const wall = (performance.now() - t) / 1000;
+  const r = res.runs[0]!;
+  if (r.status !== 'succeeded') throw new Error(`${name}: ${r.status} ${JSON.stringify(r.errors)}`);
+  const details = (await store.syncRuns.get(tenant, r.runId))!.details;
+  rows.push({ name, wall, rss: process.resourceUsage().maxRSS / 1024, r, details });
+}
+
+await run(`first sync, ${N.toLocaleString('en-US')} opportunities`);
+clock = new Date(clock.getTime() + 3_600_000);
+if (process.env.BENCH_EXPLAIN) {
+  const { sql } = await import('kysely');
+  const r = await sql.raw(`explain analyze select d.data, d.input_hash, d.external_id from deals d where d.tenant_id = '${tenant}' and d.source = 'csv' and d.status = 'open' and d.deleted_at is null and not exists (select 1 from deal_sync_state s where s.tenant_id = d.tenant_id and s.source = d.source and s.external_id = d.external_id and s.scored_hash = d.input_hash and s.model_id is not distinct from 1::bigint and s.scored_at >= '2026-11-23T00:00:00Z') order by d.external_id limit 2000`).execute(store.db);
+  console.error(r.rows.map((x: any) => x['QUERY PLAN']).join('\n'));
+}
+await run('hourly sync, nothing changed');
+writeFileSync(file, generate(N, 250)); // 0.4% of all deals (1% of open ones) edited
+clock = new Date(clock.getTime() + 3_600_000);
+await run('hourly sync, 1% of open deals edited');
+
+const min = (n: number, m: number, page: number, batch: number) => Math.ceil(n / page) + Math.ceil(m / batch);
+console.log(`Deals: ${N.toLocaleString('en-US')} (40% open), store: ${env.DATABASE_URL ? 'Postgres' : 'PGlite (file-backed)'}, connector: CSV (sandbox CRM not available yet).\n`);
+console.log('| run | wall s | peak RSS MB | fetched | scored | written | tasks | API calls (CSV) | Salesforce minimum | HubSpot minimum | CRM wait s | own s | own share |');
+console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
+for (const x of rows) {
+  const c = x.r.counts;
+  const wait = Number(x.details.crmWaitMs ?? 0) / 1000;
+  const own = Number(x.details.ownMs ?? 0) / 1000;
+  const sf = c.fetched === 0 ? 1 : min(c.fetched, c.written, 2000, 200);
+  const hs = c.fetched === 0 ? 1 : min(c.fetched, c.written, 200, 100);
+  console.log(
+    `| ${x.name} | ${x.wall.toFixed(1)} | ${Math.round(x.rss)} | ${c.fetched} | ${c.scored} | ${c.written} | ${c.tasks} | ${x.r.apiCalls} | ${sf} | ${hs} | ${wait.toFixed(2)} | ${own.toFixed(1)} | ${Math.round((own / (own + wait)) * 100)}% |`,
+  );
+}
+const steps = rows[0]!.details.timings as Record<string, number>;
+console.log(`\nFirst sync by step (s): ${Object.entries(steps).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`).join(', ')}.`);
+console.log('Peak RSS is the process maximum so far (it includes the generated CSV text and the PGlite WASM heap).');
+await store.close();
+rmSync(dir, { recursive: true, force: true });
