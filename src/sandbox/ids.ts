@@ -17,6 +17,7 @@ export const SF_PREFIX = {
   OpportunityHistory: '008',
   OpportunityFieldHistory: '017',
   OpportunityContactRole: '00K',
+  OpportunityStage: '01J',
   Task: '00T',
   Organization: '00D',
   PermissionSet: '0PS',

@@ -2,9 +2,9 @@ import type { SandboxClock } from '../clock.ts';
 import { DAY, MAX_CONTACTS, extendWorld, type World } from '../generate.ts';
 import { SF_PREFIX, parseSfId, sfId, toSfId18 } from '../ids.ts';
 import { unitFrom } from '../random.ts';
-import { pinnedIds, requiresCustomValue } from '../soql/hints.ts';
+import { pinnedIds, requiresCustomValue, requiresFalse } from '../soql/hints.ts';
 import type { Catalog, ChildRelationship, FieldDef, ObjectDef, Row } from '../soql/schema.ts';
-import { AccountRow, INTEGRATION_USER_N, OpportunityRow, ValuesRow, contactRows, historyRows, planTaskRows, userId, userValues, type Overlay, type RowContext } from './rows.ts';
+import { AccountRow, INTEGRATION_USER_N, OpportunityRow, ValuesRow, contactRows, historyRows, planTaskRows, stageRows, userId, userValues, type Overlay, type RowContext } from './rows.ts';
 import { baseObjects } from './schema.ts';
 
 /** Ids of records created through the API start here, above every generated id. */
@@ -82,6 +82,8 @@ export class SalesforceOrg implements Catalog {
   readonly manual = new Map<string, ManualRecord>();
   readonly writes: FieldWrite[] = [];
   private manualSeq = 0;
+  /** Bumped by every create, update and delete through the API (see dataVersion). */
+  private changes = 0;
   private readonly tasksByWhat = new Map<string, Set<string>>();
   private readonly users = new Map<number, ValuesRow>();
   private ctx: RowContext | null = null;
@@ -94,6 +96,11 @@ export class SalesforceOrg implements Catalog {
     const t = Math.floor(this.clock.now() / 1000) * 1000;
     if (t >= this.world.generatedUntil) extendWorld(this.world, t);
     return t;
+  }
+
+  /** Changes whenever a query could answer differently: the clock's second or any API write. */
+  dataVersion(): string {
+    return `${this.now()}:${this.changes}`;
   }
 
   /** Field-level security for the integration user: from the permission sets assigned to it. */
@@ -194,6 +201,9 @@ export class SalesforceOrg implements Catalog {
       case 'Account':
         for (let n = 0; n < this.world.accounts.length; n++) yield new AccountRow(this.world, n, this.overlays.get(sfId(SF_PREFIX.Account, n + 1)));
         break;
+      case 'OpportunityStage':
+        yield* stageRows(this.world);
+        break;
       case 'User':
         yield new ValuesRow(this.integrationUserId, userValues(this.world, INTEGRATION_USER_N));
         for (let n = 0; n < this.world.owners.length; n++) yield new ValuesRow(userId(n), userValues(this.world, n));
@@ -206,7 +216,9 @@ export class SalesforceOrg implements Catalog {
         if (name === 'Task' && requiresCustomValue(opts.where)) break;
         const ids = pinnedIds(opts.where, name === 'Task' ? 'WhatId' : 'OpportunityId');
         const opps = ids && name !== 'Contact' ? this.pinnedOpportunities(ids, opts, ctx) : this.opportunityRows(opts, ctx);
-        for (const opp of opps) yield* this.childRowsOf(name, opp, ctx);
+        // Open-task counts (IsClosed = false) need not build every completed activity.
+        const openOnly = name === 'Task' && requiresFalse(opts.where, 'IsClosed');
+        for (const opp of opps) yield* this.childRowsOf(name, opp, ctx, openOnly);
         break;
       }
       default:
@@ -224,7 +236,7 @@ export class SalesforceOrg implements Catalog {
     }
   }
 
-  private childRowsOf(object: string, opp: OpportunityRow, ctx: RowContext): Row[] {
+  private childRowsOf(object: string, opp: OpportunityRow, ctx: RowContext, openTasksOnly = false): Row[] {
     switch (object) {
       case 'Contact':
         return contactRows(ctx, opp.plan, opp.view.contacts, false);
@@ -234,7 +246,7 @@ export class SalesforceOrg implements Catalog {
       case 'OpportunityFieldHistory':
         return historyRows(ctx, opp, object);
       case 'Task':
-        return planTaskRows(ctx, opp);
+        return planTaskRows(ctx, opp, openTasksOnly);
       default:
         return [];
     }
@@ -277,6 +289,8 @@ export class SalesforceOrg implements Catalog {
         const opp = this.opportunityById(sfId(SF_PREFIX.Opportunity, Math.floor(n / 1024) + 1), ctx);
         return opp ? (planTaskRows(ctx, opp).find((r) => r.id === id) ?? null) : null;
       }
+      case 'opportunitystage':
+        return p.prefix === SF_PREFIX.OpportunityStage ? (stageRows(this.world).find((r) => r.id === id) ?? null) : null;
       case 'permissionsetassignment': {
         const a = this.assignments.find((x) => x.id === id);
         return a ? new ValuesRow(a.id, { Id: a.id, PermissionSetId: a.permissionSetId, AssigneeId: a.assigneeId, SystemModstamp: a.createdAt }) : null;
@@ -317,6 +331,7 @@ export class SalesforceOrg implements Catalog {
     };
     if (def.name === 'Task') this.initTask(rec);
     this.manual.set(id, rec);
+    this.changes++;
     return rec;
   }
 
@@ -347,6 +362,7 @@ export class SalesforceOrg implements Catalog {
   /** Applies an update to any record; bumps its modstamp like Salesforce. */
   updateRecord(object: string, id: string, values: Record<string, unknown>): void {
     const now = this.now();
+    this.changes++;
     const manual = this.manual.get(id);
     if (manual) {
       Object.assign(manual.values, values, { LastModifiedDate: now, LastModifiedById: this.integrationUserId, SystemModstamp: now });
@@ -385,6 +401,7 @@ export class SalesforceOrg implements Catalog {
       return;
     }
     const now = this.now();
+    this.changes++;
     const manual = this.manual.get(id);
     if (manual) manual.deletedAt = now;
     else {

@@ -1,6 +1,6 @@
 import { json, type SbRequest, type SbResponse } from '../http/types.ts';
 import { SF_PREFIX, sfId } from '../ids.ts';
-import { runSoql, soqlErrorMessage, type QueryAnswer } from '../soql/evaluate.ts';
+import { runSoql, soqlErrorMessage, type QueryAnswer, type SemiJoinMemo } from '../soql/evaluate.ts';
 import { SoqlError } from '../soql/parse.ts';
 import type { Row } from '../soql/schema.ts';
 import { sfError } from './errors.ts';
@@ -21,12 +21,19 @@ interface Cursor {
 export class SfQuery {
   private readonly cursors = new Map<string, Cursor>();
   private seq = 0;
+  /**
+   * The connector sends the same semi-join (a page's opportunities) with four history queries
+   * in a row: its ids are kept while the org's data stands still (same clock second, no writes).
+   */
+  private memo: { at: string; ids: SemiJoinMemo } = { at: '', ids: new Map() };
 
   constructor(private readonly org: SalesforceOrg) {}
 
   /** Runs SOQL; throws SoqlError for the caller to format. Used by REST and Bulk API 2.0. */
   run(soql: string, all: boolean): QueryAnswer {
-    return runSoql(this.org, soql, { all });
+    const at = this.org.dataVersion();
+    if (this.memo.at !== at || this.memo.ids.size >= 8) this.memo = { at, ids: new Map() };
+    return runSoql(this.org, soql, { all, semiJoinMemo: this.memo.ids });
   }
 
   query(req: SbRequest, version: string, all: boolean): SbResponse {

@@ -197,15 +197,15 @@ export function contactRows(ctx: RowContext, plan: DealPlan, count: number, incl
 const TASK_SLOTS = 1024;
 export const planTaskId = (n: number, i: number) => sfId(SF_PREFIX.Task, n * TASK_SLOTS + i + 1);
 
-/** Completed activities up to now, plus the open follow-up a week after the last touch. */
-export function planTaskRows(ctx: RowContext, row: OpportunityRow): Row[] {
+/** Completed activities up to now (unless `openOnly`), plus the open follow-up a week after the last touch. */
+export function planTaskRows(ctx: RowContext, row: OpportunityRow, openOnly = false): Row[] {
   const { plan, view } = row;
   const d = ctx.world.pool.data;
   const o = eventOffsets(plan);
   const owner = userId(plan.owner);
   const base = { WhatId: row.id, OwnerId: owner, AccountId: accountId(plan.account), WhoId: contactId(plan.n * MAX_CONTACTS), Priority: 'Normal', IsHighPriority: false, IsDeleted: false, Description: null, CreatedById: owner, LastModifiedById: owner };
   const out: Row[] = [];
-  for (let i = 0; i < view.activityCount && i < TASK_SLOTS - 1; i++) {
+  for (let i = 0; i < (openOnly ? 0 : view.activityCount) && i < TASK_SLOTS - 1; i++) {
     const t = d[o.activities + i]!;
     const subject = ACTIVITY_SUBJECTS[(plan.n + i) % ACTIVITY_SUBJECTS.length]!;
     out.push(new ValuesRow(planTaskId(plan.n, i), {
@@ -222,6 +222,20 @@ export function planTaskRows(ctx: RowContext, row: OpportunityRow): Row[] {
     }));
   }
   return out;
+}
+
+/** OpportunityStage: the sales process's stages in ladder order, as Setup shows them. */
+export function stageRows(world: World): Row[] {
+  const created = world.startMs - 1000 * DAY;
+  const admin = userId(INTEGRATION_USER_N);
+  return SF_STAGES.map((s, i) => {
+    const id = sfId(SF_PREFIX.OpportunityStage, i + 1);
+    return new ValuesRow(id, {
+      Id: id, MasterLabel: s.name, ApiName: s.name, IsActive: true, SortOrder: i + 1, IsClosed: i >= SF_OPEN_STAGES, IsWon: i === SF_OPEN_STAGES,
+      ForecastCategory: FORECAST_API[s.forecast], ForecastCategoryName: s.forecast, DefaultProbability: s.probability, Description: null,
+      CreatedDate: created, CreatedById: admin, LastModifiedDate: created, LastModifiedById: admin, SystemModstamp: created,
+    });
+  });
 }
 
 /** OpportunityHistory (one row per change of stage, amount or close date) and OpportunityFieldHistory. */

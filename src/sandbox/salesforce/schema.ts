@@ -148,6 +148,14 @@ export function baseObjects(): ObjectDef[] {
       picklist('Role', ['Decision Maker', 'Economic Buyer', 'Technical Buyer', 'Influencer', 'Evaluator', 'Executive Sponsor']),
       f('IsPrimary', 'boolean'), ...audit(), f('IsDeleted', 'boolean', ro),
     ]),
+    // Setup data: the org's sales process stages, read-only through the API.
+    { ...obj('OpportunityStage', 'Opportunity Stages', [
+      f('Id', 'id', ro), f('MasterLabel', 'string', ro), f('ApiName', 'string', ro), f('IsActive', 'boolean', ro),
+      f('SortOrder', 'int', ro), f('IsClosed', 'boolean', ro), f('IsWon', 'boolean', ro),
+      picklist('ForecastCategory', ['Omitted', 'Pipeline', 'BestCase', 'Forecast', 'Closed'], ro),
+      picklist('ForecastCategoryName', ['Omitted', 'Pipeline', 'Best Case', 'Commit', 'Closed'], ro),
+      f('DefaultProbability', 'percent', { ...ro, precision: 3, scale: 0 }), f('Description', 'string', ro), ...audit(),
+    ]), createable: false, updateable: false, deletable: false },
     obj('PermissionSet', 'Permission Sets', [
       f('Id', 'id', ro), f('Name', 'string', { length: 80 }), f('Label', 'string', { length: 80 }), f('Description', 'textarea'),
       f('IsCustom', 'boolean', ro), ...audit(),

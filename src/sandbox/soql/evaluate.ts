@@ -1,7 +1,7 @@
-import { toSfId18 } from '../ids.ts';
 import { formatSfValue } from './format.ts';
 import { SoqlError, parseSoql, type Cond, type Literal, type Query, type SelectItem } from './parse.ts';
 import { fieldOf, type Catalog, type ChildRelationship, type FieldDef, type ObjectDef, type Row, type SfType } from './schema.ts';
+import { checkSemiJoinFields, noSemiJoinsIn, semiJoinsOf, subqueryKey, withIdLists } from './semi-join.ts';
 
 type Accessor = { get: (row: Row) => unknown; type: SfType; field: FieldDef; name: string };
 
@@ -74,7 +74,14 @@ function relativeRange(lit: Extract<Literal, { kind: 'relative' }>, now: number)
 }
 
 const NUMERIC: ReadonlySet<SfType> = new Set(['int', 'double', 'currency', 'percent']);
-const TEXTUAL: ReadonlySet<SfType> = new Set(['string', 'textarea', 'picklist', 'email', 'phone', 'url', 'id', 'reference']);
+const TEXTUAL: ReadonlySet<SfType> = new Set(['string', 'textarea', 'picklist', 'email', 'phone', 'url']);
+
+/**
+ * Ids compare by their case-sensitive 15-character body (the 3-character suffix only makes
+ * them case-insensitive-safe), so 15 and 18 characters match, and `Id >= x` ranges follow
+ * Salesforce's order (0-9 < A-Z < a-z), the order the connector's id-range pages rely on.
+ */
+const idKey = (id: string): string => (/^[a-zA-Z0-9]{18}$/.test(id) ? id.slice(0, 15) : id);
 
 /** A literal as a comparable value for this field (or a [from, to) range for relative dates). */
 function coerce(acc: Accessor, lit: Literal, now: number): unknown {
@@ -97,11 +104,12 @@ function coerce(acc: Accessor, lit: Literal, now: number): unknown {
     return lit.value;
   }
   if (lit.kind !== 'string') throw wrongType('string');
-  return t === 'id' || t === 'reference' ? toSfId18(lit.value).toLowerCase() : lit.value.toLowerCase();
+  return t === 'id' || t === 'reference' ? idKey(lit.value) : lit.value.toLowerCase();
 }
 
 function norm(v: unknown, t: SfType): unknown {
   if (v === undefined) return null;
+  if (typeof v === 'string' && (t === 'id' || t === 'reference')) return idKey(v);
   if (typeof v === 'string' && TEXTUAL.has(t)) return v.toLowerCase();
   return v;
 }
@@ -136,6 +144,8 @@ function compileCond(cat: Catalog, obj: ObjectDef, c: Cond, now: number): Pred {
         return v !== null && re.test(String(v));
       };
     }
+    case 'semi':
+      throw new Error('semi-joins are resolved before the query runs (resolveSemiJoins)');
     case 'in': {
       const acc = resolve(cat, obj, c.path, c.pos);
       const set = new Set(c.values.map((v) => coerce(acc, v, now)));
@@ -207,6 +217,7 @@ function compileSelect(cat: Catalog, obj: ObjectDef, item: SelectItem, all: bool
       throw new SoqlError('INVALID_TYPE', `Didn't understand relationship '${item.query.from}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`, item.pos);
     }
     const child = describeOrThrow(cat, rel.childSObject, item.pos);
+    noSemiJoinsIn(item.query.where);
     const sub = compileRows(cat, child, item.query, all);
     return (row, version, out) => {
       const rows = sub.select(cat.children(rel, row.id, { all }));
@@ -322,15 +333,48 @@ function aggregate(cat: Catalog, obj: ObjectDef, q: Query, rows: Row[]): Record<
   });
 }
 
+/** Ids a semi-join subquery produced, by subqueryKey; the caller drops it when the data changes. */
+export type SemiJoinMemo = Map<string, string[]>;
+
+/** Runs each semi-join's subquery and puts its ids in its place (see soql/semi-join.ts). */
+function resolveSemiJoins(cat: Catalog, obj: ObjectDef, q: Query, all: boolean, memo?: SemiJoinMemo): void {
+  const semis = semiJoinsOf(q.where);
+  if (!semis.length) return;
+  const lists = new Map<(typeof semis)[number], string[]>();
+  for (const s of semis) {
+    const left = resolve(cat, obj, s.path, s.pos);
+    const inner = describeOrThrow(cat, s.query.from, s.query.fromPos);
+    const item = s.query.select[0] as Extract<SelectItem, { kind: 'field' }>;
+    const innerAcc = resolve(cat, inner, item.path, item.pos);
+    checkSemiJoinFields(s, obj, left.field, inner, innerAcc.field);
+    const key = subqueryKey(s.query, all);
+    let ids = memo?.get(key);
+    if (!ids) {
+      const where = s.query.where ? compileCond(cat, inner, s.query.where, cat.now()) : null;
+      const seen = new Set<string>();
+      for (const r of cat.rows(inner.name, { all, where: s.query.where })) {
+        if (where && !where(r)) continue;
+        const v = innerAcc.get(r);
+        if (typeof v === 'string') seen.add(v);
+      }
+      ids = [...seen];
+      memo?.set(key, ids);
+    }
+    lists.set(s, ids);
+  }
+  q.where = withIdLists(q.where!, lists);
+}
+
 /** Parses and runs a SOQL query against the catalog. Throws SoqlError (Salesforce's codes). */
-export function runSoql(cat: Catalog, soql: string, opts: { all: boolean }): QueryAnswer {
+export function runSoql(cat: Catalog, soql: string, opts: { all: boolean; semiJoinMemo?: SemiJoinMemo }): QueryAnswer {
   const q = parseSoql(soql);
   const obj = describeOrThrow(cat, q.from, q.fromPos);
+  resolveSemiJoins(cat, obj, q, opts.all, opts.semiJoinMemo);
   const hasAgg = q.select.some((s) => s.kind === 'agg');
   if (q.countOnly || hasAgg) {
     const where = q.where ? compileCond(cat, obj, q.where, cat.now()) : null;
     const rows: Row[] = [];
-    for (const r of cat.rows(obj.name, { ...opts, where: q.where })) if (!where || where(r)) rows.push(r);
+    for (const r of cat.rows(obj.name, { all: opts.all, where: q.where })) if (!where || where(r)) rows.push(r);
     if (q.countOnly) {
       const n = q.limit === null ? rows.length : Math.min(rows.length, q.limit);
       return { totalSize: n, rows: [], render: () => ({}), aggregate: [], object: obj };
@@ -339,7 +383,7 @@ export function runSoql(cat: Catalog, soql: string, opts: { all: boolean }): Que
     return { totalSize: records.length, rows: [], render: () => ({}), aggregate: records, object: obj };
   }
   const compiled = compileRows(cat, obj, q, opts.all);
-  const rows = compiled.select(cat.rows(obj.name, { ...opts, where: q.where }));
+  const rows = compiled.select(cat.rows(obj.name, { all: opts.all, where: q.where }));
   return { totalSize: rows.length, rows, render: compiled.render, aggregate: null, object: obj };
 }
 

@@ -33,3 +33,10 @@ export function requiresCustomValue(where: Cond | null | undefined): boolean {
     return (c.op === '=' && c.value.kind !== 'null') || (c.op === '!=' && c.value.kind === 'null');
   });
 }
+
+/** True when a top-level term is `field = false`: rows with the field true can be skipped. */
+export function requiresFalse(where: Cond | null | undefined, field: string): boolean {
+  return conjuncts(where).some(
+    (c) => c.kind === 'cmp' && c.op === '=' && c.value.kind === 'boolean' && !c.value.value && c.path.length === 1 && c.path[0]!.toLowerCase() === field.toLowerCase(),
+  );
+}

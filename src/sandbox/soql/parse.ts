@@ -1,8 +1,9 @@
 /**
  * The SOQL subset the sandbox understands: SELECT fields (relationship paths, child subqueries,
  * COUNT()/COUNT(f)/MIN/MAX/SUM/AVG with GROUP BY), FROM, WHERE (AND/OR/NOT, = != <> < <= > >=,
- * IN/NOT IN, LIKE, date and datetime literals, TODAY / LAST_N_DAYS:n ...), ORDER BY, LIMIT,
- * OFFSET. Errors carry the 1-based column, as Salesforce reports them.
+ * IN/NOT IN with values or a semi-/anti-join subquery, LIKE, date and datetime literals, TODAY /
+ * LAST_N_DAYS:n ...), ORDER BY, LIMIT, OFFSET. Errors carry the 1-based column, as Salesforce
+ * reports them. Semi-join restrictions are checked against the schema in soql/semi-join.ts.
  */
 
 export class SoqlError extends Error {
@@ -37,6 +38,8 @@ export type Cond =
   | { kind: 'not'; item: Cond }
   | { kind: 'cmp'; path: string[]; pos: number; op: '=' | '!=' | '<' | '<=' | '>' | '>='; value: Literal }
   | { kind: 'in'; path: string[]; pos: number; not: boolean; values: Literal[] }
+  /** `field [NOT] IN (SELECT ...)`: a semi-join (anti-join with NOT). */
+  | { kind: 'semi'; path: string[]; pos: number; not: boolean; query: Query; queryPos: number }
   | { kind: 'like'; path: string[]; pos: number; pattern: string };
 
 export interface OrderItem {
@@ -301,6 +304,12 @@ class Parser {
       if (not) this.next();
       this.kw('IN');
       this.op('(');
+      if (this.isKw('SELECT')) {
+        const queryPos = this.peek().pos;
+        const query = this.query();
+        this.op(')');
+        return { kind: 'semi', path, pos: f.pos, not, query, queryPos };
+      }
       const values: Literal[] = [];
       do values.push(this.literal());
       while (this.peek().t === 'op' && (this.peek() as { v: string }).v === ',' && this.next());
