@@ -107,7 +107,10 @@ async function main(): Promise<void> {
     const { secret } = await createApiKey(store, T, { name: 'bench', role: 'read', ratePerMinute: 100_000_000, createdBy: 'bench' }, asOf);
     const headers = { authorization: `Bearer ${secret}`, 'content-type': 'application/json' };
     const scenarios = [
+      // Baseline: the same key, limiter, access log and audit, and no database query.
+      { name: 'GET /healthz with the key (baseline, no query) at 200 req/s', method: 'GET', path: '/healthz', rate: 200 },
       { name: 'GET /v1/deals/high-risk (50 per page, by risk)', method: 'GET', path: '/v1/deals/high-risk' },
+      { name: 'GET /v1/deals/high-risk?limit=5 at 200 req/s', method: 'GET', path: '/v1/deals/high-risk?limit=5', rate: 200 },
       // Latency below saturation: at full throughput every request also waits in the queue.
       { name: 'GET /v1/deals/high-risk at a steady 200 req/s', method: 'GET', path: '/v1/deals/high-risk', rate: 200 },
       { name: 'GET /v1/deals/high-risk?owner=Owner 7&sort_by=amount', method: 'GET', path: '/v1/deals/high-risk?owner=Owner%207&sort_by=amount&limit=50' },

@@ -127,9 +127,26 @@ export function dealRiskRepo(db: Db) {
     return query;
   }
 
+  /** Only categories, riskiest first: served by the deal_risk_page function (plans cached). */
+  const isDefaultListing = (q: RiskQuery): boolean =>
+    (q.sortBy ?? 'score') === 'score' &&
+    (q.order ?? 'desc') === 'desc' &&
+    !q.ownerId && !q.owner && !q.segment &&
+    q.minAmount === undefined && q.maxAmount === undefined && !q.createdBefore && !q.createdAfter;
+
+  async function defaultPage(tenantId: string, q: RiskQuery): Promise<{ total: number; totalExact: boolean; rows: RiskRow[] }> {
+    const categories = q.categories && q.categories.length > 0 ? q.categories : [...RISK_CATEGORIES];
+    const r = await sql<Row & { total: number }>`select * from deal_risk_page(${tenantId}, ${categories}::text[], ${q.limit}, ${q.offset}, ${COUNT_CAP + 1})`.execute(db);
+    const n = r.rows.length
+      ? Number(r.rows[0]!.total)
+      : Number((await sql<{ total: number }>`select total from deal_risk_page(${tenantId}, ${categories}::text[], 1, 0, ${COUNT_CAP + 1})`.execute(db)).rows[0]?.total ?? 0);
+    return { total: Math.min(n, COUNT_CAP), totalExact: n <= COUNT_CAP, rows: r.rows.map(toRow) };
+  }
+
   return {
     /** One page, and how many match: exact up to COUNT_CAP, else COUNT_CAP with `totalExact` false. */
     async list(tenantId: string, q: RiskQuery): Promise<{ total: number; totalExact: boolean; rows: RiskRow[] }> {
+      if (isDefaultListing(q)) return defaultPage(tenantId, q);
       const desc = (q.order ?? 'desc') === 'desc';
       const dir = desc ? 'desc' : 'asc';
       let query = filtered(tenantId, q).select(COLS);
