@@ -4,6 +4,12 @@ import { money, num, pct } from '../http/format.ts';
 import { html, jsonData } from '../http/html.ts';
 import { attempt, pageRoute } from './common.ts';
 
+/** Revenue at stake (below the rest's win rate) or ahead (above it), in words. */
+const impactNote = (impact: number | null) =>
+  impact === null || impact === 0
+    ? ''
+    : html` <span class="small muted">(${impact < 0 ? `${money(-impact)} at stake` : `${money(impact)} ahead of the rest`})</span>`;
+
 /** Why is win rate moving: trend with the change point, funnel, cycle won vs lost, owners, insights. */
 export function diagnosticsPage(s: ServerContext, router: Router): void {
   router.get(
@@ -43,7 +49,7 @@ export function diagnosticsPage(s: ServerContext, router: Router): void {
       };
       const body = html`
 <section class="card"><h2>What stands out</h2>
-${d.insights.length ? html`<ol>${d.insights.map((i) => html`<li>${i.text}${i.impact !== null ? html` <span class="small muted">(${money(i.impact)} of pipeline)</span>` : ''}</li>`)}</ol>` : html`<p class="muted">Nothing statistically meaningful yet (insights need at least 30 deals and an interval that excludes the rest).</p>`}
+${d.insights.length ? html`<ol>${d.insights.map((i) => html`<li>${i.text}${impactNote(i.impact)}</li>`)}</ol>` : html`<p class="muted">Nothing statistically meaningful yet (insights need at least 30 deals and an interval that excludes the rest).</p>`}
 </section>
 <div class="grid2">
   <section class="chart"><h2>Win rate by month</h2>
