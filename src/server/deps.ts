@@ -51,6 +51,11 @@ export interface SyncPort {
   digest(tenantId: string, asOf: Date, opts: { owner?: string }): Promise<DigestView>;
   /** API calls used against the CRM's limit, per connection, when the CRM reports it. */
   apiUsage?(tenantId: string): Promise<ApiUsageView[]>;
+  /**
+   * Right after an install or re-authorization: create or verify the risk fields (Salesforce)
+   * or properties (HubSpot) the mapping writes to, before the first sync writes back.
+   */
+  connectionInstalled?(tenantId: string, connectionId: string): Promise<{ created: string[]; existing: string[]; warnings: string[] } | void>;
 }
 
 export interface ApiUsageView {

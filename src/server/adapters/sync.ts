@@ -1,4 +1,5 @@
 import type { AppContext } from '../../app/context.ts';
+import { makeConnector } from '../../sync/make-connector.ts';
 import { listSyncRuns, requestSync } from '../../sync/requests.ts';
 import { loadSyncConfig, tenantSyncConfig } from '../../sync/config.ts';
 import { buildDigest } from '../../worker/digest.ts';
@@ -55,6 +56,11 @@ export function syncPort(ctx: AppContext): SyncPort {
           revenueAtRisk: deals.reduce((a, x) => a + (x.amount ?? 0), 0),
         },
       };
+    },
+    async connectionInstalled(tenantId, connectionId) {
+      const c = await ctx.store.connections.get(tenantId, connectionId);
+      if (!c) return;
+      return (await makeConnector(ctx, c)).setup();
     },
     async apiUsage(tenantId) {
       const connections = await ctx.store.connections.list(tenantId);

@@ -135,6 +135,24 @@ async function signIn(s: ServerContext, req: Request, res: Response, provider: O
   res.redirect(303, next);
 }
 
+/**
+ * The fields or properties risk is written to are created at install, before the first sync
+ * writes back. A failure does not undo the install: it is logged, audited and shown as the
+ * connection's status reason, and the next re-authorization tries again.
+ */
+async function setUpRiskFields(s: ServerContext, tenantId: string, connectionId: string, actor: string): Promise<void> {
+  if (!s.deps.sync.connectionInstalled) return;
+  try {
+    const r = await s.deps.sync.connectionInstalled(tenantId, connectionId);
+    if (r) await s.app.store.audit.add(tenantId, { actor, action: 'connection.setup', target: connectionId, details: { created: r.created, existing: r.existing, warnings: r.warnings } }, s.app.now());
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    s.app.logger.warn('risk field setup failed after install', { tenantId, connectionId, error: e });
+    await s.app.store.connections.update(tenantId, connectionId, { statusReason: `Risk fields could not be set up: ${message.slice(0, 300)}` }, s.app.now());
+    await s.app.store.audit.add(tenantId, { actor, action: 'connection.setup_failed', target: connectionId, details: { message: message.slice(0, 300) } }, s.app.now());
+  }
+}
+
 async function install(
   s: ServerContext,
   req: Request,
@@ -189,6 +207,7 @@ async function install(
   await store.audit.add(tenantId, { actor: userLabel(user), action: found ? 'connection.reauthorized' : 'connection.installed', target: connectionId, details: { crm: provider.crm, account: grant.account.id, environment } }, now);
   await endSession(store, sessionConfig(s), req, res, false);
   await startSession(store, sessionConfig(s), res, user, now);
+  await setUpRiskFields(s, tenantId, connectionId, userLabel(user));
   try {
     await s.deps.sync.requestSync(tenantId, userLabel(user), connectionId);
   } catch (e) {
