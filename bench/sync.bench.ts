@@ -9,6 +9,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { parseEnv } from '../config/env.ts';
 import type { AppContext } from '../src/app/context.ts';
 import { silentLogger } from '../src/log.ts';
@@ -84,8 +85,22 @@ fields:
 );
 writeFileSync(file, generate(N));
 
-const env = parseEnv({ NODE_ENV: 'production', ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'), SESSION_SECRET: 'x'.repeat(32), APP_URL: 'https://bench.example', DATA_DIR: dir, ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}) });
-const store = await openStore({ ...(env.DATABASE_URL ? { url: env.DATABASE_URL } : { dataDir: path.join(dir, 'pglite') }), encryptionKey: Buffer.alloc(32, 1) });
+// BENCH_DATABASE_URL=postgres://.../postgres: a database of its own is created there and dropped.
+const admin = process.env.BENCH_DATABASE_URL;
+const dbName = `dealrisk_bench_${process.pid}`;
+let url: string | undefined;
+if (admin) {
+  const c = new pg.Client({ connectionString: admin });
+  await c.connect();
+  await c.query(`create database ${dbName}`);
+  await c.end();
+  const u = new URL(admin);
+  u.pathname = `/${dbName}`;
+  url = u.toString();
+}
+const env = parseEnv({ NODE_ENV: 'production', ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'), SESSION_SECRET: 'x'.repeat(32), APP_URL: 'https://bench.example', DATA_DIR: dir, ...(url ? { DATABASE_URL: url } : {}) });
+const store = await openStore({ ...(url ? { url } : { dataDir: path.join(dir, 'pglite') }), encryptionKey: Buffer.alloc(32, 1) });
+const baselineRss = process.memoryUsage().rss / 2 ** 20;
 let clock = new Date('2026-11-24T10:00:00Z');
 const ctx: AppContext = { env, logger: silentLogger(), store, now: () => clock, close: () => store.close() };
 const tenant = `bench-${Date.now()}`;
@@ -99,7 +114,7 @@ const deps = {
   connectorFor: makeConnector,
   holder: 'bench',
   ...(process.env.BENCH_DEBUG
-    ? { probe: (p: string) => { const m = process.memoryUsage(); console.error(`${(performance.now() / 1000).toFixed(1)}s ${p} rss ${mb(m.rss)} heap ${mb(m.heapUsed)} ext ${mb(m.external)} ab ${mb(m.arrayBuffers)}`); } }
+    ? { probe: (p: string) => { const m = process.memoryUsage(); console.error(`${(performance.now() / 1000).toFixed(1)}s ${p} rss ${mb(m.rss)} heap ${mb(m.heapUsed)} ext ${mb(m.external)} ab ${mb(m.arrayBuffers)} maxRSS ${Math.round(process.resourceUsage().maxRSS / 1024)}`); } }
     : {}),
 };
 
@@ -134,15 +149,15 @@ clock = new Date(clock.getTime() + 3_600_000);
 await run('hourly sync, 1% of open deals edited');
 
 const min = (n: number, m: number, page: number, batch: number) => Math.ceil(n / page) + Math.ceil(m / batch);
-console.log(`Deals: ${N.toLocaleString('en-US')} (40% open), store: ${env.DATABASE_URL ? 'Postgres' : 'PGlite (file-backed)'}, connector: CSV (sandbox CRM not available yet).\n`);
+console.log(`Deals: ${N.toLocaleString('en-US')} (40% open), store: ${url ? 'Postgres' : 'PGlite (file-backed)'}, connector: CSV (sandbox CRM not available yet). RSS with the store open, before the first sync: ${Math.round(baselineRss)} MB.\n`);
 console.log('| run | wall s | peak RSS MB | fetched | scored | written | tasks | API calls (CSV) | Salesforce minimum | HubSpot minimum | CRM wait s | own s | own share |');
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const x of rows) {
   const c = x.r.counts;
   const wait = Number(x.details.crmWaitMs ?? 0) / 1000;
   const own = Number(x.details.ownMs ?? 0) / 1000;
-  const sf = c.fetched === 0 ? 1 : min(c.fetched, c.written, 2000, 200);
-  const hs = c.fetched === 0 ? 1 : min(c.fetched, c.written, 200, 100);
+  const sf = c.fetched === 0 ? 1 : min(c.fetched, c.written, 2000, 200) + Math.ceil(c.tasks / 200);
+  const hs = c.fetched === 0 ? 1 : min(c.fetched, c.written, 200, 100) + Math.ceil(c.tasks / 100);
   console.log(
     `| ${x.name} | ${x.wall.toFixed(1)} | ${Math.round(x.rss)} | ${c.fetched} | ${c.scored} | ${c.written} | ${c.tasks} | ${x.r.apiCalls} | ${sf} | ${hs} | ${wait.toFixed(2)} | ${own.toFixed(1)} | ${Math.round((own / (own + wait)) * 100)}% |`,
   );
@@ -152,3 +167,9 @@ console.log(`\nFirst sync by step (s): ${Object.entries(steps).map(([k, v]) => `
 console.log('Peak RSS is the process maximum so far (it includes the generated CSV text and the PGlite WASM heap).');
 await store.close();
 rmSync(dir, { recursive: true, force: true });
+if (admin) {
+  const c = new pg.Client({ connectionString: admin });
+  await c.connect();
+  await c.query(`drop database if exists ${dbName} with (force)`);
+  await c.end();
+}

@@ -51,7 +51,7 @@ export const SyncConfig = z
     writeBack: z
       .object({
         chunk: z.number().int().min(1).default(200),
-        taskChunk: z.number().int().min(1).default(50),
+        taskChunk: z.number().int().min(1).default(200),
         maxAttempts: z.number().int().min(1).default(8),
         retryBaseSeconds: z.number().min(0).default(60),
         tasks: z

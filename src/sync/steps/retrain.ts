@@ -21,7 +21,7 @@ export async function retrainWhenDue(run: RunState): Promise<void> {
   // close date still counts: what matters is that the model has not learnt from it).
   const trainedOn = Math.max(Number(active?.report.closedDeals ?? 0), Number(sync?.lastTrain?.closedDeals ?? 0));
   const closedNow = await ctx.store.syncState.closedSince(tenantId, null);
-  const reason = retrainDue(
+  const reason: ReturnType<typeof retrainDue> = retrainDue(
     {
       active: active ? { trainedAt: active.trainedAt, closedDeals: Number(active.report.closedDeals ?? 0) } : null,
       lastAttemptAt: sync?.lastTrainAt ?? null,
@@ -31,7 +31,10 @@ export async function retrainWhenDue(run: RunState): Promise<void> {
     },
     config.retrain,
   );
-  if (!reason) return;
+  if (!reason) {
+    await run.probe('trained');
+    return;
+  }
 
   const candidate = await run.scorer.train(tenantId, asOf);
   const gate = notWorse(candidate.figures, candidate.incumbent ?? incumbent, config.retrain.gate);
@@ -49,4 +52,5 @@ export async function retrainWhenDue(run: RunState): Promise<void> {
   await ctx.store.tenantSync.recordTraining(tenantId, asOf, decision);
   run.model.reason = `${reason}: ${gate.reason}`;
   run.log.info('model training', { reason, accepted: gate.accept, why: gate.reason });
+  await run.probe('trained');
 }
