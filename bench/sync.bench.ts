@@ -1,12 +1,16 @@
-// A full first sync of 100,000 opportunities, then an hourly sync with nothing changed, then
-// one with 1% edited, through the real engine (src/sync), the real scoring service and a
-// file-backed PGlite store (the embedded default; DATABASE_URL=... for Postgres).
+// A full first sync of 100,000 opportunities and the hourly syncs after it, through the real
+// engine (src/sync), the real scoring service and a real store: PGlite (the embedded default)
+// or a Postgres database of its own (BENCH_DATABASE_URL=postgres://.../postgres).
 //
-// The connector is the CSV connector over a generated file: the sandbox CRM (issue 7) was not
-// ready when this was written. API calls are counted at the connector and compared with what
-// Salesforce and HubSpot would need for the same work (⌈N/2000⌉ or ⌈N/200⌉ reads, ⌈M/200⌉ or
-// ⌈M/100⌉ writes). "CRM wait" is the time spent inside connector calls (here: reading the file).
+// BENCH_SYNC_SOURCE=sandbox (default): the Salesforce connector (jsforce) against the sandbox
+// CRM, run in a child process so the peak memory measured here is the sync's alone.
+// BENCH_SYNC_SOURCE=csv: the CSV connector over a generated file (no CRM at all).
+// API calls are counted at the connector and compared with the minimum for the same work:
+// ⌈N/2000⌉ query pages + ⌈M/200⌉ collection writes + ⌈T/200⌉ task writes for Salesforce
+// (⌈N/200⌉, ⌈M/100⌉, ⌈T/100⌉ for HubSpot). "CRM wait" is the time spent inside connector calls.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -20,6 +24,7 @@ import { syncTenant } from '../src/sync/sync-tenant.ts';
 import { serviceScorer } from '../src/worker/service-scorer.ts';
 
 const N = Number(process.env.BENCH_SYNC_DEALS ?? 100_000);
+const SOURCE = process.env.BENCH_SYNC_SOURCE ?? 'sandbox';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dealrisk-bench-sync-'));
 const file = path.join(dir, 'opportunities.csv');
 
@@ -62,6 +67,28 @@ function generate(n: number, editedEvery = 0): string {
   return out.join('\n');
 }
 
+interface SandboxInfo {
+  url: string;
+  loginUrl: string;
+  clientId: string;
+  clientSecret: string;
+  orgId: string;
+  tokens: { accessToken: string; refreshToken: string; instanceUrl: string };
+  clock: string;
+}
+async function startSandboxChild(): Promise<{ info: SandboxInfo; stop(): void; seconds: number }> {
+  const t = performance.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(path.dirname(new URL(import.meta.url).pathname), 'sync-sandbox-child.ts'), String(N)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout }).once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`sandbox exited (${code})`)));
+  });
+  return { info: JSON.parse(line) as SandboxInfo, stop: () => child.kill('SIGTERM'), seconds: (performance.now() - t) / 1000 };
+}
+const sandbox = SOURCE === 'sandbox' ? await startSandboxChild() : null;
+
 writeFileSync(
   path.join(dir, 'mapping.yaml'),
   `version: 1
@@ -83,7 +110,7 @@ fields:
   lastActivityDate: { from: LastActivityDate, type: date }
 `.replace('lastActivityDate', 'lastActivityAt'),
 );
-writeFileSync(file, generate(N));
+if (!sandbox) writeFileSync(file, generate(N));
 
 // BENCH_DATABASE_URL=postgres://.../postgres: a database of its own is created there and dropped.
 const admin = process.env.BENCH_DATABASE_URL;
@@ -98,14 +125,47 @@ if (admin) {
   u.pathname = `/${dbName}`;
   url = u.toString();
 }
-const env = parseEnv({ NODE_ENV: 'production', ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'), SESSION_SECRET: 'x'.repeat(32), APP_URL: 'https://bench.example', DATA_DIR: dir, ...(url ? { DATABASE_URL: url } : {}) });
+const env = parseEnv({
+  NODE_ENV: 'production',
+  ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+  SESSION_SECRET: 'x'.repeat(32),
+  APP_URL: 'https://bench.example',
+  DATA_DIR: dir,
+  ...(url ? { DATABASE_URL: url } : {}),
+  ...(sandbox ? { SALESFORCE_CLIENT_ID: sandbox.info.clientId, SALESFORCE_CLIENT_SECRET: sandbox.info.clientSecret, SALESFORCE_LOGIN_URL: sandbox.info.loginUrl } : {}),
+});
 const store = await openStore({ ...(url ? { url } : { dataDir: path.join(dir, 'pglite') }), encryptionKey: Buffer.alloc(32, 1) });
 const baselineRss = process.memoryUsage().rss / 2 ** 20;
-let clock = new Date('2026-11-24T10:00:00Z');
+let clock = new Date(sandbox?.info.clock ?? '2026-11-24T10:00:00Z');
 const ctx: AppContext = { env, logger: silentLogger(), store, now: () => clock, close: () => store.close() };
 const tenant = `bench-${Date.now()}`;
 await store.tenants.ensure(tenant);
-await store.connections.create(tenant, { crm: 'csv', settings: { file, mapping: path.join(dir, 'mapping.yaml') } }, clock);
+if (sandbox) {
+  const { tokens } = sandbox.info;
+  await store.connections.create(
+    tenant,
+    {
+      crm: 'salesforce',
+      accountId: sandbox.info.orgId,
+      instanceUrl: tokens.instanceUrl,
+      credentials: { ...tokens, accountId: sandbox.info.orgId, authBaseUrl: sandbox.info.loginUrl },
+    },
+    clock,
+  );
+} else {
+  await store.connections.create(tenant, { crm: 'csv', settings: { file, mapping: path.join(dir, 'mapping.yaml') } }, clock);
+}
+
+/** Moves time on: the sandbox's clock (its reps edit, close and add deals), or edits to the file. */
+async function anHourLater(): Promise<void> {
+  if (sandbox) {
+    const r = await fetch(`${sandbox.info.url}/_sandbox/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hours: 1 }) });
+    clock = new Date(((await r.json()) as { now: string }).now);
+  } else {
+    writeFileSync(file, generate(N, 250)); // 0.4% of all deals (1% of open ones) edited
+    clock = new Date(clock.getTime() + 3_600_000);
+  }
+}
 const config = loadSyncConfig();
 const mb = (n: number) => Math.round(n / 2 ** 20);
 const deps = {
@@ -137,20 +197,22 @@ async function run(name: string): Promise<void> {
 }
 
 await run(`first sync, ${N.toLocaleString('en-US')} opportunities`);
-clock = new Date(clock.getTime() + 3_600_000);
+if (sandbox) await run('next sync: reads back the echoes of its own writes');
 if (process.env.BENCH_EXPLAIN) {
   const { sql } = await import('kysely');
   const r = await sql.raw(`explain analyze select d.data, d.input_hash, d.external_id from deals d where d.tenant_id = '${tenant}' and d.source = 'csv' and d.status = 'open' and d.deleted_at is null and not exists (select 1 from deal_sync_state s where s.tenant_id = d.tenant_id and s.source = d.source and s.external_id = d.external_id and s.scored_hash = d.input_hash and s.model_id is not distinct from 1::bigint and s.scored_at >= '2026-11-23T00:00:00Z') order by d.external_id limit 2000`).execute(store.db);
   console.error(r.rows.map((x: any) => x['QUERY PLAN']).join('\n'));
 }
 await run('hourly sync, nothing changed');
-writeFileSync(file, generate(N, 250)); // 0.4% of all deals (1% of open ones) edited
-clock = new Date(clock.getTime() + 3_600_000);
-await run('hourly sync, 1% of open deals edited');
+await anHourLater();
+await run(sandbox ? 'hourly sync, one sandbox hour later' : 'hourly sync, 1% of open deals edited');
 
 const min = (n: number, m: number, page: number, batch: number) => Math.ceil(n / page) + Math.ceil(m / batch);
-console.log(`Deals: ${N.toLocaleString('en-US')} (40% open), store: ${url ? 'Postgres' : 'PGlite (file-backed)'}, connector: CSV (sandbox CRM not available yet). RSS with the store open, before the first sync: ${Math.round(baselineRss)} MB.\n`);
-console.log('| run | wall s | peak RSS MB | fetched | scored | written | tasks | API calls (CSV) | Salesforce minimum | HubSpot minimum | CRM wait s | own s | own share |');
+console.log(
+  `Deals: ${N.toLocaleString('en-US')}, store: ${url ? 'Postgres' : 'PGlite (file-backed)'}, connector: ${sandbox ? `Salesforce (jsforce) against the sandbox CRM in its own process (started in ${sandbox.seconds.toFixed(0)} s)` : 'CSV over a generated file (40% open)'}. ` +
+    `RSS with the store open, before the first sync: ${Math.round(baselineRss)} MB.\n`,
+);
+console.log(`| run | wall s | peak RSS MB | fetched | scored | written | tasks | API calls | Salesforce minimum | HubSpot minimum | CRM wait s | own s | own share |`);
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const x of rows) {
   const c = x.r.counts;
@@ -164,8 +226,10 @@ for (const x of rows) {
 }
 const steps = rows[0]!.details.timings as Record<string, number>;
 console.log(`\nFirst sync by step (s): ${Object.entries(steps).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`).join(', ')}.`);
-console.log('Peak RSS is the process maximum so far (it includes the generated CSV text and the PGlite WASM heap).');
+console.log(`Peak RSS is this process's maximum so far${url ? '' : ' (with PGlite, its WASM heap and initdb are part of it)'}${sandbox ? '; the sandbox runs in another process' : '; it includes the generated CSV text'}.`);
+if (sandbox) console.log(`Salesforce API calls by the sync: ${rows.map((x) => x.r.apiCalls).join(' / ')} (the connector counts every REST and Bulk API call, history queries included).`);
 await store.close();
+sandbox?.stop();
 rmSync(dir, { recursive: true, force: true });
 if (admin) {
   const c = new pg.Client({ connectionString: admin });

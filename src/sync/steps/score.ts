@@ -1,5 +1,5 @@
 import type { DealScore } from '../../core/scoring/scorer.ts';
-import type { PriorState, ScoredState } from '../../store/repos/sync-state.ts';
+import type { DealToScore, PriorState, ScoredState } from '../../store/repos/sync-state.ts';
 import type { SyncConfig } from '../config.ts';
 import { riskPlanOf, writtenValuesHash } from '../risk-fields.ts';
 import { ANALYZE_AFTER, checkAborted, type RunState } from '../run-state.ts';
@@ -59,7 +59,7 @@ export function entersAlert(prior: PriorState | null, score: number, cfg: SyncCo
 
 function toState(
   s: DealScore,
-  item: { deal: import('../../core/deal.ts').Deal; inputHash: string },
+  item: DealToScore,
   prior: PriorState | null,
   modelId: number | null,
   config: SyncConfig,

@@ -86,6 +86,7 @@ async function drain(
         if (Array.isArray(partial)) {
           const done = items.flatMap((item, k) => ((partial[k] as { ok?: boolean } | undefined)?.ok ? [{ id: item.id, ok: true }] : []));
           await ctx.store.outbox.record(tenantId, done, ctx.now(), retryPolicy(run));
+          if (kind === 'fields') run.counts.written += done.length;
         }
         throw e;
       }
