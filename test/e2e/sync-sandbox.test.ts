@@ -117,6 +117,13 @@ describe('the sync loop against the sandbox CRM', () => {
     }
   });
 
+  it('costs one read call per connection for an hourly sync with nothing new', async () => {
+    for (const tenant of ['sf', 'hs']) {
+      const r = await sync(tenant);
+      expect({ tenant, apiCalls: r.runs[0]!.apiCalls, fetched: r.runs[0]!.counts.fetched }).toEqual({ tenant, apiCalls: 1, fetched: 0 });
+    }
+  });
+
   it('after the sandbox moves on an hour, writes only the deals whose risk values changed', async () => {
     sb.clock.advance({ hours: 1 });
     const writesBefore = sb.state.salesforce.fieldWrites.length;
