@@ -28,6 +28,7 @@ export async function syncTenant(
   if (!(await ctx.store.tenantSync.claimLease(tenantId, deps.holder, lease.ttlSeconds * 1000))) return { ...result, status: 'busy' };
   const aborter = new AbortController();
   const onOuterAbort = () => aborter.abort(opts.signal?.reason);
+  if (opts.signal?.aborted) onOuterAbort();
   opts.signal?.addEventListener('abort', onOuterAbort);
   const log = ctx.logger.child({ module: 'sync', tenantId });
   const heartbeat = setInterval(() => {

@@ -27,8 +27,11 @@ export interface WorkerOptions {
 }
 
 export interface Worker {
-  /** Stops the schedule and the poll loop, and waits for the work in hand to finish. */
-  stop(): Promise<void>;
+  /**
+   * Stops the schedule and the poll loop. Runs in hand stop at their next page or step (crash
+   * safe: the next run resumes them) unless `abort: false`, which waits for them to finish.
+   */
+  stop(opts?: { abort?: boolean }): Promise<void>;
   /** Syncs one tenant now (CLI, tests); "sync now" from the web app goes through requestSync. */
   runNow(tenantId: string): Promise<TenantSyncResult>;
   /** Resolves once the start-up catch-up has run. */
@@ -57,6 +60,9 @@ export function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Worker {
   };
   const transports = opts.transports ?? defaultTransports(ctx.env.SMTP_URL);
   let stopped = false;
+  // Stopping aborts the runs in hand at their next page or step: every step resumes from stored
+  // state, so the next run (here or in another worker) finishes what they started.
+  const aborter = new AbortController();
   const timers = new Set<NodeJS.Timeout>();
   // One tenant at a time per worker: memory stays bounded by one run; more workers, more runs.
   let queue: Promise<unknown> = Promise.resolve();
@@ -74,7 +80,11 @@ export function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Worker {
     );
 
   const runTenant = (tenantId: string, trigger: string): Promise<TenantSyncResult> =>
-    serial(() => syncTenant(deps, tenantId, { base: config, trigger }));
+    serial(async () =>
+      stopped
+        ? { tenantId, status: 'failed' as const, runs: [], skipped: [], error: 'the worker is stopping' }
+        : syncTenant(deps, tenantId, { base: config, trigger, signal: aborter.signal }),
+    );
 
   /** Runs a tenant's slot if no worker (this one included) has run it yet. */
   const runSlot = async (tenantId: string, slot: Date, trigger: 'schedule' | 'catch-up') => {
@@ -145,8 +155,9 @@ export function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Worker {
     holder,
     ready,
     runNow: (tenantId) => runTenant(tenantId, 'manual'),
-    async stop() {
+    async stop(opts: { abort?: boolean } = {}) {
       stopped = true;
+      if (opts.abort !== false) aborter.abort(new Error('the worker is stopping; the next run resumes this one'));
       clearInterval(pollTimer);
       for (const t of timers) clearTimeout(t);
       timers.clear();

@@ -116,6 +116,38 @@ describe('the worker', () => {
     expect((await buildDigest(h.ctx, 'other-tenant')).deals).toEqual([]);
   });
 
+  it('stops a run in hand at its next page when stopped, and the next run finishes it', async () => {
+    crm.put(...Array.from({ length: 30 }, (_, i) => ({ Id: `S${String(i).padStart(2, '0')}`, Risk: 40 })));
+    const slow = startWorker(h.ctx, {
+      config: h.config,
+      scorer: h.deps.scorer,
+      schedule: false,
+      connectorFor: async (c, conn) => {
+        const inner = await h.deps.connectorFor(c, conn);
+        return {
+          ...inner,
+          source: inner.source,
+          mapping: inner.mapping,
+          async *fetchChanges(o) {
+            for await (const page of crm.connector({ pageSize: 5 }).fetchChanges(o)) {
+              await new Promise((r) => setTimeout(r, 100));
+              yield page;
+            }
+          },
+        };
+      },
+    });
+    const running = slow.runNow('t1');
+    await until(async () => (await h.ctx.store.deals.countByStatus('t1')).open > 0, 'the first page');
+    await slow.stop();
+    const stopped = await running;
+    expect(stopped.runs[0]).toMatchObject({ status: 'failed', errors: [expect.objectContaining({ step: 'fetch', message: expect.stringContaining('worker is stopping') })] });
+    expect(crm.read().writes).toEqual([]);
+    const next = await start({ schedule: false }).runNow('t1');
+    expect(next.runs[0]).toMatchObject({ status: 'succeeded' });
+    expect(crm.read().writes.map((w) => w.id).sort()).toEqual([...Object.keys(crm.read().records)].sort());
+  });
+
   it('purges score history, run records and closed deals\' snapshots past their retention', async () => {
     crm.put({ Id: 'OLD', Status: 'open' });
     await h.sync();
