@@ -47,6 +47,7 @@ export async function createAppContext(env: Env, opts: { logger?: Logger; migrat
     ...(env.DATABASE_URL ? { url: env.DATABASE_URL } : { dataDir }),
     encryptionKey,
     migrate: opts.migrate,
+    onPoolError: (e) => logger.warn('idle database connection closed; the next query reconnects', { error: e.message }),
   });
   return { env, logger, store, now: () => new Date(), close: () => store.close() };
 }

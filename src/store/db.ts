@@ -21,6 +21,11 @@ export interface DbOptions {
   /** Postgres schema to use (tests isolate themselves in a schema of their own). */
   schema?: string;
   poolSize?: number;
+  /**
+   * An idle pooled connection died (server restart, a dropped database). pg discards it and the
+   * next query opens a new one; without a listener its 'error' event would crash the process.
+   */
+  onPoolError?: (error: Error) => void;
 }
 
 export interface OpenDb {
@@ -37,6 +42,7 @@ export async function openDb(opts: DbOptions = {}): Promise<OpenDb> {
       max: opts.poolSize ?? 10,
       ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
     });
+    pool.on('error', opts.onPoolError ?? ((e) => process.emitWarning(`idle database connection closed: ${e.message}`)));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, driver: 'postgres', close: () => db.destroy() };
   }
