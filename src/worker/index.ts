@@ -128,15 +128,15 @@ export function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Worker {
   const poll = async () => {
     for (const r of await ctx.store.tenantSync.requested()) {
       if (stopped) return;
-      await runTenant(r.tenantId, 'manual');
-      await ctx.store.tenantSync.clearRequest(r.tenantId, r.requestedAt);
+      // Busy: another worker is syncing the tenant; the request stays and runs after it.
+      if ((await runTenant(r.tenantId, 'manual')).status !== 'busy') await ctx.store.tenantSync.clearRequest(r.tenantId, r.requestedAt);
     }
     for (const q of await ctx.store.rescoreQueue.tenants()) {
       if (stopped) return;
       const served = await Promise.all(
         (await ctx.store.connections.list(q.tenantId)).map(async (c) => ({ source: c.crm, items: await ctx.store.rescoreQueue.list(q.tenantId, c.crm) })),
       );
-      await runTenant(q.tenantId, 'webhook');
+      if ((await runTenant(q.tenantId, 'webhook')).status === 'busy') continue;
       for (const s of served) await ctx.store.rescoreQueue.remove(q.tenantId, s.source, s.items);
     }
     for (const t of await ctx.store.tenants.list()) await queueDigests(ctx, config, t.id);

@@ -67,9 +67,12 @@ describe('the worker', () => {
     start({ schedule: false });
     crm.put({ Id: 'A', Risk: 65 });
     await requestRescore(h.ctx, 't1', 'salesforce', ['A']);
-    await until(async () => crm.read().writes.filter((w) => w.id === 'A').length === 2, 'the rescored deal to be written');
-    const [run] = await h.ctx.store.syncRuns.list('t1');
-    expect(run).toMatchObject({ trigger: 'webhook', counts: expect.objectContaining({ scored: 1, written: 1 }) });
+    const [run] = await until(async () => {
+      const r = await h.ctx.store.syncRuns.list('t1');
+      return r[0]?.trigger === 'webhook' && r[0].status !== 'running' && r;
+    }, 'the webhook run');
+    expect(run).toMatchObject({ status: 'succeeded', counts: expect.objectContaining({ scored: 1, written: 1 }) });
+    expect(crm.read().writes.filter((w) => w.id === 'A').map((w) => w.score)).toEqual([40, 65]);
     await until(async () => (await h.ctx.store.rescoreQueue.tenants()).length === 0, 'the queue to drain');
   });
 
