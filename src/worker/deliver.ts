@@ -44,9 +44,18 @@ export function defaultTransports(smtpUrl: string | undefined): Transports {
  * Sends due alert and digest deliveries. A failure is recorded and retried with backoff up to
  * the configured attempts, then kept as dead with its error; it never blocks a sync.
  */
-export async function sendDueDeliveries(ctx: AppContext, base: SyncConfig, transports: Transports, opts: { tenantId?: string; limit?: number } = {}): Promise<{ sent: number; failed: number }> {
+export async function sendDueDeliveries(
+  ctx: AppContext,
+  base: SyncConfig,
+  transports: Transports,
+  opts: { tenantId?: string; limit?: number } = {},
+): Promise<{ sent: number; failed: number }> {
   const out = { sent: 0, failed: 0 };
-  const due = await ctx.store.deliveries.due(ctx.now(), opts.limit ?? 100, opts.tenantId);
+  // Claimed long enough to send them all one by one at the timeout each, at most 5 minutes:
+  // a dead worker's claim soon passes and another sends them.
+  const limit = opts.limit ?? 20;
+  const leaseMs = Math.min(300_000, 2 * base.delivery.timeoutSeconds * 1000 * limit);
+  const due = await ctx.store.deliveries.claimDue(ctx.now(), limit, leaseMs, opts.tenantId);
   const configs = new Map<string, SyncConfig | null>();
   for (const d of due) {
     if (!configs.has(d.tenantId)) {

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../db.ts';
 
 export type DeliveryChannel = 'slack' | 'email';
@@ -68,7 +69,24 @@ export function deliveriesRepo(db: Db) {
         .executeTakeFirst();
       return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
     },
-    /** Due deliveries across tenants (the worker sends them), oldest first. */
+    /**
+     * Claims due deliveries for one sender: their next attempt moves `leaseMs` ahead, in one
+     * statement that skips rows another worker is claiming, so two workers never send the
+     * same message. A sender that dies leaves them to be retried once the lease passes.
+     */
+    async claimDue(now: Date, limit: number, leaseMs: number, tenantId?: string): Promise<Delivery[]> {
+      const r = await sql<Row>`
+        update deliveries set next_attempt_at = ${new Date(now.getTime() + leaseMs)}
+        where id in (
+          select id from deliveries
+          where status in ('pending', 'failed') and next_attempt_at <= ${now}
+            ${tenantId ? sql`and tenant_id = ${tenantId}` : sql``}
+          order by id limit ${limit}
+          for update skip locked)
+        returning *`.execute(db);
+      return r.rows.map(toDelivery).sort((a, b) => a.id - b.id);
+    },
+    /** Due deliveries across tenants, oldest first (read only). */
     async due(now: Date, limit: number, tenantId?: string): Promise<Delivery[]> {
       let q = db
         .selectFrom('deliveries')

@@ -100,6 +100,18 @@ describe('alerts on deals entering Critical', () => {
     expect(await deliver()).toEqual({ sent: 1, failed: 0 });
   });
 
+  it('posts each alert once when two workers send deliveries at the same time', async () => {
+    crm.put({ Id: 'A', Risk: 60 }, { Id: 'B', Risk: 60 });
+    await h.sync();
+    h.clock.advance(HOUR);
+    crm.put({ Id: 'A', Risk: 90 }, { Id: 'B', Risk: 95 });
+    await h.sync();
+    const results = await Promise.all([deliver(), deliver()]);
+    expect(results.reduce((n, r) => n + r.sent, 0)).toBe(2);
+    expect(slack.bodies).toHaveLength(2);
+    expect(await deliver()).toEqual({ sent: 0, failed: 0 });
+  });
+
   it('retries a failed Slack delivery and records the failure, without holding up the sync', async () => {
     crm.put({ Id: 'A', Risk: 60 });
     await h.sync();
