@@ -170,5 +170,5 @@ export function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Worker {
   };
 }
 
-export { requestRescore, requestSync, listSyncRuns } from '../sync/requests.ts';
+export { listSyncRuns, modelHealth, requestRescore, requestSync } from '../sync/requests.ts';
 export { buildDigest, type Digest } from './digest.ts';

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { modelHealth } from '../../../src/worker/index.ts';
 import { HOUR } from './helpers/context.ts';
 import { harness, type Harness } from './helpers/harness.ts';
 
@@ -91,8 +92,8 @@ describe('retraining during sync', () => {
     crm.put(...['D1', 'D2', 'D3', 'D4'].map((Id) => ({ Id, Status: 'lost' as const, ClosedDate: '2026-11-24T10:30:00Z' })));
     await h.sync();
     expect(h.trained).toHaveLength(2);
-    const drift = (await h.ctx.store.tenantSync.get('t1'))!.drift!;
-    expect(drift).toMatchObject({ n: 4, drifted: true, predictedLossRate: 0.1, observedLossRate: 1 });
-    expect((await h.ctx.store.tenantSync.get('t1'))!.lastTrain).toMatchObject({ reason: 'drift' });
+    const health = await modelHealth(h.ctx, 't1');
+    expect(health.drift).toMatchObject({ n: 4, drifted: true, predictedLossRate: 0.1, observedLossRate: 1 });
+    expect(health.lastTrain).toMatchObject({ reason: 'drift', accepted: true });
   });
 });
