@@ -8,6 +8,7 @@ import { modelsRepo } from './repos/models.ts';
 import { scoresRepo } from './repos/scores.ts';
 import { tenantsRepo } from './repos/tenants.ts';
 import { alertsRepo } from './repos/alerts.ts';
+import { atRiskRepo } from './repos/at-risk.ts';
 import { deliveriesRepo } from './repos/deliveries.ts';
 import { outboxRepo } from './repos/outbox.ts';
 import { rescoreQueueRepo } from './repos/rescore-queue.ts';
@@ -51,6 +52,7 @@ export async function openStore(opts: StoreOptions) {
     alerts: alertsRepo(db),
     rescoreQueue: rescoreQueueRepo(db),
     tenantSync: tenantSyncRepo(db),
+    atRisk: atRiskRepo(db),
     users: usersRepo(db),
     directory: tenantDirectory(db),
     sessions: sessionsRepo(db),

@@ -40,7 +40,7 @@ export async function buildDigest(
   const cfg = opts.config?.digest;
   const top = opts.top ?? cfg?.top ?? 10;
   const minScore = opts.minScore ?? cfg?.minScore ?? 51;
-  const rows = await ctx.store.syncState.topRisks(tenantId, { minScore, limit: top, ...(opts.ownerId !== undefined ? { ownerId: opts.ownerId } : {}) });
+  const rows = await ctx.store.atRisk.topRisks(tenantId, { minScore, limit: top, ...(opts.ownerId !== undefined ? { ownerId: opts.ownerId } : {}) });
   return {
     tenantId,
     generatedAt: ctx.now().toISOString(),
@@ -93,7 +93,7 @@ export async function queueDigests(ctx: AppContext, base: SyncConfig, tenantId: 
     }
   }
   if (cfg.digest.channels.includes('email')) {
-    for (const owner of await ctx.store.syncState.ownersAtRisk(tenantId, cfg.digest.minScore)) {
+    for (const owner of await ctx.store.atRisk.ownersAtRisk(tenantId, cfg.digest.minScore)) {
       const to = owner.ownerId ? cfg.digest.ownerEmails[owner.ownerId] : undefined;
       if (!to) continue;
       const digest = await buildDigest(ctx, tenantId, { ownerId: owner.ownerId, config: cfg });
