@@ -49,7 +49,7 @@ export function dealsRepo(db: Db) {
 
     /**
      * Stores the current state of each deal (one tenant per call). A deal whose input hash is
-     * unchanged keeps its row untouched apart from the modification stamp.
+     * unchanged (an echo of our own write-back) keeps its stored row untouched.
      */
     async upsertMany(tenantId: string, items: DealWrite[], now: Date): Promise<UpsertOutcome> {
       const out: UpsertOutcome = { inserted: 0, updated: 0, unchanged: 0, changedIds: [] };
@@ -108,7 +108,16 @@ export function dealsRepo(db: Db) {
               modified_at: eb.ref('excluded.modified_at'),
               deleted_at: null,
               updated_at: eb.ref('excluded.updated_at'),
-            })),
+            }))
+              // An echo of our own write changes nothing we score: leave the row (and the
+              // deal_risk trigger) alone unless the inputs, a deletion or the connection changed.
+              .where((eb) =>
+                eb.or([
+                  eb('deals.input_hash', 'is distinct from', eb.ref('excluded.input_hash')),
+                  eb('deals.deleted_at', 'is not', null),
+                  eb('deals.connection_id', 'is distinct from', eb.ref('excluded.connection_id')),
+                ]),
+              ),
           )
           .execute();
       }

@@ -48,6 +48,14 @@ describe('store', () => {
     expect(await t.store.deals.countByStatus('t1')).toEqual({ open: 1, won: 0, lost: 0 });
   });
 
+  it('brings back a deleted deal restored in the CRM, even with unchanged inputs', async () => {
+    const deal = aDeal({ externalId: 'Z' });
+    await t.store.deals.upsertMany('t1', [{ deal }], now);
+    await t.store.deals.markDeleted('t1', 'csv', ['Z'], now);
+    expect(await t.store.deals.upsertMany('t1', [{ deal }], now)).toMatchObject({ changedIds: ['Z'] });
+    expect((await t.store.deals.list('t1')).map((d) => d.externalId)).toEqual(['Z']);
+  });
+
   it('seals CRM tokens at rest and scopes connections to their tenant', async () => {
     const c = await t.store.connections.create('t1', { crm: 'salesforce', credentials: { accessToken: 'SECRET-ACCESS', refreshToken: 'SECRET-REFRESH' } }, now);
     const raw = await t.store.db.selectFrom('connections').select('credentials').where('id', '=', c.id).executeTakeFirstOrThrow();
