@@ -56,7 +56,7 @@ export async function* bulkBackfill(deps: FetchDeps, tracker: CursorTracker, sig
     for (let i = 0; i < records.length || (i === 0 && !locator); i += PAGE) {
       const chunk = records.slice(i, i + PAGE);
       await deps.enricher.enrich(chunk, 'id');
-      for (const r of chunk) tracker.add(r.id, r.modifiedAt);
+      for (const r of chunk) tracker.add(r.id, r.modifiedAt, false);
       const last = !locator && i + PAGE >= records.length;
       if (chunk.length || last) yield { records: chunk, deletedIds: [], cursor: last ? tracker.cursor() : null };
     }

@@ -25,9 +25,11 @@ const isOptional = (field: string): boolean => !(SYSTEM_FIELDS as readonly strin
 /**
  * Changed opportunities since the cursor, one page per Salesforce query batch (2,000 rows).
  * A first sync reads everything (Bulk API 2.0 above `bulkThreshold` rows); later syncs query
- * `SystemModstamp >= cursor − overlap` with queryAll, so deleted opportunities arrive in the
- * same pages as `deletedIds`. Record versions already delivered are skipped, and the cursor
- * on each page is safe to persist once that page is stored.
+ * with queryAll after the cursor's keyset, re-reading the overlap window only when the
+ * previous query ran within the overlap of the last change (CursorTracker.resume), so deleted
+ * opportunities arrive in the same pages as `deletedIds`. Record versions already delivered
+ * are skipped (before their history queries), and the cursor on each page is safe to persist
+ * once that page is stored.
  */
 export async function* fetchChanges(deps: FetchDeps, opts: FetchOptions): AsyncGenerator<FetchPage> {
   const start = decodeCursor(opts.cursor);
@@ -55,14 +57,18 @@ export async function* fetchChanges(deps: FetchDeps, opts: FetchOptions): AsyncG
 }
 
 async function* restChanges(deps: FetchDeps, tracker: CursorTracker, incremental: boolean, signal?: AbortSignal): AsyncGenerator<FetchPage> {
-  const since = tracker.since();
+  const resume = tracker.resume();
+  const since = resume.kind === 'window' ? resume.from : null;
+  const after = resume.kind === 'after' ? { ts: resume.ts, lastId: resume.lastId } : undefined;
+  const startedAt = Date.now();
   const { page: first } = await deps.api.queryDroppingFields<SfRow>(
-    (fields) => opportunityQuery({ fields, since }),
+    (fields) => opportunityQuery({ fields, since, after }),
     selectList(deps.paths),
     isOptional,
     // queryAll also returns rows in the recycle bin (IsDeleted = true): deletes in the same pages.
     { all: incremental, onDrop: (_f, reason) => deps.warn(reason) },
   );
+  tracker.setQueriedAt(queryTime(deps, startedAt, tracker));
   let page: QueryPage<SfRow> = first;
   for (;;) {
     signal?.throwIfAborted();
@@ -71,6 +77,20 @@ async function* restChanges(deps: FetchDeps, tracker: CursorTracker, incremental
     if (page.done || !page.nextRecordsUrl) return;
     page = await deps.api.queryMore<SfRow>(page.nextRecordsUrl);
   }
+}
+
+/**
+ * When the change query ran, on the CRM's clock: the HTTP `Date` header of its response (jsforce
+ * drops headers; the meter keeps the last response's). It is at or after the moment the query
+ * saw the data (later by the query's own duration, and truncated to the second), well inside
+ * the overlap. Without the header, our clock at query start minus one overlap as allowance for
+ * clock skew, never below the cursor.
+ */
+function queryTime(deps: FetchDeps, startedAt: number, tracker: CursorTracker): Date {
+  const raw = deps.api.meter.lastHeaders['date'];
+  const header = Date.parse((Array.isArray(raw) ? raw[0] : raw) ?? '');
+  if (Number.isFinite(header)) return new Date(header);
+  return new Date(Math.max(tracker.since()?.getTime() ?? 0, startedAt - deps.overlapMs));
 }
 
 /** Splits a batch into live records and deleted ids, skipping versions already delivered. */

@@ -32,14 +32,22 @@ export interface OpportunityQuery {
   fields: readonly string[];
   /** Lower bound on SystemModstamp (inclusive); null for a full read. */
   since: Date | null;
+  /** Keyset resume instead of `since`: rows strictly after (SystemModstamp, Id) = (ts, lastId). */
+  after?: { ts: Date; lastId: string };
   /** Bulk API 2.0 does not take ORDER BY (it disables PK chunking). */
   ordered?: boolean;
 }
 
-/** The change query: `SystemModstamp >= since`, ordered by (SystemModstamp, Id) for paging. */
+/**
+ * The change query, ordered by (SystemModstamp, Id) for paging: `SystemModstamp >= since`, or
+ * the keyset `SystemModstamp > ts OR (SystemModstamp = ts AND Id > lastId)` (ts in whole seconds).
+ */
 export function opportunityQuery(q: OpportunityQuery): string {
   let soql = `SELECT ${q.fields.join(', ')} FROM Opportunity`;
-  if (q.since) soql += ` WHERE SystemModstamp >= ${soqlDateTime(q.since)}`;
+  if (q.after) {
+    const ts = soqlDateTime(q.after.ts);
+    soql += ` WHERE (SystemModstamp > ${ts} OR (SystemModstamp = ${ts} AND Id > ${soqlString(q.after.lastId)}))`;
+  } else if (q.since) soql += ` WHERE SystemModstamp >= ${soqlDateTime(q.since)}`;
   if (q.ordered !== false) soql += ' ORDER BY SystemModstamp ASC, Id ASC';
   return soql;
 }

@@ -68,7 +68,8 @@ describe('Salesforce fetchChanges', () => {
           anOpportunity({ Id: sameSecondId, SystemModstamp: '2026-05-01T09:59:30.000+0000' }),
           anOpportunity({ Id: editedId, SystemModstamp: '2026-05-01T10:03:00.000+0000' }),
         ]),
-        sfHeaders(),
+        // the query ran at 10:03:30, so the next one re-reads from 09:58:30
+        { ...sfHeaders(), date: 'Fri, 01 May 2026 10:03:30 GMT' },
       );
     const sf = await connectorFor(memoryCredentials());
 
@@ -79,7 +80,7 @@ describe('Salesforce fetchChanges', () => {
     expect(pages[0]!.records.map((r) => r.id)).toEqual([sameSecondId, editedId]);
     const next = decodeCursor(pages[0]!.cursor)!;
     expect(next.ts.toISOString()).toBe('2026-05-01T10:03:00.000Z');
-    // Only versions that the next overlap (>= 09:58) can return again are remembered.
+    // Only versions that the next overlap (>= 09:58:30) can return again are remembered.
     expect(next.seen).toContain(`${editedId}@${Date.parse('2026-05-01T10:03:00Z')}`);
     expect(next.seen).toContain(`${sameSecondId}@${Date.parse('2026-05-01T09:59:30Z')}`);
     expect(next.seen.every((k) => Number(k.split('@')[1]) >= Date.parse('2026-05-01T09:58:00Z'))).toBe(true);

@@ -22,6 +22,13 @@ describe('SOQL builders', () => {
     expect(opportunityQuery({ fields: ['Id'], since: null, ordered: false })).toBe('SELECT Id FROM Opportunity');
   });
 
+  it('resumes strictly after (SystemModstamp, Id) with a keyset', () => {
+    const after = { ts: new Date('2026-05-01T10:30:00Z'), lastId: "006A'x" };
+    expect(opportunityQuery({ fields: ['Id'], since: null, after })).toBe(
+      "SELECT Id FROM Opportunity WHERE (SystemModstamp > 2026-05-01T10:30:00Z OR (SystemModstamp = 2026-05-01T10:30:00Z AND Id > '006A\\'x')) ORDER BY SystemModstamp ASC, Id ASC",
+    );
+  });
+
   it('scopes small pages by ids and large ones by the range of their order key', () => {
     const rec = (id: string, iso: string) => ({ id, modifiedAt: new Date(iso) });
     expect(pageScope([rec('006B', '2026-05-01T00:00:00Z')], 'modstamp')).toEqual({ kind: 'ids', ids: ['006B'] });
@@ -68,6 +75,34 @@ describe('sync cursor', () => {
     expect(next.since()).toEqual(new Date('2026-05-01T09:55:00Z'));
     expect(next.has('006C', new Date('2026-05-01T09:57:00Z'))).toBe(true);
     expect(next.has('006C', new Date('2026-05-01T10:01:00Z'))).toBe(false);
+  });
+
+  it('uses the keyset alone when the previous query ran more than an overlap after the last change', () => {
+    const ts = new Date('2026-05-01T10:30:00Z');
+    const quiet = new CursorTracker({ ts, lastId: '006Z', queriedAt: new Date('2026-05-01T11:00:00Z'), seen: [] }, 5 * 60_000);
+    expect(quiet.resume()).toEqual({ kind: 'after', ts, lastId: '006Z' });
+    const recent = new CursorTracker({ ts, lastId: '006Z', queriedAt: new Date('2026-05-01T10:32:00Z'), seen: [] }, 5 * 60_000);
+    expect(recent.resume()).toEqual({ kind: 'window', from: new Date('2026-05-01T10:27:00Z') });
+    const v1 = new CursorTracker(decodeCursor(JSON.stringify({ v: 1, ts: ts.toISOString(), seen: [] })), 5 * 60_000);
+    expect(v1.resume()).toEqual({ kind: 'window', from: new Date('2026-05-01T10:25:00Z') });
+  });
+
+  it('still skips an earlier run’s version later in the same re-read after persisting a page', () => {
+    const ts = new Date('2026-05-01T10:30:00Z');
+    const t = new CursorTracker({ ts, lastId: '006M', queriedAt: new Date('2026-05-01T10:31:00Z'), seen: [`006Z@${ts.getTime()}`] }, 5 * 60_000);
+    t.setQueriedAt(new Date('2026-05-01T12:00:00Z'));
+    t.add('006A', ts);
+    expect(decodeCursor(t.cursor())!.seen).toEqual([]); // the next run resumes after the keyset
+    expect(t.has('006Z', ts)).toBe(true);
+  });
+
+  it('leaves no keyset after unordered (Bulk) rows, so that instant is re-read', () => {
+    const t = new CursorTracker(null, 5 * 60_000);
+    t.add('006B', new Date('2026-05-01T10:00:00Z'), false);
+    t.setQueriedAt(new Date('2026-05-01T11:00:00Z'));
+    const next = new CursorTracker(decodeCursor(t.cursor()), 5 * 60_000);
+    expect(next.resume()).toEqual({ kind: 'window', from: new Date('2026-05-01T10:00:00Z') });
+    expect(next.has('006B', new Date('2026-05-01T10:00:00Z'))).toBe(true);
   });
 
   it('keeps the cursor small when a mass update lands in one second', () => {
