@@ -41,6 +41,21 @@ const toScore = (r: Row): StoredScore => ({
 
 const CHUNK = 500;
 
+/** The `scores` row of one stored score (shared with the sync engine's transactional save). */
+export const scoreRow = (tenantId: string, s: StoredScore) => ({
+  tenant_id: tenantId,
+  source: s.source,
+  external_id: s.externalId,
+  model_id: s.modelId,
+  scored_at: s.scoredAt,
+  score: s.score,
+  category: s.category,
+  win_probability: s.winProbability,
+  model_status: s.modelStatus,
+  input_hash: s.inputHash,
+  detail: JSON.stringify(s.detail),
+});
+
 /** Score history per deal; the latest row per deal is its current score. */
 export function scoresRepo(db: Db) {
   return {
@@ -48,21 +63,7 @@ export function scoresRepo(db: Db) {
       for (let i = 0; i < scores.length; i += CHUNK) {
         await db
           .insertInto('scores')
-          .values(
-            scores.slice(i, i + CHUNK).map((s) => ({
-              tenant_id: tenantId,
-              source: s.source,
-              external_id: s.externalId,
-              model_id: s.modelId,
-              scored_at: s.scoredAt,
-              score: s.score,
-              category: s.category,
-              win_probability: s.winProbability,
-              model_status: s.modelStatus,
-              input_hash: s.inputHash,
-              detail: JSON.stringify(s.detail),
-            })),
-          )
+          .values(scores.slice(i, i + CHUNK).map((s) => scoreRow(tenantId, s)))
           .execute();
       }
     },

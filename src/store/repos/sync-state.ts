@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Deal } from '../../core/deal.ts';
 import type { Db } from '../db.ts';
 import { dealFromJson } from '../deal-json.ts';
+import { scoreRow } from './scores.ts';
 
 const CHUNK = 500;
 
@@ -148,21 +149,7 @@ export function syncStateRepo(db: Db) {
         await db.transaction().execute(async (tx) => {
           await tx
             .insertInto('scores')
-            .values(
-              chunk.map((s) => ({
-                tenant_id: tenantId,
-                source: s.source,
-                external_id: s.externalId,
-                model_id: s.modelId,
-                scored_at: s.scoredAt,
-                score: s.score,
-                category: s.category,
-                win_probability: s.winProbability,
-                model_status: s.modelStatus,
-                input_hash: s.inputHash,
-                detail: JSON.stringify(s.detail),
-              })),
-            )
+            .values(chunk.map((s) => scoreRow(tenantId, s)))
             .execute();
           await tx
             .insertInto('deal_sync_state')
