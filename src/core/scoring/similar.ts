@@ -27,22 +27,45 @@ const AMOUNT_BAND = 0.3;
 /** Candidates examined per query, nearest amounts first: bounds the cost of huge segments. */
 const SCAN_LIMIT = 64;
 
-/**
- * Indexes won deals by segment. A query walks outward from the deal's amount within ±30%; without
- * a deal age the nearest amounts win (and the walk stops after k), otherwise the closest cycle
- * lengths to the deal's age among the nearest SCAN_LIMIT amounts.
- */
-export function buildSimilarIndex(closed: readonly Deal[], segmentBy: readonly string[]): SimilarIndex {
+/** Collects won deals a page at a time (only a compact entry of each is kept), then indexes them. */
+export interface SimilarIndexBuilder {
+  add(deals: Iterable<Deal>): void;
+  build(): SimilarIndex;
+}
+
+export function similarIndexBuilder(segmentBy: readonly string[]): SimilarIndexBuilder {
   const bySegment = new Map<string, Entry[]>();
   const segmentKey = segmentKeyFn(segmentBy);
-  for (const d of closed) {
-    if (d.stage.status !== 'won' || d.amount === null) continue;
-    const key = segmentKey(d);
-    const cycleDays = d.createdAt && d.closedAt ? (d.closedAt.getTime() - d.createdAt.getTime()) / 86_400_000 : null;
-    const e: Entry = { amountKey: d.amount, cycleDays, out: Object.freeze({ externalId: d.externalId, name: d.name, amount: d.amount, cycleDays }) };
-    (bySegment.get(key) ?? bySegment.set(key, []).get(key)!).push(e);
-  }
-  for (const list of bySegment.values()) list.sort((a, b) => a.amountKey - b.amountKey);
+  return {
+    add(deals) {
+      for (const d of deals) {
+        if (d.stage.status !== 'won' || d.amount === null) continue;
+        const key = segmentKey(d);
+        const cycleDays = d.createdAt && d.closedAt ? (d.closedAt.getTime() - d.createdAt.getTime()) / 86_400_000 : null;
+        const e: Entry = { amountKey: d.amount, cycleDays, out: Object.freeze({ externalId: d.externalId, name: d.name, amount: d.amount, cycleDays }) };
+        (bySegment.get(key) ?? bySegment.set(key, []).get(key)!).push(e);
+      }
+    },
+    build() {
+      for (const list of bySegment.values()) list.sort((a, b) => a.amountKey - b.amountKey);
+      return indexOf(bySegment, segmentKey);
+    },
+  };
+}
+
+/** Indexes won deals already in memory (see similarIndexBuilder to read them a page at a time). */
+export function buildSimilarIndex(closed: readonly Deal[], segmentBy: readonly string[]): SimilarIndex {
+  const b = similarIndexBuilder(segmentBy);
+  b.add(closed);
+  return b.build();
+}
+
+/**
+ * A query walks outward from the deal's amount within ±30%; without a deal age the nearest
+ * amounts win (and the walk stops after k), otherwise the closest cycle lengths to the deal's
+ * age among the nearest SCAN_LIMIT amounts.
+ */
+function indexOf(bySegment: Map<string, Entry[]>, segmentKey: (d: Deal) => string): SimilarIndex {
   const pick: Entry[] = [];
   const dist: number[] = [];
 

@@ -136,6 +136,31 @@ export function dealsRepo(db: Db) {
       return (await query.execute()).map((r) => dealFromJson(r.data));
     },
 
+    /**
+     * The same deals as `list`, a page at a time in (source, external_id) order: a keyset, so a
+     * tenant's whole history is never held as one result set (training, similar-deal index).
+     */
+    async *pages(tenantId: string, q: Omit<DealQuery, 'limit' | 'offset'> = {}, pageSize = 2000): AsyncGenerator<Deal[]> {
+      let after: { source: string; externalId: string } | null = null;
+      for (;;) {
+        let query = db.selectFrom('deals').select(['source', 'external_id', 'data']).where('tenant_id', '=', tenantId);
+        if (!q.includeDeleted) query = query.where('deleted_at', 'is', null);
+        if (q.status) query = query.where('status', 'in', Array.isArray(q.status) ? q.status : [q.status]);
+        if (q.source) query = query.where('source', '=', q.source);
+        if (q.ownerId) query = query.where('owner_id', '=', q.ownerId);
+        if (after) {
+          const a = after;
+          query = query.where((eb) => eb.or([eb('source', '>', a.source), eb.and([eb('source', '=', a.source), eb('external_id', '>', a.externalId)])]));
+        }
+        const rows = await query.orderBy('source').orderBy('external_id').limit(pageSize).execute();
+        if (rows.length === 0) return;
+        const last = rows[rows.length - 1]!;
+        after = { source: last.source, externalId: last.external_id };
+        yield rows.map((r) => dealFromJson(r.data));
+        if (rows.length < pageSize) return;
+      }
+    },
+
     async get(tenantId: string, source: Source, externalId: string): Promise<Deal | null> {
       const r = await db
         .selectFrom('deals')

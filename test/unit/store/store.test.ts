@@ -22,6 +22,21 @@ describe('store', () => {
     expect(await t.store.deals.list('t3')).toEqual([]);
   });
 
+  it('pages through a tenant\'s deals by keyset: every match once, in order, across sources', async () => {
+    const deals = [
+      ...['A3', 'A1', 'A2', 'A5', 'A4'].map((id) => aDeal({ externalId: id, tenantId: 't1', stage: { status: 'won' } })),
+      aDeal({ externalId: 'L1', tenantId: 't1', stage: { status: 'lost' } }),
+      aDeal({ externalId: 'H1', tenantId: 't1', source: 'hubspot', stage: { status: 'won' } }),
+    ];
+    await t.store.deals.upsertMany('t1', deals.map((deal) => ({ deal })), now);
+    await t.store.deals.upsertMany('t2', [{ deal: aDeal({ externalId: 'A0', tenantId: 't2', stage: { status: 'won' } }) }], now);
+    const pages: string[][] = [];
+    for await (const page of t.store.deals.pages('t1', { status: 'won' }, 2)) pages.push(page.map((d) => `${d.source}:${d.externalId}`));
+    expect(pages).toEqual([['csv:A1', 'csv:A2'], ['csv:A3', 'csv:A4'], ['csv:A5', 'hubspot:H1']]);
+    const all = (await t.store.deals.list('t1', { status: 'won' })).map((d) => `${d.source}:${d.externalId}`);
+    expect(pages.flat()).toEqual(all);
+  });
+
   it('refuses to store a deal under another tenant', async () => {
     await expect(t.store.deals.upsertMany('t1', [{ deal: aDeal({ tenantId: 't2' }) }], now)).rejects.toThrow(/belongs to tenant t2/);
   });
