@@ -11,8 +11,9 @@ import type { ScoringConfig } from '../core/scoring/config.ts';
 import { deserializeModel, serializeModel, type RiskModel } from '../core/scoring/model.ts';
 import type { DealSnapshot } from '../core/scoring/rows.ts';
 import { compileScorer, type DealScore, type Scorer } from '../core/scoring/scorer.ts';
-import { buildSimilarIndex } from '../core/scoring/similar.ts';
+import { similarIndexBuilder, type SimilarIndex } from '../core/scoring/similar.ts';
 import { trainModel } from '../core/scoring/train.ts';
+import { trainingDealCompactor } from '../core/scoring/training-deal.ts';
 import type { Store } from '../store/index.ts';
 import type { StoredModel } from '../store/repos/models.ts';
 import type { StoredScore } from '../store/repos/scores.ts';
@@ -58,8 +59,10 @@ export function createScoringService(opts: ScoringServiceOptions) {
   }
 
   async function trainingData(tenantId: string): Promise<{ deals: Deal[]; snapshots: DealSnapshot[] }> {
-    const deals = await store.deals.list(tenantId, { status: ['won', 'lost'] });
-    const snapshots = await store.snapshots.forClosedDeals(tenantId);
+    const compact = trainingDealCompactor();
+    const deals: Deal[] = [];
+    for await (const page of store.deals.pages(tenantId, { status: ['won', 'lost'] })) for (const d of page) deals.push(compact(d));
+    const snapshots = (await store.snapshots.forClosedDeals(tenantId)).map((s) => ({ ...s, deal: compact(s.deal) }));
     return { deals, snapshots };
   }
 
@@ -86,10 +89,17 @@ export function createScoringService(opts: ScoringServiceOptions) {
     return { stored: null, model: trainModel({ deals: [] }, { config, tenantId, trainedAt: asOf, version: 0 }) };
   }
 
+  /** Won deals as references, read a page at a time: only a compact entry of each is kept. */
+  async function similarIndex(tenantId: string, segmentBy: readonly string[]): Promise<SimilarIndex> {
+    const builder = similarIndexBuilder(segmentBy);
+    for await (const page of store.deals.pages(tenantId, { status: 'won' })) builder.add(page);
+    return builder.build();
+  }
+
   async function scorerFor(tenantId: string, asOf: Date, withSimilar = true): Promise<{ stored: StoredModel | null; scorer: Scorer }> {
     const { config, playbook } = await setup(tenantId);
     const { stored, model } = await activeModel(tenantId, asOf);
-    const similar = withSimilar ? buildSimilarIndex(await store.deals.list(tenantId, { status: 'won' }), config.segmentBy) : undefined;
+    const similar = withSimilar ? await similarIndex(tenantId, config.segmentBy) : undefined;
     return { stored, scorer: compileScorer(model, { config, actions: compilePlaybook(playbook, config.maxActions), ...(similar ? { similar } : {}) }) };
   }
 
