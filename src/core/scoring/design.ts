@@ -2,7 +2,10 @@ import type { Deal } from '../deal.ts';
 import type { ScoringConfig } from './config.ts';
 import { categoryReader, readNumber, numberCode, type DealView, type FeatureDef } from './features.ts';
 import type { BaseFeature } from './model.ts';
+import type { RowSource } from './logistic.ts';
+import type { TrainingRows } from './rows.ts';
 import { quantileCuts } from './stats.ts';
+import { targetEncode } from './target-encoding.ts';
 
 /** A base feature coded for every training row. */
 export interface CodedFeature {
@@ -80,8 +83,40 @@ export interface ColumnPlan {
   raw?: Float64Array;
 }
 
-/** Main effects, pairwise crosses of low-cardinality features, and a linear log-amount term. */
-export function planColumns(coded: readonly CodedFeature[], views: readonly DealView[], cfg: ScoringConfig): ColumnPlan[] {
+/** A pairwise cross of two coded features whose cells are few enough to estimate. */
+export interface CrossCandidate {
+  id: string;
+  /** Indexes into the coded features. */
+  a: number;
+  b: number;
+  nCodes: number;
+}
+
+/** Every cross of low-cardinality features the rows can support (codes are computed on demand). */
+export function crossCandidates(coded: readonly CodedFeature[], nRows: number, cfg: ScoringConfig): CrossCandidate[] {
+  const out: CrossCandidate[] = [];
+  for (let a = 0; a < coded.length; a++) {
+    for (let b = a + 1; b < coded.length; b++) {
+      const cells = coded[a]!.def.nCodes * coded[b]!.def.nCodes;
+      if (cells > cfg.maxCrossCells || cells * cfg.rowsPerCrossCell > nRows) continue;
+      out.push({ id: `${coded[a]!.def.id}×${coded[b]!.def.id}`, a, b, nCodes: cells });
+    }
+  }
+  return out;
+}
+
+/** A cross's code per row (into a reused buffer when given). */
+export function crossCodes(coded: readonly CodedFeature[], c: CrossCandidate, into?: Int32Array): Int32Array {
+  const A = coded[c.a]!.codes;
+  const B = coded[c.b]!.codes;
+  const nb = coded[c.b]!.def.nCodes;
+  const codes = into ?? new Int32Array(A.length);
+  for (let i = 0; i < codes.length; i++) codes[i] = A[i]! * nb + B[i]!;
+  return codes;
+}
+
+/** Main effects, a linear log-amount term when configured, and the given crosses. */
+export function planColumns(coded: readonly CodedFeature[], views: readonly DealView[], cfg: ScoringConfig, crosses: readonly CrossCandidate[]): ColumnPlan[] {
   const plans: ColumnPlan[] = coded.map((f, i) => ({ id: f.def.id, group: f.def.id, kind: 'encoded', features: [i], codes: f.codes, nCodes: f.def.nCodes }));
   const amountIdx = coded.findIndex((f) => f.def.id === 'amount');
   if (amountIdx >= 0 && cfg.amountLinear) {
@@ -92,19 +127,75 @@ export function planColumns(coded: readonly CodedFeature[], views: readonly Deal
     });
     plans.push({ id: 'amount:log', group: 'amount', kind: 'linear', features: [amountIdx], raw });
   }
-  const all = coded.map((f, i) => ({ f, i }));
-  for (let a = 0; a < all.length; a++) {
-    for (let b = a + 1; b < all.length; b++) {
-      const A = all[a]!;
-      const B = all[b]!;
-      const cells = A.f.def.nCodes * B.f.def.nCodes;
-      if (cells > cfg.maxCrossCells || cells * cfg.rowsPerCrossCell > views.length) continue;
-      const nb = B.f.def.nCodes;
-      const codes = new Int32Array(views.length);
-      for (let i = 0; i < codes.length; i++) codes[i] = A.f.codes[i]! * nb + B.f.codes[i]!;
-      const id = `${A.f.def.id}×${B.f.def.id}`;
-      plans.push({ id, group: id, kind: 'encoded', features: [A.i, B.i], codes, nCodes: A.f.def.nCodes * nb });
-    }
-  }
+  for (const c of crosses) plans.push({ id: c.id, group: c.id, kind: 'encoded', features: [c.a, c.b], codes: crossCodes(coded, c), nCodes: c.nCodes });
   return plans;
+}
+
+/**
+ * The design matrix, never materialized: an encoded column's value for row i is its lookup at
+ * (block[i], codes[i]); a linear column keeps its standardized values.
+ */
+export interface Design extends RowSource {
+  p: number;
+  tables: Float64Array[];
+  linear: Array<{ center: number; scale: number; values: Float64Array } | null>;
+}
+
+/** Encodes every column (out of fold for rows with weight, full table for the others). */
+export function buildDesign(plans: ColumnPlan[], rows: TrainingRows, w: Float64Array, fold: Uint8Array, cfg: ScoringConfig): Design {
+  const n = rows.views.length;
+  const p = plans.length;
+  const block = new Uint8Array(n);
+  for (let i = 0; i < n; i++) block[i] = w[i] === 0 ? cfg.folds : fold[i]!;
+  const tables: Float64Array[] = [];
+  const linear: Design['linear'] = [];
+  // Encoded columns: codes and a lookup each; linear columns: their values.
+  const enc: Array<{ j: number; codes: Int32Array; lookup: Float64Array; nCodes: number }> = [];
+  const lin: Array<{ j: number; values: Float64Array }> = [];
+  plans.forEach((plan, j) => {
+    if (plan.kind === 'encoded') {
+      const e = targetEncode({ codes: plan.codes!, nCodes: plan.nCodes!, y: rows.y, w, fold, nFolds: cfg.folds, smoothing: cfg.smoothing, into: null });
+      enc.push({ j, codes: plan.codes!, lookup: e.lookup, nCodes: plan.nCodes! });
+      tables.push(e.table);
+      linear.push(null);
+    } else {
+      const raw = plan.raw!;
+      let s = 0;
+      let s2 = 0;
+      let sw = 0;
+      for (let i = 0; i < n; i++) {
+        if (Number.isNaN(raw[i]!) || w[i] === 0) continue;
+        s += w[i]! * raw[i]!;
+        s2 += w[i]! * raw[i]! * raw[i]!;
+        sw += w[i]!;
+      }
+      const center = sw > 0 ? s / sw : 0;
+      const scale = sw > 0 ? Math.sqrt(Math.max(s2 / sw - center * center, 1e-12)) : 1;
+      const values = new Float64Array(n);
+      for (let i = 0; i < n; i++) values[i] = Number.isNaN(raw[i]!) ? 0 : (raw[i]! - center) / scale;
+      lin.push({ j, values });
+      tables.push(new Float64Array(0));
+      linear.push({ center, scale, values });
+    }
+  });
+  // Row-major lookup positions (block · nCodes + code): with at most (folds + 1) × 4,096 cells
+  // per column they fit 16 bits, a quarter of a dense matrix of doubles.
+  const e = enc.length;
+  const index = new Uint16Array(n * e);
+  const encCol = Int32Array.from(enc, (c) => c.j);
+  const lookups = enc.map((c) => c.lookup);
+  enc.forEach((c, k) => {
+    if (c.lookup.length > 65_536) throw new Error(`column ${plans[c.j]!.id}: ${c.nCodes} codes are too many to index`);
+    for (let i = 0; i < n; i++) index[i * e + k] = block[i]! * c.nCodes + c.codes[i]!;
+  });
+  return {
+    p,
+    tables,
+    linear,
+    fill(i, out, at) {
+      const o = i * e;
+      for (let k = 0; k < e; k++) out[at + encCol[k]!] = lookups[k]![index[o + k]!]!;
+      for (let k = 0; k < lin.length; k++) out[at + lin[k]!.j] = lin[k]!.values[i]!;
+    },
+  };
 }

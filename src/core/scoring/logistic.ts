@@ -1,6 +1,6 @@
 /**
  * Weighted logistic regression with an unpenalized intercept and an L2 penalty, fitted by Newton's
- * method (IRLS) with step halving. Rows are dense, row-major in a Float64Array. With a few dozen
+ * method (IRLS) with step halving. Rows come dense (row-major Float64Array) or from a RowSource. With a few dozen
  * columns the p×p Hessian is tiny and Newton converges in 5-10 passes over the data.
  */
 export interface LogisticFit {
@@ -12,9 +12,28 @@ export interface LogisticFit {
   loss: number;
 }
 
+/**
+ * Rows of a design matrix read one at a time: `fill` writes row i's p values at out[at..].
+ * Training reads its target-encoded columns through lookups (codes × small tables) instead of
+ * materializing an n × p matrix: 200,000 rows × 73 columns would be 117 MB of doubles.
+ */
+export interface RowSource {
+  fill(i: number, out: Float64Array, at: number): void;
+}
+
+/** A dense n × p row-major matrix as a RowSource. */
+export function denseRows(X: Float64Array, p: number): RowSource {
+  return {
+    fill(i, out, at) {
+      const o = i * p;
+      for (let j = 0; j < p; j++) out[at + j] = X[o + j]!;
+    },
+  };
+}
+
 export interface LogisticInput {
-  /** n × p row-major. */
-  X: Float64Array;
+  /** n × p row-major, or rows read on demand. */
+  X: Float64Array | RowSource;
   n: number;
   p: number;
   /** 1 = positive class. */
@@ -32,15 +51,15 @@ export interface LogisticInput {
   hessianRows?: number;
 }
 
-function penalizedLoss(inp: LogisticInput, b0: number, beta: Float64Array): number {
-  const { X, n, p, y, w, l2 } = inp;
+function penalizedLoss(inp: LogisticInput, rows: RowSource, x: Float64Array, b0: number, beta: Float64Array): number {
+  const { n, p, y, w, l2 } = inp;
   let loss = 0;
   for (let i = 0; i < n; i++) {
     const wi = w[i]!;
     if (wi === 0) continue;
     let z = b0;
-    const o = i * p;
-    for (let j = 0; j < p; j++) z += X[o + j]! * beta[j]!;
+    rows.fill(i, x, 0);
+    for (let j = 0; j < p; j++) z += x[j]! * beta[j]!;
     // log(1 + e^z) - y z, computed stably.
     const sp = z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z));
     loss += wi * (sp - y[i]! * z);
@@ -77,7 +96,9 @@ export function choleskySolve(A: Float64Array, b: Float64Array, k: number): Floa
 }
 
 export function fitLogistic(inp: LogisticInput): LogisticFit {
-  const { X, n, p, y, w, l2 } = inp;
+  const { n, p, y, w, l2 } = inp;
+  const rows = inp.X instanceof Float64Array ? denseRows(inp.X, p) : inp.X;
+  const x = new Float64Array(p);
   const maxIter = inp.maxIter ?? 50;
   const tol = inp.tol ?? 1e-13;
   const k = p + 1; // parameter 0 is the intercept
@@ -90,7 +111,7 @@ export function fitLogistic(inp: LogisticInput): LogisticFit {
   const rate = Math.min(Math.max(sy / Math.max(sw, 1e-12), 1e-6), 1 - 1e-6);
   let b0 = Math.log(rate / (1 - rate));
   let beta = new Float64Array(p);
-  let loss = penalizedLoss(inp, b0, beta);
+  let loss = penalizedLoss(inp, rows, x, b0, beta);
   const H = new Float64Array(k * k);
   const g = new Float64Array(k);
   const row = new Float64Array(k);
@@ -107,14 +128,10 @@ export function fitLogistic(inp: LogisticInput): LogisticFit {
     for (let i = 0; i < n; i++) {
       const wi = w[i]!;
       if (wi === 0) continue;
-      const o = i * p;
       row[0] = 1;
+      rows.fill(i, row, 1);
       let z = b0;
-      for (let j = 0; j < p; j++) {
-        const x = X[o + j]!;
-        row[j + 1] = x;
-        z += x * beta[j]!;
-      }
+      for (let j = 0; j < p; j++) z += row[j + 1]! * beta[j]!;
       const mu = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
       const r = wi * (y[i]! - mu);
       for (let a = 0; a < k; a++) g[a]! += r * row[a]!;
@@ -142,7 +159,7 @@ export function fitLogistic(inp: LogisticInput): LogisticFit {
       nb0 = b0 + t * step[0]!;
       next = new Float64Array(p);
       for (let j = 0; j < p; j++) next[j] = beta[j]! + t * step[j + 1]!;
-      nloss = penalizedLoss(inp, nb0, next);
+      nloss = penalizedLoss(inp, rows, x, nb0, next);
       if (nloss <= loss + 1e-12) break;
       t /= 2;
     }

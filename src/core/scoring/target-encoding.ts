@@ -11,6 +11,11 @@ export interface EncodedColumn {
   table: Float64Array;
   /** Weighted row count per code (included rows). */
   counts: Float64Array;
+  /**
+   * `values` as a lookup: row i's value is lookup[block·nCodes + codes[i]] with block = fold[i],
+   * or nFolds for rows of weight 0 (the last block is `table`).
+   */
+  lookup: Float64Array;
 }
 
 export interface EncodeInput {
@@ -24,6 +29,8 @@ export interface EncodeInput {
   fold: Uint8Array;
   nFolds: number;
   smoothing: number;
+  /** Where to write the per-row `values` (a reused buffer of n); null skips them (`lookup` has them). */
+  into?: Float64Array | null;
 }
 
 /**
@@ -62,7 +69,8 @@ export function targetEncode(inp: EncodeInput): EncodedColumn {
   for (let c = 0; c < nCodes; c++) table[c] = logit((S[c]! + m * p0) / (N[c]! + m)) - l0;
 
   // Out-of-fold tables, one per fold, each against that fold's own complement prior.
-  const oof = new Float64Array(nFolds * nCodes);
+  const oof = new Float64Array((nFolds + 1) * nCodes);
+  oof.set(table, nFolds * nCodes);
   for (let f = 0; f < nFolds; f++) {
     const nn = totN - foldN[f]!;
     const pf = nn > 0 ? (totS - foldS[f]!) / nn : p0;
@@ -73,9 +81,9 @@ export function targetEncode(inp: EncodeInput): EncodedColumn {
       oof[f * nCodes + c] = logit((s + m * pf) / (cnt + m)) - lf;
     }
   }
-  const values = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
+  const values = inp.into === null ? new Float64Array(0) : (inp.into ?? new Float64Array(n));
+  for (let i = 0; i < values.length; i++) {
     values[i] = w[i] === 0 ? table[codes[i]!]! : oof[fold[i]! * nCodes + codes[i]!]!;
   }
-  return { values, table, counts: N };
+  return { values, table, counts: N, lookup: oof };
 }

@@ -1,7 +1,7 @@
 import type { Deal } from '../deal.ts';
 import { auc } from '../backtest/metrics.ts';
 import type { ScoringConfig } from './config.ts';
-import { codeFeatures, planColumns, type CodedFeature, type ColumnPlan } from './design.ts';
+import { buildDesign, codeFeatures, crossCandidates, crossCodes, planColumns, type CodedFeature, type CrossCandidate, type Design } from './design.ts';
 import { candidateFeatures, segmentKeyFn } from './features.ts';
 import { fitLogistic } from './logistic.ts';
 import { MODEL_SCHEMA_VERSION, type ModelColumn, type RiskModel } from './model.ts';
@@ -149,63 +149,27 @@ function segmentPriorModel(
   };
 }
 
-interface Design {
-  X: Float64Array;
-  p: number;
-  tables: Float64Array[];
-  linear: Array<{ center: number; scale: number } | null>;
-}
-
-/** Encodes every column (out of fold for rows with weight, full table for the others). */
-function buildDesign(plans: ColumnPlan[], rows: TrainingRows, w: Float64Array, fold: Uint8Array, cfg: ScoringConfig): Design {
-  const n = rows.views.length;
-  const p = plans.length;
-  const X = new Float64Array(n * p);
-  const tables: Float64Array[] = [];
-  const linear: Design['linear'] = [];
-  plans.forEach((plan, j) => {
-    if (plan.kind === 'encoded') {
-      const enc = targetEncode({ codes: plan.codes!, nCodes: plan.nCodes!, y: rows.y, w, fold, nFolds: cfg.folds, smoothing: cfg.smoothing });
-      for (let i = 0; i < n; i++) X[i * p + j] = enc.values[i]!;
-      tables.push(enc.table);
-      linear.push(null);
-    } else {
-      const raw = plan.raw!;
-      let s = 0;
-      let s2 = 0;
-      let sw = 0;
-      for (let i = 0; i < n; i++) {
-        if (Number.isNaN(raw[i]!) || w[i] === 0) continue;
-        s += w[i]! * raw[i]!;
-        s2 += w[i]! * raw[i]! * raw[i]!;
-        sw += w[i]!;
-      }
-      const center = sw > 0 ? s / sw : 0;
-      const scale = sw > 0 ? Math.sqrt(Math.max(s2 / sw - center * center, 1e-12)) : 1;
-      for (let i = 0; i < n; i++) X[i * p + j] = Number.isNaN(raw[i]!) ? 0 : (raw[i]! - center) / scale;
-      tables.push(new Float64Array(0));
-      linear.push({ center, scale });
-    }
-  });
-  return { X, p, tables, linear };
-}
-
 /** Out-of-fold single-column AUCs; a column at or above the threshold alone is leakage. */
 function leakyFeatures(coded: CodedFeature[], rows: TrainingRows, fold: Uint8Array, cfg: ScoringConfig): RiskModel['dropped'] {
   const dropped: RiskModel['dropped'] = [];
+  const values = new Float64Array(rows.views.length);
   for (const f of coded) {
-    const enc = targetEncode({ codes: f.codes, nCodes: f.def.nCodes, y: rows.y, w: rows.w, fold, nFolds: cfg.folds, smoothing: cfg.smoothing });
-    const a = auc(enc.values, rows.y);
+    targetEncode({ codes: f.codes, nCodes: f.def.nCodes, y: rows.y, w: rows.w, fold, nFolds: cfg.folds, smoothing: cfg.smoothing, into: values });
+    const a = auc(values, rows.y);
     const strength = Math.max(a, 1 - a);
     if (strength > cfg.leakageAuc) dropped.push({ feature: f.def.id, label: f.def.label, auc: strength });
   }
   return dropped;
 }
 
-function linearPredict(d: Design, fit: { intercept: number; weights: Float64Array }, i: number): number {
-  let z = fit.intercept;
-  for (let j = 0; j < d.p; j++) z += d.X[i * d.p + j]! * fit.weights[j]!;
-  return z;
+function linearPredictor(d: Design, fit: { intercept: number; weights: Float64Array }): (i: number) => number {
+  const x = new Float64Array(d.p);
+  return (i) => {
+    d.fill(i, x, 0);
+    let z = fit.intercept;
+    for (let j = 0; j < d.p; j++) z += x[j]! * fit.weights[j]!;
+    return z;
+  };
 }
 
 function logisticModel(
@@ -220,7 +184,7 @@ function logisticModel(
   const fold = foldsFor(rows, cfg.folds);
   const dropped = leakyFeatures(codedAll, rows, fold, cfg);
   const coded = codedAll.filter((f) => !dropped.some((x) => x.feature === f.def.id));
-  const plans = selectCrosses(planColumns(coded, rows.views, cfg), rows, fold, cfg);
+  const plans = planColumns(coded, rows.views, cfg, selectCrosses(coded, rows, fold, cfg));
 
   // 1. Fit without the held-out (latest) deals, then calibrate on them.
   const hold = holdoutDeals(rows.deals, cfg.holdoutFraction);
@@ -236,12 +200,13 @@ function logisticModel(
   const canCalibrate = holdLost >= 10 && holdRows.length - holdLost >= 10;
   if (canCalibrate) {
     const dFit = buildDesign(plans, rows, wFit, fold, cfg);
-    const sub = fitLogistic({ X: dFit.X, n, p: dFit.p, y: rows.y, w: wFit, l2: cfg.l2 });
+    const sub = fitLogistic({ X: dFit, n, p: dFit.p, y: rows.y, w: wFit, l2: cfg.l2 });
+    const zSub = linearPredictor(dFit, sub);
     const z = new Float64Array(holdRows.length);
     const yh = new Uint8Array(holdRows.length);
     const wh = new Float64Array(holdRows.length);
     holdRows.forEach((i, k) => {
-      z[k] = linearPredict(dFit, sub, i);
+      z[k] = zSub(i);
       yh[k] = rows.y[i]!;
       wh[k] = rows.w[i]!;
     });
@@ -253,8 +218,9 @@ function logisticModel(
 
   // 2. Refit on every deal; keep the slope and re-centre the intercept on the recent outcomes.
   const design = buildDesign(plans, rows, rows.w, fold, cfg);
-  const fit = fitLogistic({ X: design.X, n, p: design.p, y: rows.y, w: rows.w, l2: cfg.l2 });
-  calibration.offset = interceptShift(recentOrAll(holdRows, canCalibrate, rows), (i) => calibration.slope * linearPredict(design, fit, i), rows);
+  const fit = fitLogistic({ X: design, n, p: design.p, y: rows.y, w: rows.w, l2: cfg.l2 });
+  const zFit = linearPredictor(design, fit);
+  calibration.offset = interceptShift(recentOrAll(holdRows, canCalibrate, rows), (i) => calibration.slope * zFit(i), rows);
 
   const columns: ModelColumn[] = plans.map((plan, j) => {
     const full = new Float64Array(n);
@@ -263,8 +229,8 @@ function logisticModel(
       for (let i = 0; i < n; i++) full[i] = t[plan.codes![i]!]!;
       return { id: plan.id, group: plan.group, kind: 'encoded', features: plan.features, table: [...t], weight: fit.weights[j]!, mean: weightedMean(full, rows.w) };
     }
-    const { center, scale } = design.linear[j]!;
-    for (let i = 0; i < n; i++) full[i] = design.X[i * design.p + j]!;
+    const { center, scale, values } = design.linear[j]!;
+    full.set(values);
     return { id: plan.id, group: plan.group, kind: 'linear', features: plan.features, center, scale, weight: fit.weights[j]!, mean: weightedMean(full, rows.w) };
   });
   const notes: string[] = [];
@@ -288,15 +254,21 @@ function logisticModel(
   };
 }
 
-/** Keeps the strongest crosses (by out-of-fold AUC) when there are more than the cap. */
-function selectCrosses(plans: ColumnPlan[], rows: TrainingRows, fold: Uint8Array, cfg: ScoringConfig): ColumnPlan[] {
-  const crosses = plans.filter((p) => p.features.length === 2);
-  if (crosses.length <= cfg.maxCrosses) return plans;
-  const strength = new Map<ColumnPlan, number>();
+/**
+ * The crosses to use: all of them up to the cap, else the strongest by out-of-fold AUC (in their
+ * original order). Candidates are measured through one reused buffer of codes and one of values,
+ * so only the kept crosses ever get codes of their own.
+ */
+function selectCrosses(coded: CodedFeature[], rows: TrainingRows, fold: Uint8Array, cfg: ScoringConfig): CrossCandidate[] {
+  const crosses = crossCandidates(coded, rows.views.length, cfg);
+  if (crosses.length <= cfg.maxCrosses) return crosses;
+  const codes = new Int32Array(rows.views.length);
+  const values = new Float64Array(rows.views.length);
+  const strength = new Map<CrossCandidate, number>();
   for (const c of crosses) {
-    const enc = targetEncode({ codes: c.codes!, nCodes: c.nCodes!, y: rows.y, w: rows.w, fold, nFolds: cfg.folds, smoothing: cfg.smoothing });
-    strength.set(c, Math.abs(auc(enc.values, rows.y) - 0.5));
+    targetEncode({ codes: crossCodes(coded, c, codes), nCodes: c.nCodes, y: rows.y, w: rows.w, fold, nFolds: cfg.folds, smoothing: cfg.smoothing, into: values });
+    strength.set(c, Math.abs(auc(values, rows.y) - 0.5));
   }
-  const keep = new Set(crosses.sort((a, b) => strength.get(b)! - strength.get(a)!).slice(0, cfg.maxCrosses));
-  return plans.filter((p) => p.features.length < 2 || keep.has(p));
+  const keep = new Set([...crosses].sort((a, b) => strength.get(b)! - strength.get(a)!).slice(0, cfg.maxCrosses));
+  return crosses.filter((c) => keep.has(c));
 }

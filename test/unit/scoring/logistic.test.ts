@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitLogistic } from '../../../src/core/scoring/logistic.ts';
+import { denseRows, fitLogistic } from '../../../src/core/scoring/logistic.ts';
 import { rng } from '../../../src/core/scoring/stats.ts';
 
 describe('logistic regression solver', () => {
@@ -16,6 +16,32 @@ describe('logistic regression solver', () => {
     expect(fit.converged).toBe(true);
     expect(fit.intercept).toBeCloseTo(Math.log(30 / 70), 8);
     expect(fit.weights[0]).toBeCloseTo(Math.log(60 / 20) - Math.log(30 / 70), 8);
+  });
+
+  it('fits rows looked up on demand exactly as the same rows held as a dense matrix', () => {
+    // Two coded columns read through small tables, as training's target-encoded design does.
+    const r = rng(4);
+    const n = 500;
+    const tables = [Float64Array.from([-1, 0.2, 0.9]), Float64Array.from([0.5, -0.7])];
+    const codes = tables.map((t) => Int32Array.from({ length: n }, () => Math.floor(r() * t.length)));
+    const X = new Float64Array(n * 2);
+    const y = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      X[i * 2] = tables[0]![codes[0]![i]!]!;
+      X[i * 2 + 1] = tables[1]![codes[1]![i]!]!;
+      y[i] = r() < 1 / (1 + Math.exp(-(1.5 * X[i * 2]! - X[i * 2 + 1]!))) ? 1 : 0;
+    }
+    const lookedUp = {
+      fill(i: number, out: Float64Array, at: number) {
+        out[at] = tables[0]![codes[0]![i]!]!;
+        out[at + 1] = tables[1]![codes[1]![i]!]!;
+      },
+    };
+    const w = new Float64Array(n).fill(1);
+    const dense = fitLogistic({ X, n, p: 2, y, w, l2: 1 });
+    expect(fitLogistic({ X: lookedUp, n, p: 2, y, w, l2: 1 })).toEqual(dense);
+    expect(fitLogistic({ X: denseRows(X, 2), n, p: 2, y, w, l2: 1 })).toEqual(dense);
+    expect(dense.weights[0]).toBeGreaterThan(0.5);
   });
 
   it('lands on the same optimum with a sampled Hessian as with the full one', () => {
