@@ -71,8 +71,12 @@ function route(pathname: string): { target: Crm | 'admin' | 'landing' | null; pa
   return { target: null, path: pathname };
 }
 
-function write(res: ServerResponse, out: SbResponse): void {
-  const headers: Record<string, string> = { ...(out.headers ?? {}) };
+/**
+ * `now`: the sandbox clock. The `Date` header tells the time on the CRM's clock, as the real APIs'
+ * headers do; a client comparing it with the record stamps (SystemModstamp) must see one clock.
+ */
+function write(res: ServerResponse, out: SbResponse, now: number): void {
+  const headers: Record<string, string> = { Date: new Date(now).toUTCString(), ...(out.headers ?? {}) };
   let payload = '';
   if (out.status !== 204 && out.status !== 304) {
     if (out.text !== undefined) {
@@ -131,7 +135,7 @@ export async function startHttpServer(opts: ServerOptions): Promise<{ server: Se
         req.socket.destroy();
         return;
       }
-      write(res, out);
+      write(res, out, opts.sandboxNow());
     })().catch(() => res.destroy());
   });
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeCursor } from '../../../connectors/salesforce/cursor.ts';
 import { createSalesforceConnector, type SalesforceConnector } from '../../../connectors/salesforce/index.ts';
 import type { Credentials, CredentialStore, FetchPage, RawRecord, TaskRequest } from '../../../connectors/types.ts';
 import { dealInputHash } from '../../../src/core/deal-hash.ts';
@@ -135,5 +136,25 @@ describe('Salesforce connector against the sandbox CRM', () => {
     const created = sb.state.salesforce.tasks().filter((t) => String(t.Risk_Task_Key__c).endsWith(':call-economic-buyer'));
     expect(created).toHaveLength(2);
     expect(created.map((t) => t.OwnerId).sort()).toEqual(deals.map((r) => r.data.OwnerId).sort());
+  });
+
+  // Last: it moves the sandbox clock.
+  it('reads its own writes back once an hour later, and a sync right after costs one query call', async () => {
+    const sf = await connector();
+    const open = firstSync.flatMap((p) => p.records).filter((r) => r.data.IsClosed === false).slice(3, 6);
+    expect((await sf.writeBack(open.map((r) => ({ externalId: r.id, fields: riskFields({ category: 'High', score: 60 }) })))).every((r) => r.ok)).toBe(true);
+    sb.clock.advance({ hours: 1 });
+
+    const hour = await pages(sf, firstSync[firstSync.length - 1]!.cursor);
+    expect(hour.flatMap((p) => p.records.map((r) => r.id))).toEqual(expect.arrayContaining(open.map((r) => r.id)));
+    // The sandbox's Date header is on its own clock, as Salesforce's is on Salesforce's: the
+    // cursor records when the query ran, so the next run resumes after the keyset.
+    const cursor = decodeCursor(hour[hour.length - 1]!.cursor)!;
+    expect(cursor.queriedAt).toEqual(new Date(Math.floor(sb.clock.now().getTime() / 1000) * 1000));
+    const quiet = await connector();
+    const before = quiet.usage().calls;
+    const again = await pages(quiet, hour[hour.length - 1]!.cursor);
+    expect(again.flatMap((p) => p.records)).toEqual([]);
+    expect(quiet.usage().calls - before).toBe(1);
   });
 });
