@@ -58,27 +58,39 @@ export function createScoringService(opts: ScoringServiceOptions) {
     return { config: tenantScoringConfig(baseConfig, t.settings, tenantId), playbook, playbookOverridden: playbook !== basePlaybook };
   }
 
-  async function trainingData(tenantId: string): Promise<{ deals: Deal[]; snapshots: DealSnapshot[] }> {
+  /**
+   * The closed deals a model learns from, compacted: all of them, or the latest
+   * `maxTrainingDeals` by close date (ties at the cut-off are kept). `closed` counts them all.
+   */
+  async function trainingData(tenantId: string, config: ScoringConfig): Promise<{ deals: Deal[]; snapshots: DealSnapshot[]; closed: number }> {
+    const counts = await store.deals.countByStatus(tenantId);
+    const closed = counts.won + counts.lost;
+    const since = closed > config.maxTrainingDeals ? await store.deals.nthLatestClose(tenantId, config.maxTrainingDeals) : null;
     const compact = trainingDealCompactor();
     const deals: Deal[] = [];
-    for await (const page of store.deals.pages(tenantId, { status: ['won', 'lost'] })) for (const d of page) deals.push(compact(d));
-    const snapshots = (await store.snapshots.forClosedDeals(tenantId)).map((s) => ({ ...s, deal: compact(s.deal) }));
-    return { deals, snapshots };
+    for await (const page of store.deals.pages(tenantId, { status: ['won', 'lost'], ...(since ? { closedSince: since } : {}) })) for (const d of page) deals.push(compact(d));
+    const snapshots = (await store.snapshots.forClosedDeals(tenantId, since)).map((s) => ({ ...s, deal: compact(s.deal) }));
+    return { deals, snapshots, closed };
   }
+
+  /** Says so in the model's notes when it learnt from the latest deals only. */
+  const windowNote = (model: RiskModel, used: number, closed: number): RiskModel =>
+    used < closed ? { ...model, notes: [...model.notes, `Trained on the latest ${used.toLocaleString('en-US')} of ${closed.toLocaleString('en-US')} closed deals (by close date; maxTrainingDeals).`] } : model;
 
   /** Backtests on the latest 20% (or an explicit test set), then trains on every closed deal. */
   async function train(tenantId: string, asOf: Date, testDeals?: Deal[]): Promise<TrainedModel> {
     const { config } = await setup(tenantId);
-    const data = await trainingData(tenantId);
+    const data = await trainingData(tenantId, config);
     const latest = (await store.models.list(tenantId, 1))[0];
     const base = { config, tenantId, trainedAt: asOf, version: (latest?.version ?? 0) + 1 };
-    const model = trainModel(data, base);
+    const model = windowNote(trainModel(data, base), data.deals.length, data.closed);
     const won = data.deals.filter((d) => d.stage.status === 'won').length;
     const lost = data.deals.length - won;
     const testable = testDeals ? testDeals.some((d) => d.stage.status === 'won') && testDeals.some((d) => d.stage.status === 'lost') : won >= 2 && lost >= 2 && data.deals.length >= 10;
-    if (!testable) return { model, report: null, closedDeals: data.deals.length };
+    // closedDeals counts every closed deal, used or not: retraining waits for that many more.
+    if (!testable) return { model, report: null, closedDeals: data.closed };
     const { report } = backtest(data, { ...base, ...(testDeals ? { test: testDeals } : {}) });
-    return { model: { ...model, status: modelStatusFor(model.kind, report.status) }, report, closedDeals: data.deals.length };
+    return { model: { ...model, status: modelStatusFor(model.kind, report.status) }, report, closedDeals: data.closed };
   }
 
   /** The stored active model, or a no-history model when none is stored yet. */

@@ -43,6 +43,11 @@ export const ScoringConfig = z
     maxCrosses: z.number().int().min(0).default(60),
     /** Share of closed deals (latest by close date) held out to calibrate and to backtest. */
     holdoutFraction: z.number().gt(0).lt(1).default(0.2),
+    /**
+     * Most closed deals a model learns from: the latest by close date. Bounds a training run's
+     * memory (about 2 KB per deal with its rows) and keeps the model on the recent sales motion.
+     */
+    maxTrainingDeals: z.number().int().min(100).default(100_000),
     /** Moments sampled from each closed deal's open life when snapshots are missing. */
     momentsPerDeal: z.number().int().min(1).max(12).default(4),
     /** Segment used for similar deals, RAPV and cycle medians (first mapped fields win). */

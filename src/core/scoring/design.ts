@@ -178,14 +178,14 @@ export function buildDesign(plans: ColumnPlan[], rows: TrainingRows, w: Float64A
       linear.push({ center, scale, values });
     }
   });
-  // Row-major lookup positions (block · nCodes + code): with at most (folds + 1) × 4,096 cells
-  // per column they fit 16 bits, a quarter of a dense matrix of doubles.
+  // Row-major lookup positions (block · nCodes + code): with the default settings, at most
+  // 6 × 4,096 cells per column, they fit 16 bits, a quarter of a dense matrix of doubles.
   const e = enc.length;
-  const index = new Uint16Array(n * e);
+  const wide = enc.some((c) => c.lookup.length > 65_536);
+  const index = wide ? new Uint32Array(n * e) : new Uint16Array(n * e);
   const encCol = Int32Array.from(enc, (c) => c.j);
   const lookups = enc.map((c) => c.lookup);
   enc.forEach((c, k) => {
-    if (c.lookup.length > 65_536) throw new Error(`column ${plans[c.j]!.id}: ${c.nCodes} codes are too many to index`);
     for (let i = 0; i < n; i++) index[i * e + k] = block[i]! * c.nCodes + c.codes[i]!;
   });
   return {

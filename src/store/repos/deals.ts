@@ -23,6 +23,8 @@ export interface DealQuery {
   status?: StageStatus | StageStatus[];
   source?: Source;
   ownerId?: string;
+  /** Only deals closed at or after this instant. */
+  closedSince?: Date;
   includeDeleted?: boolean;
   limit?: number;
   offset?: number;
@@ -130,6 +132,7 @@ export function dealsRepo(db: Db) {
       if (q.status) query = query.where('status', 'in', Array.isArray(q.status) ? q.status : [q.status]);
       if (q.source) query = query.where('source', '=', q.source);
       if (q.ownerId) query = query.where('owner_id', '=', q.ownerId);
+      if (q.closedSince) query = query.where('closed_at', '>=', q.closedSince);
       query = query.orderBy('source').orderBy('external_id');
       if (q.limit !== undefined) query = query.limit(q.limit);
       if (q.offset) query = query.offset(q.offset);
@@ -148,6 +151,7 @@ export function dealsRepo(db: Db) {
         if (q.status) query = query.where('status', 'in', Array.isArray(q.status) ? q.status : [q.status]);
         if (q.source) query = query.where('source', '=', q.source);
         if (q.ownerId) query = query.where('owner_id', '=', q.ownerId);
+        if (q.closedSince) query = query.where('closed_at', '>=', q.closedSince);
         if (after) {
           const a = after;
           query = query.where((eb) => eb.or([eb('source', '>', a.source), eb.and([eb('source', '=', a.source), eb('external_id', '>', a.externalId)])]));
@@ -171,6 +175,25 @@ export function dealsRepo(db: Db) {
         .where('deleted_at', 'is', null)
         .executeTakeFirst();
       return r ? dealFromJson(r.data) : null;
+    },
+
+    /**
+     * The close date of the n-th most recently closed deal: `closedSince` for "the latest n".
+     * Null when fewer than n closed deals have a close date.
+     */
+    async nthLatestClose(tenantId: string, n: number): Promise<Date | null> {
+      const r = await db
+        .selectFrom('deals')
+        .select('closed_at')
+        .where('tenant_id', '=', tenantId)
+        .where('deleted_at', 'is', null)
+        .where('status', 'in', ['won', 'lost'])
+        .where('closed_at', 'is not', null)
+        .orderBy('closed_at', 'desc')
+        .offset(n - 1)
+        .limit(1)
+        .executeTakeFirst();
+      return r?.closed_at ?? null;
     },
 
     /** Counts by status, e.g. { open: 120, won: 40, lost: 60 }. */

@@ -54,9 +54,12 @@ export function snapshotsRepo(db: Db) {
         .execute();
       return rows.map((r) => ({ takenAt: r.taken_at, deal: dealFromJson(r.data) }));
     },
-    /** Snapshots of the tenant's closed deals, taken while they were open: point-in-time training rows. */
-    async forClosedDeals(tenantId: string): Promise<Array<Snapshot & { source: string; externalId: string }>> {
-      const rows = await db
+    /**
+     * Snapshots of the tenant's closed deals (closed at or after `closedSince` when given), taken
+     * while they were open: point-in-time training rows.
+     */
+    async forClosedDeals(tenantId: string, closedSince: Date | null = null): Promise<Array<Snapshot & { source: string; externalId: string }>> {
+      let q = db
         .selectFrom('deal_snapshots as s')
         .innerJoin('deals as d', (j) =>
           j.onRef('d.tenant_id', '=', 's.tenant_id').onRef('d.source', '=', 's.source').onRef('d.external_id', '=', 's.external_id'),
@@ -64,7 +67,9 @@ export function snapshotsRepo(db: Db) {
         .select(['s.source', 's.external_id', 's.taken_at', 's.data'])
         .where('s.tenant_id', '=', tenantId)
         .where('d.status', '!=', 'open')
-        .where('d.deleted_at', 'is', null)
+        .where('d.deleted_at', 'is', null);
+      if (closedSince) q = q.where('d.closed_at', '>=', closedSince);
+      const rows = await q
         .orderBy('s.external_id')
         .orderBy('s.taken_at')
         .execute();

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { deserializeModel } from '../../../src/core/scoring/model.ts';
 import { createScoringService, type ScoringService } from '../../../src/services/scoring.ts';
 import { createTestStore, type TestStore } from '../../helpers/store.ts';
 import { aDeal, addDays, day, syntheticClosed, testConfig } from '../../unit/scoring/builders.ts';
@@ -68,5 +69,18 @@ describe('scoring service over the store', () => {
     expect(c.figures.auc).toBeGreaterThan(0.6);
     expect(c.closedDeals).toBe(1000);
     expect((await ts.store.models.list(T)).length).toBe(1);
+  });
+
+  it('learns from the latest maxTrainingDeals closed deals and still counts them all', async () => {
+    const capped = createScoringService({ store: ts.store, config: testConfig({ maxTrainingDeals: 600 }) });
+    const c = await capped.train(T, asOf);
+    const model = deserializeModel(c.payload, 'candidate');
+    expect(model.training.deals).toBe(600);
+    expect(model.notes.join(' ')).toMatch(/latest 600 of 1,000 closed deals/);
+    // Retraining waits for deals it has not seen: every closed deal counts, used or not.
+    expect(c.closedDeals).toBe(1000);
+    const cutoff = await ts.store.deals.nthLatestClose(T, 600);
+    const newest = (await ts.store.deals.list(T, { status: ['won', 'lost'] })).filter((d) => d.closedAt! >= cutoff!);
+    expect(newest).toHaveLength(600);
   });
 });
