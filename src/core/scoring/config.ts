@@ -34,9 +34,9 @@ export const ScoringConfig = z
     /** Add a linear log-amount term next to the amount bands (off: bands alone explain better). */
     amountLinear: z.boolean().default(false),
     /** Categories beyond this many distinct values keep only the most frequent ones. */
-    maxLevels: z.number().int().min(2).default(200),
-    /** Pairwise crosses are built only when the two features have at most this many code pairs. */
-    maxCrossCells: z.number().int().min(4).default(4096),
+    maxLevels: z.number().int().min(2).max(10_000).default(200),
+    /** Pairwise crosses are built only when the two features have at most this many code pairs (codes are 16-bit). */
+    maxCrossCells: z.number().int().min(4).max(65_536).default(4096),
     /** A cross needs about this many training rows per code pair (crosses overfit small data). */
     rowsPerCrossCell: z.number().min(0).default(20),
     /** Upper bound on pairwise crosses (the strongest first). */

@@ -10,7 +10,7 @@ import { targetEncode } from './target-encoding.ts';
 /** A base feature coded for every training row. */
 export interface CodedFeature {
   def: BaseFeature;
-  codes: Int32Array;
+  codes: Uint16Array;
 }
 
 /** Share of (weighted) rows that must know a feature's value for it to be used. */
@@ -45,7 +45,7 @@ export function codeFeatures(
       if (freq.size < 2 || known < MIN_COVERAGE * totalW) continue;
       const levels = [...freq].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, cfg.maxLevels).map(([k]) => k);
       const index = new Map(levels.map((l, i) => [l, i + 2]));
-      const codes = new Int32Array(n);
+      const codes = new Uint16Array(n);
       raw.forEach((v, i) => (codes[i] = v === null ? 0 : (index.get(v) ?? 1)));
       out.push({ def: { id: def.id, label: def.label, kind: 'category', timing: def.timing, levels, nCodes: levels.length + 2 }, codes });
     } else {
@@ -63,7 +63,7 @@ export function codeFeatures(
       if (distinct.size < 2 || known < MIN_COVERAGE * totalW) continue;
       const bins = def.id === 'amount' ? Math.max(4, Math.min(cfg.amountBins, Math.floor(n / cfg.rowsPerAmountBin))) : 8;
       const cuts = def.cuts ?? quantileCuts(xs, bins);
-      const codes = new Int32Array(n);
+      const codes = new Uint16Array(n);
       for (let i = 0; i < n; i++) codes[i] = numberCode(Number.isNaN(xs[i]!) ? null : xs[i]!, cuts);
       out.push({ def: { id: def.id, label: def.label, kind: 'number', timing: def.timing, cuts, nCodes: cuts.length + 2 }, codes });
     }
@@ -77,7 +77,7 @@ export interface ColumnPlan {
   group: string;
   kind: 'encoded' | 'linear';
   features: number[];
-  codes?: Int32Array;
+  codes?: Uint16Array;
   nCodes?: number;
   /** Linear columns: raw values (log1p amount), NaN when missing. */
   raw?: Float64Array;
@@ -106,11 +106,11 @@ export function crossCandidates(coded: readonly CodedFeature[], nRows: number, c
 }
 
 /** A cross's code per row (into a reused buffer when given). */
-export function crossCodes(coded: readonly CodedFeature[], c: CrossCandidate, into?: Int32Array): Int32Array {
+export function crossCodes(coded: readonly CodedFeature[], c: CrossCandidate, into?: Uint16Array): Uint16Array {
   const A = coded[c.a]!.codes;
   const B = coded[c.b]!.codes;
   const nb = coded[c.b]!.def.nCodes;
-  const codes = into ?? new Int32Array(A.length);
+  const codes = into ?? new Uint16Array(A.length);
   for (let i = 0; i < codes.length; i++) codes[i] = A[i]! * nb + B[i]!;
   return codes;
 }
@@ -150,7 +150,7 @@ export function buildDesign(plans: ColumnPlan[], rows: TrainingRows, w: Float64A
   const tables: Float64Array[] = [];
   const linear: Design['linear'] = [];
   // Encoded columns: codes and a lookup each; linear columns: their values.
-  const enc: Array<{ j: number; codes: Int32Array; lookup: Float64Array; nCodes: number }> = [];
+  const enc: Array<{ j: number; codes: Uint16Array; lookup: Float64Array; nCodes: number }> = [];
   const lin: Array<{ j: number; values: Float64Array }> = [];
   plans.forEach((plan, j) => {
     if (plan.kind === 'encoded') {

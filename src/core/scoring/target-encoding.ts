@@ -19,7 +19,7 @@ export interface EncodedColumn {
 }
 
 export interface EncodeInput {
-  codes: Int32Array;
+  codes: Uint16Array;
   nCodes: number;
   /** 1 = lost, 0 = won. */
   y: Uint8Array;

@@ -172,6 +172,27 @@ function linearPredictor(d: Design, fit: { intercept: number; weights: Float64Ar
   };
 }
 
+/**
+ * Fits on the rows with weight (the held-out deals have none) and returns the Platt slope of that
+ * sub-model on the held-out rows. Its own function so the sub-model's design is garbage before
+ * the full one is built.
+ */
+function plattSlope(dFit: Design, rows: TrainingRows, wFit: Float64Array, holdRows: number[], cfg: ScoringConfig): number {
+  const sub = fitLogistic({ X: dFit, n: rows.views.length, p: dFit.p, y: rows.y, w: wFit, l2: cfg.l2 });
+  const zSub = linearPredictor(dFit, sub);
+  const z = new Float64Array(holdRows.length);
+  const yh = new Uint8Array(holdRows.length);
+  const wh = new Float64Array(holdRows.length);
+  holdRows.forEach((i, k) => {
+    z[k] = zSub(i);
+    yh[k] = rows.y[i]!;
+    wh[k] = rows.w[i]!;
+  });
+  const platt = fitLogistic({ X: z, n: z.length, p: 1, y: yh, w: wh, l2: 0 });
+  // A negative slope means the sub-model is worse than useless on recent deals: flatten, don't invert.
+  return Math.max(0, platt.weights[0]!);
+}
+
 function logisticModel(
   header: Header,
   cfg: ScoringConfig,
@@ -199,20 +220,7 @@ function logisticModel(
   for (const i of holdRows) holdLost += rows.y[i]!;
   const canCalibrate = holdLost >= 10 && holdRows.length - holdLost >= 10;
   if (canCalibrate) {
-    const dFit = buildDesign(plans, rows, wFit, fold, cfg);
-    const sub = fitLogistic({ X: dFit, n, p: dFit.p, y: rows.y, w: wFit, l2: cfg.l2 });
-    const zSub = linearPredictor(dFit, sub);
-    const z = new Float64Array(holdRows.length);
-    const yh = new Uint8Array(holdRows.length);
-    const wh = new Float64Array(holdRows.length);
-    holdRows.forEach((i, k) => {
-      z[k] = zSub(i);
-      yh[k] = rows.y[i]!;
-      wh[k] = rows.w[i]!;
-    });
-    const platt = fitLogistic({ X: z, n: z.length, p: 1, y: yh, w: wh, l2: 0 });
-    // A negative slope means the sub-model is worse than useless on recent deals: flatten, don't invert.
-    calibration.slope = Math.max(0, platt.weights[0]!);
+    calibration.slope = plattSlope(buildDesign(plans, rows, wFit, fold, cfg), rows, wFit, holdRows, cfg);
     calibration.method = 'platt';
   }
 
@@ -262,7 +270,7 @@ function logisticModel(
 function selectCrosses(coded: CodedFeature[], rows: TrainingRows, fold: Uint8Array, cfg: ScoringConfig): CrossCandidate[] {
   const crosses = crossCandidates(coded, rows.views.length, cfg);
   if (crosses.length <= cfg.maxCrosses) return crosses;
-  const codes = new Int32Array(rows.views.length);
+  const codes = new Uint16Array(rows.views.length);
   const values = new Float64Array(rows.views.length);
   const strength = new Map<CrossCandidate, number>();
   for (const c of crosses) {

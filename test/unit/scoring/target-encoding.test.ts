@@ -3,7 +3,7 @@ import { targetEncode } from '../../../src/core/scoring/target-encoding.ts';
 import { logit } from '../../../src/core/scoring/stats.ts';
 
 function data(n: number) {
-  const codes = new Int32Array(n);
+  const codes = new Uint16Array(n);
   const y = new Uint8Array(n);
   const fold = new Uint8Array(n);
   for (let i = 0; i < n; i++) {
@@ -30,7 +30,7 @@ describe('target encoding', () => {
 
   it('shrinks a small segment toward the overall rate and leaves a large one near its own', () => {
     const n = 1010;
-    const codes = new Int32Array(n);
+    const codes = new Uint16Array(n);
     const y = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       codes[i] = i < 10 ? 1 : 0;
