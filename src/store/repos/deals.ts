@@ -46,6 +46,17 @@ export function dealsRepo(db: Db) {
     return new Map(rows.filter((r) => r.deleted_at === null).map((r) => [r.external_id, r.input_hash]));
   }
 
+  /** The tenant's deals a query asks for (no columns, order or paging yet). */
+  function matching(tenantId: string, q: DealQuery) {
+    let query = db.selectFrom('deals').where('tenant_id', '=', tenantId);
+    if (!q.includeDeleted) query = query.where('deleted_at', 'is', null);
+    if (q.status) query = query.where('status', 'in', Array.isArray(q.status) ? q.status : [q.status]);
+    if (q.source) query = query.where('source', '=', q.source);
+    if (q.ownerId) query = query.where('owner_id', '=', q.ownerId);
+    if (q.closedSince) query = query.where('closed_at', '>=', q.closedSince);
+    return query;
+  }
+
   return {
     existingHashes,
 
@@ -127,13 +138,7 @@ export function dealsRepo(db: Db) {
     },
 
     async list(tenantId: string, q: DealQuery = {}): Promise<Deal[]> {
-      let query = db.selectFrom('deals').select('data').where('tenant_id', '=', tenantId);
-      if (!q.includeDeleted) query = query.where('deleted_at', 'is', null);
-      if (q.status) query = query.where('status', 'in', Array.isArray(q.status) ? q.status : [q.status]);
-      if (q.source) query = query.where('source', '=', q.source);
-      if (q.ownerId) query = query.where('owner_id', '=', q.ownerId);
-      if (q.closedSince) query = query.where('closed_at', '>=', q.closedSince);
-      query = query.orderBy('source').orderBy('external_id');
+      let query = matching(tenantId, q).select('data').orderBy('source').orderBy('external_id');
       if (q.limit !== undefined) query = query.limit(q.limit);
       if (q.offset) query = query.offset(q.offset);
       return (await query.execute()).map((r) => dealFromJson(r.data));
@@ -146,12 +151,7 @@ export function dealsRepo(db: Db) {
     async *pages(tenantId: string, q: Omit<DealQuery, 'limit' | 'offset'> = {}, pageSize = 2000): AsyncGenerator<Deal[]> {
       let after: { source: string; externalId: string } | null = null;
       for (;;) {
-        let query = db.selectFrom('deals').select(['source', 'external_id', 'data']).where('tenant_id', '=', tenantId);
-        if (!q.includeDeleted) query = query.where('deleted_at', 'is', null);
-        if (q.status) query = query.where('status', 'in', Array.isArray(q.status) ? q.status : [q.status]);
-        if (q.source) query = query.where('source', '=', q.source);
-        if (q.ownerId) query = query.where('owner_id', '=', q.ownerId);
-        if (q.closedSince) query = query.where('closed_at', '>=', q.closedSince);
+        let query = matching(tenantId, q).select(['source', 'external_id', 'data']);
         if (after) {
           const a = after;
           query = query.where((eb) => eb.or([eb('source', '>', a.source), eb.and([eb('source', '=', a.source), eb('external_id', '>', a.externalId)])]));
