@@ -118,7 +118,7 @@ export function createHubSpotConnector(o: HubSpotConnectorOptions): HubSpotConne
     },
 
     async *fetchChanges(opts: FetchOptions): AsyncIterable<FetchPage> {
-      enricher ??= new DealEnricher(api, o.mapping);
+      enricher ??= new DealEnricher(api, o.mapping, log);
       yield* fetchChanges(
         {
           api,
@@ -161,7 +161,7 @@ export function createHubSpotConnector(o: HubSpotConnectorOptions): HubSpotConne
     portalId: () => portal,
 
     async fetchDealsById(ids: string[]) {
-      enricher ??= new DealEnricher(api, o.mapping);
+      enricher ??= new DealEnricher(api, o.mapping, log);
       const found: HubSpotObject[] = [];
       for (const part of chunk([...new Set(ids)], BATCH_SIZE)) {
         const r = await api.call({ budget: 'standard', op: 'batch read deals', idempotent: true }, async (c) =>

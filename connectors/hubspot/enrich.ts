@@ -1,7 +1,8 @@
 import type { Mapping } from '../../src/core/mapping/schema.ts';
 import type { RawRecord } from '../types.ts';
-import type { HubSpotApi, Reply } from './api.ts';
+import { silentLogger, type ConnectorLogger, type HubSpotApi, type Reply } from './api.ts';
 import { deriveHistory, type HistoryEntry } from './history.ts';
+import { OwnerDirectory, type OwnerInfo } from './owners.ts';
 import { buildStageMap, fallbackStage, type StageMap } from './pipelines.ts';
 
 /** A CRM object as the list, search and batch-read endpoints return it. */
@@ -41,10 +42,11 @@ function mappingReads(mapping: Mapping, prefix: string): boolean {
 }
 
 /** Extra reads are spent only on what the mapping actually uses. */
-export function enrichmentNeeds(mapping: Mapping): { history: boolean; companies: boolean } {
+export function enrichmentNeeds(mapping: Mapping): { history: boolean; companies: boolean; owners: boolean } {
   return {
     history: ['_derived.stageHistory', '_derived.stageEnteredAt', '_derived.closeDatePushes'].some((p) => mappingReads(mapping, p)),
     companies: mappingReads(mapping, '_derived.company'),
+    owners: mappingReads(mapping, '_derived.owner'),
   };
 }
 
@@ -58,18 +60,21 @@ const parseWhen = (v: unknown): Date | null => {
 /**
  * Turns a page of deals into RawRecords: stage facts from the pipelines API under
  * `_derived.stage`, stage/close-date history and the primary company from batch reads
- * (100 per call, never one call per deal).
+ * (100 per call, never one call per deal), the owner's name from the owners list (once a run).
  */
 export class DealEnricher {
   private stages: StageMap | null = null;
   private reloadedForUnknown = false;
-  private readonly needs: { history: boolean; companies: boolean };
+  private readonly needs: ReturnType<typeof enrichmentNeeds>;
+  private readonly owners: OwnerDirectory;
 
   constructor(
     private readonly api: HubSpotApi,
     mapping: Mapping,
+    log: ConnectorLogger = silentLogger,
   ) {
     this.needs = enrichmentNeeds(mapping);
+    this.owners = new OwnerDirectory(api, log);
   }
 
   async stageMap(): Promise<StageMap> {
@@ -94,6 +99,8 @@ export class DealEnricher {
     const ids = objects.map((o) => o.id);
     const history = this.needs.history ? await this.readHistory(ids) : new Map<string, HubSpotObject>();
     const companies = this.needs.companies ? await this.readCompanies(ids) : new Map<string, Record<string, string | null>>();
+    const ownerIds = objects.map((o) => o.properties.hubspot_owner_id).filter((id): id is string => !!id);
+    const owners = this.needs.owners && ownerIds.length ? await this.owners.lookup(ownerIds) : new Map<string, OwnerInfo>();
     return objects.map((o) => {
       const stageId = o.properties.dealstage ?? null;
       const stage = (stageId && stages.get(stageId)) || fallbackStage(stageId, o.properties);
@@ -105,6 +112,8 @@ export class DealEnricher {
       else if (this.needs.history) derived.stageHistory = []; // gone between search and batch read: no history known
       const company = companies.get(o.id);
       if (company) derived.company = company;
+      const owner = owners.get(o.properties.hubspot_owner_id ?? '');
+      if (owner) derived.owner = owner;
       return {
         id: o.id,
         data: { ...o.properties, _derived: derived },

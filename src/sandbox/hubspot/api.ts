@@ -172,7 +172,8 @@ export class HubSpotMount implements Mount {
         return o ? json(200, o) : hsError(404, 'OBJECT_NOT_FOUND', `Owner ${seg[3]} not found`);
       }
       const email = req.query.get('email');
-      const list = email ? owners.filter((o) => o.email === email) : owners;
+      // Every sandbox owner is active: the archived list is empty.
+      const list = req.query.get('archived') === 'true' ? [] : email ? owners.filter((o) => o.email === email) : owners;
       const limit = Math.min(500, Number(req.query.get('limit') ?? 100) || 100);
       const start = Number(req.query.get('after') ?? 0) || 0;
       const page = list.slice(start, start + limit);

@@ -154,6 +154,36 @@ describe('HubSpot fetchChanges', () => {
     expect(JSON.parse(lastCursor(pages)).archivedCheckedAt).toBe(clock.now().toISOString());
   });
 
+  it("names each deal's owner from the owners API, read once a run, and reads archived owners only for an unknown id", async () => {
+    const clock = new TestClock();
+    const deals = Array.from({ length: 150 }, (_, i) => aDeal(i, i === 7 ? { props: { hubspot_owner_id: '555' } } : {}));
+    fake = new FakeHubSpot({ deals });
+    const c = makeConnector(clock, new MemoryCredentials(oauthCredentials(clock)));
+    const pages = await collect(c.fetchChanges({ cursor: null }));
+    const map = compileMapping(hubspotMapping());
+    const owners = pages.flatMap((p) => p.records).map((r) => {
+      const m = map(r, { tenantId: 't' });
+      if (!m.ok) throw new Error(`${r.id}: ${m.error.field}`);
+      return m.deal.owner;
+    });
+    // 88842095 is "Owner One" in the recorded owners list; 555 is nobody's (a removed user).
+    expect(owners.filter((o) => o.id === '88842095').every((o) => o.name === 'Owner One')).toBe(true);
+    expect(owners.find((o) => o.id === '555')).toEqual({ id: '555', name: null });
+    expect(fake.count('/crm/v3/owners')).toBe(2); // active once (two deal pages), archived once
+    expect(fake.log.filter((e) => e.path.startsWith('/crm/v3/owners')).map((e) => new URL(e.path, 'http://x').searchParams.get('archived'))).toEqual(['false', 'true']);
+  });
+
+  it('keeps syncing with owner ids alone when the install lacks the owners scope', async () => {
+    const clock = new TestClock();
+    fake = new FakeHubSpot({ deals: Array.from({ length: 150 }, (_, i) => aDeal(i)), ownersDenied: true });
+    const c = makeConnector(clock, new MemoryCredentials(oauthCredentials(clock)));
+    const pages = await collect(c.fetchChanges({ cursor: null }));
+    expect(ids(pages)).toHaveLength(150);
+    const m = compileMapping(hubspotMapping())(pages[0]!.records[0]!, { tenantId: 't' });
+    expect(m.ok && m.deal.owner).toEqual({ id: '88842095', name: null });
+    expect(fake.count('/crm/v3/owners')).toBe(1); // asked once, not once a page
+  });
+
   it('derives stage entry, stage history and close-date pushes from propertiesWithHistory', async () => {
     const clock = new TestClock();
     const d = aDeal(1, {

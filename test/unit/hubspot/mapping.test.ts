@@ -34,7 +34,7 @@ describe('mappings/hubspot.yaml', () => {
     }
     expect(sourcePaths(mapping).some((p) => p.startsWith('_derived'))).toBe(false);
     expect(props).not.toContain('risk_score');
-    expect(enrichmentNeeds(mapping)).toEqual({ history: true, companies: true });
+    expect(enrichmentNeeds(mapping)).toEqual({ history: true, companies: true, owners: true });
   });
 
   it('maps a recorded HubSpot deal with stage status from pipeline metadata', () => {

@@ -81,6 +81,8 @@ export interface FakeOptions {
   /** Rate-limit headers on every non-search response. */
   rateHeaders?: boolean;
   taskKeyField?: string;
+  /** The install lacks crm.objects.owners.read: the owners API answers 403 MISSING_SCOPES. */
+  ownersDenied?: boolean;
 }
 
 const num = (id: string): bigint => BigInt(id);
@@ -151,6 +153,17 @@ export class FakeHubSpot {
     s.get('/crm/v3/pipelines/deals').reply(route(function (uri) {
       self.record('GET', uri, null);
       return [200, recorded('fetch-pipelines.test.json', 'get', '/crm/v3/pipelines/deals').response, self.headers()];
+    }));
+
+    s.get(/^\/crm\/v3\/owners\/?(\?.*)?$/).reply(route(function (uri) {
+      self.record('GET', uri, null);
+      if (self.o.ownersDenied) {
+        return [403, { status: 'error', message: 'This app hasn\'t been granted all required scopes to make this call.', category: 'MISSING_SCOPES', errors: [{ message: 'One or more of the following scopes are required.', context: { requiredGranularScopes: ['crm.objects.owners.read'] } }] }, self.headers()];
+      }
+      // Everyone in the recorded portal is active: the archived list is empty.
+      const archived = new URL(uri, 'http://x').searchParams.get('archived') === 'true';
+      const page = recorded('owners.test.json', 'get', '/crm/v3/owners').response as { results: unknown[] };
+      return [200, archived ? { results: [] } : page, self.headers()];
     }));
 
     s.post('/crm/v3/objects/deals/search').reply(route(function (uri, body) {

@@ -1,0 +1,74 @@
+import { isAppError } from '../../src/core/errors.ts';
+import type { ConnectorLogger, HubSpotApi } from './api.ts';
+
+/** The owners API's page size limit. */
+const OWNERS_PAGE = 500;
+
+/** What the mapping sees under `_derived.owner`. */
+export interface OwnerInfo {
+  id: string;
+  /** "First Last", or the email when the user has no name. */
+  name: string | null;
+  email: string | null;
+}
+
+interface RawOwner {
+  id: string;
+  email?: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+}
+
+export function ownerInfo(o: RawOwner): OwnerInfo {
+  const name = [o.firstName, o.lastName].map((s) => s?.trim()).filter(Boolean).join(' ');
+  return { id: String(o.id), name: name || o.email || null, email: o.email ?? null };
+}
+
+/**
+ * Deal owners by id (`hubspot_owner_id`), read from GET /crm/v3/owners once per run, when a
+ * page of deals first needs them (a quiet hour reads none). Deactivated users own deals too:
+ * archived owners are read once, the first time an id is not among the active ones. Without the
+ * owners scope (an install older than it) names stay unknown and the sync goes on.
+ */
+export class OwnerDirectory {
+  private owners: Map<string, OwnerInfo> | null = null;
+  private archivedRead = false;
+  private denied = false;
+
+  constructor(
+    private readonly api: HubSpotApi,
+    private readonly log: ConnectorLogger,
+  ) {}
+
+  async lookup(ids: Iterable<string>): Promise<Map<string, OwnerInfo>> {
+    if (this.denied) return new Map();
+    try {
+      this.owners ??= await this.readAll(false);
+      if (!this.archivedRead && [...ids].some((id) => !this.owners!.has(id))) {
+        this.archivedRead = true;
+        for (const [id, o] of await this.readAll(true)) this.owners.set(id, o);
+      }
+      return this.owners;
+    } catch (e) {
+      if (!isAppError(e) || e.code !== 'crm_permission_denied') throw e;
+      this.denied = true;
+      this.log.warn('hubspot owners not readable: deals keep owner ids without names', { reason: e.message });
+      return new Map();
+    }
+  }
+
+  private async readAll(archived: boolean): Promise<Map<string, OwnerInfo>> {
+    const out = new Map<string, OwnerInfo>();
+    let after: string | undefined;
+    do {
+      const r = await this.api.call({ budget: 'standard', op: archived ? 'read archived owners' : 'read owners', idempotent: true }, async (c) =>
+      {
+        const h = await c.crm.owners.ownersApi.getPageWithHttpInfo(undefined, after, OWNERS_PAGE, archived);
+        return { status: h.httpStatusCode, headers: h.headers, data: h.data };
+      });
+      for (const o of r.data.results) out.set(String(o.id), ownerInfo(o));
+      after = r.data.paging?.next?.after;
+    } while (after);
+    return out;
+  }
+}
