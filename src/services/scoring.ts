@@ -69,7 +69,7 @@ export function createScoringService(opts: ScoringServiceOptions) {
     const compact = trainingDealCompactor();
     const deals: Deal[] = [];
     for await (const page of store.deals.pages(tenantId, { status: ['won', 'lost'], ...(since ? { closedSince: since } : {}) })) for (const d of page) deals.push(compact(d));
-    const snapshots = (await store.snapshots.forClosedDeals(tenantId, since)).map((s) => ({ ...s, deal: compact(s.deal) }));
+    const snapshots = (await store.snapshots.forClosedDeals(tenantId, { closedSince: since, perDeal: config.momentsPerDeal })).map((s) => ({ ...s, deal: compact(s.deal) }));
     return { deals, snapshots, closed };
   }
 

@@ -34,7 +34,8 @@ export function momentAges(cycles: number[], k: number): number[] {
   return ages;
 }
 
-function evenly<T>(items: T[], k: number): T[] {
+/** k items spread evenly over a list (all of them when there are k or fewer). */
+export function evenly<T>(items: T[], k: number): T[] {
   if (items.length <= k) return items;
   const out: T[] = [];
   for (let j = 0; j < k; j++) out.push(items[Math.floor(((j + 0.5) * items.length) / k)]!);

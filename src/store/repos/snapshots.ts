@@ -56,24 +56,28 @@ export function snapshotsRepo(db: Db) {
     },
     /**
      * Snapshots of the tenant's closed deals (closed at or after `closedSince` when given), taken
-     * while they were open: point-in-time training rows.
+     * while they were open and before they closed: point-in-time training rows. A deal snapshotted
+     * every hour for months has thousands; training uses `perDeal` of them spread evenly over its
+     * open life (rows.ts `evenly`), so only those are read: what training holds is bounded by
+     * deals × perDeal however long the history.
      */
-    async forClosedDeals(tenantId: string, closedSince: Date | null = null): Promise<Array<Snapshot & { source: string; externalId: string }>> {
-      let q = db
-        .selectFrom('deal_snapshots as s')
-        .innerJoin('deals as d', (j) =>
-          j.onRef('d.tenant_id', '=', 's.tenant_id').onRef('d.source', '=', 's.source').onRef('d.external_id', '=', 's.external_id'),
-        )
-        .select(['s.source', 's.external_id', 's.taken_at', 's.data'])
-        .where('s.tenant_id', '=', tenantId)
-        .where('d.status', '!=', 'open')
-        .where('d.deleted_at', 'is', null);
-      if (closedSince) q = q.where('d.closed_at', '>=', closedSince);
-      const rows = await q
-        .orderBy('s.external_id')
-        .orderBy('s.taken_at')
-        .execute();
-      return rows.map((r) => ({ source: r.source, externalId: r.external_id, takenAt: r.taken_at, deal: dealFromJson(r.data) }));
+    async forClosedDeals(tenantId: string, o: { closedSince?: Date | null; perDeal: number }): Promise<Array<Snapshot & { source: string; externalId: string }>> {
+      const k = Math.max(1, Math.floor(o.perDeal));
+      const since = o.closedSince ? sql`and d.closed_at >= ${o.closedSince}` : sql``;
+      const r = await sql<{ source: string; external_id: string; taken_at: Date; data: Record<string, unknown> }>`
+        select source, external_id, taken_at, data from (
+          select s.source, s.external_id, s.taken_at, s.data,
+                 row_number() over w - 1 as i, count(*) over (partition by s.source, s.external_id) as n
+          from deal_snapshots s
+          join deals d on d.tenant_id = s.tenant_id and d.source = s.source and d.external_id = s.external_id
+          where s.tenant_id = ${tenantId} and d.status <> 'open' and d.deleted_at is null ${since}
+            and (d.closed_at is null or s.taken_at < d.closed_at)
+            and s.data->'stage'->>'status' = 'open'
+          window w as (partition by s.source, s.external_id order by s.taken_at, s.id)
+        ) x
+        where n <= ${k} or i in (select floor((j + 0.5) * n / ${k}) from generate_series(0, ${k} - 1) as j)
+        order by source, external_id, taken_at`.execute(db);
+      return r.rows.map((row) => ({ source: row.source, externalId: row.external_id, takenAt: new Date(row.taken_at), deal: dealFromJson(row.data) }));
     },
     async count(tenantId: string): Promise<number> {
       const r = await db.selectFrom('deal_snapshots').select(sql<number>`count(*)::int`.as('n')).where('tenant_id', '=', tenantId).executeTakeFirst();
