@@ -82,7 +82,7 @@ export class HubSpotApi {
       // resets and each API object captures when first built: build ours eagerly, right here,
       // so another Client created elsewhere cannot lend us its retry or limiter settings.
       const c = new Client({ accessToken: token, basePath });
-      void [c.crm.deals, c.crm.companies, c.crm.pipelines, c.crm.properties, c.crm.objects.tasks, c.crm.associations.v4];
+      void [c.crm.deals, c.crm.companies, c.crm.pipelines, c.crm.properties, c.crm.objects.tasks, c.crm.associations.v4, c.crm.owners];
       this.client = c;
       this.clientKey = key;
     }

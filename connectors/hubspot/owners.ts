@@ -31,8 +31,8 @@ export function ownerInfo(o: RawOwner): OwnerInfo {
  * owners scope (an install older than it) names stay unknown and the sync goes on.
  */
 export class OwnerDirectory {
-  private owners: Map<string, OwnerInfo> | null = null;
-  private archivedRead = false;
+  private active: Promise<Map<string, OwnerInfo>> | null = null;
+  private archived: Promise<Map<string, OwnerInfo>> | null = null;
   private denied = false;
 
   constructor(
@@ -40,21 +40,30 @@ export class OwnerDirectory {
     private readonly log: ConnectorLogger,
   ) {}
 
+  /** Owners by id, active ones and, once an id is not among them, archived ones too. */
   async lookup(ids: Iterable<string>): Promise<Map<string, OwnerInfo>> {
     if (this.denied) return new Map();
     try {
-      this.owners ??= await this.readAll(false);
-      if (!this.archivedRead && [...ids].some((id) => !this.owners!.has(id))) {
-        this.archivedRead = true;
-        for (const [id, o] of await this.readAll(true)) this.owners.set(id, o);
-      }
-      return this.owners;
+      const active = await (this.active ??= this.read(false, 'active'));
+      if (!this.archived && [...ids].every((id) => active.has(id))) return active;
+      const archived = await (this.archived ??= this.read(true, 'archived'));
+      return new Map([...archived, ...active]);
     } catch (e) {
       if (!isAppError(e) || e.code !== 'crm_permission_denied') throw e;
       this.denied = true;
       this.log.warn('hubspot owners not readable: deals keep owner ids without names', { reason: e.message });
       return new Map();
     }
+  }
+
+  /** One read of a list, shared by concurrent callers; forgotten when it fails, so a later page asks again. */
+  private read(archived: boolean, which: 'active' | 'archived'): Promise<Map<string, OwnerInfo>> {
+    const p = this.readAll(archived);
+    p.catch(() => {
+      if (which === 'active' && this.active === p) this.active = null;
+      if (which === 'archived' && this.archived === p) this.archived = null;
+    });
+    return p;
   }
 
   private async readAll(archived: boolean): Promise<Map<string, OwnerInfo>> {
