@@ -59,16 +59,28 @@ export function createScoringService(opts: ScoringServiceOptions) {
   }
 
   /**
-   * The closed deals a model learns from, compacted: all of them, or the latest
-   * `maxTrainingDeals` by close date (ties at the cut-off are kept). `closed` counts them all.
+   * The closed deals a model learns from, compacted: all of them, or `maxTrainingDeals` of them,
+   * the latest by close date (among deals closed at the cut-off instant, and when too few have a
+   * close date, the first by id). `closed` counts them all.
    */
   async function trainingData(tenantId: string, config: ScoringConfig): Promise<{ deals: Deal[]; snapshots: DealSnapshot[]; closed: number }> {
     const counts = await store.deals.countByStatus(tenantId);
     const closed = counts.won + counts.lost;
-    const since = closed > config.maxTrainingDeals ? await store.deals.nthLatestClose(tenantId, config.maxTrainingDeals) : null;
+    const max = config.maxTrainingDeals;
+    const since = closed > max ? await store.deals.nthLatestClose(tenantId, max) : null;
     const compact = trainingDealCompactor();
     const deals: Deal[] = [];
-    for await (const page of store.deals.pages(tenantId, { status: ['won', 'lost'], ...(since ? { closedSince: since } : {}) })) for (const d of page) deals.push(compact(d));
+    // Deals closed at the cut-off instant itself fill what the later ones leave of the budget.
+    const atCutoff: Deal[] = [];
+    for await (const page of store.deals.pages(tenantId, { status: ['won', 'lost'], ...(since ? { closedSince: since } : {}) })) {
+      for (const d of page) {
+        if (since && d.closedAt?.getTime() === since.getTime()) {
+          if (atCutoff.length < max) atCutoff.push(compact(d));
+        } else if (deals.length < max) deals.push(compact(d));
+      }
+      if (!since && deals.length >= max) break;
+    }
+    for (const d of atCutoff) if (deals.length < max) deals.push(d);
     const snapshots = (await store.snapshots.forClosedDeals(tenantId, { closedSince: since, perDeal: config.momentsPerDeal })).map((s) => ({ ...s, deal: compact(s.deal) }));
     return { deals, snapshots, closed };
   }

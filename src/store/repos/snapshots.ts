@@ -66,7 +66,7 @@ export function snapshotsRepo(db: Db) {
       const since = o.closedSince ? sql`and d.closed_at >= ${o.closedSince}` : sql``;
       const r = await sql<{ source: string; external_id: string; taken_at: Date; data: Record<string, unknown> }>`
         select source, external_id, taken_at, data from (
-          select s.source, s.external_id, s.taken_at, s.data,
+          select s.id, s.source, s.external_id, s.taken_at, s.data,
                  row_number() over w - 1 as i, count(*) over (partition by s.source, s.external_id) as n
           from deal_snapshots s
           join deals d on d.tenant_id = s.tenant_id and d.source = s.source and d.external_id = s.external_id
@@ -76,7 +76,7 @@ export function snapshotsRepo(db: Db) {
           window w as (partition by s.source, s.external_id order by s.taken_at, s.id)
         ) x
         where n <= ${k} or i in (select floor((j + 0.5) * n / ${k}) from generate_series(0, ${k} - 1) as j)
-        order by source, external_id, taken_at`.execute(db);
+        order by source, external_id, taken_at, id`.execute(db);
       return r.rows.map((row) => ({ source: row.source, externalId: row.external_id, takenAt: new Date(row.taken_at), deal: dealFromJson(row.data) }));
     },
     async count(tenantId: string): Promise<number> {

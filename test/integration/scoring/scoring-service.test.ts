@@ -83,4 +83,21 @@ describe('scoring service over the store', () => {
     const newest = (await ts.store.deals.list(T, { status: ['won', 'lost'] })).filter((d) => d.closedAt! >= cutoff!);
     expect(newest).toHaveLength(600);
   });
+
+  it('holds to maxTrainingDeals when many deals closed at the cut-off instant (a bulk close)', async () => {
+    const T2 = 'bulk-close';
+    await ts.store.tenants.ensure(T2);
+    const cutoff = day('2024-03-01');
+    const deals = syntheticClosed({ n: 250, seed: 5, lossProb: (d) => (d.leadSource === 'Partner' ? 0.8 : 0.3) }).map((d, i) => ({
+      ...d,
+      tenantId: T2,
+      createdAt: addDays(cutoff, -60),
+      // 100 closed by one mass update at the cut-off, 150 on later days.
+      closedAt: i < 100 ? cutoff : addDays(cutoff, 1 + (i % 60)),
+    }));
+    await ts.store.deals.upsertMany(T2, deals.map((deal) => ({ deal })), asOf);
+    const c = await createScoringService({ store: ts.store, config: testConfig({ maxTrainingDeals: 200 }) }).train(T2, asOf);
+    expect(deserializeModel(c.payload, 'candidate').training.deals).toBe(200);
+    expect(c.closedDeals).toBe(250);
+  });
 });
