@@ -59,24 +59,26 @@ export function snapshotsRepo(db: Db) {
      * while they were open and before they closed: point-in-time training rows. A deal snapshotted
      * every hour for months has thousands; training uses `perDeal` of them spread evenly over its
      * open life (rows.ts `evenly`), so only those are read: what training holds is bounded by
-     * deals × perDeal however long the history.
+     * deals × perDeal however long the history. The window sorts ids, not documents; the
+     * picked documents are joined afterwards.
      */
     async forClosedDeals(tenantId: string, o: { closedSince?: Date | null; perDeal: number }): Promise<Array<Snapshot & { source: string; externalId: string }>> {
       const k = Math.max(1, Math.floor(o.perDeal));
       const since = o.closedSince ? sql`and d.closed_at >= ${o.closedSince}` : sql``;
       const r = await sql<{ source: string; external_id: string; taken_at: Date; data: Record<string, unknown> }>`
-        select source, external_id, taken_at, data from (
-          select s.id, s.source, s.external_id, s.taken_at, s.data,
-                 row_number() over w - 1 as i, count(*) over (partition by s.source, s.external_id) as n
-          from deal_snapshots s
-          join deals d on d.tenant_id = s.tenant_id and d.source = s.source and d.external_id = s.external_id
-          where s.tenant_id = ${tenantId} and d.status <> 'open' and d.deleted_at is null ${since}
-            and (d.closed_at is null or s.taken_at < d.closed_at)
-            and s.data->'stage'->>'status' = 'open'
-          window w as (partition by s.source, s.external_id order by s.taken_at, s.id)
-        ) x
-        where n <= ${k} or i in (select floor((j + 0.5) * n / ${k}) from generate_series(0, ${k} - 1) as j)
-        order by source, external_id, taken_at, id`.execute(db);
+        select p.source, p.external_id, p.taken_at, p.data from deal_snapshots p join (
+          select id from (
+            select s.id, row_number() over w - 1 as i, count(*) over (partition by s.source, s.external_id) as n
+            from deal_snapshots s
+            join deals d on d.tenant_id = s.tenant_id and d.source = s.source and d.external_id = s.external_id
+            where s.tenant_id = ${tenantId} and d.status <> 'open' and d.deleted_at is null ${since}
+              and (d.closed_at is null or s.taken_at < d.closed_at)
+              and s.data->'stage'->>'status' = 'open'
+            window w as (partition by s.source, s.external_id order by s.taken_at, s.id)
+          ) x
+          where n <= ${k} or i in (select floor((j + 0.5) * n / ${k}) from generate_series(0, ${k} - 1) as j)
+        ) picked on picked.id = p.id
+        order by p.source, p.external_id, p.taken_at, p.id`.execute(db);
       return r.rows.map((row) => ({ source: row.source, externalId: row.external_id, takenAt: new Date(row.taken_at), deal: dealFromJson(row.data) }));
     },
     async count(tenantId: string): Promise<number> {

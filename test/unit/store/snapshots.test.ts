@@ -38,6 +38,15 @@ describe('snapshots for training', () => {
     expect(got.find((s) => s.externalId === 'LONG')!.deal).toMatchObject({ externalId: 'LONG', amount: 1002, stage: { status: 'open' } });
   });
 
+  it('breaks ties on the snapshot time by insertion order, in what it picks and how it returns them', async () => {
+    const tie = aDeal({ tenantId: 't3', externalId: 'TIE', stage: { status: 'won' }, createdAt: day(1), closedAt: day(20) });
+    await t.store.tenants.ensure('t3');
+    await t.store.deals.upsertMany('t3', [{ deal: tie }], day(40));
+    for (const n of [1, 2, 3, 4, 5, 6]) await t.store.snapshots.insertMany('t3', [{ ...tie, stage: { label: null, status: 'open', order: null }, closedAt: null, amount: n }], day(2 + Math.floor((n - 1) / 2)));
+    const got = await t.store.snapshots.forClosedDeals('t3', { perDeal: 4 });
+    expect(got.map((s) => s.deal.amount)).toEqual(evenly([1, 2, 3, 4, 5, 6], 4));
+  });
+
   it('keeps to deals closed since a cut-off, and to the tenant', async () => {
     const got = await t.store.snapshots.forClosedDeals('t1', { closedSince: day(10), perDeal: 12 });
     expect([...new Set(got.map((s) => s.externalId))].sort()).toEqual(['LONG', 'SHORT']);
