@@ -184,8 +184,12 @@ export function buildDesign(plans: ColumnPlan[], rows: TrainingRows, w: Float64A
   const wide = enc.some((c) => c.lookup.length > 65_536);
   const index = wide ? new Uint32Array(n * e) : new Uint16Array(n * e);
   const encCol = Int32Array.from(enc, (c) => c.j);
-  const lookups = enc.map((c) => c.lookup);
+  // The lookups end to end, each column's at its offset: one array to read from.
+  const base = new Int32Array(e);
+  for (let k = 1; k < e; k++) base[k] = base[k - 1]! + enc[k - 1]!.lookup.length;
+  const all = new Float64Array(e ? base[e - 1]! + enc[e - 1]!.lookup.length : 0);
   enc.forEach((c, k) => {
+    all.set(c.lookup, base[k]!);
     for (let i = 0; i < n; i++) index[i * e + k] = block[i]! * c.nCodes + c.codes[i]!;
   });
   return {
@@ -194,7 +198,7 @@ export function buildDesign(plans: ColumnPlan[], rows: TrainingRows, w: Float64A
     linear,
     fill(i, out, at) {
       const o = i * e;
-      for (let k = 0; k < e; k++) out[at + encCol[k]!] = lookups[k]![index[o + k]!]!;
+      for (let k = 0; k < e; k++) out[at + encCol[k]!] = all[base[k]! + index[o + k]!]!;
       for (let k = 0; k < lin.length; k++) out[at + lin[k]!.j] = lin[k]!.values[i]!;
     },
   };
