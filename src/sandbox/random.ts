@@ -109,15 +109,5 @@ export function createRng(seed: number): Rng {
   return rng;
 }
 
-/** A stable 32-bit hash of a string (FNV-1a), for per-record decisions that must not depend on order. */
-export function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
 /** Uniform [0,1) derived from integers, without a stream (order-independent decisions). */
 export const unitFrom = (...parts: number[]): number => mixSeed(...parts) / 4294967296;
