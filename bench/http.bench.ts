@@ -3,11 +3,9 @@
 // (authentication, per-key rate limit and audit included). autocannon runs in its own process.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { parseEnv } from '../config/env.ts';
 import type { AppContext } from '../src/app/context.ts';
 import { Deal } from '../src/core/deal.ts';
@@ -18,6 +16,7 @@ import { createApiKey } from '../src/server/auth/api-key.ts';
 import { startWeb } from '../src/server/index.ts';
 import { createScoringService } from '../src/services/scoring.ts';
 import { openStore } from '../src/store/index.ts';
+import { createScratchDatabase } from '../test/helpers/scratch-db.ts';
 
 const OPEN = Number(process.env.BENCH_HTTP_DEALS ?? 100_000);
 const CLOSED = 4_000;
@@ -67,14 +66,8 @@ function makeDeal(i: number, r: () => number, status: 'open' | 'won' | 'lost'): 
 }
 
 async function main(): Promise<void> {
-  const dbName = `dealrisk_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`create database ${dbName}`);
-  await admin.end();
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${dbName}`;
-  const store = await openStore({ url: url.toString(), encryptionKey: Buffer.alloc(32, 1), poolSize: 10 });
+  const db = await createScratchDatabase(ADMIN_URL, 'dealrisk_bench');
+  const store = await openStore({ url: db.url, encryptionKey: Buffer.alloc(32, 1), poolSize: 10 });
   const env = parseEnv({ NODE_ENV: 'test', SESSION_SECRET: 'bench-session-secret-0123456789', DATA_DIR: '/tmp/dealrisk-bench' });
   const ctx: AppContext = { env, logger: silentLogger(), store, now: () => asOf, close: () => store.close() };
   try {
@@ -101,7 +94,7 @@ async function main(): Promise<void> {
     const scoreS = (performance.now() - t0) / 1000;
     const [{ n }] = (await store.db.selectFrom('deal_risk').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', T).execute()) as [{ n: number }];
     await sql`vacuum analyze`.execute(store.db);
-    if (process.env.BENCH_KEEP_DB) console.log(`keeping database ${dbName}`);
+    if (process.env.BENCH_KEEP_DB) console.log(`keeping database ${db.name}`);
 
     const web = await startWeb(ctx, { scoring: scoringPort(service, ctx.now), sync: syncPort(ctx), oauth: {} }, { host: '127.0.0.1', port: 0 });
     const { secret } = await createApiKey(store, T, { name: 'bench', role: 'read', ratePerMinute: 100_000_000, createdBy: 'bench' }, asOf);
@@ -139,18 +132,7 @@ async function main(): Promise<void> {
     await web.close();
   } finally {
     await store.close();
-    const c = new pg.Client({ connectionString: ADMIN_URL });
-    await c.connect();
-    // Not `with (force)`: the pool's idle connections may still be closing; wait for them.
-    for (let i = 0; i < 20 && !process.env.BENCH_KEEP_DB; i++) {
-      try {
-        await c.query(`drop database if exists ${dbName}`);
-        break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
-    await c.end();
+    if (!process.env.BENCH_KEEP_DB) await db.drop();
   }
 }
 

@@ -14,7 +14,6 @@ import v8 from 'node:v8';
 import { createInterface } from 'node:readline';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { parseEnv } from '../config/env.ts';
 import type { AppContext } from '../src/app/context.ts';
 import { silentLogger } from '../src/log.ts';
@@ -23,6 +22,7 @@ import { loadSyncConfig } from '../src/sync/config.ts';
 import { makeConnector } from '../src/sync/make-connector.ts';
 import { syncTenant } from '../src/sync/sync-tenant.ts';
 import { serviceScorer } from '../src/worker/service-scorer.ts';
+import { createScratchDatabase } from '../test/helpers/scratch-db.ts';
 
 // The sync runs as a worker does (`npm run worker`, the Procfile's worker): under its V8 heap
 // ceiling, WORKER_HEAP_MB or the script's default. BENCH_HEAP=default measures Node's default.
@@ -125,17 +125,8 @@ if (!sandbox) writeFileSync(file, generate(N));
 
 // BENCH_DATABASE_URL=postgres://.../postgres: a database of its own is created there and dropped.
 const admin = process.env.BENCH_DATABASE_URL;
-const dbName = `dealrisk_bench_${process.pid}`;
-let url: string | undefined;
-if (admin) {
-  const c = new pg.Client({ connectionString: admin });
-  await c.connect();
-  await c.query(`create database ${dbName}`);
-  await c.end();
-  const u = new URL(admin);
-  u.pathname = `/${dbName}`;
-  url = u.toString();
-}
+const scratch = admin ? await createScratchDatabase(admin, 'dealrisk_bench') : null;
+const url = scratch?.url;
 const env = parseEnv({
   NODE_ENV: 'production',
   ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
@@ -256,10 +247,5 @@ if (sandbox) console.log(`Salesforce API calls by the sync: ${rows.map((x) => x.
 await store.close();
 sandbox?.stop();
 rmSync(dir, { recursive: true, force: true });
-if (admin && process.env.BENCH_KEEP_DB) console.error(`kept database ${dbName}, tenant ${tenant}`);
-else if (admin) {
-  const c = new pg.Client({ connectionString: admin });
-  await c.connect();
-  await c.query(`drop database if exists ${dbName} with (force)`);
-  await c.end();
-}
+if (scratch && process.env.BENCH_KEEP_DB) console.error(`kept database ${scratch.name}, tenant ${tenant}`);
+else await scratch?.drop();

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { openStore, type Store } from '../../src/store/index.ts';
+import { createScratchDatabase } from './scratch-db.ts';
 
 export const TEST_KEY = Buffer.alloc(32, 7);
 
@@ -21,24 +20,15 @@ export async function createTestStore(): Promise<TestStore> {
     const store = await openStore({ encryptionKey: TEST_KEY });
     return { store, drop: () => store.close() };
   }
-  const name = `dealrisk_t_${randomBytes(6).toString('hex')}`;
-  const client = new pg.Client({ connectionString: admin });
-  await client.connect();
-  await client.query(`create database ${name}`);
-  await client.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
+  const db = await createScratchDatabase(admin, 'dealrisk_t');
   // drop() ends idle connections with 57P01 on purpose: that is expected here, not a failure.
-  const store = await openStore({ url: url.toString(), encryptionKey: TEST_KEY, poolSize: 4, onPoolError: () => undefined });
+  const store = await openStore({ url: db.url, encryptionKey: TEST_KEY, poolSize: 4, onPoolError: () => undefined });
   return {
     store,
-    url: url.toString(),
+    url: db.url,
     async drop() {
       await store.close();
-      const c = new pg.Client({ connectionString: admin });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
+      await db.drop();
     },
   };
 }
