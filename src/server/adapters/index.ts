@@ -20,12 +20,18 @@ export interface WebDepsOptions {
   sandbox?: SandboxInfo | null;
   /** HubSpot app client secret for signed card and webhook requests (default HUBSPOT_CLIENT_SECRET). */
   hubspotClientSecret?: string;
+  /**
+   * The real time, which HubSpot stamps its signed requests with (default: the system clock).
+   * Never the app's clock: in the demo that is the sandbox's, hours away from HubSpot's.
+   */
+  wallClock?: () => Date;
 }
 
 /** The web app's dependencies wired to the real services: what main.ts passes to startWeb. */
 export function createWebDeps(ctx: AppContext, o: WebDepsOptions): WebDeps {
   const secret = o.hubspotClientSecret ?? ctx.env.HUBSPOT_CLIENT_SECRET;
   const tenantOf = (portalId: string) => ctx.store.directory.tenantForAccount('hubspot', portalId);
+  const wallClock = o.wallClock ?? (() => new Date());
   return {
     scoring: scoringPort(o.scoring, ctx.now),
     sync: syncPort(ctx),
@@ -36,7 +42,7 @@ export function createWebDeps(ctx: AppContext, o: WebDepsOptions): WebDeps {
           hubspot: {
             cardData: cardDataHandler({
               clientSecret: secret,
-              now: ctx.now,
+              now: wallClock,
               async lookupDealRisk(portalId, dealId): Promise<DealRiskView | null> {
                 const tenantId = await tenantOf(portalId);
                 const r = tenantId ? await ctx.store.dealRisk.get(tenantId, 'hubspot', dealId) : null;
@@ -55,7 +61,7 @@ export function createWebDeps(ctx: AppContext, o: WebDepsOptions): WebDeps {
             }),
             webhook: webhookHandler({
               clientSecret: secret,
-              now: ctx.now,
+              now: wallClock,
               seenEventIds: memorySeenEventStore(),
               async enqueueRescore(portalId, dealIds, reason) {
                 const tenantId = await tenantOf(portalId);

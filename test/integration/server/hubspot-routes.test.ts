@@ -10,8 +10,11 @@ import { deal, NOW, scoreOf } from './harness.ts';
 
 const SECRET = 'hubspot-client-secret';
 
-/** Signs like HubSpot (signature v3): HMAC-SHA256 over method + URL + body + timestamp. */
-function signed(method: string, url: string, body = '', at = NOW.getTime()): Record<string, string> {
+/**
+ * Signs like HubSpot (signature v3): HMAC-SHA256 over method + URL + body + timestamp. HubSpot
+ * stamps requests with the real time, whatever clock the app runs on (NOW here).
+ */
+function signed(method: string, url: string, body = '', at = Date.now()): Record<string, string> {
   const sig = createHmac('sha256', SECRET).update(`${method}${url}${body}${at}`).digest('base64');
   return { 'x-hubspot-signature-v3': sig, 'x-hubspot-request-timestamp': String(at), 'content-type': 'application/json' };
 }
@@ -54,7 +57,16 @@ describe('HubSpot app card and webhooks through the web app (createWebDeps wirin
     expect(res.status).toBeLessThan(300);
     const queued = await t.store.db.selectFrom('rescore_queue').select(['tenant_id', 'external_id']).execute();
     expect(queued).toEqual([{ tenant_id: 'hs-111', external_id: '9001' }]);
-    const stale = await fetch(url, { method: 'POST', headers: signed('POST', url, body, NOW.getTime() - 6 * 60_000), body });
+    const stale = await fetch(url, { method: 'POST', headers: signed('POST', url, body, Date.now() - 6 * 60_000), body });
     expect(stale.status).toBe(401);
+  });
+
+  it('checks the signature window against the wall clock, not the app\'s (sandbox) clock', async () => {
+    const url = `${web.url}/integrations/hubspot/card?dealId=9001&portalId=111`;
+    // The app's clock says NOW (as a demo's sandbox clock can be hours away from the real time).
+    expect(Math.abs(Date.now() - NOW.getTime())).toBeGreaterThan(10 * 60_000);
+    expect((await fetch(url, { headers: signed('GET', url, '', Date.now() - 60_000) })).status).toBe(200);
+    expect((await fetch(url, { headers: signed('GET', url, '', NOW.getTime()) })).status).toBe(401);
+    expect((await fetch(url, { headers: signed('GET', url, '', NOW.getTime() - 56 * 60_000) })).status).toBe(401);
   });
 });
