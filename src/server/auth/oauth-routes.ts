@@ -99,11 +99,16 @@ export function oauthRoutes(s: ServerContext, router: Router): void {
     const state = q1(req.query.state);
     const code = q1(req.query.code);
     if (!state || !code) throw new AppError('input_invalid', 'the CRM sent us back without a code or state; start again');
-    const flow = await store.oauthStates.consume(sha256(state), s.app.now());
+    // The browser binding is checked before the state is used up: whoever sees a callback URL
+    // (a shared screen, a proxy log) cannot spoil the sign-in of the browser that started it.
     const nonce = unsignValue(s.config.sessionSecret, parseCookies(req.headers.cookie)[nonceCookie(s)] ?? '');
-    if (!flow || flow.crm !== provider.crm) return refusal(s, res, 400, 'Link expired', 'This sign-in link expired or was already used. Start again.', p);
-    if (!nonce || sha256(nonce) !== flow.browserHash) {
-      return refusal(s, res, 400, 'Wrong browser', 'This sign-in was started in another browser (or its cookie was lost). Start again here.', p);
+    const flow = nonce ? await store.oauthStates.consume(sha256(state), sha256(nonce), provider.crm, s.app.now()) : null;
+    if (!flow) {
+      const waiting = await store.oauthStates.pending(sha256(state), s.app.now());
+      if (waiting?.crm === provider.crm) {
+        return refusal(s, res, 400, 'Wrong browser', 'This sign-in was started in another browser (or its cookie was lost). Start again here.', p);
+      }
+      return refusal(s, res, 400, 'Link expired', 'This sign-in link expired or was already used. Start again.', p);
     }
     const grant = await provider.exchange({ code, codeVerifier: flow.codeVerifier, redirectUri: redirectUri(s, provider.crm), purpose: flow.purpose, environment: flow.environment });
     const next = safeNext(Buffer.from(state.split('~')[1] ?? '', 'base64url').toString('utf8'));

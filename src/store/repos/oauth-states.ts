@@ -13,6 +13,31 @@ export interface OAuthState {
   expiresAt: Date;
 }
 
+type Row = {
+  state_hash: string;
+  browser_hash: string;
+  crm: string;
+  purpose: string;
+  environment: string;
+  code_verifier: string;
+  tenant_id: string | null;
+  connection_id: string | null;
+  created_at: Date;
+  expires_at: Date;
+};
+const toState = (r: Row): OAuthState => ({
+  stateHash: r.state_hash,
+  browserHash: r.browser_hash,
+  crm: r.crm as OAuthState['crm'],
+  purpose: r.purpose as OAuthState['purpose'],
+  environment: r.environment as OAuthState['environment'],
+  codeVerifier: r.code_verifier,
+  tenantId: r.tenant_id,
+  connectionId: r.connection_id,
+  createdAt: r.created_at,
+  expiresAt: r.expires_at,
+});
+
 /** OAuth flows in progress: single-use, short-lived, bound to the browser that started them. */
 export function oauthStatesRepo(db: Db) {
   return {
@@ -33,22 +58,25 @@ export function oauthStatesRepo(db: Db) {
         })
         .execute();
     },
-    /** Takes the state out (it can be used once), returning it if it had not expired. */
-    async consume(stateHash: string, now: Date): Promise<OAuthState | null> {
-      const r = await db.deleteFrom('oauth_states').where('state_hash', '=', stateHash).returningAll().executeTakeFirst();
-      if (!r || r.expires_at <= now) return null;
-      return {
-        stateHash: r.state_hash,
-        browserHash: r.browser_hash,
-        crm: r.crm as OAuthState['crm'],
-        purpose: r.purpose as OAuthState['purpose'],
-        environment: r.environment as OAuthState['environment'],
-        codeVerifier: r.code_verifier,
-        tenantId: r.tenant_id,
-        connectionId: r.connection_id,
-        createdAt: r.created_at,
-        expiresAt: r.expires_at,
-      };
+    /**
+     * Takes the state out (it can be used once), returning it if it had not expired; only for
+     * the browser that started the flow and on that CRM's callback. Anyone else (a leaked
+     * callback URL opened elsewhere) gets null and leaves the state for its own browser.
+     */
+    async consume(stateHash: string, browserHash: string, crm: OAuthState['crm'], now: Date): Promise<OAuthState | null> {
+      const r = await db
+        .deleteFrom('oauth_states')
+        .where('state_hash', '=', stateHash)
+        .where('browser_hash', '=', browserHash)
+        .where('crm', '=', crm)
+        .returningAll()
+        .executeTakeFirst();
+      return r && r.expires_at > now ? toState(r) : null;
+    },
+    /** A flow still waiting for its callback (read only: tells "wrong browser" from "expired"). */
+    async pending(stateHash: string, now: Date): Promise<OAuthState | null> {
+      const r = await db.selectFrom('oauth_states').selectAll().where('state_hash', '=', stateHash).where('expires_at', '>', now).executeTakeFirst();
+      return r ? toState(r) : null;
     },
     async purgeExpired(now: Date): Promise<number> {
       const r = await db.deleteFrom('oauth_states').where('expires_at', '<=', now).executeTakeFirst();

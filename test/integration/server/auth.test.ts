@@ -57,10 +57,18 @@ describe('install, sign-in, roles and sessions', () => {
     const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
     const cb = `/oauth/salesforce/callback?state=${encodeURIComponent(state)}&code=${encodeURIComponent('org:ORGA|user:ada')}`;
     const other = new Browser(w.url);
-    expect((await other.get(cb)).status).toBe(400);
-    // The other browser's attempt used the state up: single use means the real one fails too.
-    expect((await b.get(cb)).status).toBe(400);
+    const wrong = await other.get(cb);
+    expect(wrong.status).toBe(400);
+    expect(await wrong.text()).toContain('started in another browser');
+    expect(await b.get(cb.replace('/salesforce/', '/hubspot/'))).toHaveProperty('status', 400);
     expect((await b.get('/oauth/salesforce/callback?state=forged&code=x')).status).toBe(400);
+    // Neither the other browser nor the wrong CRM's callback used the state up: its own browser signs in...
+    expect((await b.get(cb)).status).toBe(303);
+    expect(b.cookies.has('dr_session')).toBe(true);
+    // ...once.
+    const again = await b.get(cb);
+    expect(again.status).toBe(400);
+    expect(await again.text()).toContain('expired or was already used');
   });
 
   it('issues httpOnly SameSite session cookies and signs out', async () => {
