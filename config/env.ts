@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { AppError, formatIssues } from '../src/core/errors.ts';
 
@@ -11,6 +12,39 @@ const boolish = z
   .optional()
   .transform((v) => (v === undefined ? undefined : ['true', '1', 'yes'].includes(v)));
 
+/** proxy-addr's named ranges, as Express's `trust proxy` setting accepts them. */
+const PROXY_PRESETS = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** One `trust proxy` entry: a preset, an address, or a subnet as address/prefix or address/netmask. */
+function proxyEntryProblem(entry: string): string | null {
+  if (PROXY_PRESETS.includes(entry)) return null;
+  const [addr = '', range, ...extra] = entry.split('/');
+  const family = isIP(addr);
+  if (!family || extra.length) return `"${entry}" is not an address, a subnet or one of ${PROXY_PRESETS.join(', ')}`;
+  if (range === undefined) return null;
+  const max = family === 4 ? 32 : 128;
+  if (/^\d+$/.test(range) ? Number(range) <= max : family === 4 && isIP(range) === 4) return null;
+  return `"${entry}": the prefix must be 0 to ${max}${family === 4 ? ' or a netmask' : ''}`;
+}
+
+/**
+ * TRUST_PROXY with Express's `trust proxy` semantics: unset or false = trust no proxy (req.ip is
+ * the socket's peer); a number = that many proxy hops in front of the app; a comma-separated list
+ * of addresses, subnets or presets (loopback, linklocal, uniquelocal) = trust those proxies; true =
+ * trust every hop (only when nothing but the proxy can reach the app: clients can forge the header).
+ */
+const trustProxy = optionalString.transform((v, ctx): boolean | number | string => {
+  if (v === undefined || v === 'false') return false;
+  if (v === 'true') return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  const entries = v.split(',').map((e) => e.trim());
+  for (const e of entries) {
+    const problem = proxyEntryProblem(e);
+    if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (expected true, false, a hop count, or comma-separated addresses/subnets)` });
+  }
+  return entries.join(',');
+});
+
 /**
  * The whole environment, parsed once at start-up. This is the only place that knows
  * variable names; everything else receives an `Env`.
@@ -20,6 +54,8 @@ export const EnvSchema = z
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().default('127.0.0.1'),
+    /** Which proxies in front of the app to believe about the client's address (X-Forwarded-For). */
+    TRUST_PROXY: trustProxy,
     /** Public base URL of the app (OAuth callbacks, links in alerts). */
     APP_URL: optionalString.pipe(z.url().optional()),
     /** Postgres connection string; unset = embedded PGlite under DATA_DIR. */

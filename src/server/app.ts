@@ -52,7 +52,7 @@ export function webConfig(ctx: AppContext, o: WebOptions): WebConfig {
     loginPerMinute: o.loginPerMinute ?? 30,
     keyFailuresPerMinute: o.keyFailuresPerMinute ?? 20,
     keyCacheMs: o.keyCacheMs ?? 5000,
-    trustProxy: o.trustProxy ?? false,
+    trustProxy: o.trustProxy ?? ctx.env.TRUST_PROXY,
     version: o.version ?? '0.1.0',
   };
 }

@@ -24,7 +24,7 @@ export interface WebConfig {
   keyFailuresPerMinute: number;
   /** How long a looked-up API key is trusted before asking the store again. */
   keyCacheMs: number;
-  /** Express `trust proxy` (e.g. 1 behind one load balancer) so req.ip is the client's. */
+  /** Express `trust proxy` (TRUST_PROXY, e.g. 1 behind one load balancer) so req.ip is the client's. */
   trustProxy: boolean | number | string;
   version: string;
 }

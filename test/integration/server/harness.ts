@@ -237,10 +237,12 @@ export async function startTestWeb(
     sandbox?: WebDeps['sandbox'];
     /** The real scoring service instead of the double (built on the test's store). */
     scoring?: (t: TestStore, now: () => Date) => ScoringPort;
+    /** Extra environment variables (e.g. TRUST_PROXY). */
+    env?: Record<string, string>;
   } = {},
 ): Promise<Web> {
   const t = await createTestStore();
-  const env = parseEnv({ NODE_ENV: 'test', SESSION_SECRET: 'test-session-secret-0123456789', DATA_DIR: '/tmp/dealrisk-test-unused' });
+  const env = parseEnv({ NODE_ENV: 'test', SESSION_SECRET: 'test-session-secret-0123456789', DATA_DIR: '/tmp/dealrisk-test-unused', ...opts.env });
   let now = NOW;
   const ctx: AppContext = { env, logger: silentLogger(), store: t.store, now: () => now, close: async () => undefined };
   void ((d: Date) => (now = d));
