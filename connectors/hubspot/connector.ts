@@ -3,7 +3,7 @@ import { sourcePaths, type Mapping, type WriteBack } from '../../src/core/mappin
 import type { ApiUsage, Connector, CredentialStore, DealUpdate, FetchOptions, FetchPage, RawRecord, SetupReport, TaskRequest, TaskResult, WriteResult } from '../types.ts';
 import { HubSpotApi, silentLogger, type ConnectorLogger, type HubSpotUsage } from './api.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './decide-retry.ts';
-import { BATCH_SIZE, chunk, DealEnricher, info, type HubSpotObject } from './enrich.ts';
+import { BATCH_READ_SIZE, chunk, DealEnricher, info, type HubSpotObject } from './enrich.ts';
 import { DEFAULT_FETCH, fetchChanges } from './fetch-changes.ts';
 import { DEFAULT_BUDGET, PortalPacer, realClock, type Clock, type RateBudget } from './rate-pacer.ts';
 import { DEFAULT_TASK_KEY, setupProperties } from './setup.ts';
@@ -51,7 +51,7 @@ export interface HubSpotConnector extends Connector {
   /** The portal (hub) id once known. */
   portalId(): string | null;
   /**
-   * Named deals now (webhook-triggered rescoring), 100 per batch read, enriched like
+   * Named deals now (webhook-triggered rescoring), 50 per batch read, enriched like
    * fetchChanges. Ids HubSpot no longer has (deleted, merged away) come back in `missingIds`.
    */
   fetchDealsById(ids: string[]): Promise<{ records: RawRecord[]; missingIds: string[] }>;
@@ -163,7 +163,7 @@ export function createHubSpotConnector(o: HubSpotConnectorOptions): HubSpotConne
     async fetchDealsById(ids: string[]) {
       enricher ??= new DealEnricher(api, o.mapping, log);
       const found: HubSpotObject[] = [];
-      for (const part of chunk([...new Set(ids)], BATCH_SIZE)) {
+      for (const part of chunk([...new Set(ids)], BATCH_READ_SIZE)) {
         const r = await api.call({ budget: 'standard', op: 'batch read deals', idempotent: true }, async (c) =>
           info(await c.crm.deals.batchApi.readWithHttpInfo({ inputs: part.map((id) => ({ id })), properties: dealProperties(o.mapping), propertiesWithHistory: [] }, false)),
         );

@@ -14,7 +14,14 @@ export interface HubSpotObject {
   archivedAt?: Date | string;
 }
 
+/** Batch writes and association reads: HubSpot takes at most 100 inputs. */
 export const BATCH_SIZE = 100;
+/**
+ * Object batch reads carry `propertiesWithHistory` (the spec requires the field), and HubSpot
+ * refuses more than 50 inputs in "a batch request for property histories" (400 VALIDATION_ERROR).
+ * Whether an empty list counts is undocumented, so every object batch read takes 50.
+ */
+export const BATCH_READ_SIZE = 50;
 /** Company facts we keep under `_derived.company` for account.industry / region / size. */
 export const COMPANY_PROPERTIES = ['name', 'industry', 'country', 'state', 'city', 'numberofemployees', 'annualrevenue'];
 /** HubSpot's default association type for a deal's primary company. */
@@ -60,7 +67,7 @@ const parseWhen = (v: unknown): Date | null => {
 /**
  * Turns a page of deals into RawRecords: stage facts from the pipelines API under
  * `_derived.stage`, stage/close-date history and the primary company from batch reads
- * (100 per call, never one call per deal), the owner's name from the owners list (once a run).
+ * (50 objects or 100 associations per call, never one call per deal), the owner's name from the owners list (once a run).
  */
 export class DealEnricher {
   private stages: StageMap | null = null;
@@ -124,7 +131,7 @@ export class DealEnricher {
 
   private async readHistory(ids: string[]): Promise<Map<string, HubSpotObject>> {
     const out = new Map<string, HubSpotObject>();
-    for (const part of chunk(ids, BATCH_SIZE)) {
+    for (const part of chunk(ids, BATCH_READ_SIZE)) {
       const r = await this.api.call({ budget: 'standard', op: 'batch read deal history', idempotent: true }, async (c) =>
         info(
           await c.crm.deals.batchApi.readWithHttpInfo({
@@ -152,7 +159,7 @@ export class DealEnricher {
       }
     }
     const byCompany = new Map<string, Record<string, string | null>>();
-    for (const part of chunk([...new Set(companyOf.values())], BATCH_SIZE)) {
+    for (const part of chunk([...new Set(companyOf.values())], BATCH_READ_SIZE)) {
       const r = await this.api.call({ budget: 'standard', op: 'batch read companies', idempotent: true }, async (c) =>
         info(await c.crm.companies.batchApi.readWithHttpInfo({ inputs: part.map((id) => ({ id })), properties: COMPANY_PROPERTIES, propertiesWithHistory: [] })),
       );

@@ -8,6 +8,16 @@ import { coerceProps, validationMessage, type PropError } from './values.ts';
 
 const MAX_BATCH = 100;
 const LIST_MAX = 100;
+/**
+ * HubSpot's own refusal of a history read past 50 inputs, word for word as integrators quote it
+ * (activepieces PR #9359); the objects spec says history "will reduce the maximum number of
+ * objects that can be read by a single request". Whether an empty `propertiesWithHistory` counts
+ * is undocumented: here any batch read that carries the field is held to 50 (docs/crm-limits.md).
+ */
+const MAX_HISTORY_INPUTS = 50;
+const HISTORY_BATCH_MESSAGE = 'The maximum number of inputs supported in a batch request for property histories is 50. Please reduce the number of items and try again';
+/** The list endpoint with `propertiesWithHistory`: the same reduced page (docs silent on the number; 50 taken). */
+const LIST_MAX_WITH_HISTORY = 50;
 const SINGULAR: Record<HsType, string> = { deals: 'DEAL', companies: 'COMPANY', contacts: 'CONTACT', tasks: 'TASK' };
 
 const body = (req: SbRequest): Record<string, unknown> => (req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {});
@@ -38,7 +48,8 @@ export class HsObjectsApi {
   }
 
   list(req: SbRequest, type: HsType): SbResponse {
-    const limit = Math.min(LIST_MAX, Math.max(1, Number(req.query.get('limit') ?? 10) || 10));
+    const max = req.query.has('propertiesWithHistory') ? LIST_MAX_WITH_HISTORY : LIST_MAX;
+    const limit = Math.min(max, Math.max(1, Number(req.query.get('limit') ?? 10) || 10));
     const archived = req.query.get('archived') === 'true';
     const after = req.query.get('after') ?? undefined;
     const r = this.opts(req.query);
@@ -121,6 +132,7 @@ export class HsObjectsApi {
     const inputs = body(req).inputs;
     if (!Array.isArray(inputs)) return hsError(400, 'VALIDATION_ERROR', 'inputs is required');
     if (inputs.length > MAX_BATCH) return hsError(400, 'VALIDATION_ERROR', `Batch input size must be at most ${MAX_BATCH}, got ${inputs.length}`);
+    if (op === 'read' && Array.isArray(body(req).propertiesWithHistory) && inputs.length > MAX_HISTORY_INPUTS) return hsError(400, 'VALIDATION_ERROR', HISTORY_BATCH_MESSAGE);
     const startedAt = stamp();
     const results: unknown[] = [];
     const errors: Array<Record<string, unknown>> = [];

@@ -87,6 +87,12 @@ export interface FakeOptions {
 
 const num = (id: string): bigint => BigInt(id);
 
+/** HubSpot's 400 for a batch read past 50 inputs with history (any `propertiesWithHistory` field counts here). */
+function historyLimit(b: { inputs: unknown[]; propertiesWithHistory?: unknown }): [number, unknown] | null {
+  if (!Array.isArray(b.propertiesWithHistory) || b.inputs.length <= 50) return null;
+  return [400, { status: 'error', message: 'The maximum number of inputs supported in a batch request for property histories is 50. Please reduce the number of items and try again', correlationId: 'c0ffee00-0000-4000-8000-000000000050', category: 'VALIDATION_ERROR' }];
+}
+
 type Handler = (uri: string, body: unknown) => [number, unknown, Record<string, string>?];
 
 /** nock 15 hands reply functions a fetch Request; our handlers want the path and the parsed JSON body. */
@@ -189,6 +195,8 @@ export class FakeHubSpot {
       self.record('POST', uri, body);
       const b = body as { inputs: Array<{ id: string }>; properties?: string[]; propertiesWithHistory?: string[] };
       if (b.inputs.length > 100) return [400, { status: 'error', category: 'VALIDATION_ERROR', message: 'Batch size too large' }];
+      const refused = historyLimit(b);
+      if (refused) return refused;
       const results = b.inputs
         .map((i) => self.deals.get(i.id))
         .filter((d): d is FakeDeal => Boolean(d))
@@ -218,7 +226,9 @@ export class FakeHubSpot {
 
     s.post(/^\/crm\/v3\/objects\/companies\/batch\/read(\?.*)?$/).reply(route(function (uri, body) {
       self.record('POST', uri, body);
-      const b = body as { inputs: Array<{ id: string }>; properties: string[] };
+      const b = body as { inputs: Array<{ id: string }>; properties: string[]; propertiesWithHistory?: string[] };
+      const refused = historyLimit(b);
+      if (refused) return refused;
       const results = b.inputs
         .filter((i) => self.o.companies?.[i.id])
         .map((i) => ({ id: i.id, properties: { ...Object.fromEntries(b.properties.map((p) => [p, self.o.companies![i.id]![p] ?? null])), hs_object_id: i.id }, createdAt: '2026-02-25T16:12:37.757Z', updatedAt: '2026-03-12T07:33:20.499Z', archived: false }));
