@@ -4,7 +4,7 @@ import type { Connection } from '../store/repos/connections.ts';
 import type { SyncConfig } from './config.ts';
 import { handleSyncError } from './handle-sync-error.ts';
 import { timedConnector } from './instrument.ts';
-import { emptyCounts, type RunState, type SyncPoint } from './run-state.ts';
+import { emptyCounts, finishedStatus, type RunState, type SyncPoint } from './run-state.ts';
 import type { SyncScorer } from './scorer.ts';
 import { raiseAlerts } from './steps/alerts.ts';
 import { fetchAndStore } from './steps/fetch-and-store.ts';
@@ -34,6 +34,8 @@ export interface RunSummary {
   counts: RunState['counts'];
   apiCalls: number;
   errors: RunState['errors'];
+  rejected: RunState['rejected'];
+  cleaned: RunState['cleaned'];
   durationMs: number;
 }
 
@@ -69,6 +71,7 @@ export async function runConnectionSync(
     probe: deps.probe ?? (() => {}),
     counts: emptyCounts(),
     rejected: [],
+    cleaned: [],
     errors: [],
     timings: {},
     model: { id: null, version: null, status: null, retrained: false, reason: null },
@@ -95,9 +98,10 @@ export async function runConnectionSync(
     await step('write-back', sendFieldWrites);
     await step('alerts', raiseAlerts);
     await step('tasks', sendTasks);
-    await recordRun(run, run.degraded ? 'partial' : 'succeeded', started);
-    log.info('sync run finished', { status: run.degraded ? 'partial' : 'succeeded', counts: run.counts });
-    return summary(run, run.degraded ? 'partial' : 'succeeded', started);
+    const status = finishedStatus(run);
+    await recordRun(run, status, started);
+    log.info('sync run finished', { status, counts: run.counts });
+    return summary(run, status, started);
   } catch (e) {
     const policy = handleSyncError(e, current, ctx.now());
     run.errors.push(policy.error);
@@ -117,6 +121,8 @@ function summary(run: RunState, status: RunSummary['status'], started: number): 
     counts: run.counts,
     apiCalls: run.connector.usage().calls,
     errors: run.errors,
+    rejected: run.rejected,
+    cleaned: run.cleaned,
     durationMs: performance.now() - started,
   };
 }

@@ -1,8 +1,10 @@
 import { sql } from 'kysely';
 import type { Deal, Source, StageStatus } from '../../core/deal.ts';
 import { dealInputHash } from '../../core/deal-hash.ts';
+import { storableJson, storableText } from '../../core/storable-text.ts';
 import type { Db } from '../db.ts';
-import { dealFromJson, dealToJson } from '../deal-json.ts';
+import { dealFromJson } from '../deal-json.ts';
+import { describeStoreError, writeIsolating } from '../isolate-records.ts';
 
 export interface DealWrite {
   deal: Deal;
@@ -17,6 +19,8 @@ export interface UpsertOutcome {
   unchanged: number;
   /** External ids whose scoring inputs are new or changed. */
   changedIds: string[];
+  /** Deals the database refused (each alone; the others were stored), with the column when known. */
+  rejected: Array<{ source: Source; externalId: string; field: string | null; reason: string }>;
 }
 
 export interface DealQuery {
@@ -32,6 +36,39 @@ export interface DealQuery {
 
 /** Rows per INSERT: well under Postgres' 65,535 bind-parameter limit. */
 const CHUNK = 2000;
+
+/**
+ * The `deals` row of one deal. Text goes through storableText/storableJson: the mappers already
+ * clean what a CRM sends, and this keeps any other writer from storing what Postgres refuses.
+ */
+function dealRow(tenantId: string, { deal, raw, connectionId }: DealWrite, now: Date) {
+  return {
+    tenant_id: tenantId,
+    source: deal.source,
+    external_id: storableText(deal.externalId),
+    connection_id: connectionId ?? null,
+    data: storableJson(deal),
+    raw: raw ? storableJson(raw) : null,
+    input_hash: dealInputHash(deal),
+    status: deal.stage.status,
+    amount: deal.amount,
+    owner_id: deal.owner.id === null ? null : storableText(deal.owner.id),
+    owner_name: deal.owner.name === null ? null : storableText(deal.owner.name),
+    created_at: deal.createdAt,
+    closed_at: deal.closedAt,
+    modified_at: deal.modifiedAt,
+    deleted_at: null,
+    updated_at: now,
+  };
+}
+type DealRow = ReturnType<typeof dealRow>;
+
+/** Each (source, id) once, as its last entry: one INSERT ... ON CONFLICT cannot touch a row twice. */
+function lastOfEach(items: DealWrite[]): DealWrite[] {
+  const last = new Map<string, number>();
+  items.forEach((w, i) => last.set(`${w.deal.source}\u0000${w.deal.externalId}`, i));
+  return last.size === items.length ? items : items.filter((w, i) => last.get(`${w.deal.source}\u0000${w.deal.externalId}`) === i);
+}
 
 export function dealsRepo(db: Db) {
   async function existingHashes(tenantId: string, source: string, ids: string[]): Promise<Map<string, string>> {
@@ -57,17 +94,53 @@ export function dealsRepo(db: Db) {
     return query;
   }
 
+  async function insertRows(rows: DealRow[]): Promise<void> {
+    await db
+      .insertInto('deals')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.columns(['tenant_id', 'source', 'external_id']).doUpdateSet((eb) => ({
+          connection_id: eb.ref('excluded.connection_id'),
+          data: eb.ref('excluded.data'),
+          raw: eb.ref('excluded.raw'),
+          input_hash: eb.ref('excluded.input_hash'),
+          status: eb.ref('excluded.status'),
+          amount: eb.ref('excluded.amount'),
+          owner_id: eb.ref('excluded.owner_id'),
+          owner_name: eb.ref('excluded.owner_name'),
+          created_at: eb.ref('excluded.created_at'),
+          closed_at: eb.ref('excluded.closed_at'),
+          modified_at: eb.ref('excluded.modified_at'),
+          deleted_at: null,
+          updated_at: eb.ref('excluded.updated_at'),
+        }))
+          // An echo of our own write changes nothing we score: leave the row (and the
+          // deal_risk trigger) alone unless the inputs, a deletion or the connection changed.
+          .where((eb) =>
+            eb.or([
+              eb('deals.input_hash', 'is distinct from', eb.ref('excluded.input_hash')),
+              eb('deals.deleted_at', 'is not', null),
+              eb('deals.connection_id', 'is distinct from', eb.ref('excluded.connection_id')),
+            ]),
+          ),
+      )
+      .execute();
+  }
+
   return {
     existingHashes,
 
     /**
      * Stores the current state of each deal (one tenant per call). A deal whose input hash is
-     * unchanged (an echo of our own write-back) keeps its stored row untouched.
+     * unchanged (an echo of our own write-back) keeps its stored row untouched. A deal listed
+     * twice is stored once, as its last entry. A row the database refuses is isolated and
+     * returned in `rejected`; every other row is stored.
      */
     async upsertMany(tenantId: string, items: DealWrite[], now: Date): Promise<UpsertOutcome> {
-      const out: UpsertOutcome = { inserted: 0, updated: 0, unchanged: 0, changedIds: [] };
-      for (let i = 0; i < items.length; i += CHUNK) {
-        const chunk = items.slice(i, i + CHUNK);
+      const out: UpsertOutcome = { inserted: 0, updated: 0, unchanged: 0, changedIds: [], rejected: [] };
+      const unique = lastOfEach(items);
+      for (let i = 0; i < unique.length; i += CHUNK) {
+        const chunk = unique.slice(i, i + CHUNK);
         for (const { deal } of chunk) {
           if (deal.tenantId !== tenantId) throw new Error(`deal ${deal.externalId} belongs to tenant ${deal.tenantId}, not ${tenantId}`);
         }
@@ -77,62 +150,24 @@ export function dealsRepo(db: Db) {
         for (const [source, ids] of bySource) {
           for (const [id, h] of await existingHashes(tenantId, source, ids)) known.set(`${source}\u0000${id}`, h);
         }
-        const rows = chunk.map(({ deal, raw, connectionId }) => {
-          const hash = dealInputHash(deal);
-          const prev = known.get(`${deal.source}\u0000${deal.externalId}`);
-          if (prev === undefined) out.inserted++;
-          else if (prev === hash) out.unchanged++;
+        const rows: Array<{ row: DealRow; deal: Deal; prev: string | undefined }> = [];
+        for (const w of chunk) {
+          try {
+            rows.push({ row: dealRow(tenantId, w, now), deal: w.deal, prev: known.get(`${w.deal.source}\u0000${w.deal.externalId}`) });
+          } catch (e) {
+            out.rejected.push({ source: w.deal.source, externalId: w.deal.externalId, field: null, reason: `could not be prepared for storage: ${e instanceof Error ? e.message : String(e)}` });
+          }
+        }
+        const failed = await writeIsolating(rows, (batch) => insertRows(batch.map((r) => r.row)));
+        const refused = new Set(failed.map((f) => f.item));
+        for (const f of failed) out.rejected.push({ source: f.item.deal.source, externalId: f.item.deal.externalId, ...describeStoreError(f.error) });
+        for (const r of rows) {
+          if (refused.has(r)) continue;
+          if (r.prev === undefined) out.inserted++;
+          else if (r.prev === r.row.input_hash) out.unchanged++;
           else out.updated++;
-          if (prev !== hash) out.changedIds.push(deal.externalId);
-          return {
-            tenant_id: tenantId,
-            source: deal.source,
-            external_id: deal.externalId,
-            connection_id: connectionId ?? null,
-            data: dealToJson(deal),
-            raw: raw ? JSON.stringify(raw) : null,
-            input_hash: hash,
-            status: deal.stage.status,
-            amount: deal.amount,
-            owner_id: deal.owner.id,
-            owner_name: deal.owner.name,
-            created_at: deal.createdAt,
-            closed_at: deal.closedAt,
-            modified_at: deal.modifiedAt,
-            deleted_at: null,
-            updated_at: now,
-          };
-        });
-        await db
-          .insertInto('deals')
-          .values(rows)
-          .onConflict((oc) =>
-            oc.columns(['tenant_id', 'source', 'external_id']).doUpdateSet((eb) => ({
-              connection_id: eb.ref('excluded.connection_id'),
-              data: eb.ref('excluded.data'),
-              raw: eb.ref('excluded.raw'),
-              input_hash: eb.ref('excluded.input_hash'),
-              status: eb.ref('excluded.status'),
-              amount: eb.ref('excluded.amount'),
-              owner_id: eb.ref('excluded.owner_id'),
-              owner_name: eb.ref('excluded.owner_name'),
-              created_at: eb.ref('excluded.created_at'),
-              closed_at: eb.ref('excluded.closed_at'),
-              modified_at: eb.ref('excluded.modified_at'),
-              deleted_at: null,
-              updated_at: eb.ref('excluded.updated_at'),
-            }))
-              // An echo of our own write changes nothing we score: leave the row (and the
-              // deal_risk trigger) alone unless the inputs, a deletion or the connection changed.
-              .where((eb) =>
-                eb.or([
-                  eb('deals.input_hash', 'is distinct from', eb.ref('excluded.input_hash')),
-                  eb('deals.deleted_at', 'is not', null),
-                  eb('deals.connection_id', 'is distinct from', eb.ref('excluded.connection_id')),
-                ]),
-              ),
-          )
-          .execute();
+          if (r.prev !== r.row.input_hash) out.changedIds.push(r.deal.externalId);
+        }
       }
       return out;
     },
@@ -218,7 +253,7 @@ export function dealsRepo(db: Db) {
         .set({ deleted_at: at, updated_at: at })
         .where('tenant_id', '=', tenantId)
         .where('source', '=', source)
-        .where('external_id', 'in', ids)
+        .where('external_id', 'in', ids.map(storableText))
         .where('deleted_at', 'is', null)
         .executeTakeFirst();
       return Number(r.numUpdatedRows);

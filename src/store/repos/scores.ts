@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { storableJson } from '../../core/storable-text.ts';
 import type { Db } from '../db.ts';
 
 export interface StoredScore {
@@ -53,7 +54,7 @@ export const scoreRow = (tenantId: string, s: StoredScore) => ({
   win_probability: s.winProbability,
   model_status: s.modelStatus,
   input_hash: s.inputHash,
-  detail: JSON.stringify(s.detail),
+  detail: storableJson(s.detail),
 });
 
 /** Score history per deal; the latest row per deal is its current score. */

@@ -1,8 +1,10 @@
 import { sql } from 'kysely';
 import type { Deal } from '../../core/deal.ts';
 import { dealInputHash } from '../../core/deal-hash.ts';
+import { storableJson } from '../../core/storable-text.ts';
 import type { Db } from '../db.ts';
-import { dealFromJson, dealToJson } from '../deal-json.ts';
+import { dealFromJson } from '../deal-json.ts';
+import { describeStoreError, writeIsolating } from '../isolate-records.ts';
 
 const CHUNK = 500;
 
@@ -17,15 +19,26 @@ export interface Snapshot {
  */
 export function snapshotsRepo(db: Db) {
   return {
-    async insertMany(tenantId: string, deals: Deal[], takenAt: Date): Promise<number> {
+    /**
+     * Keeps each deal's state as of `takenAt`. A snapshot the database refuses is isolated and
+     * returned in `rejected`; the others are stored.
+     */
+    async insertMany(
+      tenantId: string,
+      deals: Deal[],
+      takenAt: Date,
+    ): Promise<{ inserted: number; rejected: Array<{ externalId: string; field: string | null; reason: string }> }> {
+      const out = { inserted: 0, rejected: [] as Array<{ externalId: string; field: string | null; reason: string }> };
       for (let i = 0; i < deals.length; i += CHUNK) {
         const rows = deals.slice(i, i + CHUNK).map((d) => {
           if (d.tenantId !== tenantId) throw new Error(`deal ${d.externalId} belongs to tenant ${d.tenantId}, not ${tenantId}`);
-          return { tenant_id: tenantId, source: d.source, external_id: d.externalId, taken_at: takenAt, input_hash: dealInputHash(d), data: dealToJson(d) };
+          return { tenant_id: tenantId, source: d.source, external_id: d.externalId, taken_at: takenAt, input_hash: dealInputHash(d), data: storableJson(d) };
         });
-        await db.insertInto('deal_snapshots').values(rows).execute();
+        const failed = await writeIsolating(rows, async (batch) => void (await db.insertInto('deal_snapshots').values(batch).execute()));
+        out.inserted += rows.length - failed.length;
+        for (const f of failed) out.rejected.push({ externalId: f.item.external_id, ...describeStoreError(f.error) });
       }
-      return deals.length;
+      return out;
     },
     /** Each deal's latest snapshot hash: a snapshot is taken only when the deal changed since. */
     async latestHashes(tenantId: string, source: string, ids: string[]): Promise<Map<string, string>> {

@@ -1,13 +1,15 @@
+import type { FetchPage } from '../../../connectors/types.ts';
 import type { Deal } from '../../core/deal.ts';
 import { dealInputHash } from '../../core/deal-hash.ts';
-import { compileMapping } from '../../core/mapping/to-deal.ts';
+import { compileMapping, type CompiledMapping } from '../../core/mapping/to-deal.ts';
+import { storableText, storableValue } from '../../core/storable-text.ts';
 import type { DealWrite } from '../../store/repos/deals.ts';
-import { ANALYZE_AFTER, MAX_REJECTED_KEPT, checkAborted, type RunState } from '../run-state.ts';
+import { ANALYZE_AFTER, MAX_REJECTED_KEPT, checkAborted, rejectRecord, type RunState } from '../run-state.ts';
 
 /**
  * fetch changed → map → store deals + snapshots, page by page. The cursor is saved only after
- * its page is stored, so a crash re-reads at most one page; a bad record is counted and kept
- * with its reason, never stopping the page.
+ * its page is stored, so a crash re-reads at most one page. A record that cannot be mapped or
+ * stored is rejected alone, by name; text the database cannot hold is cleaned and noted.
  */
 export async function fetchAndStore(run: RunState): Promise<void> {
   const { ctx, connector, tenantId, connection } = run;
@@ -16,23 +18,11 @@ export async function fetchAndStore(run: RunState): Promise<void> {
   for await (const page of connector.fetchChanges({ cursor: connection.cursor, signal: run.signal })) {
     checkAborted(run);
     run.counts.fetched += page.records.length;
-    const writes: DealWrite[] = [];
-    for (const rec of page.records) {
-      const r = map(rec, { tenantId, source });
-      if (!r.ok) {
-        run.counts.rejected++;
-        if (run.rejected.length < MAX_REJECTED_KEPT) run.rejected.push(r.error);
-        continue;
-      }
-      const deal = r.deal.modifiedAt === null && rec.modifiedAt ? { ...r.deal, modifiedAt: rec.modifiedAt } : r.deal;
-      writes.push({ deal, raw: rec.data, connectionId: connection.id });
-    }
+    const writes = mapPage(run, page, map);
     run.counts.mapped += writes.length;
     const now = ctx.now();
-    const outcome = await ctx.store.deals.upsertMany(tenantId, writes, now);
-    run.counts.stored += outcome.inserted + outcome.updated;
-    run.counts.unchanged += outcome.unchanged;
-    run.counts.snapshots += await snapshotChanged(run, writes.map((w) => w.deal), now);
+    const stored = await storeDeals(run, writes, now);
+    run.counts.snapshots += await snapshotChanged(run, stored, now);
     if (page.deletedIds.length) run.counts.deleted += await ctx.store.deals.markDeleted(tenantId, source, page.deletedIds, now);
     await run.probe('page-stored');
     if (page.cursor !== null && page.cursor !== connection.cursor) {
@@ -42,6 +32,40 @@ export async function fetchAndStore(run: RunState): Promise<void> {
     }
   }
   if (run.counts.stored >= ANALYZE_AFTER) await ctx.store.syncState.analyze();
+}
+
+/** Cleans each record's text, maps it, and keeps the deals; a record that cannot be mapped is rejected. */
+function mapPage(run: RunState, page: FetchPage, map: CompiledMapping): DealWrite[] {
+  const writes: DealWrite[] = [];
+  for (const raw of page.records) {
+    const data = storableValue(raw.data);
+    const rec = { ...raw, id: storableText(raw.id), data: data.value };
+    const r = map(rec, { tenantId: run.tenantId, source: run.connector.source });
+    if (!r.ok) {
+      rejectRecord(run, { step: 'map', ...r.error });
+      continue;
+    }
+    if (data.cleaned.length) {
+      run.counts.cleaned++;
+      for (const c of data.cleaned) {
+        if (run.cleaned.length >= MAX_REJECTED_KEPT) break;
+        run.cleaned.push({ recordId: r.deal.externalId, ...(rec.row !== undefined ? { row: rec.row } : {}), field: c.path, reason: c.reason });
+      }
+    }
+    const deal = r.deal.modifiedAt === null && rec.modifiedAt ? { ...r.deal, modifiedAt: rec.modifiedAt } : r.deal;
+    writes.push({ deal, raw: rec.data, connectionId: run.connection.id });
+  }
+  return writes;
+}
+
+/** Stores a page of deals; a deal the database refuses is rejected alone. Returns the stored deals. */
+async function storeDeals(run: RunState, writes: DealWrite[], now: Date): Promise<Deal[]> {
+  const outcome = await run.ctx.store.deals.upsertMany(run.tenantId, writes, now);
+  run.counts.stored += outcome.inserted + outcome.updated;
+  run.counts.unchanged += outcome.unchanged;
+  const refused = new Set(outcome.rejected.map((x) => x.externalId));
+  for (const x of outcome.rejected) rejectRecord(run, { step: 'store', recordId: x.externalId, field: x.field, reason: x.reason });
+  return writes.filter((w) => !refused.has(w.deal.externalId)).map((w) => w.deal);
 }
 
 /**
@@ -54,5 +78,7 @@ async function snapshotChanged(run: RunState, deals: Deal[], takenAt: Date): Pro
   if (open.length === 0) return 0;
   const latest = await run.ctx.store.snapshots.latestHashes(run.tenantId, run.connector.source, open.map((d) => d.externalId));
   const changed = open.filter((d) => latest.get(d.externalId) !== dealInputHash(d));
-  return run.ctx.store.snapshots.insertMany(run.tenantId, changed, takenAt);
+  const r = await run.ctx.store.snapshots.insertMany(run.tenantId, changed, takenAt);
+  for (const x of r.rejected) rejectRecord(run, { step: 'store', recordId: x.externalId, field: x.field ?? 'snapshot', reason: `snapshot: ${x.reason}` });
+  return r.inserted;
 }

@@ -22,6 +22,7 @@ export async function recordRun(run: RunState, status: Exclude<RunStatus, 'runni
       apiUsage: usage,
       model: run.model,
       cursor: run.connection.cursor,
+      cleaned: run.cleaned,
     },
   });
   if (status === 'succeeded' || status === 'partial') {

@@ -1,0 +1,57 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isRecordLevelError, writeIsolating } from '../../../src/store/isolate-records.ts';
+import { aDeal } from '../../helpers/builders.ts';
+import { createTestStore, type TestStore } from '../../helpers/store.ts';
+
+const now = new Date('2026-11-24T10:00:00Z');
+
+describe('one row the database refuses', () => {
+  let t: TestStore;
+  beforeAll(async () => {
+    t = await createTestStore();
+    await t.store.tenants.ensure('t1');
+  });
+  afterAll(async () => t?.drop());
+
+  it('stores deals whose text holds U+0000 and lone surrogates, cleaned', async () => {
+    const deal = aDeal({ externalId: 'N1', name: 'Poison \u0000 deal', owner: { id: 'u\u00001', name: 'Ada \ud800' }, nextStep: 'call\udc00' });
+    const r = await t.store.deals.upsertMany('t1', [{ deal, raw: { dealname: 'Poison \u0000 deal', ['k\ud800']: { v: '\u0000' } } }], now);
+    expect(r).toMatchObject({ inserted: 1, rejected: [] });
+    expect(await t.store.deals.get('t1', 'csv', 'N1')).toMatchObject({ name: 'Poison  deal', owner: { id: 'u1', name: 'Ada \ufffd' }, nextStep: 'call\ufffd' });
+    const snap = await t.store.snapshots.insertMany('t1', [deal], now);
+    expect(snap).toEqual({ inserted: 1, rejected: [] });
+  });
+
+  it('isolates a refused deal by halving the batch, stores the rest and names it', async () => {
+    await sql`alter table deals add constraint no_poison check (external_id <> 'POISON')`.execute(t.store.db);
+    try {
+      const deals = ['A', 'B', 'POISON', 'C', 'D', 'E', 'F'].map((id) => ({ deal: aDeal({ externalId: id }) }));
+      const r = await t.store.deals.upsertMany('t1', deals, now);
+      expect(r).toMatchObject({ inserted: 6, updated: 0, rejected: [{ source: 'csv', externalId: 'POISON', field: null, reason: expect.stringContaining('no_poison') }] });
+      expect(r.changedIds).not.toContain('POISON');
+      expect((await t.store.deals.list('t1')).map((d) => d.externalId)).toEqual(['A', 'B', 'C', 'D', 'E', 'F', 'N1']);
+    } finally {
+      await sql`alter table deals drop constraint no_poison`.execute(t.store.db);
+    }
+  });
+
+  it('stores a deal listed twice in one batch once, as its last entry', async () => {
+    const r = await t.store.deals.upsertMany('t1', [{ deal: aDeal({ externalId: 'R', name: 'first' }) }, { deal: aDeal({ externalId: 'R', name: 'second' }) }], now);
+    expect(r).toMatchObject({ inserted: 1, rejected: [] });
+    expect((await t.store.deals.get('t1', 'csv', 'R'))?.name).toBe('second');
+  });
+
+  it('throws a failure that is not about one row rather than rejecting every row', async () => {
+    const lost = Object.assign(new Error('Connection terminated unexpectedly'), {});
+    let calls = 0;
+    await expect(writeIsolating([1, 2, 3], async () => {
+      calls++;
+      throw lost;
+    })).rejects.toBe(lost);
+    expect(calls).toBe(1);
+    expect(isRecordLevelError(Object.assign(new Error('x'), { code: '57P01' }))).toBe(false);
+    expect(isRecordLevelError(Object.assign(new Error('x'), { code: '22P05' }))).toBe(true);
+    expect(isRecordLevelError(Object.assign(new Error('x'), { code: '54000' }))).toBe(true);
+  });
+});
