@@ -129,6 +129,8 @@ export interface Credentials {
   /** Host that issued the token and must refresh it (login/test/My Domain, or HubSpot API base). */
   authBaseUrl?: string | null;
   scopes?: string[];
+  /** The CRM user the tokens act as (Salesforce: from the token response's identity URL). */
+  userId?: string | null;
 }
 
 /** How a connector reads and persists its tokens (single-flight refresh is the connector's job). */

@@ -4,6 +4,7 @@ import type { Logger } from '../../src/log.ts';
 import type { CredentialStore } from '../types.ts';
 import { fromSdkError } from './from-sdk-error.ts';
 import type { Meter } from './meter.ts';
+import { parseIdentityUrl } from './oauth.ts';
 import type { Session } from './session.ts';
 import { invalidFieldIn } from './soql.ts';
 
@@ -53,6 +54,19 @@ export class SalesforceApi {
       return revoked;
     }
     return err;
+  }
+
+  /**
+   * The user the tokens act as: the identity URL of the token response, stored at install
+   * (credentials.userId). Credentials stored before that fall back to the `identity` entry of the
+   * REST resource list (GET /services/data/vXX.X/, `api` scope), never to userinfo, which needs
+   * an identity scope the install does not ask for.
+   */
+  async userId(): Promise<string> {
+    const stored = (await this.credentials.load()).userId;
+    if (stored) return stored;
+    const resources = await this.call((c) => c.request<{ identity?: string }>({ method: 'GET', url: `/services/data/v${c.version}/` }));
+    return parseIdentityUrl(String(resources.identity ?? '')).userId;
   }
 
   query<T>(soql: string, opts: { all?: boolean } = {}): Promise<QueryPage<T>> {

@@ -4,8 +4,18 @@ import { AppError } from '../../src/core/errors.ts';
 import type { Credentials } from '../types.ts';
 import { fromSdkError } from './from-sdk-error.ts';
 
-/** `api` for REST, Bulk 2.0 and Metadata; `refresh_token` for offline access. */
+/**
+ * What an install asks for: `api` for REST, Bulk 2.0 and Metadata (every call the connector
+ * makes, the integration user included: setup reads it from the token response's identity URL,
+ * never from userinfo); `refresh_token` for offline access. docs/salesforce.md lists each call.
+ */
 export const SALESFORCE_SCOPES = ['api', 'refresh_token'] as const;
+
+/**
+ * What a sign-in asks for: only `id` (the identity URL: name and e-mail). Reps need neither API
+ * access nor the API Enabled permission to sign in, and the grant is revoked straight after.
+ */
+export const SALESFORCE_SIGNIN_SCOPES = ['id'] as const;
 
 export const PRODUCTION_LOGIN_URL = 'https://login.salesforce.com';
 export const SANDBOX_LOGIN_URL = 'https://test.salesforce.com';
@@ -71,13 +81,15 @@ export interface AuthorizeUrlOptions {
   /** `consent` forces the approval screen (reinstall after a revoke). */
   prompt?: 'login' | 'consent' | 'login consent';
   loginHint?: string;
+  /** Default SALESFORCE_SCOPES (install); SALESFORCE_SIGNIN_SCOPES for a sign-in. */
+  scopes?: readonly string[];
 }
 
 /** Where to send the admin's browser to approve the External Client App. */
 export function buildAuthorizeUrl(o: AuthorizeUrlOptions): string {
   const oauth2 = new OAuth2({ loginUrl: resolveLoginUrl(o.loginUrl), clientId: o.clientId, redirectUri: o.redirectUri });
   const params: Record<string, string> = {
-    scope: SALESFORCE_SCOPES.join(' '),
+    scope: (o.scopes ?? SALESFORCE_SCOPES).join(' '),
     state: o.state,
     code_challenge: o.codeChallenge,
     code_challenge_method: 'S256',
@@ -94,6 +106,8 @@ export interface ExchangeOptions {
   code: string;
   codeVerifier: string;
   loginUrl?: string;
+  /** The scopes the authorize URL asked for (recorded when the token response omits `scope`). */
+  scopes?: readonly string[];
 }
 
 /** What an approved install yields: credentials to store and who/where they belong to. */
@@ -139,7 +153,8 @@ export async function exchangeCode(o: ExchangeOptions): Promise<SalesforceInstal
       expiresAt: null,
       accountId: orgId,
       authBaseUrl: loginUrl,
-      scopes: res.scope ? res.scope.split(/\s+/).filter(Boolean) : [...SALESFORCE_SCOPES],
+      scopes: res.scope ? res.scope.split(/\s+/).filter(Boolean) : [...(o.scopes ?? SALESFORCE_SCOPES)],
+      userId,
     },
     orgId,
     userId,

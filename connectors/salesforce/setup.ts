@@ -118,21 +118,21 @@ async function upsertPermissionSets(api: SalesforceApi, writeBack: WriteBack, re
 }
 
 async function assignToIntegrationUser(api: SalesforceApi, name: string, report: SetupReport): Promise<void> {
-  const me = await api.call((c) => c.request<{ user_id: string }>({ method: 'GET', url: '/services/oauth2/userinfo' }));
+  const userId = await api.userId();
   const ps = await api.queryRows<{ Id: string }>(`SELECT Id FROM PermissionSet WHERE Name = ${soqlString(name)}`);
   if (!ps[0]) {
     report.warnings.push(`permission set ${name} not found; assign field access to the integration user by hand`);
     return;
   }
-  const label = `PermissionSetAssignment ${name} → ${me.user_id}`;
+  const label = `PermissionSetAssignment ${name} → ${userId}`;
   const assigned = await api.queryRows<{ Id: string }>(
-    `SELECT Id FROM PermissionSetAssignment WHERE AssigneeId = ${soqlString(me.user_id)} AND PermissionSetId = ${soqlString(ps[0].Id)}`,
+    `SELECT Id FROM PermissionSetAssignment WHERE AssigneeId = ${soqlString(userId)} AND PermissionSetId = ${soqlString(ps[0].Id)}`,
   );
   if (assigned.length) {
     report.existing.push(label);
     return;
   }
-  const r = (await api.call((c) => c.sobject('PermissionSetAssignment').create({ AssigneeId: me.user_id, PermissionSetId: ps[0]!.Id }))) as { success: boolean };
+  const r = (await api.call((c) => c.sobject('PermissionSetAssignment').create({ AssigneeId: userId, PermissionSetId: ps[0]!.Id }))) as { success: boolean };
   if (r.success) report.created.push(label);
   else report.warnings.push(`could not assign ${name} to the integration user`);
 }

@@ -62,6 +62,8 @@ export interface SandboxOptions {
     riskFields?: 'absent' | 'created' | 'ready';
     /** How long a Bulk API 2.0 job stays InProgress (wall ms, default 0). */
     bulkProcessingMs?: number;
+    /** The External Client App's selected OAuth scopes (default api, refresh_token, id). */
+    appScopes?: string[];
   };
   hubspot?: {
     clientId?: string;
@@ -90,8 +92,10 @@ export interface Sandbox {
     orgId: string;
     userId: string;
     version: string;
-    /** Tokens as if an admin had approved the consent page. */
-    issueTokens(): SfTokenResponse;
+    /** Tokens as if an admin had approved the consent page (default scope `api refresh_token`). */
+    issueTokens(scope?: string): SfTokenResponse;
+    /** Scopes calls have relied on so far: `api` (REST, Bulk, Metadata), `id` (identity), `refresh_token`. */
+    scopesUsed(): string[];
   };
   hubspot: {
     apiBase: string;
@@ -138,6 +142,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       userId: org.integrationUserId,
       userName: 'Integration User',
       userEmail: 'integration@sandbox-crm.example',
+      ...(sfo.appScopes ? { appScopes: sfo.appScopes } : {}),
     },
     tokenNow,
   );
@@ -248,7 +253,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       orgId: org.orgId,
       userId: org.integrationUserId,
       version: '66.0',
-      issueTokens: () => sfAuth.issue(baseUrl),
+      issueTokens: (scope) => sfAuth.issue(baseUrl, scope),
+      scopesUsed: () => [...sfAuth.scopesUsed].sort(),
     },
     hubspot: {
       apiBase: `${baseUrl}/hs`,

@@ -117,7 +117,7 @@ export class SalesforceMount implements Mount {
     }
     const m = /^\/services\/data\/v(\d+\.\d)(\/.*)?$/.exec(path);
     if (!m) return notFound();
-    const a = auth.authenticate(this.tokenOf(req));
+    const a = auth.authenticate(this.tokenOf(req), 'api');
     if (!a.ok) return a.response;
     const used = this.countCall();
     if (used > this.p.dailyApiLimit) return { ...sfError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.'), headers: this.limitHeader() };

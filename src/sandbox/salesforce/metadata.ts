@@ -3,6 +3,7 @@ import { child, childrenNamed, parseXml, toValue, toXml, type XmlNode } from '..
 import { SF_PREFIX, sfId } from '../ids.ts';
 import { sfDateTime } from '../soql/format.ts';
 import type { SfAuth } from './oauth.ts';
+import { SOAP_SCOPE_REFUSAL } from './scopes.ts';
 import type { SalesforceOrg } from './org.ts';
 import { customFieldDef } from './schema.ts';
 
@@ -47,8 +48,9 @@ export class SfMetadata {
     const env = child(root, 'Envelope');
     const session = env && child(env, 'Header') && child(child(env, 'Header')!, 'SessionHeader');
     const token = session ? (child(session, 'sessionId')?.text.trim() ?? null) : null;
-    if (!this.auth.authenticate(token).ok) {
-      return soapFault('INVALID_SESSION_ID', 'Invalid Session ID found in SessionHeader: Illegal Session. Session not found, missing session hash');
+    const a = this.auth.authenticate(token, 'api');
+    if (!a.ok) {
+      return soapFault('INVALID_SESSION_ID', a.scope ? SOAP_SCOPE_REFUSAL : 'Invalid Session ID found in SessionHeader: Illegal Session. Session not found, missing session hash');
     }
     const call = env && child(env, 'Body')?.children[0];
     if (!call) return soapFault('INVALID_XML', 'no operation in the SOAP body');

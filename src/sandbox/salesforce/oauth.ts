@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { consentPage, errorPage, html, redirect } from '../http/html.ts';
 import { bearer, json, type SbRequest, type SbResponse } from '../http/types.ts';
 import { TokenStore, randomToken, s256 } from '../tokens.ts';
+import { KNOWN_SCOPES, grants, identityScopeRefusal, needOf, restScopeRefusal, scopeList, type SfScopeNeed } from './scopes.ts';
 
 export interface SfAuthConfig {
   clientId: string;
@@ -15,7 +16,11 @@ export interface SfAuthConfig {
   userId: string;
   userName: string;
   userEmail: string;
+  /** The External Client App's selected OAuth scopes (default: api, refresh_token, id). */
+  appScopes?: readonly string[];
 }
+
+const DEFAULT_APP_SCOPES = ['api', 'refresh_token', 'id'];
 
 export interface SfTokenResponse {
   access_token: string;
@@ -34,6 +39,8 @@ const form = (req: SbRequest): Record<string, string> => (req.body && typeof req
 /** Salesforce's OAuth 2.0 web-server flow (with PKCE), refresh (optionally rotating), revoke, introspect, userinfo. */
 export class SfAuth {
   readonly tokens: TokenStore;
+  /** Which scopes calls relied on (a REST call `api`, an identity read `id`, a refresh `refresh_token`). */
+  readonly scopesUsed = new Set<SfScopeNeed>();
 
   constructor(readonly cfg: SfAuthConfig, now: () => number) {
     this.tokens = new TokenStore(now);
@@ -41,14 +48,15 @@ export class SfAuth {
 
   private tokenResponse(baseUrl: string, family: number, withRefresh: boolean): SfTokenResponse {
     const issuedAt = String(Date.now());
+    const scope = this.tokens.families.get(family)?.scope ?? '';
     const id = `${baseUrl}/sf/id/${this.cfg.orgId}/${this.cfg.userId}`;
     // Salesforce session ids look like `<15-char org id>!<opaque>`.
     const access = this.tokens.issueAccess(family, this.cfg.sessionTimeoutMs, `${this.cfg.orgId.slice(0, 15)}!AQ${randomToken(72).replace(/[-_]/g, '.')}`);
     const out: SfTokenResponse = {
       access_token: access,
-      ...(withRefresh ? { refresh_token: this.tokens.issueRefresh(family, `5Aep861${randomToken(60)}`) } : {}),
+      ...(withRefresh && grants(scope, 'refresh_token') ? { refresh_token: this.tokens.issueRefresh(family, `5Aep861${randomToken(60)}`) } : {}),
       signature: createHmac('sha256', this.cfg.clientSecret).update(id + issuedAt).digest('base64'),
-      scope: this.tokens.families.get(family)?.scope ?? 'api refresh_token',
+      scope,
       instance_url: `${baseUrl}/sf`,
       id,
       token_type: 'Bearer',
@@ -66,6 +74,19 @@ export class SfAuth {
     return !this.cfg.redirectUris || this.cfg.redirectUris.includes(uri);
   }
 
+  /**
+   * The scopes an approval grants: exactly the requested ones, or the app's selected scopes when
+   * the request names none. A scope the app has not selected (or Salesforce does not know) is
+   * refused outright: the docs do not say, so the sandbox is stricter than dropping it.
+   */
+  private grantedScope(requested: string | undefined): { scope: string } | { error: string } {
+    const app = (this.cfg.appScopes ?? DEFAULT_APP_SCOPES).map(needOf);
+    const names = scopeList(requested);
+    if (!names.length) return { scope: [...new Set(this.cfg.appScopes ?? DEFAULT_APP_SCOPES)].join(' ') };
+    const refused = names.filter((n) => !KNOWN_SCOPES.has(n) || !app.includes(needOf(n)));
+    return refused.length ? { error: `the requested scope is not allowed: ${refused.join(' ')}` } : { scope: names.join(' ') };
+  }
+
   authorizePage(req: SbRequest): SbResponse {
     const p = Object.fromEntries(req.query);
     if (p.client_id !== this.cfg.clientId) return html(400, errorPage('Remote Access Authorization', 'invalid_client_id', 'client identifier invalid'));
@@ -73,10 +94,12 @@ export class SfAuth {
     const back = (params: Record<string, string>) => redirect(`${p.redirect_uri}${p.redirect_uri.includes('?') ? '&' : '?'}${new URLSearchParams({ ...params, ...(p.state ? { state: p.state } : {}) })}`);
     if (p.response_type !== 'code') return back({ error: 'unsupported_response_type', error_description: 'response type not supported' });
     if (p.code_challenge && !/^[A-Za-z0-9_-]{43,128}$/.test(p.code_challenge)) return back({ error: 'invalid_request', error_description: 'invalid code_challenge' });
+    const granted = this.grantedScope(p.scope);
+    if ('error' in granted) return back({ error: 'invalid_scope', error_description: granted.error });
     return html(200, consentPage({
       title: 'Allow Access?',
       app: 'dealrisk (sandbox Salesforce)',
-      scopes: (p.scope ?? 'api refresh_token').split(/\s+/).map((s) => `scope: ${s}`),
+      scopes: scopeList(granted.scope).map((s) => `scope: ${s}`),
       action: `${req.baseUrl}/sf/services/oauth2/authorize`,
       params: p,
     }));
@@ -87,10 +110,13 @@ export class SfAuth {
     if (p.client_id !== this.cfg.clientId || !p.redirect_uri || !this.redirectAllowed(p.redirect_uri)) {
       return html(400, errorPage('Remote Access Authorization', 'invalid_request', 'invalid authorization request'));
     }
+    const granted = this.grantedScope(p.scope);
     const params: Record<string, string> =
-      p.decision === 'allow'
-        ? { code: this.tokens.issueCode({ clientId: p.client_id, redirectUri: p.redirect_uri, scope: p.scope ?? 'api refresh_token', challenge: p.code_challenge ?? null, method: p.code_challenge_method ?? null }) }
-        : { error: 'access_denied', error_description: 'end-user denied authorization' };
+      'error' in granted
+        ? { error: 'invalid_scope', error_description: granted.error }
+        : p.decision === 'allow'
+          ? { code: this.tokens.issueCode({ clientId: p.client_id, redirectUri: p.redirect_uri, scope: granted.scope, challenge: p.code_challenge ?? null, method: p.code_challenge_method ?? null }) }
+          : { error: 'access_denied', error_description: 'end-user denied authorization' };
     if (p.state) params.state = p.state;
     return redirect(`${p.redirect_uri}${p.redirect_uri.includes('?') ? '&' : '?'}${new URLSearchParams(params)}`);
   }
@@ -122,6 +148,7 @@ export class SfAuth {
         this.tokens.revokeFamily(rt.family);
         return oauthError('invalid_grant', 'expired access/refresh token');
       }
+      this.scopesUsed.add('refresh_token');
       if (this.cfg.rotateRefreshTokens) rt.state = 'rotated';
       return json(200, this.tokenResponse(req.baseUrl, rt.family, this.cfg.rotateRefreshTokens));
     }
@@ -156,17 +183,24 @@ export class SfAuth {
     });
   }
 
-  /** The caller's token state: ok, or the 401 Salesforce sends. */
-  authenticate(token: string | null): { ok: true; family: number } | { ok: false; response: SbResponse } {
+  /**
+   * The caller's token state: ok, or the 401 Salesforce sends. With `need`, a token whose grant
+   * lacks that scope is refused the way Salesforce refuses it (src/sandbox/salesforce/scopes.ts).
+   */
+  authenticate(token: string | null, need?: 'api' | 'id'): { ok: true; family: number } | { ok: false; response: SbResponse; scope?: true } {
     const r = this.tokens.check(token);
     if ('error' in r) return { ok: false, response: json(401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]) };
+    if (need) {
+      if (!grants(r.family.scope, need)) return { ok: false, scope: true, response: need === 'api' ? restScopeRefusal() : identityScopeRefusal() };
+      this.scopesUsed.add(need);
+    }
     return { ok: true, family: r.family.id };
   }
 
   userinfo(req: SbRequest, identityStyle: boolean): SbResponse {
     const token = bearer(req) ?? req.query.get('oauth_token');
-    const a = this.authenticate(token);
-    if (!a.ok) return identityStyle ? a.response : { status: 403, text: 'Bad_OAuth_Token' };
+    const a = this.authenticate(token, 'id');
+    if (!a.ok) return a.scope || identityStyle ? a.response : { status: 403, text: 'Bad_OAuth_Token' };
     const base = `${req.baseUrl}/sf`;
     const c = this.cfg;
     const common = { organization_id: c.orgId, user_id: c.userId, email: c.userEmail, name: c.userName, preferred_username: c.userEmail, zoneinfo: 'America/Los_Angeles', locale: 'en_US', language: 'en_US' };

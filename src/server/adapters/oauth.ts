@@ -1,6 +1,7 @@
 import type { Env } from '../../../config/env.ts';
 import type { Credentials } from '../../../connectors/types.ts';
 import * as hs from '../../../connectors/hubspot/oauth.ts';
+import { personFromIdentityUrl, personFromUserRecord, type SalesforcePerson } from '../../../connectors/salesforce/identity.ts';
 import * as sf from '../../../connectors/salesforce/oauth.ts';
 import type { Logger } from '../../log.ts';
 import type { OAuthProvider } from '../deps.ts';
@@ -13,6 +14,8 @@ export interface SalesforceOAuthConfig {
   /** Login host for sandbox orgs (default test.salesforce.com). */
   sandboxLoginUrl?: string;
   label?: string;
+  /** REST API version for the installer's User record (SALESFORCE_API_VERSION, default 66.0). */
+  apiVersion?: string;
 }
 
 export interface HubSpotOAuthConfig {
@@ -27,7 +30,9 @@ export interface HubSpotOAuthConfig {
 
 /**
  * Salesforce OAuth for the web app, over the connector's helpers (connectors/salesforce/oauth.ts).
- * The person's name and email come from the userinfo endpoint of the org that issued the token.
+ * An install asks for `api refresh_token` and names the admin from their User record (REST); a
+ * sign-in asks for `id` only and names the person from the identity URL. Neither grant carries
+ * the other's scope, so neither calls userinfo.
  */
 export function salesforceProvider(c: SalesforceOAuthConfig, logger: Logger, fetchImpl: typeof fetch = fetch): OAuthProvider {
   const loginFor = (env: 'production' | 'sandbox') => (env === 'sandbox' ? (c.sandboxLoginUrl ?? sf.SANDBOX_LOGIN_URL) : (c.loginUrl ?? sf.PRODUCTION_LOGIN_URL));
@@ -39,10 +44,18 @@ export function salesforceProvider(c: SalesforceOAuthConfig, logger: Logger, fet
     crm: 'salesforce',
     label: c.label ?? 'Salesforce',
     authorizeUrl: (p) =>
-      sf.buildAuthorizeUrl({ clientId: c.clientId, redirectUri: p.redirectUri, state: p.state, codeChallenge: p.codeChallenge, loginUrl: loginFor(p.environment) }),
+      sf.buildAuthorizeUrl({ clientId: c.clientId, redirectUri: p.redirectUri, state: p.state, codeChallenge: p.codeChallenge, loginUrl: loginFor(p.environment), scopes: scopesFor(p.purpose) }),
     async exchange(p) {
-      const r = await sf.exchangeCode({ clientId: c.clientId, clientSecret: c.clientSecret, redirectUri: p.redirectUri, code: p.code, codeVerifier: p.codeVerifier, loginUrl: loginFor(p.environment) });
-      const who = await userinfo(fetchImpl, r.credentials, logger);
+      const r = await sf.exchangeCode({
+        clientId: c.clientId,
+        clientSecret: c.clientSecret,
+        redirectUri: p.redirectUri,
+        code: p.code,
+        codeVerifier: p.codeVerifier,
+        loginUrl: loginFor(p.environment),
+        scopes: scopesFor(p.purpose),
+      });
+      const who = await person(p.purpose === 'signin' ? () => personFromIdentityUrl(r, fetchImpl) : () => personFromUserRecord(r, c.apiVersion ?? '66.0', fetchImpl), logger);
       if (p.purpose === 'signin') {
         // A sign-in needs the identity only. Salesforce keeps at most five approvals per user and
         // app and drops the oldest beyond that, which could be the install's: give this one back.
@@ -50,7 +63,7 @@ export function salesforceProvider(c: SalesforceOAuthConfig, logger: Logger, fet
       }
       return {
         credentials: r.credentials,
-        account: { id: r.orgId, name: who.org ?? `Salesforce org ${r.orgId}`, instanceUrl: r.credentials.instanceUrl ?? null },
+        account: { id: r.orgId, name: `Salesforce org ${r.orgId}`, instanceUrl: r.credentials.instanceUrl ?? null },
         user: { id: r.userId, name: who.name, email: who.email },
       };
     },
@@ -59,16 +72,15 @@ export function salesforceProvider(c: SalesforceOAuthConfig, logger: Logger, fet
   };
 }
 
-async function userinfo(f: typeof fetch, cr: Credentials, logger: Logger): Promise<{ name: string | null; email: string | null; org: string | null }> {
-  if (!cr.instanceUrl) return { name: null, email: null, org: null };
+const scopesFor = (purpose: 'install' | 'signin'): readonly string[] => (purpose === 'signin' ? sf.SALESFORCE_SIGNIN_SCOPES : sf.SALESFORCE_SCOPES);
+
+/** A name is a courtesy: without it the person is still signed in (or the org installed). */
+async function person(read: () => Promise<SalesforcePerson>, logger: Logger): Promise<SalesforcePerson> {
   try {
-    const res = await f(`${cr.instanceUrl.replace(/\/$/, '')}/services/oauth2/userinfo`, { headers: { authorization: `Bearer ${cr.accessToken}`, accept: 'application/json' } });
-    if (!res.ok) return { name: null, email: null, org: null };
-    const j = (await res.json()) as { name?: string; email?: string; organization_name?: string };
-    return { name: j.name ?? null, email: j.email ?? null, org: j.organization_name ?? null };
+    return await read();
   } catch (e) {
-    logger.warn('Salesforce userinfo failed; signing in without a name', { error: e });
-    return { name: null, email: null, org: null };
+    logger.warn('Salesforce did not tell who approved; going on without a name', { error: e });
+    return { name: null, email: null };
   }
 }
 
@@ -116,7 +128,12 @@ export function hubspotProvider(c: HubSpotOAuthConfig, fetchImpl: typeof fetch =
 export function oauthProvidersFromEnv(env: Env, logger: Logger): { salesforce?: OAuthProvider; hubspot?: OAuthProvider } {
   return {
     ...(env.SALESFORCE_CLIENT_ID && env.SALESFORCE_CLIENT_SECRET
-      ? { salesforce: salesforceProvider({ clientId: env.SALESFORCE_CLIENT_ID, clientSecret: env.SALESFORCE_CLIENT_SECRET, ...(env.SALESFORCE_LOGIN_URL ? { loginUrl: env.SALESFORCE_LOGIN_URL } : {}) }, logger) }
+      ? {
+          salesforce: salesforceProvider(
+            { clientId: env.SALESFORCE_CLIENT_ID, clientSecret: env.SALESFORCE_CLIENT_SECRET, apiVersion: env.SALESFORCE_API_VERSION, ...(env.SALESFORCE_LOGIN_URL ? { loginUrl: env.SALESFORCE_LOGIN_URL } : {}) },
+            logger,
+          ),
+        }
       : {}),
     ...(env.HUBSPOT_CLIENT_ID && env.HUBSPOT_CLIENT_SECRET ? { hubspot: hubspotProvider({ clientId: env.HUBSPOT_CLIENT_ID, clientSecret: env.HUBSPOT_CLIENT_SECRET }) } : {}),
   };

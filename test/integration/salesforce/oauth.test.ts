@@ -46,6 +46,7 @@ describe('Salesforce OAuth (web-server flow with PKCE)', () => {
         accountId: ORG_ID,
         authBaseUrl: 'https://test.salesforce.com',
         scopes: ['refresh_token', 'api'],
+        userId: USER_ID,
       },
       orgId: ORG_ID,
       userId: USER_ID,

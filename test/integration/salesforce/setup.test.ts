@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isAppError } from '../../../src/core/errors.ts';
-import { INSTANCE, USER_ID, V, connectorFor, describeOpportunity, memoryCredentials, queryPage, sfHeaders, setupNock, soqlMatching, teardownNock } from './helpers.ts';
+import { INSTANCE, ORG_ID, USER_ID, V, connectorFor, describeOpportunity, memoryCredentials, queryPage, sfHeaders, setupNock, soqlMatching, teardownNock } from './helpers.ts';
 
 beforeEach(setupNock);
 afterEach(teardownNock);
@@ -19,7 +19,11 @@ const notFound = '<records xsi:nil="true"/>';
 const saved = (fullName: string, extra = '') => `<result>${extra}<fullName>${fullName}</fullName><success>true</success></result>`;
 const PERMSET_ID = '0PSdM00000DealRkAA';
 
-function orgMocks(o: { existing: string[]; assigned: boolean; permsetsCreated: boolean }, bodies: Record<string, string>) {
+/**
+ * `userIdStored: false` is a connection stored before credentials carried the user id: setup
+ * reads it from the REST resource list (`api` scope) instead.
+ */
+function orgMocks(o: { existing: string[]; assigned: boolean; permsetsCreated: boolean; userIdStored: boolean }, bodies: Record<string, string>) {
   const missing = ALL.filter((f) => !o.existing.includes(f));
   const scope = nock(INSTANCE)
     .post(SOAP, (b: string) => b.includes('<readMetadata>') && !!(bodies.read = b))
@@ -30,14 +34,13 @@ function orgMocks(o: { existing: string[]; assigned: boolean; permsetsCreated: b
   scope
     .post(SOAP, (b: string) => b.includes('<upsertMetadata>') && !!(bodies.permsets = b))
     .reply(200, soap(`<upsertMetadataResponse>${['DealRisk_Integration', 'DealRisk_Reader'].map((n) => saved(n, `<created>${o.permsetsCreated}</created>`)).join('')}</upsertMetadataResponse>`), xml)
-    .get('/services/oauth2/userinfo')
-    .reply(200, { sub: `https://login.salesforce.com/id/00Dxx0000001gPFEAY/${USER_ID}`, user_id: USER_ID, organization_id: '00Dxx0000001gPFEAY' }, sfHeaders())
     .get(`${V}/query`)
     .query(soqlMatching((q) => q === "SELECT Id FROM PermissionSet WHERE Name = 'DealRisk_Integration'"))
     .reply(200, queryPage([{ attributes: { type: 'PermissionSet' }, Id: PERMSET_ID }]), sfHeaders())
     .get(`${V}/query`)
     .query(soqlMatching((q) => q === `SELECT Id FROM PermissionSetAssignment WHERE AssigneeId = '${USER_ID}' AND PermissionSetId = '${PERMSET_ID}'`))
     .reply(200, queryPage(o.assigned ? [{ attributes: { type: 'PermissionSetAssignment' }, Id: '0PadM00000Assign1' }] : []), sfHeaders());
+  if (!o.userIdStored) scope.get(`${V}/`).reply(200, { query: `${V}/query`, identity: `https://login.salesforce.com/id/${ORG_ID}/${USER_ID}` }, sfHeaders());
   if (!o.assigned) {
     scope
       .post(`${V}/sobjects/PermissionSetAssignment`, (b) => b.AssigneeId === USER_ID && b.PermissionSetId === PERMSET_ID)
@@ -54,8 +57,8 @@ function orgMocks(o: { existing: string[]; assigned: boolean; permsetsCreated: b
 describe('Salesforce setup', () => {
   it('creates the missing risk fields and the task key, grants them through permission sets, and assigns the editing one', async () => {
     const bodies: Record<string, string> = {};
-    const scope = orgMocks({ existing: ['Opportunity.Risk_Score__c'], assigned: false, permsetsCreated: true }, bodies);
-    const sf = await connectorFor(memoryCredentials());
+    const scope = orgMocks({ existing: ['Opportunity.Risk_Score__c'], assigned: false, permsetsCreated: true, userIdStored: true }, bodies);
+    const sf = await connectorFor(memoryCredentials({ userId: USER_ID }));
 
     const report = await sf.setup();
 
@@ -82,9 +85,9 @@ describe('Salesforce setup', () => {
     expect((bodies.permsets!.match(/<editable>false<\/editable>/g) ?? []).length).toBe(7);
   });
 
-  it('creates nothing on a second run', async () => {
+  it('creates nothing on a second run, finding the integration user of older credentials in the REST resource list', async () => {
     const bodies: Record<string, string> = {};
-    const scope = orgMocks({ existing: ALL, assigned: true, permsetsCreated: false }, bodies);
+    const scope = orgMocks({ existing: ALL, assigned: true, permsetsCreated: false, userIdStored: false }, bodies);
     const sf = await connectorFor(memoryCredentials());
 
     const report = await sf.setup();

@@ -89,8 +89,7 @@ describe('sandbox Salesforce through the real jsforce', () => {
     await expect(conn.query('SELECT Id, Risk_Score__c FROM Opportunity LIMIT 1')).rejects.toMatchObject({ errorCode: 'INVALID_FIELD' });
     await conn.metadata.create('PermissionSet', { fullName: 'DealRisk_Integration', label: 'DealRisk Integration', fieldPermissions: [{ field: 'Opportunity.Risk_Score__c', readable: true, editable: true }] } as never);
     const ps = await conn.query<{ Id: string }>("SELECT Id FROM PermissionSet WHERE Name = 'DealRisk_Integration'");
-    const me = await conn.identity();
-    await conn.sobject('PermissionSetAssignment').create({ PermissionSetId: ps.records[0]!.Id, AssigneeId: me.user_id });
+    await conn.sobject('PermissionSetAssignment').create({ PermissionSetId: ps.records[0]!.Id, AssigneeId: sb!.salesforce.userId });
     const opp = await conn.query<{ Id: string; Risk_Score__c: number | null }>('SELECT Id, Risk_Score__c FROM Opportunity LIMIT 1');
     expect(opp.records[0]!.Risk_Score__c).toBeNull();
     const again = (await conn.metadata.create('CustomField', [{ fullName: 'Opportunity.Risk_Score__c', label: 'Risk Score', type: 'Number', precision: 3, scale: 0 } as never])) as unknown as Array<{ success: boolean; errors: Array<{ statusCode: string }> }>;
