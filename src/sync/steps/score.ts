@@ -1,8 +1,10 @@
 import type { DealScore } from '../../core/scoring/scorer.ts';
+import { describeStoreError, writeIsolating } from '../../store/isolate-records.ts';
 import type { DealToScore, PriorState, ScoredState } from '../../store/repos/sync-state.ts';
 import type { SyncConfig } from '../config.ts';
 import { riskPlanOf, writtenValuesHash } from '../risk-fields.ts';
-import { ANALYZE_AFTER, checkAborted, type RunState } from '../run-state.ts';
+import { ANALYZE_AFTER, checkAborted, rejectRecord, type RunState } from '../run-state.ts';
+import type { ModelHandle } from '../scorer.ts';
 
 /**
  * Scores every open deal whose score is missing or stale: new and changed deals (input hash),
@@ -35,18 +37,64 @@ export async function scoreDeals(run: RunState, opts: { onlyIds?: string[] } = {
       model = await run.scorer.load(tenantId, asOf);
       Object.assign(run.model, { id: model.id, version: model.version, status: model.status });
     }
-    const batch = page.deals;
-    const scores = model.scoreMany(batch.map((b) => b.deal), asOf);
-    const prior = await ctx.store.syncState.prior(tenantId, source, batch.map((b) => b.deal.externalId));
-    const items = scores.map((s, i) =>
-      toState(s, batch[i]!, prior.get(s.externalId) ?? null, model!.id, config, alertsFromScratch, asOf, run.connector.recordUrl(s.externalId)),
-    );
-    await ctx.store.syncState.saveScores(tenantId, items);
-    run.counts.scored += items.length;
+    const batch = scoreIsolated(run, model, page.deals);
+    const prior = await ctx.store.syncState.prior(tenantId, source, batch.map((b) => b.item.deal.externalId));
+    const items: ScoredState[] = [];
+    for (const { item, score } of batch) {
+      try {
+        items.push(toState(score, item, prior.get(score.externalId) ?? null, model.id, config, alertsFromScratch, asOf, run.connector.recordUrl(score.externalId)));
+      } catch (e) {
+        rejectRecord(run, { step: 'score', recordId: item.deal.externalId, field: null, reason: `its risk fields could not be built: ${messageOf(e)}` });
+      }
+    }
+    run.counts.scored += await saveIsolated(run, items);
   } while (afterId !== null);
   if (run.counts.scored >= ANALYZE_AFTER) await ctx.store.syncState.analyze();
   await run.probe('scored');
 }
+
+type Scored = { item: DealToScore; score: DealScore };
+
+/**
+ * Scores a page in one call; when that throws, deal by deal, so a deal whose features cannot be
+ * computed is rejected alone and the others are scored.
+ */
+function scoreIsolated(run: RunState, model: ModelHandle, batch: DealToScore[]): Scored[] {
+  try {
+    const scores = model.scoreMany(batch.map((b) => b.deal), run.asOf);
+    return batch.map((item, i) => ({ item, score: scores[i]! }));
+  } catch {
+    const out: Scored[] = [];
+    for (const item of batch) {
+      try {
+        out.push({ item, score: model.scoreMany([item.deal], run.asOf)[0]! });
+      } catch (e) {
+        rejectRecord(run, { step: 'score', recordId: item.deal.externalId, field: null, reason: `could not be scored: ${messageOf(e)}` });
+      }
+    }
+    return out;
+  }
+}
+
+/**
+ * saveScores commits up to this many scores per transaction: a call of this size is
+ * all-or-nothing, so a score the database refuses can be isolated without saving others twice.
+ */
+const SAVE_CHUNK = 500;
+
+/** Saves the scores; one the database refuses is rejected alone. Returns how many were saved. */
+async function saveIsolated(run: RunState, items: ScoredState[]): Promise<number> {
+  let saved = 0;
+  for (let i = 0; i < items.length; i += SAVE_CHUNK) {
+    const chunk = items.slice(i, i + SAVE_CHUNK);
+    const failed = await writeIsolating(chunk, (b) => run.ctx.store.syncState.saveScores(run.tenantId, b));
+    for (const f of failed) rejectRecord(run, { step: 'score', recordId: f.item.externalId, ...describeStoreError(f.error) });
+    saved += chunk.length - failed.length;
+  }
+  return saved;
+}
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /**
  * A deal "enters" the alert threshold when its previous score was below it; a deal never scored

@@ -1,7 +1,7 @@
 import type { DealUpdate, TaskRequest, TaskResult, WriteResult } from '../../../connectors/types.ts';
 import { isAppError } from '../../core/errors.ts';
 import type { OutboxItem, OutboxResult } from '../../store/repos/outbox.ts';
-import { checkAborted, type RunState } from '../run-state.ts';
+import { checkAborted, rejectRecord, type RecordRejection, type RunState } from '../run-state.ts';
 
 /** Errors that stop the whole connection's run (the policy in handle-sync-error decides). */
 const STOPS_RUN = new Set(['crm_auth_revoked', 'crm_auth_expired', 'crm_rate_limited', 'crm_quota_exhausted']);
@@ -23,17 +23,14 @@ export async function sendFieldWrites(run: RunState): Promise<void> {
     await run.probe('fields-called');
     return items.map((item, k) => {
       const r: WriteResult | undefined = results[k];
-      if (r?.ok) run.counts.written++;
-      else run.counts.writeFailed++;
-      return r?.ok
-        ? { id: item.id, ok: true }
-        : {
-            id: item.id,
-            ok: false,
-            retryable: r?.error?.retryable ?? true,
-            error: r?.error ? `${r.error.code}: ${r.error.message}` : 'no result for this record',
-            ...(r?.error ? { result: { code: r.error.code } } : {}),
-          };
+      if (r?.ok) {
+        run.counts.written++;
+        return { id: item.id, ok: true };
+      }
+      run.counts.writeFailed++;
+      const error = r?.error ? `${r.error.code}: ${r.error.message}` : 'no result for this record';
+      rejectRecord(run, refusal('fields', item, error));
+      return { id: item.id, ok: false, retryable: r?.error?.retryable ?? true, error, ...(r?.error ? { result: { code: r.error.code } } : {}) };
     });
   }, 'fields-recorded');
 }
@@ -50,12 +47,9 @@ export async function sendTasks(run: RunState): Promise<void> {
         return { id: item.id, ok: true, result: { status: r.status, ...(r.taskId ? { taskId: r.taskId } : {}) } };
       }
       run.counts.taskFailed++;
-      return {
-        id: item.id,
-        ok: false,
-        retryable: r?.error?.retryable ?? true,
-        error: r?.error ? `${r.error.code}: ${r.error.message}` : 'no result for this task',
-      };
+      const error = r?.error ? `${r.error.code}: ${r.error.message}` : 'no result for this task';
+      rejectRecord(run, refusal('task', item, error));
+      return { id: item.id, ok: false, retryable: r?.error?.retryable ?? true, error };
     });
   }, 'tasks-recorded');
 }
@@ -75,33 +69,100 @@ async function drain(
     const items = await ctx.store.outbox.due(tenantId, { source: run.connector.source, kind, now: ctx.now(), afterId, limit: chunk });
     if (items.length === 0) return;
     afterId = items[items.length - 1]!.id;
-    let results: OutboxResult[];
-    try {
-      results = await send(items);
-    } catch (e) {
-      if (isAppError(e) && STOPS_RUN.has(e.code)) {
-        // A limit hit mid-batch: the records the CRM did accept are recorded as sent (never
-        // sent again); the rest stay pending for the next window.
-        const partial = e.details.results;
-        if (Array.isArray(partial)) {
-          const done = items.flatMap((item, k) => ((partial[k] as { ok?: boolean } | undefined)?.ok ? [{ id: item.id, ok: true }] : []));
-          await ctx.store.outbox.record(tenantId, done, ctx.now(), retryPolicy(run));
-          if (kind === 'fields') run.counts.written += done.length;
-        }
-        throw e;
-      }
-      // The CRM is down or answered nonsense: these rows wait for the retry, the run goes on
-      // without further writes, and says so.
-      const message = e instanceof Error ? e.message : String(e);
-      run.errors.push({ step: kind === 'fields' ? 'write-back' : 'tasks', code: isAppError(e) ? e.code : 'crm_unavailable', message });
-      run.degraded = true;
-      await ctx.store.outbox.record(tenantId, items.map((i) => ({ id: i.id, ok: false, retryable: true, error: message })), ctx.now(), retryPolicy(run));
-      return;
-    }
-    await ctx.store.outbox.record(tenantId, results, ctx.now(), retryPolicy(run));
-    await run.probe(after);
+    if ((await sendBatch(run, kind, items, send, after)) === 'stopped') return;
   }
 }
+
+/**
+ * Sends one batch and records its results. A failure confined to some records (our code failing
+ * on one record's values, or the CRM refusing a record by throwing) is narrowed down: the record
+ * the error names is set aside, or else the batch is halved, so only the records at fault fail
+ * and the others are sent. 'stopped': the CRM is unavailable and the run writes nothing more.
+ */
+async function sendBatch(
+  run: RunState,
+  kind: 'fields' | 'task',
+  items: OutboxItem[],
+  send: (items: OutboxItem[]) => Promise<OutboxResult[]>,
+  after: 'fields-recorded' | 'tasks-recorded',
+): Promise<'sent' | 'stopped'> {
+  const { ctx, tenantId } = run;
+  let results: OutboxResult[];
+  try {
+    results = await send(items);
+  } catch (e) {
+    if (isAppError(e) && STOPS_RUN.has(e.code)) {
+      // A limit hit mid-batch: the records the CRM did accept are recorded as sent (never
+      // sent again); the rest stay pending for the next window.
+      const partial = e.details.results;
+      if (Array.isArray(partial)) {
+        const done = items.flatMap((item, k) => ((partial[k] as { ok?: boolean } | undefined)?.ok ? [{ id: item.id, ok: true }] : []));
+        await ctx.store.outbox.record(tenantId, done, ctx.now(), retryPolicy(run));
+        if (kind === 'fields') run.counts.written += done.length;
+      }
+      throw e;
+    }
+    if (confinedToRecords(e)) {
+      const named = namedItem(e, items) ?? (items.length === 1 ? items[0] : undefined);
+      if (named) {
+        await failAlone(run, kind, named, e);
+        const rest = items.filter((i) => i !== named);
+        return rest.length ? sendBatch(run, kind, rest, send, after) : 'sent';
+      }
+      const mid = Math.ceil(items.length / 2);
+      if ((await sendBatch(run, kind, items.slice(0, mid), send, after)) === 'stopped') return 'stopped';
+      return sendBatch(run, kind, items.slice(mid), send, after);
+    }
+    // The CRM is down or answered nonsense: these rows wait for the retry, the run goes on
+    // without further writes, and says so.
+    const message = messageOf(e);
+    run.errors.push({ step: kind === 'fields' ? 'write-back' : 'tasks', code: isAppError(e) ? e.code : 'crm_unavailable', message });
+    run.degraded = true;
+    await ctx.store.outbox.record(tenantId, items.map((i) => ({ id: i.id, ok: false, retryable: true, error: message })), ctx.now(), retryPolicy(run));
+    return 'stopped';
+  }
+  await ctx.store.outbox.record(tenantId, results, ctx.now(), retryPolicy(run));
+  await run.probe(after);
+  return 'sent';
+}
+
+/**
+ * Errors one record can cause: our own code throwing on a record's values (not an AppError),
+ * or the CRM refusing a record by throwing rather than answering per record. Anything else
+ * (CRM unavailable, a bad request, missing permission) is about the whole connection.
+ */
+function confinedToRecords(e: unknown): boolean {
+  if (!isAppError(e)) return true;
+  return e.code === 'crm_record_rejected' || e.code === 'record_invalid';
+}
+
+/** The item an error names (details.recordId: a deal id or a task key), if it is in the batch. */
+function namedItem(e: unknown, items: OutboxItem[]): OutboxItem | undefined {
+  const id = isAppError(e) ? e.details.recordId : undefined;
+  if (typeof id !== 'string') return undefined;
+  return items.find((i) => i.externalId === id || i.key === id);
+}
+
+/** Records one item as failed with the error's reason (retried only when the error says so), and keeps it on the run. */
+async function failAlone(run: RunState, kind: 'fields' | 'task', item: OutboxItem, e: unknown): Promise<void> {
+  const code = isAppError(e) ? e.code : 'internal';
+  const retryable = isAppError(e) && e.details.retryable === true;
+  const error = `${code}: ${messageOf(e)}`;
+  if (kind === 'fields') run.counts.writeFailed++;
+  else run.counts.taskFailed++;
+  rejectRecord(run, refusal(kind, item, error));
+  await run.ctx.store.outbox.record(run.tenantId, [{ id: item.id, ok: false, retryable, error, result: { code } }], run.ctx.now(), retryPolicy(run));
+}
+
+/** A refused write or task as the run shows it: the deal's CRM id, the task when it is one, why. */
+const refusal = (kind: 'fields' | 'task', item: OutboxItem, reason: string): RecordRejection => ({
+  step: kind === 'fields' ? 'write-back' : 'tasks',
+  recordId: item.externalId,
+  field: kind === 'task' ? `task ${item.key}` : null,
+  reason,
+});
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 function reviveUpdate(payload: Record<string, unknown>): DealUpdate {
   const u = payload as unknown as DealUpdate & { fields: { scoredAt: string } };

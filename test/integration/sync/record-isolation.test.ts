@@ -1,0 +1,134 @@
+import { sql } from 'kysely';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Connector } from '../../../connectors/types.ts';
+import { AppError } from '../../../src/core/errors.ts';
+import type { SyncScorer } from '../../../src/sync/scorer.ts';
+import { HOUR } from './helpers/context.ts';
+import type { FileCrm } from './helpers/file-crm.ts';
+import { harness, type Harness } from './helpers/harness.ts';
+
+/**
+ * A failure confined to one record, at any step, rejects that record alone: the run ends
+ * partial, names it with its id, step, field and reason, and every other deal goes through.
+ */
+describe('a failure confined to one record', () => {
+  let h: Harness;
+  let crm: FileCrm;
+  beforeEach(async () => {
+    h = await harness();
+    ({ crm } = await h.tenant('t1'));
+    crm.put({ Id: 'A', Risk: 60 }, { Id: 'B', Risk: 60 }, { Id: 'POISON', Risk: 60 }, { Id: 'C', Risk: 60 }, { Id: 'D', Risk: 60 });
+  });
+  afterEach(async () => h.close());
+
+  /** Wraps the connector the harness builds, for this test's faults. */
+  const withConnector = (wrap: (c: Connector) => Partial<Connector>) => {
+    const build = h.deps.connectorFor;
+    h.deps.connectorFor = async (ctx, connection) => {
+      const c = await build(ctx, connection);
+      return { ...c, ...wrap(c) };
+    };
+  };
+  const latestRun = async () => (await h.ctx.store.syncRuns.list('t1', { limit: 1 }))[0]!;
+
+  it('store: a deal the database refuses is rejected by name and the others are stored, scored and written', async () => {
+    await sql`alter table deals add constraint no_poison check (external_id <> 'POISON')`.execute(h.t.store.db);
+    try {
+      const r = await h.sync();
+      expect(r.runs[0]).toMatchObject({ status: 'partial', errors: [] });
+      expect(r.runs[0]!.counts).toMatchObject({ fetched: 5, mapped: 5, rejected: 1, stored: 4, scored: 4, written: 4 });
+      expect((await latestRun()).rejected).toEqual([{ step: 'store', recordId: 'POISON', field: null, reason: expect.stringContaining('no_poison') }]);
+      expect(crm.read().writes.map((w) => w.id)).toEqual(['A', 'B', 'C', 'D']);
+    } finally {
+      await sql`alter table deals drop constraint no_poison`.execute(h.t.store.db);
+    }
+  });
+
+  it('score: a deal whose features throw is rejected alone; the others are scored and written', async () => {
+    const real = h.deps.scorer;
+    const scorer: SyncScorer = {
+      ...real,
+      async load(tenantId, asOf) {
+        const m = await real.load(tenantId, asOf);
+        return {
+          ...m,
+          scoreMany(deals, at) {
+            if (deals.some((d) => d.externalId === 'POISON')) throw new RangeError('feature days_in_stage: Invalid time value');
+            return m.scoreMany(deals, at);
+          },
+        };
+      },
+    };
+    h.deps.scorer = scorer;
+    const r = await h.sync();
+    expect(r.runs[0]).toMatchObject({ status: 'partial', errors: [] });
+    expect(r.runs[0]!.counts).toMatchObject({ stored: 5, rejected: 1, scored: 4, written: 4 });
+    expect((await latestRun()).rejected).toEqual([{ step: 'score', recordId: 'POISON', field: null, reason: 'could not be scored: feature days_in_stage: Invalid time value' }]);
+    expect((await h.ctx.store.scores.latest('t1')).map((s) => s.externalId)).toEqual(['A', 'B', 'C', 'D']);
+  });
+
+  it('write-back: a thrown error for one record fails that record only, and the others are written', async () => {
+    let calls = 0;
+    withConnector((c) => ({
+      async writeBack(updates) {
+        calls++;
+        if (updates.some((u) => u.externalId === 'POISON')) throw new TypeError("Cannot read properties of undefined (reading 'toFixed')");
+        return c.writeBack(updates);
+      },
+    }));
+    const r = await h.sync();
+    expect(r.runs[0]).toMatchObject({ status: 'partial', errors: [] });
+    expect(r.runs[0]!.counts).toMatchObject({ scored: 5, written: 4, writeFailed: 1, tasks: 10 });
+    expect(crm.read().writes.map((w) => w.id).sort()).toEqual(['A', 'B', 'C', 'D']);
+    expect((await latestRun()).rejected).toEqual([{ step: 'write-back', recordId: 'POISON', field: null, reason: "internal: Cannot read properties of undefined (reading 'toFixed')" }]);
+    // Halving down to the record at fault (POISON sorts last): 5 ✗ → 3 ✓ + 2 ✗ → 1 ✓ + 1 ✗.
+    expect(calls).toBe(5);
+    expect(await h.ctx.store.outbox.list('t1', { kind: 'fields', status: 'dead' })).toEqual([expect.objectContaining({ externalId: 'POISON' })]);
+    h.clock.advance(2 * HOUR);
+    const next = await h.sync();
+    expect(next.runs[0]!.counts).toMatchObject({ written: 0, writeFailed: 0 });
+  });
+
+  it('write-back: a record the CRM names in a thrown error is set aside and the rest sent in one more call', async () => {
+    let calls = 0;
+    withConnector((c) => ({
+      async writeBack(updates) {
+        calls++;
+        if (updates.some((u) => u.externalId === 'POISON')) throw new AppError('crm_record_rejected', 'Risk_Score__c: value out of range', { recordId: 'POISON', retryable: false });
+        return c.writeBack(updates);
+      },
+    }));
+    const r = await h.sync();
+    expect(r.runs[0]!.counts).toMatchObject({ written: 4, writeFailed: 1 });
+    expect(calls).toBe(2);
+    expect((await latestRun()).rejected).toEqual([{ step: 'write-back', recordId: 'POISON', field: null, reason: 'crm_record_rejected: Risk_Score__c: value out of range' }]);
+  });
+
+  it('tasks: a thrown error for one deal\'s task fails that task only, and the other tasks are created', async () => {
+    withConnector((c) => ({
+      async upsertTasks(tasks) {
+        if (tasks.some((t) => t.dealExternalId === 'POISON' && t.key.endsWith('exec-call'))) throw new TypeError('subject.slice is not a function');
+        return c.upsertTasks(tasks);
+      },
+    }));
+    const r = await h.sync();
+    expect(r.runs[0]).toMatchObject({ status: 'partial', errors: [] });
+    expect(r.runs[0]!.counts).toMatchObject({ written: 5, tasks: 9, taskFailed: 1 });
+    expect(Object.keys(crm.read().tasks).sort()).toEqual(['A:exec-call', 'A:milestones', 'B:exec-call', 'B:milestones', 'C:exec-call', 'C:milestones', 'D:exec-call', 'D:milestones', 'POISON:milestones']);
+    expect((await latestRun()).rejected).toEqual([{ step: 'tasks', recordId: 'POISON', field: 'task salesforce:POISON:exec-call', reason: 'internal: subject.slice is not a function' }]);
+  });
+
+  it('still stops writing, and ends partial, when the CRM itself is unavailable', async () => {
+    let calls = 0;
+    withConnector(() => ({
+      async writeBack() {
+        calls++;
+        throw new AppError('crm_unavailable', '503 Service Unavailable');
+      },
+    }));
+    const r = await h.sync();
+    expect(r.runs[0]).toMatchObject({ status: 'partial', errors: [expect.objectContaining({ step: 'write-back', code: 'crm_unavailable' })] });
+    expect(calls).toBe(1);
+    expect(await h.ctx.store.outbox.list('t1', { kind: 'fields', status: 'failed' })).toHaveLength(5);
+  });
+});
