@@ -5,6 +5,7 @@ import type { SalesforceApi } from './api.ts';
 import { buildStageMap, derive, type FieldHistoryRow, type HistoryFacts, type HistoryRow, type StageMap, type StageRow } from './derive.ts';
 import {
   EMPLOYEES_PATH,
+  aggregateIdChunks,
   contactRoleCountQuery,
   fieldHistoryQuery,
   openTaskCountQuery,
@@ -35,8 +36,10 @@ interface CountRow {
 
 /**
  * Adds `data._derived` to each opportunity of a page from up to four related-object queries
- * (plus OpportunityStage once per connector). Each source is optional: when the org hides it,
- * it is skipped for the rest of the run with a warning and its values stay null.
+ * (plus OpportunityStage once per connector). History rows page with queryMore, so they take the
+ * page's scope (pageScope); the two counts are aggregates, which cannot page, so they name the
+ * page's ids, IN_LIST_MAX at a time (aggregateIdChunks). Each source is optional: when the org
+ * hides it, it is skipped for the rest of the run with a warning and its values stay null.
  */
 export class HistoryEnricher {
   private stages: StageMap | null | undefined;
@@ -62,8 +65,8 @@ export class HistoryEnricher {
       ? [
           await this.rows<HistoryRow>('history', opportunityHistoryQuery(scope)),
           await this.rows<FieldHistoryRow>('fieldHistory', fieldHistoryQuery(scope)),
-          await this.openTasks(scope),
-          await this.rows<CountRow>('contactRoles', contactRoleCountQuery(scope)),
+          await this.openTasks([...ids]),
+          await this.countRows('contactRoles', [...ids], contactRoleCountQuery),
         ]
       : [null, null, null, null];
     const byOpp = <T extends { OpportunityId: string }>(rows: T[] | null): Map<string, T[]> | null => {
@@ -104,15 +107,36 @@ export class HistoryEnricher {
     return this.stages;
   }
 
-  private async openTasks(scope: PageScope): Promise<CountRow[] | null> {
+  /** One aggregate query per chunk of ids; null when the source is off (or goes off midway). */
+  private async countRows(source: Source, ids: readonly string[], build: (chunk: readonly string[]) => string): Promise<CountRow[] | null> {
+    const out: CountRow[] = [];
+    for (const chunk of aggregateIdChunks(ids)) {
+      const rows = await this.rows<CountRow>(source, build(chunk));
+      if (!rows) return null;
+      out.push(...rows);
+    }
+    return out;
+  }
+
+  private async openTasks(ids: readonly string[]): Promise<CountRow[] | null> {
     if (this.off.has('tasks')) return null;
+    const out: CountRow[] = [];
+    for (const chunk of aggregateIdChunks(ids)) {
+      const rows = await this.openTaskChunk(chunk);
+      if (!rows) return null;
+      out.push(...rows);
+    }
+    return out;
+  }
+
+  private async openTaskChunk(ids: readonly string[]): Promise<CountRow[] | null> {
     try {
-      return await this.api.queryRows<CountRow>(openTaskCountQuery(scope, this.taskKeyField));
+      return await this.api.queryRows<CountRow>(openTaskCountQuery(ids, this.taskKeyField));
     } catch (e) {
       // Before setup the key field does not exist, and then none of our tasks can either.
       if (this.taskKeyField && e instanceof AppError && e.details.sfCode === 'INVALID_FIELD' && e.message.includes(this.taskKeyField)) {
         this.taskKeyField = null;
-        return this.openTasks(scope);
+        return this.openTaskChunk(ids);
       }
       return this.skip('tasks', e);
     }

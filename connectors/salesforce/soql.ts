@@ -100,14 +100,32 @@ export const opportunityHistoryQuery = (scope: PageScope): string =>
 export const fieldHistoryQuery = (scope: PageScope): string =>
   `SELECT OpportunityId, Field, OldValue, NewValue, CreatedDate FROM OpportunityFieldHistory WHERE ${scopeFilter('OpportunityId', scope)} AND Field IN ('StageName', 'CloseDate') ORDER BY OpportunityId ASC, CreatedDate ASC`;
 
-/** Open tasks per opportunity; our own risk tasks (keyed) are left out to avoid a feedback loop. */
-export function openTaskCountQuery(scope: PageScope, keyField: string | null): string {
-  const notOurs = keyField ? ` AND ${keyField} = null` : '';
-  return `SELECT WhatId, COUNT(Id) n FROM Task WHERE ${scopeFilter('WhatId', scope)} AND IsClosed = false${notOurs} GROUP BY WhatId`;
+/**
+ * The id lists an aggregate query is sent with. An aggregate result cannot be paged: Salesforce
+ * refuses one over 2,000 rows (400 EXCEEDED_ID_LIMIT "Aggregate query does not support
+ * queryMore(), use LIMIT to restrict the results to a single batch"). Grouped by the opportunity
+ * and restricted to at most IN_LIST_MAX named ids, a query has at most that many rows, however
+ * many opportunities share the page's SystemModstamp (a semi-join range could name them all).
+ */
+export function aggregateIdChunks(ids: readonly string[]): string[][] {
+  const out: string[][] = [];
+  for (let i = 0; i < ids.length; i += IN_LIST_MAX) out.push(ids.slice(i, i + IN_LIST_MAX));
+  return out;
 }
 
-export const contactRoleCountQuery = (scope: PageScope): string =>
-  `SELECT OpportunityId, COUNT(Id) n FROM OpportunityContactRole WHERE ${scopeFilter('OpportunityId', scope)} GROUP BY OpportunityId`;
+const idList = (ids: readonly string[]): string => {
+  if (!ids.length || ids.length > IN_LIST_MAX) throw new Error(`an aggregate query names 1 to ${IN_LIST_MAX} ids, got ${ids.length}`);
+  return ids.map(soqlString).join(', ');
+};
+
+/** Open tasks per opportunity; our own risk tasks (keyed) are left out to avoid a feedback loop. */
+export function openTaskCountQuery(ids: readonly string[], keyField: string | null): string {
+  const notOurs = keyField ? ` AND ${keyField} = null` : '';
+  return `SELECT WhatId, COUNT(Id) n FROM Task WHERE WhatId IN (${idList(ids)}) AND IsClosed = false${notOurs} GROUP BY WhatId`;
+}
+
+export const contactRoleCountQuery = (ids: readonly string[]): string =>
+  `SELECT OpportunityId, COUNT(Id) n FROM OpportunityContactRole WHERE OpportunityId IN (${idList(ids)}) GROUP BY OpportunityId`;
 
 /** Existing tasks by key; queryAll so closed-and-archived or deleted tasks still count. */
 export function tasksByKeyQuery(keyField: string, keys: readonly string[]): string {

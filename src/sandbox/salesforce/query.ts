@@ -9,6 +9,13 @@ import type { SalesforceOrg } from './org.ts';
 /** Salesforce returns at most 2,000 records per query batch; nextRecordsUrl carries the cursor. */
 export const MAX_BATCH = 2000;
 const MAX_OPEN_CURSORS = 50;
+/**
+ * GROUP BY results cannot use queryMore: past 2,000 rows Salesforce asks for smaller filters
+ * (SOQL reference, "GROUP BY and queryMore()") and the REST API answers 400 with this body
+ * (restforce/restforce#726).
+ */
+const AGGREGATE_ROWS_MAX = 2000;
+const AGGREGATE_TOO_LARGE = 'Aggregate query does not support queryMore(), use LIMIT to restrict the results to a single batch';
 
 interface Cursor {
   rows: Row[];
@@ -46,7 +53,11 @@ export class SfQuery {
       if (e instanceof SoqlError) return sfError(400, e.code, soqlErrorMessage(soql, e));
       throw e;
     }
-    if (answer.aggregate) return json(200, { totalSize: answer.totalSize, done: true, records: answer.aggregate });
+    if (answer.aggregate) {
+      // An aggregate result is one batch or nothing (docs/crm-limits.md, "aggregate queries").
+      if (answer.aggregate.length > AGGREGATE_ROWS_MAX) return sfError(400, 'EXCEEDED_ID_LIMIT', AGGREGATE_TOO_LARGE);
+      return json(200, { totalSize: answer.totalSize, done: true, records: answer.aggregate });
+    }
     const batch = batchSize(req);
     const cursor: Cursor = { rows: answer.rows, render: answer.render, batch, version };
     return json(200, this.page(cursor, null, 0));

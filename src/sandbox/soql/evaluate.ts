@@ -379,7 +379,8 @@ export function runSoql(cat: Catalog, soql: string, opts: { all: boolean; semiJo
       const n = q.limit === null ? rows.length : Math.min(rows.length, q.limit);
       return { totalSize: n, rows: [], render: () => ({}), aggregate: [], object: obj };
     }
-    const records = aggregate(cat, obj, q, rows);
+    const from = q.offset ?? 0;
+    const records = aggregate(cat, obj, q, rows).slice(from, q.limit === null ? undefined : from + q.limit);
     return { totalSize: records.length, rows: [], render: () => ({}), aggregate: records, object: obj };
   }
   const compiled = compileRows(cat, obj, q, opts.all);

@@ -123,7 +123,9 @@ describe('Salesforce history enrichment', () => {
     expect(closed.ok && closed.deal).toMatchObject({ stage: { status: 'won' }, closedAt: new Date('2026-04-29T16:00:00.000Z') });
   });
 
-  it('scopes history of a large page by its SystemModstamp range instead of an id list', async () => {
+  const idsIn = (q: string): number => (q.match(/'006/g) ?? []).length;
+
+  it('scopes history rows of a large page by its SystemModstamp range, and its counts by id lists of 200', async () => {
     const rows = Array.from({ length: 250 }, (_, i) =>
       anOpportunity({ SystemModstamp: new Date(Date.parse('2026-05-02T09:00:00Z') + i * 1000).toISOString().replace('Z', '+0000') }),
     );
@@ -133,8 +135,11 @@ describe('Salesforce history enrichment', () => {
       .get(`${V}/query`).query(soqlMatching((q) => q.includes('FROM OpportunityStage'))).reply(200, queryPage([stage('Negotiation/Review', 1)]), sfHeaders())
       .get(`${V}/query`).query(soqlMatching((q) => q.includes('FROM OpportunityHistory') && q.includes(semiJoin))).reply(200, queryPage([]), sfHeaders())
       .get(`${V}/query`).query(soqlMatching((q) => q.includes('FROM OpportunityFieldHistory') && q.includes(semiJoin))).reply(200, queryPage([]), sfHeaders())
-      .get(`${V}/query`).query(soqlMatching((q) => q.includes('FROM Task') && q.includes(semiJoin))).reply(200, queryPage([]), sfHeaders())
-      .get(`${V}/query`).query(soqlMatching((q) => q.includes('FROM OpportunityContactRole') && q.includes(semiJoin))).reply(200, queryPage([]), sfHeaders());
+      // Aggregates cannot page: one query per 200 named ids (200 + 50), never the semi-join.
+      .get(`${V}/query`).query(soqlMatching((q) => q.includes('FROM Task') && q.includes(`WhatId IN ('${rows[0]!.Id}'`) && idsIn(q) === 200)).reply(200, queryPage([]), sfHeaders())
+      .get(`${V}/query`).query(soqlMatching((q) => q.includes('FROM Task') && q.includes(`WhatId IN ('${rows[200]!.Id}'`) && idsIn(q) === 50)).reply(200, queryPage([]), sfHeaders())
+      .get(`${V}/query`).query(soqlMatching((q) => q.includes('FROM OpportunityContactRole') && q.includes(`OpportunityId IN ('${rows[0]!.Id}'`) && idsIn(q) === 200)).reply(200, queryPage([]), sfHeaders())
+      .get(`${V}/query`).query(soqlMatching((q) => q.includes('FROM OpportunityContactRole') && q.includes(`OpportunityId IN ('${rows[200]!.Id}'`) && idsIn(q) === 50)).reply(200, queryPage([]), sfHeaders());
     const sf = await connectorFor(memoryCredentials(), { history: true });
 
     const [page] = await allPages(sf.fetchChanges({ cursor: '2026-05-02T00:00:00Z' }));
@@ -143,6 +148,6 @@ describe('Salesforce history enrichment', () => {
     expect(page!.records).toHaveLength(250);
     // No OpportunityHistory row at all: unknown, not "never pushed".
     expect(page!.records[0]!.data._derived).toMatchObject({ stageHistory: [], stageEnteredAt: null, closeDatePushes: null, openTaskCount: 0 });
-    expect(sf.usage().calls).toBe(6); // 1 page + OpportunityStage + 4 history queries
+    expect(sf.usage().calls).toBe(8); // 1 page + OpportunityStage + 2 history queries + 2 × 2 counts
   });
 });
