@@ -3,11 +3,12 @@ import { sourcePaths, type Mapping, type WriteBack } from '../../src/core/mappin
 import type { ApiUsage, Connector, CredentialStore, DealUpdate, FetchOptions, FetchPage, RawRecord, SetupReport, TaskRequest, TaskResult, WriteResult } from '../types.ts';
 import { HubSpotApi, silentLogger, type ConnectorLogger, type HubSpotUsage } from './api.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './decide-retry.ts';
-import { BATCH_READ_SIZE, chunk, DealEnricher, info, type HubSpotObject } from './enrich.ts';
+import { BATCH_READ_SIZE, chunk, info } from './batching.ts';
+import { DealEnricher, type HubSpotObject } from './enrich.ts';
 import { DEFAULT_FETCH, fetchChanges } from './fetch-changes.ts';
 import { DEFAULT_BUDGET, PortalPacer, realClock, type Clock, type RateBudget } from './rate-pacer.ts';
-import { DEFAULT_TASK_KEY, setupProperties } from './setup.ts';
-import { TaskWriter } from './tasks.ts';
+import { setupProperties } from './setup.ts';
+import { LEGACY_TASK_KEY, TaskWriter } from './tasks.ts';
 import { TokenManager } from './token-manager.ts';
 import { writeRiskFields } from './write-back.ts';
 
@@ -107,7 +108,7 @@ export function createHubSpotConnector(o: HubSpotConnectorOptions): HubSpotConne
   });
   let enricher: DealEnricher | null = null;
   let tasks: TaskWriter | null = null;
-  const keyField = o.mapping.writeBack?.tasks.keyField ?? DEFAULT_TASK_KEY;
+  const legacyKeyField = o.mapping.writeBack?.tasks.keyField ?? LEGACY_TASK_KEY;
 
   return {
     source: 'hubspot',
@@ -145,7 +146,7 @@ export function createHubSpotConnector(o: HubSpotConnectorOptions): HubSpotConne
       if (o.mapping.writeBack && !o.mapping.writeBack.tasks.enabled) {
         return requests.map((t) => ({ key: t.key, ok: false, status: 'failed', error: { code: 'TASKS_DISABLED', message: 'tasks are disabled in the mapping', retryable: false } }));
       }
-      tasks ??= new TaskWriter(api, keyField, log);
+      tasks ??= new TaskWriter(api, legacyKeyField, log);
       return tasks.upsert(requests);
     },
 

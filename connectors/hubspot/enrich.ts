@@ -1,6 +1,8 @@
 import type { Mapping } from '../../src/core/mapping/schema.ts';
 import type { RawRecord } from '../types.ts';
-import { silentLogger, type ConnectorLogger, type HubSpotApi, type Reply } from './api.ts';
+import { silentLogger, type ConnectorLogger, type HubSpotApi } from './api.ts';
+import { readAssociations } from './associations.ts';
+import { BATCH_READ_SIZE, chunk, info } from './batching.ts';
 import { deriveHistory, type HistoryEntry } from './history.ts';
 import { OwnerDirectory, type OwnerInfo } from './owners.ts';
 import { buildStageMap, fallbackStage, type StageMap } from './pipelines.ts';
@@ -14,30 +16,10 @@ export interface HubSpotObject {
   archivedAt?: Date | string;
 }
 
-/** Batch writes and association reads: HubSpot takes at most 100 inputs. */
-export const BATCH_SIZE = 100;
-/**
- * Object batch reads carry `propertiesWithHistory` (the spec requires the field), and HubSpot
- * refuses more than 50 inputs in "a batch request for property histories" (400 VALIDATION_ERROR).
- * Whether an empty list counts is undocumented, so every object batch read takes 50.
- */
-export const BATCH_READ_SIZE = 50;
 /** Company facts we keep under `_derived.company` for account.industry / region / size. */
 export const COMPANY_PROPERTIES = ['name', 'industry', 'country', 'state', 'city', 'numberofemployees', 'annualrevenue'];
 /** HubSpot's default association type for a deal's primary company. */
 const PRIMARY_DEAL_TO_COMPANY = 5;
-
-export const chunk = <T>(xs: readonly T[], n: number): T[][] => {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
-  return out;
-};
-
-export const info = <T>(h: { httpStatusCode: number; headers: Record<string, string>; data: T }): Reply<T> => ({
-  status: h.httpStatusCode,
-  headers: h.headers,
-  data: h.data,
-});
 
 function mappingReads(mapping: Mapping, prefix: string): boolean {
   for (const spec of Object.values(mapping.fields)) {
@@ -148,15 +130,9 @@ export class DealEnricher {
 
   private async readCompanies(dealIds: string[]): Promise<Map<string, Record<string, string | null>>> {
     const companyOf = new Map<string, string>();
-    for (const part of chunk(dealIds, BATCH_SIZE)) {
-      const r = await this.api.call({ budget: 'standard', op: 'batch read deal companies', idempotent: true }, async (c) =>
-        info(await c.crm.associations.v4.batchApi.getPageWithHttpInfo('deals', 'companies', { inputs: part.map((id) => ({ id })) })),
-      );
-      for (const row of r.data.results) {
-        const to = row.to ?? [];
-        const primary = to.find((t) => t.associationTypes?.some((a) => a.typeId === PRIMARY_DEAL_TO_COMPANY)) ?? to[0];
-        if (primary) companyOf.set(String(row._from.id), String(primary.toObjectId));
-      }
+    for (const [deal, links] of await readAssociations(this.api, 'deals', 'companies', dealIds, 'batch read deal companies')) {
+      const primary = links.find((l) => l.typeIds.includes(PRIMARY_DEAL_TO_COMPANY)) ?? links[0];
+      if (primary) companyOf.set(deal, primary.id);
     }
     const byCompany = new Map<string, Record<string, string | null>>();
     for (const part of chunk([...new Set(companyOf.values())], BATCH_READ_SIZE)) {

@@ -1,7 +1,8 @@
 import type { FetchOptions, FetchPage } from '../types.ts';
 import type { ConnectorLogger, HubSpotApi } from './api.ts';
 import { decodeCursor, encodeCursor, type HubSpotCursor } from './cursor.ts';
-import { info, type DealEnricher, type HubSpotObject } from './enrich.ts';
+import { info } from './batching.ts';
+import type { DealEnricher, HubSpotObject } from './enrich.ts';
 
 export interface FetchSettings {
   api: HubSpotApi;

@@ -2,7 +2,7 @@ import { isAppError } from '../../src/core/errors.ts';
 import type { WriteBack } from '../../src/core/mapping/schema.ts';
 import type { SetupReport } from '../types.ts';
 import type { HubSpotApi } from './api.ts';
-import { info } from './enrich.ts';
+import { info } from './batching.ts';
 
 export interface PropertySpec {
   name: string;
@@ -16,7 +16,6 @@ export interface PropertySpec {
 
 export const CATEGORIES = ['Low', 'Medium', 'High', 'Critical'] as const;
 export const DEFAULT_GROUP = 'deal_risk';
-export const DEFAULT_TASK_KEY = 'risk_task_key';
 
 /** The deal properties the writeBack section names, with valid type/fieldType pairs. */
 export function riskPropertySpecs(names: WriteBack['fields']): PropertySpec[] {
@@ -48,7 +47,11 @@ async function orNull<T>(read: () => Promise<T>): Promise<T | null> {
   }
 }
 
-/** Creates what is missing; reuses what exists (409 CONFLICT counts as existing); warns on mismatches. */
+/**
+ * Creates the deal property group and risk properties that are missing; reuses what exists (409
+ * CONFLICT counts as existing); warns on mismatches. Follow-up tasks need nothing set up: their
+ * key rides in the task body (tasks.ts), so setup never touches task properties.
+ */
 export async function setupProperties(api: HubSpotApi, wb: WriteBack): Promise<SetupReport> {
   const report: SetupReport = { created: [], existing: [], warnings: [] };
   const group = wb.group ?? DEFAULT_GROUP;
@@ -97,59 +100,5 @@ export async function setupProperties(api: HubSpotApi, wb: WriteBack): Promise<S
     );
   }
 
-  if (wb.tasks.enabled) {
-    try {
-      await setupTaskKey(api, wb.tasks.keyField ?? DEFAULT_TASK_KEY, report, createOrConflict);
-    } catch (e) {
-      // The deal side is set up; say plainly what the task side lacks instead of failing the install.
-      if (!isAppError(e, 'crm_permission_denied')) throw e;
-      report.warnings.push(`tasks.${wb.tasks.keyField ?? DEFAULT_TASK_KEY} could not be set up (${e.message}): follow-up tasks stay off until it exists`);
-    }
-  }
   return report;
-}
-
-async function setupTaskKey(
-  api: HubSpotApi,
-  keyField: string,
-  report: SetupReport,
-  createOrConflict: (label: string, create: () => Promise<unknown>) => Promise<void>,
-): Promise<void> {
-  const label = `tasks.${keyField}`;
-  const std = (op: string, idempotent = true) => ({ budget: 'standard' as const, op, idempotent });
-  const found = await orNull(() =>
-    api.call(std('read task property'), async (c) => info(await c.crm.properties.coreApi.getByNameWithHttpInfo('tasks', keyField))),
-  );
-  if (found) {
-    report.existing.push(label);
-    if (!found.data.hasUniqueValue) report.warnings.push(`${label} is not unique: existing tasks are found by search, which lags a few seconds`);
-    return;
-  }
-  // Portals name the task property group differently (taskinformation, task): use one that exists.
-  const groups = await api.call(std('read task property groups'), async (c) => info(await c.crm.properties.groupsApi.getAllWithHttpInfo('tasks')));
-  const names = groups.data.results.map((g) => g.name);
-  const groupName = ['taskinformation', 'task'].find((n) => names.includes(n)) ?? names[0] ?? 'taskinformation';
-  const spec = {
-    name: keyField,
-    label: 'Risk task key',
-    type: 'string',
-    fieldType: 'text',
-    groupName,
-    description: 'dealrisk idempotency key: one open task per deal and action.',
-    // Unique values make the key a lookup id and let HubSpot refuse a duplicate task outright.
-    hasUniqueValue: true,
-  };
-  try {
-    await createOrConflict(label, () =>
-      api.call(std('create task property', false), async (c) => info(await c.crm.properties.coreApi.createWithHttpInfo('tasks', spec as never))),
-    );
-  } catch (e) {
-    if (!isAppError(e, 'crm_record_rejected') && !isAppError(e, 'crm_bad_request')) throw e;
-    report.warnings.push(`${label} could not be made unique (${e.message}); created without it, lookups use search`);
-    await createOrConflict(label, () =>
-      api.call(std('create task property', false), async (c) =>
-        info(await c.crm.properties.coreApi.createWithHttpInfo('tasks', { ...spec, hasUniqueValue: false } as never)),
-      ),
-    );
-  }
 }

@@ -3,7 +3,7 @@ import type { WriteBack } from '../../src/core/mapping/schema.ts';
 import type { DealUpdate, RecordFailure, RiskFields, WriteResult } from '../types.ts';
 import type { ConnectorLogger, HubSpotApi } from './api.ts';
 import { BatchReply, failureFrom, failuresByKey, isMissingProperty, isRecordLevel, unattributedFailure } from './batch-result.ts';
-import { BATCH_SIZE, chunk } from './enrich.ts';
+import { BATCH_SIZE, chunk } from './batching.ts';
 
 /** HubSpot string properties hold at most 65,536 characters. */
 const MAX_TEXT = 65_000;

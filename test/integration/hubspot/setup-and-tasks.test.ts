@@ -1,6 +1,7 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TaskRequest } from '../../../connectors/types.ts';
+import { keyInBody, keyMarker } from '../../../connectors/hubspot/tasks.ts';
 import { aDeal, FakeHubSpot, recorded } from './support/fake-hubspot.ts';
 import { makeConnector, MemoryCredentials, oauthCredentials, TestClock } from './support/connector.ts';
 
@@ -17,28 +18,19 @@ afterEach(() => {
 const propertyLike = (over: Record<string, unknown>): Record<string, unknown> => ({ ...(recorded('create-property.test.json', 'post', '/crm/v3/properties/contacts').response as object), ...over });
 
 describe('HubSpot setup', () => {
-  it('creates the task key as a unique property in a task group the portal has', async () => {
+  it('sets up the deal properties and nothing on tasks, whose key needs no property', async () => {
     const clock = new TestClock();
-    let created: Record<string, unknown> | null = null;
+    // Every interceptor answered and nothing else asked: a call to /crm/v3/properties/tasks would throw under disableNetConnect.
     nock(API)
       .get('/crm/v3/properties/deals/groups/deal_risk')
       .reply(200, { name: 'deal_risk', label: 'Deal Risk', displayOrder: -1, archived: false })
       .get('/crm/v3/properties/deals')
       .query(true)
-      .reply(200, { results: ['risk_score', 'risk_category', 'risk_win_probability', 'risk_drivers', 'risk_recommended_action', 'risk_scored_at', 'risk_model_status'].map((name) => propertyLike({ name, type: name === 'risk_category' ? 'enumeration' : name === 'risk_scored_at' ? 'datetime' : /score|probability/.test(name) ? 'number' : 'string', groupName: 'deal_risk', options: ['Low', 'Medium', 'High', 'Critical'].map((v, i) => ({ label: v, value: v, displayOrder: i, hidden: false })) })) })
-      .get('/crm/v3/properties/tasks/risk_task_key')
-      .reply(404, { status: 'error', message: 'Property risk_task_key does not exist', category: 'OBJECT_NOT_FOUND', correlationId: 'x' })
-      .get('/crm/v3/properties/tasks/groups')
-      .reply(200, { results: [{ name: 'task', label: 'Task information', displayOrder: 0, archived: false }] })
-      .post('/crm/v3/properties/tasks', (b) => {
-        created = b as Record<string, unknown>;
-        return true;
-      })
-      .reply(201, async (req: Request) => propertyLike((await req.json()) as Record<string, unknown>));
+      .reply(200, { results: ['risk_score', 'risk_category', 'risk_win_probability', 'risk_drivers', 'risk_recommended_action', 'risk_scored_at', 'risk_model_status'].map((name) => propertyLike({ name, type: name === 'risk_category' ? 'enumeration' : name === 'risk_scored_at' ? 'datetime' : /score|probability/.test(name) ? 'number' : 'string', groupName: 'deal_risk', options: ['Low', 'Medium', 'High', 'Critical'].map((v, i) => ({ label: v, value: v, displayOrder: i, hidden: false })) })) });
     const report = await makeConnector(clock, new MemoryCredentials(oauthCredentials(clock))).setup();
     expect(nock.isDone()).toBe(true);
-    expect(created).toMatchObject({ name: 'risk_task_key', type: 'string', fieldType: 'text', groupName: 'task', hasUniqueValue: true });
-    expect(report.created).toEqual(['tasks.risk_task_key']);
+    expect(report.created).toEqual([]);
+    expect(report.existing).toHaveLength(8);
     expect(report.warnings).toEqual([]);
   });
 
@@ -66,10 +58,7 @@ describe('HubSpot setup', () => {
       .times(4)
       .reply(201, async (req: Request) => propertyLike((await req.json()) as Record<string, unknown>))
       .post('/crm/v3/properties/deals', (b) => (b as { name: string }).name === 'risk_model_status')
-      .reply(409, { status: 'error', message: 'Property named risk_model_status already exists', category: 'CONFLICT', correlationId: 'x' })
-      .get('/crm/v3/properties/tasks/risk_task_key')
-      .reply(200, propertyLike({ name: 'risk_task_key', type: 'string', fieldType: 'text', groupName: 'taskinformation', hasUniqueValue: true }));
-    // (the task key exists, so no task group lookup and no task property creation)
+      .reply(409, { status: 'error', message: 'Property named risk_model_status already exists', category: 'CONFLICT', correlationId: 'x' });
     const report = await makeConnector(clock, new MemoryCredentials(oauthCredentials(clock))).setup();
     expect(nock.isDone()).toBe(true);
     expect(created.map((p) => [p.name, p.type, p.fieldType, p.groupName])).toEqual([
@@ -79,7 +68,7 @@ describe('HubSpot setup', () => {
       ['risk_scored_at', 'datetime', 'date', 'deal_risk'],
     ]);
     expect(report.created).toEqual(['deals group deal_risk', 'deals.risk_win_probability', 'deals.risk_drivers', 'deals.risk_recommended_action', 'deals.risk_scored_at']);
-    expect(report.existing).toEqual(['deals.risk_score', 'deals.risk_category', 'deals.risk_model_status', 'tasks.risk_task_key']);
+    expect(report.existing).toEqual(['deals.risk_score', 'deals.risk_category', 'deals.risk_model_status']);
     expect(report.warnings).toEqual(['deals.risk_category lacks options Critical: those categories will be refused']);
   });
 });
@@ -102,41 +91,45 @@ describe('HubSpot upsertTasks', () => {
     fake = new FakeHubSpot({
       deals: [d],
       tasks: [
-        { id: '477970581703', dealId: d.id, properties: { risk_task_key: `${d.id}:book-meeting`, hs_task_status: 'NOT_STARTED' } },
+        // One made by this version (key in the body), one by an earlier one (unique key property), one a rep's own.
+        { id: '477970581703', dealId: d.id, properties: { hs_task_body: `Book it\n\n${keyMarker(`${d.id}:book-meeting`)}`, hs_task_status: 'NOT_STARTED' } },
         { id: '477970581704', dealId: d.id, properties: { risk_task_key: `${d.id}:send-recap`, hs_task_status: 'COMPLETED' } },
+        { id: '477970581705', dealId: d.id, properties: { hs_task_body: 'Call the buyer back about pricing', hs_task_status: 'NOT_STARTED' } },
       ],
     });
     const c = makeConnector(clock, new MemoryCredentials(oauthCredentials(clock)));
     const requests = [task(d.id, 'book-meeting'), task(d.id, 'send-recap'), task(d.id, 'call-buyer'), task(d.id, 'call-buyer')];
     const first = await c.upsertTasks(requests);
-    expect(first.map((r) => [r.key.split(':')[1], r.status])).toEqual([
-      ['book-meeting', 'open'],
-      ['send-recap', 'completed'],
-      ['call-buyer', 'created'],
-      ['call-buyer', 'created'],
+    expect(first.map((r) => [r.key.split(':')[1], r.status, r.taskId])).toEqual([
+      ['book-meeting', 'open', '477970581703'],
+      ['send-recap', 'completed', '477970581704'],
+      ['call-buyer', 'created', expect.any(String)],
+      ['call-buyer', 'created', expect.any(String)],
     ]);
-    const made = fake.tasks.find((t) => t.properties.risk_task_key === `${d.id}:call-buyer`)!;
+    const made = fake.tasks.find((t) => keyInBody(t.properties.hs_task_body) === `${d.id}:call-buyer`)!;
     expect(made.dealId).toBe(d.id);
-    expect(made.properties).toMatchObject({ hubspot_owner_id: '88842095', hs_task_priority: 'HIGH', hs_timestamp: '2026-11-26T09:00:00.000Z', hs_task_body: requests[2]!.description });
+    expect(made.properties).toMatchObject({ hubspot_owner_id: '88842095', hs_task_priority: 'HIGH', hs_timestamp: '2026-11-26T09:00:00.000Z', hs_task_subject: 'Risk: call-buyer' });
+    expect(made.properties.hs_task_body).toContain(requests[2]!.description);
     const create = fake.log.find((r) => r.path === '/crm/v3/objects/tasks/batch/create')!.body as { inputs: Array<{ associations: unknown }> };
     expect(create.inputs).toHaveLength(1);
     expect(create.inputs[0]!.associations).toEqual([{ to: { id: d.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 216 }] }]);
 
     const second = await c.upsertTasks(requests);
     expect(second.map((r) => r.status)).toEqual(['open', 'completed', 'open', 'open']);
-    expect(fake.tasks).toHaveLength(3);
+    expect(fake.tasks).toHaveLength(4);
     expect(fake.count('/crm/v3/objects/tasks/batch/create')).toBe(1);
+    // Found through the deal's associations, never through the lagging search index.
+    expect(fake.count('/crm/v3/objects/tasks/search')).toBe(0);
   });
 
-  it('treats a unique-key conflict on create as the task already existing', async () => {
+  it("finds a keyed task on a deal whose tasks fill more than one association page", async () => {
     const clock = new TestClock();
-    nock(API)
-      .post('/crm/v3/objects/tasks/batch/read')
-      .query(true)
-      .reply(207, { status: 'COMPLETE', results: [], numErrors: 1, errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'not found', context: { ids: ['1:a'] } }], startedAt: 'x', completedAt: 'x' })
-      .post('/crm/v3/objects/tasks/batch/create')
-      .reply(409, { status: 'error', message: 'A task with risk_task_key 1:a already exists', category: 'CONFLICT', correlationId: 'x' });
-    const [r] = await makeConnector(clock, new MemoryCredentials(oauthCredentials(clock))).upsertTasks([task('1', 'a')]);
-    expect(r).toMatchObject({ key: '1:a', ok: true, status: 'open' });
+    const d = aDeal(2);
+    const tasks = Array.from({ length: 7 }, (_, i) => ({ id: String(477970590000 + i), dealId: d.id, properties: { hs_task_body: i === 6 ? keyMarker(`${d.id}:call-buyer`) : `Rep task ${i}`, hs_task_status: 'NOT_STARTED' } }));
+    fake = new FakeHubSpot({ deals: [d], tasks, associationPageSize: 3 });
+    const [r] = await makeConnector(clock, new MemoryCredentials(oauthCredentials(clock))).upsertTasks([task(d.id, 'call-buyer')]);
+    expect(r).toMatchObject({ status: 'open', taskId: '477970590006' });
+    expect(fake.count('/crm/v4/associations/deals/tasks/batch/read')).toBe(3);
+    expect(fake.count('/crm/v3/objects/tasks/batch/create')).toBe(0);
   });
 });

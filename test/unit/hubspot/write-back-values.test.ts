@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { riskProperties } from '../../../connectors/hubspot/write-back.ts';
 import { riskPropertySpecs } from '../../../connectors/hubspot/setup.ts';
-import { taskInput } from '../../../connectors/hubspot/tasks.ts';
+import { keyInBody, keyMarker, taskInput } from '../../../connectors/hubspot/tasks.ts';
 
 const names = { score: 'risk_score', category: 'risk_category', winProbability: 'risk_win_probability', drivers: 'risk_drivers', action: 'risk_recommended_action', scoredAt: 'risk_scored_at', modelStatus: 'risk_model_status' };
 
@@ -34,9 +34,20 @@ describe('HubSpot write-back values', () => {
     expect(riskPropertySpecs(names).find((s) => s.name === 'risk_category')!.options!.map((o) => o.value)).toEqual(['Low', 'Medium', 'High', 'Critical']);
   });
 
-  it('builds a task with the required due date, the deal owner, the key and association type 216', () => {
-    const t = taskInput({ key: 'd1:call-buyer', dealExternalId: '493593663734', ownerId: '88842095', subject: 'Call the buyer', description: 'Why: no activity for 41 days', priority: 'high', dueDate: new Date('2026-11-26T09:00:00Z') }, 'risk_task_key');
-    expect(t.properties).toMatchObject({ hs_timestamp: '2026-11-26T09:00:00.000Z', hs_task_priority: 'HIGH', hubspot_owner_id: '88842095', risk_task_key: 'd1:call-buyer', hs_task_status: 'NOT_STARTED' });
+  it('builds a task with the required due date, the deal owner, its key in the body and association type 216', () => {
+    const t = taskInput({ key: 'd1:call-buyer', dealExternalId: '493593663734', ownerId: '88842095', subject: 'Call the buyer', description: 'Why: no activity for 41 days', priority: 'high', dueDate: new Date('2026-11-26T09:00:00Z') });
+    expect(t.properties).toMatchObject({ hs_timestamp: '2026-11-26T09:00:00.000Z', hs_task_priority: 'HIGH', hubspot_owner_id: '88842095', hs_task_status: 'NOT_STARTED' });
+    expect(t.properties.hs_task_body).toBe('Why: no activity for 41 days\n\n[dealrisk-key:d1:call-buyer]');
+    expect(keyInBody(t.properties.hs_task_body)).toBe('d1:call-buyer');
     expect(t.associations).toEqual([{ to: { id: '493593663734' }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 216 }] }]);
+  });
+
+  it('reads a task key back from a body HubSpot has turned into HTML, whatever characters the key holds', () => {
+    for (const key of ['493593663734:call-buyer', 'd 2:send (recap) & <follow> up!', 'ü:ß']) {
+      const html = `<p>Why: it stalled</p><p>${keyMarker(key)}</p>`;
+      expect(keyInBody(html)).toBe(key);
+    }
+    expect(keyInBody('A rep wrote this task by hand')).toBeNull();
+    expect(keyInBody('[dealrisk-key:%E0%A4]')).toBeNull();
   });
 });

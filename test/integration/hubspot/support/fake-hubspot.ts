@@ -80,7 +80,8 @@ export interface FakeOptions {
   now?: () => Date;
   /** Rate-limit headers on every non-search response. */
   rateHeaders?: boolean;
-  taskKeyField?: string;
+  /** Associations per source object in one batch-read answer before `paging.next.after` (default 500). */
+  associationPageSize?: number;
   /** The install lacks crm.objects.owners.read: the owners API answers 403 MISSING_SCOPES. */
   ownersDenied?: boolean;
 }
@@ -214,13 +215,24 @@ export class FakeHubSpot {
       return [200, { status: 'COMPLETE', results, startedAt: '2026-03-12T07:33:47.752Z', completedAt: '2026-03-12T07:33:47.801Z' }, self.headers()];
     }));
 
-    s.post('/crm/v4/associations/deals/companies/batch/read').reply(route(function (uri, body) {
+    s.post(/^\/crm\/v4\/associations\/deals\/(companies|tasks)\/batch\/read$/).reply(route(function (uri, body) {
       self.record('POST', uri, body);
-      const b = body as { inputs: Array<{ id: string }> };
-      const results = b.inputs
-        .map((i) => self.deals.get(i.id))
-        .filter((d): d is FakeDeal => Boolean(d?.companyId))
-        .map((d) => ({ from: { id: d.id }, to: [{ toObjectId: Number(d.companyId), associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 5, label: 'Primary' }, { category: 'HUBSPOT_DEFINED', typeId: 341, label: null }] }] }));
+      const b = body as { inputs: Array<{ id: string; after?: string }> };
+      if (b.inputs.length > 100) return [400, { status: 'error', category: 'VALIDATION_ERROR', message: 'Batch read inputs may not exceed 100' }];
+      const to = uri.includes('/companies/') ? 'companies' : 'tasks';
+      const pageSize = self.o.associationPageSize ?? 500;
+      const results = b.inputs.flatMap((i) => {
+        const d = self.deals.get(i.id);
+        const all =
+          to === 'companies'
+            ? d?.companyId ? [{ toObjectId: Number(d.companyId), associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 5, label: 'Primary' }, { category: 'HUBSPOT_DEFINED', typeId: 341, label: null }] }] : []
+            : self.tasks.filter((t) => t.dealId === i.id).map((t) => ({ toObjectId: Number(t.id), associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 215, label: null }] }));
+        const start = Number(i.after ?? 0);
+        const page = all.slice(start, start + pageSize);
+        if (!page.length) return [];
+        const next = start + pageSize < all.length ? { paging: { next: { after: String(start + pageSize) } } } : {};
+        return [{ from: { id: i.id }, to: page, ...next }];
+      });
       return [200, { status: 'COMPLETE', results, startedAt: '2026-03-12T07:33:47.752Z', completedAt: '2026-03-12T07:33:47.801Z' }, self.headers()];
     }));
 
@@ -242,10 +254,13 @@ export class FakeHubSpot {
 
     s.post(/^\/crm\/v3\/objects\/tasks\/batch\/read(\?.*)?$/).reply(route(function (uri, body) {
       self.record('POST', uri, body);
-      const b = body as { idProperty?: string; inputs: Array<{ id: string }> };
-      const key = b.idProperty ?? 'hs_object_id';
-      const found = b.inputs.map((i) => ({ i, t: self.tasks.find((t) => t.properties[key] === i.id) }));
-      const results = found.filter((f) => f.t).map((f) => ({ id: f.t!.id, properties: f.t!.properties, createdAt: '2026-03-12T07:34:48.168Z', updatedAt: '2026-03-12T07:34:48.168Z', archived: false }));
+      const b = body as { idProperty?: string; inputs: Array<{ id: string }>; properties?: string[]; propertiesWithHistory?: string[] };
+      const refused = historyLimit(b);
+      if (refused) return refused;
+      const found = b.inputs.map((i) => ({ i, t: self.tasks.find((t) => (b.idProperty ? t.properties[b.idProperty] : t.id) === i.id) }));
+      // Like HubSpot, only the asked-for properties (that the task has) come back.
+      const view = (t: FakeTask) => Object.fromEntries(Object.entries(t.properties).filter(([k]) => !b.properties || b.properties.includes(k) || k === 'hs_object_id'));
+      const results = found.filter((f) => f.t).map((f) => ({ id: f.t!.id, properties: view(f.t!), createdAt: '2026-03-12T07:34:48.168Z', updatedAt: '2026-03-12T07:34:48.168Z', archived: false }));
       const missing = found.filter((f) => !f.t).map((f) => f.i.id);
       if (!missing.length) return [200, { status: 'COMPLETE', results, startedAt: '2026-03-12T07:33:47.752Z', completedAt: '2026-03-12T07:33:47.801Z' }, self.headers()];
       return [207, { status: 'COMPLETE', results, numErrors: 1, errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Could not get some TASK objects, they may be deleted or not exist.', context: { ids: missing } }], startedAt: '2026-03-12T07:33:47.752Z', completedAt: '2026-03-12T07:33:47.801Z' }, self.headers()];
