@@ -77,6 +77,10 @@ export interface SandboxOptions {
     dailyLimit?: number | null;
     /** Search results reachable per query (HubSpot: 10,000); lower it to test window splitting on small data. */
     searchCap?: number;
+    /** Sandbox-clock ms before a change shows in CRM search (HubSpot's index lags writes by seconds). Default 0. */
+    searchLagMs?: number;
+    /** Associations per object in one batch-read answer before `paging.next.after` (default 100). */
+    associationPageSize?: number;
     riskProperties?: 'absent' | 'ready';
   };
 }
@@ -190,7 +194,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     faults,
     limiter,
     objects: new HsObjectsApi(portal, faults),
-    search: new HsSearch(portal, () => searchCap),
+    search: new HsSearch(portal, () => searchCap, () => hso.searchLagMs ?? 0),
+    associationPageSize: hso.associationPageSize ?? 100,
     properties: new HsPropertiesApi(portal),
   });
 

@@ -30,14 +30,14 @@ export function precreateSalesforce(org: SalesforceOrg, md: SfMetadata, mode: 'c
   org.assignPermissionSet({ PermissionSetId: ps.id, AssigneeId: org.integrationUserId });
 }
 
-/** Creates the HubSpot deal_risk group, the risk deal properties and the task key property. */
+/** Creates the HubSpot deal_risk group and the risk deal properties (tasks need no property). */
 export function precreateHubSpot(portal: HubSpotPortal): void {
   const now = new Date(portal.now()).toISOString();
   portal.groups.deals.set('deal_risk', { name: 'deal_risk', label: 'Deal Risk', displayOrder: -1, archived: false });
-  const def = (name: string, label: string, type: 'number' | 'enumeration' | 'string' | 'datetime', fieldType: string, extra: { options?: string[]; unique?: boolean; group?: string } = {}) => ({
-    name, label, type, fieldType, groupName: extra.group ?? 'deal_risk', description: '',
+  const def = (name: string, label: string, type: 'number' | 'enumeration' | 'string' | 'datetime', fieldType: string, extra: { options?: string[] } = {}) => ({
+    name, label, type, fieldType, groupName: 'deal_risk', description: '',
     options: (extra.options ?? []).map((v, i) => ({ label: v, value: v, displayOrder: i, hidden: false })),
-    displayOrder: -1, calculated: false, hasUniqueValue: extra.unique ?? false, hidden: false, formField: false,
+    displayOrder: -1, calculated: false, hasUniqueValue: false, hidden: false, formField: false,
     readOnlyValue: false, readOnlyDefinition: false, createdAt: now, updatedAt: now, custom: true, archived: false,
   });
   for (const p of [
@@ -49,5 +49,4 @@ export function precreateHubSpot(portal: HubSpotPortal): void {
     def('risk_scored_at', 'Risk scored at', 'datetime', 'date'),
     def('risk_model_status', 'Risk model status', 'string', 'text'),
   ]) portal.properties.deals.set(p.name, p);
-  portal.properties.tasks.set('risk_task_key', def('risk_task_key', 'Risk task key', 'string', 'text', { unique: true, group: 'task' }));
 }

@@ -12,6 +12,7 @@ import type { HsPropertiesApi } from './properties-api.ts';
 import { hsError } from './render.ts';
 import { recordPage } from '../ui.ts';
 import type { HsSearch } from './search.ts';
+import { missingScopes, scopeRule, unmet } from './scopes.ts';
 
 export interface HsParts {
   portal: HubSpotPortal;
@@ -21,7 +22,12 @@ export interface HsParts {
   objects: HsObjectsApi;
   search: HsSearch;
   properties: HsPropertiesApi;
+  /** Associations per object in one batch-read answer before `paging.next.after`. */
+  associationPageSize: number;
 }
+
+/** Association batch reads: 100 ids a request since 2025 (HubSpot changelog "Batch Read Limit for HubSpot Associations API", which also says 1,000; the lower taken). */
+const MAX_ASSOCIATION_READ_INPUTS = 100;
 
 const EPOCH = '1970-01-01T00:00:00Z';
 
@@ -35,26 +41,6 @@ function pipeline() {
   };
 }
 
-/** Scopes that allow a call (any one of them). */
-function requiredScopes(method: string, seg: string[]): string[] | null {
-  const write = method !== 'GET' && !(seg.includes('search') || (seg.includes('batch') && seg.includes('read')));
-  const objType = (t: string | undefined) => (t ? (hsType(t) ?? t) : 'deals');
-  if (seg[0] === 'crm' && (seg[1] === 'v3' || seg[1] === 'objects') && (seg[2] === 'objects' || seg[1] === 'objects')) {
-    const t = objType(seg[1] === 'objects' ? seg[3] : seg[3]);
-    if (t === 'tasks') return write ? ['crm.objects.contacts.write', 'crm.objects.tasks.write'] : ['crm.objects.contacts.read', 'crm.objects.tasks.read'];
-    return [`crm.objects.${t}.${write ? 'write' : 'read'}`];
-  }
-  if (seg.includes('properties')) {
-    const t = objType(seg[seg.indexOf('properties') + (seg[1] === 'properties' ? 2 : 1)]);
-    // HubSpot documents no schema scope of its own for task properties: the contacts ones do.
-    if (t === 'tasks') return write ? ['crm.schemas.tasks.write', 'crm.schemas.contacts.write', 'crm.objects.contacts.write'] : ['crm.schemas.tasks.read', 'crm.schemas.contacts.read', 'crm.objects.contacts.read'];
-    return write ? [`crm.schemas.${t}.write`] : [`crm.schemas.${t}.read`, `crm.objects.${t}.read`, `crm.schemas.${t}.write`];
-  }
-  if (seg.includes('owners')) return ['crm.objects.owners.read'];
-  if (seg.includes('pipelines')) return ['crm.objects.deals.read', 'crm.schemas.deals.read'];
-  return null;
-}
-
 /** The HubSpot side of the sandbox: OAuth, CRM objects, search, properties, pipelines, owners, associations. */
 export class HubSpotMount implements Mount {
   readonly crm = 'hs' as const;
@@ -65,7 +51,11 @@ export class HubSpotMount implements Mount {
     const search = req.path.endsWith('/search');
     const headers = { ...(search || req.path.startsWith('/oauth') ? {} : this.p.limiter.headers()), ...(f.rule.headers ?? {}) };
     if (f.rule.body !== undefined) return json(f.rule.status ?? 500, f.rule.body, headers);
-    if (f.rule.policy) return json(f.rule.status ?? 429, rateLimitBody(f.rule.policy), f.rule.policy === 'SECONDLY' || search ? f.rule.headers : headers);
+    if (f.rule.policy) {
+      // An injected rate limit asks for its whole window again, as a fresh one would (DAILY: HubSpot's pause is the portal's day, no Retry-After).
+      const wait: Record<string, string> = f.rule.policy === 'SECONDLY' ? { 'Retry-After': '1' } : f.rule.policy === 'DAILY' ? {} : { 'Retry-After': String(Math.ceil(this.p.limiter.cfg.burstWindowMs / 1000)) };
+      return json(f.rule.status ?? 429, rateLimitBody(f.rule.policy), { ...wait, ...(f.rule.policy === 'SECONDLY' || search ? {} : headers), ...(f.rule.headers ?? {}) });
+    }
     const status = f.rule.status ?? 500;
     if (req.path.startsWith('/oauth')) {
       return json(status, { status: f.rule.errorCode ?? 'BAD_REFRESH_TOKEN', message: f.rule.message ?? 'missing or unknown refresh token', correlationId: randomUUID(), error: 'invalid_grant', error_description: 'refresh token is invalid, expired or revoked' });
@@ -102,15 +92,14 @@ export class HubSpotMount implements Mount {
     const search = seg[seg.length - 1] === 'search';
     const blocked = this.p.limiter.admit(search ? 'search' : 'api');
     if (blocked) return blocked;
-    const need = requiredScopes(req.method, seg);
-    if (a.scopes && need && !need.some((s) => a.scopes!.includes(s))) {
-      const out = hsError(403, 'MISSING_SCOPES', "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.", {
-        errors: [{ message: 'One or more of the following scopes are required.', context: { requiredGranularScopes: need } }],
-        links: { scopes: 'https://developers.hubspot.com/scopes' },
-      });
+    const rule = scopeRule(req.method, seg);
+    const lacking = rule && a.scopes ? unmet(rule, a.scopes) : [];
+    if (lacking.length) {
+      const out = missingScopes(lacking[0]!);
       out.headers = this.p.limiter.headers();
       return out;
     }
+    if (seg[0] === 'appinstalls' && seg[2] === 'external-install' && req.method === 'DELETE') return this.p.auth.uninstall(bearer(req));
     const out = this.route(req, seg);
     if (!search) out.headers = { ...this.p.limiter.headers(), ...(out.headers ?? {}) };
     out.headers = { ...(out.headers ?? {}), 'X-HubSpot-Correlation-Id': randomUUID() };
@@ -221,11 +210,18 @@ export class HubSpotMount implements Mount {
       return json(200, { results: spec ? [{ category: 'HUBSPOT_DEFINED', typeId: spec.typeId, label: null }] : [] });
     }
     if (op === 'batch/read') {
-      const results = (body.inputs ?? []).map((i) => String(i.id ?? '')).map((id) =>
-        seg[1] === 'v4'
-          ? { from: { id }, to: portal.associations(from, id, to).map((l) => v4Link(from, to, l)) }
-          : { from: { id }, to: portal.associations(from, id, to).map((l) => ({ id: l.id, type: l.name })) },
-      );
+      const inputs = (body.inputs ?? []) as Array<{ id?: unknown; after?: unknown }>;
+      if (inputs.length > MAX_ASSOCIATION_READ_INPUTS) return hsError(400, 'VALIDATION_ERROR', `A batch read of associations takes at most ${MAX_ASSOCIATION_READ_INPUTS} inputs, got ${inputs.length}`);
+      // v4 pages each object's links: `paging.next.after` in its row, sent back with its id.
+      const size = this.p.associationPageSize;
+      const results = inputs.map((i) => {
+        const id = String(i.id ?? '');
+        const links = portal.associations(from, id, to);
+        if (seg[1] !== 'v4') return { from: { id }, to: links.map((l) => ({ id: l.id, type: l.name })) };
+        const start = Number(i.after ?? 0) || 0;
+        const next = start + size < links.length ? { paging: { next: { after: String(start + size) } } } : {};
+        return { from: { id }, to: links.slice(start, start + size).map((l) => v4Link(from, to, l)), ...next };
+      });
       return json(200, { status: 'COMPLETE', results: results.filter((r) => r.to.length), ...stamps() });
     }
     if (op === 'batch/create' || op === 'batch/associate/default') {

@@ -46,7 +46,16 @@ export class HsLimiter {
     };
   }
 
-  /** Admits one request or answers the 429 HubSpot sends (search 429s carry no rate headers). */
+  /**
+   * Whole seconds until the oldest request leaves the window: the `Retry-After` HubSpot sends on a
+   * rate-limit 429 (in seconds; integrators report it and HubSpot's usage guidelines say to honour
+   * it, PostHog PR #64726; not always present, CRM-APIS B8). At least 1.
+   */
+  private retryAfter(list: number[], windowMs: number, now: number): string {
+    return String(Math.max(1, Math.ceil(((list[0] ?? now) + windowMs - now) / 1000)));
+  }
+
+  /** Admits one request or answers the 429 HubSpot sends (search 429s carry no X-HubSpot-RateLimit headers). */
   admit(kind: 'api' | 'search'): SbResponse | null {
     const now = Date.now();
     const d = this.sandboxDay();
@@ -57,11 +66,13 @@ export class HsLimiter {
     if (this.cfg.dailyLimit !== null && this.dailyCount >= this.cfg.dailyLimit) return json(429, rateLimitBody('DAILY'), kind === 'api' ? this.headers(now) : undefined);
     if (kind === 'search') {
       this.search = this.prune(this.search, 1000, now);
-      if (this.search.length >= this.cfg.searchPerSecond) return json(429, rateLimitBody('SECONDLY'));
+      if (this.search.length >= this.cfg.searchPerSecond) return json(429, rateLimitBody('SECONDLY'), { 'Retry-After': this.retryAfter(this.search, 1000, now) });
       this.search.push(now);
     } else {
       this.burst = this.prune(this.burst, this.cfg.burstWindowMs, now);
-      if (this.burst.length >= this.cfg.burstLimit) return json(429, rateLimitBody('TEN_SECONDLY_ROLLING'), this.headers(now));
+      if (this.burst.length >= this.cfg.burstLimit) {
+        return json(429, rateLimitBody('TEN_SECONDLY_ROLLING'), { ...this.headers(now), 'Retry-After': this.retryAfter(this.burst, this.cfg.burstWindowMs, now) });
+      }
       this.burst.push(now);
     }
     this.dailyCount++;

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { consentPage, errorPage, html, redirect } from '../http/html.ts';
 import { json, type SbRequest, type SbResponse } from '../http/types.ts';
 import { TokenStore, randomToken, s256 } from '../tokens.ts';
+import { KNOWN_SCOPES } from './scopes.ts';
 
 export interface HsAuthConfig {
   clientId: string;
@@ -28,6 +29,9 @@ export interface HsTokenResponse {
   token_use: 'access_token';
 }
 
+/** `scope` and `optional_scope` of an install request, space- (or `+`-) separated. */
+const requested = (p: Record<string, string | undefined>): string[] => [...new Set([...(p.scope ?? '').split(/[\s+]+/), ...(p.optional_scope ?? '').split(/[\s+]+/)].filter(Boolean))];
+
 const form = (req: SbRequest): Record<string, string> => (req.body && typeof req.body === 'object' ? (req.body as Record<string, string>) : Object.fromEntries(req.query));
 
 /** HubSpot's OAuth errors carry both the RFC 6749 fields and HubSpot's legacy status/message. */
@@ -38,6 +42,8 @@ function oauthError(status: string, message: string, error: string, description:
 /** HubSpot OAuth: install page, token endpoints (v1 and date-based), introspection, revocation. */
 export class HsAuth {
   readonly tokens: TokenStore;
+  /** Families issued directly without scopes (tests, the demo): every call allowed, like a private-app token. */
+  private readonly unrestricted = new Set<number>();
 
   constructor(readonly cfg: HsAuthConfig, now: () => number) {
     this.tokens = new TokenStore(now);
@@ -57,10 +63,20 @@ export class HsAuth {
     };
   }
 
-  /** Issues tokens directly, as if an admin had installed the app (tests, the demo). */
+  /**
+   * Issues tokens directly, as if an admin had installed the app (tests, the demo). With scopes,
+   * the token holds exactly those; without, it is unrestricted. Installs through the consent page
+   * always hold exactly the scopes the install URL asked for.
+   */
   issue(scopes: string[] = []): HsTokenResponse {
     const f = this.tokens.newFamily(this.cfg.clientId, scopes.join(' '));
+    if (scopes.length === 0) this.unrestricted.add(f.id);
     return this.respond(f.id, this.tokens.issueRefresh(f.id, `na1-${randomUUID()}`));
+  }
+
+  /** HubSpot refuses an install that asks for a scope it does not offer; the sandbox knows the scopes of the APIs it serves. */
+  private unknownScopes(p: Record<string, string | undefined>): string[] {
+    return requested(p).filter((s) => !KNOWN_SCOPES.has(s));
   }
 
   private redirectAllowed(uri: string): boolean {
@@ -71,14 +87,18 @@ export class HsAuth {
     const p = Object.fromEntries(req.query);
     if (p.client_id !== this.cfg.clientId) return html(400, errorPage('Authorization failed', 'invalid_client', 'unknown client_id'));
     if (!p.redirect_uri || !this.redirectAllowed(p.redirect_uri)) return html(400, errorPage('Authorization failed', 'redirect_uri_mismatch', 'redirect_uri does not match the app settings'));
-    const scopes = [...(p.scope ?? '').split(/[\s+]+/), ...(p.optional_scope ?? '').split(/[\s+]+/)].filter(Boolean);
+    const unknown = this.unknownScopes(p);
+    if (unknown.length) return html(400, errorPage('Authorization failed', 'invalid_scope', `this app asks for scopes HubSpot does not offer: ${unknown.join(', ')}`));
+    const scopes = requested(p);
     return html(200, consentPage({ title: 'Connect app', app: 'dealrisk (sandbox HubSpot)', scopes, action: `${req.baseUrl}/hs/oauth/authorize`, params: p }));
   }
 
   authorizeDecision(req: SbRequest): SbResponse {
     const p = form(req);
     if (p.client_id !== this.cfg.clientId || !p.redirect_uri || !this.redirectAllowed(p.redirect_uri)) return html(400, errorPage('Authorization failed', 'invalid_request', 'invalid install request'));
-    const scope = [...(p.scope ?? '').split(/[\s+]+/), ...(p.optional_scope ?? '').split(/[\s+]+/)].filter(Boolean).join(' ');
+    if (this.unknownScopes(p).length) return html(400, errorPage('Authorization failed', 'invalid_scope', 'invalid install request'));
+    // The install grants exactly what the install URL asked for.
+    const scope = requested(p).join(' ');
     const params: Record<string, string> =
       p.decision === 'allow'
         ? { code: this.tokens.issueCode({ clientId: p.client_id, redirectUri: p.redirect_uri, scope, challenge: p.code_challenge ?? null, method: p.code_challenge_method ?? null }, 5 * 60_000) }
@@ -147,11 +167,18 @@ export class HsAuth {
     return { status: 204 };
   }
 
-  /** Checks a bearer token; private-app tokens never expire. */
+  /** DELETE /appinstalls/2026-03/external-install: the app leaves the portal and its tokens die with it. */
+  uninstall(token: string | null): SbResponse {
+    const family = token ? this.tokens.familyOf(token) : null;
+    if (family !== null) this.tokens.revokeFamily(family);
+    return { status: 204 };
+  }
+
+  /** Checks a bearer token; private-app tokens never expire. `scopes: null` means unrestricted. */
   authenticate(token: string | null): { ok: true; scopes: string[] | null } | { ok: false; response: SbResponse } {
     if (token && token === this.cfg.privateAppToken) return { ok: true, scopes: null };
     const r = this.tokens.check(token);
-    if (!('error' in r)) return { ok: true, scopes: r.family.scope ? r.family.scope.split(/\s+/) : null };
+    if (!('error' in r)) return { ok: true, scopes: this.unrestricted.has(r.family.id) ? null : r.family.scope.split(/\s+/).filter(Boolean) };
     const body =
       r.error === 'expired'
         ? { status: 'error', message: `The OAuth token used to make this call expired ${Math.max(1, Math.round((r.expiredForMs ?? 0) / 60_000))} minute(s) ago.`, correlationId: randomUUID(), category: 'EXPIRED_AUTHENTICATION' }

@@ -70,11 +70,21 @@ function compileFilter(portal: HubSpotPortal, type: HsType, f: Filter): (o: HsOb
 
 const OPERATORS = new Set(['EQ', 'NEQ', 'LT', 'LTE', 'GT', 'GTE', 'BETWEEN', 'IN', 'NOT_IN', 'HAS_PROPERTY', 'NOT_HAS_PROPERTY', 'CONTAINS_TOKEN', 'NOT_CONTAINS_TOKEN']);
 
-/** CRM search: filter groups, one sort, offset paging (`after`), 200 a page, 10,000 results at most. */
+/**
+ * CRM search: filter groups, one sort, offset paging (`after`), 200 a page, 10,000 results at most.
+ * Search reads an index that lags writes by seconds (HubSpot: "changes may take a few moments to
+ * appear"; the docs give no figure). With `lagMs`, an object changed (or created) less than that
+ * many sandbox-clock ms ago is not found yet; HubSpot would show its previous version, which a
+ * window on hs_lastmodifieddate misses just the same.
+ */
 export class HsSearch {
   private cache: { key: string; hits: HsObject[] } | null = null;
 
-  constructor(private readonly portal: HubSpotPortal, private readonly cap: () => number) {}
+  constructor(
+    private readonly portal: HubSpotPortal,
+    private readonly cap: () => number,
+    private readonly lagMs: () => number = () => 0,
+  ) {}
 
   search(req: SbRequest, type: HsType): SbResponse {
     const body = (req.body && typeof req.body === 'object' ? req.body : {}) as Record<string, unknown>;
@@ -104,13 +114,16 @@ export class HsSearch {
   }
 
   private matches(type: HsType, groups: Array<{ filters?: Filter[] }>, sort: string | { propertyName: string; direction?: string } | undefined, query: string | null): HsObject[] {
-    const key = JSON.stringify([type, groups, sort, query, this.portal.now(), this.portal.writes.length, this.portal.manual.size]);
+    const lag = this.lagMs();
+    const indexedUntil = this.portal.now() - lag;
+    const key = JSON.stringify([type, groups, sort, query, this.portal.now(), lag, this.portal.writes.length, this.portal.manual.size]);
     if (this.cache?.key === key) return this.cache.hits;
     const compiled = groups.map((g) => (g.filters ?? []).map((f) => compileFilter(this.portal, type, f)));
     const q = query?.toLowerCase() ?? null;
     const nameProp = type === 'deals' ? 'dealname' : type === 'companies' ? 'name' : type === 'tasks' ? 'hs_task_subject' : 'email';
     const hits: HsObject[] = [];
     for (const o of this.portal.objects(type, { archived: false })) {
+      if (lag > 0 && o.updatedAt() > indexedUntil) continue;
       if (compiled.length && !compiled.some((fs) => fs.every((f) => f(o)))) continue;
       if (q && !(o.get(nameProp) ?? '').toLowerCase().includes(q)) continue;
       hits.push(o);

@@ -12,8 +12,9 @@ import { hubspotMapping, MemoryCredentials } from './support/connector.ts';
 let sb: Sandbox;
 // No nock in this file: the sandbox is real HTTP on loopback (nock's fetch passthrough breaks POST bodies).
 beforeAll(async () => {
-  // A low search cap (200 results per query instead of 10,000) makes window splitting happen on a few hundred deals.
-  sb = await startSandbox({ deals: 400, seed: 11, hubspot: { searchCap: 200 } });
+  // A low search cap (200 results per query instead of 10,000) makes window splitting happen on a few
+  // hundred deals; search sees a change only 5 s (sandbox clock) after it, as HubSpot's index lags.
+  sb = await startSandbox({ deals: 400, seed: 11, hubspot: { searchCap: 200, searchLagMs: 5_000 } });
 });
 afterAll(async () => {
   await sb?.close();
@@ -36,11 +37,8 @@ function postFormNoRedirect(url: string, form: Record<string, string>): Promise<
 async function install(): Promise<MemoryCredentials> {
   const redirectUri = 'https://dealrisk.example.com/oauth/hubspot/callback';
   const pkce = createPkcePair();
-  // The sandbox guards the tasks *properties* API with crm.schemas.tasks.* scopes, which HubSpot's
-  // docs do not list for apps (the tasks objects API takes the contacts scopes): asked for here
-  // only, and reported, rather than added to the app's declared scopes unverified.
-  const scopes = [...HUBSPOT_SCOPES, 'crm.schemas.tasks.read', 'crm.schemas.tasks.write'];
-  const authorize = new URL(buildInstallUrl({ clientId: sb.hubspot.clientId, redirectUri, state: 'st-1', codeChallenge: pkce.challenge, appBase: sb.hubspot.apiBase, scopes }));
+  // The app's own install URL: exactly the scopes it declares, which the sandbox grants and enforces.
+  const authorize = new URL(buildInstallUrl({ clientId: sb.hubspot.clientId, redirectUri, state: 'st-1', codeChallenge: pkce.challenge, appBase: sb.hubspot.apiBase }));
   // The admin presses "allow" on the sandbox consent page.
   const location = await postFormNoRedirect(authorize.origin + authorize.pathname, { ...Object.fromEntries(authorize.searchParams), decision: 'allow' });
   const back = new URL(location);
@@ -48,6 +46,7 @@ async function install(): Promise<MemoryCredentials> {
   const creds = await exchangeCode({ clientId: sb.hubspot.clientId, clientSecret: sb.hubspot.clientSecret, apiBase: sb.hubspot.apiBase, code: back.searchParams.get('code')!, redirectUri, codeVerifier: pkce.verifier, now: () => sb.clock.now() });
   expect(creds.accountId).toBe(String(sb.hubspot.portalId));
   expect(creds.instanceUrl).toBe(sb.hubspot.apiBase);
+  expect(creds.scopes).toEqual([...HUBSPOT_SCOPES]);
   return new MemoryCredentials(creds);
 }
 
@@ -59,7 +58,7 @@ describe('HubSpot connector against the sandbox CRM', () => {
     const c = connector();
 
     const setup = await c.setup();
-    expect(setup.created).toEqual(expect.arrayContaining(['deals.risk_score', 'deals.risk_category', 'tasks.risk_task_key']));
+    expect(setup.created).toEqual(expect.arrayContaining(['deals.risk_score', 'deals.risk_category']));
     expect((await connector().setup()).created).toEqual([]);
 
     const map = compileMapping(hubspotMapping());

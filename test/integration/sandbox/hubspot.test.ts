@@ -72,17 +72,18 @@ describe('sandbox HubSpot through the real @hubspot/api-client', () => {
     expect(Number(keyset.results[0]!.id)).toBeGreaterThan(Number(lastId));
   });
 
-  it('answers the sixth search within a second with a 429 and no rate-limit headers', async () => {
+  it('answers the sixth search within a second with a 429, Retry-After and no rate-limit headers', async () => {
     const { sb, tokens } = await open({ deals: 20 });
     const url = `${sb.hubspot.apiBase}/crm/v3/objects/deals/search`;
     const answers = await Promise.all(Array.from({ length: 6 }, () => post(url, tokens.access_token, { limit: 1 })));
     const limited = answers.filter((r) => r.status === 429);
     expect(limited).toHaveLength(1);
     expect(await limited[0]!.json()).toMatchObject({ errorType: 'RATE_LIMIT', policyName: 'SECONDLY' });
+    expect(limited[0]!.headers.get('retry-after')).toBe('1');
     expect(answers.every((r) => r.headers.get('x-hubspot-ratelimit-max') === null)).toBe(true);
   });
 
-  it('counts requests in X-HubSpot-RateLimit headers and answers TEN_SECONDLY_ROLLING past the burst budget', async () => {
+  it('counts requests in X-HubSpot-RateLimit headers and answers TEN_SECONDLY_ROLLING, with Retry-After, past the burst budget', async () => {
     const { sb, tokens, hs } = await open({ deals: 20, hubspot: { burstLimit: 3 } });
     const res = await fetch(`${sb.hubspot.apiBase}/crm/v3/objects/deals?limit=1`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     expect(res.headers.get('x-hubspot-ratelimit-max')).toBe('3');
@@ -90,7 +91,12 @@ describe('sandbox HubSpot through the real @hubspot/api-client', () => {
     expect(res.headers.get('x-hubspot-ratelimit-interval-milliseconds')).toBe('10000');
     await hs.crm.deals.basicApi.getPage(1);
     await hs.crm.deals.basicApi.getPage(1);
-    await expect(hs.crm.deals.basicApi.getPage(1)).rejects.toMatchObject({ code: 429, body: { policyName: 'TEN_SECONDLY_ROLLING', errorType: 'RATE_LIMIT' } });
+    const limited = await fetch(`${sb.hubspot.apiBase}/crm/v3/objects/deals?limit=1`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(limited.status).toBe(429);
+    expect(await limited.json()).toMatchObject({ policyName: 'TEN_SECONDLY_ROLLING', errorType: 'RATE_LIMIT' });
+    // Whole seconds until the first of the three leaves the 10 s window.
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(9);
+    expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(10);
   });
 
   it('answers an injected DAILY limit with a 429 the SDK does not retry', async () => {
@@ -131,18 +137,22 @@ describe('sandbox HubSpot through the real @hubspot/api-client', () => {
     expect(Date.parse(after.properties.hs_lastmodifieddate!)).toBeGreaterThan(Date.parse(deal.properties.hs_lastmodifieddate!));
   });
 
-  it('creates a task associated to its deal (type 216) and finds it again by its key property', async () => {
-    const { hs } = await open({ deals: 10, hubspot: { riskProperties: 'ready' } });
+  it('creates a task associated to its deal (type 216), reachable through the deal at once and through search only after the index lag', async () => {
+    const { sb, hs } = await open({ deals: 10, hubspot: { riskProperties: 'ready', searchLagMs: 10_000 } });
     const deal = (await hs.crm.deals.basicApi.getPage(1)).results[0]!;
     const task = await hs.crm.objects.tasks.basicApi.create({
-      properties: { hs_task_subject: 'Call the economic buyer', hs_timestamp: '2026-12-01T09:00:00Z', hs_task_priority: 'HIGH', risk_task_key: `${deal.id}:call-buyer` },
+      properties: { hs_task_subject: 'Call the economic buyer', hs_timestamp: '2026-12-01T09:00:00Z', hs_task_priority: 'HIGH', hs_task_body: 'Why: no reply in 3 weeks' },
       associations: [{ to: { id: deal.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 216 }] }],
     });
     expect(task.properties).toMatchObject({ hs_task_status: 'NOT_STARTED', hs_task_priority: 'HIGH' });
-    const byKey = await hs.crm.objects.tasks.searchApi.doSearch({ filterGroups: [{ filters: [{ propertyName: 'risk_task_key', operator: 'EQ' as never, value: `${deal.id}:call-buyer` }] }], properties: ['hs_task_status'], limit: 10, after: '0', sorts: [] } as never);
-    expect(byKey.results.map((t) => t.id)).toEqual([task.id]);
     const links = await hs.crm.associations.v4.basicApi.getPage('tasks', task.id, 'deals');
     expect(links.results).toEqual([expect.objectContaining({ toObjectId: Number(deal.id), associationTypes: [expect.objectContaining({ typeId: 216 })] })]);
+    const fromDeal = await hs.crm.associations.v4.batchApi.getPage('deals', 'tasks', { inputs: [{ id: deal.id }] });
+    expect(fromDeal.results.flatMap((r) => r.to.map((t) => String(t.toObjectId)))).toEqual([task.id]);
+    const bySubject = () => hs.crm.objects.tasks.searchApi.doSearch({ filterGroups: [{ filters: [{ propertyName: 'hs_task_subject', operator: 'EQ' as never, value: 'Call the economic buyer' }] }], properties: ['hs_task_status'], limit: 10, after: '0', sorts: [] } as never);
+    expect((await bySubject()).results).toEqual([]);
+    sb.clock.advance({ seconds: 10 });
+    expect((await bySubject()).results.map((t) => t.id)).toEqual([task.id]);
     await expect(hs.crm.objects.tasks.basicApi.create({ properties: { hs_task_subject: 'No date' } })).rejects.toMatchObject({ code: 400, body: { category: 'VALIDATION_ERROR' } });
   });
 
@@ -184,5 +194,93 @@ describe('sandbox HubSpot through the real @hubspot/api-client', () => {
     const archived = await hs.crm.deals.basicApi.getPage(100, undefined, undefined, undefined, undefined, true);
     expect(live.results.map((d) => d.id)).not.toContain(deal.id);
     expect(archived.results.map((d) => d.id)).toContain(deal.id);
+  });
+});
+
+describe('sandbox HubSpot scopes, uninstall and associations', () => {
+  const install = async (scope: string) => {
+    const { apiBase, clientId } = sb!.hubspot;
+    return fetch(`${apiBase}/oauth/authorize?${new URLSearchParams({ client_id: clientId, redirect_uri: 'http://localhost/hs-cb', scope, state: 'st' })}`);
+  };
+
+  it('grants exactly the scopes the install URL asked for, and refuses an install asking for a scope HubSpot does not offer', async () => {
+    sb = await startSandbox({ deals: 5 });
+    const page = await install('oauth crm.objects.deals.read');
+    expect(page.status).toBe(200);
+    const fields = Object.fromEntries([...(await page.text()).matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1], m[2]!]));
+    const consent = await fetch(`${sb.hubspot.apiBase}/oauth/authorize`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ ...fields, decision: 'allow' }) });
+    const code = new URL(consent.headers.get('location')!).searchParams.get('code')!;
+    const tokens = (await (await fetch(`${sb.hubspot.apiBase}/oauth/2026-03/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', client_id: sb.hubspot.clientId, client_secret: sb.hubspot.clientSecret, redirect_uri: 'http://localhost/hs-cb', code }) })).json()) as { access_token: string; scopes: string[] };
+    expect(tokens.scopes).toEqual(['oauth', 'crm.objects.deals.read']);
+    const hs = new Client({ accessToken: tokens.access_token, basePath: sb.hubspot.apiBase });
+    expect((await hs.crm.deals.basicApi.getPage(1)).results).toHaveLength(1);
+    await expect(hs.crm.deals.batchApi.update({ inputs: [] })).rejects.toMatchObject({ code: 403, body: { category: 'MISSING_SCOPES' } });
+    // No HubSpot spec names a task-property write scope: an install cannot ask for one.
+    expect((await install('oauth crm.schemas.tasks.write')).status).toBe(400);
+  });
+
+  it("refuses a call without its scope with HubSpot's 403 MISSING_SCOPES body, naming the scope", async () => {
+    sb = await startSandbox({ deals: 5 });
+    const tokens = sb.hubspot.issueTokens(['crm.objects.deals.read']);
+    const res = await post(`${sb.hubspot.apiBase}/crm/v3/objects/tasks/batch/create`, tokens.access_token, { inputs: [] });
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual({
+      status: 'error',
+      message: "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
+      correlationId: expect.any(String),
+      errors: [{ message: 'One or more of the following scopes are required.', context: { requiredGranularScopes: ['crm.objects.contacts.write'] } }],
+      links: { scopes: 'https://developers.hubspot.com/scopes' },
+      category: 'MISSING_SCOPES',
+    });
+  });
+
+  it('lets no token create a task property, whatever contacts or schema scopes it holds', async () => {
+    sb = await startSandbox({ deals: 5 });
+    const tokens = sb.hubspot.issueTokens(['crm.objects.contacts.write', 'crm.schemas.contacts.write', 'crm.schemas.deals.write']);
+    const spec = { name: 'risk_task_key', label: 'Risk task key', type: 'string', fieldType: 'text', groupName: 'task', hasUniqueValue: true };
+    const tasks = await post(`${sb.hubspot.apiBase}/crm/v3/properties/tasks`, tokens.access_token, spec);
+    expect(tasks.status).toBe(403);
+    expect(await tasks.json()).toMatchObject({ category: 'MISSING_SCOPES', errors: [{ context: { requiredGranularScopes: [] } }] });
+    // The same token may create a deal property: the deals schema scope is the one asked for.
+    const deals = await post(`${sb.hubspot.apiBase}/crm/v3/properties/deals`, tokens.access_token, { ...spec, name: 'risk_note', groupName: 'dealinformation', hasUniqueValue: false });
+    expect(deals.status).toBe(201);
+  });
+
+  it('uninstalls the app on DELETE /appinstalls/2026-03/external-install: 204, then its tokens are dead', async () => {
+    sb = await startSandbox({ deals: 5 });
+    const tokens = sb.hubspot.issueTokens(['oauth', 'crm.objects.deals.read']);
+    const bare = sb.hubspot.issueTokens(['crm.objects.deals.read']);
+    const url = `${sb.hubspot.apiBase}/appinstalls/2026-03/external-install`;
+    expect((await fetch(url, { method: 'DELETE', headers: { authorization: `Bearer ${bare.access_token}` } })).status).toBe(403);
+    expect((await fetch(url, { method: 'DELETE', headers: { authorization: `Bearer ${tokens.access_token}` } })).status).toBe(204);
+    const after = await fetch(`${sb.hubspot.apiBase}/crm/v3/objects/deals?limit=1`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(after.status).toBe(401);
+    const refresh = await fetch(`${sb.hubspot.apiBase}/oauth/2026-03/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', client_id: sb.hubspot.clientId, client_secret: sb.hubspot.clientSecret, refresh_token: tokens.refresh_token }) });
+    expect(await refresh.json()).toMatchObject({ status: 'BAD_REFRESH_TOKEN', error: 'invalid_grant' });
+  });
+
+  it('pages a v4 association batch read per object and refuses more than 100 ids', async () => {
+    sb = await startSandbox({ deals: 5, hubspot: { associationPageSize: 2 } });
+    const tokens = sb.hubspot.issueTokens();
+    const hs = new Client({ accessToken: tokens.access_token, basePath: sb.hubspot.apiBase });
+    const deal = (await hs.crm.deals.basicApi.getPage(1)).results[0]!;
+    const made: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const t = await hs.crm.objects.tasks.basicApi.create({ properties: { hs_task_subject: `t${i}`, hs_timestamp: '2026-12-01T09:00:00Z' }, associations: [{ to: { id: deal.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 216 }] }] });
+      made.push(t.id);
+    }
+    const seen: string[] = [];
+    let after: string | undefined;
+    let calls = 0;
+    do {
+      const r = await hs.crm.associations.v4.batchApi.getPage('deals', 'tasks', { inputs: [{ id: deal.id, ...(after ? { after } : {}) }] });
+      calls++;
+      seen.push(...r.results.flatMap((x) => x.to.map((t) => String(t.toObjectId))));
+      after = r.results[0]?.paging?.next?.after;
+    } while (after);
+    expect(seen).toEqual(made);
+    expect(calls).toBe(3);
+    const tooMany = await post(`${sb.hubspot.apiBase}/crm/v4/associations/deals/tasks/batch/read`, tokens.access_token, { inputs: Array.from({ length: 101 }, (_, i) => ({ id: String(i) })) });
+    expect(tooMany.status).toBe(400);
   });
 });
