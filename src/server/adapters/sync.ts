@@ -6,6 +6,8 @@ import { buildDigest } from '../../worker/digest.ts';
 import type { DigestView, SyncRunView } from '../api/schemas.ts';
 import type { SyncPort } from '../deps.ts';
 
+const RECORD_STEPS = ['map', 'store', 'score', 'write-back', 'tasks'] as const;
+
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
 
 /** The sync engine and worker (src/sync, src/worker) as the web app sees them. */
@@ -28,8 +30,21 @@ export function syncPort(ctx: AppContext): SyncPort {
         durationMs: r.durationMs,
         counts: r.counts,
         apiCalls: r.apiCalls,
-        errors: r.errors.map((e) => ({ message: str(e.message) ?? JSON.stringify(e), ...(str(e.code) ? { code: str(e.code)! } : {}) })),
-        rejected: r.rejected.map((x) => ({ recordId: str(x.recordId) ?? str(x.row), field: str(x.field), reason: str(x.reason) ?? str(x.message) ?? 'rejected' })),
+        errors: r.errors.map((e) => ({ message: str(e.message) ?? JSON.stringify(e), ...(str(e.code) ? { code: str(e.code)! } : {}), ...(str(e.step) ? { step: str(e.step)! } : {}) })),
+        rejected: r.rejected.map((x) => ({
+          // Runs recorded before rejections named their step only ever rejected at mapping.
+          step: RECORD_STEPS.find((s) => s === x.step) ?? 'map',
+          recordId: str(x.recordId) ?? str(x.row),
+          ...(typeof x.row === 'number' ? { row: x.row } : {}),
+          field: str(x.field),
+          reason: str(x.reason) ?? str(x.message) ?? 'rejected',
+        })),
+        cleaned: (Array.isArray(r.details.cleaned) ? (r.details.cleaned as Array<Record<string, unknown>>) : []).map((c) => ({
+          recordId: str(c.recordId) ?? '',
+          ...(typeof c.row === 'number' ? { row: c.row } : {}),
+          field: str(c.field) ?? '',
+          reason: str(c.reason) ?? 'cleaned',
+        })),
       }));
     },
     async digest(tenantId, _asOf, opts): Promise<DigestView> {

@@ -293,8 +293,21 @@ export const SyncRun = z
     durationMs: z.number().nullable(),
     counts: z.record(z.string(), z.number()),
     apiCalls: z.number().int(),
-    errors: z.array(z.object({ message: z.string(), code: z.string().optional() })),
-    rejected: z.array(z.object({ recordId: z.string().nullable(), field: z.string().nullable(), reason: z.string() })),
+    errors: z.array(z.object({ message: z.string(), code: z.string().optional(), step: z.string().optional() })),
+    rejected: z
+      .array(
+        z.object({
+          step: z.enum(['map', 'store', 'score', 'write-back', 'tasks']).meta({ description: 'The step the record was turned away at' }),
+          recordId: z.string().nullable().meta({ description: "The record's id in the CRM (for a file, its line)" }),
+          row: z.number().int().optional().meta({ description: 'Line in the file, for file sources' }),
+          field: z.string().nullable(),
+          reason: z.string(),
+        }),
+      )
+      .meta({ description: 'Records that did not go through, each alone: the rest of the run went on (at most 200 are kept; counts.rejected has them all)' }),
+    cleaned: z
+      .array(z.object({ recordId: z.string(), row: z.number().int().optional(), field: z.string(), reason: z.string() }))
+      .meta({ description: 'Fields stored with their text changed so the database could hold it: U+0000 removed, lone surrogates replaced with U+FFFD' }),
   })
   .meta({ id: 'SyncRun' });
 export const SyncRunsQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }).strict();

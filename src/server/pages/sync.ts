@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import { AppError } from '../../core/errors.ts';
+import type { SyncRunView } from '../api/schemas.ts';
 import type { ServerContext } from '../context.ts';
 import { dateTime, num } from '../http/format.ts';
 import { html } from '../http/html.ts';
@@ -16,6 +17,16 @@ const STATUS_WORDS: Record<string, string> = {
 
 /** Write-backs and tasks the CRM refused in a run (the engine counts them apart). */
 const failedWrites = (c: Record<string, number>): number => (c.failed ?? 0) + (c.writeFailed ?? 0) + (c.taskFailed ?? 0);
+
+/** What went wrong in a run: run-level errors, then each record turned away or cleaned, by id. */
+function runProblems(r: SyncRunView) {
+  const record = (x: { recordId: string | null; row?: number }) => html`${x.recordId ?? '—'}${x.row !== undefined ? html` <span class="small muted">line ${x.row}</span>` : ''}`;
+  return html`<tr><td colspan="10"><details><summary>${r.errors.length} errors, ${r.rejected.length} rejected records${r.cleaned.length ? `, ${r.cleaned.length} cleaned fields` : ''}</summary>
+      ${r.errors.length ? html`<ul>${r.errors.map((e) => html`<li>${e.step ? `${e.step}: ` : ''}${e.code ? html`<code>${e.code}</code> ` : ''}${e.message}</li>`)}</ul>` : ''}
+      ${r.rejected.length ? html`<table><caption>Rejected: the rest of the run went on without these</caption><thead><tr><th>Step</th><th>Record</th><th>Field</th><th>Reason</th></tr></thead><tbody>${r.rejected.map((x) => html`<tr><td>${x.step}</td><td>${record(x)}</td><td>${x.field ?? '—'}</td><td>${x.reason}</td></tr>`)}</tbody></table>` : ''}
+      ${r.cleaned.length ? html`<table><caption>Stored with text cleaned so the database could hold it</caption><thead><tr><th>Record</th><th>Field</th><th>Change</th></tr></thead><tbody>${r.cleaned.map((x) => html`<tr><td>${record(x)}</td><td>${x.field}</td><td>${x.reason}</td></tr>`)}</tbody></table>` : ''}
+      </details></td></tr>`;
+}
 
 /** Sync: connection health, API usage against the CRM's limits, recent runs, "sync now". */
 export function syncPage(s: ServerContext, router: Router): void {
@@ -57,12 +68,7 @@ ${!runs.ok
     : html`<table><thead><tr><th>Started</th><th>Trigger</th><th>Status</th><th class="num">Fetched</th><th class="num">Rejected</th><th class="num">Scored</th><th class="num">Written</th><th class="num">Failed</th><th class="num">API calls</th><th class="num">Duration</th></tr></thead><tbody>
 ${runs.value.map(
   (r) => html`<tr><td>${dateTime(r.startedAt)}</td><td>${r.trigger}</td><td>${r.status}</td><td class="num">${r.counts.fetched ?? 0}</td><td class="num">${r.counts.rejected ?? 0}</td><td class="num">${r.counts.scored ?? 0}</td><td class="num">${r.counts.written ?? 0}</td><td class="num">${failedWrites(r.counts)}</td><td class="num">${r.apiCalls}</td><td class="num">${r.durationMs !== null ? `${num(r.durationMs / 1000, 1)} s` : '—'}</td></tr>
-  ${r.errors.length || r.rejected.length
-    ? html`<tr><td colspan="10"><details><summary>${r.errors.length} errors, ${r.rejected.length} rejected records</summary>
-      <ul>${r.errors.map((e) => html`<li>${e.code ? html`<code>${e.code}</code> ` : ''}${e.message}</li>`)}</ul>
-      ${r.rejected.length ? html`<table><thead><tr><th>Record</th><th>Field</th><th>Reason</th></tr></thead><tbody>${r.rejected.map((x) => html`<tr><td>${x.recordId ?? '—'}</td><td>${x.field ?? '—'}</td><td>${x.reason}</td></tr>`)}</tbody></table>` : ''}
-      </details></td></tr>`
-    : ''}`,
+  ${r.errors.length || r.rejected.length || r.cleaned.length ? runProblems(r) : ''}`,
 )}</tbody></table>`}`;
       return { title: 'Sync', active: '/sync', body };
     }),

@@ -166,7 +166,8 @@ export function fakeServices(t: TestStore) {
           counts: { fetched: 10, rejected: 1, scored: 9, written: 9, failed: 0 },
           apiCalls: 3,
           errors: [],
-          rejected: [{ recordId: `${tenantId}-bad-1`, field: 'amount', reason: 'not a number: "12k€?"' }],
+          rejected: [{ step: 'map' as const, recordId: `${tenantId}-bad-1`, field: 'amount', reason: 'not a number: "12k€?"' }],
+          cleaned: [],
         },
       ];
     },

@@ -5,12 +5,18 @@ import { parseEnv } from '../../../config/env.ts';
 import type { AppContext } from '../../../src/app/context.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
+import { syncPort } from '../../../src/server/adapters/sync.ts';
+import { createApiKey } from '../../../src/server/auth/api-key.ts';
+import { tenantIdFor } from '../../../src/server/auth/oauth-routes.ts';
+import { startWeb } from '../../../src/server/index.ts';
 import { loadSyncConfig } from '../../../src/sync/config.ts';
 import { makeConnector } from '../../../src/sync/make-connector.ts';
 import type { SyncDeps } from '../../../src/sync/run-sync.ts';
 import { syncTenant } from '../../../src/sync/sync-tenant.ts';
 import { serviceScorer } from '../../../src/worker/service-scorer.ts';
 import { createTestStore, type TestStore } from '../../helpers/store.ts';
+import { api, Browser } from '../server/client.ts';
+import { fakeOAuth, fakeServices } from '../server/harness.ts';
 
 /**
  * A CRM record whose text Postgres cannot store (U+0000, a lone surrogate) used to fail the
@@ -22,6 +28,7 @@ describe('a CRM record with text Postgres cannot store', () => {
   let t: TestStore;
   let ctx: AppContext;
   let deps: SyncDeps;
+  let HS: string;
   const config = loadSyncConfig();
   const sync = (tenantId: string) => syncTenant(deps, tenantId, { base: config, trigger: 'test' });
 
@@ -35,13 +42,17 @@ describe('a CRM record with text Postgres cannot store', () => {
       SALESFORCE_LOGIN_URL: sb.salesforce.loginUrl,
       HUBSPOT_CLIENT_ID: sb.hubspot.clientId,
       HUBSPOT_CLIENT_SECRET: sb.hubspot.clientSecret,
+      SESSION_SECRET: 'test-session-secret-0123456789',
+      DATA_DIR: '/tmp/dealrisk-test-unused',
     });
     ctx = { env, logger: silentLogger(), store: t.store, now: () => sb.clock.now(), close: async () => {} };
     deps = { ctx, scorer: serviceScorer(ctx), connectorFor: makeConnector, holder: 'poison' };
     const hs = sb.hubspot.issueTokens();
-    await t.store.tenants.ensure('hs');
+    // The workspace id a HubSpot sign-in to this portal lands in (the Sync page is read signed in).
+    HS = tenantIdFor('hubspot', String(sb.hubspot.portalId));
+    await t.store.tenants.ensure(HS);
     await t.store.connections.create(
-      'hs',
+      HS,
       {
         crm: 'hubspot',
         accountId: String(sb.hubspot.portalId),
@@ -82,26 +93,40 @@ describe('a CRM record with text Postgres cannot store', () => {
     await client.crm.deals.basicApi.update(nul.id, { properties: { dealname: 'Poison \u0000 deal' } });
     await client.crm.deals.basicApi.update(lone.id, { properties: { dealname: 'Lone \ud800 surrogate' } });
 
-    const r = await sync('hs');
+    const r = await sync(HS);
     const run = r.runs[0]!;
     expect(run.status, JSON.stringify(run.errors)).toBe('partial');
     expect(run.errors).toEqual([]);
     const all = sb.state.hubspot.deals().length;
     expect(run.counts).toMatchObject({ fetched: all, stored: all, rejected: 0, cleaned: 2 });
-    expect((await t.store.deals.get('hs', 'hubspot', nul.id))?.name).toBe('Poison  deal');
-    expect((await t.store.deals.get('hs', 'hubspot', lone.id))?.name).toBe('Lone \ufffd surrogate');
-    const counts = await t.store.deals.countByStatus('hs');
+    expect((await t.store.deals.get(HS, 'hubspot', nul.id))?.name).toBe('Poison  deal');
+    expect((await t.store.deals.get(HS, 'hubspot', lone.id))?.name).toBe('Lone \ufffd surrogate');
+    const counts = await t.store.deals.countByStatus(HS);
     expect(run.counts.scored).toBe(counts.open);
-    const scored = new Set((await t.store.scores.latest('hs')).map((s) => s.externalId));
+    const scored = new Set((await t.store.scores.latest(HS)).map((s) => s.externalId));
     expect(scored.has(nul.id) && scored.has(lone.id)).toBe(true);
 
-    const [stored] = await t.store.syncRuns.list('hs');
-    expect(stored!.details.cleaned).toEqual(
-      expect.arrayContaining([
-        { recordId: nul.id, field: 'dealname', reason: expect.stringContaining('U+0000') },
-        { recordId: lone.id, field: 'dealname', reason: expect.stringContaining('lone surrogate') },
-      ]),
-    );
+    // Named on GET /v1/sync/runs and on the Sync page.
+    const web = await startWeb(ctx, { scoring: fakeServices(t).scoring, sync: syncPort(ctx), oauth: { salesforce: fakeOAuth('salesforce'), hubspot: fakeOAuth('hubspot') }, sandbox: null }, { host: '127.0.0.1', port: 0 });
+    try {
+      const key = (await createApiKey(t.store, HS, { name: 'reader', role: 'read', ratePerMinute: 1000, createdBy: 'test' }, ctx.now())).secret;
+      const res = await api(web.url, 'GET', '/v1/sync/runs?limit=1', key);
+      expect(res.status).toBe(200);
+      expect(res.body.runs[0]).toMatchObject({ status: 'partial', rejected: [], counts: expect.objectContaining({ cleaned: 2 }) });
+      expect(res.body.runs[0].cleaned).toEqual(
+        expect.arrayContaining([
+          { recordId: nul.id, field: 'dealname', reason: 'removed 1 U+0000 (NUL) character' },
+          { recordId: lone.id, field: 'dealname', reason: 'replaced 1 lone surrogate with U+FFFD' },
+        ]),
+      );
+      const viewer = new Browser(web.url);
+      await viewer.oauth('hubspot', 'signin', { org: String(sb.hubspot.portalId), user: 'vic', name: 'Vic' });
+      const page = await (await viewer.get('/sync')).text();
+      expect(page).toContain('2 cleaned fields');
+      expect(page).toContain(`<td>${nul.id}</td><td>dealname</td><td>removed 1 U+0000 (NUL) character</td>`);
+    } finally {
+      await web.close();
+    }
   });
 
   it('Salesforce: stores an opportunity named with U+0000 cleaned and syncs the rest', async () => {

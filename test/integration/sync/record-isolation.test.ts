@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Connector } from '../../../connectors/types.ts';
 import { AppError } from '../../../src/core/errors.ts';
+import { syncPort } from '../../../src/server/adapters/sync.ts';
 import type { SyncScorer } from '../../../src/sync/scorer.ts';
 import { HOUR } from './helpers/context.ts';
 import type { FileCrm } from './helpers/file-crm.ts';
@@ -65,6 +66,9 @@ describe('a failure confined to one record', () => {
     expect(r.runs[0]!.counts).toMatchObject({ stored: 5, rejected: 1, scored: 4, written: 4 });
     expect((await latestRun()).rejected).toEqual([{ step: 'score', recordId: 'POISON', field: null, reason: 'could not be scored: feature days_in_stage: Invalid time value' }]);
     expect((await h.ctx.store.scores.latest('t1')).map((s) => s.externalId)).toEqual(['A', 'B', 'C', 'D']);
+    // As GET /v1/sync/runs and the Sync page read it.
+    const [view] = await syncPort(h.ctx).runs('t1', 1);
+    expect(view).toMatchObject({ status: 'partial', rejected: [{ step: 'score', recordId: 'POISON', field: null, reason: expect.stringContaining('Invalid time value') }], cleaned: [] });
   });
 
   it('write-back: a thrown error for one record fails that record only, and the others are written', async () => {
