@@ -74,7 +74,10 @@ export class SalesforceApi {
     return this.call((c) => c.request<QueryPage<T>>({ method: 'GET', url }));
   }
 
-  /** Follows `nextRecordsUrl` (2,000 rows a page; the locator carries the position). */
+  /**
+   * Follows `nextRecordsUrl`. A batch holds at most 2,000 rows and often fewer (wide rows, long
+   * text fields): the locator carries the position, so nothing here counts rows.
+   */
   queryMore<T>(nextRecordsUrl: string): Promise<QueryPage<T>> {
     return this.call((c) => c.request<QueryPage<T>>({ method: 'GET', url: nextRecordsUrl }));
   }

@@ -17,7 +17,7 @@ export interface BulkOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** Pages handed to the sync engine stay the size of a REST batch. */
+/** Pages handed to the sync engine are no larger than a REST batch can be. */
 const PAGE = 2000;
 
 interface JobInfo {

@@ -23,7 +23,8 @@ export interface FetchDeps {
 const isOptional = (field: string): boolean => !(SYSTEM_FIELDS as readonly string[]).includes(field);
 
 /**
- * Changed opportunities since the cursor, one page per Salesforce query batch (2,000 rows).
+ * Changed opportunities since the cursor, one page per Salesforce query batch (at most 2,000 rows,
+ * fewer for wide rows).
  * A first sync reads everything (Bulk API 2.0 above `bulkThreshold` rows); later syncs query
  * with queryAll after the cursor's keyset, re-reading the overlap window only when the
  * previous query ran within the overlap of the last change (CursorTracker.resume), so deleted

@@ -6,8 +6,19 @@ import type { Row } from '../soql/schema.ts';
 import { sfError } from './errors.ts';
 import type { SalesforceOrg } from './org.ts';
 
-/** Salesforce returns at most 2,000 records per query batch; nextRecordsUrl carries the cursor. */
+/**
+ * How many records a REST query batch carries (docs/crm-limits.md, "query batch size"). Salesforce
+ * documents 2,000 as the default and the maximum, "lower than the max or what's set in the request,
+ * based on the size and complexity of records queried", and at most 200 when two or more long text
+ * fields are selected (SOQL reference, "Change the Batch Size in Queries"). The byte budgets are the
+ * sandbox's own (the docs give no number): a batch stops before its records pass BATCH_BYTES of
+ * JSON, and the first batch of a query before FIRST_BATCH_BYTES, so wide rows come back in smaller
+ * batches and a client that counts on 2,000 a batch is caught.
+ */
 export const MAX_BATCH = 2000;
+const LONG_TEXT_BATCH = 200;
+const BATCH_BYTES = 4_000_000;
+const FIRST_BATCH_BYTES = 2_000_000;
 const MAX_OPEN_CURSORS = 50;
 /**
  * GROUP BY results cannot use queryMore: past 2,000 rows Salesforce asks for smaller filters
@@ -58,14 +69,23 @@ export class SfQuery {
       if (answer.aggregate.length > AGGREGATE_ROWS_MAX) return sfError(400, 'EXCEEDED_ID_LIMIT', AGGREGATE_TOO_LARGE);
       return json(200, { totalSize: answer.totalSize, done: true, records: answer.aggregate });
     }
-    const batch = batchSize(req);
+    const batch = Math.min(batchSize(req), answer.longTextColumns >= 2 ? LONG_TEXT_BATCH : MAX_BATCH);
     const cursor: Cursor = { rows: answer.rows, render: answer.render, batch, version };
     return json(200, this.page(cursor, null, 0));
   }
 
   private page(c: Cursor, locator: string | null, from: number) {
-    const to = Math.min(c.rows.length, from + c.batch);
-    const records = c.rows.slice(from, to).map((r) => c.render(r, c.version));
+    const budget = from === 0 ? FIRST_BATCH_BYTES : BATCH_BYTES;
+    const records: Array<Record<string, unknown>> = [];
+    let bytes = 0;
+    let to = from;
+    while (to < c.rows.length && records.length < c.batch) {
+      const record = c.render(c.rows[to]!, c.version);
+      bytes += JSON.stringify(record).length;
+      if (records.length && bytes > budget) break;
+      records.push(record);
+      to++;
+    }
     const done = to >= c.rows.length;
     let next: string | undefined;
     if (!done) {

@@ -189,6 +189,8 @@ export interface QueryAnswer {
   /** Aggregate queries answer with ready records. */
   aggregate: Record<string, unknown>[] | null;
   object: ObjectDef;
+  /** Long text area columns selected (they shrink a REST query batch; see salesforce/query.ts). */
+  longTextColumns: number;
 }
 
 function describeOrThrow(cat: Catalog, name: string, pos: number): ObjectDef {
@@ -377,16 +379,20 @@ export function runSoql(cat: Catalog, soql: string, opts: { all: boolean; semiJo
     for (const r of cat.rows(obj.name, { all: opts.all, where: q.where })) if (!where || where(r)) rows.push(r);
     if (q.countOnly) {
       const n = q.limit === null ? rows.length : Math.min(rows.length, q.limit);
-      return { totalSize: n, rows: [], render: () => ({}), aggregate: [], object: obj };
+      return { totalSize: n, rows: [], render: () => ({}), aggregate: [], object: obj, longTextColumns: 0 };
     }
     const from = q.offset ?? 0;
     const records = aggregate(cat, obj, q, rows).slice(from, q.limit === null ? undefined : from + q.limit);
-    return { totalSize: records.length, rows: [], render: () => ({}), aggregate: records, object: obj };
+    return { totalSize: records.length, rows: [], render: () => ({}), aggregate: records, object: obj, longTextColumns: 0 };
   }
   const compiled = compileRows(cat, obj, q, opts.all);
   const rows = compiled.select(cat.rows(obj.name, { all: opts.all, where: q.where }));
-  return { totalSize: rows.length, rows, render: compiled.render, aggregate: null, object: obj };
+  const longTextColumns = q.select.filter((s) => s.kind === 'field' && isLongText(resolve(cat, obj, s.path, s.pos).field)).length;
+  return { totalSize: rows.length, rows, render: compiled.render, aggregate: null, object: obj, longTextColumns };
 }
+
+/** A Long Text Area (or Rich Text Area) field: a textarea longer than a plain Text Area's 255. */
+const isLongText = (f: FieldDef): boolean => f.type === 'textarea' && (f.length ?? 0) > 255;
 
 /** Salesforce's error message for a query problem: the query, a caret, the position, the reason. */
 export function soqlErrorMessage(soql: string, e: SoqlError): string {
