@@ -26,6 +26,7 @@ function connector() {
     expiresAt: new Date(Date.now() + t.expires_in * 1000),
     accountId: String(t.hub_id),
     instanceUrl: sb.hubspot.apiBase,
+    authBaseUrl: sb.hubspot.apiBase,
     scopes: t.scopes,
   });
   return createHubSpotConnector({ tenantId: 't-history', mapping: hubspotMapping(), credentials: creds, clientId: sb.hubspot.clientId, clientSecret: sb.hubspot.clientSecret, now: () => sb.clock.now() });

@@ -1,12 +1,12 @@
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dealInputHash } from '../../../src/core/deal-hash.ts';
 import { compileMapping } from '../../../src/core/mapping/to-deal.ts';
 import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
-import { buildInstallUrl, createPkcePair, exchangeCode, HUBSPOT_SCOPES } from '../../../connectors/hubspot/oauth.ts';
+import { HUBSPOT_SCOPES } from '../../../connectors/hubspot/oauth.ts';
 import { createHubSpotConnector } from '../../../connectors/hubspot/connector.ts';
 import type { DealUpdate, FetchPage, TaskRequest } from '../../../connectors/types.ts';
 import { hubspotMapping, MemoryCredentials } from './support/connector.ts';
+import { installInSandbox } from './support/sandbox-install.ts';
 
 /** The real SDK against the sandbox CRM on loopback: install, setup, sync, write back, tasks, echo. */
 let sb: Sandbox;
@@ -20,34 +20,14 @@ afterAll(async () => {
   await sb?.close();
 });
 
-/** POSTs the consent form and returns the redirect's Location (fetch's manual redirect mode is not usable under nock). */
-function postFormNoRedirect(url: string, form: Record<string, string>): Promise<string> {
-  const body = new URLSearchParams(form).toString();
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      if (res.headers.location) resolve(res.headers.location);
-      else reject(new Error(`consent answered ${res.statusCode} without a redirect`));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 async function install(): Promise<MemoryCredentials> {
-  const redirectUri = 'https://dealrisk.example.com/oauth/hubspot/callback';
-  const pkce = createPkcePair();
+  const creds = await installInSandbox(sb);
+  const c = await creds.load();
+  expect(c.accountId).toBe(String(sb.hubspot.portalId));
+  expect(c.instanceUrl).toBe(sb.hubspot.apiBase);
   // The app's own install URL: exactly the scopes it declares, which the sandbox grants and enforces.
-  const authorize = new URL(buildInstallUrl({ clientId: sb.hubspot.clientId, redirectUri, state: 'st-1', codeChallenge: pkce.challenge, appBase: sb.hubspot.apiBase }));
-  // The admin presses "allow" on the sandbox consent page.
-  const location = await postFormNoRedirect(authorize.origin + authorize.pathname, { ...Object.fromEntries(authorize.searchParams), decision: 'allow' });
-  const back = new URL(location);
-  expect(back.searchParams.get('state')).toBe('st-1');
-  const creds = await exchangeCode({ clientId: sb.hubspot.clientId, clientSecret: sb.hubspot.clientSecret, apiBase: sb.hubspot.apiBase, code: back.searchParams.get('code')!, redirectUri, codeVerifier: pkce.verifier, now: () => sb.clock.now() });
-  expect(creds.accountId).toBe(String(sb.hubspot.portalId));
-  expect(creds.instanceUrl).toBe(sb.hubspot.apiBase);
-  expect(creds.scopes).toEqual([...HUBSPOT_SCOPES]);
-  return new MemoryCredentials(creds);
+  expect(c.scopes).toEqual([...HUBSPOT_SCOPES]);
+  return creds;
 }
 
 describe('HubSpot connector against the sandbox CRM', () => {
