@@ -6,7 +6,7 @@ import { bulkBackfill, type BulkOptions } from './bulk-query.ts';
 import { CursorTracker, decodeCursor } from './cursor.ts';
 import type { HistoryEnricher } from './history.ts';
 import { isDeletedRow, toRawRecord, type SfRow } from './records.ts';
-import { SYSTEM_FIELDS, opportunityQuery, selectList } from './soql.ts';
+import { SYSTEM_FIELDS, opportunityCountQuery, opportunityQuery, selectList } from './soql.ts';
 
 export interface FetchDeps {
   api: SalesforceApi;
@@ -36,7 +36,7 @@ export async function* fetchChanges(deps: FetchDeps, opts: FetchOptions): AsyncG
   const start = decodeCursor(opts.cursor);
   const tracker = new CursorTracker(start, deps.overlapMs);
   if (!start && deps.bulkThreshold >= 0) {
-    const total = (await deps.api.query<never>('SELECT COUNT() FROM Opportunity')).totalSize;
+    const total = (await deps.api.query<never>(opportunityCountQuery())).totalSize;
     if (total > deps.bulkThreshold) {
       deps.log.info('salesforce backfill through Bulk API 2.0', { total });
       const pages = bulkBackfill(deps, tracker, opts.signal);

@@ -12,7 +12,7 @@ import {
   type CustomFieldMeta,
 } from './field-definitions.ts';
 import type { FieldShape } from './format-values.ts';
-import { soqlString } from './soql.ts';
+import { permissionSetAssignmentQuery, permissionSetByNameQuery } from './soql.ts';
 
 export type DescribedField = FieldShape;
 
@@ -119,15 +119,13 @@ async function upsertPermissionSets(api: SalesforceApi, writeBack: WriteBack, re
 
 async function assignToIntegrationUser(api: SalesforceApi, name: string, report: SetupReport): Promise<void> {
   const userId = await api.userId();
-  const ps = await api.queryRows<{ Id: string }>(`SELECT Id FROM PermissionSet WHERE Name = ${soqlString(name)}`);
+  const ps = await api.queryRows<{ Id: string }>(permissionSetByNameQuery(name));
   if (!ps[0]) {
     report.warnings.push(`permission set ${name} not found; assign field access to the integration user by hand`);
     return;
   }
   const label = `PermissionSetAssignment ${name} → ${userId}`;
-  const assigned = await api.queryRows<{ Id: string }>(
-    `SELECT Id FROM PermissionSetAssignment WHERE AssigneeId = ${soqlString(userId)} AND PermissionSetId = ${soqlString(ps[0].Id)}`,
-  );
+  const assigned = await api.queryRows<{ Id: string }>(permissionSetAssignmentQuery(userId, ps[0].Id));
   if (assigned.length) {
     report.existing.push(label);
     return;

@@ -1,4 +1,8 @@
-/** Pure SOQL builders. Every literal goes through `soqlString`/`soqlDateTime`. */
+/**
+ * Pure SOQL builders: every query the connector sends is built here (test/unit/salesforce/
+ * soql-reference.test.ts parses each shape with an independent parser). Every literal goes
+ * through `soqlString`/`soqlDateTime`.
+ */
 
 /** Fields the connector needs whatever the mapping says (cursor, dedupe, status, deletes). */
 export const SYSTEM_FIELDS = ['Id', 'SystemModstamp', 'IsClosed', 'IsWon', 'IsDeleted'] as const;
@@ -90,6 +94,16 @@ export function scopeFilter(field: string, scope: PageScope): string {
       return `${field} IN (SELECT Id FROM Opportunity WHERE Id >= ${soqlString(scope.from)} AND Id <= ${soqlString(scope.to)})`;
   }
 }
+
+/** How many opportunities a first sync would read (REST or Bulk API 2.0). */
+export const opportunityCountQuery = (): string => 'SELECT COUNT() FROM Opportunity';
+
+/** Setup: the permission set it saved, by API name. */
+export const permissionSetByNameQuery = (name: string): string => `SELECT Id FROM PermissionSet WHERE Name = ${soqlString(name)}`;
+
+/** Setup: whether the integration user already holds that permission set. */
+export const permissionSetAssignmentQuery = (assigneeId: string, permissionSetId: string): string =>
+  `SELECT Id FROM PermissionSetAssignment WHERE AssigneeId = ${soqlString(assigneeId)} AND PermissionSetId = ${soqlString(permissionSetId)}`;
 
 export const stageQuery = (withApiName: boolean): string =>
   `SELECT ${withApiName ? 'ApiName, ' : ''}MasterLabel, IsClosed, IsWon, SortOrder, IsActive FROM OpportunityStage ORDER BY SortOrder ASC`;
