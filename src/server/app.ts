@@ -21,6 +21,7 @@ import type { ServerContext, WebConfig } from './context.ts';
 import type { WebDeps } from './deps.ts';
 import { errorMiddleware, notFound } from './http/errors.ts';
 import { idempotency } from './http/idempotency.ts';
+import { inputGuard } from './http/input-guard.ts';
 import { RateLimiter } from './http/rate-limit.ts';
 import { rawRoute } from './http/raw.ts';
 import { accessPages } from './pages/access.ts';
@@ -113,6 +114,7 @@ export function createApp(ctx: AppContext, deps: WebDeps, options: WebOptions): 
 
   app.use(express.json({ limit: config.bodyLimit }));
   app.use(express.urlencoded({ extended: false, limit: config.bodyLimit, parameterLimit: 200 }));
+  app.use(inputGuard);
   app.use(sessionMiddleware(ctx.store, { secret: config.sessionSecret, secure: config.secure, ttlMs: config.sessionTtlMs }, ctx.now, config.userRatePerMinute));
   app.use(keyAuth);
   app.use(perCallerLimits(s));

@@ -2,6 +2,7 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { AppError, formatIssues } from '../../core/errors.ts';
 import { requireAdmin, requirePrincipal, type Principal } from '../auth/principal.ts';
+import { findInputProblem, inputError } from '../http/input-guard.ts';
 
 export type Access = 'public' | 'read' | 'admin';
 
@@ -49,6 +50,9 @@ export function route<Q extends z.ZodType = z.ZodNever, P extends z.ZodType = z.
 }
 
 function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'query' | 'path' | 'body'): z.output<T> {
+  // Path parameters arrive decoded (a%00b is "a\0b"): named here, before any query sees them.
+  const problem = findInputProblem(value);
+  if (problem) throw inputError(where, problem);
   const r = schema.safeParse(value);
   if (!r.success) {
     throw new AppError('input_invalid', `invalid ${where}: ${formatIssues(r.error.issues)}`, {

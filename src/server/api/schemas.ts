@@ -125,8 +125,9 @@ export const HighRiskQuery = z
     segment: z.string().max(200).optional(),
     min_amount: z.coerce.number().optional(),
     max_amount: z.coerce.number().optional(),
-    min_age_days: z.coerce.number().int().min(0).optional(),
-    max_age_days: z.coerce.number().int().min(0).optional(),
+    // A century either way: beyond it a date cannot be represented (Invalid time value).
+    min_age_days: z.coerce.number().int().min(0).max(36_500).optional(),
+    max_age_days: z.coerce.number().int().min(0).max(36_500).optional(),
     limit: z.coerce.number().int().min(1).max(500).default(50),
     offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
     sort_by: SortBy.default('score'),
