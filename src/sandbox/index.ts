@@ -77,7 +77,7 @@ export interface SandboxOptions {
     dailyLimit?: number | null;
     /** Search results reachable per query (HubSpot: 10,000); lower it to test window splitting on small data. */
     searchCap?: number;
-    /** Sandbox-clock ms before a change shows in CRM search (HubSpot's index lags writes by seconds). Default 0. */
+    /** Sandbox-clock ms before a change shows in CRM search (HubSpot's index lags writes by seconds; no figure documented). Default 5,000; 0 makes search instantly consistent. */
     searchLagMs?: number;
     /** Associations per object in one batch-read answer before `paging.next.after` (default 100). */
     associationPageSize?: number;
@@ -194,7 +194,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     faults,
     limiter,
     objects: new HsObjectsApi(portal, faults),
-    search: new HsSearch(portal, () => searchCap, () => hso.searchLagMs ?? 0),
+    search: new HsSearch(portal, () => searchCap, () => hso.searchLagMs ?? 5_000),
     associationPageSize: hso.associationPageSize ?? 100,
     properties: new HsPropertiesApi(portal),
   });
