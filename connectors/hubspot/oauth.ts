@@ -11,9 +11,11 @@ export const TOKEN_PATH = '/oauth/2026-03/token';
 export const REVOKE_PATH = '/oauth/2026-03/token/revoke';
 
 /**
- * Scopes the app declares as required (CRM-APIS B2). Tasks are created through the tasks API,
- * whose spec lists the contacts scopes; pipelines ride on deals.read. Every scope sent here
- * must also be declared in connectors/hubspot/app/src/app/app-hsmeta.json.
+ * Scopes the app declares as required: exactly those its calls need, per the `security` sections
+ * of HubSpot's specs (docs/hubspot.md lists every call and its scope; a sandbox test checks each
+ * one is needed). Tasks go through the tasks API, whose spec lists the contacts scopes; `oauth`
+ * allows the uninstall. Every scope sent here must also be declared in
+ * connectors/hubspot/app/src/app/app-hsmeta.json.
  */
 export const HUBSPOT_SCOPES = [
   'oauth',
