@@ -141,6 +141,35 @@ export function openTaskCountQuery(ids: readonly string[], keyField: string | nu
 export const contactRoleCountQuery = (ids: readonly string[]): string =>
   `SELECT OpportunityId, COUNT(Id) n FROM OpportunityContactRole WHERE OpportunityId IN (${idList(ids)}) GROUP BY OpportunityId`;
 
+/**
+ * A REST query travels in the GET URI, and Salesforce refuses a request whose URI and headers
+ * pass 16,384 bytes (431; knowledge article 000386264). A query built from a list of values
+ * keeps its encoded SOQL under this many characters, which leaves room for the instance URL,
+ * the path and the headers (the bearer token alone is about 110).
+ */
+export const ENCODED_SOQL_MAX = 12_000;
+
+const encodedLength = (soql: string): number => encodeURIComponent(soql).length;
+
+/**
+ * Splits values into runs of at most `maxItems` whose query (`build`) stays within
+ * ENCODED_SOQL_MAX once URI-encoded, whatever the values hold (a key of non-ASCII characters
+ * encodes to six times its length).
+ */
+export function chunkForUri(values: readonly string[], maxItems: number, build: (chunk: readonly string[]) => string): string[][] {
+  const out: string[][] = [];
+  let current: string[] = [];
+  for (const v of values) {
+    const next = [...current, v];
+    if (current.length && (next.length > maxItems || encodedLength(build(next)) > ENCODED_SOQL_MAX)) {
+      out.push(current);
+      current = [v];
+    } else current = next;
+  }
+  if (current.length) out.push(current);
+  return out;
+}
+
 /** Existing tasks by key; queryAll so closed-and-archived or deleted tasks still count. */
 export function tasksByKeyQuery(keyField: string, keys: readonly string[]): string {
   return `SELECT Id, ${keyField}, WhatId, IsClosed, IsDeleted, Status FROM Task WHERE ${keyField} IN (${keys.map(soqlString).join(', ')})`;

@@ -3,10 +3,10 @@ import type { Logger } from '../../src/log.ts';
 import type { TaskRequest, TaskResult } from '../types.ts';
 import type { SalesforceApi } from './api.ts';
 import { truncate } from './format-values.ts';
-import { ownersQuery, tasksByKeyQuery } from './soql.ts';
+import { chunkForUri, ownersQuery, tasksByKeyQuery } from './soql.ts';
 import { COLLECTION_MAX, STOPS_RUN, recordFailure, requestFailure, stopWithResults, type SaveResult } from './write-back.ts';
 
-/** Keys per lookup query: about 100 × 60 characters keeps the URL far under 16 KB. */
+/** Keys per lookup query at most; fewer when long keys would pass the URI limit (chunkForUri). */
 const KEYS_PER_QUERY = 100;
 const SUBJECT_MAX = 255;
 const DESCRIPTION_MAX = 32000;
@@ -109,8 +109,8 @@ export function taskRecord(t: TaskRequest, keyField: string, ownerId: string | n
 
 async function findByKey(api: SalesforceApi, keyField: string, keys: string[]): Promise<Map<string, ExistingTask>> {
   const out = new Map<string, ExistingTask>();
-  for (let i = 0; i < keys.length; i += KEYS_PER_QUERY) {
-    const rows = await api.queryRows<ExistingTask>(tasksByKeyQuery(keyField, keys.slice(i, i + KEYS_PER_QUERY)), { all: true });
+  for (const chunk of chunkForUri(keys, KEYS_PER_QUERY, (c) => tasksByKeyQuery(keyField, c))) {
+    const rows = await api.queryRows<ExistingTask>(tasksByKeyQuery(keyField, chunk), { all: true });
     for (const r of rows) {
       const key = String(r[keyField]);
       const prev = out.get(key);

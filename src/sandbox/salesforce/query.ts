@@ -26,6 +26,12 @@ const MAX_OPEN_CURSORS = 50;
  * (restforce/restforce#726).
  */
 const AGGREGATE_ROWS_MAX = 2000;
+/**
+ * "Maximum length of SOQL statements: by default, 100,000 characters" (Salesforce limits cheat
+ * sheet, SOQL and SOSL limits); the error text is Salesforce's (django-salesforce#164).
+ */
+const SOQL_MAX = 100_000;
+const SOQL_TOO_LONG = `SOQL statements can not be longer than ${SOQL_MAX} characters`;
 const AGGREGATE_TOO_LARGE = 'Aggregate query does not support queryMore(), use LIMIT to restrict the results to a single batch';
 
 interface Cursor {
@@ -49,6 +55,7 @@ export class SfQuery {
 
   /** Runs SOQL; throws SoqlError for the caller to format. Used by REST and Bulk API 2.0. */
   run(soql: string, all: boolean): QueryAnswer {
+    if (soql.length > SOQL_MAX) throw new SoqlError('MALFORMED_QUERY', SOQL_TOO_LONG, 1);
     const at = this.org.dataVersion();
     if (this.memo.at !== at || this.memo.ids.size >= 8) this.memo = { at, ids: new Map() };
     return runSoql(this.org, soql, { all, semiJoinMemo: this.memo.ids });
@@ -57,6 +64,7 @@ export class SfQuery {
   query(req: SbRequest, version: string, all: boolean): SbResponse {
     const soql = req.query.get('q');
     if (!soql) return sfError(400, 'MALFORMED_QUERY', "unexpected token: '<EOF>'");
+    if (soql.length > SOQL_MAX) return sfError(400, 'MALFORMED_QUERY', SOQL_TOO_LONG);
     let answer: QueryAnswer;
     try {
       answer = this.run(soql, all);

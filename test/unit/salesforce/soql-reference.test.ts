@@ -42,7 +42,7 @@ const SHAPES: Record<string, () => string[]> = {
 };
 
 /** Exports of soql.ts that build no query of their own (fragments and helpers the shapes above use). */
-const HELPERS = ['soqlString', 'soqlDateTime', 'selectList', 'pageScope', 'scopeFilter', 'aggregateIdChunks', 'invalidFieldIn'];
+const HELPERS = ['soqlString', 'soqlDateTime', 'selectList', 'pageScope', 'scopeFilter', 'aggregateIdChunks', 'chunkForUri', 'invalidFieldIn'];
 
 /** Custom fields the connector itself defines (setup creates them): Task fields live on Activity. */
 const CUSTOM = new Map<string, Set<string>>();
@@ -143,12 +143,14 @@ describe('every SOQL shape the Salesforce connector builds', () => {
   });
 
   for (const [builder, shapes] of Object.entries(SHAPES)) {
-    it(`${builder}: parses with soql-parser-js and names only real objects, fields and relationships`, () => {
+    it(`${builder}: parses with soql-parser-js, names only real objects, fields and relationships, and fits a GET URI`, () => {
       for (const text of shapes()) {
         const parsed = parseQuery(text);
         const problems: string[] = [];
         checkQuery(parsed, problems);
         expect(problems, text.slice(0, 200)).toEqual([]);
+        // Sent in a GET URI: within the connector's bound, far inside Salesforce's 100,000-character statement limit.
+        expect(encodeURIComponent(text).length, text.slice(0, 200)).toBeLessThanOrEqual(soql.ENCODED_SOQL_MAX);
       }
     });
   }
