@@ -26,6 +26,13 @@ export type Literal =
   /** TODAY, LAST_N_DAYS:30 ...: resolved against the clock when evaluated. */
   | { kind: 'relative'; name: string; n: number | null; pos: number };
 
+/**
+ * Salesforce documents no count for an IN list, only the statement (100,000 characters) and the
+ * URI (16,384 bytes); its nearest count is "500 junction IDs per query" (MALFORMED_QUERY, limits
+ * cheat sheet). The sandbox holds every literal IN list to that (docs/crm-limits.md).
+ */
+const IN_LIST_MAX = 500;
+
 export type AggFn = 'COUNT' | 'COUNT_DISTINCT' | 'MIN' | 'MAX' | 'SUM' | 'AVG';
 
 export type SelectItem =
@@ -314,6 +321,7 @@ class Parser {
       do values.push(this.literal());
       while (this.peek().t === 'op' && (this.peek() as { v: string }).v === ',' && this.next());
       this.op(')');
+      if (values.length > IN_LIST_MAX) throw new SoqlError('MALFORMED_QUERY', `IN lists are limited to ${IN_LIST_MAX} values, got ${values.length}`, f.pos);
       return { kind: 'in', path, pos: f.pos, not, values };
     }
     if (this.isKw('LIKE')) {

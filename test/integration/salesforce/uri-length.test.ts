@@ -28,6 +28,14 @@ describe('Salesforce request size limits', () => {
     expect((await query(`SELECT Id FROM Opportunity WHERE Id IN (${idList(600)})`)).status).toBe(431);
   });
 
+  it('refuses an IN list of more than 500 values with MALFORMED_QUERY', async () => {
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `'n${i}'`).join(', ');
+    expect((await query(`SELECT Id FROM Opportunity WHERE Name IN (${names(500)})`)).status).toBe(200);
+    const res = await query(`SELECT Id FROM Opportunity WHERE Name IN (${names(501)})`);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual([{ errorCode: 'MALFORMED_QUERY', message: expect.stringContaining('IN lists are limited to 500 values, got 501') }]);
+  });
+
   it('refuses a SOQL statement over 100,000 characters (a Bulk API 2.0 job carries it in its body)', async () => {
     const soql = `SELECT Id FROM Opportunity WHERE Name != '${'x'.repeat(100_000)}'`;
     const res = await fetch(`${sb.salesforce.instanceUrl}/services/data/v66.0/jobs/query`, {
