@@ -130,35 +130,23 @@ export function cardDataHandler(deps: CardDeps): (req: HandlerRequest) => Promis
   };
 }
 
-/** Remembers webhook event ids already handled (HubSpot delivers at least once). */
+/**
+ * Remembers webhook events already handled (HubSpot delivers at least once, retrying for up to a
+ * day). The web app keeps them in the database (src/store/repos/webhook-events.ts), shared by
+ * every web process and kept across restarts.
+ */
 export interface SeenEventStore {
-  /** Marks ids as seen; returns those not seen before. */
-  claim(eventIds: string[]): Promise<string[]> | string[];
-  /** Forgets ids whose handling failed, so HubSpot's retry is not dropped. */
-  release?(eventIds: string[]): Promise<void> | void;
-}
-
-/** In-process store with a time-to-live (HubSpot retries for up to 24 h). */
-export function memorySeenEventStore(o: { ttlMs?: number; now?: () => number } = {}): SeenEventStore {
-  const ttl = o.ttlMs ?? 25 * 3_600_000;
-  const now = o.now ?? Date.now;
-  const seen = new Map<string, number>();
-  return {
-    claim(ids) {
-      const t = now();
-      for (const [k, at] of seen) if (t - at > ttl) seen.delete(k);
-      const fresh = ids.filter((id) => !seen.has(id));
-      for (const id of fresh) seen.set(id, t);
-      return fresh;
-    },
-    release(ids) {
-      for (const id of ids) seen.delete(id);
-    },
-  };
+  /** Marks event keys as seen; returns those not seen before. Atomic: one caller gets each key. */
+  claim(eventKeys: string[]): Promise<string[]> | string[];
+  /** Forgets keys whose handling failed, so HubSpot's retry is not dropped. */
+  release?(eventKeys: string[]): Promise<void> | void;
 }
 
 export interface WebhookDeps extends SignedDeps {
-  /** Queue deals for a rescore within a minute; `deleted` ones leave the pipeline. */
+  /**
+   * Queue deals for a rescore within a minute: the next fetch re-reads them. `deleted` ones leave
+   * the pipeline; `changed` ones were created, changed or restored from the recycle bin.
+   */
   enqueueRescore(portalId: string, dealIds: string[], reason: 'changed' | 'deleted'): Promise<void>;
   seenEventIds: SeenEventStore;
   /** HUBSPOT_APP_ID: events for another app (a shared endpoint) are ignored. */
@@ -175,21 +163,76 @@ const WebhookEvent = z
     mergedObjectIds: z.array(z.union([z.number(), z.string()]).transform(String)).optional(),
     primaryObjectId: z.union([z.number(), z.string()]).transform(String).optional(),
     appId: z.union([z.number(), z.string()]).transform(String).optional(),
+    occurredAt: z.union([z.number(), z.string()]).transform(Number).optional(),
   })
   .loose();
+type WebhookEvent = z.infer<typeof WebhookEvent>;
 const WebhookBatch = z.array(WebhookEvent).max(100);
 
-const isDealEvent = (e: z.infer<typeof WebhookEvent>): boolean => e.subscriptionType.startsWith('deal.') || (e.subscriptionType.startsWith('object.') && e.objectTypeId === '0-3');
+/**
+ * What a deal event means for our copy: the deal is gone, or it should be read again. Every
+ * other subscription type is ignored. `restore` brings a deal back from the recycle bin.
+ */
+const DEAL_EVENTS: Record<string, 'changed' | 'deleted'> = {
+  creation: 'changed',
+  propertyChange: 'changed',
+  associationChange: 'changed',
+  restore: 'changed',
+  deletion: 'deleted',
+  privacyDeletion: 'deleted',
+};
+
+/** `deal.restore`, or the generic `object.restore` with the deals object type (0-3). */
+function dealEventKind(e: WebhookEvent): string | null {
+  const [object, kind] = e.subscriptionType.split('.', 2);
+  if (object === 'deal' || (object === 'object' && e.objectTypeId === '0-3')) return kind ?? null;
+  return null;
+}
+
+/**
+ * HubSpot's eventId "is not guaranteed to be unique" (webhooks API reference), so an event is
+ * known by everything a retry repeats: portal, id, type, object and time; attemptNumber is not.
+ */
+export const webhookEventKey = (e: WebhookEvent): string =>
+  [e.portalId, e.eventId, e.subscriptionType, e.objectTypeId ?? '', e.objectId ?? e.primaryObjectId ?? '', e.occurredAt ?? ''].join(':');
+
+/**
+ * Per portal, the deals to read again and the deals gone. Deliveries are unordered and a batch
+ * can hold a deletion and the restore that undid it: each deal ends in the state of its latest
+ * event (by occurredAt; a deletion wins a tie).
+ */
+function dealStates(events: WebhookEvent[]): Map<string, { changed: string[]; deleted: string[] }> {
+  const latest = new Map<string, { portal: string; id: string; state: 'changed' | 'deleted'; at: number }>();
+  const note = (portal: string, id: string, state: 'changed' | 'deleted', at: number) => {
+    const prev = latest.get(`${portal}:${id}`);
+    if (!prev || at > prev.at || (at === prev.at && state === 'deleted')) latest.set(`${portal}:${id}`, { portal, id, state, at });
+  };
+  for (const e of events) {
+    const kind = dealEventKind(e);
+    const at = Number.isFinite(e.occurredAt) ? e.occurredAt! : 0;
+    if (kind === 'merge') {
+      for (const id of e.mergedObjectIds ?? []) if (id !== e.primaryObjectId) note(e.portalId, id, 'deleted', at);
+      if (e.primaryObjectId) note(e.portalId, e.primaryObjectId, 'changed', at);
+    } else if (kind && DEAL_EVENTS[kind] && e.objectId) note(e.portalId, e.objectId, DEAL_EVENTS[kind], at);
+  }
+  const queues = new Map<string, { changed: string[]; deleted: string[] }>();
+  for (const v of latest.values()) {
+    const q = queues.get(v.portal) ?? { changed: [], deleted: [] };
+    queues.set(v.portal, q);
+    q[v.state].push(v.id);
+  }
+  return queues;
+}
 
 /**
  * POST /integrations/hubspot/webhooks: signature checked, at most 100 events, duplicates
- * dropped by eventId, deals queued for a rescore, answered at once (HubSpot times out at 5 s).
+ * dropped (by webhookEventKey), deals queued for a rescore, answered at once (HubSpot times out at 5 s).
  */
 export function webhookHandler(deps: WebhookDeps): (req: HandlerRequest) => Promise<HandlerResponse> {
   return async (req) => {
     const signed = checkSigned(req, deps);
     if ('status' in signed) return signed;
-    let events: Array<z.infer<typeof WebhookEvent>>;
+    let events: WebhookEvent[];
     try {
       const parsed = WebhookBatch.safeParse(JSON.parse(signed.body));
       if (!parsed.success) return { status: 400, body: { error: 'input_invalid', message: `webhook body: ${parsed.error.issues[0]?.message}` } };
@@ -197,24 +240,13 @@ export function webhookHandler(deps: WebhookDeps): (req: HandlerRequest) => Prom
     } catch {
       return { status: 400, body: { error: 'input_invalid', message: 'webhook body is not JSON' } };
     }
-    const fresh = new Set(await deps.seenEventIds.claim(events.map((e) => e.eventId)));
-    const queues = new Map<string, { changed: Set<string>; deleted: Set<string> }>();
-    for (const e of events) {
-      if (!fresh.has(e.eventId) || !isDealEvent(e)) continue;
-      if (deps.appId && e.appId && e.appId !== deps.appId) continue;
-      const q = queues.get(e.portalId) ?? { changed: new Set<string>(), deleted: new Set<string>() };
-      queues.set(e.portalId, q);
-      const deletion = e.subscriptionType.endsWith('.deletion');
-      if (e.subscriptionType.endsWith('.merge')) {
-        for (const id of e.mergedObjectIds ?? []) if (id !== e.primaryObjectId) q.deleted.add(id);
-        if (e.primaryObjectId) q.changed.add(e.primaryObjectId);
-      } else if (e.objectId) (deletion ? q.deleted : q.changed).add(e.objectId);
-    }
+    const keys = new Map(events.map((e) => [e, webhookEventKey(e)]));
+    const fresh = new Set(await deps.seenEventIds.claim([...new Set(keys.values())]));
+    const queues = dealStates(events.filter((e) => fresh.has(keys.get(e)!) && !(deps.appId && e.appId && e.appId !== deps.appId)));
     try {
       for (const [portal, q] of queues) {
-        for (const id of q.deleted) q.changed.delete(id);
-        if (q.changed.size) await deps.enqueueRescore(portal, [...q.changed], 'changed');
-        if (q.deleted.size) await deps.enqueueRescore(portal, [...q.deleted], 'deleted');
+        if (q.changed.length) await deps.enqueueRescore(portal, q.changed, 'changed');
+        if (q.deleted.length) await deps.enqueueRescore(portal, q.deleted, 'deleted');
       }
     } catch (e) {
       await deps.seenEventIds.release?.([...fresh]);

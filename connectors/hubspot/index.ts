@@ -5,7 +5,7 @@ export {
   CARD_DATA_PATH,
   WEBHOOK_PATH,
   cardDataHandler,
-  memorySeenEventStore,
+  webhookEventKey,
   verifySignatureV3,
   webhookHandler,
   type CardDeps,

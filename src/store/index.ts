@@ -22,6 +22,7 @@ import { idempotencyRepo } from './repos/idempotency.ts';
 import { oauthStatesRepo } from './repos/oauth-states.ts';
 import { sessionsRepo } from './repos/sessions.ts';
 import { tenantDirectory, usersRepo } from './repos/users.ts';
+import { webhookEventsRepo } from './repos/webhook-events.ts';
 
 export interface StoreOptions extends DbOptions {
   /** 32-byte AES-256-GCM key for CRM tokens at rest. */
@@ -60,6 +61,7 @@ export async function openStore(opts: StoreOptions) {
     apiKeys: apiKeysRepo(db),
     idempotency: idempotencyRepo(db),
     dealRisk: dealRiskRepo(db),
+    webhookEvents: webhookEventsRepo(db),
     close,
   };
 }

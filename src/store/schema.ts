@@ -157,6 +157,17 @@ export interface AuditLogTable {
   details: Json<Record<string, unknown>>;
 }
 
+/** 0006: CRM webhook events already handled (de-duplication across processes and restarts). */
+export interface WebhookEventsTable {
+  /** The CRM that sent it: hubspot. */
+  source: string;
+  /** What identifies one event across HubSpot's retries (see connectors/hubspot/http-handlers.ts). */
+  event_key: string;
+  claimed_at: Timestamp;
+  /** After this the event may be handled again (HubSpot retries for at most a day). */
+  expires_at: Timestamp;
+}
+
 /** 0002-sync: one row per tenant with the worker lease and schedule bookkeeping. */
 export interface TenantSyncTable {
   tenant_id: string;
@@ -348,4 +359,5 @@ export interface Database {
   deliveries: DeliveriesTable;
   alerts: AlertsTable;
   rescore_queue: RescoreQueueTable;
+  webhook_events: WebhookEventsTable;
 }

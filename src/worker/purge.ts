@@ -36,8 +36,13 @@ export async function purgeTenant(ctx: AppContext, base: SyncConfig, tenantId: s
   return report;
 }
 
-/** Purges each tenant at most once a day. */
-export async function purgeDue(ctx: AppContext, base: SyncConfig): Promise<number> {
+/**
+ * Purges each tenant at most once a day, and the memory of CRM webhook events once it has
+ * expired. That memory is kept on the wall clock (HubSpot retries on real time, whatever clock a
+ * demo's sandbox runs), hence its own clock.
+ */
+export async function purgeDue(ctx: AppContext, base: SyncConfig, wallClock: () => Date = () => new Date()): Promise<number> {
+  await ctx.store.webhookEvents.purgeExpired(wallClock());
   let n = 0;
   for (const t of await ctx.store.tenants.list()) {
     const s = await ctx.store.tenantSync.get(t.id);

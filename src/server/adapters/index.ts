@@ -1,5 +1,5 @@
 import type { AppContext } from '../../app/context.ts';
-import { cardDataHandler, memorySeenEventStore, webhookHandler, type DealRiskView } from '../../../connectors/hubspot/http-handlers.ts';
+import { cardDataHandler, webhookHandler, type DealRiskView, type SeenEventStore } from '../../../connectors/hubspot/http-handlers.ts';
 import { requestRescore } from '../../sync/requests.ts';
 import type { ScoringService } from '../../services/scoring.ts';
 import { readDetail } from '../api/detail.ts';
@@ -25,6 +25,24 @@ export interface WebDepsOptions {
    * Never the app's clock: in the demo that is the sandbox's, hours away from HubSpot's.
    */
   wallClock?: () => Date;
+}
+
+/** HubSpot retries a delivery for up to 24 hours; an event is remembered a little longer. */
+export const WEBHOOK_EVENT_TTL_MS = 25 * 3_600_000;
+
+/**
+ * Webhook events already handled, in the database: every web process sees the same set, a
+ * restart forgets nothing, and the worker's retention purge drops them once expired. Kept on the
+ * wall clock, like HubSpot's retries.
+ */
+function seenHubSpotEvents(ctx: AppContext, wallClock: () => Date): SeenEventStore {
+  return {
+    claim(keys) {
+      const now = wallClock();
+      return ctx.store.webhookEvents.claim('hubspot', keys, now, new Date(now.getTime() + WEBHOOK_EVENT_TTL_MS));
+    },
+    release: (keys) => ctx.store.webhookEvents.release('hubspot', keys),
+  };
 }
 
 /** The web app's dependencies wired to the real services: what main.ts passes to startWeb. */
@@ -62,7 +80,7 @@ export function createWebDeps(ctx: AppContext, o: WebDepsOptions): WebDeps {
             webhook: webhookHandler({
               clientSecret: secret,
               now: wallClock,
-              seenEventIds: memorySeenEventStore(),
+              seenEventIds: seenHubSpotEvents(ctx, wallClock),
               async enqueueRescore(portalId, dealIds, reason) {
                 const tenantId = await tenantOf(portalId);
                 if (!tenantId) return;

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { Signature } from '@hubspot/api-client/lib/src/utils/signature.js';
 import { describe, expect, it } from 'vitest';
 import type { RawHandler } from '../../../src/server/deps.ts';
@@ -6,11 +7,21 @@ import {
   CARD_DATA_PATH,
   WEBHOOK_PATH,
   cardDataHandler,
-  memorySeenEventStore,
   verifySignatureV3,
   webhookHandler,
   type DealRiskView,
+  type SeenEventStore,
 } from '../../../connectors/hubspot/http-handlers.ts';
+
+/** The seen-event memory as a set (the web app's is the database: test/integration/server/webhook-events.test.ts). */
+function seenEvents(): SeenEventStore & { keys: Set<string> } {
+  const keys = new Set<string>();
+  return {
+    keys,
+    claim: (ks) => ks.filter((k) => !keys.has(k) && Boolean(keys.add(k))),
+    release: (ks) => void ks.forEach((k) => keys.delete(k)),
+  };
+}
 
 const secret = 'app-client-secret';
 const now = new Date('2026-11-24T10:00:00.000Z');
@@ -127,7 +138,7 @@ describe('webhookHandler', () => {
       clientSecret: secret,
       publicBaseUrl: base,
       now: () => now,
-      seenEventIds: memorySeenEventStore({ now: () => now.getTime() }),
+      seenEventIds: seenEvents(),
       enqueueRescore: async (portal, ids, reason) => void queued.push([portal, ids, reason]),
     });
     const post = (events: unknown[]) => {
@@ -158,7 +169,7 @@ describe('webhookHandler', () => {
 
   it('ignores events addressed to another app when HUBSPOT_APP_ID is set', async () => {
     const queued: string[][] = [];
-    const handler = webhookHandler({ clientSecret: secret, publicBaseUrl: base, now: () => now, appId: '18221010', seenEventIds: memorySeenEventStore(), enqueueRescore: async (_p, ids) => void queued.push(ids) });
+    const handler = webhookHandler({ clientSecret: secret, publicBaseUrl: base, now: () => now, appId: '18221010', seenEventIds: seenEvents(), enqueueRescore: async (_p, ids) => void queued.push(ids) });
     const body = JSON.stringify([event(1), event(2, { appId: 999, objectId: 7 })]);
     await handler({ method: 'POST', url: WEBHOOK_PATH, headers: sign('POST', `${base}${WEBHOOK_PATH}`, body, now.getTime()), rawBody: body });
     expect(queued).toEqual([['493593663734']]);
@@ -178,7 +189,7 @@ describe('webhookHandler', () => {
       clientSecret: secret,
       publicBaseUrl: base,
       now: () => now,
-      seenEventIds: memorySeenEventStore(),
+      seenEventIds: seenEvents(),
       enqueueRescore: async (_p, ids) => {
         if (fail) throw new Error('queue down');
         queued.push(ids);
@@ -190,5 +201,46 @@ describe('webhookHandler', () => {
     fail = false;
     expect((await req()).status).toBe(204);
     expect(queued).toEqual([['493593663734']]);
+  });
+
+  it('keeps a deal that was deleted and then restored in the same batch, whatever the delivery order', async () => {
+    const { queued, post } = setup();
+    const deletion = event(50, { subscriptionType: 'deal.deletion', objectId: 7, occurredAt: 1764000000000 });
+    const restore = event(51, { subscriptionType: 'deal.restore', objectId: 7, occurredAt: 1764000060000 });
+    await post([restore, deletion]);
+    expect(queued).toEqual([['147893286', ['7'], 'changed']]);
+    // The other way round (restored, then deleted again) it is gone.
+    await post([event(52, { subscriptionType: 'deal.restore', objectId: 8, occurredAt: 1764000000000 }), event(53, { subscriptionType: 'deal.deletion', objectId: 8, occurredAt: 1764000060000 })]);
+    expect(queued.at(-1)).toEqual(['147893286', ['8'], 'deleted']);
+  });
+
+  it('reads a restored deal again, from deal.restore or the generic object.restore of deals', async () => {
+    const { queued, post } = setup();
+    await post([event(60, { subscriptionType: 'deal.restore', objectId: 9 }), event(61, { subscriptionType: 'object.restore', objectTypeId: '0-3', objectId: 10 })]);
+    expect(queued).toEqual([['147893286', ['9', '10'], 'changed']]);
+  });
+
+  it('tells events apart by more than eventId, which HubSpot does not guarantee unique', async () => {
+    const { queued, post } = setup();
+    await post([event(70, { objectId: 11 }), event(70, { objectId: 12 }), event(70, { portalId: 555, objectId: 11 })]);
+    expect(queued).toEqual([
+      ['147893286', ['11', '12'], 'changed'],
+      ['555', ['11'], 'changed'],
+    ]);
+    // A retry (same event, next attempt) is still a duplicate.
+    await post([event(70, { objectId: 11, attemptNumber: 1 })]);
+    expect(queued).toHaveLength(2);
+  });
+
+  it('acts on every deal event the app subscribes to, deal.restore included', async () => {
+    const hooks = JSON.parse(readFileSync(new URL('../../../connectors/hubspot/app/src/app/webhooks/webhooks-hsmeta.json', import.meta.url), 'utf8'));
+    const types: string[] = hooks.config.subscriptions.legacyCrmObjects.map((x: { subscriptionType: string }) => x.subscriptionType);
+    expect(types).toContain('deal.restore');
+    const { queued, post } = setup();
+    await post([...new Set(types)].map((subscriptionType, i) =>
+      subscriptionType === 'deal.merge' ? event(100 + i, { subscriptionType, primaryObjectId: 500 + i, mergedObjectIds: [500 + i, 900] }) : event(100 + i, { subscriptionType, objectId: 500 + i }),
+    ));
+    const touched = new Set(queued.flatMap(([, ids]) => ids));
+    [...new Set(types)].forEach((_t, i) => expect(touched.has(String(500 + i))).toBe(true));
   });
 });
