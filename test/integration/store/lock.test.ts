@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { acquireLock, processIdentity, type LockHolder } from '../../../src/store/lock.ts';
-import { spawnChild } from './helpers/child.ts';
+import { spawnChild } from '../../helpers/child-process.ts';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'dealrisk-lock-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
