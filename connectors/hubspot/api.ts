@@ -94,15 +94,18 @@ export class HubSpotApi {
     let token = await this.o.tokens.accessToken();
     for (let attempt = 1; ; attempt++) {
       const pacer = spec.budget === 'search' ? this.o.pacer.search : this.o.pacer.standard;
-      this.usageState.waitedMs += await pacer.acquire();
+      const slot = await pacer.acquire();
+      this.usageState.waitedMs += slot.waitedMs;
       this.count(spec.op);
       let failure: AppError;
       try {
         const reply = await fn(await this.sdk(token));
+        slot.release();
         this.observe(reply.headers);
         if (reply.status >= 400) throw this.map(reply.status, reply.data, reply.headers, spec.op);
         return reply;
       } catch (e) {
+        slot.release();
         failure = this.toFailure(e, spec.op);
       }
       if (failure.code === 'crm_rate_limited') {

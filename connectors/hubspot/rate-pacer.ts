@@ -9,9 +9,20 @@ export const realClock: Clock = {
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
 
+/** One call's place in a window: held from when it is sent until its answer arrives. */
+export interface PacerSlot {
+  /** How long the caller waited for it. */
+  waitedMs: number;
+  /** The answer arrived (or the call failed): the call now counts from this moment. */
+  release(): void;
+}
+
 /**
  * A sliding-window limiter: at most `limit` calls in any `intervalMs`. Acquisitions are
- * serialized, so concurrent callers queue instead of racing past the limit.
+ * serialized, so concurrent callers queue instead of racing past the limit. HubSpot counts a
+ * call when it arrives, somewhere between our send and its answer; a call therefore counts from
+ * its answer once released, so a slow answer never lets the next window's calls crowd into
+ * HubSpot's view of this one.
  */
 export class SlidingWindowPacer {
   private stamps: number[] = [];
@@ -32,14 +43,22 @@ export class SlidingWindowPacer {
     return this.limit;
   }
 
-  /** Resolves when one more call fits in the window; returns how long it waited. */
-  acquire(): Promise<number> {
+  /** Resolves when one more call fits in the window; release the slot when the answer arrives. */
+  acquire(): Promise<PacerSlot> {
     const next = this.queue.then(() => this.take());
     this.queue = next.catch(() => undefined);
-    return next;
+    return next.then(({ waited, stamp }) => ({ waitedMs: waited, release: () => this.settle(stamp) }));
   }
 
-  private async take(): Promise<number> {
+  /** Moves a call's stamp from its send time to now. */
+  private settle(stamp: number): void {
+    const i = this.stamps.indexOf(stamp);
+    if (i < 0) return; // already out of the window
+    this.stamps[i] = Math.max(stamp, this.clock.now());
+    this.stamps.sort((a, b) => a - b);
+  }
+
+  private async take(): Promise<{ waited: number; stamp: number }> {
     let waited = 0;
     for (;;) {
       const now = this.clock.now();
@@ -53,7 +72,7 @@ export class SlidingWindowPacer {
       if (this.stamps.length < this.limit) {
         this.stamps.push(now);
         this.waitedMs += waited;
-        return waited;
+        return { waited, stamp: now };
       }
       const w = this.stamps[this.stamps.length - this.limit]! + this.intervalMs - now;
       waited += w;

@@ -40,10 +40,23 @@ describe('HubSpot rate pacing', () => {
     expect(clock.t).toBe(10_000);
   });
 
+  it('counts a call from its answer, so slow answers cannot crowd two windows into one', async () => {
+    const clock = fakeClock();
+    const p = new SlidingWindowPacer(2, 1000, clock);
+    const a = await p.acquire();
+    const b = await p.acquire();
+    // Both answers take 300 ms: HubSpot may have counted them as late as then.
+    clock.t = 300;
+    a.release();
+    b.release();
+    expect((await p.acquire()).waitedMs).toBe(1000);
+    expect(clock.t).toBe(1300);
+  });
+
   it('holds every call until a 429 wait is over', async () => {
     const clock = fakeClock();
     const p = new SlidingWindowPacer(10, 1000, clock);
     p.blockUntil(2500);
-    expect(await p.acquire()).toBe(2500);
+    expect((await p.acquire()).waitedMs).toBe(2500);
   });
 });
