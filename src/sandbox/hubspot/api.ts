@@ -26,6 +26,9 @@ export interface HsParts {
   associationPageSize: number;
 }
 
+/** Longest path plus query string the sandbox serves (docs silent; a common front-end limit). */
+const MAX_URL_CHARS = 8_000;
+
 /** Association batch reads: 100 ids a request since 2025 (HubSpot changelog "Batch Read Limit for HubSpot Associations API", which also says 1,000; the lower taken). */
 const MAX_ASSOCIATION_READ_INPUTS = 100;
 
@@ -87,6 +90,9 @@ export class HubSpotMount implements Mount {
       return recordPage(`${type}: ${o.get('dealname') ?? o.get('name') ?? o.get('hs_task_subject') ?? o.id}`, o.all());
     }
     if (req.body === INVALID_JSON) return hsError(400, 'VALIDATION_ERROR', 'Invalid input JSON on line 1');
+    // HubSpot documents no URL length limit (integrators chunk long property lists); past 8,000
+    // characters the sandbox answers as an HTTP front end would.
+    if (req.path.length + req.query.toString().length > MAX_URL_CHARS) return { status: 414, text: 'URI Too Long', contentType: 'text/plain' };
     const a = auth.authenticate(bearer(req));
     if (!a.ok) return a.response;
     const search = seg[seg.length - 1] === 'search';
@@ -163,7 +169,9 @@ export class HubSpotMount implements Mount {
       const email = req.query.get('email');
       // Every sandbox owner is active: the archived list is empty.
       const list = req.query.get('archived') === 'true' ? [] : email ? owners.filter((o) => o.email === email) : owners;
-      const limit = Math.min(500, Number(req.query.get('limit') ?? 100) || 100);
+      // The spec gives the owners list a default page of 100 and no maximum: more is refused here.
+      const limit = Number(req.query.get('limit') ?? 100) || 100;
+      if (limit > 100) return hsError(400, 'VALIDATION_ERROR', `limit must be at most 100, got ${limit}`);
       const start = Number(req.query.get('after') ?? 0) || 0;
       const page = list.slice(start, start + limit);
       return json(200, { results: page, ...(start + limit < list.length ? { paging: { next: { after: String(start + limit), link: `${req.baseUrl}/hs/crm/v3/owners?after=${start + limit}` } } } : {}) });

@@ -1,7 +1,7 @@
 import { Client } from '@hubspot/api-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHubSpotConnector, type HubSpotConnectorOptions } from '../../../connectors/hubspot/connector.ts';
-import type { FetchPage } from '../../../connectors/types.ts';
+import type { DealUpdate, FetchPage } from '../../../connectors/types.ts';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox/index.ts';
 import { collect, hubspotMapping, MemoryCredentials, TestClock } from './support/connector.ts';
 
@@ -64,5 +64,83 @@ describe('HubSpot connector against the sandbox limits', () => {
     expect(run2.map((r) => r.data.dealname)).toEqual(['Edited just before the sync']);
     // Without the overlap the edit would be lost for good.
     expect(delivered(await collect(make({ overlapMs: 0 }).fetchChanges({ cursor: cursor2 })))).toEqual([]);
+  });
+
+  it('keeps CRM search under five requests a second, with no 429 to recover from', async () => {
+    const { sb, make } = await open({ deals: 60 });
+    const c = make();
+    const since = new Date(sb.clock.now().getTime() - 3_600_000).toISOString();
+    const cursor = JSON.stringify({ v: 1, phase: 'incremental', since, run: null, archivedCheckedAt: sb.clock.now().toISOString() });
+    // Twelve runs at once on one connector: at least twelve searches, which HubSpot would refuse past five a second.
+    await Promise.all(Array.from({ length: 12 }, () => collect(c.fetchChanges({ cursor }))));
+    expect(c.hubspotUsage().byOperation['search deals']).toBeGreaterThanOrEqual(12);
+    expect(sb.state.calls.filter((x) => x.status === 429)).toEqual([]);
+  });
+
+  it("stays inside the portal's burst window as HubSpot's rate-limit headers report it", async () => {
+    // A portal whose app may make 8 calls per 2 s: the connector learns it from X-HubSpot-RateLimit-Max.
+    const { sb, make } = await open({ deals: 150, seed: 7, hubspot: { burstLimit: 8, burstWindowMs: 2_000 } }, { budget: { intervalMs: 2_000 } });
+    const c = make();
+    const pages = await collect(c.fetchChanges({ cursor: null }));
+    expect(pages.flatMap((p) => p.records)).toHaveLength(sb.state.hubspot.deals().length);
+    expect(c.hubspotUsage().calls).toBeGreaterThan(8);
+    expect(sb.state.calls.filter((x) => x.status === 429)).toEqual([]);
+  }, 30_000);
+
+  it("stops on a DAILY 429 until the portal's next day, without retrying", async () => {
+    const { sb, make } = await open({ deals: 30, hubspot: { dailyLimit: 2 } });
+    const e = await collect(make().fetchChanges({ cursor: null })).catch((err: unknown) => err);
+    expect(e).toMatchObject({ code: 'crm_quota_exhausted', details: { policyName: 'DAILY', pausedUntil: '2026-11-25T00:00:00.000Z' } });
+    expect(sb.state.calls.filter((x) => x.status === 429)).toHaveLength(1);
+  });
+
+  it('refreshes the 30-minute access token before HubSpot expires it', async () => {
+    const { sb, make } = await open({ deals: 10, tokenClock: 'sandbox' });
+    const c = make();
+    const id = sb.state.hubspot.deals()[0]!.id;
+    expect((await c.fetchDealsById([id])).records).toHaveLength(1);
+    sb.clock.advance({ minutes: 31 });
+    expect((await c.fetchDealsById([id])).records).toHaveLength(1);
+    expect(sb.state.calls.filter((x) => x.status === 401)).toEqual([]);
+    expect(sb.state.calls.filter((x) => x.path.endsWith('/token'))).toHaveLength(1);
+  });
+
+  it('refreshes once on a 401 and carries on', async () => {
+    const { sb, make } = await open({ deals: 10 });
+    sb.faults.add({ on: 'POST hs batch/read', expireToken: true, times: 1 });
+    const c = make();
+    const id = sb.state.hubspot.deals()[0]!.id;
+    expect((await c.fetchDealsById([id])).records).toHaveLength(1);
+    expect(sb.state.calls.filter((x) => x.status === 401)).toHaveLength(1);
+    expect(sb.state.calls.filter((x) => x.path.endsWith('/token'))).toHaveLength(1);
+  });
+
+  it('reports the one deal HubSpot refuses inside a batch update (207) and writes the others', async () => {
+    const { sb, make } = await open({ deals: 10, hubspot: { riskProperties: 'ready' } });
+    const [a, b, c] = sb.state.hubspot.deals();
+    sb.faults.add({ on: 'POST hs batch/update', rejectRecords: { ids: [b!.id], message: 'A validation rule refused this deal' } });
+    const fields: DealUpdate['fields'] = { score: 72, category: 'High', winProbability: 0.3, drivers: 'No activity for 41 days', action: 'Call the buyer', scoredAt: sb.clock.now(), modelStatus: 'ok' };
+    const results = await make().writeBack([a!, b!, c!].map((d) => ({ externalId: d.id, fields })));
+    expect(results.map((r) => [r.externalId, r.ok])).toEqual([[a!.id, true], [b!.id, false], [c!.id, true]]);
+    expect(results[1]!.error?.message).toContain('A validation rule refused this deal');
+    expect(sb.state.calls.filter((x) => x.path.endsWith('/batch/update')).map((x) => x.status)).toEqual([207]);
+    expect(sb.state.hubspot.deal(c!.id)!.properties.risk_score).toBe('72');
+  });
+
+  it("finds its task among a deal's many, page by association page", async () => {
+    const { sb, make, token } = await open({ deals: 10, hubspot: { associationPageSize: 2 } });
+    const deal = sb.state.hubspot.deals()[0]!;
+    const hs = new Client({ accessToken: token, basePath: sb.hubspot.apiBase });
+    for (let i = 0; i < 4; i++) {
+      await hs.crm.objects.tasks.basicApi.create({ properties: { hs_task_subject: `Rep task ${i}`, hs_timestamp: '2026-12-01T09:00:00Z' }, associations: [{ to: { id: deal.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 216 }] }] });
+    }
+    const request = { key: `${deal.id}:call-buyer`, dealExternalId: deal.id, ownerId: null, subject: 'Risk: call the buyer', description: 'Why: no reply', priority: 'high' as const, dueDate: sb.clock.now() };
+    const [made] = await make().upsertTasks([request]);
+    expect(made).toMatchObject({ status: 'created' });
+    const c = make();
+    const [again] = await c.upsertTasks([request]);
+    expect(again).toEqual({ key: request.key, ok: true, status: 'open', taskId: made!.taskId });
+    // Five tasks, two a page: three association reads, then two task reads of the five ids (50 a call: one).
+    expect(c.hubspotUsage().byOperation).toEqual({ 'batch read deal tasks': 3, 'batch read tasks': 1 });
   });
 });

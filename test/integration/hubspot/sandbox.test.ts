@@ -55,7 +55,7 @@ describe('HubSpot connector against the sandbox CRM', () => {
     expect(new Set(deals.map((d) => d.stage.status))).toEqual(new Set(['open', 'won', 'lost']));
     expect(deals.some((d) => d.account.industry)).toBe(true);
     // Owner names come from the portal's owners list.
-    const people = new Map((await (await fetch(`${sb.hubspot.apiBase}/crm/v3/owners?limit=500`, { headers: { authorization: `Bearer ${(await creds.load()).accessToken}` } })).json() as { results: Array<{ id: string; firstName: string; lastName: string }> }).results.map((o) => [o.id, `${o.firstName} ${o.lastName}`]));
+    const people = new Map((await (await fetch(`${sb.hubspot.apiBase}/crm/v3/owners?limit=100`, { headers: { authorization: `Bearer ${(await creds.load()).accessToken}` } })).json() as { results: Array<{ id: string; firstName: string; lastName: string }> }).results.map((o) => [o.id, `${o.firstName} ${o.lastName}`]));
     expect(deals.filter((d) => d.owner.id).every((d) => d.owner.name === people.get(d.owner.id!))).toBe(true);
     expect(people.size).toBeGreaterThan(1);
     // Open deals first (they get tasks), then closed ones, so more deals change than one query returns.
