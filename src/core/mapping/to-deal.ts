@@ -149,12 +149,15 @@ export function compileMapping(mapping: Mapping): CompiledMapping {
   const idPath = mapping.id;
   return (rec, ctx) => {
     const idRaw = idPath === '$row' ? rec.row : readPath(rec.data, idPath);
+    // A CRM record carries its own id (rec.id) when the mapped path is missing. A file row's
+    // rec.id is only its line: a row without an id is rejected, never given its line as an id.
+    const fromFile = rec.row !== undefined;
     const recordId = isBlank(idRaw) ? rec.id : String(idRaw).trim();
     const err = (field: string, reason: string): MapResult => ({
       ok: false,
-      error: { recordId, ...(rec.row !== undefined ? { row: rec.row } : {}), field, reason },
+      error: { recordId, ...(fromFile ? { row: rec.row } : {}), field, reason },
     });
-    if (isBlank(recordId)) return err(idPath, 'record has no id');
+    if (isBlank(idRaw) && (fromFile || isBlank(rec.id))) return err(idPath, `is empty: every ${fromFile ? 'row' : 'record'} needs an id`);
     const out: Record<string, unknown> = {
       tenantId: ctx.tenantId,
       source: ctx.source ?? mapping.source,
