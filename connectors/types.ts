@@ -16,9 +16,20 @@ export interface RawRecord {
   row?: number;
 }
 
+/** A record the source returned but the connector could not read (e.g. a malformed CSV line). */
+export interface UnreadableRecord {
+  /** What names it: the source's id when known, else its position (`line-51`). */
+  id: string;
+  row?: number;
+  field: string | null;
+  reason: string;
+}
+
 /** One page of changes. The caller stores it, then persists `cursor`. */
 export interface FetchPage {
   records: RawRecord[];
+  /** Records that could not be read: the engine rejects each by name and goes on. */
+  unreadable?: UnreadableRecord[];
   /** Ids the source reports deleted or archived since the cursor. */
   deletedIds: string[];
   /** Opaque cursor to persist once this page is stored; resuming from it loses nothing. */

@@ -4,7 +4,7 @@ import type { Mapping } from '../../src/core/mapping/schema.ts';
 import type { ApiUsage, Connector, DealUpdate, FetchPage, SetupReport, TaskRequest, TaskResult, WriteResult } from '../types.ts';
 import { readCsvRecords } from './read-csv.ts';
 
-export { readCsvDeals, readCsvRecords } from './read-csv.ts';
+export { readCsvDeals, readCsvRecords, type CsvReadResult, type ReplacedRow } from './read-csv.ts';
 
 export interface CsvConnectorOptions {
   tenantId: string;
@@ -40,12 +40,12 @@ export function createCsvConnector(opts: CsvConnectorOptions): Connector & { wri
       const hash = createHash('sha256').update(await readFile(opts.file)).digest('hex');
       if (hash === cursor) return;
       let last: FetchPage | null = null;
-      for await (const records of readCsvRecords(opts.file, opts.pageSize ?? 1000)) {
+      for await (const { records, unreadable } of readCsvRecords(opts.file, opts.pageSize ?? 1000)) {
         if (last) yield last;
-        last = { records, deletedIds: [], cursor: null };
+        last = { records, unreadable, deletedIds: [], cursor: null };
       }
       // Only the last page carries the cursor: a crash mid-file re-reads the file.
-      yield { records: last?.records ?? [], deletedIds: [], cursor: hash };
+      yield { records: last?.records ?? [], unreadable: last?.unreadable ?? [], deletedIds: [], cursor: hash };
     },
     async writeBack(updates): Promise<WriteResult[]> {
       calls++;

@@ -17,7 +17,8 @@ export async function fetchAndStore(run: RunState): Promise<void> {
   const source = connector.source;
   for await (const page of connector.fetchChanges({ cursor: connection.cursor, signal: run.signal })) {
     checkAborted(run);
-    run.counts.fetched += page.records.length;
+    run.counts.fetched += page.records.length + (page.unreadable?.length ?? 0);
+    for (const u of page.unreadable ?? []) rejectRecord(run, { step: 'map', recordId: u.id, ...(u.row !== undefined ? { row: u.row } : {}), field: u.field, reason: u.reason });
     const writes = mapPage(run, page, map);
     run.counts.mapped += writes.length;
     const now = ctx.now();

@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppContext } from '../../../src/app/context.ts';
 import { buildProgram } from '../../../src/cli/main.ts';
@@ -75,5 +76,101 @@ describe('scoring commands', () => {
     expect(m).toMatchObject({ openDeals: 3, rawPipeline: 90_000, scoredDeals: 3 });
     const d = JSON.parse(await run('insights', '--tenant', T, '--json')) as { insights: Array<{ text: string }> };
     expect(d.insights.some((i) => /lead source Partner/.test(i.text))).toBe(true);
+  });
+});
+
+describe('dealrisk import: one bad row never stops the file', () => {
+  let ts: TestStore;
+  let dir: string;
+  let printed: string[] = [];
+  const MAPPING = 'mappings/skygeni.csv.yaml';
+  const HEADER = 'deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,sales_cycle_days,outcome';
+  const row = (id: string, o: { amount?: string; created?: string; closed?: string; rep?: string } = {}) =>
+    `${id},${o.created ?? '2024-01-02'},${o.closed ?? '2024-02-01'},${o.rep ?? 'rep_1'},SaaS,Europe,Core,Inbound,Closed,${o.amount ?? '1000'},30,Won`;
+  const file = (name: string, lines: string[]): string => {
+    const f = path.join(dir, name);
+    writeFileSync(f, lines.join('\n'));
+    return f;
+  };
+  const importJson = async (tenant: string, csv: string) => {
+    printed = [];
+    const deps: CliDeps = { context: async () => ({ store: ts.store, now: () => asOf } as unknown as AppContext), print: (t) => printed.push(t), interactive: false };
+    await (await buildProgram(deps)).parseAsync(['node', 'dealrisk', 'import', '--mapping', MAPPING, '--file', csv, '--tenant', tenant, '--json']);
+    return JSON.parse(printed.join('\n')) as {
+      rows: number;
+      imported: number;
+      inserted: number;
+      unchanged: number;
+      rejected: Array<{ recordId: string; row: number; field: string; reason: string }>;
+      replaced: Array<{ recordId: string; row: number; replacedRow: number }>;
+      cleaned: Array<{ recordId: string; row: number; field: string; reason: string }>;
+    };
+  };
+
+  beforeAll(async () => {
+    ts = await createTestStore();
+    dir = mkdtempSync(path.join(os.tmpdir(), 'dealrisk-import-'));
+  });
+  afterAll(async () => {
+    rmSync(dir, { recursive: true, force: true });
+    await ts?.drop();
+  });
+
+  it('stores a row whose text holds U+0000 with the text cleaned, and names the field', async () => {
+    const r = await importJson('nul', file('nul.csv', [HEADER, row('N1'), row('N2', { rep: 'rep\u0000_2' }), row('N3')]));
+    expect(r).toMatchObject({ rows: 3, imported: 3, rejected: [], cleaned: [{ recordId: 'N2', row: 3, field: 'sales_rep_id', reason: 'removed 1 U+0000 (NUL) character' }] });
+    expect((await ts.store.deals.get('nul', 'csv', 'N2'))?.owner.id).toBe('rep_2');
+  });
+
+  it('keeps the later row of a repeated id and names both lines', async () => {
+    const r = await importJson('dup', file('dup.csv', [HEADER, row('D1'), row('D2', { amount: '2000' }), row('D3'), row('D2', { amount: '2500' })]));
+    expect(r).toMatchObject({ rows: 4, imported: 3, inserted: 3, rejected: [], replaced: [{ recordId: 'D2', row: 5, replacedRow: 3 }] });
+    expect((await ts.store.deals.get('dup', 'csv', 'D2'))?.amount).toBe(2500);
+  });
+
+  it('rejects a line with a malformed quote by its line number and imports the other 99', async () => {
+    const lines = [HEADER, ...Array.from({ length: 100 }, (_, i) => (i === 49 ? row(`Q${i}`, { rep: 'rep "the best" 1' }) : row(`Q${i}`)))];
+    const r = await importJson('quote', file('quote.csv', lines));
+    expect(r).toMatchObject({ rows: 100, imported: 99 });
+    expect(r.rejected).toEqual([{ recordId: 'line-51', row: 51, field: 'sales_rep_id', reason: expect.stringContaining('Invalid Opening Quote') }]);
+    expect((await ts.store.deals.countByStatus('quote')).won).toBe(99);
+  });
+
+  it('rejects implausible values naming the field: a negative amount, a date in 9999, a close before the creation, an empty id', async () => {
+    const r = await importJson(
+      'bounds',
+      file('bounds.csv', [HEADER, row('OK1'), row('NEG', { amount: '(500)' }), row('HUGE', { amount: '-5e300' }), row('Y9999', { created: '9999-12-31', closed: '1970-01-01' }), row('BACK', { created: '2024-05-01', closed: '2024-01-01' }), row('', {}), row('OK2')]),
+    );
+    expect(r.imported).toBe(2);
+    expect(r.rejected).toEqual([
+      { recordId: 'NEG', row: 3, field: 'amount', reason: 'must not be negative (got -500)' },
+      { recordId: 'HUGE', row: 4, field: 'amount', reason: 'must not be negative (got -5e+300)' },
+      { recordId: 'Y9999', row: 5, field: 'createdAt', reason: '9999-12-31T00:00:00.000Z is after 2099-12-31' },
+      { recordId: 'BACK', row: 6, field: 'closedAt', reason: '2024-01-01 is before the deal was created (2024-05-01)' },
+      { recordId: 'line-7', row: 7, field: 'deal_id', reason: 'is empty: every row needs an id' },
+    ]);
+    expect((await ts.store.deals.list('bounds')).map((d) => d.externalId)).toEqual(['OK1', 'OK2']);
+  });
+
+  it('refuses a file with no data rows, saying so, and imports nothing', async () => {
+    await expect(importJson('empty', file('empty.csv', [HEADER]))).rejects.toMatchObject({ code: 'input_invalid', message: expect.stringContaining('no data rows') });
+    await expect(importJson('empty', file('blank.csv', []))).rejects.toMatchObject({ code: 'input_invalid', message: expect.stringContaining('no data rows') });
+  });
+
+  it('stops with a clear message when the database goes away mid-file, and the same import run again finishes it', async () => {
+    const lines = [HEADER, ...Array.from({ length: 12_000 }, (_, i) => row(`M${i}`))];
+    const csv = file('many.csv', lines);
+    // The third chunk of 5,000 meets a database that refuses everything (SQLSTATE 57014: not about one row).
+    await sql`create function refuse_m11000() returns trigger language plpgsql as $$ begin
+      if new.external_id = 'M11000' then raise exception 'canceling statement due to user request' using errcode = '57014'; end if;
+      return new; end $$`.execute(ts.store.db);
+    await sql`create trigger refuse_m11000 before insert on deals for each row execute function refuse_m11000()`.execute(ts.store.db);
+    await expect(importJson('many', csv)).rejects.toMatchObject({ message: expect.stringMatching(/stopped after storing 10000 of 12000 deals: .*Importing the same file again finishes it/) });
+    expect((await ts.store.deals.countByStatus('many')).won).toBe(10_000);
+    await sql`drop trigger refuse_m11000 on deals`.execute(ts.store.db);
+    await sql`drop function refuse_m11000()`.execute(ts.store.db);
+    const again = await importJson('many', csv);
+    expect(again).toMatchObject({ rows: 12_000, imported: 12_000, inserted: 2000, unchanged: 10_000, rejected: [] });
+    expect((await ts.store.deals.countByStatus('many')).won).toBe(12_000);
   });
 });

@@ -1,7 +1,11 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createCsvConnector } from '../../../connectors/csv/index.ts';
 import type { Connector } from '../../../connectors/types.ts';
 import { AppError } from '../../../src/core/errors.ts';
+import { loadMappingFile, MAPPINGS_DIR } from '../../../src/mappings/load.ts';
 import { syncPort } from '../../../src/server/adapters/sync.ts';
 import type { SyncScorer } from '../../../src/sync/scorer.ts';
 import { HOUR } from './helpers/context.ts';
@@ -120,6 +124,16 @@ describe('a failure confined to one record', () => {
     expect(r.runs[0]!.counts).toMatchObject({ written: 5, tasks: 9, taskFailed: 1 });
     expect(Object.keys(crm.read().tasks).sort()).toEqual(['A:exec-call', 'A:milestones', 'B:exec-call', 'B:milestones', 'C:exec-call', 'C:milestones', 'D:exec-call', 'D:milestones', 'POISON:milestones']);
     expect((await latestRun()).rejected).toEqual([{ step: 'tasks', recordId: 'POISON', field: 'task salesforce:POISON:exec-call', reason: 'internal: subject.slice is not a function' }]);
+  });
+
+  it('a CSV source: a malformed line is rejected by its line and the other rows sync', async () => {
+    const file = path.join(h.dir, 'deals.csv');
+    writeFileSync(file, ['deal_id,created_date,closed_date,sales_rep_id,industry,region,product_type,lead_source,deal_stage,deal_amount,sales_cycle_days,outcome', 'K1,2024-01-02,,rep_1,SaaS,EU,Core,Inbound,Proposal,1000,,Open', 'K2,2024-01-02,,rep "x" 1,SaaS,EU,Core,Inbound,Proposal,1000,,Open', 'K3,2024-01-02,,rep_3,SaaS,EU,Core,Inbound,Proposal,1000,,Open'].join('\n'));
+    h.deps.connectorFor = async () => createCsvConnector({ tenantId: 't1', mapping: loadMappingFile(path.join(MAPPINGS_DIR, 'skygeni.csv.yaml')), file });
+    const r = await h.sync();
+    expect(r.runs[0]).toMatchObject({ status: 'partial', errors: [] });
+    expect(r.runs[0]!.counts).toMatchObject({ fetched: 3, mapped: 2, rejected: 1, stored: 2, scored: 2 });
+    expect((await latestRun()).rejected).toEqual([{ step: 'map', recordId: 'line-3', row: 3, field: 'sales_rep_id', reason: expect.stringContaining('Invalid Opening Quote') }]);
   });
 
   it('still stops writing, and ends partial, when the CRM itself is unavailable', async () => {
