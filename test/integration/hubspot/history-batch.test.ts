@@ -46,7 +46,8 @@ describe('HubSpot history batch reads', () => {
     // Stage history arrived: some deal moved through more than one stage.
     expect(records.some((r) => ((r.data._derived as { stageHistory: unknown[] }).stageHistory ?? []).length > 1)).toBe(true);
     const u = c.hubspotUsage();
-    // 100 deals a list page, at most 50 a history read.
+    // 100 deals a list page (HubSpot's maximum), at most 50 a history read.
+    expect(Math.max(...pages.map((p) => p.records.length))).toBe(100);
     const historyReads = pages.reduce((n, p) => n + Math.ceil(p.records.length / 50), 0);
     expect(u.byOperation['batch read deal history']).toBe(historyReads);
     expect(sb.state.calls.filter((x) => x.crm === 'hs' && x.status === 400)).toEqual([]);

@@ -77,7 +77,7 @@ describe('HubSpot connector against the sandbox limits', () => {
     expect(sb.state.calls.filter((x) => x.status === 429)).toEqual([]);
   });
 
-  it("stays inside the portal's burst window as HubSpot's rate-limit headers report it", async () => {
+  it('stays inside the portal burst window as the HubSpot rate-limit headers report it', async () => {
     // A portal whose app may make 8 calls per 2 s: the connector learns it from X-HubSpot-RateLimit-Max.
     const { sb, make } = await open({ deals: 150, seed: 7, hubspot: { burstLimit: 8, burstWindowMs: 2_000 } }, { budget: { intervalMs: 2_000 } });
     const c = make();
@@ -87,7 +87,7 @@ describe('HubSpot connector against the sandbox limits', () => {
     expect(sb.state.calls.filter((x) => x.status === 429)).toEqual([]);
   }, 30_000);
 
-  it("stops on a DAILY 429 until the portal's next day, without retrying", async () => {
+  it('stops on a DAILY 429 until the next portal day, without retrying', async () => {
     const { sb, make } = await open({ deals: 30, hubspot: { dailyLimit: 2 } });
     const e = await collect(make().fetchChanges({ cursor: null })).catch((err: unknown) => err);
     expect(e).toMatchObject({ code: 'crm_quota_exhausted', details: { policyName: 'DAILY', pausedUntil: '2026-11-25T00:00:00.000Z' } });
@@ -127,7 +127,7 @@ describe('HubSpot connector against the sandbox limits', () => {
     expect(sb.state.hubspot.deal(c!.id)!.properties.risk_score).toBe('72');
   });
 
-  it("finds its task among a deal's many, page by association page", async () => {
+  it('finds its task among the many on a deal, page by association page', async () => {
     const { sb, make, token } = await open({ deals: 10, hubspot: { associationPageSize: 2 } });
     const deal = sb.state.hubspot.deals()[0]!;
     const hs = new Client({ accessToken: token, basePath: sb.hubspot.apiBase });
