@@ -1,3 +1,4 @@
+import { storableJson } from '../../core/storable-text.ts';
 import type { Db } from '../db.ts';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'partial' | 'paused';
@@ -93,9 +94,10 @@ export function syncRunsRepo(db: Db) {
           duration_ms: Math.round(f.durationMs),
           counts: JSON.stringify(f.counts),
           api_calls: f.apiCalls,
-          errors: JSON.stringify(f.errors),
-          rejected: JSON.stringify(f.rejected),
-          details: JSON.stringify(f.details),
+          // Errors and rejections quote what the CRM sent: kept storable like the deals.
+          errors: storableJson(f.errors),
+          rejected: storableJson(f.rejected),
+          details: storableJson(f.details),
         })
         .where('tenant_id', '=', tenantId)
         .where('id', '=', id)

@@ -23,6 +23,14 @@ describe('one row the database refuses', () => {
     expect(snap).toEqual({ inserted: 1, rejected: [] });
   });
 
+  it('records a run whose rejection reasons quote text with U+0000', async () => {
+    const id = await t.store.syncRuns.start('t1', { connectionId: null, trigger: 'test', holder: null }, now);
+    const quoted = { step: 'map', recordId: 'R\u00001', field: 'amount', reason: 'not a number: "1\u00002\ud800"' };
+    await t.store.syncRuns.finish('t1', id, { status: 'partial', finishedAt: now, durationMs: 1, counts: { rejected: 1 }, apiCalls: 0, errors: [{ message: 'x\u0000' }], rejected: [quoted], details: { cleaned: [{ field: 'k\u0000' }] } });
+    const run = await t.store.syncRuns.get('t1', id);
+    expect(run).toMatchObject({ status: 'partial', errors: [{ message: 'x' }], rejected: [{ recordId: 'R1', reason: 'not a number: "12\ufffd"' }], details: { cleaned: [{ field: 'k' }] } });
+  });
+
   it('isolates a refused deal by halving the batch, stores the rest and names it', async () => {
     await sql`alter table deals add constraint no_poison check (external_id <> 'POISON')`.execute(t.store.db);
     try {
