@@ -1,5 +1,6 @@
 // HubSpot connector: API calls a sync uses against the minimum, on a nock-backed portal that
-// answers like HubSpot (recorded payload shapes, 10,000-result search cap, 100-record batches).
+// answers like HubSpot (recorded payload shapes, 10,000-result search cap, 100-record batches,
+// 50-record batch reads with history).
 // Time is simulated (injected clock), so "simulated time on HubSpot's budget" is how long the
 // calls take when paced at 99 calls / 10 s and 4 searches / s, without sleeping for it here.
 // Run: npx tsx bench/hubspot.bench.ts   (or: npm run bench -- hubspot)
@@ -124,7 +125,8 @@ async function main(): Promise<void> {
     row('tasks, 250 new', 250, `${first.byOperation['batch create tasks']} / ${ceil(250, 100)}`, first.calls, breakdown(first.byOperation));
     await c.upsertTasks(tasks);
     const again = c.hubspotUsage();
-    row('tasks, same 250 again (all exist)', 250, `${(again.byOperation['batch create tasks'] ?? 0) - (first.byOperation['batch create tasks'] ?? 0)} / 0`, again.calls - first.calls, 'batch read tasks by key only');
+    const reads = (op: string) => (again.byOperation[op] ?? 0) - (first.byOperation[op] ?? 0);
+    row('tasks, same 250 again (all exist)', 250, `${reads('batch create tasks')} / 0`, again.calls - first.calls, `batch read deal tasks ${reads('batch read deal tasks')}, batch read tasks ${reads('batch read tasks')}`);
     fake.stop();
   }
   console.log(rows.splice(0).join('\n'));
