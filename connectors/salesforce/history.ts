@@ -5,7 +5,8 @@ import type { SalesforceApi } from './api.ts';
 import { buildStageMap, derive, type FieldHistoryRow, type HistoryFacts, type HistoryRow, type StageMap, type StageRow } from './derive.ts';
 import {
   EMPLOYEES_PATH,
-  aggregateIdChunks,
+  AGGREGATE_IDS_MAX,
+  chunkForUri,
   contactRoleCountQuery,
   fieldHistoryQuery,
   openTaskCountQuery,
@@ -38,8 +39,9 @@ interface CountRow {
  * Adds `data._derived` to each opportunity of a page from up to four related-object queries
  * (plus OpportunityStage once per connector). History rows page with queryMore, so they take the
  * page's scope (pageScope); the two counts are aggregates, which cannot page, so they name the
- * page's ids, IN_LIST_MAX at a time (aggregateIdChunks). Each source is optional: when the org
- * hides it, it is skipped for the rest of the run with a warning and its values stay null.
+ * page's ids, as many a query as the URI takes (chunkForUri, AGGREGATE_IDS_MAX). Each source is
+ * optional: when the org hides it, it is skipped for the rest of the run with a warning and its
+ * values stay null.
  */
 export class HistoryEnricher {
   private stages: StageMap | null | undefined;
@@ -110,7 +112,7 @@ export class HistoryEnricher {
   /** One aggregate query per chunk of ids; null when the source is off (or goes off midway). */
   private async countRows(source: Source, ids: readonly string[], build: (chunk: readonly string[]) => string): Promise<CountRow[] | null> {
     const out: CountRow[] = [];
-    for (const chunk of aggregateIdChunks(ids)) {
+    for (const chunk of chunkForUri(ids, AGGREGATE_IDS_MAX, build)) {
       const rows = await this.rows<CountRow>(source, build(chunk));
       if (!rows) return null;
       out.push(...rows);
@@ -121,7 +123,7 @@ export class HistoryEnricher {
   private async openTasks(ids: readonly string[]): Promise<CountRow[] | null> {
     if (this.off.has('tasks')) return null;
     const out: CountRow[] = [];
-    for (const chunk of aggregateIdChunks(ids)) {
+    for (const chunk of chunkForUri(ids, AGGREGATE_IDS_MAX, (c) => openTaskCountQuery(c, this.taskKeyField))) {
       const rows = await this.openTaskChunk(chunk);
       if (!rows) return null;
       out.push(...rows);

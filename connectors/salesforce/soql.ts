@@ -115,20 +115,18 @@ export const fieldHistoryQuery = (scope: PageScope): string =>
   `SELECT OpportunityId, Field, OldValue, NewValue, CreatedDate FROM OpportunityFieldHistory WHERE ${scopeFilter('OpportunityId', scope)} AND Field IN ('StageName', 'CloseDate') ORDER BY OpportunityId ASC, CreatedDate ASC`;
 
 /**
- * The id lists an aggregate query is sent with. An aggregate result cannot be paged: Salesforce
- * refuses one over 2,000 rows (400 EXCEEDED_ID_LIMIT "Aggregate query does not support
- * queryMore(), use LIMIT to restrict the results to a single batch"). Grouped by the opportunity
- * and restricted to at most IN_LIST_MAX named ids, a query has at most that many rows, however
- * many opportunities share the page's SystemModstamp (a semi-join range could name them all).
+ * Ids an aggregate query names at most. An aggregate result cannot be paged: Salesforce refuses
+ * one over 2,000 rows (400 EXCEEDED_ID_LIMIT "Aggregate query does not support queryMore(), use
+ * LIMIT to restrict the results to a single batch"). Grouped by the opportunity and restricted
+ * to named ids, a count has at most one row per id, however many opportunities share the page's
+ * SystemModstamp (a semi-join range could name them all). The URI bound (chunkForUri) cuts a
+ * list of 18-character ids near 390, under this cap (and under the 500 values docs/crm-limits.md
+ * holds an IN list to).
  */
-export function aggregateIdChunks(ids: readonly string[]): string[][] {
-  const out: string[][] = [];
-  for (let i = 0; i < ids.length; i += IN_LIST_MAX) out.push(ids.slice(i, i + IN_LIST_MAX));
-  return out;
-}
+export const AGGREGATE_IDS_MAX = 400;
 
 const idList = (ids: readonly string[]): string => {
-  if (!ids.length || ids.length > IN_LIST_MAX) throw new Error(`an aggregate query names 1 to ${IN_LIST_MAX} ids, got ${ids.length}`);
+  if (!ids.length || ids.length > AGGREGATE_IDS_MAX) throw new Error(`an aggregate query names 1 to ${AGGREGATE_IDS_MAX} ids, got ${ids.length}`);
   return ids.map(soqlString).join(', ');
 };
 

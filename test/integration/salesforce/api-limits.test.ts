@@ -35,12 +35,12 @@ async function drain(sf: SalesforceConnector): Promise<unknown> {
 
 describe('Salesforce daily API allocation', () => {
   it('stops at its share of the allocation it reads from Sforce-Limit-Info, never drawing a 403', async () => {
-    const sf = await open(40, 0.2); // 8 of 40 calls; a first sync with history needs more
+    const sf = await open(40, 0.1); // 4 of 40 calls; a first sync with history needs 7
     const err = await drain(sf);
 
     expect(isAppError(err, 'crm_quota_exhausted')).toBe(true);
     expect((err as { details: { retryable?: boolean } }).details.retryable).toBe(true);
-    expect(sf.usage()).toMatchObject({ calls: 8, used: 8, limit: 40 });
+    expect(sf.usage()).toMatchObject({ calls: 4, used: 4, limit: 40 });
     expect(sb!.state.calls.filter((c) => c.crm === 'sf' && c.status === 403)).toEqual([]);
   });
 

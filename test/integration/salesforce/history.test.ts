@@ -1,6 +1,7 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compileMapping } from '../../../src/core/mapping/to-deal.ts';
+import { ENCODED_SOQL_MAX } from '../../../connectors/salesforce/soql.ts';
 import {
   INSTANCE,
   V,
@@ -123,30 +124,35 @@ describe('Salesforce history enrichment', () => {
     expect(closed.ok && closed.deal).toMatchObject({ stage: { status: 'won' }, closedAt: new Date('2026-04-29T16:00:00.000Z') });
   });
 
-  const idsIn = (q: string): number => (q.match(/'006/g) ?? []).length;
-
-  it('scopes history rows of a large page by its SystemModstamp range, and its counts by id lists of 200', async () => {
-    const rows = Array.from({ length: 250 }, (_, i) =>
+  it('scopes history rows of a large page by its SystemModstamp range, and its counts by id lists that fit the URI', async () => {
+    const rows = Array.from({ length: 500 }, (_, i) =>
       anOpportunity({ SystemModstamp: new Date(Date.parse('2026-05-02T09:00:00Z') + i * 1000).toISOString().replace('Z', '+0000') }),
     );
-    const semiJoin = "IN (SELECT Id FROM Opportunity WHERE SystemModstamp >= 2026-05-02T09:00:00Z AND SystemModstamp < 2026-05-02T09:04:10Z)";
+    const semiJoin = "IN (SELECT Id FROM Opportunity WHERE SystemModstamp >= 2026-05-02T09:00:00Z AND SystemModstamp < 2026-05-02T09:08:20Z)";
+    const named: Record<string, string[][]> = { Task: [], OpportunityContactRole: [] };
+    const count = (object: string) => (q: string) => {
+      if (!q.includes(`FROM ${object} WHERE`) || q.includes('SELECT Id FROM Opportunity')) return false;
+      named[object]!.push([...q.matchAll(/'(006[^']+)'/g)].map((m) => m[1]!));
+      return encodeURIComponent(q).length <= ENCODED_SOQL_MAX;
+    };
     const scope = nock(INSTANCE)
       .get(`${V}/queryAll`).query(true).reply(200, queryPage(rows), sfHeaders())
       .get(`${V}/query`).query(soqlMatching((q) => q.includes('FROM OpportunityStage'))).reply(200, queryPage([stage('Negotiation/Review', 1)]), sfHeaders())
       .get(`${V}/query`).query(soqlMatching((q) => q.includes('FROM OpportunityHistory') && q.includes(semiJoin))).reply(200, queryPage([]), sfHeaders())
       .get(`${V}/query`).query(soqlMatching((q) => q.includes('FROM OpportunityFieldHistory') && q.includes(semiJoin))).reply(200, queryPage([]), sfHeaders())
-      // Aggregates cannot page: one query per 200 named ids (200 + 50), never the semi-join.
-      .get(`${V}/query`).query(soqlMatching((q) => q.includes('FROM Task') && q.includes(`WhatId IN ('${rows[0]!.Id}'`) && idsIn(q) === 200)).reply(200, queryPage([]), sfHeaders())
-      .get(`${V}/query`).query(soqlMatching((q) => q.includes('FROM Task') && q.includes(`WhatId IN ('${rows[200]!.Id}'`) && idsIn(q) === 50)).reply(200, queryPage([]), sfHeaders())
-      .get(`${V}/query`).query(soqlMatching((q) => q.includes('FROM OpportunityContactRole') && q.includes(`OpportunityId IN ('${rows[0]!.Id}'`) && idsIn(q) === 200)).reply(200, queryPage([]), sfHeaders())
-      .get(`${V}/query`).query(soqlMatching((q) => q.includes('FROM OpportunityContactRole') && q.includes(`OpportunityId IN ('${rows[200]!.Id}'`) && idsIn(q) === 50)).reply(200, queryPage([]), sfHeaders());
+      // Aggregates cannot page: named ids, as many a query as the URI takes, never the semi-join.
+      .get(`${V}/query`).query(soqlMatching(count('Task'))).times(2).reply(200, queryPage([]), sfHeaders())
+      .get(`${V}/query`).query(soqlMatching(count('OpportunityContactRole'))).times(2).reply(200, queryPage([]), sfHeaders());
     const sf = await connectorFor(memoryCredentials(), { history: true });
 
     const [page] = await allPages(sf.fetchChanges({ cursor: '2026-05-02T00:00:00Z' }));
 
     expect(scope.isDone()).toBe(true);
-    expect(page!.records).toHaveLength(250);
-    // No OpportunityHistory row at all: unknown, not "never pushed".
+    expect(page!.records).toHaveLength(500);
+    for (const queries of Object.values(named)) {
+      expect(queries).toHaveLength(2);
+      expect(queries.flat()).toEqual(rows.map((r) => r.Id));
+    }
     expect(page!.records[0]!.data._derived).toMatchObject({ stageHistory: [], stageEnteredAt: null, closeDatePushes: null, openTaskCount: 0 });
     expect(sf.usage().calls).toBe(8); // 1 page + OpportunityStage + 2 history queries + 2 × 2 counts
   });

@@ -33,8 +33,12 @@ const SHAPES: Record<string, () => string[]> = {
   stageQuery: () => [soql.stageQuery(true), soql.stageQuery(false)],
   opportunityHistoryQuery: () => SCOPES.map(soql.opportunityHistoryQuery),
   fieldHistoryQuery: () => SCOPES.map(soql.fieldHistoryQuery),
-  openTaskCountQuery: () => [soql.openTaskCountQuery(ids(soql.IN_LIST_MAX), DEFAULT_TASK_KEY_FIELD), soql.openTaskCountQuery(ids(1), null)],
-  contactRoleCountQuery: () => [soql.contactRoleCountQuery(ids(soql.IN_LIST_MAX))],
+  // The count queries the connector sends: the first URI-bounded chunk of a full page of ids.
+  openTaskCountQuery: () => [
+    soql.openTaskCountQuery(soql.chunkForUri(ids(2000), soql.AGGREGATE_IDS_MAX, (c) => soql.openTaskCountQuery(c, DEFAULT_TASK_KEY_FIELD))[0]!, DEFAULT_TASK_KEY_FIELD),
+    soql.openTaskCountQuery(ids(1), null),
+  ],
+  contactRoleCountQuery: () => [soql.contactRoleCountQuery(soql.chunkForUri(ids(2000), soql.AGGREGATE_IDS_MAX, soql.contactRoleCountQuery)[0]!)],
   tasksByKeyQuery: () => [soql.tasksByKeyQuery(DEFAULT_TASK_KEY_FIELD, [`${ids(1)[0]}:call-buyer`, "o'brien\\renewal"])],
   ownersQuery: () => [soql.ownersQuery(ids(soql.IN_LIST_MAX))],
   permissionSetByNameQuery: () => [soql.permissionSetByNameQuery('DealRisk_Integration')],
@@ -42,7 +46,7 @@ const SHAPES: Record<string, () => string[]> = {
 };
 
 /** Exports of soql.ts that build no query of their own (fragments and helpers the shapes above use). */
-const HELPERS = ['soqlString', 'soqlDateTime', 'selectList', 'pageScope', 'scopeFilter', 'aggregateIdChunks', 'chunkForUri', 'invalidFieldIn'];
+const HELPERS = ['soqlString', 'soqlDateTime', 'selectList', 'pageScope', 'scopeFilter', 'chunkForUri', 'invalidFieldIn'];
 
 /** Custom fields the connector itself defines (setup creates them): Task fields live on Activity. */
 const CUSTOM = new Map<string, Set<string>>();
