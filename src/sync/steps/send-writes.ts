@@ -73,18 +73,36 @@ async function drain(
   }
 }
 
+type Send = (items: OutboxItem[]) => Promise<OutboxResult[]>;
+type Failure = { item: OutboxItem; error: unknown };
+
 /**
  * Sends one batch and records its results. A failure confined to some records (our code failing
  * on one record's values, or the CRM refusing a record by throwing) is narrowed down: the record
  * the error names is set aside, or else the batch is halved, so only the records at fault fail
- * and the others are sent. 'stopped': the CRM is unavailable and the run writes nothing more.
+ * and the others are sent. When every record of the batch fails that way, the fault is not in
+ * the records: they are kept for a retry and the run stops writing, as when the CRM is down.
+ * 'stopped': the run writes nothing more.
  */
-async function sendBatch(
+async function sendBatch(run: RunState, kind: 'fields' | 'task', items: OutboxItem[], send: Send, after: 'fields-recorded' | 'tasks-recorded'): Promise<'sent' | 'stopped'> {
+  const failures: Failure[] = [];
+  // Failures collected before a stop stay pending: the next run tries them again.
+  if ((await sendNarrowing(run, kind, items, send, after, failures)) === 'stopped') return 'stopped';
+  if (failures.length > 1 && failures.length === items.length) {
+    await stopWriting(run, kind, items, failures[0]!.error);
+    return 'stopped';
+  }
+  for (const f of failures) await failAlone(run, kind, f.item, f.error);
+  return 'sent';
+}
+
+async function sendNarrowing(
   run: RunState,
   kind: 'fields' | 'task',
   items: OutboxItem[],
-  send: (items: OutboxItem[]) => Promise<OutboxResult[]>,
+  send: Send,
   after: 'fields-recorded' | 'tasks-recorded',
+  failures: Failure[],
 ): Promise<'sent' | 'stopped'> {
   const { ctx, tenantId } = run;
   let results: OutboxResult[];
@@ -102,24 +120,19 @@ async function sendBatch(
       }
       throw e;
     }
-    if (confinedToRecords(e)) {
-      const named = namedItem(e, items) ?? (items.length === 1 ? items[0] : undefined);
-      if (named) {
-        await failAlone(run, kind, named, e);
-        const rest = items.filter((i) => i !== named);
-        return rest.length ? sendBatch(run, kind, rest, send, after) : 'sent';
-      }
-      const mid = Math.ceil(items.length / 2);
-      if ((await sendBatch(run, kind, items.slice(0, mid), send, after)) === 'stopped') return 'stopped';
-      return sendBatch(run, kind, items.slice(mid), send, after);
+    if (!confinedToRecords(e)) {
+      await stopWriting(run, kind, items, e);
+      return 'stopped';
     }
-    // The CRM is down or answered nonsense: these rows wait for the retry, the run goes on
-    // without further writes, and says so.
-    const message = messageOf(e);
-    run.errors.push({ step: kind === 'fields' ? 'write-back' : 'tasks', code: isAppError(e) ? e.code : 'crm_unavailable', message });
-    run.degraded = true;
-    await ctx.store.outbox.record(tenantId, items.map((i) => ({ id: i.id, ok: false, retryable: true, error: message })), ctx.now(), retryPolicy(run));
-    return 'stopped';
+    const named = namedItem(e, items) ?? (items.length === 1 ? items[0] : undefined);
+    if (named) {
+      failures.push({ item: named, error: e });
+      const rest = items.filter((i) => i !== named);
+      return rest.length ? sendNarrowing(run, kind, rest, send, after, failures) : 'sent';
+    }
+    const mid = Math.ceil(items.length / 2);
+    if ((await sendNarrowing(run, kind, items.slice(0, mid), send, after, failures)) === 'stopped') return 'stopped';
+    return sendNarrowing(run, kind, items.slice(mid), send, after, failures);
   }
   await ctx.store.outbox.record(tenantId, results, ctx.now(), retryPolicy(run));
   await run.probe(after);
@@ -127,13 +140,32 @@ async function sendBatch(
 }
 
 /**
- * Errors one record can cause: our own code throwing on a record's values (not an AppError),
- * or the CRM refusing a record by throwing rather than answering per record. Anything else
- * (CRM unavailable, a bad request, missing permission) is about the whole connection.
+ * The CRM is down or answered nonsense: these rows wait for the retry, the run goes on without
+ * further writes, and says so.
+ */
+async function stopWriting(run: RunState, kind: 'fields' | 'task', items: OutboxItem[], e: unknown): Promise<void> {
+  const message = messageOf(e);
+  run.errors.push({ step: kind === 'fields' ? 'write-back' : 'tasks', code: isAppError(e) ? e.code : 'crm_unavailable', message });
+  run.degraded = true;
+  await run.ctx.store.outbox.record(run.tenantId, items.map((i) => ({ id: i.id, ok: false, retryable: true, error: message })), run.ctx.now(), retryPolicy(run));
+}
+
+/**
+ * Errors one record can cause: our own code throwing on a record's values (not an AppError, and
+ * not a network failure the connector left unwrapped), or the CRM refusing a record by throwing
+ * rather than answering per record. Anything else (CRM unavailable, a bad request, missing
+ * permission) is about the whole connection.
  */
 function confinedToRecords(e: unknown): boolean {
-  if (!isAppError(e)) return true;
-  return e.code === 'crm_record_rejected' || e.code === 'record_invalid';
+  if (isAppError(e)) return e.code === 'crm_record_rejected' || e.code === 'record_invalid';
+  return !looksLikeNetwork(e);
+}
+
+/** Node's and undici's network failures: ECONNRESET, ENOTFOUND, UND_ERR_SOCKET, an abort or timeout. */
+function looksLikeNetwork(e: unknown): boolean {
+  const err = e as { name?: unknown; code?: unknown; cause?: { code?: unknown } } | null;
+  if (err?.name === 'AbortError' || err?.name === 'TimeoutError') return true;
+  return [err?.code, err?.cause?.code].some((c) => typeof c === 'string' && /^(E[A-Z]+|UND_ERR_[A-Z_]+)$/.test(c));
 }
 
 /** The item an error names (details.recordId: a deal id or a task key), if it is in the batch. */

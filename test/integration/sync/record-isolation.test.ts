@@ -149,4 +149,32 @@ describe('a failure confined to one record', () => {
     expect(calls).toBe(1);
     expect(await h.ctx.store.outbox.list('t1', { kind: 'fields', status: 'failed' })).toHaveLength(5);
   });
+
+  it('stops writing, keeping every write for a retry, when the connector fails on every record or the network is down', async () => {
+    let calls = 0;
+    withConnector(() => ({
+      async writeBack() {
+        calls++;
+        throw new TypeError('this.client.crm is undefined');
+      },
+    }));
+    const r = await h.sync();
+    expect(r.runs[0]).toMatchObject({ status: 'partial', errors: [expect.objectContaining({ step: 'write-back', message: 'this.client.crm is undefined' })] });
+    // Halved down to each record alone (2·5 − 1 = 9 calls), once: then no batch is sent.
+    expect(calls).toBe(9);
+    expect(await h.ctx.store.outbox.list('t1', { kind: 'fields', status: 'failed' })).toHaveLength(5);
+    expect(await h.ctx.store.outbox.list('t1', { kind: 'fields', status: 'dead' })).toEqual([]);
+
+    calls = 0;
+    withConnector(() => ({
+      async writeBack() {
+        calls++;
+        throw Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) });
+      },
+    }));
+    h.clock.advance(2 * HOUR);
+    const again = await h.sync();
+    expect(again.runs[0]).toMatchObject({ status: 'partial', errors: [expect.objectContaining({ step: 'write-back', code: 'crm_unavailable', message: 'fetch failed' })] });
+    expect(calls).toBe(1);
+  });
 });
