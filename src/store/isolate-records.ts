@@ -31,9 +31,17 @@ export interface IsolatedFailure<T> {
  * Writes `items` with `write`, which must be all-or-nothing per call (one statement, or one
  * transaction). When a call fails for a reason one row can cause, its batch is halved until the
  * rows at fault stand alone: those come back with their error and every other row is written.
- * Any other failure is thrown as it is. k bad rows among n cost about 2·k·log2(n) more calls.
+ * k bad rows among n cost about 2·k·log2(n) more calls. When every row of a batch of several
+ * fails, the fault is not in the rows (a column our code fills wrongly for all): the first error
+ * is thrown, as is any failure of another kind.
  */
 export async function writeIsolating<T>(items: T[], write: (batch: T[]) => Promise<void>): Promise<Array<IsolatedFailure<T>>> {
+  const failed = await halving(items, write);
+  if (items.length > 1 && failed.length === items.length) throw failed[0]!.error;
+  return failed;
+}
+
+async function halving<T>(items: T[], write: (batch: T[]) => Promise<void>): Promise<Array<IsolatedFailure<T>>> {
   if (items.length === 0) return [];
   try {
     await write(items);
@@ -42,6 +50,6 @@ export async function writeIsolating<T>(items: T[], write: (batch: T[]) => Promi
     if (!isRecordLevelError(e)) throw e;
     if (items.length === 1) return [{ item: items[0]!, error: e }];
     const mid = Math.ceil(items.length / 2);
-    return [...(await writeIsolating(items.slice(0, mid), write)), ...(await writeIsolating(items.slice(mid), write))];
+    return [...(await halving(items.slice(0, mid), write)), ...(await halving(items.slice(mid), write))];
   }
 }

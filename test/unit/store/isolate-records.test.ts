@@ -58,6 +58,11 @@ describe('one row the database refuses', () => {
       throw lost;
     })).rejects.toBe(lost);
     expect(calls).toBe(1);
+    // Every row refused: the fault is not in the rows, the run must not skip them all.
+    const notNull = Object.assign(new Error('null value in column "data" violates not-null constraint'), { code: '23502' });
+    await expect(writeIsolating([1, 2, 3], async () => {
+      throw notNull;
+    })).rejects.toBe(notNull);
     expect(isRecordLevelError(Object.assign(new Error('x'), { code: '57P01' }))).toBe(false);
     expect(isRecordLevelError(Object.assign(new Error('x'), { code: '22P05' }))).toBe(true);
     expect(isRecordLevelError(Object.assign(new Error('x'), { code: '54000' }))).toBe(true);
