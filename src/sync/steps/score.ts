@@ -57,21 +57,25 @@ type Scored = { item: DealToScore; score: DealScore };
 
 /**
  * Scores a page in one call; when that throws, deal by deal, so a deal whose features cannot be
- * computed is rejected alone and the others are scored.
+ * computed is rejected alone and the others are scored. When every deal of the page fails, the
+ * fault is the model's, not the deals': the error stops the run.
  */
 function scoreIsolated(run: RunState, model: ModelHandle, batch: DealToScore[]): Scored[] {
   try {
     const scores = model.scoreMany(batch.map((b) => b.deal), run.asOf);
     return batch.map((item, i) => ({ item, score: scores[i]! }));
-  } catch {
+  } catch (first) {
     const out: Scored[] = [];
+    const failed: Array<{ item: DealToScore; error: unknown }> = [];
     for (const item of batch) {
       try {
         out.push({ item, score: model.scoreMany([item.deal], run.asOf)[0]! });
-      } catch (e) {
-        rejectRecord(run, { step: 'score', recordId: item.deal.externalId, field: null, reason: `could not be scored: ${messageOf(e)}` });
+      } catch (error) {
+        failed.push({ item, error });
       }
     }
+    if (batch.length > 1 && out.length === 0) throw first;
+    for (const f of failed) rejectRecord(run, { step: 'score', recordId: f.item.deal.externalId, field: null, reason: `could not be scored: ${messageOf(f.error)}` });
     return out;
   }
 }

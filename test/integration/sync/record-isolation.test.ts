@@ -75,6 +75,19 @@ describe('a failure confined to one record', () => {
     expect(view).toMatchObject({ status: 'partial', rejected: [{ step: 'score', recordId: 'POISON', field: null, reason: expect.stringContaining('Invalid time value') }], cleaned: [] });
   });
 
+  it('score: a model that fails on every deal fails the run, rather than rejecting every deal', async () => {
+    const real = h.deps.scorer;
+    h.deps.scorer = {
+      ...real,
+      async load(tenantId, asOf) {
+        return { ...(await real.load(tenantId, asOf)), scoreMany: () => { throw new Error('weights and features differ in length'); } };
+      },
+    };
+    const r = await h.sync();
+    expect(r.runs[0]).toMatchObject({ status: 'failed', errors: [expect.objectContaining({ step: 'score', message: 'weights and features differ in length' })] });
+    expect(r.runs[0]!.counts.rejected).toBe(0);
+  });
+
   it('write-back: a thrown error for one record fails that record only, and the others are written', async () => {
     let calls = 0;
     withConnector((c) => ({
