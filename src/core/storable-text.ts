@@ -41,9 +41,24 @@ export interface CleanedText {
  * other non-plain values are kept as they are.
  */
 export function storableValue<T>(value: T): { value: T; cleaned: CleanedText[] } {
+  // Nearly every record is clean: one scan without allocating, and the copy only when needed.
+  if (isStorable(value)) return { value, cleaned: [] };
   const cleaned: CleanedText[] = [];
   const out = walk(value, [], cleaned) as T;
   return { value: out, cleaned };
+}
+
+function isStorable(v: unknown): boolean {
+  if (typeof v === 'string') return !SUSPECT.test(v);
+  if (Array.isArray(v)) {
+    for (const x of v) if (!isStorable(x)) return false;
+    return true;
+  }
+  if (v === null || typeof v !== 'object' || !isPlainObject(v)) return true;
+  for (const key in v) {
+    if (SUSPECT.test(key) || !isStorable((v as Record<string, unknown>)[key])) return false;
+  }
+  return true;
 }
 
 function walk(v: unknown, path: string[], cleaned: CleanedText[]): unknown {
