@@ -32,7 +32,8 @@ function sandboxEnv(env: Env, sb: Sandbox): Env {
 
 async function start(env: Env): Promise<Running> {
   const useSandbox = env.ROLE === 'all' && (env.SANDBOX ?? !hasCrmCredentials(env));
-  let ctx = await createAppContext(env);
+  // The app owns a PGlite DATA_DIR while it runs and serves it to `npx dealrisk` commands.
+  let ctx = await createAppContext(env, { share: { role: 'app', label: `npm start (ROLE=${env.ROLE})` } });
   const log = ctx.logger.child({ module: 'main' });
   const running: Running = { ctx };
 

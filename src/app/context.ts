@@ -4,6 +4,7 @@ import type { Env } from '../../config/env.ts';
 import { createLogger, type Logger } from '../log.ts';
 import { newKey, parseKey } from '../store/crypto.ts';
 import { openStore, type Store } from '../store/index.ts';
+import type { PgliteShare } from '../store/pglite-dir.ts';
 
 export interface AppContext {
   env: Env;
@@ -37,14 +38,20 @@ export function loggerFor(env: Env, silent = false): Logger {
   });
 }
 
-/** Opens the store the environment names: Postgres via DATABASE_URL, else PGlite under DATA_DIR. */
-export async function createAppContext(env: Env, opts: { logger?: Logger; migrate?: boolean } = {}): Promise<AppContext> {
+/**
+ * Opens the store the environment names: Postgres via DATABASE_URL, else PGlite under DATA_DIR,
+ * shared as `opts.share` says (the app owns and serves it; a command goes through the app).
+ */
+export async function createAppContext(
+  env: Env,
+  opts: { logger?: Logger; migrate?: boolean; share?: PgliteShare } = {},
+): Promise<AppContext> {
   const logger = opts.logger ?? loggerFor(env);
   const encryptionKey = resolveEncryptionKey(env, logger);
   const dataDir = env.DATABASE_URL ? undefined : path.join(env.DATA_DIR, 'pglite');
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const store = await openStore({
-    ...(env.DATABASE_URL ? { url: env.DATABASE_URL } : { dataDir }),
+    ...(env.DATABASE_URL ? { url: env.DATABASE_URL } : { dataDir, share: opts.share }),
     encryptionKey,
     migrate: opts.migrate,
     onPoolError: (e) => logger.warn('idle database connection closed; the next query reconnects', { error: e.message }),

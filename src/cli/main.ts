@@ -28,7 +28,10 @@ export async function main(argv: string[]): Promise<number> {
   const deps: CliDeps = {
     async context() {
       // Logs go to stderr and stay quiet unless something is wrong: stdout is for results.
-      ctx ??= await createAppContext(env, { logger: loggerFor({ ...env, LOG_LEVEL: env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL }) });
+      ctx ??= await createAppContext(env, {
+        logger: loggerFor({ ...env, LOG_LEVEL: env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL }),
+        share: { role: 'command', label: commandLabel(argv) },
+      });
       return ctx;
     },
     print: (text) => process.stdout.write(`${text}\n`),
@@ -45,6 +48,12 @@ export async function main(argv: string[]): Promise<number> {
   } finally {
     await ctx?.close();
   }
+}
+
+/** `dealrisk import`: the command's name, without its arguments (a path or tenant is no one else's business). */
+function commandLabel(argv: string[]): string {
+  const name = argv.slice(2).find((a) => !a.startsWith('-'));
+  return name ? `dealrisk ${name}` : 'dealrisk';
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,6 +1,9 @@
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect, type DatabaseConnection, type Dialect } from 'kysely';
+import { Kysely, PostgresDialect, type DatabaseConnection } from 'kysely';
 import pg from 'pg';
+import { AppError } from '../core/errors.ts';
+import { createGate, localDialect } from './pglite-gate.ts';
+import { openPgliteDir, type PgliteShare } from './pglite-dir.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;
@@ -18,6 +21,11 @@ export interface DbOptions {
   url?: string;
   /** PGlite data directory; absent = in memory (tests). */
   dataDir?: string;
+  /**
+   * How this process shares `dataDir` with others (PGlite is one process's database): the app
+   * owns it and serves it; a command (the default) goes through a running app or owns it alone.
+   */
+  share?: PgliteShare;
   /** Postgres schema to use (tests isolate themselves in a schema of their own). */
   schema?: string;
   poolSize?: number;
@@ -46,42 +54,21 @@ export async function openDb(opts: DbOptions = {}): Promise<OpenDb> {
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, driver: 'postgres', close: () => db.destroy() };
   }
-  const lite = await PGlite.create({
-    ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
-    parsers: { [INT8]: (v: string) => Number(v), [NUMERIC]: (v: string) => Number(v), [DATE]: (v: string) => v },
-  });
-  if (opts.schema) await lite.exec(`create schema if not exists ${opts.schema}; set search_path to ${opts.schema}`);
-  const db = new Kysely<Database>({ dialect: pgliteDialect(lite) });
+  const parsers = { [INT8]: (v: string) => Number(v), [NUMERIC]: (v: string) => Number(v), [DATE]: (v: string) => v };
+  if (!opts.dataDir) {
+    const lite = await PGlite.create({ parsers });
+    if (opts.schema) await lite.exec(`create schema if not exists ${opts.schema}; set search_path to ${opts.schema}`);
+    const db = new Kysely<Database>({ dialect: localDialect(lite, createGate(), () => lite.close()) });
+    return { db, driver: 'pglite', close: () => db.destroy() };
+  }
+  const dir = await openPgliteDir(opts.dataDir, opts.share ?? { role: 'command', label: 'dealrisk' }, { parsers });
+  if (opts.schema) {
+    // A schema is a session setting: set on the app's shared session it would change the app's queries.
+    if (!dir.lite) throw new AppError('config_invalid', `a schema cannot be chosen while another process owns ${opts.dataDir}`);
+    await dir.lite.exec(`create schema if not exists ${opts.schema}; set search_path to ${opts.schema}`);
+  }
+  const db = new Kysely<Database>({ dialect: dir.dialect });
   return { db, driver: 'pglite', close: () => db.destroy() };
-}
-
-/**
- * PGlite is one connection. Kysely's Postgres dialect works over it once connections are
- * handed out one at a time, so a transaction never interleaves with another query.
- */
-function pgliteDialect(lite: PGlite): Dialect {
-  let queue: Promise<void> = Promise.resolve();
-  const pool = {
-    async connect() {
-      let release!: () => void;
-      const turn = new Promise<void>((r) => (release = r));
-      const prev = queue;
-      queue = prev.then(() => turn);
-      await prev;
-      return {
-        async query(sql: string, params: readonly unknown[]) {
-          const r = await lite.query(sql, params as unknown[], { rowMode: 'object' });
-          const command = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? 'SELECT';
-          return { command, rowCount: r.affectedRows ?? r.rows.length, rows: r.rows };
-        },
-        release,
-      };
-    },
-    async end() {
-      await lite.close();
-    },
-  };
-  return new PostgresDialect({ pool: pool as never });
 }
 
 export type { DatabaseConnection };
