@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { AppError, formatIssues } from '../src/core/errors.ts';
+import { allowListEntryProblem, PrivateHostAllowList } from '../src/net/public-address.ts';
+import { webhookUrlProblem } from '../src/net/webhook-post.ts';
 
 const optionalString = z
   .string()
@@ -45,6 +47,16 @@ const trustProxy = optionalString.transform((v, ctx): boolean | number | string 
   return entries.join(',');
 });
 
+/** SLACK_ALLOW_PRIVATE_HOSTS: comma-separated hosts, addresses or subnets. */
+const hostList = optionalString.transform((v, ctx): string[] => {
+  const entries = (v ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+  for (const e of entries) {
+    const problem = allowListEntryProblem(e);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }
+  return entries;
+});
+
 /**
  * The whole environment, parsed once at start-up. This is the only place that knows
  * variable names; everything else receives an `Env`.
@@ -83,12 +95,25 @@ export const EnvSchema = z
     /** Sandbox ms per real ms in the demo: 1 = real time; 60 = a sandbox hour per minute. */
     SANDBOX_PACE: z.coerce.number().min(0).default(1),
     SLACK_WEBHOOK_URL: optionalString.pipe(z.url().optional()),
+    /**
+     * Hosts, addresses or subnets Slack webhooks may reach although private, over http too: a
+     * local Slack stand-in for tests and demos only (refused in production). Unset, webhooks go
+     * to public https addresses only.
+     */
+    SLACK_ALLOW_PRIVATE_HOSTS: hostList,
     SMTP_URL: optionalString,
     /** Which parts this process runs: all (the embedded default), web, or worker (Procfile roles). */
     ROLE: z.enum(['all', 'web', 'worker']).default('all'),
   })
   .superRefine((env, ctx) => {
+    if (env.SLACK_WEBHOOK_URL) {
+      const problem = webhookUrlProblem(env.SLACK_WEBHOOK_URL, new PrivateHostAllowList(env.NODE_ENV === 'production' ? [] : env.SLACK_ALLOW_PRIVATE_HOSTS));
+      if (problem) ctx.addIssue({ code: 'custom', path: ['SLACK_WEBHOOK_URL'], message: problem });
+    }
     if (env.NODE_ENV !== 'production') return;
+    if (env.SLACK_ALLOW_PRIVATE_HOSTS.length) {
+      ctx.addIssue({ code: 'custom', path: ['SLACK_ALLOW_PRIVATE_HOSTS'], message: 'is for tests and demos only: it must not be set in production' });
+    }
     if (!env.ENCRYPTION_KEY) ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_KEY'], message: 'is required in production' });
     if (!env.SESSION_SECRET) ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'is required in production' });
     if (!env.APP_URL?.startsWith('https://')) {

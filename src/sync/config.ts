@@ -18,6 +18,14 @@ const timezone = z.string().refine((tz) => {
   }
 }, 'unknown IANA time zone');
 const category = z.enum(['Low', 'Medium', 'High', 'Critical']);
+/**
+ * A Slack incoming webhook: an http(s) URL without credentials. Where it may lead (https, public
+ * addresses only) depends on the deployment and on DNS, so it is checked when an admin saves it
+ * and again, after resolution, at every send (src/net/webhook-post.ts).
+ */
+const webhookUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an https URL' })
+  .refine((u) => !/^[a-z]+:\/\/[^/?#]*@/i.test(u), 'must not carry a user name or password');
 
 export const SyncConfig = z
   .object({
@@ -74,7 +82,7 @@ export const SyncConfig = z
         onNoSignal: z.boolean().default(false),
         quietHours: z.object({ start: clock, end: clock }).strict().nullable().default(null),
         timezone: timezone.default('UTC'),
-        slackWebhookUrl: z.url().nullable().default(null),
+        slackWebhookUrl: webhookUrl.nullable().default(null),
       })
       .strict(),
     digest: z
@@ -85,7 +93,7 @@ export const SyncConfig = z
         top: z.number().int().min(1).max(100).default(10),
         minScore: z.number().int().min(0).max(100).default(51),
         channels: z.array(z.enum(['slack', 'email'])).default(['slack', 'email']),
-        slackWebhookUrl: z.url().nullable().default(null),
+        slackWebhookUrl: webhookUrl.nullable().default(null),
         ownerEmails: z.record(z.string(), z.email()).default({}),
         adminEmails: z.array(z.email()).default([]),
         from: z.string().min(3).default('dealrisk <no-reply@dealrisk.local>'),

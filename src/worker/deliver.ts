@@ -1,5 +1,7 @@
 import nodemailer from 'nodemailer';
 import type { AppContext } from '../app/context.ts';
+import { PrivateHostAllowList } from '../net/public-address.ts';
+import { postJson, resolveDestination, systemResolve, type Resolve } from '../net/webhook-post.ts';
 import type { Delivery } from '../store/repos/deliveries.ts';
 import type { SyncConfig } from '../sync/config.ts';
 import { tenantSyncConfig } from '../sync/config.ts';
@@ -16,22 +18,32 @@ export interface EmailMessage {
 
 /** How messages leave: Slack incoming webhooks over HTTP, email over SMTP. Tests pass their own. */
 export interface Transports {
-  postSlack(url: string, body: Record<string, unknown>, timeoutMs: number): Promise<void>;
+  postSlack(url: string, body: Record<string, unknown>, opts: SlackPostOptions): Promise<void>;
   sendEmail(msg: EmailMessage): Promise<void>;
 }
 
-export function defaultTransports(smtpUrl: string | undefined): Transports {
+export interface SlackPostOptions {
+  timeoutMs: number;
+  /** Private hosts the deployment lets webhooks reach (SLACK_ALLOW_PRIVATE_HOSTS; never in production). */
+  allowPrivate: PrivateHostAllowList;
+}
+
+/**
+ * Slack over HTTPS to public addresses only (src/net/webhook-post.ts): a tenant admin chooses the
+ * URL, so it must not reach inside our network. `resolve` is the DNS lookup (tests inject one).
+ */
+export function defaultTransports(smtpUrl: string | undefined, o: { resolve?: Resolve } = {}): Transports {
   const mailer = smtpUrl ? nodemailer.createTransport(smtpUrl) : null;
+  const resolve = o.resolve ?? systemResolve;
   return {
-    async postSlack(url, body, timeoutMs) {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      // Slack answers 200 "ok"; anything else (404 no_service, 410 channel_is_archived...) is a failure.
-      if (!res.ok) throw new Error(`Slack answered ${res.status}: ${(await res.text()).slice(0, 200)}`);
+    async postSlack(url, body, opts) {
+      const dest = await resolveDestination(url, opts.allowPrivate, resolve);
+      try {
+        // Slack answers 200 "ok"; anything else (404 no_service, 410 channel_is_archived...) is a failure.
+        await postJson(dest, body, opts.timeoutMs);
+      } catch (e) {
+        throw new Error(`Slack ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      }
     },
     async sendEmail(msg) {
       if (!mailer) throw new Error('no SMTP server configured (SMTP_URL)');
@@ -57,6 +69,7 @@ export async function sendDueDeliveries(
   const leaseMs = Math.min(300_000, 2 * base.delivery.timeoutSeconds * 1000 * limit);
   const due = await ctx.store.deliveries.claimDue(ctx.now(), limit, leaseMs, opts.tenantId);
   const configs = new Map<string, SyncConfig | null>();
+  const allowPrivate = new PrivateHostAllowList(ctx.env.SLACK_ALLOW_PRIVATE_HOSTS);
   for (const d of due) {
     if (!configs.has(d.tenantId)) {
       const tenant = await ctx.store.tenants.get(d.tenantId);
@@ -65,7 +78,7 @@ export async function sendDueDeliveries(
     const cfg = configs.get(d.tenantId);
     try {
       if (!cfg) throw new Error(`tenant ${d.tenantId} no longer exists`);
-      await deliver(d, cfg, transports);
+      await deliver(d, cfg, transports, allowPrivate);
       await ctx.store.deliveries.markSent(d.tenantId, d.id, ctx.now());
       out.sent++;
     } catch (e) {
@@ -81,12 +94,12 @@ export async function sendDueDeliveries(
   return out;
 }
 
-async function deliver(d: Delivery, cfg: SyncConfig, t: Transports): Promise<void> {
-  const timeoutMs = cfg.delivery.timeoutSeconds * 1000;
+async function deliver(d: Delivery, cfg: SyncConfig, t: Transports, allowPrivate: PrivateHostAllowList): Promise<void> {
+  const slack = { timeoutMs: cfg.delivery.timeoutSeconds * 1000, allowPrivate };
   if (d.kind === 'alert') {
     const url = cfg.alerts.slackWebhookUrl;
     if (!url) throw new Error('no Slack webhook configured for alerts');
-    await t.postSlack(url, renderAlertSlack(d.payload as unknown as AlertMessage), timeoutMs);
+    await t.postSlack(url, renderAlertSlack(d.payload as unknown as AlertMessage), slack);
     return;
   }
   const digest = d.payload.digest as unknown as Digest;
@@ -94,7 +107,7 @@ async function deliver(d: Delivery, cfg: SyncConfig, t: Transports): Promise<voi
   if (d.channel === 'slack') {
     const url = cfg.digest.slackWebhookUrl;
     if (!url) throw new Error('no Slack webhook configured for digests');
-    await t.postSlack(url, renderDigestSlack(digest, audience), timeoutMs);
+    await t.postSlack(url, renderDigestSlack(digest, audience), slack);
     return;
   }
   const to = d.payload.to as string[];

@@ -5,6 +5,8 @@ import { compileMapping } from '../../core/mapping/to-deal.ts';
 import { parseMappingText } from '../../mappings/load.ts';
 import { saveMappingOverride } from '../../mappings/resolve.ts';
 import { loadSyncConfig, tenantSyncConfig } from '../../sync/config.ts';
+import { PrivateHostAllowList } from '../../net/public-address.ts';
+import { webhookUrlProblem } from '../../net/webhook-post.ts';
 import { parseScoringConfig } from '../../core/scoring/config.ts';
 import { createApiKey } from '../auth/api-key.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -142,11 +144,16 @@ export function settingsActions(s: ServerContext, router: Router): void {
         },
         digest: { ...(current.digest ?? {}), localTime: field(req, 'digestTime').trim(), timezone: tz, adminEmails: emails, ...(slack ? { slackWebhookUrl: slack } : {}) },
       };
+      // Where the URL may lead is the deployment's rule (https to public addresses); the worker
+      // checks the addresses it resolves to again at every send.
+      const slackProblem = slack ? webhookUrlProblem(slack, new PrivateHostAllowList(s.app.env.SLACK_ALLOW_PRIVATE_HOSTS)) : null;
       try {
         tenantSyncConfig(loadSyncConfig(), { id: p.tenantId, settings: { sync } });
       } catch (e) {
-        return again(p, { section: 'alerts', errors: errorLines(e).map((l) => l.replace(/^tenant \S+ settings\.sync: /, '')) });
+        const lines = errorLines(e).map((l) => l.replace(/^tenant \S+ settings\.sync: /, ''));
+        return again(p, { section: 'alerts', errors: slackProblem ? [`slackWebhookUrl: ${slackProblem}`, ...lines.filter((l) => !l.includes('slackWebhookUrl'))] : lines });
       }
+      if (slackProblem) return again(p, { section: 'alerts', errors: [`slackWebhookUrl: ${slackProblem}`] });
       await store.tenants.updateSettings(p.tenantId, { sync });
       await store.audit.add(p.tenantId, { actor: p.label, action: 'alerts.updated', details: { threshold: sync.alerts.threshold, slack: Boolean(slack) } }, s.app.now());
       redirectWith(res, '/settings#h-alerts', 'ok', 'Alert and digest settings saved.');

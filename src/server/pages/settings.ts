@@ -1,5 +1,6 @@
 import type { Router } from 'express';
 import { stringify as toYaml } from 'yaml';
+import type { Delivery } from '../../store/repos/deliveries.ts';
 import { loadSyncConfig } from '../../sync/config.ts';
 import { defaultSource, mappingDocument, type MappingSourceName } from '../api/settings.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -31,11 +32,12 @@ export async function renderSettings(s: ServerContext, p: Principal, opts: { sou
   const source = echo?.source ?? opts.source ?? (await defaultSource(store, p.tenantId));
   const tenant = await store.tenants.get(p.tenantId);
   const settings = tenant?.settings ?? {};
-  const [mapping, playbook, keys, users] = await Promise.all([
+  const [mapping, playbook, keys, users, deliveries] = await Promise.all([
     attempt(() => mappingDocument(store, p.tenantId, source)),
     attempt(() => s.deps.scoring.playbook.get(p.tenantId)),
     admin ? store.apiKeys.list(p.tenantId) : Promise.resolve([]),
     admin ? store.users.list(p.tenantId) : Promise.resolve([]),
+    admin ? store.deliveries.list(p.tenantId, { limit: 50 }) : Promise.resolve([]),
   ]);
   const errs = (section: SettingsEcho['section']) =>
     echo?.section === section && echo.errors?.length
@@ -90,10 +92,26 @@ ${errs('alerts')}
 <div><label for="d-time">Daily digest at</label><input id="d-time" name="digestTime" size="5" value="${digest.localTime}"${ro}></div>
 <div><label for="d-tz">Time zone</label><input id="d-tz" name="timezone" size="16" value="${digest.timezone}"${ro}></div>
 <div><label for="d-emails">Digest summary to (emails)</label><input id="d-emails" name="adminEmails" size="30" value="${digest.adminEmails.join(', ')}"${ro}></div>
-${admin ? html`<button type="submit">Save alerts</button>` : ''}</form></section>
+${admin ? html`<button type="submit">Save alerts</button>` : ''}</form>
+${admin ? deliveryFailures(deliveries) : ''}</section>
 
 ${admin ? keysSection(p, keys, echo) : ''}
 ${admin ? membersSection(p, users) : ''}`;
+}
+
+/**
+ * Failed Slack and email deliveries among the latest: a refused or broken webhook shows here
+ * with the reason (each failure is also on its delivery record), not only in the worker's logs.
+ */
+function deliveryFailures(list: Delivery[]): SafeHtml | '' {
+  const failed = list.filter((d) => d.status === 'failed' || d.status === 'dead').slice(0, 10);
+  if (failed.length === 0) return '';
+  return html`<div class="errors" role="status" id="delivery-failures"><strong>Recent deliveries that failed</strong>
+<table><thead><tr><th>Kind</th><th>Channel</th><th>Attempts</th><th>State</th><th>Reason</th></tr></thead><tbody>
+${failed.map(
+  (d) =>
+    html`<tr><td>${d.kind}</td><td>${d.channel}</td><td class="num">${d.attempts}</td><td>${d.status === 'dead' ? 'given up' : html`retry at ${dateTime(d.nextAttemptAt)}`}</td><td class="small">${d.lastError ?? ''}</td></tr>`,
+)}</tbody></table></div>`;
 }
 
 function keysSection(p: Principal, keys: Awaited<ReturnType<ServerContext['app']['store']['apiKeys']['list']>>, echo?: SettingsEcho): SafeHtml {
