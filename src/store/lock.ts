@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { linkSync, openSync, readFileSync, statSync, unlinkSync, writeFileSync, closeSync } from 'node:fs';
+import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 
 /**
@@ -20,10 +20,14 @@ export interface LockHolder {
   identity: string | null;
   /** Where an `app` holder serves the database to commands. */
   socket: string | null;
+  /** Why an `app` holder serves no socket (the file system would not have one). */
+  note?: string;
 }
 
 export interface HeldLock {
   readonly holder: LockHolder;
+  /** Rewrites what the lock says about its holder, in one step (written aside, renamed over). */
+  update(changes: Pick<LockHolder, 'socket' | 'note'>): void;
   /** Removes the lock file if it is still this holder's. */
   release(): void;
 }
@@ -120,9 +124,15 @@ function heldLock(file: string, holder: LockHolder): HeldLock {
     const current = readHolder(file);
     if (typeof current === 'object' && current.token === holder.token) unlinkSync(file);
   };
+  const update = (changes: Pick<LockHolder, 'socket' | 'note'>) => {
+    Object.assign(holder, changes);
+    const aside = `${file}.${process.pid}.${randomBytes(6).toString('hex')}`;
+    writeFileSync(aside, JSON.stringify(holder), { mode: 0o600, flag: 'wx' });
+    renameSync(aside, file);
+  };
   // A process that exits without closing the store leaves no lock behind for the next one to judge.
   process.on('exit', release);
-  return { holder, release };
+  return { holder, release, update };
 }
 
 /** Creates `file` with `content`, whole, unless it exists. */

@@ -6,8 +6,8 @@ import type { Dialect } from 'kysely';
 import { AppError } from '../core/errors.ts';
 import { acquireLock, holderState, readHolder, type HeldLock, type LockHolder } from './lock.ts';
 import { probeApp, remoteDialect, type ServingApp } from './pglite-client.ts';
-import { createGate, localDialect } from './pglite-gate.ts';
-import { servePglite } from './pglite-server.ts';
+import { createGate, localDialect, type Gate } from './pglite-gate.ts';
+import { servePglite, type PgliteServer } from './pglite-server.ts';
 
 /**
  * Who is opening a PGlite directory. The `app` owns it for as long as it runs and serves it to
@@ -53,7 +53,9 @@ export async function openPgliteDir(dataDir: string, share: PgliteShare, options
       const starting = code === 'ENOENT' || code === 'ECONNREFUSED';
       if ((sameHolder && (!starting || Date.now() > deadline)) || Date.now() > deadline + APP_STARTING_MS) {
         const why = e instanceof Error ? e.message : String(e);
-        throw new AppError('conflict', `${refusal(dir, lockFile, share, h, true)} (it did not answer on ${h.socket}: ${why})`, { path: dir, pid: h.pid, cause: e });
+        const message = `dealrisk is running on ${dir} (pid ${h.pid}, ${h.label}) but did not answer on ${h.socket} (${why}); ` +
+          'if it is stuck, stop it, then run the command again';
+        throw new AppError('conflict', message, { path: dir, pid: h.pid, cause: e });
       }
       await new Promise((res) => setTimeout(res, 200));
     }
@@ -64,13 +66,7 @@ async function own(dir: string, share: PgliteShare, lock: HeldLock, options: PGl
   try {
     const lite = await PGlite.create({ ...options, dataDir: dir });
     const gate = createGate();
-    const server =
-      share.role === 'app' && lock.holder.socket
-        ? await servePglite({ lite, gate, path: lock.holder.socket, token: lock.holder.token }).catch(async (e: unknown) => {
-            await lite.close();
-            throw e;
-          })
-        : null;
+    const server = share.role === 'app' ? await serve(lite, gate, lock) : null;
     const close = async () => {
       try {
         await server?.close();
@@ -86,11 +82,29 @@ async function own(dir: string, share: PgliteShare, lock: HeldLock, options: PGl
   }
 }
 
+/**
+ * Serves the directory to commands. Where the file system has no unix sockets (some network and
+ * host-mounted volumes) the app still runs; the lock then tells commands why they must wait.
+ */
+async function serve(lite: PGlite, gate: Gate, lock: HeldLock): Promise<PgliteServer | null> {
+  if (!lock.holder.socket) return null;
+  try {
+    return await servePglite({ lite, gate, path: lock.holder.socket, token: lock.holder.token });
+  } catch (e) {
+    lock.update({ socket: null, note: `no socket at ${lock.holder.socket}: ${e instanceof Error ? e.message : String(e)}` });
+    return null;
+  }
+}
+
 function refusal(dir: string, lockFile: string, me: PgliteShare, h: LockHolder, verifiable: boolean): string {
   const since = `since ${h.startedAt}`;
   if (!verifiable) {
     return `${dir} is in use by pid ${h.pid} on host ${h.host} (${h.label}, ${since}); PGlite serves one process at a time. ` +
       `Stop that process first; if it is gone, delete ${lockFile}`;
+  }
+  if (h.role === 'app' && me.role === 'command') {
+    return `dealrisk is running on ${dir} (pid ${h.pid}, ${h.label}, ${since}) and cannot serve commands here (${h.note ?? 'no socket'}); ` +
+      'stop it first, then run the command';
   }
   if (h.role === 'app' && me.role === 'app') {
     return `dealrisk is already running on ${dir} (pid ${h.pid}, ${h.label}, ${since}); stop it first, or run dealrisk commands beside it ` +
