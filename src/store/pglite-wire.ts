@@ -58,7 +58,14 @@ export function onMessages<M>(socket: Socket, handle: (message: M) => void, limi
       const rest = all.subarray(4 + length);
       chunks = rest.length ? [rest] : [];
       buffered = rest.length;
-      handle(deserialize(all.subarray(4, 4 + length)) as M);
+      let message: M;
+      try {
+        message = deserialize(all.subarray(4, 4 + length)) as M;
+      } catch (e) {
+        socket.destroy(new Error('a frame that is not a message', { cause: e }));
+        return;
+      }
+      handle(message);
     }
   });
 }

@@ -129,6 +129,16 @@ describe('serving the app\'s PGlite to commands', () => {
     expect(c.got.some((m) => m.t === 'welcome')).toBe(false);
   });
 
+  it('drops a connection that sends garbage, and goes on serving', async () => {
+    const { app, remote } = await serving();
+    const junk = createConnection(app.socket);
+    junk.on('error', () => undefined);
+    const closed = new Promise((r) => junk.on('close', r));
+    junk.write(Buffer.from([0, 0, 0, 3, 0xff, 0x00, 0x7f]));
+    await closed;
+    expect((await sql<{ one: number }>`select 1 as one`.execute(remote)).rows).toEqual([{ one: 1 }]);
+  });
+
   it('runs the app where no socket can be made, and tells a command why it must wait', async () => {
     const dataDir = path.join(root, 'no-socket');
     mkdirSync(`${dataDir}.sock`, { recursive: true }); // something that is not a socket is in the way
