@@ -1,6 +1,6 @@
 import { createConnection } from 'node:net';
 import { PostgresDialect, type Dialect } from 'kysely';
-import { AppError } from '../core/errors.ts';
+import { AppError, isAppError } from '../core/errors.ts';
 import type { QueryResult } from './pglite-gate.ts';
 import { fromWireError, onMessages, send, type ClientMessage, type ServerMessage } from './pglite-wire.ts';
 
@@ -25,7 +25,10 @@ interface Link {
 export function remoteDialect(app: ServingApp, label: string): Dialect {
   const pool = {
     async connect() {
-      const link = await openLink(app, label);
+      const link = await openLink(app, label).catch((e: unknown) => {
+        // The app stopped since this command began: say so, not "connect ENOENT".
+        throw isAppError(e) ? e : lost(app, e instanceof Error ? e : undefined);
+      });
       try {
         expect(await link.ask({ t: 'acquire' }), 'ready', app);
       } catch (e) {

@@ -71,6 +71,26 @@ describe('one PGlite data directory, several processes', () => {
     expect((await app.exited).code).toBe(0);
   });
 
+  it('stops a command with an error when the app stops under it, leaving no half transaction', { timeout: 120_000 }, async () => {
+    const dir = dataDir();
+    const app = child(dir, 'hold', { SHARE_ROLE: 'app' });
+    await app.line(/^ready$/);
+    const command = child(dir, 'counter', { WHO: 'cli', COUNT: '100000' });
+    await command.line(/^ready$/);
+    command.send('go');
+    await new Promise((r) => setTimeout(r, 1500));
+    app.send('stop');
+    expect((await app.exited).code).toBe(0);
+    const stopped = await command.exited;
+    expect(stopped.code).not.toBe(0);
+    expect(stopped.err).toContain(`the dealrisk app (pid ${app.pid}) serving ${dir} closed this command's connection`);
+    expect(stopped.err).toContain('run it again');
+    // Every increment that committed has its log row, and nothing else does.
+    const seen = await read(dir);
+    expect(seen.n).toBeGreaterThan(0);
+    expect(seen.log).toHaveLength(seen.n);
+  });
+
   it('refuses a second app at once, naming the running one', { timeout: 120_000 }, async () => {
     const dir = dataDir();
     const app = child(dir, 'hold', { SHARE_ROLE: 'app' });
