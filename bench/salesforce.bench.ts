@@ -116,9 +116,9 @@ console.log(`Real jsforce 3.10.16 against a nock-backed org (test/integration/sa
 "calls" is what the connector metered on its own transport and equals what the org counted;
 history = OpportunityStage once per run plus OpportunityHistory and OpportunityFieldHistory per
 page (OpportunityHistory pages again when a page's opportunities have more than 2,000 history
-rows: 3 rows each here), and the open Task and OpportunityContactRole counts per ~390 records of
-a page (GROUP BY results cannot page: each count names the ids a GET URI can carry, so no
-aggregate can pass Salesforce's 2,000-row limit however many opportunities share a SystemModstamp).
+rows: 3 rows each here), and the open Task and OpportunityContactRole counts per 400 records of
+a page (GROUP BY results cannot page: each count names at most 400 ids, so no aggregate can pass
+Salesforce's 2,000-row limit however many opportunities share a SystemModstamp).
 A first sync adds one SELECT COUNT() to choose REST or Bulk 2.0 (threshold 10,000).
 Incremental runs query from the cursor minus the 5-minute overlap; the overlap's records
 come back and are skipped, since the cursor remembers up to ${fmt(SEEN_MAX)} of them. In a busy org

@@ -119,9 +119,9 @@ export const fieldHistoryQuery = (scope: PageScope): string =>
  * one over 2,000 rows (400 EXCEEDED_ID_LIMIT "Aggregate query does not support queryMore(), use
  * LIMIT to restrict the results to a single batch"). Grouped by the opportunity and restricted
  * to named ids, a count has at most one row per id, however many opportunities share the page's
- * SystemModstamp (a semi-join range could name them all). The URI bound (chunkForUri) cuts a
- * list of 18-character ids near 390, under this cap (and under the 500 values docs/crm-limits.md
- * holds an IN list to).
+ * SystemModstamp (a semi-join range could name them all). 400 18-character ids encode to about
+ * 10,500 characters, inside the URI bound (chunkForUri), and stay under the 500 values
+ * docs/crm-limits.md holds an IN list to.
  */
 export const AGGREGATE_IDS_MAX = 400;
 
@@ -152,19 +152,25 @@ const encodedLength = (soql: string): number => encodeURIComponent(soql).length;
 /**
  * Splits values into runs of at most `maxItems` whose query (`build`) stays within
  * ENCODED_SOQL_MAX once URI-encoded, whatever the values hold (a key of non-ASCII characters
- * encodes to six times its length).
+ * encodes to six times its length). A run grows by each value's encoded `, 'value'` and is then
+ * built once to check; a run that still does not fit gives back values until it does.
  */
 export function chunkForUri(values: readonly string[], maxItems: number, build: (chunk: readonly string[]) => string): string[][] {
   const out: string[][] = [];
-  let current: string[] = [];
-  for (const v of values) {
-    const next = [...current, v];
-    if (current.length && (next.length > maxItems || encodedLength(build(next)) > ENCODED_SOQL_MAX)) {
-      out.push(current);
-      current = [v];
-    } else current = next;
+  let at = 0;
+  while (at < values.length) {
+    let size = encodedLength(build([values[at]!]));
+    let end = at + 1;
+    while (end < values.length && end - at < maxItems) {
+      const more = encodedLength(`, ${soqlString(values[end]!)}`);
+      if (size + more > ENCODED_SOQL_MAX) break;
+      size += more;
+      end++;
+    }
+    while (end - at > 1 && encodedLength(build(values.slice(at, end))) > ENCODED_SOQL_MAX) end--;
+    out.push(values.slice(at, end));
+    at = end;
   }
-  if (current.length) out.push(current);
   return out;
 }
 
