@@ -22,9 +22,7 @@ export interface PgliteShare {
 
 export interface OpenedDir {
   dialect: Dialect;
-  /** Whether this process opened the files itself (`owner`) or goes through the app (`guest`). */
-  mode: 'owner' | 'guest';
-  /** PGlite itself, for the owner. */
+  /** PGlite itself when this process owns the directory; absent when it goes through the app. */
   lite?: PGlite;
 }
 
@@ -44,7 +42,7 @@ export async function openPgliteDir(dataDir: string, share: PgliteShare, options
     const app: ServingApp = { dataDir: dir, socket: h.socket, token: h.token, pid: h.pid };
     try {
       await probeApp(app, share.label);
-      return { dialect: remoteDialect(app, share.label), mode: 'guest' };
+      return { dialect: remoteDialect(app, share.label) };
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       const still = readHolder(lockFile);
@@ -75,7 +73,7 @@ async function own(dir: string, share: PgliteShare, lock: HeldLock, options: PGl
         lock.release();
       }
     };
-    return { dialect: localDialect(lite, gate, close), mode: 'owner', lite };
+    return { dialect: localDialect(lite, gate, close), lite };
   } catch (e) {
     lock.release();
     throw e;
