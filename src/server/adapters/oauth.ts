@@ -117,8 +117,21 @@ export function hubspotProvider(c: HubSpotOAuthConfig, fetchImpl: typeof fetch =
         user: { id: userId ?? `portal-${portal}`, name: null, email: null },
       };
     },
+    /**
+     * Disconnect uninstalls the app from the portal, as docs/hubspot.md promises: HubSpot then
+     * ends every token of the install. Uninstalling needs a live access token, and a stored one
+     * is usually past its 30 minutes, so one is refreshed first. When the uninstall is refused
+     * (an install made before the `oauth` scope was asked for), the refresh token is revoked instead.
+     */
     async revoke(cr) {
-      await hs.revokeToken({ clientId: c.clientId, clientSecret: c.clientSecret, apiBase: cr.authBaseUrl ?? apiBase, token: cr.refreshToken ?? cr.accessToken, fetch: fetchImpl });
+      const token = { clientId: c.clientId, clientSecret: c.clientSecret, apiBase: cr.authBaseUrl ?? apiBase, fetch: fetchImpl };
+      const live = cr.refreshToken ? await hs.refreshAccessToken({ ...token, current: cr }) : cr;
+      try {
+        await hs.uninstallApp({ accessToken: live.accessToken, apiBase: cr.instanceUrl ?? apiBase, fetch: fetchImpl });
+      } catch (e) {
+        if (!cr.refreshToken) throw e;
+        await hs.revokeToken({ ...token, token: cr.refreshToken });
+      }
     },
     recordUrl: (conn, id) => (conn.accountId ? `${(c.appBase ?? hs.HUBSPOT_APP_BASE).replace(/\/$/, '')}/contacts/${encodeURIComponent(conn.accountId)}/record/0-3/${encodeURIComponent(id)}` : null),
   };
