@@ -3,7 +3,7 @@ import { dealInputHash } from '../core/deal-hash.ts';
 import { AppError } from '../core/errors.ts';
 import { compilePlaybook } from '../core/actions/evaluate.ts';
 import type { Playbook } from '../core/actions/playbook.ts';
-import { backtest, modelStatusFor, type BacktestReport } from '../core/backtest/backtest.ts';
+import { backtest, settleModel, type BacktestReport } from '../core/backtest/backtest.ts';
 import { diagnostics, type Diagnostics } from '../core/metrics/insights.ts';
 import { pipelineMetrics, type PipelineMetrics } from '../core/metrics/pipeline.ts';
 import type { MetricsFilter } from '../core/metrics/segments.ts';
@@ -102,7 +102,7 @@ export function createScoringService(opts: ScoringServiceOptions) {
     // closedDeals counts every closed deal, used or not: retraining waits for that many more.
     if (!testable) return { model, report: null, closedDeals: data.closed };
     const { report } = backtest(data, { ...base, ...(testDeals ? { test: testDeals } : {}) });
-    return { model: { ...model, status: modelStatusFor(model.kind, report.status) }, report, closedDeals: data.closed };
+    return { model: settleModel(model, report), report, closedDeals: data.closed };
   }
 
   /** The stored active model, or a no-history model when none is stored yet. */

@@ -2,6 +2,7 @@ import type { Deal } from '../deal.ts';
 import type { ScoringConfig } from '../scoring/config.ts';
 import type { ModelStatus, RiskModel } from '../scoring/model.ts';
 import { buildRows, type DealSnapshot } from '../scoring/rows.ts';
+import { baseRateOnly, centredOverall } from '../scoring/calibration.ts';
 import { compileScorer } from '../scoring/scorer.ts';
 import { holdoutDeals, trainModel, type TrainOptions, type TrainingData } from '../scoring/train.ts';
 import { auc, bootstrapAuc, brier, calibrationTable, liftAt, logLoss, prAuc, type CalibrationBin } from './metrics.ts';
@@ -33,26 +34,58 @@ export interface BacktestReport {
   liftTop20: number;
   droppedFeatures: RiskModel['dropped'];
   modelKind: RiskModel['kind'];
+  /**
+   * The fitted model's log-loss on these deals centred on the recent window and on every
+   * training deal. Re-centring on the recent window is kept only when it beats the overall rate
+   * here (null: the model has no recent window to centre on).
+   */
+  recentCentring: { recentLogLoss: number; overallLogLoss: number; beatsOverall: boolean } | null;
+  /**
+   * Set when the fitted model had no signal and a log-loss worse than the base rate's: the scores
+   * (and every figure above) are then the base rate's, and these are the fitted model's figures.
+   */
+  baseRateFallback: { auc: number; aucLow: number; aucHigh: number; logLoss: number } | null;
   status: GateStatus;
   statusReason: string;
 }
 
+/** "log-loss 0.6615, 0.0110 worse than the base rate's 0.6505": how far from the prior, which way. */
+export function versusBaseRate(logLoss: number, priorLogLoss: number): string {
+  const d = priorLogLoss - logLoss;
+  const ll = `log-loss ${logLoss.toFixed(4)}`;
+  if (!Number.isFinite(d)) return `${ll} vs ${priorLogLoss.toFixed(4)} for the base rate`;
+  if (Math.abs(d) < 5e-5) return `${ll}, equal to the base rate's`;
+  const share = priorLogLoss > 0 ? ` (${Math.abs((100 * d) / priorLogLoss).toFixed(1)}%)` : '';
+  return `${ll}, ${Math.abs(d).toFixed(4)}${share} ${d > 0 ? 'better' : 'worse'} than the base rate's ${priorLogLoss.toFixed(4)}`;
+}
+
 /**
  * The gate: an AUC interval containing 0.5 or a log-loss no better than the prior's means no
- * signal; an AUC below `experimentalBelowAuc` is experimental; otherwise ok.
+ * signal; an AUC below `experimentalBelowAuc` is experimental; otherwise ok. The reason always
+ * says how the log-loss compares with the base rate's.
  */
 export function gate(r: Pick<BacktestReport, 'auc' | 'aucLow' | 'aucHigh' | 'logLoss' | 'priorLogLoss'>, cfg: ScoringConfig): { status: GateStatus; reason: string } {
   const f = (x: number): string => x.toFixed(3);
+  const vs = versusBaseRate(r.logLoss, r.priorLogLoss);
   if (!Number.isFinite(r.auc) || (r.aucLow <= 0.5 && r.aucHigh >= 0.5)) {
-    return { status: 'no_signal', reason: `AUC ${f(r.auc)} [${f(r.aucLow)}, ${f(r.aucHigh)}]: the interval contains 0.5, so the ranking is no better than chance` };
+    return { status: 'no_signal', reason: `AUC ${f(r.auc)} [${f(r.aucLow)}, ${f(r.aucHigh)}]: the interval contains 0.5, so the ranking is no better than chance; ${vs}` };
   }
   if (r.logLoss >= r.priorLogLoss) {
-    return { status: 'no_signal', reason: `log-loss ${r.logLoss.toFixed(4)} is no better than the base rate's ${r.priorLogLoss.toFixed(4)}` };
+    return { status: 'no_signal', reason: `${vs}: no better than the base rate (AUC ${f(r.auc)} [${f(r.aucLow)}, ${f(r.aucHigh)}])` };
   }
   if (r.auc < cfg.backtest.experimentalBelowAuc) {
-    return { status: 'experimental', reason: `AUC ${f(r.auc)} is below ${cfg.backtest.experimentalBelowAuc}` };
+    return { status: 'experimental', reason: `AUC ${f(r.auc)} is below ${cfg.backtest.experimentalBelowAuc}; ${vs}` };
   }
-  return { status: 'ok', reason: `AUC ${f(r.auc)} [${f(r.aucLow)}, ${f(r.aucHigh)}], log-loss ${r.logLoss.toFixed(4)} vs ${r.priorLogLoss.toFixed(4)} for the base rate` };
+  return { status: 'ok', reason: `AUC ${f(r.auc)} [${f(r.aucLow)}, ${f(r.aucHigh)}], ${vs}` };
+}
+
+/** One held-out deal as the backtest scored it (what `evaluate --predictions` writes). */
+export interface BacktestPrediction {
+  externalId: string;
+  actual: 'won' | 'lost';
+  lossProbability: number;
+  /** round(100 × lossProbability), as a live score would show it. */
+  riskScore: number;
 }
 
 export interface BacktestOptions extends TrainOptions {
@@ -62,7 +95,7 @@ export interface BacktestOptions extends TrainOptions {
 }
 
 /** Splits, trains on the earlier part, and scores the held-out closed deals as they were while open. */
-export function backtest(data: TrainingData, opts: BacktestOptions): { report: BacktestReport; model: RiskModel } {
+export function backtest(data: TrainingData, opts: BacktestOptions): { report: BacktestReport; model: RiskModel; predictions: BacktestPrediction[] } {
   const cfg = opts.config;
   const closed = data.deals.filter((d) => d.stage.status !== 'open');
   let train: Deal[];
@@ -78,26 +111,45 @@ export function backtest(data: TrainingData, opts: BacktestOptions): { report: B
     test = closed.filter((_, i) => hold[i]);
     split = closed.filter((d) => d.closedAt).length >= 0.8 * closed.length ? 'time' : 'hash';
   }
-  const model = trainModel({ deals: train, snapshots: data.snapshots }, opts);
-  const scorer = compileScorer(model, { config: cfg });
+  const fitted = trainModel({ deals: train, snapshots: data.snapshots }, opts);
   // One moment per test deal: the middle of its replayed (or snapshotted) open life.
   const rows = buildRows(test, opts.testSnapshots ?? data.snapshots ?? [], cfg.momentsPerDeal);
   const pick = new Map<number, number[]>();
   rows.dealOf.forEach((d, i) => (pick.get(d) ?? pick.set(d, []).get(d)!).push(i));
-  const p: number[] = [];
-  const y: number[] = [];
-  for (const idx of pick.values()) {
-    const i = idx[Math.floor((idx.length - 1) / 2)]!;
-    p.push(scorer.lossProbabilityAt(rows.views[i]!));
-    y.push(rows.y[i]!);
-  }
+  const views = [...pick.values()].map((idx) => idx[Math.floor((idx.length - 1) / 2)]!);
+  const y = views.map((i) => rows.y[i]!);
+  const predict = (m: RiskModel): number[] => {
+    const scorer = compileScorer(m, { config: cfg });
+    return views.map((i) => scorer.lossProbabilityAt(rows.views[i]!));
+  };
   const lostTrain = train.filter((d) => d.stage.status === 'lost').length;
   const trainLossRate = train.length ? lostTrain / train.length : 0.5;
-  const priorP = p.map(() => trainLossRate);
-  const a = auc(p, y);
-  const ci = bootstrapAuc(p, y, cfg.backtest.bootstrap, cfg.backtest.seed);
-  const base = { auc: a, aucLow: ci.low, aucHigh: ci.high, logLoss: logLoss(p, y), priorLogLoss: logLoss(priorP, y) };
-  const g = gate(base, cfg);
+  const priorP = y.map(() => trainLossRate);
+  const priorLogLoss = logLoss(priorP, y);
+
+  const recentCentring = compareCentrings(fitted, predict, y);
+  let model = recentCentring?.beatsOverall === false ? centredOverall(fitted) : fitted;
+  let p = predict(model);
+  const figures = (q: number[]) => {
+    const ci = bootstrapAuc(q, y, cfg.backtest.bootstrap, cfg.backtest.seed);
+    return { auc: auc(q, y), aucLow: ci.low, aucHigh: ci.high, logLoss: logLoss(q, y), priorLogLoss };
+  };
+  let base = figures(p);
+  let g = gate(base, cfg);
+  let baseRateFallback: BacktestReport['baseRateFallback'] = null;
+  // A model with no signal must not do worse than the rate it is measured against (1e-9: a model
+  // already flat matches the base rate only to the solver's tolerance).
+  if (g.status === 'no_signal' && base.logLoss - priorLogLoss > 1e-9 && model.kind !== 'prior') {
+    const { auc: a, aucLow, aucHigh, logLoss: ll } = base;
+    baseRateFallback = { auc: a, aucLow, aucHigh, logLoss: ll };
+    model = baseRateOnly(model);
+    p = predict(model);
+    base = figures(p);
+    g = {
+      status: 'no_signal',
+      reason: `${g.reason}. Every deal therefore gets the base rate (${Math.round(100 * trainLossRate)}% lost): ${versusBaseRate(base.logLoss, priorLogLoss)}`,
+    };
+  }
   const report: BacktestReport = {
     split,
     nTrain: train.length,
@@ -113,10 +165,50 @@ export function backtest(data: TrainingData, opts: BacktestOptions): { report: B
     liftTop20: liftAt(p, y, 0.2),
     droppedFeatures: model.dropped,
     modelKind: model.kind,
+    recentCentring,
+    baseRateFallback,
     status: g.status,
     statusReason: g.reason,
   };
-  return { report, model };
+  const predictions = views.map((i, k): BacktestPrediction => {
+    const d = rows.deals[rows.dealOf[i]!]!;
+    return { externalId: d.externalId, actual: y[k] ? 'lost' : 'won', lossProbability: p[k]!, riskScore: Math.round(100 * p[k]!) };
+  });
+  return { report, model, predictions };
+}
+
+/** The fitted model's log-loss on the test deals with each centring (null without a recent window). */
+function compareCentrings(m: RiskModel, predict: (m: RiskModel) => number[], y: number[]): BacktestReport['recentCentring'] {
+  const o = m.calibration.offsets;
+  if (!o || o.recent === null) return null;
+  const at = (offset: number): number => logLoss(predict({ ...m, calibration: { ...m.calibration, offset } }), y);
+  const recentLogLoss = at(o.recent);
+  const overallLogLoss = at(o.overall);
+  return { recentLogLoss, overallLogLoss, beatsOverall: recentLogLoss < overallLogLoss };
+}
+
+/**
+ * A model trained on every closed deal, settled by its backtest: re-centred on the recent window
+ * only when that beat the overall rate on the backtest's held-out deals; reduced to the base rate
+ * when the backtest did so; stamped with the backtest's status. Notes say what changed.
+ */
+export function settleModel(model: RiskModel, report: BacktestReport): RiskModel {
+  const notes = [...model.notes];
+  let m = model;
+  if (m.calibration.centring === 'recent' && !report.recentCentring?.beatsOverall) {
+    m = centredOverall(m);
+    const r = report.recentCentring;
+    notes.push(
+      r
+        ? `Recent closed deals lose at a different rate, but centring on them did worse on the backtest's later deals (log-loss ${r.recentLogLoss.toFixed(4)} vs ${r.overallLogLoss.toFixed(4)}): scores are centred on every closed deal.`
+        : 'Recent closed deals lose at a different rate, but the backtest could not test centring on them: scores are centred on every closed deal.',
+    );
+  }
+  if (report.baseRateFallback && m.kind !== 'prior') {
+    m = baseRateOnly(m);
+    notes.push(`No signal, and the fitted model did worse than the base rate on its backtest: every deal gets the base rate (${Math.round((100 * m.prior.lost) / Math.max(1, m.prior.won + m.prior.lost))}% lost).`);
+  }
+  return { ...m, notes, status: modelStatusFor(m.kind, report.status) };
 }
 
 /** The status a model carries given its kind and its backtest verdict. */
@@ -137,5 +229,5 @@ export function trainAndEvaluate(data: TrainingData, opts: TrainOptions): { mode
   // A backtest needs both outcomes on both sides of the split.
   if (won < 2 || closed.length - won < 2 || closed.length < 10) return { model, report: null };
   const { report } = backtest(data, opts);
-  return { model: { ...model, status: modelStatusFor(model.kind, report.status) }, report };
+  return { model: settleModel(model, report), report };
 }

@@ -1,6 +1,7 @@
 import type { Deal } from '../deal.ts';
+import type { RiskModel } from './model.ts';
 import type { TrainingRows } from './rows.ts';
-import { hashString, sigmoid, wilson } from './stats.ts';
+import { hashString, logit, sigmoid, wilson } from './stats.ts';
 
 /** Held-out deals and intercept re-centring: how a fitted model is calibrated to recent outcomes. */
 
@@ -20,14 +21,12 @@ export function holdoutDeals(deals: readonly Deal[], fraction: number): Uint8Arr
 }
 
 /**
- * Rows whose outcome rate the intercept should match: the recent (held-out) deals when their loss
- * rate differs from the overall one beyond its 95% Wilson interval (real drift), else every row,
- * so noise in a small recent window does not move every score.
+ * Whether the recent (held-out) deals' loss rate differs from the overall one beyond its 95%
+ * Wilson interval: real drift, worth re-centring on. Noise in a small recent window is not.
  */
-export function recentOrAll(holdRows: number[], usable: boolean, rows: TrainingRows): number[] {
-  const all = [...Array(rows.views.length).keys()];
-  if (!usable) return all;
-  const rate = (idx: number[]): { r: number; deals: number } => {
+export function driftedRecently(holdRows: number[], usable: boolean, rows: TrainingRows): boolean {
+  if (!usable) return false;
+  const rate = (idx: Iterable<number>): { r: number; deals: number } => {
     let s = 0;
     let w = 0;
     for (const i of idx) {
@@ -37,9 +36,9 @@ export function recentOrAll(holdRows: number[], usable: boolean, rows: TrainingR
     return { r: w > 0 ? s / w : 0, deals: w };
   };
   const recent = rate(holdRows);
-  const overall = rate(all);
+  const overall = rate(rows.views.keys());
   const ci = wilson(recent.r * recent.deals, recent.deals);
-  return overall.r < ci.low || overall.r > ci.high ? holdRows : all;
+  return overall.r < ci.low || overall.r > ci.high;
 }
 
 /** Offset that makes the mean predicted loss rate on `idx` rows equal their observed rate. */
@@ -66,4 +65,21 @@ export function interceptShift(idx: number[], zOf: (i: number) => number, rows: 
     if (Math.abs(step) < 1e-10) break;
   }
   return d;
+}
+
+/** The model centred on every closed deal's loss rate, undoing a re-centring on the recent window. */
+export function centredOverall(model: RiskModel): RiskModel {
+  const c = model.calibration;
+  if (c.centring !== 'recent' || !c.offsets) return model;
+  return { ...model, calibration: { ...c, offset: c.offsets.overall, centring: 'overall' } };
+}
+
+/**
+ * The model reduced to the base rate: slope 0, so every deal gets its training deals' loss rate
+ * and no feature drives a score. What a model the backtest found worse than that rate becomes.
+ */
+export function baseRateOnly(model: RiskModel): RiskModel {
+  const { won, lost } = model.prior;
+  const rate = Math.min(1 - 1e-6, Math.max(1e-6, lost / Math.max(1, won + lost)));
+  return { ...model, calibration: { ...model.calibration, slope: 0, offset: logit(rate), centring: 'base_rate' } };
 }

@@ -64,7 +64,19 @@ export const RiskModel = z.object({
   columns: z.array(Column),
   intercept: z.number(),
   /** Platt scaling of the raw log-odds: calibrated = slope × raw + offset. */
-  calibration: z.object({ slope: z.number(), offset: z.number(), method: z.enum(['platt', 'none']) }),
+  calibration: z.object({
+    slope: z.number(),
+    offset: z.number(),
+    method: z.enum(['platt', 'none']),
+    /**
+     * Which loss rate the offset matches: every closed deal's (`overall`), the recent held-out
+     * deals' (`recent`, drift), or `base_rate`: slope 0, every deal gets the overall rate (the
+     * backtest found the fitted model worse than it). Absent on models stored before it existed.
+     */
+    centring: z.enum(['overall', 'recent', 'base_rate']).optional(),
+    /** The offset centred on every closed deal, and on the recent ones (null: too few to calibrate). */
+    offsets: z.object({ overall: z.number(), recent: z.number().nullable() }).optional(),
+  }),
   segmentBy: z.array(z.string()),
   /** Median days to win, overall and per segment key (age comparisons, RAPV aging). */
   cycles: z.object({ overall: z.number().nullable(), bySegment: z.record(z.string(), z.number()) }),

@@ -7,7 +7,7 @@ import { fitLogistic } from './logistic.ts';
 import { MODEL_SCHEMA_VERSION, type ModelColumn, type RiskModel } from './model.ts';
 import { buildRows, foldsFor, type DealSnapshot, type TrainingRows } from './rows.ts';
 export { holdoutDeals } from './calibration.ts';
-import { holdoutDeals, interceptShift, recentOrAll } from './calibration.ts';
+import { driftedRecently, holdoutDeals, interceptShift } from './calibration.ts';
 import { logit, median } from './stats.ts';
 import { targetEncode } from './target-encoding.ts';
 
@@ -215,7 +215,7 @@ function logisticModel(
     if (hold[rows.dealOf[i]!]) holdRows.push(i);
     else wFit[i] = rows.w[i]!;
   }
-  const calibration = { slope: 1, offset: 0, method: 'none' as 'platt' | 'none' };
+  const calibration: RiskModel['calibration'] = { slope: 1, offset: 0, method: 'none' };
   let holdLost = 0;
   for (const i of holdRows) holdLost += rows.y[i]!;
   const canCalibrate = holdLost >= 10 && holdRows.length - holdLost >= 10;
@@ -228,7 +228,17 @@ function logisticModel(
   const design = buildDesign(plans, rows, rows.w, fold, cfg);
   const fit = fitLogistic({ X: design, n, p: design.p, y: rows.y, w: rows.w, l2: cfg.l2 });
   const zFit = linearPredictor(design, fit);
-  calibration.offset = interceptShift(recentOrAll(holdRows, canCalibrate, rows), (i) => calibration.slope * zFit(i), rows);
+  const z = new Float64Array(n);
+  for (let i = 0; i < n; i++) z[i] = calibration.slope * zFit(i);
+  const zOf = (i: number): number => z[i]!;
+  const overall = interceptShift([...Array(n).keys()], zOf, rows);
+  const recent = canCalibrate ? interceptShift(holdRows, zOf, rows) : null;
+  // Re-centred on the recent deals only on real drift; the backtest then checks that it beats
+  // the overall rate on later deals (settleModel), else the model goes back to `overall`.
+  const drift = recent !== null && driftedRecently(holdRows, canCalibrate, rows);
+  calibration.offset = drift ? recent : overall;
+  calibration.centring = drift ? 'recent' : 'overall';
+  calibration.offsets = { overall, recent };
 
   const columns: ModelColumn[] = plans.map((plan, j) => {
     const full = new Float64Array(n);

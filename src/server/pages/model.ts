@@ -61,7 +61,7 @@ export function modelPage(s: ServerContext, router: Router): void {
       const row = (label: string, model: number | null | undefined, prior: number | null | undefined, better: 'lower' | 'higher') =>
         html`<tr><th scope="row">${label}</th><td class="num">${num(model ?? null, 3)}</td><td class="num">${num(prior ?? null, 3)}</td><td class="small muted">${better} is better</td></tr>`;
       const body = html`
-<p class="card status-${words.tone}" data-model-status="${m.status}"><strong>${m.status === 'none' ? 'No model' : `Version ${m.version ?? '—'}`}</strong>${m.trainedAt ? ` (trained ${dateTime(m.trainedAt)})` : ''}: ${words.text}</p>
+<p class="card status-${words.tone}" data-model-status="${m.status}"><strong>${m.status === 'none' ? 'No model' : `Version ${m.version ?? '—'}`}</strong>${m.trainedAt ? ` (trained ${dateTime(m.trainedAt)})` : ''}: ${words.text}${m.statusText ? html`<br><span class="small" id="model-status-reason">${m.statusText}</span>` : ''}</p>
 ${b
   ? html`<h2>Backtest on the latest closed deals</h2>
 <table><thead><tr><th>Measure</th><th class="num">Model</th><th class="num">Prior (overall win rate)</th><th></th></tr></thead><tbody>

@@ -50,3 +50,44 @@ export function syntheticClosed(opts: SyntheticOptions): Deal[] {
   }
   return out;
 }
+
+export interface NoiseOptions {
+  n: number;
+  seed?: number;
+  /** Loss rate of the deal closing at this point of the history (0 = first close, 1 = last). */
+  lossRateAt?: (position: number) => number;
+}
+
+/**
+ * Closed deals whose outcome depends on nothing a model can see: segments, owners, amounts and
+ * extras are drawn independently of it (like SkyGeni's synthetic file). Deals close one after
+ * another over two years, so a time split puts the latest 20% in the test set; `lossRateAt`
+ * can make the outcome rate move over time while staying unrelated to every feature.
+ */
+export function noiseDeals(opts: NoiseOptions): Deal[] {
+  const r = rng(opts.seed ?? 3);
+  const start = day('2022-01-01');
+  const out: Deal[] = [];
+  for (let i = 0; i < opts.n; i++) {
+    const position = i / opts.n;
+    const closedAt = addDays(start, Math.floor(position * 730));
+    const createdAt = addDays(closedAt, -(5 + Math.floor(r() * 120)));
+    const rep = Math.floor(r() * 25);
+    const lost = r() < (opts.lossRateAt ?? (() => 0.5))(position);
+    out.push(
+      aDeal({
+        externalId: `noise${opts.seed ?? 3}-${i}`,
+        amount: Math.round(1000 + r() ** 2 * 150_000),
+        createdAt,
+        closedAt,
+        stage: { label: lost ? 'Closed Lost' : 'Closed Won', status: lost ? 'lost' : 'won', order: null },
+        account: { industry: INDUSTRIES[Math.floor(r() * 4)]!, region: REGIONS[Math.floor(r() * 3)]! },
+        leadSource: SOURCES[Math.floor(r() * 4)]!,
+        owner: { id: `005${String(rep).padStart(12, '0')}`, name: `Rep ${rep}` },
+        product: ['Core', 'Pro', 'Suite'][Math.floor(r() * 3)]!,
+        extras: { solution: `Solution ${Math.floor(r() * 40)}`, vertical: `V${Math.floor(r() * 8)}` },
+      }),
+    );
+  }
+  return out;
+}
