@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { AppError, formatIssues } from '../errors.ts';
+import { formatProblem, timezoneProblem } from './dates.ts';
 
 /** How a raw value is parsed before it lands in a canonical field. */
 export const ValueType = z.enum([
@@ -20,30 +21,66 @@ export type ValueType = z.infer<typeof ValueType>;
 
 const Scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 
+/** An IANA time zone name, checked against the zones Node's Intl knows. */
+const Timezone = z
+  .string()
+  .min(1)
+  .superRefine((zone, ctx) => {
+    const problem = timezoneProblem(zone);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .meta({
+    description:
+      'IANA time zone (Europe/Paris, America/New_York) for values with a time of day and no offset. UTC when absent. Dates without a time of day stay on their calendar day (00:00 UTC).',
+  });
+
+/** A date format: luxon parse tokens, or `excel` / `excel1904` for spreadsheet serial numbers. */
+const DateFormat = z
+  .string()
+  .min(1)
+  .superRefine((format, ctx) => {
+    const problem = formatProblem(format);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
 export const FieldSpec = z
   .object({
-    /** Source path; dots walk nested objects (`Account.Industry`). A list means: first non-empty. */
-    from: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
-    /** Builds the raw value from several paths: `"{IsClosed}/{IsWon}"`. */
-    template: z.string().min(1).optional(),
-    type: ValueType.optional(),
-    /** Date formats tried in order, e.g. `yyyy-MM-dd`, `MM/dd/yyyy`; ISO and epoch ms are always accepted. */
-    formats: z.array(z.string().min(1)).optional(),
-    /** Decimal separator for numbers; the other of `.`/`,` is taken as a thousands separator. */
-    decimal: z.enum(['.', ',']).default('.'),
-    /** Raw value → canonical value, matched case-insensitively after trimming. */
-    values: z.record(z.string(), Scalar).optional(),
-    /** Used for raw values missing from `values`; without it such a value is an error. */
-    otherwise: Scalar.optional(),
-    /** Used when the source value is missing or empty. */
-    default: Scalar.optional(),
-    /** A missing value is an error for this record (after `default`). */
-    required: z.boolean().optional(),
+    from: z
+      .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+      .optional()
+      .meta({
+        description:
+          'Source column or path. Dots walk nested objects (Account.Industry) or a lookup (accounts.Industry); an exact column name with dots wins. A list means: the first non-empty. $row is the CSV line number.',
+      }),
+    template: z.string().min(1).optional().meta({ description: 'Builds the raw value from several paths: "{IsClosed}/{IsWon}". A missing path reads as empty text.' }),
+    type: ValueType.optional().meta({ description: "How the raw value is read; each canonical field has a default (docs/mappings.md)." }),
+    formats: z
+      .array(DateFormat)
+      .optional()
+      .meta({
+        description:
+          'Date formats tried in order after ISO 8601 and epoch milliseconds, in luxon tokens: d-MMM-yy, M/d/yyyy, dd.MM.yyyy, yyyy-MM-dd HH:mm. excel (or excel1904) reads spreadsheet serial numbers. Quote literal letters: \'T\'.',
+      }),
+    timezone: Timezone.optional(),
+    decimal: z.enum(['.', ',']).default('.').meta({ description: 'Decimal separator for numbers; the other of . and , is a thousands separator.' }),
+    values: z
+      .record(z.string(), Scalar)
+      .optional()
+      .meta({ description: 'Raw value → canonical value, matched after trimming and ignoring case. A raw value not listed is an error unless `otherwise` is set.' }),
+    otherwise: Scalar.optional().meta({ description: 'Used for raw values missing from `values` (null: leave the field empty).' }),
+    default: Scalar.optional().meta({ description: 'Used when the source value is missing or empty.' }),
+    required: z.boolean().optional().meta({ description: 'A record whose value is still empty after `default` is rejected, naming this field.' }),
+    label: z
+      .string()
+      .min(1)
+      .optional()
+      .meta({ description: 'extras.<name> only: how the feature is named to people ("Vice president"); without it the name is made from <name>.' }),
   })
   .strict()
   .refine((f) => f.from !== undefined || f.template !== undefined || f.default !== undefined, {
     message: 'needs one of from, template or default',
-  });
+  })
+  .meta({ id: 'FieldSpec', description: 'Where a canonical field comes from and how its raw value is read.' });
 export type FieldSpec = z.infer<typeof FieldSpec>;
 
 /** Canonical targets a mapping may fill, with the type each expects by default. */
@@ -82,7 +119,44 @@ export const CANONICAL_FIELDS = {
 } as const satisfies Record<string, ValueType>;
 export type CanonicalField = keyof typeof CANONICAL_FIELDS;
 
-const isCanonicalKey = (k: string): boolean => k in CANONICAL_FIELDS || /^extras\.[A-Za-z0-9_]+$/.test(k);
+const EXTRA_KEY = /^extras\.[A-Za-z0-9_]+$/;
+const isCanonicalKey = (k: string): boolean => k in CANONICAL_FIELDS || EXTRA_KEY.test(k);
+
+/** The fields section: canonical field (or extras.<name>) → where it comes from. */
+export const Fields = z.record(z.string(), FieldSpec).superRefine((fields, ctx) => {
+  for (const [key, spec] of Object.entries(fields)) {
+    if (!isCanonicalKey(key)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [key],
+        message: `unknown canonical field; expected one of ${Object.keys(CANONICAL_FIELDS).join(', ')} or extras.<name>`,
+      });
+    } else if (spec.label !== undefined && !key.startsWith('extras.')) {
+      ctx.addIssue({ code: 'custom', path: [key, 'label'], message: 'only extras.<name> fields take a label: canonical fields have fixed names' });
+    }
+  }
+  if (!fields['stage.status']) {
+    ctx.addIssue({ code: 'custom', path: ['stage.status'], message: 'is required: how open/won/lost is known' });
+  }
+});
+
+/** Lookup names are plain identifiers so `from: accounts.Industry` reads unambiguously. */
+const LOOKUP_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A related CSV file joined to each row: `on` in the row equals `key` in the file. */
+export const Lookup = z
+  .object({
+    file: z.string().min(1).meta({ description: 'CSV file with the related rows. A relative path is read from the folder of the file being imported.' }),
+    key: z.string().min(1).meta({ description: 'Column of the lookup file that identifies a row (e.g. Account ID).' }),
+    on: z.string().min(1).meta({ description: "Path in the main row whose value is looked up (e.g. Account); may read an earlier lookup (accounts.Owner ID)." }),
+    required: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'true: a row whose key is empty or matches no lookup row is rejected. false: its lookup values are empty, and the import counts such rows.' }),
+  })
+  .strict()
+  .meta({ id: 'Lookup', description: 'A related CSV file joined to each row; its columns are read as <lookup name>.<column>.' });
+export type Lookup = z.infer<typeof Lookup>;
 
 /** Where risk results go in the CRM: canonical risk key → CRM field/property name. */
 export const WriteBack = z
@@ -118,27 +192,29 @@ export const Mapping = z
     version: z.literal(1).default(1),
     source: z.enum(['salesforce', 'hubspot', 'csv']),
     /** Source object (Opportunity, deals) or a free label for files. */
-    object: z.string().min(1),
+    object: z.string().min(1).meta({ description: 'Source object (Opportunity, deals) or a free label for files.' }),
     description: z.string().optional(),
-    /** The record id. For CSV files without one, `$row` uses the row number. */
-    id: z.string().min(1),
-    fields: z.record(z.string(), FieldSpec).superRefine((fields, ctx) => {
-      for (const key of Object.keys(fields)) {
-        if (!isCanonicalKey(key)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [key],
-            message: `unknown canonical field; expected one of ${Object.keys(CANONICAL_FIELDS).join(', ')} or extras.<name>`,
-          });
-        }
-      }
-      if (!fields['stage.status']) {
-        ctx.addIssue({ code: 'custom', path: ['stage.status'], message: 'is required: how open/won/lost is known' });
-      }
-    }),
+    id: z.string().min(1).meta({ description: 'The record id path. For CSV files without one, $row uses the line number.' }),
+    timezone: Timezone.optional().meta({ description: 'Default time zone of every date field (a field may set its own). UTC when absent.' }),
+    lookups: z
+      .record(z.string().regex(LOOKUP_NAME, 'use letters, digits and _, starting with a letter or _'), Lookup)
+      .optional()
+      .meta({ description: 'CSV sources only: related files joined to each row, applied in the order listed.' }),
+    fields: Fields,
     writeBack: WriteBack.optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((m, ctx) => {
+    if (!m.lookups) return;
+    if (m.source !== 'csv') ctx.addIssue({ code: 'custom', path: ['lookups'], message: 'only csv sources read lookup files' });
+    const names = Object.keys(m.lookups);
+    names.forEach((name, i) => {
+      const later = names.slice(i).find((other) => m.lookups![name]!.on.startsWith(`${other}.`));
+      if (later) {
+        ctx.addIssue({ code: 'custom', path: ['lookups', name, 'on'], message: `reads lookup "${later}", which is not joined yet: list it before "${name}"` });
+      }
+    });
+  });
 export type Mapping = z.infer<typeof Mapping>;
 export type MappingInput = z.input<typeof Mapping>;
 
@@ -166,4 +242,11 @@ export function sourcePaths(m: Mapping): string[] {
   }
   out.delete('$row');
   return [...out].filter((p) => !p.startsWith('_derived'));
+}
+
+/** The names a mapping gives its extras, by feature id: `{ 'extras.vp': 'Vice president' }`. */
+export function featureLabels(m: Mapping): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, spec] of Object.entries(m.fields)) if (spec.label) out[key] = spec.label;
+  return out;
 }

@@ -1,6 +1,7 @@
 import { Deal, StageChange, type ExtraValue, type Source } from '../deal.ts';
 import { CANONICAL_FIELDS, type FieldSpec, type Mapping, type ValueType } from './schema.ts';
-import { ParseFailure, isBlank, parseBoolean, parseDate, parseNumber } from './parse-value.ts';
+import { compileDateParser, type DateParser } from './dates.ts';
+import { ParseFailure, isBlank, parseBoolean, parseNumber } from './parse-value.ts';
 
 /** A source record as the mapper needs it (connectors' RawRecord fits this shape). */
 export interface MappableRecord {
@@ -25,74 +26,89 @@ export interface MapContext {
   source?: Source;
 }
 
-/** Reads a dotted path; an exact key (CSV headers may contain dots) wins over nesting. */
-export function readPath(data: Record<string, unknown>, path: string): unknown {
-  if (path in data) return data[path];
-  let cur: unknown = data;
-  for (const part of path.split('.')) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<string, unknown>)[part];
-  }
-  return cur;
+/**
+ * Compiles a dotted path. At each level an exact key holding the rest of the path wins over
+ * nesting (CSV headers and lookup columns may contain dots): `a.b.c` reads `{ 'a.b.c' }`, then
+ * `{ a: { 'b.c' } }`, then `{ a: { b: { c } } }`.
+ */
+export function compilePath(path: string): (data: Record<string, unknown>) => unknown {
+  const parts = path.split('.');
+  const rests = parts.map((_, i) => parts.slice(i).join('.'));
+  return (data) => {
+    let cur: unknown = data;
+    for (let i = 0; i < parts.length; i++) {
+      if (cur === null || typeof cur !== 'object') return undefined;
+      const obj = cur as Record<string, unknown>;
+      if (Object.hasOwn(obj, rests[i]!)) return obj[rests[i]!];
+      cur = Object.hasOwn(obj, parts[i]!) ? obj[parts[i]!] : undefined;
+    }
+    return cur;
+  };
 }
+
+/** Reads a dotted path once (compile with compilePath for many records). */
+export const readPath = (data: Record<string, unknown>, path: string): unknown => compilePath(path)(data);
 
 type Reader = (rec: MappableRecord) => unknown;
 
 function compileReader(spec: FieldSpec): Reader {
   if (spec.template) {
     const tpl = spec.template;
-    const paths = [...tpl.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!);
+    const parts = [...tpl.matchAll(/\{([^}]+)\}/g)].map((m) => ({ token: m[0], read: compilePath(m[1]!) }));
     return (rec) => {
       let out = tpl;
-      for (const p of paths) out = out.replace(`{${p}}`, String(readPath(rec.data, p) ?? ''));
+      for (const p of parts) out = out.replace(p.token, String(p.read(rec.data) ?? ''));
       return out;
     };
   }
   if (spec.from === undefined) return () => undefined;
   const paths = Array.isArray(spec.from) ? spec.from : [spec.from];
-  if (paths.length === 1) {
-    const p = paths[0]!;
-    return p === '$row' ? (rec) => rec.row : (rec) => readPath(rec.data, p);
-  }
+  const readers = paths.map((p): Reader => {
+    if (p === '$row') return (rec) => rec.row;
+    const read = compilePath(p);
+    return (rec) => read(rec.data);
+  });
+  if (readers.length === 1) return readers[0]!;
   return (rec) => {
-    for (const p of paths) {
-      const v = readPath(rec.data, p);
+    for (const read of readers) {
+      const v = read(rec);
       if (!isBlank(v)) return v;
     }
     return undefined;
   };
 }
 
-function convert(raw: unknown, type: ValueType, spec: FieldSpec): unknown {
+function converter(type: ValueType, spec: FieldSpec, parseDate: DateParser): (raw: unknown) => unknown {
   switch (type) {
     case 'string':
-      return typeof raw === 'string' ? raw.trim() : String(raw);
+      return (raw) => (typeof raw === 'string' ? raw.trim() : String(raw));
     case 'number':
-      return parseNumber(raw, spec.decimal);
-    case 'integer': {
-      const n = parseNumber(raw, spec.decimal);
-      if (!Number.isInteger(n)) throw new ParseFailure(`not a whole number: ${n}`);
-      return n;
-    }
+      return (raw) => parseNumber(raw, spec.decimal);
+    case 'integer':
+      return (raw) => {
+        const n = parseNumber(raw, spec.decimal);
+        if (!Number.isInteger(n)) throw new ParseFailure(`not a whole number: ${n}`);
+        return n;
+      };
     case 'percent':
-      return parseNumber(raw, spec.decimal) / 100;
+      return (raw) => parseNumber(raw, spec.decimal) / 100;
     case 'fraction':
-      return parseNumber(raw, spec.decimal);
+      return (raw) => parseNumber(raw, spec.decimal);
     case 'date':
     case 'datetime':
-      return parseDate(raw, spec.formats);
+      return parseDate;
     case 'boolean':
-      return parseBoolean(raw);
+      return parseBoolean;
     case 'stage_history':
-      return parseStageHistory(raw, spec);
+      return (raw) => parseStageHistory(raw, parseDate);
   }
 }
 
-function parseStageHistory(raw: unknown, spec: FieldSpec): StageChange[] {
+function parseStageHistory(raw: unknown, parseDate: DateParser): StageChange[] {
   if (!Array.isArray(raw)) throw new ParseFailure('expected a list of stage changes');
   return raw.map((e, i) => {
     const entry = e as Record<string, unknown>;
-    const r = StageChange.safeParse({ ...entry, enteredAt: parseDate(entry.enteredAt, spec.formats) });
+    const r = StageChange.safeParse({ ...entry, enteredAt: parseDate(entry.enteredAt) });
     if (!r.success) throw new ParseFailure(`stage change ${i}: ${r.error.issues[0]?.message}`);
     return r.data;
   });
@@ -104,9 +120,11 @@ interface CompiledField {
   apply: (raw: unknown) => unknown;
 }
 
-function compileField(key: string, spec: FieldSpec): CompiledField {
+function compileField(key: string, spec: FieldSpec, timezone: string | undefined): CompiledField {
   const canonicalType = (CANONICAL_FIELDS as Record<string, ValueType>)[key];
   const type: ValueType = spec.type ?? canonicalType ?? 'string';
+  const zone = spec.timezone ?? timezone;
+  const convert = converter(type, spec, compileDateParser({ formats: spec.formats ?? [], ...(zone ? { timezone: zone } : {}) }));
   const values = spec.values
     ? new Map(Object.entries(spec.values).map(([k, v]) => [k.trim().toLowerCase(), v]))
     : null;
@@ -115,7 +133,7 @@ function compileField(key: string, spec: FieldSpec): CompiledField {
     if (isBlank(v)) v = spec.default ?? null;
     else if (values) {
       const hit = values.get(String(v).trim().toLowerCase());
-      if (hit !== undefined) return hit === null ? null : convert(hit, type, spec);
+      if (hit !== undefined) return hit === null ? null : convert(hit);
       if (spec.otherwise === undefined) {
         throw new ParseFailure(`value "${String(v)}" is not in the mapping's values (${[...values.keys()].join(', ')})`);
       }
@@ -125,7 +143,7 @@ function compileField(key: string, spec: FieldSpec): CompiledField {
       if (spec.required) throw new ParseFailure('is required but empty');
       return null;
     }
-    return convert(v, type, spec);
+    return convert(v);
   };
   return { key, read: compileReader(spec), apply };
 }
@@ -145,10 +163,11 @@ function setPath(target: Record<string, unknown>, key: string, value: unknown): 
 export type CompiledMapping = (rec: MappableRecord, ctx: MapContext) => MapResult;
 
 export function compileMapping(mapping: Mapping): CompiledMapping {
-  const fields = Object.entries(mapping.fields).map(([k, spec]) => compileField(k, spec));
+  const fields = Object.entries(mapping.fields).map(([k, spec]) => compileField(k, spec, mapping.timezone));
   const idPath = mapping.id;
+  const readId = compilePath(idPath);
   return (rec, ctx) => {
-    const idRaw = idPath === '$row' ? rec.row : readPath(rec.data, idPath);
+    const idRaw = idPath === '$row' ? rec.row : readId(rec.data);
     // A CRM record carries its own id (rec.id) when the mapped path is missing. A file row's
     // rec.id is only its line: a row without an id is rejected, never given its line as an id.
     const fromFile = rec.row !== undefined;
