@@ -102,6 +102,19 @@ function compileWhen(rule: PlaybookRule): Predicate {
   };
 }
 
+/** What `{driver}` says when none of the deal's top drivers raises its risk. */
+export const NO_RISING_DRIVER = "No trait of this deal raises its risk above the average deal's.";
+
+/**
+ * The driver a rationale quotes: the one the rule matched when it raises the risk, else the
+ * deal's strongest driver that does. A reason to act is never a trait that lowers the risk.
+ */
+function risingDriver(c: ActionContext, matched: Matched): Matched {
+  if (matched?.direction === 'raises_risk') return matched;
+  for (const d of c.drivers) if (d.direction === 'raises_risk') return d;
+  return undefined;
+}
+
 function compileTemplate(t: string): (c: ActionContext, driver: Matched) => string {
   const parts = t.split(/(\{[a-zA-Z]+\})/g);
   return (c, driver) => {
@@ -111,7 +124,7 @@ function compileTemplate(t: string): (c: ActionContext, driver: Matched) => stri
         case '{score}': out += String(c.score); break;
         case '{category}': out += c.category; break;
         case '{winProbability}': out += `${Math.round(c.winProbability * 100)}%`; break;
-        case '{driver}': out += (driver ?? c.drivers[0])?.sentence ?? ''; break;
+        case '{driver}': out += risingDriver(c, driver)?.sentence ?? NO_RISING_DRIVER; break;
         case '{dealName}': out += c.deal.name ?? c.deal.externalId; break;
         case '{owner}': out += c.deal.owner.name ?? c.deal.owner.id ?? 'the owner'; break;
         default: out += p;
