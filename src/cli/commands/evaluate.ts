@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { readCsvDeals } from '../../../connectors/csv/index.ts';
 import { AppError } from '../../core/errors.ts';
 import type { BacktestReport } from '../../core/backtest/backtest.ts';
@@ -20,22 +19,22 @@ export function describeBacktest(r: BacktestReport): string {
   ].join('\n');
 }
 
-export function register(program: Command, deps: CliDeps): void {
-  program
-    .command('evaluate')
-    .description("backtest the tenant's model: latest 20% by close date, or train on the tenant and test on a file")
-    .option('--tenant <id>', 'tenant', 'local')
-    .option('--test-file <csv>', 'CSV of closed deals to test on (needs --mapping)')
-    .option('--mapping <file>', 'mapping file for --test-file')
-    .option('--json', 'print one JSON object')
-    .action(async (o: { tenant: string; testFile?: string; mapping?: string; json?: boolean }) => {
-      if (o.testFile && !o.mapping) throw new AppError('input_invalid', '--test-file needs --mapping <file>');
-      const test = o.testFile ? (await readCsvDeals({ file: o.testFile, mapping: loadMappingFile(o.mapping!), tenantId: o.tenant })).deals : undefined;
-      const ctx = await deps.context();
-      const t = await createScoringService({ store: ctx.store }).evaluate(o.tenant, ctx.now(), test);
-      if (!t.report) throw new AppError('model_unavailable', `tenant "${o.tenant}": too few closed deals of each outcome to backtest (${t.model.prior.won} won, ${t.model.prior.lost} lost)`);
-      const r = t.report;
-      const json = { ...r, modelStatus: t.model.status, modelKind: t.model.kind, notes: t.model.notes };
-      report(deps, o.json, json, () => describeBacktest(r));
-    });
+export interface EvaluateOptions {
+  tenant: string;
+  testFile?: string;
+  mapping?: string;
+  predictions?: string;
+  json?: boolean;
+}
+
+/** `dealrisk evaluate` (declared in ../program.ts). */
+export async function runEvaluate(deps: CliDeps, o: EvaluateOptions): Promise<void> {
+  if (o.testFile && !o.mapping) throw new AppError('input_invalid', '--test-file needs --mapping <file>');
+  const test = o.testFile ? (await readCsvDeals({ file: o.testFile, mapping: loadMappingFile(o.mapping!), tenantId: o.tenant })).deals : undefined;
+  const ctx = await deps.context();
+  const t = await createScoringService({ store: ctx.store }).evaluate(o.tenant, ctx.now(), test);
+  if (!t.report) throw new AppError('model_unavailable', `tenant "${o.tenant}": too few closed deals of each outcome to backtest (${t.model.prior.won} won, ${t.model.prior.lost} lost)`);
+  const r = t.report;
+  const json = { ...r, modelStatus: t.model.status, modelKind: t.model.kind, notes: t.model.notes };
+  report(deps, o.json, json, () => describeBacktest(r));
 }

@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { readCsvDeals, type CsvReadResult } from '../../../connectors/csv/index.ts';
 import { AppError } from '../../core/errors.ts';
 import type { RecordError } from '../../core/mapping/to-deal.ts';
@@ -10,48 +9,47 @@ import { progressBar } from '../progress.ts';
 const SHOWN = 20;
 const CHUNK = 5000;
 
-export function register(program: Command, deps: CliDeps): void {
-  program
-    .command('import')
-    .description('import deals from a CSV file through a mapping file')
-    .requiredOption('--mapping <file>', 'mapping file (YAML), e.g. mappings/ibm.csv.yaml')
-    .requiredOption('--file <csv>', 'CSV file to import')
-    .option('--tenant <id>', 'tenant to import into', 'local')
-    .option('--json', 'print the result as JSON')
-    .action(async (o: { mapping: string; file: string; tenant: string; json?: boolean }) => {
-      const started = performance.now();
-      const mapping = loadMappingFile(o.mapping);
-      const ctx = await deps.context();
-      await ctx.store.tenants.ensure(o.tenant);
-      const showBars = deps.interactive && !o.json;
-      const reading = progressBar(showBars, 'read ', 0);
-      const read = await readCsvDeals({ file: o.file, mapping, tenantId: o.tenant, onProgress: (n) => reading.update(n) });
-      reading.stop();
-      if (read.rows === 0) throw new AppError('input_invalid', `${o.file}: no data rows to import (the file is empty or has only a header line)`, { path: o.file });
-      const stored = await storeAll(ctx, o.tenant, read, progressBar(showBars, 'store', read.deals.length));
-      const refused = new Set(stored.rejected.map((r) => r.recordId));
-      const imported = read.deals.filter((d) => !refused.has(d.externalId));
-      const rejected = [...read.rejected, ...stored.rejected].sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
-      const byStatus = { open: 0, won: 0, lost: 0 };
-      for (const d of imported) byStatus[d.stage.status]++;
-      const seconds = (performance.now() - started) / 1000;
-      const { inserted, updated, unchanged } = stored;
-      const result = { tenant: o.tenant, file: o.file, rows: read.rows, imported: imported.length, inserted, updated, unchanged, byStatus, rejected, replaced: read.replaced, cleaned: read.cleaned, seconds };
-      report(deps, o.json, result, () =>
-        [
-          `Imported ${imported.length} of ${read.rows} rows into tenant "${o.tenant}" in ${seconds.toFixed(1)} s ` +
-            `(${inserted} new, ${updated} updated, ${unchanged} unchanged; ` +
-            `${byStatus.open} open, ${byStatus.won} won, ${byStatus.lost} lost).`,
-          ...listed(`${rejected.length} rows rejected:`, rejected.map((e) => `line ${e.row ?? '?'} (${e.recordId}): ${e.field}: ${e.reason}`)),
-          ...listed(
-            `${read.replaced.length} ids repeated: the later row is kept:`,
-            read.replaced.map((r) => `line ${r.row} (${r.recordId}) replaces line ${r.replacedRow}`),
-          ),
-          ...listed(`${read.cleaned.length} fields stored with their text cleaned:`, read.cleaned.map((c) => `line ${c.row} (${c.recordId}): ${c.field}: ${c.reason}`)),
-        ].join('\n'),
-      );
-      if (imported.length === 0) process.exitCode = 1;
-    });
+export interface ImportOptions {
+  mapping: string;
+  file: string;
+  tenant: string;
+  json?: boolean;
+}
+
+/** `dealrisk import` (declared in ../program.ts). */
+export async function runImport(deps: CliDeps, o: ImportOptions): Promise<void> {
+  const started = performance.now();
+  const mapping = loadMappingFile(o.mapping);
+  const ctx = await deps.context();
+  await ctx.store.tenants.ensure(o.tenant);
+  const showBars = deps.interactive && !o.json;
+  const reading = progressBar(showBars, 'read ', 0);
+  const read = await readCsvDeals({ file: o.file, mapping, tenantId: o.tenant, onProgress: (n) => reading.update(n) });
+  reading.stop();
+  if (read.rows === 0) throw new AppError('input_invalid', `${o.file}: no data rows to import (the file is empty or has only a header line)`, { path: o.file });
+  const stored = await storeAll(ctx, o.tenant, read, progressBar(showBars, 'store', read.deals.length));
+  const refused = new Set(stored.rejected.map((r) => r.recordId));
+  const imported = read.deals.filter((d) => !refused.has(d.externalId));
+  const rejected = [...read.rejected, ...stored.rejected].sort((a, b) => (a.row ?? 0) - (b.row ?? 0));
+  const byStatus = { open: 0, won: 0, lost: 0 };
+  for (const d of imported) byStatus[d.stage.status]++;
+  const seconds = (performance.now() - started) / 1000;
+  const { inserted, updated, unchanged } = stored;
+  const result = { tenant: o.tenant, file: o.file, rows: read.rows, imported: imported.length, inserted, updated, unchanged, byStatus, rejected, replaced: read.replaced, cleaned: read.cleaned, seconds };
+  report(deps, o.json, result, () =>
+    [
+      `Imported ${imported.length} of ${read.rows} rows into tenant "${o.tenant}" in ${seconds.toFixed(1)} s ` +
+        `(${inserted} new, ${updated} updated, ${unchanged} unchanged; ` +
+        `${byStatus.open} open, ${byStatus.won} won, ${byStatus.lost} lost).`,
+      ...listed(`${rejected.length} rows rejected:`, rejected.map((e) => `line ${e.row ?? '?'} (${e.recordId}): ${e.field}: ${e.reason}`)),
+      ...listed(
+        `${read.replaced.length} ids repeated: the later row is kept:`,
+        read.replaced.map((r) => `line ${r.row} (${r.recordId}) replaces line ${r.replacedRow}`),
+      ),
+      ...listed(`${read.cleaned.length} fields stored with their text cleaned:`, read.cleaned.map((c) => `line ${c.row} (${c.recordId}): ${c.field}: ${c.reason}`)),
+    ].join('\n'),
+  );
+  if (imported.length === 0) process.exitCode = 1;
 }
 
 /** A heading and the first SHOWN lines under it (nothing when there are none). */

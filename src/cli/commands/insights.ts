@@ -1,30 +1,28 @@
-import type { Command } from 'commander';
 import { pct } from '../../core/scoring/sentences.ts';
 import { createScoringService } from '../../services/scoring.ts';
 import { report, type CliDeps } from '../deps.ts';
 import { table } from '../table.ts';
 
-export function register(program: Command, deps: CliDeps): void {
-  program
-    .command('insights')
-    .description('why win rate moves: trend with change point, stages, cycles, owners, and ranked findings')
-    .option('--tenant <id>', 'tenant', 'local')
-    .option('--json', 'print as JSON')
-    .action(async (o: { tenant: string; json?: boolean }) => {
-      const ctx = await deps.context();
-      const d = await createScoringService({ store: ctx.store }).diagnostics(o.tenant, ctx.now());
-      report(deps, o.json, d, () => {
-        const lines = ['Insights (statistically meaningful only, ranked by revenue impact):'];
-        if (d.insights.length === 0) lines.push('  none: no segment or trend differs from the rest beyond chance.');
-        d.insights.slice(0, 15).forEach((i, k) => lines.push(`  ${k + 1}. ${i.text}`));
-        lines.push('', d.changePoint ? `Change point: ${d.changePoint.direction} from ${d.changePoint.period}.` : 'No significant change in monthly win rate.');
-        if (d.byQuarter.length) lines.push(table(d.byQuarter.map((q) => ({ quarter: q.period, closed: q.n, winRate: pct(q.winRate), ci95: `${pct(q.low)}-${pct(q.high)}` })), ['quarter', 'closed', 'winRate', 'ci95']));
-        const c = d.cycles;
-        if (c.won.n || c.lost.n) lines.push('', `Cycle (median days): won ${c.won.median?.toFixed(0) ?? 'n/a'} (n=${c.won.n}), lost ${c.lost.median?.toFixed(0) ?? 'n/a'} (n=${c.lost.n}).`);
-        if (d.velocity !== null) lines.push(`Velocity: ${d.velocity.toFixed(0)} per day.`);
-        lines.push(d.stages ? table(d.stages.map((s) => ({ stage: s.stage, entered: s.entered, conversion: pct(s.conversion), medianDays: s.medianDays?.toFixed(0) ?? '' })), ['stage', 'entered', 'conversion', 'medianDays']) : 'Stage conversion: needs stage history in the mapping.');
-        lines.push('', table(d.owners.slice(0, 20).map((r) => ({ owner: r.owner, closed: r.n, winRate: pct(r.winRate), medianCycle: r.medianCycleDays?.toFixed(0) ?? '', open: r.openDeals, highRisk: r.highRisk })), ['owner', 'closed', 'winRate', 'medianCycle', 'open', 'highRisk']));
-        return lines.join('\n');
-      });
-    });
+export interface InsightsOptions {
+  tenant: string;
+  json?: boolean;
+}
+
+/** `dealrisk insights` (declared in ../program.ts). */
+export async function runInsights(deps: CliDeps, o: InsightsOptions): Promise<void> {
+  const ctx = await deps.context();
+  const d = await createScoringService({ store: ctx.store }).diagnostics(o.tenant, ctx.now());
+  report(deps, o.json, d, () => {
+    const lines = ['Insights (statistically meaningful only, ranked by revenue impact):'];
+    if (d.insights.length === 0) lines.push('  none: no segment or trend differs from the rest beyond chance.');
+    d.insights.slice(0, 15).forEach((i, k) => lines.push(`  ${k + 1}. ${i.text}`));
+    lines.push('', d.changePoint ? `Change point: ${d.changePoint.direction} from ${d.changePoint.period}.` : 'No significant change in monthly win rate.');
+    if (d.byQuarter.length) lines.push(table(d.byQuarter.map((q) => ({ quarter: q.period, closed: q.n, winRate: pct(q.winRate), ci95: `${pct(q.low)}-${pct(q.high)}` })), ['quarter', 'closed', 'winRate', 'ci95']));
+    const c = d.cycles;
+    if (c.won.n || c.lost.n) lines.push('', `Cycle (median days): won ${c.won.median?.toFixed(0) ?? 'n/a'} (n=${c.won.n}), lost ${c.lost.median?.toFixed(0) ?? 'n/a'} (n=${c.lost.n}).`);
+    if (d.velocity !== null) lines.push(`Velocity: ${d.velocity.toFixed(0)} per day.`);
+    lines.push(d.stages ? table(d.stages.map((s) => ({ stage: s.stage, entered: s.entered, conversion: pct(s.conversion), medianDays: s.medianDays?.toFixed(0) ?? '' })), ['stage', 'entered', 'conversion', 'medianDays']) : 'Stage conversion: needs stage history in the mapping.');
+    lines.push('', table(d.owners.slice(0, 20).map((r) => ({ owner: r.owner, closed: r.n, winRate: pct(r.winRate), medianCycle: r.medianCycleDays?.toFixed(0) ?? '', open: r.openDeals, highRisk: r.highRisk })), ['owner', 'closed', 'winRate', 'medianCycle', 'open', 'highRisk']));
+    return lines.join('\n');
+  });
 }

@@ -1,34 +1,32 @@
-import type { Command } from 'commander';
 import { money, pct } from '../../core/scoring/sentences.ts';
 import { createScoringService } from '../../services/scoring.ts';
 import { report, type CliDeps } from '../deps.ts';
 import { table } from '../table.ts';
 
-export function register(program: Command, deps: CliDeps): void {
-  program
-    .command('metrics')
-    .description('pipeline metrics: raw pipeline, RAPV, optimism gap, expected value, REM, win rates, revenue at risk')
-    .option('--tenant <id>', 'tenant', 'local')
-    .option('--owner <id>', 'only this owner (id or name)')
-    .option('--segment <field=value>', 'only one segment, e.g. account.industry=EdTech (repeatable)', (v: string, acc: string[]) => acc.concat(v), [] as string[])
-    .option('--json', 'print as JSON')
-    .action(async (o: { tenant: string; owner?: string; segment: string[]; json?: boolean }) => {
-      const segment = Object.fromEntries(o.segment.map((s) => [s.slice(0, s.indexOf('=')), s.slice(s.indexOf('=') + 1)]));
-      const ctx = await deps.context();
-      const m = await createScoringService({ store: ctx.store }).metrics(o.tenant, { ...(o.owner ? { owner: o.owner } : {}), ...(o.segment.length ? { segment } : {}) }, ctx.now());
-      report(deps, o.json, m, () =>
-        [
-          `Open deals: ${m.openDeals}; raw pipeline ${money(m.rawPipeline)}; RAPV ${money(m.rapv)}; optimism gap ${m.optimismGap === null ? 'n/a' : pct(m.optimismGap)}.`,
-          `Expected value (model): ${m.expectedValue === null ? 'no scores yet (run dealrisk score)' : money(m.expectedValue)} over ${m.scoredDeals} scored deals.`,
-          `REM: ${m.rem ? `${money(m.rem.value)}/day (win rate ${pct(m.rem.winRate)} × avg won deal ${money(m.rem.avgDealSize)} ÷ ${m.rem.avgCycleDays.toFixed(0)} days)` : 'n/a (needs won deals with dates)'}.`,
-          `Win rate: ${pct(m.winRate.winRate)} [${pct(m.winRate.low)}, ${pct(m.winRate.high)}] over ${m.winRate.n} closed deals.`,
-          `Revenue at risk (High + Critical): ${money(m.revenueAtRisk)}; potential recovery ${money(m.potentialRecovery.value)}. ${m.potentialRecovery.assumption}`,
-          '',
-          table(
-            m.winRateBySegment.map((s) => ({ segment: `${s.label}: ${s.value}`, n: s.n, won: s.won, winRate: pct(s.winRate), ci95: `${pct(s.low)}-${pct(s.high)}` })),
-            ['segment', 'n', 'won', 'winRate', 'ci95'],
-          ),
-        ].join('\n'),
-      );
-    });
+export interface MetricsOptions {
+  tenant: string;
+  owner?: string;
+  segment: string[];
+  json?: boolean;
+}
+
+/** `dealrisk metrics` (declared in ../program.ts). */
+export async function runMetrics(deps: CliDeps, o: MetricsOptions): Promise<void> {
+  const segment = Object.fromEntries(o.segment.map((s) => [s.slice(0, s.indexOf('=')), s.slice(s.indexOf('=') + 1)]));
+  const ctx = await deps.context();
+  const m = await createScoringService({ store: ctx.store }).metrics(o.tenant, { ...(o.owner ? { owner: o.owner } : {}), ...(o.segment.length ? { segment } : {}) }, ctx.now());
+  report(deps, o.json, m, () =>
+    [
+      `Open deals: ${m.openDeals}; raw pipeline ${money(m.rawPipeline)}; RAPV ${money(m.rapv)}; optimism gap ${m.optimismGap === null ? 'n/a' : pct(m.optimismGap)}.`,
+      `Expected value (model): ${m.expectedValue === null ? 'no scores yet (run dealrisk score)' : money(m.expectedValue)} over ${m.scoredDeals} scored deals.`,
+      `REM: ${m.rem ? `${money(m.rem.value)}/day (win rate ${pct(m.rem.winRate)} × avg won deal ${money(m.rem.avgDealSize)} ÷ ${m.rem.avgCycleDays.toFixed(0)} days)` : 'n/a (needs won deals with dates)'}.`,
+      `Win rate: ${pct(m.winRate.winRate)} [${pct(m.winRate.low)}, ${pct(m.winRate.high)}] over ${m.winRate.n} closed deals.`,
+      `Revenue at risk (High + Critical): ${money(m.revenueAtRisk)}; potential recovery ${money(m.potentialRecovery.value)}. ${m.potentialRecovery.assumption}`,
+      '',
+      table(
+        m.winRateBySegment.map((s) => ({ segment: `${s.label}: ${s.value}`, n: s.n, won: s.won, winRate: pct(s.winRate), ci95: `${pct(s.low)}-${pct(s.high)}` })),
+        ['segment', 'n', 'won', 'winRate', 'ci95'],
+      ),
+    ].join('\n'),
+  );
 }

@@ -1,19 +1,17 @@
-import type { Command } from 'commander';
 import { migrateToLatest, migrator } from '../../store/migrate.ts';
 import { report, type CliDeps } from '../deps.ts';
 
-export function register(program: Command, deps: CliDeps): void {
-  program
-    .command('migrate')
-    .description('apply pending database migrations (the Procfile release step)')
-    .option('--json', 'print the result as JSON')
-    .action(async (o: { json?: boolean }) => {
-      const ctx = await deps.context();
-      const applied = await migrateToLatest(ctx.store.db as never);
-      const all = await migrator(ctx.store.db as never).getMigrations();
-      const result = { driver: ctx.store.driver, applied, migrations: all.map((m) => ({ name: m.name, executedAt: m.executedAt ?? null })) };
-      report(deps, o.json, result, () =>
-        [`${ctx.store.driver}: ${all.length} migrations applied, latest ${all.at(-1)?.name ?? 'none'}${applied.length ? ` (just applied: ${applied.join(', ')})` : ''}.`].join('\n'),
-      );
-    });
+export interface MigrateOptions {
+  json?: boolean;
+}
+
+/** `dealrisk migrate` (declared in ../program.ts). */
+export async function runMigrate(deps: CliDeps, o: MigrateOptions): Promise<void> {
+  const ctx = await deps.context();
+  const applied = await migrateToLatest(ctx.store.db as never);
+  const all = await migrator(ctx.store.db as never).getMigrations();
+  const result = { driver: ctx.store.driver, applied, migrations: all.map((m) => ({ name: m.name, executedAt: m.executedAt ?? null })) };
+  report(deps, o.json, result, () =>
+    [`${ctx.store.driver}: ${all.length} migrations applied, latest ${all.at(-1)?.name ?? 'none'}${applied.length ? ` (just applied: ${applied.join(', ')})` : ''}.`].join('\n'),
+  );
 }

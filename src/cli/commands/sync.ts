@@ -1,4 +1,3 @@
-import type { Command } from 'commander';
 import { AppError } from '../../core/errors.ts';
 import { loadSyncConfig } from '../../sync/config.ts';
 import { makeConnector } from '../../sync/make-connector.ts';
@@ -8,25 +7,24 @@ import { serviceScorer } from '../../worker/service-scorer.ts';
 import { report, type CliDeps } from '../deps.ts';
 import { table } from '../table.ts';
 
-export function register(program: Command, deps: CliDeps): void {
-  program
-    .command('sync')
-    .description('run the sync now: fetch what changed, score, write back, alert (every tenant, or one)')
-    .option('--tenant <id>', 'only this tenant')
-    .option('--json', 'print the runs as JSON')
-    .action(async (o: { tenant?: string; json?: boolean }) => {
-      const config = loadSyncConfig();
-      const ctx = await deps.context();
-      if (o.tenant && !(await ctx.store.tenants.get(o.tenant))) throw new AppError('not_found', `--tenant: no tenant "${o.tenant}"`);
-      const syncDeps = { ctx, scorer: serviceScorer(ctx), connectorFor: makeConnector, holder: `cli:${process.pid}` };
-      const opts = { base: config, trigger: 'cli' };
-      const results: TenantSyncResult[] = o.tenant ? [await syncTenant(syncDeps, o.tenant, opts)] : await syncAllTenants(syncDeps, opts);
-      // Alerts go out at once: send what the runs queued (failures stay queued for the worker).
-      const deliveries = await sendDueDeliveries(ctx, config, defaultTransports(ctx.env.SMTP_URL), o.tenant ? { tenantId: o.tenant } : {});
-      report(deps, o.json, { results, deliveries }, () => human(results));
-      const bad = results.some((r) => r.status === 'failed' || r.runs.some((x) => x.status === 'failed'));
-      if (bad) process.exitCode = 1;
-    });
+export interface SyncOptions {
+  tenant?: string;
+  json?: boolean;
+}
+
+/** `dealrisk sync` (declared in ../program.ts). */
+export async function runSync(deps: CliDeps, o: SyncOptions): Promise<void> {
+  const config = loadSyncConfig();
+  const ctx = await deps.context();
+  if (o.tenant && !(await ctx.store.tenants.get(o.tenant))) throw new AppError('not_found', `--tenant: no tenant "${o.tenant}"`);
+  const syncDeps = { ctx, scorer: serviceScorer(ctx), connectorFor: makeConnector, holder: `cli:${process.pid}` };
+  const opts = { base: config, trigger: 'cli' };
+  const results: TenantSyncResult[] = o.tenant ? [await syncTenant(syncDeps, o.tenant, opts)] : await syncAllTenants(syncDeps, opts);
+  // Alerts go out at once: send what the runs queued (failures stay queued for the worker).
+  const deliveries = await sendDueDeliveries(ctx, config, defaultTransports(ctx.env.SMTP_URL), o.tenant ? { tenantId: o.tenant } : {});
+  report(deps, o.json, { results, deliveries }, () => human(results));
+  const bad = results.some((r) => r.status === 'failed' || r.runs.some((x) => x.status === 'failed'));
+  if (bad) process.exitCode = 1;
 }
 
 function human(results: TenantSyncResult[]): string {
