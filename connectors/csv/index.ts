@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Mapping } from '../../src/core/mapping/schema.ts';
-import type { ApiUsage, Connector, DealUpdate, FetchPage, SetupReport, TaskRequest, TaskResult, WriteResult } from '../types.ts';
-import { readCsvRecords } from './read-csv.ts';
+import type { ApiUsage, Connector, DealUpdate, FetchPage, RawRecord, SetupReport, TaskRequest, TaskResult, WriteResult } from '../types.ts';
+import { openLookups, type CsvLookups } from './lookups.ts';
+import { readCsvRecords, type CsvPage } from './read-records.ts';
 
-export { readCsvDeals, readCsvRecords, type CsvReadResult, type ReplacedRow } from './read-csv.ts';
+export { readCsvDeals, type CsvReadResult, type ReplacedRow } from './read-csv.ts';
+export { readCsvRecords, type CsvPage } from './read-records.ts';
+export { describeLookups, openLookups, type LookupReport } from './lookups.ts';
 
 export interface CsvConnectorOptions {
   tenantId: string;
@@ -19,10 +22,22 @@ export interface CsvWriteLog {
   tasks: TaskRequest[];
 }
 
+/** Joins a page's rows to their lookups; a row that cannot be joined comes back unreadable, by name. */
+function joinPage(page: CsvPage, lookups: CsvLookups): FetchPage {
+  const records: RawRecord[] = [];
+  const unreadable = [...page.unreadable];
+  for (const rec of page.records) {
+    const j = lookups.join(rec);
+    if (j.ok) records.push(j.record);
+    else unreadable.push({ id: j.error.recordId, ...(rec.row !== undefined ? { row: rec.row } : {}), field: j.error.field, reason: j.error.reason });
+  }
+  return { records, unreadable, deletedIds: [], cursor: null };
+}
+
 /**
- * A file as a source: every sync re-reads the file when its content changed (the cursor is the
- * content hash) and keeps what would be written back in `written`, so the sync engine can be
- * exercised end to end without a CRM.
+ * A file as a source: every sync re-reads the file when its content or a lookup file's changed
+ * (the cursor is their content hash) and keeps what would be written back in `written`, so the
+ * sync engine can be exercised end to end without a CRM.
  */
 export function createCsvConnector(opts: CsvConnectorOptions): Connector & { written: CsvWriteLog } {
   let calls = 0;
@@ -37,15 +52,18 @@ export function createCsvConnector(opts: CsvConnectorOptions): Connector & { wri
     },
     async *fetchChanges({ cursor }): AsyncIterable<FetchPage> {
       calls++;
-      const hash = createHash('sha256').update(await readFile(opts.file)).digest('hex');
-      if (hash === cursor) return;
+      const lookups = await openLookups(opts.mapping, opts.file);
+      const hash = createHash('sha256');
+      for (const file of [opts.file, ...(lookups?.files ?? [])]) hash.update(await readFile(file));
+      const digest = hash.digest('hex');
+      if (digest === cursor) return;
       let last: FetchPage | null = null;
-      for await (const { records, unreadable } of readCsvRecords(opts.file, opts.pageSize ?? 1000)) {
+      for await (const page of readCsvRecords(opts.file, opts.pageSize ?? 1000)) {
         if (last) yield last;
-        last = { records, unreadable, deletedIds: [], cursor: null };
+        last = lookups ? joinPage(page, lookups) : { ...page, deletedIds: [], cursor: null };
       }
       // Only the last page carries the cursor: a crash mid-file re-reads the file.
-      yield { records: last?.records ?? [], unreadable: last?.unreadable ?? [], deletedIds: [], cursor: hash };
+      yield { records: last?.records ?? [], unreadable: last?.unreadable ?? [], deletedIds: [], cursor: digest };
     },
     async writeBack(updates): Promise<WriteResult[]> {
       calls++;

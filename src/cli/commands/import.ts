@@ -1,4 +1,4 @@
-import { readCsvDeals, type CsvReadResult } from '../../../connectors/csv/index.ts';
+import { describeLookups, readCsvDeals, type CsvReadResult } from '../../../connectors/csv/index.ts';
 import { AppError } from '../../core/errors.ts';
 import type { RecordError } from '../../core/mapping/to-deal.ts';
 import { loadMappingFile } from '../../mappings/load.ts';
@@ -35,22 +35,26 @@ export async function runImport(deps: CliDeps, o: ImportOptions): Promise<void> 
   for (const d of imported) byStatus[d.stage.status]++;
   const seconds = (performance.now() - started) / 1000;
   const { inserted, updated, unchanged } = stored;
-  const result = { tenant: o.tenant, file: o.file, rows: read.rows, imported: imported.length, inserted, updated, unchanged, byStatus, rejected, replaced: read.replaced, cleaned: read.cleaned, seconds };
+  const result = { tenant: o.tenant, file: o.file, rows: read.rows, imported: imported.length, inserted, updated, unchanged, byStatus, rejected, replaced: read.replaced, cleaned: read.cleaned, lookups: read.lookups, seconds };
   report(deps, o.json, result, () =>
     [
       `Imported ${imported.length} of ${read.rows} rows into tenant "${o.tenant}" in ${seconds.toFixed(1)} s ` +
         `(${inserted} new, ${updated} updated, ${unchanged} unchanged; ` +
         `${byStatus.open} open, ${byStatus.won} won, ${byStatus.lost} lost).`,
-      ...listed(`${rejected.length} rows rejected:`, rejected.map((e) => `line ${e.row ?? '?'} (${e.recordId}): ${e.field}: ${e.reason}`)),
+      ...describeLookups(read.lookups),
+      ...listed(`${rejected.length} rows rejected:`, rejected.map((e) => `${lineAndId(e.row, e.recordId)}: ${e.field}: ${e.reason}`)),
       ...listed(
         `${read.replaced.length} ids repeated: the later row is kept:`,
-        read.replaced.map((r) => `line ${r.row} (${r.recordId}) replaces line ${r.replacedRow}`),
+        read.replaced.map((r) => `${lineAndId(r.row, r.recordId)} replaces line ${r.replacedRow}`),
       ),
-      ...listed(`${read.cleaned.length} fields stored with their text cleaned:`, read.cleaned.map((c) => `line ${c.row} (${c.recordId}): ${c.field}: ${c.reason}`)),
+      ...listed(`${read.cleaned.length} fields stored with their text cleaned:`, read.cleaned.map((c) => `${lineAndId(c.row, c.recordId)}: ${c.field}: ${c.reason}`)),
     ].join('\n'),
   );
   if (imported.length === 0) process.exitCode = 1;
 }
+
+/** "line 7 (id T12)": the line in the file, then the deal's id (left out when the row has none). */
+const lineAndId = (row: number | undefined, id: string): string => `line ${row ?? '?'}${id === `line-${row}` ? '' : ` (id ${id})`}`;
 
 /** A heading and the first SHOWN lines under it (nothing when there are none). */
 function listed(heading: string, lines: string[]): string[] {
