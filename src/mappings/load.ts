@@ -37,7 +37,8 @@ export function loadMappingFile(file: string): Mapping {
  */
 export function loadMappingDir(dir = MAPPINGS_DIR): Map<string, Mapping> {
   const out = new Map<string, Mapping>();
-  for (const f of readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort()) {
+  // schema.json beside the mappings is their JSON Schema, not a mapping.
+  for (const f of readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f) && f !== 'schema.json').sort()) {
     out.set(f.replace(/\.(ya?ml|json)$/, ''), loadMappingFile(path.join(dir, f)));
   }
   return out;

@@ -189,11 +189,10 @@ export type WriteBack = z.infer<typeof WriteBack>;
 
 export const Mapping = z
   .object({
-    version: z.literal(1).default(1),
-    source: z.enum(['salesforce', 'hubspot', 'csv']),
-    /** Source object (Opportunity, deals) or a free label for files. */
+    version: z.literal(1).default(1).meta({ description: 'Version of the mapping language: 1.' }),
+    source: z.enum(['salesforce', 'hubspot', 'csv']).meta({ description: 'Where records come from: a CRM connector, or CSV files (dealrisk import).' }),
     object: z.string().min(1).meta({ description: 'Source object (Opportunity, deals) or a free label for files.' }),
-    description: z.string().optional(),
+    description: z.string().optional().meta({ description: 'Free text for people reading the mapping.' }),
     id: z.string().min(1).meta({ description: 'The record id path. For CSV files without one, $row uses the line number.' }),
     timezone: Timezone.optional().meta({ description: 'Default time zone of every date field (a field may set its own). UTC when absent.' }),
     lookups: z
@@ -201,7 +200,7 @@ export const Mapping = z
       .optional()
       .meta({ description: 'CSV sources only: related files joined to each row, applied in the order listed.' }),
     fields: Fields,
-    writeBack: WriteBack.optional(),
+    writeBack: WriteBack.optional().meta({ description: 'CRM fields the risk results are written into (CRM sources only).' }),
   })
   .strict()
   .superRefine((m, ctx) => {

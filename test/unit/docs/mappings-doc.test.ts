@@ -1,0 +1,27 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CANONICAL_FIELDS, FieldSpec, Lookup, Mapping, ValueType } from '../../../src/core/mapping/schema.ts';
+import { EXCEL_FORMATS } from '../../../src/core/mapping/dates.ts';
+
+const docs = readFileSync(path.resolve(import.meta.dirname, '../../../docs/mappings.md'), 'utf8');
+const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+// docs/mappings.md is the reference a new user maps a file from: it must name everything the
+// schema accepts, so a key added to the schema without a word in the docs fails here.
+describe('docs/mappings.md', () => {
+  it('lists every canonical field with its default type', () => {
+    for (const [field, type] of Object.entries(CANONICAL_FIELDS)) {
+      expect(docs, field).toMatch(new RegExp(`^\\| \`${escape(field)}\` \\| ${type} \\|`, 'm'));
+    }
+  });
+
+  it('documents every key of a mapping, a field, a lookup, every type and the spreadsheet formats', () => {
+    const keys = [...Object.keys(Mapping.shape), ...Object.keys(FieldSpec.shape), ...Object.keys(Lookup.shape), ...ValueType.options, ...EXCEL_FORMATS, '$row', 'extras.<name>'];
+    for (const key of keys) expect(docs, key).toContain(`\`${key}\``);
+  });
+
+  it('is linked from the README', () => {
+    expect(readFileSync(path.resolve(import.meta.dirname, '../../../README.md'), 'utf8')).toContain('(docs/mappings.md)');
+  });
+});
