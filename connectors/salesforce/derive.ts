@@ -137,6 +137,16 @@ export interface OpportunityCore {
   employees?: unknown;
 }
 
+/**
+ * A CloseDate as midnight UTC. One that is not a date is passed on as it came: the mapping then
+ * refuses that one deal naming closedAt, where throwing here would fail the whole page.
+ */
+function closeDateOf(v: unknown): string | null {
+  if (typeof v !== 'string' || !v) return null;
+  const t = Date.parse(`${v.slice(0, 10)}T00:00:00Z`);
+  return Number.isNaN(t) ? v : new Date(t).toISOString();
+}
+
 export function derive(opp: OpportunityCore, facts: HistoryFacts, stages: StageMap | null): Derived {
   const stageName = typeof opp.StageName === 'string' ? opp.StageName : null;
   const closed = opp.IsClosed === true || opp.IsClosed === 'true';
@@ -149,13 +159,12 @@ export function derive(opp: OpportunityCore, facts: HistoryFacts, stages: StageM
     last.status = closed ? (won ? 'won' : 'lost') : 'open';
   }
   const current = stageName ? [...stageHistory].reverse().find((e) => e.stage === stageName) : undefined;
-  const closeDate = typeof opp.CloseDate === 'string' && opp.CloseDate ? new Date(`${opp.CloseDate.slice(0, 10)}T00:00:00Z`).toISOString() : null;
   return {
     stageOrder: stageName ? (stages?.get(stageName)?.order ?? null) : null,
     stageHistory,
     stageEnteredAt: current?.enteredAt ?? null,
     closeDatePushes: historyKnown ? closeDatePushesOf(facts.history ?? [], facts.fieldHistory) : null,
-    closedAt: closed ? (current && current.status !== 'open' ? current.enteredAt : closeDate) : null,
+    closedAt: closed ? (current && current.status !== 'open' ? current.enteredAt : closeDateOf(opp.CloseDate)) : null,
     openTaskCount: facts.openTaskCount,
     contactRoleCount: facts.contactRoleCount,
     accountSizeBand: accountSizeBand(opp.employees),

@@ -65,6 +65,11 @@ export const ScoringConfig = z
     withholdTasksOnNoSignal: z.boolean().default(true),
     /** Most actions recommended per deal. */
     maxActions: z.number().int().min(0).max(10).default(3),
+    /**
+     * Names shown for features, by feature id (`extras.vp` → "VP involved"): `dealrisk import`
+     * stores a mapping's extras labels here; a tenant may rename any feature the same way.
+     */
+    labels: z.record(z.string().min(1), z.string().min(1)).default({}),
   })
   .strict();
 export type ScoringConfig = z.infer<typeof ScoringConfig>;

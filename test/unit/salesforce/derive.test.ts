@@ -40,6 +40,14 @@ describe('Salesforce derived values', () => {
     expect(derive({ StageName: 'Closed Lost', IsClosed: 'true', CloseDate: '2026-04-01' }, { ...facts, history: [] }, stages).closedAt).toBe('2026-04-01T00:00:00.000Z');
   });
 
+  it('passes on a CloseDate it cannot read, so the mapping refuses that one deal naming it, instead of the page failing', () => {
+    // Found by the fuzz suite: a closed opportunity whose CloseDate read "6-06-15" threw RangeError here and failed the run.
+    const facts = { history: [], fieldHistory: [], openTaskCount: 0, contactRoleCount: 0 };
+    expect(derive({ StageName: 'Closed Lost', IsClosed: true, CloseDate: '6-06-15' }, facts, stages).closedAt).toBe('6-06-15');
+    expect(derive({ StageName: 'Closed Lost', IsClosed: true, CloseDate: 'not a date' }, facts, stages).closedAt).toBe('not a date');
+    expect(derive({ StageName: 'Prospecting', IsClosed: false, CloseDate: 'not a date' }, facts, stages).closedAt).toBeNull();
+  });
+
   it('takes the current stage\'s status from IsClosed/IsWon when the org hides OpportunityStage', () => {
     const facts = { history: [h('Prospecting', '2026-04-01', '2026-01-01T00:00:00.000+0000'), h('Closed Lost', '2026-04-01', '2026-03-20T15:00:00.000+0000')], fieldHistory: [], openTaskCount: 0, contactRoleCount: 1 };
     const d = derive({ StageName: 'Closed Lost', IsClosed: true, IsWon: false, CloseDate: '2026-04-01' }, facts, null);
