@@ -2,6 +2,7 @@ import type { Mapping } from '../core/mapping/schema.ts';
 import { parseMapping } from '../core/mapping/schema.ts';
 import { AppError } from '../core/errors.ts';
 import type { Store } from '../store/index.ts';
+import { rememberFeatureLabels } from './labels.ts';
 import { defaultMapping } from './load.ts';
 
 /** The tenant's override when it has one (validated again on read), else the default file. */
@@ -26,5 +27,6 @@ export async function saveMappingOverride(
     });
   }
   await store.mappings.put(tenantId, source, doc as Record<string, unknown>, by, now);
+  await rememberFeatureLabels(store, tenantId, mapping);
   return mapping;
 }

@@ -1,6 +1,7 @@
 import { describeLookups, readCsvDeals, type CsvReadResult } from '../../../connectors/csv/index.ts';
 import { AppError } from '../../core/errors.ts';
 import type { RecordError } from '../../core/mapping/to-deal.ts';
+import { rememberFeatureLabels } from '../../mappings/labels.ts';
 import { loadMappingFile } from '../../mappings/load.ts';
 import type { AppContext } from '../../app/context.ts';
 import { report, type CliDeps } from '../deps.ts';
@@ -22,6 +23,7 @@ export async function runImport(deps: CliDeps, o: ImportOptions): Promise<void> 
   const mapping = loadMappingFile(o.mapping);
   const ctx = await deps.context();
   await ctx.store.tenants.ensure(o.tenant);
+  await rememberFeatureLabels(ctx.store, o.tenant, mapping);
   const showBars = deps.interactive && !o.json;
   const reading = progressBar(showBars, 'read ', 0);
   const read = await readCsvDeals({ file: o.file, mapping, tenantId: o.tenant, onProgress: (n) => reading.update(n) });

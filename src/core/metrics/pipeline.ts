@@ -121,7 +121,7 @@ export function pipelineMetrics(inp: PipelineInput): PipelineMetrics {
     scoredDeals: scored,
     rem,
     winRate: overall,
-    winRateBySegment: winRateBySegment(closed),
+    winRateBySegment: winRateBySegment(closed, cfg.labels),
     revenueAtRisk: atRisk,
     potentialRecovery: {
       value: recovery,
@@ -133,9 +133,9 @@ export function pipelineMetrics(inp: PipelineInput): PipelineMetrics {
 }
 
 /** Win rate of every value of every segment field, with counts and 95% Wilson intervals. */
-export function winRateBySegment(closed: readonly Deal[]): SegmentWinRate[] {
+export function winRateBySegment(closed: readonly Deal[], labels: Readonly<Record<string, string>> = {}): SegmentWinRate[] {
   const out: SegmentWinRate[] = [];
-  for (const f of segmentFields(closed)) {
+  for (const f of segmentFields(closed, labels)) {
     const by = new Map<string, { won: number; lost: number }>();
     for (const d of closed) {
       const v = f.read(d);

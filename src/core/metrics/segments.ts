@@ -9,10 +9,10 @@ export interface SegmentField {
   read: (d: Deal) => string | null;
 }
 
-/** The category fields these deals actually fill, each with at least two values. */
-export function segmentFields(deals: readonly Deal[]): SegmentField[] {
+/** The category fields these deals actually fill, each with at least two values, named by `labels`. */
+export function segmentFields(deals: readonly Deal[], labels: Readonly<Record<string, string>> = {}): SegmentField[] {
   const view: DealView = { deal: null as unknown as Deal, asOf: null, full: true };
-  return candidateFeatures(deals)
+  return candidateFeatures(deals, labels)
     .filter((f) => f.kind === 'category' && f.timing === 'static')
     .map((f) => {
       const r = categoryReader(f.id);

@@ -62,8 +62,12 @@ const humanize = (k: string): string => {
   return s.charAt(0).toUpperCase() + s.slice(1);
 };
 
-/** Every feature a set of deals could feed: the fixed catalogue plus each mapped extra. */
-export function candidateFeatures(deals: readonly Deal[]): FeatureDef[] {
+/**
+ * Every feature a set of deals could feed: the fixed catalogue plus each mapped extra. `labels`
+ * (feature id → name, from the mapping's extras labels and the tenant's settings) replace the
+ * generated names ("Vp").
+ */
+export function candidateFeatures(deals: readonly Deal[], labels: Readonly<Record<string, string>> = {}): FeatureDef[] {
   const defs: FeatureDef[] = CATEGORY_FIELDS.map(([id, label]) => ({ id, label, kind: 'category', timing: 'static' }));
   defs.push({ id: 'amount', label: 'Amount', kind: 'number', timing: 'static' });
   const extras = new Map<string, FeatureKind>();
@@ -79,7 +83,7 @@ export function candidateFeatures(deals: readonly Deal[]): FeatureDef[] {
   for (const [k, kind] of [...extras].sort(([a], [b]) => (a < b ? -1 : 1))) {
     defs.push({ id: `extras.${k}`, label: humanize(k), kind, timing: 'static' });
   }
-  return defs.concat(DYNAMIC_FEATURES);
+  return defs.concat(DYNAMIC_FEATURES).map((d) => (labels[d.id] ? { ...d, label: labels[d.id]! } : d));
 }
 
 /** The stage a deal was in at `t` according to its history (null when unknown). */

@@ -72,7 +72,7 @@ export function trainModel(data: TrainingData, opts: TrainOptions): RiskModel {
   const cycles = cycleMedians(closed, cfg.segmentBy);
   const cycleFor = cycleLookup(cycles, cfg.segmentBy);
   const rows = buildRows(closed, data.snapshots ?? [], cfg.momentsPerDeal);
-  const candidates = candidateFeatures(closed.concat((data.snapshots ?? []).map((s) => s.deal)));
+  const candidates = candidateFeatures(closed.concat((data.snapshots ?? []).map((s) => s.deal)), cfg.labels);
   const coded = codeFeatures(candidates, rows.views, rows.w, cycleFor, cfg);
   // Laplace-smoothed so one class alone never gives a rate of exactly 0 or 1.
   const prior = { lossRate: (lost + 1) / (closed.length + 2), won, lost };
