@@ -254,7 +254,7 @@ function logisticModel(
   const notes: string[] = [];
   if (dropped.length) notes.push(`Dropped as leakage (AUC alone > ${cfg.leakageAuc}): ${dropped.map((d) => d.label).join(', ')}.`);
   if (rows.source === 'moments') notes.push('No snapshots yet: deals were replayed at past ages, so process fields (activity, pushes, close date) are not used until snapshots accumulate.');
-  if (rows.source === 'static') notes.push('No dates: only values fixed at creation (segments, amount) are used.');
+  if (rows.source === 'static') notes.push(noDatesNote(rows.deals));
   return {
     ...header,
     kind: 'logistic',
@@ -270,6 +270,18 @@ function logisticModel(
     training: { deals: rows.deals.length, rows: n, rowSource: rows.source, iterations: fit.iterations, converged: fit.converged },
     notes,
   };
+}
+
+/** Which date is missing when no closed deal can be replayed at past ages, and what that costs. */
+function noDatesNote(closed: readonly Deal[]): string {
+  const created = closed.some((d) => d.createdAt);
+  const closedAt = closed.some((d) => d.closedAt);
+  const cost = 'so closed deals cannot be replayed at past ages: only values fixed at creation (segments, amount, extras) are used, not deal age, time in stage or stage history';
+  const randomHoldout = 'and the backtest holds out a random share of deals instead of the latest';
+  if (!created && !closedAt) return `No dates: createdAt and closedAt are empty on every closed deal, ${cost}, ${randomHoldout}. Map both to use them.`;
+  if (!created) return `No creation dates: createdAt is empty on every closed deal (closedAt is there), ${cost}. Map createdAt to use them.`;
+  if (!closedAt) return `No close dates: closedAt is empty on every closed deal (createdAt is there), ${cost}, ${randomHoldout}. Map closedAt to use them.`;
+  return `No usable dates: no closed deal has both a createdAt and a later closedAt, ${cost}.`;
 }
 
 /**
