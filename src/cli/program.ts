@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import type { CliDeps } from './deps.ts';
-import type { DealsListOptions } from './commands/deals.ts';
+import type { DealsListOptions, DealsShowOptions } from './commands/deals.ts';
 import type { EvaluateOptions } from './commands/evaluate.ts';
 import type { ImportOptions } from './commands/import.ts';
 import type { InsightsOptions } from './commands/insights.ts';
@@ -38,10 +38,25 @@ export function buildProgram(deps: CliDeps): Command {
     .command('list')
     .description("list a tenant's deals, riskiest open deals first, with the top driver and first action")
     .addOption(new Option('--stage <status>', 'only deals in this status').choices(['open', 'won', 'lost']))
+    .addOption(
+      new Option('--sort <key>', 'risk (open deals first), amount, close (close date, or expected close of an open deal), name, or id')
+        .choices(DEAL_SORTS)
+        .default('risk'),
+    )
+    .addOption(new Option('--order <dir>', 'asc | desc (default: desc for risk and amount, asc otherwise)').choices(['asc', 'desc']))
     .option('--limit <n>', 'at most this many deals', int('--limit', 1), 50)
     .addOption(tenant())
     .option('--json', 'print as JSON (every field in full)')
     .action(async (o: DealsListOptions) => (await import('./commands/deals.ts')).runDealsList(deps, o));
+  deals
+    .command('show')
+    .description('one deal in full: score, drivers with their sentences, actions, similar won deals, score history')
+    .argument('<id>', 'the deal id, or <source>:<id> when two sources share it (e.g. csv:T10)')
+    .addOption(tenant())
+    .option('--history <n>', 'score history entries shown', int('--history', 1), 10)
+    .option('--json', 'print as JSON')
+    .action(async (id: string, o: DealsShowOptions) => (await import('./commands/deals.ts')).runDealsShow(deps, id, o));
+
   program
     .command('evaluate')
     .description("backtest the tenant's model: latest 20% by close date, or train on the tenant and test on a file")
