@@ -63,6 +63,7 @@ export function buildProgram(deps: CliDeps): Command {
     .addOption(tenant())
     .option('--test-file <csv>', 'CSV of closed deals to test on (needs --mapping)')
     .option('--mapping <file>', 'mapping file for --test-file')
+    .option('--predictions <csv>', 'also write each test deal to a CSV file: id, actual (won/lost), lossProbability, riskScore')
     .option('--json', 'print one JSON object')
     .action(async (o: EvaluateOptions) => (await import('./commands/evaluate.ts')).runEvaluate(deps, o));
 

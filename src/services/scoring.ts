@@ -3,7 +3,7 @@ import { dealInputHash } from '../core/deal-hash.ts';
 import { AppError } from '../core/errors.ts';
 import { compilePlaybook } from '../core/actions/evaluate.ts';
 import type { Playbook } from '../core/actions/playbook.ts';
-import { backtest, settleModel, type BacktestReport } from '../core/backtest/backtest.ts';
+import { backtest, settleModel, type BacktestPrediction, type BacktestReport } from '../core/backtest/backtest.ts';
 import { diagnostics, type Diagnostics } from '../core/metrics/insights.ts';
 import { pipelineMetrics, type PipelineMetrics } from '../core/metrics/pipeline.ts';
 import type { MetricsFilter } from '../core/metrics/segments.ts';
@@ -32,6 +32,8 @@ export interface TrainedModel {
   model: RiskModel;
   report: BacktestReport | null;
   closedDeals: number;
+  /** Each held-out deal's outcome and predicted loss probability (with the report). */
+  predictions?: BacktestPrediction[];
 }
 
 /** A tenant's effective settings: config and playbook with its overrides applied. */
@@ -101,8 +103,8 @@ export function createScoringService(opts: ScoringServiceOptions) {
     const testable = testDeals ? testDeals.some((d) => d.stage.status === 'won') && testDeals.some((d) => d.stage.status === 'lost') : won >= 2 && lost >= 2 && data.deals.length >= 10;
     // closedDeals counts every closed deal, used or not: retraining waits for that many more.
     if (!testable) return { model, report: null, closedDeals: data.closed };
-    const { report } = backtest(data, { ...base, ...(testDeals ? { test: testDeals } : {}) });
-    return { model: settleModel(model, report), report, closedDeals: data.closed };
+    const { report, predictions } = backtest(data, { ...base, ...(testDeals ? { test: testDeals } : {}) });
+    return { model: settleModel(model, report), report, closedDeals: data.closed, predictions };
   }
 
   /** The stored active model, or a no-history model when none is stored yet. */

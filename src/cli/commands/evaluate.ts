@@ -3,7 +3,11 @@ import { AppError } from '../../core/errors.ts';
 import type { BacktestReport } from '../../core/backtest/backtest.ts';
 import { loadMappingFile } from '../../mappings/load.ts';
 import { createScoringService } from '../../services/scoring.ts';
+import { writeCsv } from '../csv.ts';
 import { report, type CliDeps } from '../deps.ts';
+
+/** What `--predictions` writes per test deal: its outcome and the loss probability the backtest gave it. */
+const PREDICTION_COLUMNS = ['id', 'actual', 'lossProbability', 'riskScore'] as const;
 
 const f3 = (x: number): string => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
 
@@ -35,6 +39,12 @@ export async function runEvaluate(deps: CliDeps, o: EvaluateOptions): Promise<vo
   const t = await createScoringService({ store: ctx.store }).evaluate(o.tenant, ctx.now(), test);
   if (!t.report) throw new AppError('model_unavailable', `tenant "${o.tenant}": too few closed deals of each outcome to backtest (${t.model.prior.won} won, ${t.model.prior.lost} lost)`);
   const r = t.report;
-  const json = { ...r, modelStatus: t.model.status, modelKind: t.model.kind, notes: t.model.notes };
-  report(deps, o.json, json, () => describeBacktest(r));
+  const predictions = t.predictions ?? [];
+  if (o.predictions) {
+    writeCsv(o.predictions, PREDICTION_COLUMNS, predictions.map((p) => ({ id: p.externalId, actual: p.actual, lossProbability: p.lossProbability, riskScore: p.riskScore })));
+  }
+  const json = { ...r, modelStatus: t.model.status, modelKind: t.model.kind, notes: t.model.notes, predictionsFile: o.predictions ?? null };
+  report(deps, o.json, json, () =>
+    [describeBacktest(r), ...(o.predictions ? [`Wrote ${predictions.length} test deals to ${o.predictions} (${PREDICTION_COLUMNS.join(', ')}).`] : [])].join('\n'),
+  );
 }

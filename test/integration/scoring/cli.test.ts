@@ -61,14 +61,50 @@ describe('scoring commands', () => {
     expect(r.auc as number).toBeCloseTo(0.8, 6);
   });
 
-  it('train activates a model and score writes every open deal to a CSV', async () => {
+  it('evaluate --predictions writes each test deal: id, outcome, loss probability and score, as the backtest gave them', async () => {
+    const file = path.join(dir, 'predictions.csv');
+    const r = JSON.parse(await run('evaluate', '--tenant', T, '--predictions', file, '--json')) as { nTest: number; auc: number; predictionsFile: string };
+    expect(r.predictionsFile).toBe(file);
+    const [header, ...lines] = readFileSync(file, 'utf8').trim().split('\n');
+    expect(header).toBe('id,actual,lossProbability,riskScore');
+    expect(lines).toHaveLength(r.nTest);
+    const rows = lines.map((l) => l.split(',')).map(([id, actual, p, score]) => ({ id: id!, lost: actual === 'lost', p: Number(p), score: Number(score) }));
+    expect(new Set(rows.map((x) => x.id)).size).toBe(r.nTest);
+    for (const x of rows) expect(x.score).toBe(Math.round(100 * x.p));
+    // The file is the backtest itself: its AUC, recomputed here, is the one reported.
+    const lost = rows.filter((x) => x.lost);
+    const won = rows.filter((x) => !x.lost);
+    let wins = 0;
+    for (const a of lost) for (const b of won) wins += a.p > b.p ? 1 : a.p === b.p ? 0.5 : 0;
+    expect(wins / (lost.length * won.length)).toBeCloseTo(r.auc, 9);
+    expect(await run('evaluate', '--tenant', T, '--predictions', file)).toContain(`Wrote ${r.nTest} test deals to ${file} (id, actual, lossProbability, riskScore).`);
+  });
+
+  it('train activates a model and score writes every open deal to a CSV, each driver with the way it pushes', async () => {
     expect(await run('train', '--tenant', T)).toMatch(/Trained model v1 for tenant "cli".*status ok/);
     const out = path.join(dir, 'scores.csv');
     expect(await run('score', '--tenant', T, '--out', out)).toMatch(/Scored 3 open deals/);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
-    expect(lines[0]).toMatch(/^externalId,name,riskScore,category,winProbability,confidence,modelStatus,driver1/);
+    expect(lines[0]).toBe('externalId,name,riskScore,category,winProbability,confidence,modelStatus,driver1,driver1Effect,driver2,driver2Effect,driver3,driver3Effect,action1,action2,similarWon,note');
     expect(lines).toHaveLength(4);
-    expect(lines.find((l) => l.startsWith('open-0'))).toMatch(/Lead source Partner: deals like this win/);
+    expect(lines.find((l) => l.startsWith('open-0'))).toMatch(/,Lead source Partner: deals like this win \d+% vs \d+% overall,raises risk,/);
+    expect(lines.find((l) => l.startsWith('open-1'))).toMatch(/,Lead source Inbound: deals like this win \d+% vs \d+% overall,lowers risk,/);
+    expect(readFileSync(out, 'utf8')).not.toContain('…');
+  });
+
+  it('score --json prints the riskiest deals whole; only the terminal table cuts text, and says so', async () => {
+    const j = JSON.parse(await run('score', '--tenant', T, '--json')) as { scored: number; riskiest: Array<{ externalId: string; drivers: Array<{ direction: string; sentence: string }>; actions: Array<{ title: string; rationale: string }> }> };
+    expect(j.scored).toBe(3);
+    expect(j.riskiest.map((d) => d.externalId)[0]).toBe('open-0');
+    const top = j.riskiest[0]!;
+    expect(top.drivers[0]).toMatchObject({ direction: 'raises_risk', sentence: expect.stringMatching(/^Lead source Partner: deals like this win \d+% vs \d+% overall$/) });
+    expect(top.drivers[0]!.sentence.length).toBeGreaterThan(40);
+    expect(top.actions[0]!.rationale).not.toBe('');
+    expect(JSON.stringify(j)).not.toContain('…');
+
+    const terminal = await run('score', '--tenant', T);
+    expect(terminal).toMatch(/^open-0 .* \+ Lead source Partner: deals like this …/m);
+    expect(terminal).toContain('Text longer than 40 characters is cut here (…); --json, --out <file> and `dealrisk deals show <id>` have it in full.');
   });
 
   it('metrics --json and insights --json report the pipeline and the planted segment', async () => {
