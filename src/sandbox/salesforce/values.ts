@@ -4,10 +4,19 @@ import { recordError, type RecordError } from './errors.ts';
 
 const NUMERIC = new Set(['int', 'double', 'currency', 'percent']);
 
+/**
+ * Salesforce's valid dates: "The earliest valid date is 1700-01-01T00:00:00Z GMT ... The latest
+ * valid date is 4000-12-31T00:00:00Z GMT" (Data Loader Guide, Data Import Dates; docs/crm-limits.md).
+ */
+const FIRST_VALID = Date.UTC(1700, 0, 1);
+const LAST_VALID = Date.UTC(4000, 11, 31);
+
 function parseIsoDate(s: string, withTime: boolean): number | null {
   const m = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(s.trim());
   if (!m) return null;
   const [, y, mo, d, h, mi, sec, ms, tz] = m;
+  // Before Date.UTC, which reads a year 0-99 as 1900-1999.
+  if (+y! < 1700 || +y! > 4000) return null;
   let t = Date.UTC(+y!, +mo! - 1, +d!, withTime ? +(h ?? 0) : 0, withTime ? +(mi ?? 0) : 0, withTime ? +(sec ?? 0) : 0, withTime && ms ? +ms.padEnd(3, '0') : 0);
   if (withTime && tz && tz !== 'Z') {
     const sign = tz[0] === '-' ? -1 : 1;
@@ -15,7 +24,7 @@ function parseIsoDate(s: string, withTime: boolean): number | null {
     t -= sign * (+digits.slice(0, 2) * 60 + +digits.slice(2)) * 60_000;
   }
   const check = new Date(Date.UTC(+y!, +mo! - 1, +d!));
-  return check.getUTCMonth() === +mo! - 1 ? t : null;
+  return check.getUTCMonth() === +mo! - 1 && t >= FIRST_VALID && t <= LAST_VALID ? t : null;
 }
 
 const parserError = (type: string, value: unknown) =>
@@ -37,7 +46,8 @@ export function coerceWrite(obj: ObjectDef, name: string, value: unknown, mode: 
     if (!Number.isFinite(n)) return { ok: false, error: parserError(f.type === 'int' ? 'int' : 'double', value) };
     const scale = f.scale ?? (f.type === 'int' ? 0 : 2);
     const rounded = Math.round(n * 10 ** scale) / 10 ** scale;
-    if (f.precision !== undefined && Math.abs(Math.trunc(rounded)).toString().length > f.precision - scale && Math.trunc(rounded) !== 0) {
+    // precision - scale digits before the point; compared by magnitude (1e21 prints as "1e+21").
+    if (f.precision !== undefined && !(Math.abs(rounded) < 10 ** (f.precision - scale))) {
       return { ok: false, error: recordError('NUMBER_OUTSIDE_VALID_RANGE', `${f.label}: value outside of valid range on numeric field: ${n}`, [f.name]) };
     }
     return { ok: true, field: f, value: rounded };

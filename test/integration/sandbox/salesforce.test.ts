@@ -114,6 +114,25 @@ describe('sandbox Salesforce through the real jsforce', () => {
     expect(bad[0]).toMatchObject({ success: false, errors: [{ statusCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST' }] });
   });
 
+  it('refuses dates outside 1700-4000 and numbers past a field\'s precision, as Salesforce does', async () => {
+    // Found by the fuzz suite: a CloseDate of 0097-06-15 was kept as 1997-06-15, one of 0006-06-15
+    // was served back as "6-06-15", and an Amount of 1e308 was taken and served back as null.
+    const { conn, sb } = await open({ deals: 20 });
+    const [opp] = (await conn.query<{ Id: string; CloseDate: string; Amount: number }>('SELECT Id, CloseDate, Amount FROM Opportunity LIMIT 1')).records;
+    const update = async (fields: Record<string, unknown>) => (await conn.sobject('Opportunity').update([{ Id: opp!.Id, ...fields }]))[0]!;
+    for (const CloseDate of ['0097-06-15', '0006-06-15', '1699-12-31', '4001-01-01', '9999-12-31']) {
+      expect(await update({ CloseDate }), CloseDate).toMatchObject({ success: false, errors: [{ statusCode: 'JSON_PARSER_ERROR' }] });
+    }
+    for (const Amount of [1e308, 1e21, 1e16, -1e16]) {
+      expect(await update({ Amount }), String(Amount)).toMatchObject({ success: false, errors: [{ statusCode: 'NUMBER_OUTSIDE_VALID_RANGE', fields: ['Amount'] }] });
+    }
+    expect(sb.state.salesforce.opportunity(opp!.Id)).toMatchObject({ CloseDate: opp!.CloseDate, Amount: opp!.Amount });
+    // Amount is currency(18, 2): 16 digits before the point.
+    expect(await update({ CloseDate: '1700-01-01', Amount: 1e16 - 2 })).toMatchObject({ success: true });
+    expect(await update({ CloseDate: '4000-12-31', Amount: -(1e16 - 2) })).toMatchObject({ success: true });
+    expect(sb.state.salesforce.opportunity(opp!.Id)).toMatchObject({ CloseDate: '4000-12-31', Amount: -(1e16 - 2) });
+  });
+
   it('refreshes an expired session and, with rotation on, treats a replayed refresh token as theft', async () => {
     const { conn, sb, tokens } = await open({ deals: 20, rotateRefreshTokens: true });
     const refreshed: Array<{ refresh_token?: string }> = [];
