@@ -54,6 +54,14 @@ describe('dates in real-world spellings', () => {
     expect(iso(1767225600000)).toBe('2026-01-01T00:00:00.000Z');
   });
 
+  it('reads an ISO year 0001-0099 as that year, never as 1901-1999', () => {
+    // Found by the fuzz suite: a HubSpot closedate of 0099-06-15 landed as 1999-06-15, a valid date.
+    expect(iso('0099-06-15')).toBe('0099-06-15T00:00:00.000Z');
+    expect(iso('0070-01-01T00:00:00.000Z')).toBe('0070-01-01T00:00:00.000Z');
+    expect(iso('0001-03-01T12:30:00+02:00')).toBe('0001-03-01T10:30:00.000Z');
+    expect(iso('0000-01-01T00:00:00Z')).toBe('0000-01-01T00:00:00.000Z');
+  });
+
   it('tries the next format when an earlier one matches the shape but not a real day', () => {
     expect(iso('27/03/2012', ['MM/dd/yyyy', 'dd/MM/yyyy'])).toBe('2012-03-27T00:00:00.000Z');
     expect(() => iso('02/30/2026', ['MM/dd/yyyy'])).toThrow('no such date: "02/30/2026" (read as MM/dd/yyyy)');
