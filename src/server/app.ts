@@ -19,6 +19,7 @@ import type { Principal } from './auth/principal.ts';
 import { sessionMiddleware } from './auth/session.ts';
 import type { ServerContext, WebConfig } from './context.ts';
 import type { WebDeps } from './deps.ts';
+import { appHostRedirect } from './http/app-host.ts';
 import { errorMiddleware, notFound } from './http/errors.ts';
 import { idempotency } from './http/idempotency.ts';
 import { inputGuard } from './http/input-guard.ts';
@@ -100,6 +101,8 @@ export function createApp(ctx: AppContext, deps: WebDeps, options: WebOptions): 
       referrerPolicy: { policy: 'same-origin' },
     }),
   );
+
+  if (ctx.env.NODE_ENV === 'development') app.use(appHostRedirect(config.appUrl));
 
   app.get('/static/vendor/chart.umd.min.js', (_req, res) => res.sendFile(CHART_JS, { maxAge: '1d' }));
   app.use('/static', express.static(PUBLIC_DIR, { maxAge: '1h', index: false }));
