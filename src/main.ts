@@ -78,7 +78,14 @@ async function start(env: Env): Promise<Running> {
     log.info('demo tenants connected to the sandbox CRM; the first sync, training and scoring run now');
   }
   if (running.web) {
-    log.info(`dealrisk is running: open ${env.APP_URL ?? running.web.url}`, { role: env.ROLE });
+    // The address to open is APP_URL: sign-in cookies belong to its host, and in development
+    // another name for this server (localhost for 127.0.0.1) redirects there.
+    const appUrl = env.APP_URL ?? running.web.url;
+    log.info(`dealrisk is running: open ${appUrl} (APP_URL${env.APP_URL ? '' : ', from HOST and PORT'})`, { role: env.ROLE, appUrl });
+  }
+  // Said once, by the process that stores CRM tokens: commands on local files need no key.
+  if (ctx.devKeyFile) {
+    log.warn('ENCRYPTION_KEY is not set: CRM tokens are encrypted with a development key; set ENCRYPTION_KEY in production', { file: ctx.devKeyFile });
   }
   return running;
 }

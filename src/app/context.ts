@@ -12,22 +12,26 @@ export interface AppContext {
   store: Store;
   /** The one clock the app reads; tests and the sandbox demo replace it. */
   now: () => Date;
+  /**
+   * The generated development key in use because ENCRYPTION_KEY is unset. Whoever stores CRM
+   * tokens says so (the app at start-up); a command working on local files has nothing to warn about.
+   */
+  devKeyFile?: string;
   close(): Promise<void>;
 }
 
 /**
- * In development a missing ENCRYPTION_KEY is generated once and kept in the data directory,
- * with a warning; production refuses to start without one (the env schema enforces it).
+ * In development a missing ENCRYPTION_KEY is generated once and kept in the data directory
+ * (`file`); production refuses to start without one (the env schema enforces it).
  */
-export function resolveEncryptionKey(env: Env, logger: Logger): Buffer {
-  if (env.ENCRYPTION_KEY) return parseKey(env.ENCRYPTION_KEY);
+export function resolveEncryptionKey(env: Env): { key: Buffer; file?: string } {
+  if (env.ENCRYPTION_KEY) return { key: parseKey(env.ENCRYPTION_KEY) };
   const file = path.join(env.DATA_DIR, 'encryption.key');
   if (!existsSync(file)) {
     mkdirSync(env.DATA_DIR, { recursive: true });
     writeFileSync(file, newKey(), { mode: 0o600 });
-    logger.warn('ENCRYPTION_KEY is not set: generated a development key; set ENCRYPTION_KEY in production', { file });
   }
-  return parseKey(readFileSync(file, 'utf8'));
+  return { key: parseKey(readFileSync(file, 'utf8')), file };
 }
 
 export function loggerFor(env: Env, silent = false): Logger {
@@ -47,7 +51,7 @@ export async function createAppContext(
   opts: { logger?: Logger; migrate?: boolean; share?: PgliteShare } = {},
 ): Promise<AppContext> {
   const logger = opts.logger ?? loggerFor(env);
-  const encryptionKey = resolveEncryptionKey(env, logger);
+  const { key: encryptionKey, file: devKeyFile } = resolveEncryptionKey(env);
   const dataDir = env.DATABASE_URL ? undefined : path.join(env.DATA_DIR, 'pglite');
   if (dataDir) mkdirSync(dataDir, { recursive: true });
   const store = await openStore({
@@ -56,5 +60,5 @@ export async function createAppContext(
     migrate: opts.migrate,
     onPoolError: (e) => logger.warn('idle database connection closed; the next query reconnects', { error: e.message }),
   });
-  return { env, logger, store, now: () => new Date(), close: () => store.close() };
+  return { env, logger, store, now: () => new Date(), ...(devKeyFile ? { devKeyFile } : {}), close: () => store.close() };
 }
