@@ -138,3 +138,20 @@ describe('format checks when the mapping loads', () => {
     expect(loadError(csvMapping({}, { timezone: 'Mars/Olympus' }))).toContain('my.yaml: timezone: unknown time zone "Mars/Olympus"');
   });
 });
+
+describe('ISO 8601 without luxon (the CRM timestamp path)', () => {
+  it('refuses a day or a time that does not exist instead of rolling it over', () => {
+    expect(() => iso('2024-02-30')).toThrow('no such date: "2024-02-30"');
+    expect(() => iso('2024-01-01T24:00:00Z')).toThrow('no such date');
+    expect(() => iso('2024-01-01T10:60Z')).toThrow('no such date');
+    expect(iso('2024-02-29T23:59:59.999-0500')).toBe('2024-03-01T04:59:59.999Z');
+    expect(iso('2024-02-29 23:59:59,5 +05')).toBe('2024-02-29T18:59:59.500Z');
+  });
+
+  it('gives a new Date each time a text repeats', () => {
+    const parse = compileDateParser();
+    const a = parse('2024-03-01');
+    a.setUTCFullYear(1999);
+    expect(parse('2024-03-01').toISOString()).toBe('2024-03-01T00:00:00.000Z');
+  });
+});
