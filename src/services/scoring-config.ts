@@ -25,7 +25,8 @@ export const loadPlaybook = (file = path.join(CONFIG_DIR, 'playbook.yaml')): Pla
 
 /**
  * A tenant's effective scoring config: the shipped file with the tenant's `settings.scoring`
- * merged over it (one level deep for the nested thresholds and backtest objects).
+ * merged over it (key by key inside thresholds, thresholds.relative and backtest). Thresholds
+ * saved with score bounds but no mode are fixed bounds (all there was before `relative`).
  */
 export function tenantScoringConfig(base: ScoringConfig, settings: Record<string, unknown> | undefined, tenantId: string): ScoringConfig {
   const o = (settings?.scoring ?? {}) as Record<string, unknown>;
@@ -33,6 +34,13 @@ export function tenantScoringConfig(base: ScoringConfig, settings: Record<string
   const merged: Record<string, unknown> = { ...base, ...o };
   for (const k of ['thresholds', 'backtest'] as const) {
     if (o[k] && typeof o[k] === 'object') merged[k] = { ...base[k], ...(o[k] as object) };
+  }
+  const t = o.thresholds as Record<string, unknown> | undefined;
+  if (t && typeof t === 'object') {
+    const relative = t.relative && typeof t.relative === 'object' ? { ...base.thresholds.relative, ...t.relative } : base.thresholds.relative;
+    // Score bounds saved before categories could be relative meant fixed bounds: keep them so.
+    const mode = t.mode ?? (['low', 'medium', 'high'].some((b) => b in t) ? 'fixed' : base.thresholds.mode);
+    merged.thresholds = { ...(merged.thresholds as object), relative, mode };
   }
   return parseScoringConfig(merged, `tenant ${tenantId} settings.scoring`);
 }

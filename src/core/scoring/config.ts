@@ -1,17 +1,35 @@
 import { z } from 'zod';
 import { AppError, formatIssues } from '../errors.ts';
 
+const Score = z.number().int().min(0).max(100);
+/** A multiple of the odds of loss at the base rate (0.5 = half the odds, 3 = three times). */
+const OddsMultiple = z.number().gt(0).max(1000);
+
 /**
  * Tenant-adjustable scoring settings. `config/scoring.yaml` holds the shipped defaults; a tenant's
  * settings override them key by key. Every field has a default so `{}` is a valid config.
  */
 export const ScoringConfig = z
   .object({
-    /** Upper bounds (inclusive) of Low, Medium and High on the 0-100 risk score; above is Critical. */
+    /**
+     * Risk categories. `relative` (the default): Low, Medium and High end at these multiples of
+     * the odds of loss at the tenant's base rate, so the average deal is Medium whatever the base
+     * rate; `fixed`: Low, Medium and High end at `low`, `medium`, `high` on the 0-100 score.
+     */
     thresholds: z
-      .object({ low: z.number().int().min(0).max(100).default(25), medium: z.number().int().min(0).max(100).default(50), high: z.number().int().min(0).max(100).default(75) })
+      .object({
+        mode: z.enum(['relative', 'fixed']).default('relative'),
+        low: Score.default(25),
+        medium: Score.default(50),
+        high: Score.default(75),
+        relative: z
+          .object({ low: OddsMultiple.default(0.5), medium: OddsMultiple.default(1.5), high: OddsMultiple.default(3) })
+          .strict()
+          .default({ low: 0.5, medium: 1.5, high: 3 })
+          .refine((t) => t.low < t.medium && t.medium < t.high, { message: 'must satisfy low < medium < high' }),
+      })
       .strict()
-      .default({ low: 25, medium: 50, high: 75 })
+      .default({ mode: 'relative', low: 25, medium: 50, high: 75, relative: { low: 0.5, medium: 1.5, high: 3 } })
       .refine((t) => t.low < t.medium && t.medium < t.high, { message: 'must satisfy low < medium < high' }),
     /** Below this many closed deals of either class, fall back to shrunken segment priors. */
     minClosedPerClass: z.number().int().min(1).default(30),
@@ -85,12 +103,17 @@ export function parseScoringConfig(doc: unknown, where = 'scoring config'): Scor
 /** The shipped defaults (identical to an empty document). */
 export const defaultScoringConfig = (): ScoringConfig => ScoringConfig.parse({});
 
-export type RiskCategory = 'Low' | 'Medium' | 'High' | 'Critical';
+export { categoryOf, type RiskCategory } from './categories.ts';
 
-/** Category of a 0-100 risk score: Low ≤ low < Medium ≤ medium < High ≤ high < Critical. */
-export function categoryOf(score: number, t: ScoringConfig['thresholds']): RiskCategory {
-  if (score <= t.low) return 'Low';
-  if (score <= t.medium) return 'Medium';
-  if (score <= t.high) return 'High';
-  return 'Critical';
+/**
+ * When a tenant last changed a setting that changes its scores' categories (thresholds): a sync
+ * rescores every score older than that, so the CRM never shows categories of two settings at once.
+ */
+export function scoringChangedAt(settings: Record<string, unknown> | undefined): Date | null {
+  const v = settings?.scoringChangedAt;
+  const t = typeof v === 'string' ? new Date(v) : null;
+  return t && !Number.isNaN(t.getTime()) ? t : null;
 }
+
+/** The settings patch that records such a change at `at`. */
+export const scoringChangedPatch = (at: Date): { scoringChangedAt: string } => ({ scoringChangedAt: at.toISOString() });

@@ -1,6 +1,7 @@
 import type { Deal } from '../deal.ts';
 import type { ActionPlanner, RecommendedAction } from '../actions/evaluate.ts';
-import { categoryOf, type RiskCategory, type ScoringConfig } from './config.ts';
+import { baseLossRate, categoryOf, scoreBounds, type RiskCategory, type ScoreBounds } from './categories.ts';
+import type { ScoringConfig } from './config.ts';
 import { categoryReader, numberCode, readNumber, type DealView } from './features.ts';
 import type { BaseFeature, Confidence, ModelStatus, RiskModel } from './model.ts';
 import { LazyDriver, type SentenceCtx } from './lazy-driver.ts';
@@ -67,6 +68,8 @@ export interface ScorerOptions {
 
 export interface Scorer {
   readonly model: RiskModel;
+  /** The score bounds of this model's categories under the tenant's thresholds. */
+  readonly bounds: ScoreBounds;
   score(deal: Deal, asOf: Date): DealScore;
   scoreMany(deals: readonly Deal[], asOf: Date): DealScore[];
   /** Calibrated loss probability only (no drivers, actions or text). */
@@ -129,6 +132,8 @@ export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
   });
   const priorLogit = logit(model.prior.lossRate);
   const overallWin = 1 - model.prior.lossRate;
+  // One place decides categories: every score of this model gets them from these bounds.
+  const bounds = scoreBounds(cfg.thresholds, baseLossRate(model.prior));
   const basis: ScoreBasis = model.kind === 'logistic' ? 'model' : model.kind === 'segment_prior' ? 'segment_prior' : 'prior';
 
   const codes = new Int32Array(nF);
@@ -249,7 +254,7 @@ export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
     }
     const loss = sigmoid(z);
     const riskScore = Math.round(loss * 100);
-    const category = categoryOf(riskScore, cfg.thresholds);
+    const category = categoryOf(riskScore, bounds);
     const winProbability = 1 - loss;
     const actions = opts.actions ? opts.actions({ deal, asOf, score: riskScore, category, winProbability, drivers }) : NONE;
     return {
@@ -275,6 +280,7 @@ export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
 
   return {
     model,
+    bounds,
     score: scoreOne,
     scoreMany(deals, asOf) {
       const out = new Array<DealScore>(deals.length);

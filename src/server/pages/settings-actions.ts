@@ -7,7 +7,7 @@ import { saveMappingOverride } from '../../mappings/resolve.ts';
 import { loadSyncConfig, tenantSyncConfig } from '../../sync/config.ts';
 import { PrivateHostAllowList } from '../../net/public-address.ts';
 import { webhookUrlProblem } from '../../net/webhook-post.ts';
-import { parseScoringConfig } from '../../core/scoring/config.ts';
+import { parseScoringConfig, scoringChangedPatch } from '../../core/scoring/config.ts';
 import { createApiKey } from '../auth/api-key.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { ServerContext } from '../context.ts';
@@ -50,6 +50,21 @@ ${results.map((r, i) =>
     ? html`<tr><td>${rows[i]!.external_id}</td><td>${r.deal.name ?? '—'}</td><td class="num">${money(r.deal.amount)}</td><td>${r.deal.stage.label ?? '—'}</td><td>${r.deal.stage.status}</td><td>${r.deal.owner.name ?? r.deal.owner.id ?? '—'}</td><td>${r.deal.account.industry ?? '—'}</td><td>${day(r.deal.createdAt)}</td><td>${day(r.deal.expectedCloseDate ?? r.deal.closedAt)}</td></tr>`
     : html`<tr><td>${rows[i]!.external_id}</td><td colspan="8" class="status-bad">Would be rejected: ${r.error.field}: ${r.error.reason}</td></tr>`,
 )}</tbody></table></div>`;
+}
+
+/**
+ * The thresholds a form posted, over the ones saved: a posted mode (a form without one posts score
+ * bounds, which are fixed), the fixed bounds and the relative multiples that were filled in.
+ */
+function postedThresholds(req: Request, saved: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = saved && typeof saved === 'object' ? { ...(saved as Record<string, unknown>) } : {};
+  const num = (name: string): number | undefined => (field(req, name).trim() === '' ? undefined : Number(field(req, name)));
+  out.mode = field(req, 'mode') === 'relative' ? 'relative' : 'fixed';
+  for (const k of ['low', 'medium', 'high'] as const) if (num(k) !== undefined) out[k] = num(k);
+  const relative = { ...((out.relative as Record<string, unknown> | undefined) ?? {}) };
+  for (const [k, name] of [['low', 'rLow'], ['medium', 'rMedium'], ['high', 'rHigh']] as const) if (num(name) !== undefined) relative[k] = num(name);
+  if (Object.keys(relative).length) out.relative = relative;
+  return out;
 }
 
 export function settingsActions(s: ServerContext, router: Router): void {
@@ -108,17 +123,18 @@ export function settingsActions(s: ServerContext, router: Router): void {
     '/settings/thresholds',
     pageRoute(s, async ({ req, res, p }) => {
       assertAdmin(p);
-      const thresholds = { low: Number(field(req, 'low')), medium: Number(field(req, 'medium')), high: Number(field(req, 'high')) };
       const tenant = await store.tenants.get(p.tenantId);
-      const scoring = { ...((tenant?.settings.scoring ?? {}) as Record<string, unknown>), thresholds };
+      const current = (tenant?.settings.scoring ?? {}) as Record<string, unknown>;
+      const thresholds = postedThresholds(req, current.thresholds);
+      const scoring = { ...current, thresholds };
       try {
         parseScoringConfig(scoring, 'thresholds');
       } catch (e) {
         return again(p, { section: 'thresholds', errors: errorLines(e).map((l) => l.replace(/^thresholds: /, '')) });
       }
-      await store.tenants.updateSettings(p.tenantId, { scoring });
+      await store.tenants.updateSettings(p.tenantId, { scoring, ...scoringChangedPatch(s.app.now()) });
       await store.audit.add(p.tenantId, { actor: p.label, action: 'thresholds.updated', details: thresholds }, s.app.now());
-      redirectWith(res, '/settings#h-thresholds', 'ok', 'Thresholds saved; categories follow them from the next scoring.');
+      redirectWith(res, '/settings#h-thresholds', 'ok', 'Thresholds saved; every open deal gets its category from them on the next sync.');
     }),
   );
 

@@ -1,6 +1,9 @@
 import type { Router } from 'express';
 import { stringify as toYaml } from 'yaml';
 import type { Delivery } from '../../store/repos/deliveries.ts';
+import { baseLossRate, scoreBounds } from '../../core/scoring/categories.ts';
+import { RiskModel } from '../../core/scoring/model.ts';
+import { loadScoringConfig, tenantScoringConfig } from '../../services/scoring-config.ts';
 import { loadSyncConfig } from '../../sync/config.ts';
 import { defaultSource, mappingDocument, type MappingSourceName } from '../api/settings.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -44,8 +47,6 @@ export async function renderSettings(s: ServerContext, p: Principal, opts: { sou
       ? html`<div class="errors" role="alert" id="${section}-errors"><strong>Not saved:</strong><ul>${echo.errors.map((e) => html`<li>${e}</li>`)}</ul></div>`
       : '';
   const ro = admin ? '' : raw(' readonly');
-  const scoring = (settings.scoring ?? {}) as { thresholds?: { low?: number; medium?: number; high?: number } };
-  const th = { low: 25, medium: 50, high: 75, ...(scoring.thresholds ?? {}) };
   const syncBase = loadSyncConfig();
   const tSync = (settings.sync ?? {}) as { alerts?: Record<string, unknown>; digest?: Record<string, unknown> };
   const alerts = { ...syncBase.alerts, ...(tSync.alerts ?? {}) } as typeof syncBase.alerts;
@@ -73,13 +74,7 @@ ${errs('playbook')}
 <label for="playbook-text">Playbook (YAML)</label><textarea id="playbook-text" name="playbook" rows="14" spellcheck="false"${ro}>${playbookText}</textarea>
 ${admin ? html`<p><button type="submit">Save playbook</button></p>` : ''}</form></section>
 
-<section aria-labelledby="h-thresholds"><h2 id="h-thresholds">Risk thresholds</h2>
-${errs('thresholds')}
-<form method="post" action="/settings/thresholds" class="filters">${csrfField(p)}
-<div><label for="t-low">Low up to</label><input id="t-low" name="low" type="number" min="0" max="100" value="${th.low}"${ro}></div>
-<div><label for="t-medium">Medium up to</label><input id="t-medium" name="medium" type="number" min="0" max="100" value="${th.medium}"${ro}></div>
-<div><label for="t-high">High up to</label><input id="t-high" name="high" type="number" min="0" max="100" value="${th.high}"${ro}></div>
-<p class="small muted">Above “High up to” is Critical.</p>${admin ? html`<button type="submit">Save thresholds</button>` : ''}</form></section>
+${await thresholdsSection(s, p, settings, errs('thresholds'))}
 
 <section aria-labelledby="h-alerts"><h2 id="h-alerts">Schedule and alerts</h2>
 <p class="small">Sync schedule: <code>${syncBase.schedule.cron}</code> (${syncBase.schedule.timezone}), set for the whole deployment in <code>config/sync.yaml</code>; admins can also <a href="/sync">sync now</a>.</p>
@@ -97,6 +92,41 @@ ${admin ? deliveryFailures(deliveries) : ''}</section>
 
 ${admin ? keysSection(p, keys, echo) : ''}
 ${admin ? membersSection(p, users) : ''}`;
+}
+
+/**
+ * Risk thresholds: relative to the base rate (odds multiples) or fixed score bounds, and the score
+ * ranges they give with the active model, so an admin sees what a category means today.
+ */
+async function thresholdsSection(s: ServerContext, p: Principal, settings: Record<string, unknown>, errors: SafeHtml | ''): Promise<SafeHtml> {
+  const admin = p.role === 'admin';
+  const ro = admin ? '' : raw(' readonly');
+  const dis = admin ? '' : raw(' disabled');
+  const config = await attempt(async () => tenantScoringConfig(loadScoringConfig(), settings, p.tenantId));
+  if (!config.ok) return html`<section aria-labelledby="h-thresholds"><h2 id="h-thresholds">Risk thresholds</h2>${errors}<p class="errors">${config.message}</p></section>`;
+  const t = config.value.thresholds;
+  const prior = RiskModel.shape.prior.safeParse((await s.app.store.models.active(p.tenantId))?.payload.prior);
+  const base = prior.success ? baseLossRate(prior.data) : null;
+  const b = scoreBounds(t, base ?? 1 - config.value.noHistoryWinRate);
+  const ranges = `Low 0–${b.low}, Medium ${b.low + 1}–${b.medium}, High ${b.medium + 1}–${b.high}, Critical ${b.high + 1}–100`;
+  const chk = (on: boolean) => (on ? raw(' checked') : '');
+  return html`<section aria-labelledby="h-thresholds"><h2 id="h-thresholds">Risk thresholds</h2>
+${errors}
+<form method="post" action="/settings/thresholds" class="filters">${csrfField(p)}
+<fieldset><legend>Categories are</legend>
+<label class="check"><input type="radio" name="mode" value="relative" id="t-mode-relative"${chk(t.mode === 'relative')}${dis}> relative to your base rate (the average deal is Medium)</label>
+<label class="check"><input type="radio" name="mode" value="fixed" id="t-mode-fixed"${chk(t.mode === 'fixed')}${dis}> fixed scores</label></fieldset>
+<div><label for="t-r-low">Low up to (× the odds of loss)</label><input id="t-r-low" name="rLow" type="number" min="0.01" max="1000" step="0.01" value="${t.relative.low}"${ro}></div>
+<div><label for="t-r-medium">Medium up to (×)</label><input id="t-r-medium" name="rMedium" type="number" min="0.01" max="1000" step="0.01" value="${t.relative.medium}"${ro}></div>
+<div><label for="t-r-high">High up to (×)</label><input id="t-r-high" name="rHigh" type="number" min="0.01" max="1000" step="0.01" value="${t.relative.high}"${ro}></div>
+<div><label for="t-low">Fixed: Low up to</label><input id="t-low" name="low" type="number" min="0" max="100" value="${t.low}"${ro}></div>
+<div><label for="t-medium">Medium up to</label><input id="t-medium" name="medium" type="number" min="0" max="100" value="${t.medium}"${ro}></div>
+<div><label for="t-high">High up to</label><input id="t-high" name="high" type="number" min="0" max="100" value="${t.high}"${ro}></div>
+${admin ? html`<button type="submit">Save thresholds</button>` : ''}</form>
+<p class="small" id="t-effective" data-mode="${t.mode}">${
+    base === null ? html`No model yet, so no base rate: until one is trained, ` : html`Base rate: ${Math.round(100 * base)}% of closed deals lost. `
+  }${t.mode === 'relative' ? 'Relative' : 'Fixed'} thresholds give risk scores ${ranges}.</p>
+<p class="small muted">Relative: a deal is Low while its odds of loss are at most ${t.relative.low}× those of a deal at the base rate, Medium up to ${t.relative.medium}×, High up to ${t.relative.high}×, Critical beyond; fixed: the risk score's own bounds, above “High up to” is Critical. Categories change on the next sync, for every deal at once.</p></section>`;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { DealScore } from '../../core/scoring/scorer.ts';
+import { scoringChangedAt } from '../../core/scoring/config.ts';
 import { describeStoreError, writeIsolating } from '../../store/isolate-records.ts';
 import type { DealToScore, PriorState, ScoredState } from '../../store/repos/sync-state.ts';
 import type { SyncConfig } from '../config.ts';
@@ -19,7 +20,9 @@ export async function scoreDeals(run: RunState, opts: { onlyIds?: string[] } = {
   const activeId = (await ctx.store.models.active(tenantId))?.id ?? null;
   let model: Awaited<ReturnType<typeof run.scorer.load>> | null = null;
   run.model.id = activeId;
-  const staleBefore = new Date(asOf.getTime() - config.scoring.rescoreAfterHours * 3_600_000);
+  // Scores age out after rescoreAfterHours, and all at once when the tenant changed its thresholds.
+  const changedAt = scoringChangedAt((await ctx.store.tenants.get(tenantId))?.settings);
+  const staleBefore = new Date(Math.max(asOf.getTime() - config.scoring.rescoreAfterHours * 3_600_000, changedAt?.getTime() ?? 0));
   const alertsFromScratch = config.alerts.onFirstSync || run.connection.lastSyncAt !== null;
   let afterId: string | null = null;
   do {

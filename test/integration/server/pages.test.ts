@@ -24,7 +24,25 @@ describe('admin actions on the pages', () => {
     expect(await bad.text()).toContain('must satisfy low &lt; medium &lt; high');
     const ok = await admin.post('/settings/thresholds', { low: '20', medium: '45', high: '70' });
     expect(ok.status).toBe(303);
-    expect((await w.t.store.tenants.get(T))?.settings.scoring).toEqual({ thresholds: { low: 20, medium: 45, high: 70 } });
+    // A form without a mode posts score bounds: fixed ones.
+    expect((await w.t.store.tenants.get(T))?.settings.scoring).toEqual({ thresholds: { mode: 'fixed', low: 20, medium: 45, high: 70 } });
+    expect(await (await admin.get('/settings')).text()).toContain('Fixed thresholds give risk scores Low 0–20, Medium 21–45, High 46–70, Critical 71–100.');
+  });
+
+  it('saves relative thresholds, shows the score ranges they give, and marks every score for rescoring', async () => {
+    const bad = await admin.post('/settings/thresholds', { mode: 'relative', rLow: '2', rMedium: '1.5', rHigh: '3' });
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('thresholds.relative: must satisfy low &lt; medium &lt; high');
+    const ok = await admin.post('/settings/thresholds', { mode: 'relative', rLow: '0.5', rMedium: '1.5', rHigh: '4', low: '20', medium: '45', high: '70' });
+    expect(ok.status).toBe(303);
+    const settings = (await w.t.store.tenants.get(T))!.settings;
+    expect(settings.scoring).toEqual({ thresholds: { mode: 'relative', low: 20, medium: 45, high: 70, relative: { low: 0.5, medium: 1.5, high: 4 } } });
+    expect(settings.scoringChangedAt).toBe(NOW.toISOString());
+    // No model yet: the ranges follow the no-history rate (50% lost): 4× the odds is 80%.
+    const page = await (await admin.get('/settings')).text();
+    expect(page).toContain('No model yet, so no base rate');
+    expect(page).toContain('Relative thresholds give risk scores Low 0–33, Medium 34–60, High 61–80, Critical 81–100.');
+    expect(page).toMatch(/id="t-mode-relative"[^>]* checked/);
   });
 
   it('saves alert and digest settings through the sync engine\'s validation, keeping the Slack URL out of the page', async () => {

@@ -57,12 +57,12 @@ describe('risk model', () => {
   });
 
   it('maps risk score to category at the configured boundaries', () => {
-    const t = cfg.thresholds;
+    const t = { low: 25, medium: 50, high: 75 };
     expect([0, 25, 26, 50, 51, 75, 76, 100].map((x) => categoryOf(x, t))).toEqual(['Low', 'Low', 'Medium', 'Medium', 'High', 'High', 'Critical', 'Critical']);
     expect(categoryOf(30, { low: 30, medium: 60, high: 90 })).toBe('Low');
     const s = scorer.score(partner, asOf);
     expect(s.riskScore).toBe(Math.round(100 * s.lossProbability));
-    expect(s.category).toBe(categoryOf(s.riskScore, t));
+    expect(s.category).toBe(categoryOf(s.riskScore, scorer.bounds));
     expect(s.winProbability).toBeCloseTo(1 - s.lossProbability, 12);
   });
 
