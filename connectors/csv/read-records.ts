@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { parse, type CsvError } from 'csv-parse';
 import { AppError } from '../../src/core/errors.ts';
 import { storableText } from '../../src/core/storable-text.ts';
@@ -67,5 +68,29 @@ export async function* readCsvRecords(file: string, pageSize = 1000): AsyncGener
   } catch (e) {
     throw new AppError('input_invalid', `${file}: ${(e as Error).message}`, { path: file, cause: e });
   }
+  const rest = await unreadRest(file, (parser as unknown as { info: { bytes: number } }).info.bytes, lastEnd);
+  if (rest) unreadable.push(rest);
   if (page.length || unreadable.length) yield flush();
+}
+
+/**
+ * csv-parse (6.2, skipping records with errors) reads nothing more after text that follows a
+ * closing quote (`"Acme" Inc`, CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE): the stream ends as if
+ * the file did. When it stopped before the last byte, the lines after the last one it accounted
+ * for are reported as not read, so nothing is lost without a word.
+ */
+async function unreadRest(file: string, bytesRead: number, lastEnd: number): Promise<UnreadableRecord | null> {
+  if (bytesRead >= (await stat(file)).size) return null;
+  const content = await readFile(file);
+  let lines = 0;
+  for (const b of content) if (b === 0x0a) lines++;
+  if (content.length && content[content.length - 1] !== 0x0a) lines++;
+  if (lines <= lastEnd) return null;
+  const start = lastEnd + 1;
+  return {
+    id: `line-${start}`,
+    row: start,
+    field: null,
+    reason: `CSV_STOPPED: the CSV parser read nothing after line ${lastEnd}: lines ${start} to the end of the file (line ${lines}) were not read`,
+  };
 }

@@ -32,4 +32,15 @@ describe('reading a CSV with malformed lines', () => {
       { recordId: 'line-4', row: 4, field: 'sales_rep_id', reason: expect.stringMatching(/^CSV_QUOTE_NOT_CLOSED: .*\(lines 4-5 were not read\)$/) },
     ]);
   });
+
+  it('says which lines were not read when csv-parse stops at text after a closing quote ("Acme" Inc), rather than losing them silently', async () => {
+    // Found by the fuzz suite: csv-parse 6 (skip_records_with_error, trim) reads nothing more after
+    // CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE, and 1,500 rows of a file vanished without a word.
+    const r = await read('stopped.csv', [HEADER, row('A'), row('B', '"Acme" Inc'), row('C'), row('D')]);
+    expect(r.deals.map((d) => d.externalId)).toEqual(['A']);
+    expect(r.rejected).toEqual([
+      { recordId: 'line-3', row: 3, field: 'sales_rep_id', reason: expect.stringContaining('CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE') },
+      { recordId: 'line-4', row: 4, field: '(row)', reason: expect.stringContaining('lines 4 to the end of the file (line 5) were not read') },
+    ]);
+  });
 });
