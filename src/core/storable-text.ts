@@ -11,10 +11,14 @@ const NUL = /\u0000/g;
 // A high surrogate not followed by a low one, or a low surrogate not preceded by a high one.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
-/** `s` without NUL and with lone surrogates replaced by U+FFFD (the same string when clean). */
+/**
+ * `s` without NUL and with lone surrogates replaced by U+FFFD (the same string when clean).
+ * Surrogates first: removing a NUL first would join two lone halves it kept apart into a
+ * character the text never held.
+ */
 export function storableText(s: string): string {
   if (!SUSPECT.test(s)) return s;
-  return s.replace(NUL, '').replace(LONE_SURROGATE, '\ufffd');
+  return s.replace(LONE_SURROGATE, '\ufffd').replace(NUL, '');
 }
 
 /** What cleaning changed in one string, in words, or null when it was storable already. */

@@ -13,6 +13,13 @@ describe('storable text', () => {
     expect(describeCleaning('plain 😀')).toBeNull();
   });
 
+  it('never joins two lone surrogates that a NUL kept apart into a character the text did not hold', () => {
+    // Found by the fuzz suite: "\uda60\u0000\udffc" was stored as U+A83FC, a character made of two garbage halves.
+    expect(storableText('x\uda60\u0000\udffcy')).toBe('x\ufffd\ufffdy');
+    expect(describeCleaning('x\uda60\u0000\udffcy')).toBe('removed 1 U+0000 (NUL) character; replaced 2 lone surrogates with U+FFFD');
+    expect(storableValue({ name: 'x\ud83d\u0000\ude00' }).value).toEqual({ name: 'x\ufffd\ufffd' });
+  });
+
   it('cleans nested values and keys, saying where, and leaves clean values untouched', () => {
     const date = new Date('2026-01-01T00:00:00Z');
     const raw = { dealname: 'x\u0000', nested: { ['k\ud800']: ['ok', 'y\udfff'] }, n: 5, when: date, fine: { a: 'b' } };
