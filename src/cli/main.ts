@@ -14,13 +14,19 @@ export async function main(argv: string[]): Promise<number> {
       // The environment, the store and its drivers load only for a command that needs the
       // database: `--help` and an option error never pay for them.
       if (!ctx) {
-        const [{ parseEnv }, { createAppContext, loggerFor }] = await Promise.all([import('../../config/env.ts'), import('../app/context.ts')]);
+        const [{ parseEnv }, { createAppContext, loggerFor }, { migrateIfBehind }] = await Promise.all([
+          import('../../config/env.ts'),
+          import('../app/context.ts'),
+          import('./schema-check.ts'),
+        ]);
         const env = parseEnv(process.env);
         // Logs go to stderr and stay quiet unless something is wrong: stdout is for results.
         ctx = await createAppContext(env, {
           logger: loggerFor({ ...env, LOG_LEVEL: env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL }),
           share: { role: 'command', label: commandLabel(argv) },
+          migrate: false,
         });
+        await migrateIfBehind(ctx.store.db);
       }
       return ctx;
     },
