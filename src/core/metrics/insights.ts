@@ -34,6 +34,7 @@ interface Cell {
  */
 export function segmentInsights(deals: readonly Deal[], minDeals = 30): Insight[] {
   const fields = segmentFields(deals.filter((d) => d.stage.status !== 'open'));
+  const nameOf = new Map(fields.map((f) => [f.id, f.name]));
   const cells = new Map<string, Cell>();
   let totalOpen = 0;
   let totalClosed = 0;
@@ -88,7 +89,7 @@ export function segmentInsights(deals: readonly Deal[], minDeals = 30): Insight[
     const o = rest(c);
     const amount = useOpen ? c.openAmount : c.closedAmount;
     const share = amount / (useOpen ? totalOpen : totalClosed || 1);
-    const who = c.keys.map((k) => `${k.label.toLowerCase()} ${k.value}`).join(', ');
+    const who = c.keys.map((k) => `${k.label.toLowerCase()} ${nameOf.get(k.field)!(k.value)}`).join(', ');
     out.push({
       kind: 'segment',
       text: `Deals with ${who} (${pct(share)} of ${useOpen ? 'open pipeline' : 'closed revenue'}) win ${pct(r.winRate)} vs ${pct(o)} elsewhere (${r.n} closed deals).`,

@@ -23,7 +23,10 @@ export interface PipelineInput {
 export interface SegmentWinRate extends RateWithInterval {
   field: string;
   label: string;
+  /** The value as a person reads it (an owner's name where the CRM gave one). */
   value: string;
+  /** The value as deals store it (an owner's CRM user id): what a segment filter matches. */
+  key: string;
 }
 
 export interface PipelineMetrics {
@@ -145,7 +148,7 @@ export function winRateBySegment(closed: readonly Deal[], labels: Readonly<Recor
       else s.lost++;
     }
     for (const [value, s] of [...by].sort((a, b) => b[1].won + b[1].lost - (a[1].won + a[1].lost))) {
-      out.push({ field: f.id, label: f.label, value, ...rateOf(s.won, s.lost) });
+      out.push({ field: f.id, label: f.label, value: f.name(value), key: value, ...rateOf(s.won, s.lost) });
     }
   }
   return out;

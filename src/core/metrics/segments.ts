@@ -1,5 +1,6 @@
 import type { Deal } from '../deal.ts';
 import { candidateFeatures, categoryReader, type DealView } from '../scoring/features.ts';
+import { ownerNames } from '../scoring/owner-names.ts';
 import { wilson } from '../scoring/stats.ts';
 
 /** A segment field (industry, region, product, lead source, owner, mapped string extras). */
@@ -7,6 +8,8 @@ export interface SegmentField {
   id: string;
   label: string;
   read: (d: Deal) => string | null;
+  /** What a person reads for a value: an owner's name rather than the CRM's user id. */
+  name: (value: string) => string;
 }
 
 /** The category fields these deals actually fill, each with at least two values, named by `labels`. */
@@ -16,7 +19,8 @@ export function segmentFields(deals: readonly Deal[], labels: Readonly<Record<st
     .filter((f) => f.kind === 'category' && f.timing === 'static')
     .map((f) => {
       const r = categoryReader(f.id);
-      return { id: f.id, label: f.label, read: (d: Deal) => ((view.deal = d), r(view)) };
+      const name = f.id === 'owner' ? ownerNames(deals) : (v: string) => v;
+      return { id: f.id, label: f.label, read: (d: Deal) => ((view.deal = d), r(view)), name };
     })
     .filter((f) => new Set(deals.map(f.read).filter((v) => v !== null)).size >= 2);
 }

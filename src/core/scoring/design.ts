@@ -4,6 +4,7 @@ import { categoryReader, readNumber, numberCode, type DealView, type FeatureDef 
 import type { BaseFeature } from './model.ts';
 import type { RowSource } from './logistic.ts';
 import type { TrainingRows } from './rows.ts';
+import { ownerNames } from './owner-names.ts';
 import { quantileCuts } from './stats.ts';
 import { targetEncode } from './target-encoding.ts';
 
@@ -47,7 +48,12 @@ export function codeFeatures(
       const index = new Map(levels.map((l, i) => [l, i + 2]));
       const codes = new Uint16Array(n);
       raw.forEach((v, i) => (codes[i] = v === null ? 0 : (index.get(v) ?? 1)));
-      out.push({ def: { id: def.id, label: def.label, kind: 'category', timing: def.timing, levels, nCodes: levels.length + 2 }, codes });
+      const pooled = freq.size - levels.length;
+      const names = def.id === 'owner' ? ownerLevelNames(levels, views) : null;
+      out.push({
+        def: { id: def.id, label: def.label, kind: 'category', timing: def.timing, levels, ...(names ? { names } : {}), ...(pooled > 0 ? { pooled } : {}), nCodes: levels.length + 2 },
+        codes,
+      });
     } else {
       const xs = new Float64Array(n);
       let known = 0;
@@ -69,6 +75,12 @@ export function codeFeatures(
     }
   }
   return out;
+}
+
+/** Each owner level's name (levels are CRM user ids when the CRM gives them), else the level itself. */
+function ownerLevelNames(levels: readonly string[], views: readonly DealView[]): string[] {
+  const name = ownerNames(views.map((v) => v.deal));
+  return levels.map(name);
 }
 
 /** A model column before fitting: which features it reads and its codes per row. */

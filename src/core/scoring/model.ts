@@ -25,6 +25,10 @@ const BaseFeature = z.object({
   timing: z.enum(['static', 'dynamic']),
   /** Categories: level names; code = index + 2 (0 missing, 1 other). */
   levels: z.array(z.string()).optional(),
+  /** Categories: what a person reads for each level (owners: their names, not CRM user ids). */
+  names: z.array(z.string()).optional(),
+  /** Categories: how many rarer values share code 1, "other" (beyond `maxLevels`). */
+  pooled: z.number().int().min(0).optional(),
   /** Numbers: bin cuts; code = 1 + bin (0 missing). */
   cuts: z.array(z.number()).optional(),
   nCodes: z.number().int().min(1),

@@ -16,10 +16,17 @@ export function money(x: number, currency: string | null = 'USD'): string {
 
 const round = (x: number): string => `${Math.round(x)}`;
 
+/** Code 1 of a category: the values pooled beyond the most frequent ones, and how many there are. */
+function otherValues(f: BaseFeature): string {
+  if (!f.pooled) return 'other';
+  const what = f.id === 'owner' ? (f.pooled === 1 ? 'owner' : 'owners') : f.pooled === 1 ? 'value' : 'values';
+  return `other (${f.pooled.toLocaleString('en-US')} ${what} with fewer deals, pooled)`;
+}
+
 /** The human description of a feature's code ("Partner", "$40k-$60k", "30-60 days"). */
 export function describeCode(f: BaseFeature, code: number, currency: string | null): string {
   if (code === 0) return 'unknown';
-  if (f.kind === 'category') return code === 1 ? 'other' : (f.levels![code - 2] ?? 'other');
+  if (f.kind === 'category') return code === 1 ? otherValues(f) : (f.names?.[code - 2] ?? f.levels![code - 2] ?? 'other');
   const cuts = f.cuts!;
   const b = code - 1;
   const fmt = f.id === 'amount' ? (x: number) => money(x, currency) : f.id === 'crm_probability' ? pct : f.id === 'age_ratio' ? (x: number) => `${x}×` : round;
