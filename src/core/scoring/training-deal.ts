@@ -3,7 +3,7 @@ import type { Deal, ExtraValue } from '../deal.ts';
 /**
  * Training holds every closed deal of a tenant in memory at once (rows, folds, backtest), so it
  * keeps only what the model reads. A returned deal drops what no feature uses (name, next step,
- * currency, account id and name, owner name when an owner id is there, modification stamp) and
+ * currency, account id and name, modification stamp; owner names stay: drivers name owners) and
  * shares one copy of each repeated string (industries, stages, owners, ...) and of each instant
  * (a V8 Date takes about 100 bytes; a deal's creation and close dates are also the first and last
  * entries of its stage history). The returned deals are read-only: their Dates are shared.
@@ -45,7 +45,7 @@ export function trainingDealCompactor(): (d: Deal) => Deal {
       createdAt: t(d.createdAt),
       expectedCloseDate: t(d.expectedCloseDate),
       closedAt: t(d.closedAt),
-      owner: { id: s(d.owner.id), name: d.owner.id === null ? s(d.owner.name) : null },
+      owner: { id: s(d.owner.id), name: s(d.owner.name) },
       account: {
         id: null,
         name: null,
