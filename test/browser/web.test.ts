@@ -126,6 +126,27 @@ describe.skipIf(!hasChromium)('the web app in a real browser (Chromium)', () => 
     expect(await w.t.store.mappings.get('sf-orgdemo', 'salesforce')).toMatchObject({ object: 'Opportunity' });
   });
 
+  it('shows the risk threshold mode in Settings, and switches it with the score ranges it gives', async () => {
+    await admin.goto(`${w.url}/settings#h-thresholds`);
+    expect(await admin.isChecked('#t-mode-relative')).toBe(true);
+    const relative = (await admin.textContent('#t-effective'))!;
+    expect(relative).toMatch(/^Base rate: \d+% of closed deals lost\. Relative thresholds give risk scores Low 0–\d+, Medium \d+–\d+, High \d+–\d+, Critical \d+–100\.$/);
+    await admin.check('#t-mode-fixed');
+    await admin.fill('#t-high', '80');
+    await admin.click('#h-thresholds ~ form button[type="submit"]');
+    await admin.waitForURL(/done=/);
+    expect(await admin.textContent('.flash')).toContain('Thresholds saved');
+    expect(await admin.isChecked('#t-mode-fixed')).toBe(true);
+    expect(await admin.getAttribute('#t-effective', 'data-mode')).toBe('fixed');
+    expect(await admin.textContent('#t-effective')).toContain('Fixed thresholds give risk scores Low 0–25, Medium 26–50, High 51–80, Critical 81–100.');
+    await shot(admin, 'settings-thresholds');
+    // Back to the default for the pages after this one.
+    await admin.check('#t-mode-relative');
+    await admin.click('#h-thresholds ~ form button[type="submit"]');
+    await admin.waitForURL(/done=/);
+    expect(await admin.getAttribute('#t-effective', 'data-mode')).toBe('relative');
+  });
+
   it('creates an API key shown once, which works until it is revoked', async () => {
     await admin.goto(`${w.url}/settings#h-keys`);
     await admin.fill('#k-name', 'BI export');
@@ -175,6 +196,12 @@ describe.skipIf(!hasChromium)('the web app in a real browser (Chromium)', () => 
     expect(await admin.textContent('body')).toContain('not a number');
     await admin.goto(`${w.url}/model`);
     expect(await admin.getAttribute('[data-model-status]', 'data-model-status')).toMatch(/^(ok|experimental|no_signal)$/);
+    // The status line says how the model compares with the base rate.
+    expect(await admin.textContent('#model-status-reason')).toMatch(/log-loss 0\.\d{4}, (equal to|0\.\d{4} \(\d+\.\d%\) (better|worse) than) the base rate's/);
+    // Segments name owners, not their CRM ids.
+    const segments = await admin.$$eval('table td:first-child', (tds) => tds.map((td) => td.textContent ?? ''));
+    expect(segments).toContain('Owner: Ada Lovelace');
+    expect(segments.some((t) => /^Owner: o\d+$/.test(t))).toBe(false);
     // Every page ran under the strict CSP without a violation or a script error.
     expect(consoleErrors).toEqual([]);
   });
