@@ -22,8 +22,11 @@ export async function* readCsvRecords(file: string, pageSize = 1000): AsyncGener
   // The last line parsed into a record or skipped (the header is line 1). Parsing runs ahead of
   // this generator's consumer, so it is tracked from the parser's own callbacks.
   let lastEnd = 1;
+  // A quote left open is reported at the end of the file, with the lines it swallowed.
+  let endReported = false;
   const onSkip = (err: CsvError | undefined): undefined => {
     if (!err) return undefined;
+    if (err.code === 'CSV_QUOTE_NOT_CLOSED') endReported = true;
     const end = Number((err as CsvError & { lines?: number }).lines ?? lastEnd + 1);
     // csv-parse may report several errors for one malformed record: the first one says why.
     if (end <= lastEnd) return undefined;
@@ -68,7 +71,7 @@ export async function* readCsvRecords(file: string, pageSize = 1000): AsyncGener
   } catch (e) {
     throw new AppError('input_invalid', `${file}: ${(e as Error).message}`, { path: file, cause: e });
   }
-  const rest = await unreadRest(file, (parser as unknown as { info: { bytes: number } }).info.bytes, lastEnd);
+  const rest = endReported ? null : await unreadRest(file, (parser as unknown as { info: { bytes: number } }).info.bytes, lastEnd);
   if (rest) unreadable.push(rest);
   if (page.length || unreadable.length) yield flush();
 }
@@ -76,21 +79,19 @@ export async function* readCsvRecords(file: string, pageSize = 1000): AsyncGener
 /**
  * csv-parse (6.2, skipping records with errors) reads nothing more after text that follows a
  * closing quote (`"Acme" Inc`, CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE): the stream ends as if
- * the file did. When it stopped before the last byte, the lines after the last one it accounted
- * for are reported as not read, so nothing is lost without a word.
+ * the file did. When it stopped before the last byte that is not white space, the lines after
+ * the last one it accounted for are reported as not read, so nothing is lost without a word.
+ * (Its line numbers count every CR and LF, so no line count of ours is compared with them.)
  */
 async function unreadRest(file: string, bytesRead: number, lastEnd: number): Promise<UnreadableRecord | null> {
   if (bytesRead >= (await stat(file)).size) return null;
-  const content = await readFile(file);
-  let lines = 0;
-  for (const b of content) if (b === 0x0a) lines++;
-  if (content.length && content[content.length - 1] !== 0x0a) lines++;
-  if (lines <= lastEnd) return null;
+  const rest = (await readFile(file)).subarray(bytesRead).toString('utf8');
+  if (!/\S/.test(rest)) return null;
   const start = lastEnd + 1;
   return {
     id: `line-${start}`,
     row: start,
     field: null,
-    reason: `CSV_STOPPED: the CSV parser read nothing after line ${lastEnd}: lines ${start} to the end of the file (line ${lines}) were not read`,
+    reason: `CSV_STOPPED: the CSV parser read nothing after line ${lastEnd}: lines ${start} to the end of the file were not read`,
   };
 }

@@ -40,7 +40,13 @@ describe('reading a CSV with malformed lines', () => {
     expect(r.deals.map((d) => d.externalId)).toEqual(['A']);
     expect(r.rejected).toEqual([
       { recordId: 'line-3', row: 3, field: 'sales_rep_id', reason: expect.stringContaining('CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE') },
-      { recordId: 'line-4', row: 4, field: '(row)', reason: expect.stringContaining('lines 4 to the end of the file (line 5) were not read') },
+      { recordId: 'line-4', row: 4, field: '(row)', reason: expect.stringContaining('lines 4 to the end of the file were not read') },
     ]);
+    // Carriage returns inside quotes make csv-parse's line numbers run ahead of the file's lines.
+    const cr = await read('stopped-cr.csv', [HEADER, row('A', '"r\r\r\r\r\r\r1"'), row('B', '"Acme" Inc'), row('C')]);
+    expect(cr.deals.map((d) => d.externalId)).toEqual(['A']);
+    expect(cr.rejected.map((x) => x.reason)).toEqual([expect.stringContaining('CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE'), expect.stringContaining('to the end of the file were not read')]);
+    // Blank lines after the last row are nothing lost.
+    expect((await read('trailing.csv', [HEADER, row('A'), row('B'), '', '', '  '])).rejected).toEqual([]);
   });
 });
