@@ -1,5 +1,5 @@
 import type { Source } from '../src/core/deal.ts';
-import type { Mapping } from '../src/core/mapping/schema.ts';
+import type { Mapping, ValueType } from '../src/core/mapping/schema.ts';
 
 /**
  * A record exactly as the source returned it. Connectors may add derived values under
@@ -109,6 +109,25 @@ export interface SetupReport {
 }
 
 /**
+ * A field of the source that a mapping may read, as the source itself describes it: for the
+ * Settings form's pickers and for checking a mapping's paths against what exists.
+ */
+export interface SourceField {
+  /** The path a mapping's `from` names: `Amount`, `Account.Industry`, `_derived.stage.status`, `accounts.Industry`. */
+  name: string;
+  /** The source's label ("Opportunity Name"; "Account: Industry" for a related record's field). */
+  label: string;
+  /** The source's own type name: Salesforce describe's `currency`, HubSpot's `enumeration`, a CSV column's inferred `number`. */
+  type: string;
+  /** How a mapping reads it (`type:` in the mapping) unless told otherwise. */
+  valueType: ValueType;
+  /** The object's own field, a field of a record one relationship away, or a value the connector derives. */
+  origin: 'field' | 'related' | 'derived';
+  /** Picklist or enumeration values, for value maps such as stage.status. */
+  options?: string[];
+}
+
+/**
  * One adapter per source. Everything provider-specific (base URLs, paging cursors, rate-limit
  * headers, field names) stays behind this interface; the sync engine only sees these calls.
  */
@@ -126,6 +145,12 @@ export interface Connector {
   usage(): ApiUsage;
   /** Link to the record in the CRM's UI, when there is one. */
   recordUrl(externalId: string): string | null;
+  /**
+   * The fields of the mapped object a mapping may read, with their types: the CRM's describe or
+   * properties API plus the `_derived` values the connector adds. Every shipped connector has it;
+   * wrappers the sync engine uses (timing, test doubles) may leave it out, as the sync never calls it.
+   */
+  describeFields?(): Promise<SourceField[]>;
 }
 
 /** Tokens and connection facts a connector needs; encrypted at rest by the store. */

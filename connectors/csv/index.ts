@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Mapping } from '../../src/core/mapping/schema.ts';
-import type { ApiUsage, Connector, DealUpdate, FetchPage, RawRecord, SetupReport, TaskRequest, TaskResult, WriteResult } from '../types.ts';
+import type { ApiUsage, Connector, DealUpdate, FetchPage, RawRecord, SetupReport, SourceField, TaskRequest, TaskResult, WriteResult } from '../types.ts';
+import { fieldsFromRecords } from './describe-fields.ts';
 import { openLookups, type CsvLookups } from './lookups.ts';
 import { readCsvRecords, type CsvPage } from './read-records.ts';
 
 export { readCsvDeals, type CsvReadResult, type ReplacedRow } from './read-csv.ts';
 export { readCsvRecords, type CsvPage } from './read-records.ts';
 export { describeLookups, openLookups, type LookupReport } from './lookups.ts';
+export { fieldsFromRecords } from './describe-fields.ts';
 
 export interface CsvConnectorOptions {
   tenantId: string;
@@ -15,6 +17,9 @@ export interface CsvConnectorOptions {
   file: string;
   pageSize?: number;
 }
+
+/** Rows read to list a file's columns and guess their types. */
+const DESCRIBE_ROWS = 200;
 
 /** What the CSV connector was asked to write: files have no fields to write into. */
 export interface CsvWriteLog {
@@ -39,7 +44,7 @@ function joinPage(page: CsvPage, lookups: CsvLookups): FetchPage {
  * (the cursor is their content hash) and keeps what would be written back in `written`, so the
  * sync engine can be exercised end to end without a CRM.
  */
-export function createCsvConnector(opts: CsvConnectorOptions): Connector & { written: CsvWriteLog } {
+export function createCsvConnector(opts: CsvConnectorOptions): Connector & { written: CsvWriteLog; describeFields(): Promise<SourceField[]> } {
   let calls = 0;
   const written: CsvWriteLog = { updates: [], tasks: [] };
   const taskKeys = new Set<string>();
@@ -83,5 +88,13 @@ export function createCsvConnector(opts: CsvConnectorOptions): Connector & { wri
       return { calls };
     },
     recordUrl: () => null,
+    /** The file's columns and its lookups' (`accounts.Industry`), typed from the first rows. */
+    async describeFields(): Promise<SourceField[]> {
+      const lookups = await openLookups(opts.mapping, opts.file);
+      for await (const page of readCsvRecords(opts.file, DESCRIBE_ROWS)) {
+        return fieldsFromRecords(lookups ? joinPage(page, lookups).records : page.records);
+      }
+      return [];
+    },
   };
 }

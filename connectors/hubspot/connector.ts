@@ -1,9 +1,10 @@
 import { AppError } from '../../src/core/errors.ts';
 import { sourcePaths, type Mapping, type WriteBack } from '../../src/core/mapping/schema.ts';
-import type { ApiUsage, Connector, CredentialStore, DealUpdate, FetchOptions, FetchPage, RawRecord, SetupReport, TaskRequest, TaskResult, WriteResult } from '../types.ts';
+import type { ApiUsage, Connector, CredentialStore, DealUpdate, FetchOptions, FetchPage, RawRecord, SetupReport, SourceField, TaskRequest, TaskResult, WriteResult } from '../types.ts';
 import { HubSpotApi, silentLogger, type ConnectorLogger, type HubSpotUsage } from './api.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './decide-retry.ts';
 import { BATCH_READ_SIZE, chunk, info } from './batching.ts';
+import { describeHubSpotFields } from './describe-fields.ts';
 import { DealEnricher, type HubSpotObject } from './enrich.ts';
 import { DEFAULT_FETCH, fetchChanges } from './fetch-changes.ts';
 import { DEFAULT_BUDGET, PortalPacer, realClock, type Clock, type RateBudget } from './rate-pacer.ts';
@@ -56,6 +57,8 @@ export interface HubSpotConnector extends Connector {
    * fetchChanges. Ids HubSpot no longer has (deleted, merged away) come back in `missingIds`.
    */
   fetchDealsById(ids: string[]): Promise<{ records: RawRecord[]; missingIds: string[] }>;
+  /** Deal properties (properties API) and the `_derived` values enrich.ts adds. */
+  describeFields(): Promise<SourceField[]>;
 }
 
 /** Properties the connector itself relies on, whatever the mapping reads. */
@@ -139,6 +142,10 @@ export function createHubSpotConnector(o: HubSpotConnectorOptions): HubSpotConne
     async writeBack(updates: DealUpdate[]): Promise<WriteResult[]> {
       if (updates.length === 0) return [];
       return writeRiskFields(api, requireWriteBack(o.mapping).fields, updates, log);
+    },
+
+    describeFields(): Promise<SourceField[]> {
+      return describeHubSpotFields(api, new Set(Object.values(o.mapping.writeBack?.fields ?? {})));
     },
 
     async upsertTasks(requests: TaskRequest[]): Promise<TaskResult[]> {

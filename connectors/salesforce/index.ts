@@ -1,9 +1,10 @@
 import { AppError } from '../../src/core/errors.ts';
 import { sourcePaths, type Mapping } from '../../src/core/mapping/schema.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
-import type { ApiUsage, Connector, CredentialStore, DealUpdate, FetchOptions, FetchPage, SetupReport, TaskRequest, TaskResult, WriteResult } from '../types.ts';
+import type { ApiUsage, Connector, CredentialStore, DealUpdate, FetchOptions, FetchPage, SetupReport, SourceField, TaskRequest, TaskResult, WriteResult } from '../types.ts';
 import { SalesforceApi } from './api.ts';
 import type { BulkOptions } from './bulk-query.ts';
+import { describeSalesforceFields } from './describe-fields.ts';
 import { fetchChanges } from './fetch-changes.ts';
 import type { FieldShape } from './format-values.ts';
 import { HistoryEnricher } from './history.ts';
@@ -52,6 +53,8 @@ export interface SalesforceConnector extends Connector {
   readonly warnings: readonly string[];
   readonly instanceUrl: string;
   readonly apiVersion: string;
+  /** The mapped object's fields (describe), its related records' fields one level away, `_derived`. */
+  describeFields(): Promise<SourceField[]>;
 }
 
 const DEFAULT_BULK: BulkOptions = { pollIntervalMs: 2000, maxPollIntervalMs: 15_000, timeoutMs: 30 * 60_000, resultPageSize: 10_000 };
@@ -142,6 +145,9 @@ export async function createSalesforceConnector(o: SalesforceConnectorOptions): 
     },
     upsertTasks(tasks: TaskRequest[]): Promise<TaskResult[]> {
       return upsertRiskTasks(api, keyField, tasks, logger);
+    },
+    describeFields(): Promise<SourceField[]> {
+      return describeSalesforceFields(api, o.mapping.object, new Set(Object.values(writeBackSpec?.fields ?? {})), warn);
     },
     usage(): ApiUsage {
       return { calls: meter.calls, ...(meter.usage ? { used: meter.usage.used, limit: meter.usage.limit } : {}) };

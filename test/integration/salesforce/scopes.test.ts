@@ -54,7 +54,7 @@ async function drain(it: AsyncIterable<unknown>): Promise<void> {
 }
 
 describe('Salesforce scopes: the install asks for exactly what its calls need', () => {
-  it('installs with api and refresh_token, and setup, sync, write-back, tasks and a refresh use exactly those', async () => {
+  it('installs with api and refresh_token, and setup, the field list, sync, write-back, tasks and a refresh use exactly those', async () => {
     sb = await startSandbox({ deals: 40, seed: 5 });
     const { requested, grant } = await grantThroughTheApp('install');
     expect(requested).toEqual([...SALESFORCE_SCOPES].sort());
@@ -66,6 +66,8 @@ describe('Salesforce scopes: the install asks for exactly what its calls need', 
     const store = storeOf(grant.credentials);
     const sf = await createSalesforceConnector({ tenantId: 't-scopes', mapping: defaultMapping('salesforce'), credentials: store, clientId: sb.salesforce.clientId, clientSecret: sb.salesforce.clientSecret, loginUrl: sb.salesforce.loginUrl });
     expect((await sf.setup()).warnings).toEqual([]);
+    // Settings' field picker: describe of Opportunity and of its related objects.
+    expect((await sf.describeFields()).some((f) => f.name === 'Account.Industry')).toBe(true);
     await drain(sf.fetchChanges({ cursor: null }));
     const id = String(sb.state.salesforce.opportunities()[0]!.Id);
     expect((await sf.writeBack([{ externalId: id, fields: riskFields() }]))[0]!.ok).toBe(true);
