@@ -171,12 +171,15 @@ export function compileMapping(mapping: Mapping): CompiledMapping {
     // A CRM record carries its own id (rec.id) when the mapped path is missing. A file row's
     // rec.id is only its line: a row without an id is rejected, never given its line as an id.
     const fromFile = rec.row !== undefined;
-    const recordId = isBlank(idRaw) ? rec.id : String(idRaw).trim();
+    // An id is text or a number: an object or a list would become "[object Object]" and merge records.
+    const scalarId = typeof idRaw === 'string' || typeof idRaw === 'number' || typeof idRaw === 'bigint';
+    const recordId = isBlank(idRaw) || !scalarId ? rec.id : String(idRaw).trim();
     const err = (field: string, reason: string): MapResult => ({
       ok: false,
       error: { recordId, ...(fromFile ? { row: rec.row } : {}), field, reason },
     });
     if (isBlank(idRaw) && (fromFile || isBlank(rec.id))) return err(idPath, `is empty: every ${fromFile ? 'row' : 'record'} needs an id`);
+    if (!isBlank(idRaw) && !scalarId) return err(idPath, `is not text or a number (got ${Array.isArray(idRaw) ? 'a list' : typeof idRaw === 'object' ? 'an object' : typeof idRaw})`);
     const out: Record<string, unknown> = {
       tenantId: ctx.tenantId,
       source: ctx.source ?? mapping.source,

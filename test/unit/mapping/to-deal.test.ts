@@ -81,6 +81,15 @@ describe('mapping a record', () => {
     expect(!r.ok && r.error).toMatchObject({ field: 'dealType', reason: expect.stringContaining('"New Customer" is not in the mapping') });
   });
 
+  it('rejects a record whose id is an object or a list, naming the id, instead of storing it as "[object Object]"', () => {
+    // Found by the fuzz suite: every record of a mapping whose id pointed at an object landed as one deal "[object Object]".
+    for (const Id of [{ Name: 'Acme' }, ['006A'], []]) {
+      const r = map({ id: 'crm-7', data: { ...record, Id } }, { tenantId: 't1' });
+      expect(r).toEqual({ ok: false, error: { recordId: 'crm-7', field: 'Id', reason: expect.stringContaining('is not text or a number') } });
+    }
+    expect(map({ id: 'x', data: { ...record, Id: 6021 } }, { tenantId: 't1' })).toMatchObject({ ok: true, deal: { externalId: '6021' } });
+  });
+
   it('prefers an exact key with dots over nesting (CSV headers)', () => {
     expect(readPath({ 'a.b': 1, a: { b: 2 } }, 'a.b')).toBe(1);
     expect(readPath({ a: { b: 2 } }, 'a.b')).toBe(2);
