@@ -63,6 +63,11 @@ function dealRow(tenantId: string, { deal, raw, connectionId }: DealWrite, now: 
 }
 type DealRow = ReturnType<typeof dealRow>;
 
+function withStorableId(w: DealWrite): DealWrite {
+  const id = storableText(w.deal.externalId);
+  return id === w.deal.externalId ? w : { ...w, deal: { ...w.deal, externalId: id } };
+}
+
 /** Each (source, id) once, as its last entry: one INSERT ... ON CONFLICT cannot touch a row twice. */
 function lastOfEach(items: DealWrite[]): DealWrite[] {
   const last = new Map<string, number>();
@@ -138,7 +143,8 @@ export function dealsRepo(db: Db) {
      */
     async upsertMany(tenantId: string, items: DealWrite[], now: Date): Promise<UpsertOutcome> {
       const out: UpsertOutcome = { inserted: 0, updated: 0, unchanged: 0, changedIds: [], rejected: [] };
-      const unique = lastOfEach(items);
+      // One id for the look-up, the insert and the repeat check: the one the row is stored under.
+      const unique = lastOfEach(items.map(withStorableId));
       for (let i = 0; i < unique.length; i += CHUNK) {
         const chunk = unique.slice(i, i + CHUNK);
         for (const { deal } of chunk) {

@@ -23,6 +23,16 @@ describe('one row the database refuses', () => {
     expect(snap).toEqual({ inserted: 1, rejected: [] });
   });
 
+  it('stores a deal whose id holds U+0000 or a lone surrogate under its cleaned id, and knows it the next time', async () => {
+    // Found by the fuzz suite: the ids were cleaned for the insert but not for the look-up before it,
+    // which Postgres refused (22021), failing the whole batch.
+    const deal = aDeal({ externalId: 'I\u0000D\ud800' });
+    expect(await t.store.deals.upsertMany('t1', [{ deal }, { deal: aDeal({ externalId: 'OK1' }) }], now)).toMatchObject({ inserted: 2, rejected: [] });
+    expect(await t.store.deals.upsertMany('t1', [{ deal }], now)).toMatchObject({ inserted: 0, unchanged: 1, rejected: [] });
+    expect(await t.store.deals.get('t1', 'csv', 'ID\ufffd')).toMatchObject({ externalId: 'ID\ufffd' });
+    await t.store.deals.markDeleted('t1', 'csv', ['ID\ufffd', 'OK1'], now);
+  });
+
   it('records a run whose rejection reasons quote text with U+0000', async () => {
     const id = await t.store.syncRuns.start('t1', { connectionId: null, trigger: 'test', holder: null }, now);
     const quoted = { step: 'map', recordId: 'R\u00001', field: 'amount', reason: 'not a number: "1\u00002\ud800"' };
