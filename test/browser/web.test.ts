@@ -65,7 +65,7 @@ describe.skipIf(!hasChromium)('the web app in a real browser (Chromium)', () => 
     expect(await admin.textContent('.sandbox')).toContain('sandbox CRM');
   });
 
-  it('draws the overview charts', async () => {
+  it('draws the overview charts', { timeout: 60_000 }, async () => {
     await seedRealPipeline(w.t, 'sf-orgdemo', service);
     await admin.goto(`${w.url}/`);
     await admin.waitForSelector('html[data-charts="drawn"]');

@@ -25,7 +25,7 @@ const connectorFor = (creds: MemoryCredentials) =>
   createHubSpotConnector({ tenantId: 't-scopes', mapping: hubspotMapping(), credentials: creds, clientId: sb.hubspot.clientId, clientSecret: sb.hubspot.clientSecret, now: () => sb.clock.now() });
 
 describe('HubSpot scopes end to end', () => {
-  it('needs every scope the install asks for, and no other, for setup, the field list, sync, write-back, tasks and uninstall', async () => {
+  it('needs every scope the install asks for, and no other, for setup, sync, write-back, tasks and uninstall', async () => {
     const firstSeq = sb.state.calls.length;
     const creds = await installInSandbox(sb);
     const c = connectorFor(creds);

@@ -54,7 +54,7 @@ async function drain(it: AsyncIterable<unknown>): Promise<void> {
 }
 
 describe('Salesforce scopes: the install asks for exactly what its calls need', () => {
-  it('installs with api and refresh_token, and setup, the field list, sync, write-back, tasks and a refresh use exactly those', async () => {
+  it('installs with api and refresh_token, and setup, sync, write-back, tasks and a refresh use exactly those', async () => {
     sb = await startSandbox({ deals: 40, seed: 5 });
     const { requested, grant } = await grantThroughTheApp('install');
     expect(requested).toEqual([...SALESFORCE_SCOPES].sort());
