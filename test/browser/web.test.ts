@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeOAuth, startTestWeb, type Web } from '../integration/server/harness.ts';
 import { scoringPort } from '../../src/server/adapters/scoring.ts';
 import { createScoringService, type ScoringService } from '../../src/services/scoring.ts';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
+import { startSandboxWeb, storeFirstSync } from '../integration/server/mapping-support.ts';
 import { hasChromium, launch, seedRealPipeline, shot, startConsentServer } from './helpers.ts';
 
 const MAPPING_OK = `version: 1
@@ -109,18 +111,23 @@ describe.skipIf(!hasChromium)('the web app in a real browser (Chromium)', () => 
     await shot(admin, 'deals');
   });
 
-  it('shows a mapping validation error, then previews and saves a valid mapping', async () => {
+  it('shows a mapping validation error in the YAML view, then previews and saves a valid mapping', async () => {
     await admin.goto(`${w.url}/settings`);
+    await admin.click('#mapping-advanced summary');
     await admin.fill('#mapping-text', MAPPING_OK.replace('type: number', 'type: money'));
-    await admin.click('button[value="save"]');
+    await admin.click('#mapping-yaml-form button[value="save"]');
     await admin.waitForSelector('#mapping-errors');
     expect(await admin.textContent('#mapping-errors')).toContain('fields.amount.type');
+    // The form follows the YAML: the amount row carries the same error.
+    expect(await admin.textContent('#m-amount-err')).toContain('fields.amount.type');
     await shot(admin, 'settings-mapping-error');
     await admin.fill('#mapping-text', MAPPING_OK);
-    await admin.click('button[value="preview"]');
+    await admin.click('#mapping-yaml-form button[value="preview"]');
     await admin.waitForSelector('#mapping-preview');
-    expect(await admin.$$eval('#mapping-preview tbody tr', (r) => r.length)).toBe(5);
-    await admin.click('button[value="save"]');
+    // One column per stored record; the records map.
+    expect(await admin.$$eval('#mapping-preview thead th', (r) => r.length)).toBe(6);
+    expect(await admin.getAttribute('#mapping-preview', 'data-mapped')).toBe('5');
+    await admin.click('#mapping-yaml-form button[value="save"]');
     await admin.waitForURL(/done=/);
     expect(await admin.textContent('.flash')).toContain('Mapping for salesforce saved');
     expect(await w.t.store.mappings.get('sf-orgdemo', 'salesforce')).toMatchObject({ object: 'Opportunity' });
@@ -177,6 +184,9 @@ describe.skipIf(!hasChromium)('the web app in a real browser (Chromium)', () => 
     expect(await viewer.textContent('.who')).toContain('viewer');
     await viewer.goto(`${w.url}/settings`);
     expect(await viewer.$('#k-name')).toBeNull();
+    // The mapping reads, but does not edit.
+    expect(await viewer.isDisabled('#m-amount-from-0')).toBe(true);
+    expect(await viewer.$('#mapping-save')).toBeNull();
     await viewer.close();
   });
 
@@ -203,6 +213,83 @@ describe.skipIf(!hasChromium)('the web app in a real browser (Chromium)', () => 
     expect(segments).toContain('Owner: Ada Lovelace');
     expect(segments.some((t) => /^Owner: o\d+$/.test(t))).toBe(false);
     // Every page ran under the strict CSP without a violation or a script error.
+    expect(consoleErrors).toEqual([]);
+  });
+});
+
+/**
+ * The mapping form against the sandbox CRM, as `npm start` runs it: Salesforce's describe feeds
+ * the pickers, a first sync's records feed the live preview.
+ */
+describe.skipIf(!hasChromium)('the Settings mapping form in a real browser (Chromium, sandbox CRM)', () => {
+  let sb: Sandbox;
+  let w: Web;
+  let browser: Browser;
+  let page: Page;
+  let tenant: string;
+  const consoleErrors: string[] = [];
+  /** The values a preview row shows, record by record. */
+  const previewRow = (field: string) => page.$$eval(`#mapping-preview tr[data-field="${field}"] td`, (tds) => tds.map((td) => td.textContent ?? ''));
+
+  beforeAll(async () => {
+    sb = await startSandbox({ deals: 30, seed: 4 });
+    w = await startSandboxWeb(sb);
+    tenant = `sf-${sb.salesforce.orgId.toLowerCase()}`;
+    browser = await launch();
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    page.setDefaultTimeout(10_000);
+    page.on('console', (m) => {
+      // Our pages only: the sandbox's consent page has no favicon.
+      if (m.type() === 'error' && m.location().url.startsWith(w.url)) consoleErrors.push(`${m.text()} ${m.location().url}`);
+    });
+    await page.goto(`${w.url}/install`);
+    await page.click('#connect-salesforce');
+    await page.waitForURL((u) => u.toString().startsWith(sb.url));
+    await page.locator('form button, form input[type="submit"]').filter({ hasText: /allow|connect|grant|approve/i }).first().click();
+    await page.waitForURL(/\/\?done=/);
+    expect(await storeFirstSync(w, tenant, 'salesforce')).toBeGreaterThan(10);
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await w?.close();
+    await sb?.close();
+  });
+
+  it("picks a CRM field, sees the preview change, and the YAML follows", async () => {
+    await page.goto(`${w.url}/settings#h-mapping`);
+    expect(await page.textContent('#mapping-fields-note')).toMatch(/fields listed by Salesforce/);
+    await page.fill('#m-account-region-from-0', 'Account.BillingCountry');
+    await page.waitForSelector('#mapping-preview tr[data-field="account.region"].changed');
+
+    expect(await page.textContent('#m-account-region-type-0')).toBe('string · Account: Billing Country');
+    const regions = await previewRow('account.region');
+    expect(regions).toEqual(await previewRow('account.country'));
+    expect(regions.filter((v) => v !== '—').length).toBeGreaterThan(2);
+    expect(await page.inputValue('#mapping-text')).toMatch(/account\.region:\n\s+from: Account\.BillingCountry/);
+    await shot(page, 'settings-mapping');
+  });
+
+  it('shows an invalid choice next to its field, and clears it once corrected', async () => {
+    await page.fill('#m-closedAt-formats', 'YYYY-MM-DD');
+    await page.waitForSelector('#m-closedAt-err:not([hidden])');
+
+    expect(await page.textContent('#m-closedAt-err')).toContain('fields.closedAt.formats.0: unknown token "YYYY" (years are y, yy or yyyy)');
+    expect(await page.getAttribute('#row-closedAt', 'class')).toContain('invalid');
+    expect(await page.getAttribute('#mapping-preview', 'data-state')).toBe('invalid');
+    await shot(page, 'settings-mapping-invalid');
+    await page.fill('#m-closedAt-formats', 'yyyy-MM-dd');
+    await page.waitForSelector('#m-closedAt-err[hidden]', { state: 'attached' });
+    await page.waitForSelector('#mapping-preview[data-state="ok"]');
+  });
+
+  it('saves the form, and the saved YAML has the picked field', async () => {
+    await page.click('#mapping-save');
+    await page.waitForURL(/done=/);
+
+    expect(await page.textContent('.flash')).toContain('Mapping for salesforce saved');
+    expect(await page.inputValue('#m-account-region-from-0')).toBe('Account.BillingCountry');
+    expect(await page.inputValue('#mapping-text')).toMatch(/account\.region:\n\s+from: Account\.BillingCountry/);
+    expect(await w.t.store.mappings.get(tenant, 'salesforce')).toMatchObject({ fields: { 'account.region': { from: 'Account.BillingCountry' }, closedAt: { formats: ['yyyy-MM-dd'] } } });
     expect(consoleErrors).toEqual([]);
   });
 });

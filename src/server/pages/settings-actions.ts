@@ -1,9 +1,6 @@
 import type { Request, Router } from 'express';
 import { parse as parseYaml } from 'yaml';
 import { AppError, isAppError } from '../../core/errors.ts';
-import { compileMapping } from '../../core/mapping/to-deal.ts';
-import { parseMappingText } from '../../mappings/load.ts';
-import { saveMappingOverride } from '../../mappings/resolve.ts';
 import { loadSyncConfig, tenantSyncConfig } from '../../sync/config.ts';
 import { PrivateHostAllowList } from '../../net/public-address.ts';
 import { webhookUrlProblem } from '../../net/webhook-post.ts';
@@ -11,10 +8,9 @@ import { parseScoringConfig, scoringChangedPatch } from '../../core/scoring/conf
 import { createApiKey } from '../auth/api-key.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { ServerContext } from '../context.ts';
-import { day, money } from '../http/format.ts';
-import { html, type SafeHtml } from '../http/html.ts';
 import { assertAdmin, pageRoute, redirectWith } from './common.ts';
 import { renderSettings, type SettingsEcho } from './settings.ts';
+import { mappingActions } from './settings-mapping-actions.ts';
 
 const field = (req: Request, name: string): string => {
   const v = (req.body as Record<string, unknown> | undefined)?.[name];
@@ -26,30 +22,6 @@ function errorLines(e: unknown): string[] {
   if (!isAppError(e)) throw e;
   const issues = e.details.issues as Array<{ path: string; message: string }> | undefined;
   return issues?.length ? issues.map((i) => `${i.path || '(root)'}: ${i.message}`) : [e.message];
-}
-
-/** The mapping applied to up to 5 stored records of this source, as they came from the CRM. */
-async function previewMapping(s: ServerContext, p: Principal, source: 'salesforce' | 'hubspot', text: string): Promise<SafeHtml> {
-  const mapping = parseMappingText(text, `mapping for ${source}`);
-  const rows = await s.app.store.db
-    .selectFrom('deals')
-    .select(['external_id', 'raw'])
-    .where('tenant_id', '=', p.tenantId)
-    .where('source', '=', source)
-    .where('raw', 'is not', null)
-    .orderBy('updated_at', 'desc')
-    .limit(5)
-    .execute();
-  if (rows.length === 0) return html`<p class="card" id="mapping-preview">The mapping is valid. No ${source} records are stored yet to preview it on: they arrive with the first sync.</p>`;
-  const map = compileMapping(mapping);
-  const results = rows.map((r) => map({ id: r.external_id, data: r.raw ?? {} }, { tenantId: p.tenantId, source }));
-  return html`<div class="card" id="mapping-preview"><p><strong>Valid.</strong> Preview on ${rows.length} records (nothing saved yet):</p>
-<table><thead><tr><th>Record</th><th>Name</th><th class="num">Amount</th><th>Stage</th><th>Status</th><th>Owner</th><th>Industry</th><th>Created</th><th>Close date</th></tr></thead><tbody>
-${results.map((r, i) =>
-  r.ok
-    ? html`<tr><td>${rows[i]!.external_id}</td><td>${r.deal.name ?? '—'}</td><td class="num">${money(r.deal.amount)}</td><td>${r.deal.stage.label ?? '—'}</td><td>${r.deal.stage.status}</td><td>${r.deal.owner.name ?? r.deal.owner.id ?? '—'}</td><td>${r.deal.account.industry ?? '—'}</td><td>${day(r.deal.createdAt)}</td><td>${day(r.deal.expectedCloseDate ?? r.deal.closedAt)}</td></tr>`
-    : html`<tr><td>${rows[i]!.external_id}</td><td colspan="8" class="status-bad">Would be rejected: ${r.error.field}: ${r.error.reason}</td></tr>`,
-)}</tbody></table></div>`;
 }
 
 /**
@@ -76,32 +48,7 @@ export function settingsActions(s: ServerContext, router: Router): void {
     body: await renderSettings(s, p, { echo }),
   });
 
-  router.post(
-    '/settings/mapping',
-    pageRoute(s, async ({ req, res, p }) => {
-      assertAdmin(p);
-      const source = field(req, 'source') === 'hubspot' ? 'hubspot' : 'salesforce';
-      const text = field(req, 'mapping');
-      const intent = field(req, 'intent');
-      if (intent === 'reset') {
-        await store.mappings.remove(p.tenantId, source);
-        await store.audit.add(p.tenantId, { actor: p.label, action: 'mapping.reset', target: source }, s.app.now());
-        return redirectWith(res, `/settings?source=${source}`, 'ok', `The ${source} mapping is back to the shipped default.`);
-      }
-      let preview: SafeHtml;
-      try {
-        preview = await previewMapping(s, p, source, text);
-        if (intent === 'save') {
-          await saveMappingOverride(store, p.tenantId, source, parseYaml(text), p.label, s.app.now());
-          await store.audit.add(p.tenantId, { actor: p.label, action: 'mapping.updated', target: source }, s.app.now());
-          return redirectWith(res, `/settings?source=${source}`, 'ok', `Mapping for ${source} saved; the next sync uses it.`);
-        }
-      } catch (e) {
-        return again(p, { section: 'mapping', source, text, errors: errorLines(e) });
-      }
-      return again(p, { section: 'mapping', source, text, preview }, 200);
-    }),
-  );
+  mappingActions(s, router, (p, source, mapping, status = 400) => again(p, { section: 'mapping', source, mapping }, status));
 
   router.post(
     '/settings/playbook',

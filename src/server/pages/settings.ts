@@ -5,7 +5,7 @@ import { baseLossRate, scoreBounds } from '../../core/scoring/categories.ts';
 import { RiskModel } from '../../core/scoring/model.ts';
 import { loadScoringConfig, tenantScoringConfig } from '../../services/scoring-config.ts';
 import { loadSyncConfig } from '../../sync/config.ts';
-import { defaultSource, mappingDocument, type MappingSourceName } from '../api/settings.ts';
+import { defaultSource, type MappingSourceName } from '../api/settings.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { ServerContext } from '../context.ts';
 import { dateTime } from '../http/format.ts';
@@ -13,6 +13,7 @@ import { html, raw, type SafeHtml } from '../http/html.ts';
 import { attempt, pageRoute, q1 } from './common.ts';
 import { csrfField } from './layout.ts';
 import { settingsActions } from './settings-actions.ts';
+import { mappingSection, type MappingEcho } from './settings-mapping.ts';
 
 /** What a settings form posted back when it failed validation or asked for a preview. */
 export interface SettingsEcho {
@@ -20,7 +21,8 @@ export interface SettingsEcho {
   errors?: string[];
   text?: string;
   source?: MappingSourceName;
-  preview?: SafeHtml;
+  /** The mapping form or YAML view's post: the document, its problems by row, a preview. */
+  mapping?: MappingEcho;
   /** A just-created API key's secret: shown once, never stored in clear. */
   newKey?: { name: string; secret: string };
 }
@@ -35,8 +37,7 @@ export async function renderSettings(s: ServerContext, p: Principal, opts: { sou
   const source = echo?.source ?? opts.source ?? (await defaultSource(store, p.tenantId));
   const tenant = await store.tenants.get(p.tenantId);
   const settings = tenant?.settings ?? {};
-  const [mapping, playbook, keys, users, deliveries] = await Promise.all([
-    attempt(() => mappingDocument(store, p.tenantId, source)),
+  const [playbook, keys, users, deliveries] = await Promise.all([
     attempt(() => s.deps.scoring.playbook.get(p.tenantId)),
     admin ? store.apiKeys.list(p.tenantId) : Promise.resolve([]),
     admin ? store.users.list(p.tenantId) : Promise.resolve([]),
@@ -51,21 +52,10 @@ export async function renderSettings(s: ServerContext, p: Principal, opts: { sou
   const tSync = (settings.sync ?? {}) as { alerts?: Record<string, unknown>; digest?: Record<string, unknown> };
   const alerts = { ...syncBase.alerts, ...(tSync.alerts ?? {}) } as typeof syncBase.alerts;
   const digest = { ...syncBase.digest, ...(tSync.digest ?? {}) } as typeof syncBase.digest;
-  const mappingText = echo?.section === 'mapping' && echo.text !== undefined ? echo.text : mapping.ok ? toYaml(mapping.value.mapping) : '';
   const playbookText = echo?.section === 'playbook' && echo.text !== undefined ? echo.text : playbook.ok ? toYaml(playbook.value.playbook) : '';
 
   return html`
-<section aria-labelledby="h-mapping"><h2 id="h-mapping">Field mapping</h2>
-<p class="muted small">How ${source === 'hubspot' ? 'HubSpot' : 'Salesforce'} fields become the canonical deal. ${mapping.ok ? (mapping.value.overridden ? 'This workspace has its own mapping.' : 'Using the shipped default.') : mapping.message}
- Other CRM: <a href="/settings?source=${source === 'hubspot' ? 'salesforce' : 'hubspot'}#h-mapping">${source === 'hubspot' ? 'Salesforce' : 'HubSpot'}</a>.</p>
-${errs('mapping')}
-<form method="post" action="/settings/mapping">${csrfField(p)}<input type="hidden" name="source" value="${source}">
-<label for="mapping-text">Mapping (YAML)</label><textarea id="mapping-text" name="mapping" rows="18" spellcheck="false"${ro}>${mappingText}</textarea>
-${admin ? html`<p><button type="submit" name="intent" value="preview" class="secondary">Validate and preview on 5 records</button> <button type="submit" name="intent" value="save">Save mapping</button>
-${mapping.ok && mapping.value.overridden ? html` <button type="submit" name="intent" value="reset" class="danger">Go back to the default</button>` : ''}</p>` : ''}
-</form>
-${echo?.section === 'mapping' && echo.preview ? echo.preview : ''}
-</section>
+${await mappingSection(s, p, source, echo?.section === 'mapping' ? echo.mapping : undefined)}
 
 <section aria-labelledby="h-playbook"><h2 id="h-playbook">Playbook</h2>
 <p class="muted small">Rules that turn a deal's category and drivers into recommended actions. ${playbook.ok ? (playbook.value.overridden ? 'This workspace has its own playbook.' : 'Using the shipped playbook.') : playbook.message}</p>
