@@ -78,7 +78,7 @@ describe('dealrisk sync and migrate', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('migrates the database (the Procfile release step)', async () => {
+  it('migrates the database (the Procfile release step)', { timeout: 90_000 }, async () => {
     const r = await cli(['migrate', '--json'], env);
     expect(r.code, r.err).toBe(0);
     const out = JSON.parse(r.out) as { migrations: Array<{ name: string; executedAt: string | null }> };
@@ -86,7 +86,7 @@ describe('dealrisk sync and migrate', () => {
     expect(out.migrations.every((m) => m.executedAt !== null)).toBe(true);
   });
 
-  it('trains on the tenant\'s closed deals, scores the open ones with the real model, and reports the run', async () => {
+  it('trains on the tenant\'s closed deals, scores the open ones with the real model, and reports the run', { timeout: 120_000 }, async () => {
     const store = await open();
     await store.tenants.ensure('acme');
     await store.connections.create('acme', { crm: 'csv', settings: { file: path.join(dir, 'pipeline.csv'), mapping: path.join(dir, 'pipeline.yaml') } }, new Date());
@@ -124,7 +124,7 @@ describe('dealrisk sync and migrate', () => {
     expect(second.results[0]!.runs[0]).toMatchObject({ apiCalls: 1, counts: expect.objectContaining({ fetched: 0, scored: 0, written: 0 }) });
   });
 
-  it('names the tenant it does not know', async () => {
+  it('names the tenant it does not know', { timeout: 60_000 }, async () => {
     const r = await cli(['sync', '--tenant', 'nobody'], env);
     expect(r.code).toBe(1);
     expect(r.err).toContain('no tenant "nobody"');

@@ -73,7 +73,7 @@ describe('the sync loop against the sandbox CRM', () => {
     await sb?.close();
   });
 
-  it('runs the first sync on both CRMs: model trained, open deals scored, risk fields and tasks written', async () => {
+  it('runs the first sync on both CRMs: model trained, open deals scored, risk fields and tasks written', { timeout: 60_000 }, async () => {
     for (const tenant of ['sf', 'hs']) {
       const r = await sync(tenant);
       const run = r.runs[0]!;

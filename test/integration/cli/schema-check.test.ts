@@ -5,7 +5,7 @@ import { openStore } from '../../../src/store/index.ts';
 import { createTestStore, TEST_KEY } from '../../helpers/store.ts';
 
 describe('a command migrates only a database that is behind', () => {
-  it('creates the whole schema in an empty database, then finds it current', async () => {
+  it('creates the whole schema in an empty database, then finds it current', { timeout: 90_000 }, async () => {
     const store = await openStore({ encryptionKey: TEST_KEY, migrate: false });
     try {
       expect(await schemaIsCurrent(store.db)).toBe(false);

@@ -84,7 +84,7 @@ describe('HubSpot fetchChanges', () => {
     expect(searches).toBeGreaterThanOrEqual(115);
     expect(searches).toBeLessThanOrEqual(115 + 8);
     expect(pages).toBeGreaterThanOrEqual(115);
-  }, 60_000);
+  }, 90_000);
 
   it('stops splitting when changes share one instant (a batch write) and keyset-pages through them', async () => {
     const clock = new TestClock();

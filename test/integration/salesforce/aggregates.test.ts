@@ -50,7 +50,7 @@ describe('Salesforce aggregate queries stay inside one batch', () => {
     expect(limited.done).toBe(true);
   });
 
-  it('counts contact roles and open tasks for every deal of a mass update that shares one SystemModstamp', async () => {
+  it('counts contact roles and open tasks for every deal of a mass update that shares one SystemModstamp', { timeout: 90_000 }, async () => {
     const first = await pages(await connector(), null);
     const cursor = first.at(-1)!.cursor;
     const all = first.flatMap((p) => p.records);

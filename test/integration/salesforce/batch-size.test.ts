@@ -50,7 +50,7 @@ afterAll(async () => {
 });
 
 describe('Salesforce query batches smaller than 2,000', () => {
-  it('delivers every opportunity once, with its history, when two long text fields cut batches to 200', async () => {
+  it('delivers every opportunity once, with its history, when two long text fields cut batches to 200', { timeout: 60_000 }, async () => {
     const sf = await connector(mappingReading('Description', 'Risk_Drivers__c'));
 
     const got = await pages(sf, null);
@@ -62,7 +62,7 @@ describe('Salesforce query batches smaller than 2,000', () => {
     expect(got.flatMap((p) => p.records).every((r) => (r.data._derived as { contactRoleCount: number | null }).contactRoleCount !== null)).toBe(true);
   });
 
-  it('pages wide rows in smaller batches (the first one smaller still) and resumes after the last without re-delivering', async () => {
+  it('pages wide rows in smaller batches (the first one smaller still) and resumes after the last without re-delivering', { timeout: 60_000 }, async () => {
     const drivers = 'Champion went quiet after the security review.\n'.repeat(170).slice(0, 8000);
     const writer = await connector(defaultMapping('salesforce'));
     const ids = sb.state.salesforce.opportunities().map((o) => String(o.Id));

@@ -156,7 +156,7 @@ describe("the Salesforce connector's history queries against the sandbox org", (
     expect(await openTasks(null)).toBe(before + 2);
   });
 
-  it('lets the connector derive history for every deal, through REST and Bulk API pages, without skipping a source', async () => {
+  it('lets the connector derive history for every deal, through REST and Bulk API pages, without skipping a source', { timeout: 60_000 }, async () => {
     for (const bulkThreshold of [-1, 10]) {
       const t = sb.salesforce.issueTokens();
       let creds: Credentials = { accessToken: t.access_token, refreshToken: t.refresh_token ?? null, instanceUrl: t.instance_url, authBaseUrl: sb.salesforce.loginUrl, accountId: sb.salesforce.orgId };

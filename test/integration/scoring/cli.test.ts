@@ -193,7 +193,7 @@ describe('dealrisk import: one bad row never stops the file', () => {
     await expect(importJson('empty', file('blank.csv', []))).rejects.toMatchObject({ code: 'input_invalid', message: expect.stringContaining('no data rows') });
   });
 
-  it('stops with a clear message when the database goes away mid-file, and the same import run again finishes it', async () => {
+  it('stops with a clear message when the database goes away mid-file, and the same import run again finishes it', { timeout: 60_000 }, async () => {
     const lines = [HEADER, ...Array.from({ length: 12_000 }, (_, i) => row(`M${i}`))];
     const csv = file('many.csv', lines);
     // The third chunk of 5,000 meets a database that refuses everything (SQLSTATE 57014: not about one row).

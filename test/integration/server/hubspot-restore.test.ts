@@ -58,7 +58,7 @@ describe('a HubSpot deal restored from the recycle bin', () => {
   const listed = async () =>
     (await h.t.store.dealRisk.list(TENANT, { categories: [...RISK_CATEGORIES], limit: 50, offset: 0 })).rows.map((r) => r.externalId).sort();
 
-  it('is read again and back in our pipeline, with its score, at the next fetch', async () => {
+  it('is read again and back in our pipeline, with its score, at the next fetch', { timeout: 180_000 }, async () => {
     const post = webhook();
     const id = aDeal(1).id;
     const first = await syncTenant(h.deps, TENANT, { base: h.config, trigger: 'test' });

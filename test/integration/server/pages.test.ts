@@ -99,7 +99,7 @@ describe('admin actions on the pages', () => {
 });
 
 describe('start-up', () => {
-  it('is alive but not ready while migrations are pending', async () => {
+  it('is alive but not ready while migrations are pending', { timeout: 90_000 }, async () => {
     const store = await openStore({ encryptionKey: Buffer.alloc(32), migrate: false });
     const env = parseEnv({ NODE_ENV: 'test', SESSION_SECRET: 's'.repeat(32) });
     const web = await startWeb({ env, logger: silentLogger(), store, now: () => NOW, close: async () => undefined }, { scoring: null as never, sync: null as never, oauth: {} }, { host: '127.0.0.1', port: 0 });

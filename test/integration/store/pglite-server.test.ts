@@ -139,7 +139,7 @@ describe('serving the app\'s PGlite to commands', () => {
     expect((await sql<{ one: number }>`select 1 as one`.execute(remote)).rows).toEqual([{ one: 1 }]);
   });
 
-  it('runs the app where no socket can be made, and tells a command why it must wait', async () => {
+  it('runs the app where no socket can be made, and tells a command why it must wait', { timeout: 60_000 }, async () => {
     const dataDir = path.join(root, 'no-socket');
     mkdirSync(`${dataDir}.sock`, { recursive: true }); // something that is not a socket is in the way
     const owner = await openDb({ dataDir, share: { role: 'app', label: 'npm start' } });

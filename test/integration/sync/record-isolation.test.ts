@@ -36,7 +36,7 @@ describe('a failure confined to one record', () => {
   };
   const latestRun = async () => (await h.ctx.store.syncRuns.list('t1', { limit: 1 }))[0]!;
 
-  it('store: a deal the database refuses is rejected by name and the others are stored, scored and written', async () => {
+  it('store: a deal the database refuses is rejected by name and the others are stored, scored and written', { timeout: 90_000 }, async () => {
     await sql`alter table deals add constraint no_poison check (external_id <> 'POISON')`.execute(h.t.store.db);
     try {
       const r = await h.sync();

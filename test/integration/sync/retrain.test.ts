@@ -10,7 +10,7 @@ describe('retraining during sync', () => {
   const closed = (n: number, from = 0) =>
     Array.from({ length: n }, (_, i) => ({ Id: `C${from + i}`, Status: (i % 2 ? 'won' : 'lost') as 'won' | 'lost', ClosedDate: '2026-11-20T00:00:00Z' }));
 
-  it('trains when the tenant has no model, then only when due: a day later or after enough new closed deals', async () => {
+  it('trains when the tenant has no model, then only when due: a day later or after enough new closed deals', { timeout: 60_000 }, async () => {
     h = await harness({ config: (c) => Object.assign(c.retrain, { minNewClosed: 5, minNewClosedShare: 1 }) });
     const { crm } = await h.tenant('t1');
     crm.put({ Id: 'O1' }, ...closed(10));
