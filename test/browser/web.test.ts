@@ -282,6 +282,26 @@ describe.skipIf(!hasChromium)('the Settings mapping form in a real browser (Chro
     await page.waitForSelector('#mapping-preview[data-state="ok"]');
   });
 
+  it('follows the YAML view: an edit there shows in the form and the preview', async () => {
+    await page.click('#mapping-advanced summary');
+    const yaml = await page.inputValue('#mapping-text');
+    await page.fill('#mapping-text', yaml.replace(/leadSource:\n(\s+)from: LeadSource/, 'leadSource:\n$1from: Account.Industry'));
+    await page.waitForFunction(() => (document.getElementById('m-leadSource-from-0') as HTMLInputElement).value === 'Account.Industry');
+
+    expect(await previewRow('leadSource')).toEqual(await previewRow('account.industry'));
+    expect(await page.inputValue('#m-account-region-from-0')).toBe('Account.BillingCountry');
+  });
+
+  it('adds an extra with a label from a new row', async () => {
+    await page.click('#extras .add-extra');
+    const row = page.locator('#extras .map-row.extra').last();
+    expect(await row.getAttribute('data-row')).toMatch(/^x\.\d+$/);
+    await row.locator('.extra-name').fill('rating');
+    await row.locator('input[name$=".label"]').fill('Account rating');
+    await row.locator('input.pick').fill('Account.Rating');
+    await page.waitForSelector('#mapping-preview tr[data-field="extras.rating"]');
+  });
+
   it('saves the form, and the saved YAML has the picked field', async () => {
     await page.click('#mapping-save');
     await page.waitForURL(/done=/);
@@ -289,7 +309,14 @@ describe.skipIf(!hasChromium)('the Settings mapping form in a real browser (Chro
     expect(await page.textContent('.flash')).toContain('Mapping for salesforce saved');
     expect(await page.inputValue('#m-account-region-from-0')).toBe('Account.BillingCountry');
     expect(await page.inputValue('#mapping-text')).toMatch(/account\.region:\n\s+from: Account\.BillingCountry/);
-    expect(await w.t.store.mappings.get(tenant, 'salesforce')).toMatchObject({ fields: { 'account.region': { from: 'Account.BillingCountry' }, closedAt: { formats: ['yyyy-MM-dd'] } } });
+    expect(await w.t.store.mappings.get(tenant, 'salesforce')).toMatchObject({
+      fields: {
+        'account.region': { from: 'Account.BillingCountry' },
+        closedAt: { formats: ['yyyy-MM-dd'] },
+        leadSource: { from: 'Account.Industry' },
+        'extras.rating': { from: 'Account.Rating', label: 'Account rating' },
+      },
+    });
     expect(consoleErrors).toEqual([]);
   });
 });
