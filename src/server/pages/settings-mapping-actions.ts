@@ -12,7 +12,7 @@ import { forgetFieldLists, sourceFields, storedRecords } from '../source-fields.
 import { assertAdmin, pageRoute, redirectWith } from './common.ts';
 import { formToDoc, postedFromBody, postedFromEntries, validateDoc, type FormIssue } from './mapping-form.ts';
 import { PREVIEW_RECORDS, renderPreview } from './mapping-preview.ts';
-import { formRows, type MappingEcho } from './settings-mapping.ts';
+import { formRows, rowContext, type MappingEcho } from './settings-mapping.ts';
 
 /** Renders the settings page again with what was posted (status 400 when it was refused). */
 export type RenderAgain = (p: Principal, source: MappingSourceName, echo: MappingEcho, status?: number) => Promise<{ title: string; active: string; status: number; body: SafeHtml }>;
@@ -146,8 +146,7 @@ async function livePreview(s: ServerContext, p: Principal, b: z.infer<typeof Pre
   };
   if (b.yaml !== undefined && doc !== null && typeof doc === 'object' && !Array.isArray(doc)) {
     // The form follows the YAML view: its rows again, and the document they edit.
-    const fields = await sourceFields(s, p.tenantId, b.source);
-    const c = { fields: new Map(fields.fields.map((f) => [f.name, f])), listedBy: fields.from === 'crm' ? 'listed by the CRM' : 'seen in the stored records', issues: all, pending: {}, readOnly: false, count: 0 };
+    const c = rowContext(await sourceFields(s, p.tenantId, b.source), b.source, { readOnly: false, issues: all });
     out.form = formRows(c, doc as Record<string, unknown>).value;
     out.base = JSON.stringify(doc);
   }

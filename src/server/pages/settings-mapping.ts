@@ -68,27 +68,24 @@ interface SectionInput {
   echo?: MappingEcho | undefined;
 }
 
-function rowContext(i: SectionInput, readOnly: boolean, issues: FormIssue[]): RowContext {
-  const crm = CRM_NAME[i.source];
-  return {
-    fields: new Map(i.fields.fields.map((f) => [f.name, f])),
-    listedBy: i.fields.from === 'crm' ? `listed by ${crm}` : 'seen in the stored records',
-    issues,
-    pending: i.echo?.pending ?? {},
-    readOnly,
-    count: 0,
-  };
+/** "listed by Salesforce", or where the list came from when the CRM could not be asked. */
+const listedBy = (fields: FieldList, source: MappingSourceName): string => (fields.from === 'crm' ? `listed by ${CRM_NAME[source]}` : 'seen in the stored records');
+
+/** What the row renderers need to render a form over `fields`. */
+export function rowContext(fields: FieldList, source: MappingSourceName, o: { readOnly: boolean; issues: FormIssue[]; pending?: Record<string, string[]> }): RowContext {
+  return { fields: new Map(fields.fields.map((f) => [f.name, f])), listedBy: listedBy(fields, source), issues: o.issues, pending: o.pending ?? {}, readOnly: o.readOnly, count: 0 };
 }
 
 /** The form, or its read-only copy when the viewer may not edit or it has more controls than a post carries. */
 function fieldForm(i: SectionInput, issues: FormIssue[]): SafeHtml {
   const admin = i.p.role === 'admin';
   if (!i.doc) return html`<p class="errors">The mapping cannot be shown as a form: ${i.docNote}</p>`;
-  let c = rowContext(i, !admin, issues);
+  const context = (readOnly: boolean) => rowContext(i.fields, i.source, { readOnly, issues, ...(i.echo?.pending ? { pending: i.echo.pending } : {}) });
+  let c = context(!admin);
   let rows = formRows(c, i.doc);
   let note: SafeHtml | '' = '';
   if (admin && c.count > MAX_POSTED) {
-    c = rowContext(i, true, issues);
+    c = context(true);
     rows = formRows(c, i.doc);
     note = html`<p class="errors">This mapping has more options than the form can send at once: edit it in the YAML view below.</p>`;
   }
@@ -150,7 +147,7 @@ export async function mappingSection(s: ServerContext, p: Principal, source: Map
   return html`<section aria-labelledby="h-mapping" id="mapping-section"><h2 id="h-mapping">Field mapping</h2>
 <p class="muted small">How ${crm} fields become the canonical deal the model learns from. ${stored.ok ? (stored.value.overridden ? 'This workspace has its own mapping.' : 'Using the shipped default.') : stored.message}
  Other CRM: <a href="/settings?source=${other}#h-mapping">${CRM_NAME[other]}</a>.</p>
-<p class="small" id="mapping-fields-note" data-from="${fields.from}">${fields.note}</p>
+<p class="small" id="mapping-fields-note" data-listed-by="${listedBy(fields, source)}">${fields.note}</p>
 ${summary(issues, echo?.errors ?? [])}
 ${datalist(fields.fields)}
 ${fieldForm(i, issues)}

@@ -21,7 +21,7 @@
       listed[o.value] = { type: o.getAttribute('data-type'), label: o.getAttribute('data-label'), valueType: o.getAttribute('data-value-type') };
     });
   }
-  var notListed = document.getElementById('mapping-fields-note').getAttribute('data-from') === 'crm' ? 'not listed by the CRM' : 'not seen in the stored records';
+  var notListed = 'not ' + document.getElementById('mapping-fields-note').getAttribute('data-listed-by');
 
   function hint(input) {
     var span = document.getElementById(input.id.replace(/-from-(\d+)$/, '-type-$1'));

@@ -49,7 +49,7 @@ describe('Settings → Field mapping: the CRM field picker', () => {
     expect(fields.get('Amount')).toBe('currency');
     expect(fields.get('Account.Industry')).toBe('picklist');
     expect(fields.get('_derived.stageHistory')).toBe('stage history');
-    expect(page).toMatch(/id="mapping-fields-note" data-from="crm">\d+ fields listed by Salesforce/);
+    expect(page).toMatch(/id="mapping-fields-note" data-listed-by="listed by Salesforce">\d+ fields listed by Salesforce/);
     // Each row shows the type of the field it reads (and its label when it says more than the name).
     expect(page).toMatch(/id="m-amount-type-0"[^>]*>currency</);
     expect(page).toMatch(/id="m-account-industry-type-0"[^>]*>picklist · Account: Industry</);
