@@ -4,9 +4,9 @@
 // from the product's scorer (compileScorer → bounds), exactly as a live score would.
 // Run: npm run bench -- categories   (or: node --import tsx bench/categories.bench.ts)
 import { createSalesforceConnector } from '../connectors/salesforce/index.ts';
-import type { Credentials, CredentialStore } from '../connectors/types.ts';
-import type { Deal } from '../src/core/deal.ts';
+import type { CredentialStore, Credentials } from '../connectors/types.ts';
 import { backtest } from '../src/core/backtest/backtest.ts';
+import type { Deal } from '../src/core/deal.ts';
 import { compileMapping } from '../src/core/mapping/to-deal.ts';
 import { categoryOf, type RiskCategory, type ScoreBounds } from '../src/core/scoring/categories.ts';
 import type { ScoringConfig } from '../src/core/scoring/config.ts';
@@ -15,7 +15,7 @@ import { compileScorer } from '../src/core/scoring/scorer.ts';
 import { defaultMapping } from '../src/mappings/load.ts';
 import { startSandbox } from '../src/sandbox/index.ts';
 import { loadScoringConfig } from '../src/services/scoring-config.ts';
-import { ibmIdOrderedSplit, ibmSplit, skygeniSplit, type Split } from './datasets.ts';
+import { ibmIdOrderedSplit, ibmSplit, type Split, skygeniSplit } from './datasets.ts';
 
 const shipped = loadScoringConfig();
 const asOf = new Date('2024-03-01T00:00:00Z');
@@ -27,10 +27,28 @@ async function sandboxSplit(): Promise<Split & { note: string }> {
   const sb = await startSandbox({ deals: SANDBOX_DEALS, seed: 42, salesforce: { dailyApiLimit: 5_000_000 }, taskCompletionDays: null });
   try {
     const t = sb.salesforce.issueTokens();
-    let creds: Credentials = { accessToken: t.access_token, refreshToken: t.refresh_token ?? null, instanceUrl: t.instance_url, authBaseUrl: sb.salesforce.loginUrl, accountId: sb.salesforce.orgId };
-    const credentials: CredentialStore = { load: async () => ({ ...creds }), save: async (c) => void (creds = { ...c }), markNeedsReauth: async () => undefined };
+    let creds: Credentials = {
+      accessToken: t.access_token,
+      refreshToken: t.refresh_token ?? null,
+      instanceUrl: t.instance_url,
+      authBaseUrl: sb.salesforce.loginUrl,
+      accountId: sb.salesforce.orgId,
+    };
+    const credentials: CredentialStore = {
+      load: async () => ({ ...creds }),
+      save: async (c) => void (creds = { ...c }),
+      markNeedsReauth: async () => undefined,
+    };
     const mapping = defaultMapping('salesforce');
-    const sf = await createSalesforceConnector({ tenantId: 'bench', mapping, credentials, clientId: sb.salesforce.clientId, clientSecret: sb.salesforce.clientSecret, loginUrl: sb.salesforce.loginUrl, bulkThreshold: -1 });
+    const sf = await createSalesforceConnector({
+      tenantId: 'bench',
+      mapping,
+      credentials,
+      clientId: sb.salesforce.clientId,
+      clientSecret: sb.salesforce.clientSecret,
+      loginUrl: sb.salesforce.loginUrl,
+      bulkThreshold: -1,
+    });
     const toDeal = compileMapping(mapping);
     const deals: Deal[] = [];
     for await (const page of sf.fetchChanges({ cursor: null })) {
@@ -104,12 +122,17 @@ const datasets: Array<[string, () => Promise<Split>]> = [
 ];
 
 console.log('### Risk categories on held-out deals: fixed vs relative thresholds\n');
-console.log('Shares and loss rates are Low / Medium / High / Critical. Category AUC: how often a lost deal sits in a higher category than a won one (ties half); the model\'s own AUC is the ceiling. Flagged: High + Critical.\n');
+console.log(
+  "Shares and loss rates are Low / Medium / High / Critical. Category AUC: how often a lost deal sits in a higher category than a won one (ties half); the model's own AUC is the ceiling. Flagged: High + Critical.\n",
+);
 console.log('| dataset | thresholds | score bounds | share of deals | loss rate | category AUC | flagged | loss rate flagged vs Low |');
 console.log('|---|---|---|---|---|---|---|---|');
 for (const [name, load] of datasets) {
   const split = await load();
-  const { report, model, predictions } = backtest({ deals: split.train }, { config: shipped, tenantId: 'bench', trainedAt: asOf, test: split.test });
+  const { report, model, predictions } = backtest(
+    { deals: split.train },
+    { config: shipped, tenantId: 'bench', trainedAt: asOf, test: split.test },
+  );
   const y = predictions.map((p) => (p.actual === 'lost' ? 1 : 0));
   const label = `${name} (${report.nTrain.toLocaleString('en-US')} train, ${report.nTest.toLocaleString('en-US')} test; base rate ${pct(report.trainLossRate)}, AUC ${report.auc.toFixed(3)}, ${report.status})`;
   const schemes: Array<[string, ScoringConfig['thresholds']]> = [
@@ -128,5 +151,15 @@ for (const [name, load] of datasets) {
   const scores = rows.views.map((v) => Math.round(100 * scorer.lossProbabilityAt(v))).sort((a, b) => a - b);
   const q = (f: number): number => scores[Math.min(scores.length - 1, Math.floor(f * scores.length))]!;
   const quartiles = { low: q(0.25), medium: q(0.5), high: q(0.75) };
-  console.log(row(label, 'quartiles of training scores (reference)', triage(predictions.map((p) => categoryOf(p.riskScore, quartiles)), y, quartiles)));
+  console.log(
+    row(
+      label,
+      'quartiles of training scores (reference)',
+      triage(
+        predictions.map((p) => categoryOf(p.riskScore, quartiles)),
+        y,
+        quartiles,
+      ),
+    ),
+  );
 }

@@ -15,7 +15,13 @@ const RUNS = Number(process.env.BENCH_CLI_RUNS ?? 9);
 const DEALS = 5000;
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dealrisk-bench-cli-'));
 const { DATABASE_URL: _postgres, ...parent } = process.env;
-const env = { ...parent, DATA_DIR: dir, ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'), NODE_ENV: 'development', LOG_LEVEL: 'error' };
+const env = {
+  ...parent,
+  DATA_DIR: dir,
+  ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+  NODE_ENV: 'development',
+  LOG_LEVEL: 'error',
+};
 
 /** A pipeline with signal and open deals, so `deals list` sorts scored deals and reads their drivers. */
 function pipelineCsv(n: number): string {
@@ -31,7 +37,9 @@ function pipelineCsv(n: number): string {
     const created = start + Math.floor((i / n) * 900) * 86_400_000;
     const day = (t: number) => new Date(t).toISOString().slice(0, 10);
     const closed = open ? '' : day(created + (20 + Math.floor(rnd() * 60)) * 86_400_000);
-    rows.push(`T${i},Deal ${i} ${industry},${day(created)},${closed},${open ? day(created + 60 * 86_400_000) : ''},${open ? 'Open' : lost ? 'Lost' : 'Won'},${Math.round(5000 + rnd() * 50_000)},${industry},${source},rep${i % 7}`);
+    rows.push(
+      `T${i},Deal ${i} ${industry},${day(created)},${closed},${open ? day(created + 60 * 86_400_000) : ''},${open ? 'Open' : lost ? 'Lost' : 'Won'},${Math.round(5000 + rnd() * 50_000)},${industry},${source},rep${i % 7}`,
+    );
   }
   return rows.join('\n');
 }
@@ -91,7 +99,9 @@ function print(title: string, cases: Case[], m: Map<string, { median: number; mi
   for (const c of cases) {
     const r = m.get(c.name)!;
     const met = c.target === undefined ? '' : r.median < c.target ? 'yes' : 'no';
-    console.log(`| \`${c.name}\` | ${r.median.toFixed(2)} | ${r.min.toFixed(2)} | ${(r.median / node).toFixed(1)} | ${(r.median / tsx).toFixed(1)} | ${c.target === undefined ? '' : `< ${c.target} s`} | ${met} |`);
+    console.log(
+      `| \`${c.name}\` | ${r.median.toFixed(2)} | ${r.min.toFixed(2)} | ${(r.median / node).toFixed(1)} | ${(r.median / tsx).toFixed(1)} | ${c.target === undefined ? '' : `< ${c.target} s`} | ${met} |`,
+    );
   }
 }
 
@@ -112,7 +122,10 @@ const cases: Case[] = [
 // BENCH_CLI_BEFORE=<another checkout> times that checkout's binary in the same rounds (before/after).
 const before = process.env.BENCH_CLI_BEFORE ? path.join(path.resolve(process.env.BENCH_CLI_BEFORE), 'bin/dealrisk.js') : null;
 if (before) {
-  cases.push({ name: 'before: dealrisk --help', args: [before, '--help'] }, { name: 'before: dealrisk deals list', args: [before, 'deals', 'list'] });
+  cases.push(
+    { name: 'before: dealrisk --help', args: [before, '--help'] },
+    { name: 'before: dealrisk deals list', args: [before, 'deals', 'list'] },
+  );
 }
 
 try {
@@ -122,12 +135,20 @@ try {
   must([BIN, 'import', '--mapping', path.join(dir, 'pipeline.yaml'), '--file', path.join(dir, 'pipeline.csv')]);
   must([BIN, 'train']);
   must([BIN, 'score']);
-  console.log(`${DEALS.toLocaleString('en-US')} deals (${DEALS / 10} open, scored) in a PGlite DATA_DIR; setup ${((performance.now() - t0) / 1000).toFixed(0)} s; ${RUNS} runs per command; load average before: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}.`);
+  console.log(
+    `${DEALS.toLocaleString('en-US')} deals (${DEALS / 10} open, scored) in a PGlite DATA_DIR; setup ${((performance.now() - t0) / 1000).toFixed(0)} s; ${RUNS} runs per command; load average before: ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}.`,
+  );
 
   print('No app running: the command opens the PGlite directory itself', cases, measure(cases));
 
   // With `npm start` running on the same DATA_DIR a command goes through the app's socket.
-  const app = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], { env: { ...env, ROLE: 'web', SANDBOX: 'false', PORT: '0', LOG_LEVEL: 'info', LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const app = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main.ts')], {
+    env: { ...env, ROLE: 'web', SANDBOX: 'false', PORT: '0', LOG_LEVEL: 'info', LOG_FORMAT: 'json' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   await new Promise<void>((resolve, reject) => {
     let out = '';
     const seen = (c: Buffer) => (out += c.toString()).includes('dealrisk is running') && resolve();
@@ -142,7 +163,12 @@ try {
     app.kill('SIGTERM');
     await new Promise((r) => app.once('exit', r));
   }
-  console.log(`\nLoad average after: ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}.`);
+  console.log(
+    `\nLoad average after: ${os
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}.`,
+  );
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -2,9 +2,9 @@
 // open deals in Postgres, through the real web app, the real scoring service and an API key
 // (authentication, per-key rate limit and audit included). autocannon runs in its own process.
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { parseEnv } from '../config/env.ts';
 import type { AppContext } from '../src/app/context.ts';
@@ -54,7 +54,10 @@ function makeDeal(i: number, r: () => number, status: 'open' | 'won' | 'lost'): 
     name: `Deal ${i}`,
     amount: Math.round(2_000 + r() ** 2 * 250_000),
     currency: 'USD',
-    stage: status === 'open' ? { label: STAGES[Math.floor(r() * 4)]!, status, order: Math.floor(r() * 4) } : { label: status === 'won' ? 'Closed Won' : 'Closed Lost', status, order: 5 },
+    stage:
+      status === 'open'
+        ? { label: STAGES[Math.floor(r() * 4)]!, status, order: Math.floor(r() * 4) }
+        : { label: status === 'won' ? 'Closed Won' : 'Closed Lost', status, order: 5 },
     createdAt: created,
     closedAt: status === 'open' ? null : new Date(created.getTime() + (10 + Math.floor(r() * 150)) * DAY),
     expectedCloseDate: new Date(created.getTime() + 90 * DAY),
@@ -82,9 +85,17 @@ async function main(): Promise<void> {
       return makeDeal(OPEN + i, rng(i), r() < pWin ? 'won' : 'lost');
     });
     for (let i = 0; i < OPEN; i += 5000) {
-      await store.deals.upsertMany(T, Array.from({ length: Math.min(5000, OPEN - i) }, (_, k) => ({ deal: makeDeal(i + k, r, 'open') })), asOf);
+      await store.deals.upsertMany(
+        T,
+        Array.from({ length: Math.min(5000, OPEN - i) }, (_, k) => ({ deal: makeDeal(i + k, r, 'open') })),
+        asOf,
+      );
     }
-    await store.deals.upsertMany(T, closed.map((deal) => ({ deal })), asOf);
+    await store.deals.upsertMany(
+      T,
+      closed.map((deal) => ({ deal })),
+      asOf,
+    );
     const seedS = (performance.now() - t0) / 1000;
     const service = createScoringService({ store });
     t0 = performance.now();
@@ -93,11 +104,19 @@ async function main(): Promise<void> {
     t0 = performance.now();
     await service.scoreOpenDeals(T, asOf, { persist: true });
     const scoreS = (performance.now() - t0) / 1000;
-    const [{ n }] = (await store.db.selectFrom('deal_risk').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', T).execute()) as [{ n: number }];
+    const [{ n }] = (await store.db
+      .selectFrom('deal_risk')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('tenant_id', '=', T)
+      .execute()) as [{ n: number }];
     await sql`vacuum analyze`.execute(store.db);
     if (process.env.BENCH_KEEP_DB) console.log(`keeping database ${db.name}`);
 
-    const web = await startWeb(ctx, { scoring: scoringPort(service, ctx.now), sync: syncPort(ctx), oauth: {} }, { host: '127.0.0.1', port: 0 });
+    const web = await startWeb(
+      ctx,
+      { scoring: scoringPort(service, ctx.now), sync: syncPort(ctx), oauth: {} },
+      { host: '127.0.0.1', port: 0 },
+    );
     const { secret } = await createApiKey(store, T, { name: 'bench', role: 'read', ratePerMinute: 100_000_000, createdBy: 'bench' }, asOf);
     const headers = { authorization: `Bearer ${secret}`, 'content-type': 'application/json' };
     const scenarios = [
@@ -107,17 +126,34 @@ async function main(): Promise<void> {
       { name: 'GET /v1/deals/high-risk?limit=5 at 200 req/s', method: 'GET', path: '/v1/deals/high-risk?limit=5', rate: 200 },
       // Latency below saturation: at full throughput every request also waits in the queue.
       { name: 'GET /v1/deals/high-risk at a steady 200 req/s', method: 'GET', path: '/v1/deals/high-risk', rate: 200 },
-      { name: 'GET /v1/deals/high-risk?owner=Owner 7&sort_by=amount', method: 'GET', path: '/v1/deals/high-risk?owner=Owner%207&sort_by=amount&limit=50' },
+      {
+        name: 'GET /v1/deals/high-risk?owner=Owner 7&sort_by=amount',
+        method: 'GET',
+        path: '/v1/deals/high-risk?owner=Owner%207&sort_by=amount&limit=50',
+      },
       {
         name: 'POST /v1/deals/score',
         method: 'POST',
         path: '/v1/deals/score',
-        body: JSON.stringify({ deal: { name: 'Bench', amount: 48_000, createdAt: '2026-07-01T00:00:00Z', leadSource: 'Partner', account: { industry: 'EdTech' }, stage: { label: 'Proposal', order: 2 } } }),
+        body: JSON.stringify({
+          deal: {
+            name: 'Bench',
+            amount: 48_000,
+            createdAt: '2026-07-01T00:00:00Z',
+            leadSource: 'Partner',
+            account: { industry: 'EdTech' },
+            stage: { label: 'Proposal', order: 2 },
+          },
+        }),
       },
     ] as Array<{ name: string; method: string; path: string; body?: string; rate?: number }>;
     const load = path.join(path.dirname(fileURLToPath(import.meta.url)), 'http-load.mjs');
-    console.log(`Postgres (local server), ${n.toLocaleString('en-US')} scored open deals + ${CLOSED.toLocaleString('en-US')} closed in one tenant; ${CONNECTIONS} connections for ${DURATION} s per row, autocannon in a separate process; every request authenticated by API key, rate-limited and audited.\n`);
-    console.log(`Setup: seeding ${seedS.toFixed(1)} s, training ${trainS.toFixed(1)} s, scoring and storing ${n.toLocaleString('en-US')} scores (deal_risk kept by trigger) ${scoreS.toFixed(1)} s.\n`);
+    console.log(
+      `Postgres (local server), ${n.toLocaleString('en-US')} scored open deals + ${CLOSED.toLocaleString('en-US')} closed in one tenant; ${CONNECTIONS} connections for ${DURATION} s per row, autocannon in a separate process; every request authenticated by API key, rate-limited and audited.\n`,
+    );
+    console.log(
+      `Setup: seeding ${seedS.toFixed(1)} s, training ${trainS.toFixed(1)} s, scoring and storing ${n.toLocaleString('en-US')} scores (deal_risk kept by trigger) ${scoreS.toFixed(1)} s.\n`,
+    );
     console.log('| request | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | non-2xx |');
     console.log('|---|---|---|---|---|---|---|---|');
     for (const s of scenarios) {
@@ -126,8 +162,18 @@ async function main(): Promise<void> {
       // Asynchronously: the server in this process must keep answering while the load runs.
       await run(process.execPath, [load, JSON.stringify({ ...cfg, duration: 2 })]);
       const out = await run(process.execPath, [load, JSON.stringify({ ...cfg, duration: DURATION })]);
-      const res = JSON.parse(out.stdout) as { requests: number; rps: number; p50: number; p95: number; p99: number; max: number; statuses: Record<string, number> };
-      const bad = Object.entries(res.statuses).filter(([k]) => !k.startsWith('2')).reduce((a, [, v]) => a + v, 0);
+      const res = JSON.parse(out.stdout) as {
+        requests: number;
+        rps: number;
+        p50: number;
+        p95: number;
+        p99: number;
+        max: number;
+        statuses: Record<string, number>;
+      };
+      const bad = Object.entries(res.statuses)
+        .filter(([k]) => !k.startsWith('2'))
+        .reduce((a, [, v]) => a + v, 0);
       console.log(`| ${s.name} | ${res.requests} | ${Math.round(res.rps)} | ${res.p50} | ${res.p95} | ${res.p99} | ${res.max} | ${bad} |`);
     }
     await web.close();

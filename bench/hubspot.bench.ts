@@ -7,9 +7,9 @@
 import nock from 'nock';
 import { createHubSpotConnector } from '../connectors/hubspot/connector.ts';
 import type { DealUpdate, TaskRequest } from '../connectors/types.ts';
-import { parseMapping, type Mapping } from '../src/core/mapping/schema.ts';
-import { aDeal, FakeHubSpot, type FakeDeal } from '../test/integration/hubspot/support/fake-hubspot.ts';
+import { type Mapping, parseMapping } from '../src/core/mapping/schema.ts';
 import { hubspotMapping, MemoryCredentials, TestClock } from '../test/integration/hubspot/support/connector.ts';
+import { aDeal, type FakeDeal, FakeHubSpot } from '../test/integration/hubspot/support/fake-hubspot.ts';
 
 nock.disableNetConnect();
 
@@ -19,7 +19,9 @@ const leanMapping: Mapping = parseMapping(
   {
     ...fullMapping,
     fields: Object.fromEntries(
-      Object.entries(fullMapping.fields).filter(([, f]) => ![f.from].flat().some((p) => /^_derived\.(stageHistory|stageEnteredAt|closeDatePushes|company)/.test(String(p)))),
+      Object.entries(fullMapping.fields).filter(
+        ([, f]) => ![f.from].flat().some((p) => /^_derived\.(stageHistory|stageEnteredAt|closeDatePushes|company)/.test(String(p))),
+      ),
     ),
   },
   'bench lean mapping',
@@ -32,11 +34,18 @@ const row = (...cells: Array<string | number>): void => void rows.push(`| ${cell
 function portal(n: number, clock: TestClock, changedWithinMs: number): FakeDeal[] {
   return Array.from({ length: n }, (_, i) => {
     const d = aDeal(i, { companyId: String(407218578642 + (i % 500)) });
-    d.properties.hs_lastmodifieddate = new Date(clock.t - changedWithinMs + Math.floor((i * changedWithinMs) / Math.max(1, n))).toISOString();
+    d.properties.hs_lastmodifieddate = new Date(
+      clock.t - changedWithinMs + Math.floor((i * changedWithinMs) / Math.max(1, n)),
+    ).toISOString();
     return d;
   });
 }
-const companies = Object.fromEntries(Array.from({ length: 500 }, (_, i) => [String(407218578642 + i), { name: `Company ${i}`, industry: 'COMPUTER_SOFTWARE', country: 'United States', state: 'MA', numberofemployees: '120' }]));
+const companies = Object.fromEntries(
+  Array.from({ length: 500 }, (_, i) => [
+    String(407218578642 + i),
+    { name: `Company ${i}`, industry: 'COMPUTER_SOFTWARE', country: 'United States', state: 'MA', numberofemployees: '120' },
+  ]),
+);
 
 function connector(clock: TestClock, mapping: Mapping) {
   return createHubSpotConnector({
@@ -50,7 +59,13 @@ function connector(clock: TestClock, mapping: Mapping) {
 }
 
 const incrementalCursor = (clock: TestClock, sinceMs: number, archivedAgoMs = 0): string =>
-  JSON.stringify({ v: 1, phase: 'incremental', since: new Date(clock.t - sinceMs).toISOString(), run: null, archivedCheckedAt: new Date(clock.t - archivedAgoMs).toISOString() });
+  JSON.stringify({
+    v: 1,
+    phase: 'incremental',
+    since: new Date(clock.t - sinceMs).toISOString(),
+    run: null,
+    archivedCheckedAt: new Date(clock.t - archivedAgoMs).toISOString(),
+  });
 
 async function drain(c: ReturnType<typeof connector>, cursor: string | null): Promise<number> {
   let n = 0;
@@ -67,7 +82,13 @@ function breakdown(by: Record<string, number>): string {
 async function syncCase(label: string, n: number, mapping: Mapping, first: boolean, bunched = false): Promise<void> {
   const clock = new TestClock();
   // bunched: every change at one instant, as after our own batch write-back.
-  const fake = new FakeHubSpot({ deals: portal(n, clock, bunched ? 0 : 50 * 60_000).map((d) => (bunched ? { ...d, properties: { ...d.properties, hs_lastmodifieddate: new Date(clock.t - 20 * 60_000).toISOString() } } : d)), companies, rateHeaders: true });
+  const fake = new FakeHubSpot({
+    deals: portal(n, clock, bunched ? 0 : 50 * 60_000).map((d) =>
+      bunched ? { ...d, properties: { ...d.properties, hs_lastmodifieddate: new Date(clock.t - 20 * 60_000).toISOString() } } : d,
+    ),
+    companies,
+    rateHeaders: true,
+  });
   const c = connector(clock, mapping);
   const t0 = clock.t;
   const wall = performance.now();
@@ -76,21 +97,48 @@ async function syncCase(label: string, n: number, mapping: Mapping, first: boole
   const u = c.hubspotUsage();
   const pages = first ? (u.byOperation['list deals'] ?? 0) : (u.byOperation['search deals'] ?? 0);
   const min = first ? ceil(n, 100) : ceil(n, 200);
-  row(label, n.toLocaleString('en'), got === n ? 'all' : `${got} (!)`, `${pages} / ${min}`, u.calls, breakdown(u.byOperation), `${((clock.t - t0) / 1000).toFixed(1)} s`, `${ms.toFixed(0)} ms`);
+  row(
+    label,
+    n.toLocaleString('en'),
+    got === n ? 'all' : `${got} (!)`,
+    `${pages} / ${min}`,
+    u.calls,
+    breakdown(u.byOperation),
+    `${((clock.t - t0) / 1000).toFixed(1)} s`,
+    `${ms.toFixed(0)} ms`,
+  );
   if (fake.maxSearchDepth > 10_000) throw new Error('a search paged past the 10,000 cap');
   fake.stop();
 }
 
 async function main(): Promise<void> {
   console.log('### Reads\n');
-  row('case', 'deals', 'delivered', 'pages used / minimum', 'calls in total', 'calls by operation', 'simulated time on HubSpot budget', 'wall time here');
+  row(
+    'case',
+    'deals',
+    'delivered',
+    'pages used / minimum',
+    'calls in total',
+    'calls by operation',
+    'simulated time on HubSpot budget',
+    'wall time here',
+  );
   row('---', '---', '---', '---', '---', '---', '---', '---');
   {
     const clock = new TestClock();
     const fake = new FakeHubSpot({ deals: portal(1, clock, 3 * 3_600_000) });
     const c = connector(clock, fullMapping);
     await drain(c, incrementalCursor(clock, 3_600_000, 3_600_000));
-    row('hourly sync, nothing new', 0, 'all', `${c.hubspotUsage().byOperation['search deals']} / 1`, c.usage().calls, breakdown(c.hubspotUsage().byOperation), '0.0 s', '-');
+    row(
+      'hourly sync, nothing new',
+      0,
+      'all',
+      `${c.hubspotUsage().byOperation['search deals']} / 1`,
+      c.usage().calls,
+      breakdown(c.hubspotUsage().byOperation),
+      '0.0 s',
+      '-',
+    );
     fake.stop();
   }
   await syncCase('hourly, 150 changed (default mapping)', 150, fullMapping, false);
@@ -109,9 +157,26 @@ async function main(): Promise<void> {
     const deals = portal(m, clock, 60_000);
     const fake = new FakeHubSpot({ deals, now: clock.now });
     const c = connector(clock, fullMapping);
-    const updates: DealUpdate[] = deals.map((d) => ({ externalId: d.id, fields: { score: 80, category: 'Critical', winProbability: 0.2, drivers: 'No activity for 41 days', action: 'Call the buyer', scoredAt: new Date(clock.t), modelStatus: 'ok' } }));
+    const updates: DealUpdate[] = deals.map((d) => ({
+      externalId: d.id,
+      fields: {
+        score: 80,
+        category: 'Critical',
+        winProbability: 0.2,
+        drivers: 'No activity for 41 days',
+        action: 'Call the buyer',
+        scoredAt: new Date(clock.t),
+        modelStatus: 'ok',
+      },
+    }));
     await c.writeBack(updates);
-    row(`risk write-back, ${m} changed scores`, m, `${c.hubspotUsage().byOperation['batch update deals']} / ${ceil(m, 100)}`, c.usage().calls, breakdown(c.hubspotUsage().byOperation));
+    row(
+      `risk write-back, ${m} changed scores`,
+      m,
+      `${c.hubspotUsage().byOperation['batch update deals']} / ${ceil(m, 100)}`,
+      c.usage().calls,
+      breakdown(c.hubspotUsage().byOperation),
+    );
     fake.stop();
   }
   {
@@ -119,14 +184,28 @@ async function main(): Promise<void> {
     const deals = portal(250, clock, 60_000);
     const fake = new FakeHubSpot({ deals });
     const c = connector(clock, fullMapping);
-    const tasks: TaskRequest[] = deals.map((d) => ({ key: `${d.id}:call`, dealExternalId: d.id, ownerId: '88842095', subject: 'Risk: call the buyer', description: 'Why: no activity', priority: 'high', dueDate: new Date(clock.t + 86_400_000) }));
+    const tasks: TaskRequest[] = deals.map((d) => ({
+      key: `${d.id}:call`,
+      dealExternalId: d.id,
+      ownerId: '88842095',
+      subject: 'Risk: call the buyer',
+      description: 'Why: no activity',
+      priority: 'high',
+      dueDate: new Date(clock.t + 86_400_000),
+    }));
     await c.upsertTasks(tasks);
     const first = c.hubspotUsage();
     row('tasks, 250 new', 250, `${first.byOperation['batch create tasks']} / ${ceil(250, 100)}`, first.calls, breakdown(first.byOperation));
     await c.upsertTasks(tasks);
     const again = c.hubspotUsage();
     const reads = (op: string) => (again.byOperation[op] ?? 0) - (first.byOperation[op] ?? 0);
-    row('tasks, same 250 again (all exist)', 250, `${reads('batch create tasks')} / 0`, again.calls - first.calls, `batch read deal tasks ${reads('batch read deal tasks')}, batch read tasks ${reads('batch read tasks')}`);
+    row(
+      'tasks, same 250 again (all exist)',
+      250,
+      `${reads('batch create tasks')} / 0`,
+      again.calls - first.calls,
+      `batch read deal tasks ${reads('batch read deal tasks')}, batch read tasks ${reads('batch read tasks')}`,
+    );
     fake.stop();
   }
   console.log(rows.splice(0).join('\n'));

@@ -23,7 +23,11 @@ for (const c of cases) {
   const read = await readCsvDeals({ file: c.file, mapping: loadMappingFile(path.join(MAPPINGS_DIR, c.mapping)), tenantId: 'bench' });
   const t1 = performance.now();
   for (let i = 0; i < read.deals.length; i += 5000) {
-    await store.deals.upsertMany('bench', read.deals.slice(i, i + 5000).map((deal) => ({ deal })), new Date());
+    await store.deals.upsertMany(
+      'bench',
+      read.deals.slice(i, i + 5000).map((deal) => ({ deal })),
+      new Date(),
+    );
   }
   const t2 = performance.now();
   await store.close();
@@ -33,4 +37,6 @@ for (const c of cases) {
     `| ${c.name} | ${read.rows} | ${((t1 - t0) / 1000).toFixed(2)} | ${((t2 - t1) / 1000).toFixed(2)} | ${total.toFixed(2)} | ${Math.round(read.rows / total)} | ${Math.round(process.resourceUsage().maxRSS / 1024)} |`,
   );
 }
-console.log('\nStore opening (PGlite start + migrations, about 2-3 s) is not included; `time npx dealrisk import ...` shows the end-to-end figure.');
+console.log(
+  '\nStore opening (PGlite start + migrations, about 2-3 s) is not included; `time npx dealrisk import ...` shows the end-to-end figure.',
+);

@@ -1,6 +1,7 @@
 // Minimal types for ml-logistic-regression 2.0.0 (it ships none), as the scoring bench uses it.
 declare module 'ml-logistic-regression' {
   import type { Matrix } from 'ml-matrix';
+
   interface TwoClass {
     weights: Matrix;
     testScores(X: Matrix): number[];

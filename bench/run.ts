@@ -15,7 +15,9 @@ const files = readdirSync(dir)
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
 console.log(`# dealrisk benchmarks\n`);
-console.log(`Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`);
+console.log(
+  `Machine: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`,
+);
 console.log(`Command: npm run bench${filters.length ? ` -- ${filters.join(' ')}` : ''}\n`);
 
 let failed = 0;

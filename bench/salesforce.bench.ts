@@ -5,7 +5,7 @@
 // changed scores (+ history queries), and 1 call for an hourly sync with nothing new.
 // Run: npx tsx bench/salesforce.bench.ts   (or: npm run bench -- salesforce)
 import nock from 'nock';
-import { SEEN_MAX, encodeCursor } from '../connectors/salesforce/cursor.ts';
+import { encodeCursor, SEEN_MAX } from '../connectors/salesforce/cursor.ts';
 import type { SalesforceConnector } from '../connectors/salesforce/index.ts';
 import type { TaskRequest } from '../connectors/types.ts';
 import { connectorFor, memoryCredentials, riskFields } from '../test/integration/salesforce/helpers.ts';
@@ -65,7 +65,8 @@ function cursorAfter(org: FakeOrg, stored: number): string {
   const stamp = (i: number) => Date.parse(org.opps[i]!.SystemModstamp.replace('+0000', 'Z'));
   const ts = stamp(stored - 1);
   const seen: string[] = [];
-  for (let i = stored - 1; i >= 0 && stamp(i) >= ts - 5 * 60_000 - 1000 && seen.length < SEEN_MAX; i--) seen.push(`${org.opps[i]!.Id}@${stamp(i)}`);
+  for (let i = stored - 1; i >= 0 && stamp(i) >= ts - 5 * 60_000 - 1000 && seen.length < SEEN_MAX; i--)
+    seen.push(`${org.opps[i]!.Id}@${stamp(i)}`);
   return encodeCursor({ ts: new Date(ts), seen: seen.reverse() });
 }
 
@@ -75,7 +76,9 @@ async function writeCase(m: number): Promise<void> {
   const results = await sf.writeBack(org.opps.map((o) => ({ externalId: o.Id, fields: riskFields() })));
   if (!results.every((r) => r.ok)) throw new Error('a write failed');
   const used = org.calls['update collection'] ?? 0;
-  writes.push(`| risk write-back, ${fmt(m)} changed scores | ${fmt(m)} | ${used} / ${ceil(m, 200)} | ${sf.usage().calls} | ${by(org.calls)} |`);
+  writes.push(
+    `| risk write-back, ${fmt(m)} changed scores | ${fmt(m)} | ${used} / ${ceil(m, 200)} | ${sf.usage().calls} | ${by(org.calls)} |`,
+  );
   org.stop();
 }
 
@@ -92,11 +95,15 @@ async function taskCase(n: number): Promise<void> {
     dueDate: new Date(NOW),
   }));
   await sf.upsertTasks(tasks);
-  writes.push(`| tasks, ${fmt(n)} new | ${fmt(n)} | ${org.calls['create collection'] ?? 0} / ${ceil(n, 200)} | ${sf.usage().calls} | ${by(org.calls)} |`);
+  writes.push(
+    `| tasks, ${fmt(n)} new | ${fmt(n)} | ${org.calls['create collection'] ?? 0} / ${ceil(n, 200)} | ${sf.usage().calls} | ${by(org.calls)} |`,
+  );
   for (const k of Object.keys(org.calls)) delete org.calls[k];
   const again = await connectorFor(memoryCredentials());
   await again.upsertTasks(tasks);
-  writes.push(`| tasks, same ${fmt(n)} again (all exist) | ${fmt(n)} | ${org.calls['create collection'] ?? 0} / 0 | ${again.usage().calls} | ${by(org.calls)} |`);
+  writes.push(
+    `| tasks, same ${fmt(n)} again (all exist) | ${fmt(n)} | ${org.calls['create collection'] ?? 0} / 0 | ${again.usage().calls} | ${by(org.calls)} |`,
+  );
   org.stop();
 }
 
@@ -108,7 +115,14 @@ await readCase({ label: 'hourly, 5,000 changed (history off)', org: 20_000, chan
 await readCase({ label: 'first sync, 9,000 (REST, history on)', org: 9000, changed: 9000, first: true, history: true });
 await readCase({ label: 'first sync, 9,000 (REST, history off)', org: 9000, changed: 9000, first: true, history: false });
 await readCase({ label: 'first sync, 100,000 (Bulk 2.0, history off)', org: 100_000, changed: 100_000, first: true, history: false });
-await readCase({ label: 'first sync, 100,000 (REST forced, history off)', org: 100_000, changed: 100_000, first: true, history: false, bulkThreshold: -1 });
+await readCase({
+  label: 'first sync, 100,000 (REST forced, history off)',
+  org: 100_000,
+  changed: 100_000,
+  first: true,
+  history: false,
+  bulkThreshold: -1,
+});
 for (const m of [1, 250, 1000]) await writeCase(m);
 await taskCase(250);
 

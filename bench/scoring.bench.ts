@@ -5,15 +5,15 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import LogisticRegression from 'ml-logistic-regression';
 import { Matrix } from 'ml-matrix';
-import type { Deal } from '../src/core/deal.ts';
 import { compilePlaybook } from '../src/core/actions/evaluate.ts';
 import { backtest } from '../src/core/backtest/backtest.ts';
 import { auc } from '../src/core/backtest/metrics.ts';
+import type { Deal } from '../src/core/deal.ts';
 import { fitLogistic } from '../src/core/scoring/logistic.ts';
+import { serializeModel } from '../src/core/scoring/model.ts';
 import { compileScorer } from '../src/core/scoring/scorer.ts';
 import { buildSimilarIndex } from '../src/core/scoring/similar.ts';
 import { trainModel } from '../src/core/scoring/train.ts';
-import { serializeModel } from '../src/core/scoring/model.ts';
 import { loadPlaybook, loadScoringConfig } from '../src/services/scoring-config.ts';
 import { ibmIdOrderedSplit, ibmSplit, skygeniSplit } from './datasets.ts';
 
@@ -30,9 +30,15 @@ const ibmOrdered = await ibmIdOrderedSplit();
 
 // 1. Quality on the two shared datasets (explicit test sets, as BASELINES.md).
 console.log('### Backtests (explicit test sets as in shared/datasets/BASELINES.md)\n');
-console.log('| dataset / split | n train | n test | ROC-AUC [95% CI] | PR-AUC loss | PR-AUC win | log-loss (prior) | Brier (prior) | lift top 20% | status |');
+console.log(
+  '| dataset / split | n train | n test | ROC-AUC [95% CI] | PR-AUC loss | PR-AUC win | log-loss (prior) | Brier (prior) | lift top 20% | status |',
+);
 console.log('|---|---|---|---|---|---|---|---|---|---|');
-for (const [name, s] of [['IBM strict / id%5', ibm], ['IBM strict / id-ordered (drift)', ibmOrdered], ['SkyGeni / time', sky]] as const) {
+for (const [name, s] of [
+  ['IBM strict / id%5', ibm],
+  ['IBM strict / id-ordered (drift)', ibmOrdered],
+  ['SkyGeni / time', sky],
+] as const) {
   const { report: r } = backtest({ deals: s.train }, { config: cfg, tenantId: 'bench', trainedAt: asOf, test: s.test });
   console.log(
     `| ${name} | ${r.nTrain} | ${r.nTest} | ${f3(r.auc)} [${f3(r.aucLow)}, ${f3(r.aucHigh)}] | ${f3(r.prAuc)} | ${f3(r.prAucWin)} | ${f4(r.logLoss)} (${f4(r.priorLogLoss)}) | ${f4(r.brier)} (${f4(r.priorBrier)}) | ${r.liftTop20.toFixed(2)} | ${r.status} |`,
@@ -60,7 +66,11 @@ console.log(
 
 // 3. Scoring throughput: drivers + sentences + playbook actions (+ similar won deals).
 function throughput(deals: Deal[], label: string, withSimilar: boolean, m = model): string {
-  const scorer = compileScorer(m, { config: cfg, actions: playbook, ...(withSimilar ? { similar: buildSimilarIndex(ibm.train.concat(sky.train), cfg.segmentBy) } : {}) });
+  const scorer = compileScorer(m, {
+    config: cfg,
+    actions: playbook,
+    ...(withSimilar ? { similar: buildSimilarIndex(ibm.train.concat(sky.train), cfg.segmentBy) } : {}),
+  });
   const batch: Deal[] = [];
   while (batch.length < 200_000) batch.push(...deals);
   scorer.scoreMany(batch.slice(0, 20_000), asOf); // warm-up
@@ -96,13 +106,18 @@ console.log(throughput(sky.test, 'SkyGeni deals (dated: age drivers)', false, sk
   const out = scorer.scoreMany(batch, asOf);
   gc();
   const perDeal = (process.memoryUsage().heapUsed - before) / out.length;
-  console.log(`\nHeap held by 100,000 results (drivers and actions included, text not yet formatted): ${Math.round((perDeal * out.length) / 2 ** 20)} MB, ${Math.round(perDeal)} bytes per scored deal. Peak RSS of this whole benchmark process (both datasets loaded, 200,000-deal batches): ${mb()} MB.`);
+  console.log(
+    `\nHeap held by 100,000 results (drivers and actions included, text not yet formatted): ${Math.round((perDeal * out.length) / 2 ** 20)} MB, ${Math.round(perDeal)} bytes per scored deal. Peak RSS of this whole benchmark process (both datasets loaded, 200,000-deal batches): ${mb()} MB.`,
+  );
 }
 
 // 4. ml-logistic-regression (the design card's package) vs our Newton/IRLS on the same one-hot design.
 function oneHot(deals: Deal[], vocab?: Map<string, number>): { X: Float64Array; p: number; vocab: Map<string, number> } {
   const keys = (d: Deal): string[] => [
-    `p:${d.product}`, `r:${d.account.region}`, `s:${d.account.size}`, `l:${d.leadSource}`,
+    `p:${d.product}`,
+    `r:${d.account.region}`,
+    `s:${d.account.size}`,
+    `l:${d.leadSource}`,
     ...Object.entries(d.extras).map(([k, v]) => `${k}:${v}`),
   ];
   const v = vocab ?? new Map<string, number>();
@@ -149,7 +164,13 @@ const libS = (performance.now() - t1) / 1000;
 const libScores = lib.classifiers[0].testScores(Xt) as number[]; // P(not class 0) = P(lost)
 const perStep = libS / steps;
 // Inference through the library's two-class classifier, loaded with our fitted weights.
-const loaded = LogisticRegression.load({ name: 'LogisticRegression', numberClasses: 2, numSteps: 0, learningRate: 0, classifiers: [{ weights: [[ours.intercept, ...ours.weights]] }, { weights: [[ours.intercept, ...ours.weights]] }] });
+const loaded = LogisticRegression.load({
+  name: 'LogisticRegression',
+  numberClasses: 2,
+  numSteps: 0,
+  learningRate: 0,
+  classifiers: [{ weights: [[ours.intercept, ...ours.weights]] }, { weights: [[ours.intercept, ...ours.weights]] }],
+});
 const t2 = performance.now();
 const libInfer = loaded.classifiers[0].testScores(Xt) as number[];
 const libInferS = (performance.now() - t2) / 1000;
@@ -159,6 +180,10 @@ console.log(`\n### ml-logistic-regression 2.0.0 vs our solver (IBM train split, 
 console.log('| trainer | time | test ROC-AUC |');
 console.log('|---|---|---|');
 console.log(`| ours: Newton/IRLS + L2 (converged in ${ours.iterations} iterations) | ${oursS.toFixed(2)} s | ${f3(auc(zTe, yTe))} |`);
-console.log(`| ml-logistic-regression, ${steps} gradient steps (2 one-vs-all classifiers) | ${libS.toFixed(2)} s (${(perStep * 1000).toFixed(0)} ms/step) | ${f3(auc(libScores, yTe))} |`);
+console.log(
+  `| ml-logistic-regression, ${steps} gradient steps (2 one-vs-all classifiers) | ${libS.toFixed(2)} s (${(perStep * 1000).toFixed(0)} ms/step) | ${f3(auc(libScores, yTe))} |`,
+);
 console.log(`| ml-logistic-regression, default 50,000 steps (extrapolated) | ≈ ${((perStep * 50_000) / 3600).toFixed(1)} h | not run |`);
-console.log(`\nInference through its two-class classifier loaded with our weights: ${ibm.test.length} deals in ${(libInferS * 1000).toFixed(0)} ms (${Math.round(ibm.test.length / libInferS).toLocaleString('en-US')} deals/s, probabilities only), max |Δp| vs ours ${maxDiff.toExponential(1)}.`);
+console.log(
+  `\nInference through its two-class classifier loaded with our weights: ${ibm.test.length} deals in ${(libInferS * 1000).toFixed(0)} ms (${Math.round(ibm.test.length / libInferS).toLocaleString('en-US')} deals/s, probabilities only), max |Δp| vs ours ${maxDiff.toExponential(1)}.`,
+);

@@ -10,10 +10,10 @@
 // (⌈N/200⌉, ⌈M/100⌉, ⌈T/100⌉ for HubSpot). "CRM wait" is the time spent inside connector calls.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import v8 from 'node:v8';
-import { createInterface } from 'node:readline';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
+import v8 from 'node:v8';
 import { parseEnv } from '../config/env.ts';
 import type { AppContext } from '../src/app/context.ts';
 import { silentLogger } from '../src/log.ts';
@@ -26,11 +26,15 @@ import { createScratchDatabase } from '../test/helpers/scratch-db.ts';
 
 // The sync runs as a worker does (`npm run worker`, the Procfile's worker): under its V8 heap
 // ceiling, WORKER_HEAP_MB or the script's default. BENCH_HEAP=default measures Node's default.
-const workerScript = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }).scripts.worker ?? '';
+const workerScript =
+  (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { scripts: Record<string, string> }).scripts.worker ??
+  '';
 const heapMb = Number(process.env.WORKER_HEAP_MB ?? /WORKER_HEAP_MB:-(\d+)/.exec(workerScript)?.[1]);
 const heapLimitMb = v8.getHeapStatistics().heap_size_limit / 2 ** 20;
 if (process.env.BENCH_HEAP !== 'default' && Number.isFinite(heapMb) && heapLimitMb > heapMb * 1.5) {
-  const r = spawnSync(process.execPath, [`--max-old-space-size=${heapMb}`, ...process.execArgv, new URL(import.meta.url).pathname], { stdio: 'inherit' });
+  const r = spawnSync(process.execPath, [`--max-old-space-size=${heapMb}`, ...process.execArgv, new URL(import.meta.url).pathname], {
+    stdio: 'inherit',
+  });
   process.exit(r.status ?? 1);
 }
 
@@ -42,7 +46,7 @@ const file = path.join(dir, 'opportunities.csv');
 /** Salesforce-like opportunities: 40% open; outcomes follow source, industry, activity and amount. */
 function generate(n: number, editedEvery = 0): string {
   let seed = 42;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const out = ['Id,Name,Amount,Outcome,Stage,CreatedDate,CloseDate,Industry,LeadSource,OwnerId,LastActivityDate'];
   const industries = ['SaaS', 'Retail', 'Health', 'EdTech', 'Finance', 'Manufacturing'];
   const sources = ['Partner', 'Inbound', 'Outbound', 'Event'];
@@ -54,7 +58,8 @@ function generate(n: number, editedEvery = 0): string {
     const amount = Math.round(2000 + rnd() ** 2 * 200_000);
     const created = day0 + Math.floor(rnd() * 1000) * 86_400_000;
     const quiet = Math.floor(rnd() * 90);
-    const p = 0.45 + (source === 'Partner' ? 0.2 : 0) + (industry === 'SaaS' ? -0.15 : 0) + (quiet > 45 ? 0.15 : 0) - (amount < 20_000 ? 0.1 : 0);
+    const p =
+      0.45 + (source === 'Partner' ? 0.2 : 0) + (industry === 'SaaS' ? -0.15 : 0) + (quiet > 45 ? 0.15 : 0) - (amount < 20_000 ? 0.1 : 0);
     const open = i % 5 < 2;
     const outcome = open ? 'Open' : rnd() < p ? 'Lost' : 'Won';
     const close = created + (15 + Math.floor(rnd() * 120)) * 86_400_000;
@@ -89,9 +94,13 @@ interface SandboxInfo {
 }
 async function startSandboxChild(): Promise<{ info: SandboxInfo; stop(): void; seconds: number }> {
   const t = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(path.dirname(new URL(import.meta.url).pathname), 'sync-sandbox-child.ts'), String(N)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(path.dirname(new URL(import.meta.url).pathname), 'sync-sandbox-child.ts'), String(N)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout }).once('line', resolve);
     child.once('exit', (code) => reject(new Error(`sandbox exited (${code})`)));
@@ -134,7 +143,13 @@ const env = parseEnv({
   APP_URL: 'https://bench.example',
   DATA_DIR: dir,
   ...(url ? { DATABASE_URL: url } : {}),
-  ...(sandbox ? { SALESFORCE_CLIENT_ID: sandbox.info.clientId, SALESFORCE_CLIENT_SECRET: sandbox.info.clientSecret, SALESFORCE_LOGIN_URL: sandbox.info.loginUrl } : {}),
+  ...(sandbox
+    ? {
+        SALESFORCE_CLIENT_ID: sandbox.info.clientId,
+        SALESFORCE_CLIENT_SECRET: sandbox.info.clientSecret,
+        SALESFORCE_LOGIN_URL: sandbox.info.loginUrl,
+      }
+    : {}),
 });
 const store = await openStore({ ...(url ? { url } : { dataDir: path.join(dir, 'pglite') }), encryptionKey: Buffer.alloc(32, 1) });
 const baselineRss = process.memoryUsage().rss / 2 ** 20;
@@ -161,7 +176,11 @@ if (sandbox) {
 /** Moves time on: the sandbox's clock (its reps edit, close and add deals), or edits to the file. */
 async function anHourLater(): Promise<void> {
   if (sandbox) {
-    const r = await fetch(`${sandbox.info.url}/_sandbox/advance`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hours: 1 }) });
+    const r = await fetch(`${sandbox.info.url}/_sandbox/advance`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ hours: 1 }),
+    });
     clock = new Date(((await r.json()) as { now: string }).now);
   } else {
     writeFileSync(file, generate(N, 250)); // 0.4% of all deals (1% of open ones) edited
@@ -176,7 +195,14 @@ const deps = {
   connectorFor: makeConnector,
   holder: 'bench',
   ...(process.env.BENCH_DEBUG
-    ? { probe: (p: string) => { const m = process.memoryUsage(); console.error(`${(performance.now() / 1000).toFixed(1)}s ${p} rss ${mb(m.rss)} heap ${mb(m.heapUsed)} ext ${mb(m.external)} ab ${mb(m.arrayBuffers)} maxRSS ${Math.round(process.resourceUsage().maxRSS / 1024)}`); } }
+    ? {
+        probe: (p: string) => {
+          const m = process.memoryUsage();
+          console.error(
+            `${(performance.now() / 1000).toFixed(1)}s ${p} rss ${mb(m.rss)} heap ${mb(m.heapUsed)} ext ${mb(m.external)} ab ${mb(m.arrayBuffers)} maxRSS ${Math.round(process.resourceUsage().maxRSS / 1024)}`,
+          );
+        },
+      }
     : {}),
 };
 
@@ -203,16 +229,20 @@ if (sandbox) {
   // The sandbox clock stands still unless moved: each hourly sync comes an hour later on it, as
   // on a real org; its reps' edits of that hour come with the echoes of our last writes.
   await anHourLater();
-  await run('hourly sync, an hour later: the hour\'s edits and the echoes of the first sync\'s writes');
+  await run("hourly sync, an hour later: the hour's edits and the echoes of the first sync's writes");
 }
 if (process.env.BENCH_EXPLAIN) {
   const { sql } = await import('kysely');
-  const r = await sql.raw(`explain analyze select d.data, d.input_hash, d.external_id from deals d where d.tenant_id = '${tenant}' and d.source = 'csv' and d.status = 'open' and d.deleted_at is null and not exists (select 1 from deal_sync_state s where s.tenant_id = d.tenant_id and s.source = d.source and s.external_id = d.external_id and s.scored_hash = d.input_hash and s.model_id is not distinct from 1::bigint and s.scored_at >= '2026-11-23T00:00:00Z') order by d.external_id limit 2000`).execute(store.db);
+  const r = await sql
+    .raw(
+      `explain analyze select d.data, d.input_hash, d.external_id from deals d where d.tenant_id = '${tenant}' and d.source = 'csv' and d.status = 'open' and d.deleted_at is null and not exists (select 1 from deal_sync_state s where s.tenant_id = d.tenant_id and s.source = d.source and s.external_id = d.external_id and s.scored_hash = d.input_hash and s.model_id is not distinct from 1::bigint and s.scored_at >= '2026-11-23T00:00:00Z') order by d.external_id limit 2000`,
+    )
+    .execute(store.db);
   console.error(r.rows.map((x: any) => x['QUERY PLAN']).join('\n'));
 }
 if (sandbox) {
   // Run 2 wrote back at the sandbox's frozen instant: the next sync reads those echoes once.
-  await run('sync again at once: the echoes of the last sync\'s writes');
+  await run("sync again at once: the echoes of the last sync's writes");
   await run('sync again at once: nothing changed');
   await anHourLater();
   await run('hourly sync, another hour later (retrains: 50+ deals closed in two hours)');
@@ -225,10 +255,12 @@ if (sandbox) {
 const min = (n: number, m: number, page: number, batch: number) => Math.ceil(n / page) + Math.ceil(m / batch);
 console.log(
   `V8 heap limit: ${Math.round(heapLimitMb)} MB (${process.env.BENCH_HEAP === 'default' ? "Node's default" : `the worker's ceiling, --max-old-space-size=${heapMb}`}). ` +
-  `Deals: ${N.toLocaleString('en-US')}, store: ${url ? 'Postgres' : 'PGlite (file-backed)'}, connector: ${sandbox ? `Salesforce (jsforce) against the sandbox CRM in its own process (started in ${sandbox.seconds.toFixed(0)} s)` : 'CSV over a generated file (40% open)'}. ` +
+    `Deals: ${N.toLocaleString('en-US')}, store: ${url ? 'Postgres' : 'PGlite (file-backed)'}, connector: ${sandbox ? `Salesforce (jsforce) against the sandbox CRM in its own process (started in ${sandbox.seconds.toFixed(0)} s)` : 'CSV over a generated file (40% open)'}. ` +
     `RSS with the store open, before the first sync: ${Math.round(baselineRss)} MB.\n`,
 );
-console.log(`| run | wall s | peak RSS MB | fetched | scored | written | tasks | API calls | Salesforce minimum | HubSpot minimum | CRM wait s | own s | own share |`);
+console.log(
+  `| run | wall s | peak RSS MB | fetched | scored | written | tasks | API calls | Salesforce minimum | HubSpot minimum | CRM wait s | own s | own share |`,
+);
 console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
 for (const x of rows) {
   const c = x.r.counts;
@@ -241,9 +273,18 @@ for (const x of rows) {
   );
 }
 const steps = rows[0]!.details.timings as Record<string, number>;
-console.log(`\nFirst sync by step (s): ${Object.entries(steps).map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`).join(', ')}.`);
-console.log(`Peak RSS is this process's maximum so far${url ? '' : ' (with PGlite, its WASM heap and initdb are part of it)'}${sandbox ? '; the sandbox runs in another process' : '; it includes the generated CSV text'}.`);
-if (sandbox) console.log(`Salesforce API calls by the sync: ${rows.map((x) => x.r.apiCalls).join(' / ')} (the connector counts every REST and Bulk API call, history queries included).`);
+console.log(
+  `\nFirst sync by step (s): ${Object.entries(steps)
+    .map(([k, v]) => `${k} ${(v / 1000).toFixed(1)}`)
+    .join(', ')}.`,
+);
+console.log(
+  `Peak RSS is this process's maximum so far${url ? '' : ' (with PGlite, its WASM heap and initdb are part of it)'}${sandbox ? '; the sandbox runs in another process' : '; it includes the generated CSV text'}.`,
+);
+if (sandbox)
+  console.log(
+    `Salesforce API calls by the sync: ${rows.map((x) => x.r.apiCalls).join(' / ')} (the connector counts every REST and Bulk API call, history queries included).`,
+  );
 await store.close();
 sandbox?.stop();
 rmSync(dir, { recursive: true, force: true });

@@ -42,14 +42,18 @@ const trustProxy = optionalString.transform((v, ctx): boolean | number | string 
   const entries = v.split(',').map((e) => e.trim());
   for (const e of entries) {
     const problem = proxyEntryProblem(e);
-    if (problem) ctx.addIssue({ code: 'custom', message: `${problem} (expected true, false, a hop count, or comma-separated addresses/subnets)` });
+    if (problem)
+      ctx.addIssue({ code: 'custom', message: `${problem} (expected true, false, a hop count, or comma-separated addresses/subnets)` });
   }
   return entries.join(',');
 });
 
 /** SLACK_ALLOW_PRIVATE_HOSTS: comma-separated hosts, addresses or subnets. */
 const hostList = optionalString.transform((v, ctx): string[] => {
-  const entries = (v ?? '').split(',').map((e) => e.trim()).filter(Boolean);
+  const entries = (v ?? '')
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   for (const e of entries) {
     const problem = allowListEntryProblem(e);
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
@@ -81,7 +85,10 @@ export const EnvSchema = z
     SALESFORCE_CLIENT_ID: optionalString,
     SALESFORCE_CLIENT_SECRET: optionalString,
     SALESFORCE_LOGIN_URL: optionalString.pipe(z.url().optional()),
-    SALESFORCE_API_VERSION: z.string().regex(/^\d+\.\d$/).default('66.0'),
+    SALESFORCE_API_VERSION: z
+      .string()
+      .regex(/^\d+\.\d$/)
+      .default('66.0'),
     HUBSPOT_CLIENT_ID: optionalString,
     HUBSPOT_CLIENT_SECRET: optionalString,
     HUBSPOT_APP_ID: optionalString,
@@ -107,12 +114,19 @@ export const EnvSchema = z
   })
   .superRefine((env, ctx) => {
     if (env.SLACK_WEBHOOK_URL) {
-      const problem = webhookUrlProblem(env.SLACK_WEBHOOK_URL, new PrivateHostAllowList(env.NODE_ENV === 'production' ? [] : env.SLACK_ALLOW_PRIVATE_HOSTS));
+      const problem = webhookUrlProblem(
+        env.SLACK_WEBHOOK_URL,
+        new PrivateHostAllowList(env.NODE_ENV === 'production' ? [] : env.SLACK_ALLOW_PRIVATE_HOSTS),
+      );
       if (problem) ctx.addIssue({ code: 'custom', path: ['SLACK_WEBHOOK_URL'], message: problem });
     }
     if (env.NODE_ENV !== 'production') return;
     if (env.SLACK_ALLOW_PRIVATE_HOSTS.length) {
-      ctx.addIssue({ code: 'custom', path: ['SLACK_ALLOW_PRIVATE_HOSTS'], message: 'is for tests and demos only: it must not be set in production' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SLACK_ALLOW_PRIVATE_HOSTS'],
+        message: 'is for tests and demos only: it must not be set in production',
+      });
     }
     if (!env.ENCRYPTION_KEY) ctx.addIssue({ code: 'custom', path: ['ENCRYPTION_KEY'], message: 'is required in production' });
     if (!env.SESSION_SECRET) ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'is required in production' });

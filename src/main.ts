@@ -1,13 +1,13 @@
 // npm start: the app on embedded defaults. With ROLE=all (the default) one process runs the web
 // app and the worker; without CRM credentials it also runs the sandbox CRM and connects a demo
 // tenant to each of its CRMs through the same OAuth flow an admin clicks through.
-import { hasCrmCredentials, parseEnv, type Env } from '../config/env.ts';
-import { createAppContext, type AppContext } from './app/context.ts';
+import { type Env, hasCrmCredentials, parseEnv } from '../config/env.ts';
+import { type AppContext, createAppContext } from './app/context.ts';
 import { isAppError } from './core/errors.ts';
-import { startSandbox, type Sandbox } from './sandbox/index.ts';
-import { createWebDeps, startWeb } from './server/index.ts';
+import { type Sandbox, startSandbox } from './sandbox/index.ts';
 import { sandboxOAuthProviders } from './server/adapters/index.ts';
 import { connectSandboxDemo } from './server/demo.ts';
+import { createWebDeps, startWeb } from './server/index.ts';
 import { createScoringService } from './services/scoring.ts';
 import { startWorker, type Worker } from './worker/index.ts';
 
@@ -85,7 +85,9 @@ async function start(env: Env): Promise<Running> {
   }
   // Said once, by the process that stores CRM tokens: commands on local files need no key.
   if (ctx.devKeyFile) {
-    log.warn('ENCRYPTION_KEY is not set: CRM tokens are encrypted with a development key; set ENCRYPTION_KEY in production', { file: ctx.devKeyFile });
+    log.warn('ENCRYPTION_KEY is not set: CRM tokens are encrypted with a development key; set ENCRYPTION_KEY in production', {
+      file: ctx.devKeyFile,
+    });
   }
   return running;
 }
@@ -115,6 +117,8 @@ try {
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 } catch (e) {
-  process.stderr.write(`dealrisk could not start: ${isAppError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.stderr.write(
+    `dealrisk could not start: ${isAppError(e) ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+  );
   process.exit(isAppError(e) && ['config_invalid', 'mapping_invalid'].includes(e.code) ? 2 : 1);
 }

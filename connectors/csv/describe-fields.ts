@@ -27,10 +27,15 @@ const is = (values: readonly unknown[], read: (v: unknown) => unknown): boolean 
 export function inferType(values: readonly unknown[]): { type: string; valueType: ValueType } {
   if (values.length === 0) return { type: 'empty', valueType: 'string' };
   if (values.every((v) => Array.isArray(v))) {
-    const history = values.every((v) => (v as unknown[]).every((e) => e !== null && typeof e === 'object' && 'stage' in e && 'enteredAt' in e));
+    const history = values.every((v) =>
+      (v as unknown[]).every((e) => e !== null && typeof e === 'object' && 'stage' in e && 'enteredAt' in e),
+    );
     return history ? { type: 'stage history', valueType: 'stage_history' } : { type: 'list', valueType: 'string' };
   }
-  if (values.every((v) => typeof v === 'boolean') || (values.every((v) => typeof v === 'string') && is(values, parseBoolean) && !is(values, parseNumber))) {
+  if (
+    values.every((v) => typeof v === 'boolean') ||
+    (values.every((v) => typeof v === 'string') && is(values, parseBoolean) && !is(values, parseNumber))
+  ) {
     return { type: 'boolean', valueType: 'boolean' };
   }
   if (is(values, parseNumber)) return { type: 'number', valueType: 'number' };
@@ -41,7 +46,8 @@ export function inferType(values: readonly unknown[]): { type: string; valueType
   return { type: 'text', valueType: 'string' };
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date);
 
 /**
  * The columns of records as a source field list: every path seen (nested objects as dotted
@@ -68,18 +74,27 @@ export function fieldsFromRecords(records: ReadonlyArray<{ data: Record<string, 
   };
   for (const r of records) walk(r.data, '', 1);
   // A relationship that is null on some records and an object on others is its fields, not a field.
-  const parents = new Set([...seen.keys()].flatMap((k) => k.split('.').slice(0, -1).map((_, i, a) => a.slice(0, i + 1).join('.'))));
-  return [...seen].filter(([name, e]) => e.values.length > 0 || !parents.has(name)).map(([name, { values, origin }]) => {
-    const { type, valueType } = inferType(values);
-    const distinct = [...new Set(values.filter((v) => typeof v === 'string').map((v) => (v as string).trim()))];
-    const options = valueType === 'string' && type === 'text' && distinct.length <= MAX_OPTIONS ? distinct.sort() : [];
-    return {
-      name,
-      label: name,
-      type,
-      valueType,
-      origin,
-      ...(options.length ? { options } : {}),
-    } satisfies SourceField;
-  });
+  const parents = new Set(
+    [...seen.keys()].flatMap((k) =>
+      k
+        .split('.')
+        .slice(0, -1)
+        .map((_, i, a) => a.slice(0, i + 1).join('.')),
+    ),
+  );
+  return [...seen]
+    .filter(([name, e]) => e.values.length > 0 || !parents.has(name))
+    .map(([name, { values, origin }]) => {
+      const { type, valueType } = inferType(values);
+      const distinct = [...new Set(values.filter((v) => typeof v === 'string').map((v) => (v as string).trim()))];
+      const options = valueType === 'string' && type === 'text' && distinct.length <= MAX_OPTIONS ? distinct.sort() : [];
+      return {
+        name,
+        label: name,
+        type,
+        valueType,
+        origin,
+        ...(options.length ? { options } : {}),
+      } satisfies SourceField;
+    });
 }

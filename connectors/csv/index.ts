@@ -1,15 +1,26 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Mapping } from '../../src/core/mapping/schema.ts';
-import type { ApiUsage, Connector, DealUpdate, FetchPage, RawRecord, SetupReport, SourceField, TaskRequest, TaskResult, WriteResult } from '../types.ts';
+import type {
+  ApiUsage,
+  Connector,
+  DealUpdate,
+  FetchPage,
+  RawRecord,
+  SetupReport,
+  SourceField,
+  TaskRequest,
+  TaskResult,
+  WriteResult,
+} from '../types.ts';
 import { fieldsFromRecords } from './describe-fields.ts';
-import { openLookups, type CsvLookups } from './lookups.ts';
-import { readCsvRecords, type CsvPage } from './read-records.ts';
+import { type CsvLookups, openLookups } from './lookups.ts';
+import { type CsvPage, readCsvRecords } from './read-records.ts';
 
-export { readCsvDeals, type CsvReadResult, type ReplacedRow } from './read-csv.ts';
-export { readCsvRecords, type CsvPage } from './read-records.ts';
-export { describeLookups, openLookups, type LookupReport } from './lookups.ts';
 export { fieldsFromRecords } from './describe-fields.ts';
+export { describeLookups, type LookupReport, openLookups } from './lookups.ts';
+export { type CsvReadResult, type ReplacedRow, readCsvDeals } from './read-csv.ts';
+export { type CsvPage, readCsvRecords } from './read-records.ts';
 
 export interface CsvConnectorOptions {
   tenantId: string;
@@ -34,7 +45,13 @@ function joinPage(page: CsvPage, lookups: CsvLookups): FetchPage {
   for (const rec of page.records) {
     const j = lookups.join(rec);
     if (j.ok) records.push(j.record);
-    else unreadable.push({ id: j.error.recordId, ...(rec.row !== undefined ? { row: rec.row } : {}), field: j.error.field, reason: j.error.reason });
+    else
+      unreadable.push({
+        id: j.error.recordId,
+        ...(rec.row !== undefined ? { row: rec.row } : {}),
+        field: j.error.field,
+        reason: j.error.reason,
+      });
   }
   return { records, unreadable, deletedIds: [], cursor: null };
 }
@@ -44,7 +61,9 @@ function joinPage(page: CsvPage, lookups: CsvLookups): FetchPage {
  * (the cursor is their content hash) and keeps what would be written back in `written`, so the
  * sync engine can be exercised end to end without a CRM.
  */
-export function createCsvConnector(opts: CsvConnectorOptions): Connector & { written: CsvWriteLog; describeFields(): Promise<SourceField[]> } {
+export function createCsvConnector(
+  opts: CsvConnectorOptions,
+): Connector & { written: CsvWriteLog; describeFields(): Promise<SourceField[]> } {
   let calls = 0;
   const written: CsvWriteLog = { updates: [], tasks: [] };
   const taskKeys = new Set<string>();

@@ -1,10 +1,10 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../src/core/errors.ts';
-import { compileJoin, lookupTableBuilder, type LookupTable, type RepeatedKey } from '../../src/core/mapping/lookups.ts';
+import { compileJoin, type LookupTable, lookupTableBuilder, type RepeatedKey } from '../../src/core/mapping/lookups.ts';
+import { isBlank } from '../../src/core/mapping/parse-value.ts';
 import type { Mapping } from '../../src/core/mapping/schema.ts';
 import { compilePath, type RecordError } from '../../src/core/mapping/to-deal.ts';
-import { isBlank } from '../../src/core/mapping/parse-value.ts';
 import type { RawRecord, UnreadableRecord } from '../types.ts';
 import { readCsvRecords } from './read-records.ts';
 
@@ -33,7 +33,11 @@ export interface CsvLookups {
 /** A lookup's file: absolute as written, else relative to the folder of the file being read. */
 export const lookupFile = (file: string, mainFile: string): string => path.resolve(path.dirname(mainFile), file);
 
-async function readTable(name: string, spec: NonNullable<Mapping['lookups']>[string], file: string): Promise<{ table: LookupTable; report: LookupReport }> {
+async function readTable(
+  name: string,
+  spec: NonNullable<Mapping['lookups']>[string],
+  file: string,
+): Promise<{ table: LookupTable; report: LookupReport }> {
   try {
     await access(file);
   } catch (e) {
@@ -45,7 +49,11 @@ async function readTable(name: string, spec: NonNullable<Mapping['lookups']>[str
     report.unreadable.push(...page.unreadable);
     for (const r of page.records) {
       if (report.rows === 0 && !Object.hasOwn(r.data, spec.key)) {
-        throw new AppError('input_invalid', `${file}: no column "${spec.key}" (lookups.${name}.key); its columns are ${Object.keys(r.data).join(', ')}`, { path: file });
+        throw new AppError(
+          'input_invalid',
+          `${file}: no column "${spec.key}" (lookups.${name}.key); its columns are ${Object.keys(r.data).join(', ')}`,
+          { path: file },
+        );
       }
       report.rows++;
       builder.add({ line: r.row!, data: r.data });
@@ -76,7 +84,11 @@ export async function openLookups(mapping: Mapping, mainFile: string): Promise<C
     reports,
     join(rec) {
       const r = join(rec.data);
-      if (!r.ok) return { ok: false, error: { recordId: idOf(rec), ...(rec.row !== undefined ? { row: rec.row } : {}), field: r.field, reason: r.reason } };
+      if (!r.ok)
+        return {
+          ok: false,
+          error: { recordId: idOf(rec), ...(rec.row !== undefined ? { row: rec.row } : {}), field: r.field, reason: r.reason },
+        };
       for (const m of r.missed) byName.get(m.lookup)!.missed.push({ row: rec.row ?? 0, recordId: idOf(rec), key: m.key });
       return { ok: true, record: { ...rec, data: r.data } };
     },
@@ -84,7 +96,8 @@ export async function openLookups(mapping: Mapping, mainFile: string): Promise<C
 }
 
 const SHOWN = 5;
-const some = (items: string[]): string => items.slice(0, SHOWN).join(', ') + (items.length > SHOWN ? ` and ${items.length - SHOWN} more` : '');
+const some = (items: string[]): string =>
+  items.slice(0, SHOWN).join(', ') + (items.length > SHOWN ? ` and ${items.length - SHOWN} more` : '');
 
 /** One line per thing a person should know about the lookups of an import. */
 export function describeLookups(reports: readonly LookupReport[]): string[] {
@@ -92,7 +105,9 @@ export function describeLookups(reports: readonly LookupReport[]): string[] {
   for (const r of reports) {
     out.push(`lookups.${r.lookup}: ${r.rows} rows read from ${r.file}`);
     if (r.missed.length) {
-      out.push(`lookups.${r.lookup}: ${r.missed.length} rows matched no row there, so their ${r.lookup} values are empty: ${some(r.missed.map((m) => `line ${m.row} ("${m.key}")`))}`);
+      out.push(
+        `lookups.${r.lookup}: ${r.missed.length} rows matched no row there, so their ${r.lookup} values are empty: ${some(r.missed.map((m) => `line ${m.row} ("${m.key}")`))}`,
+      );
     }
     for (const k of r.repeated) {
       out.push(
@@ -101,7 +116,10 @@ export function describeLookups(reports: readonly LookupReport[]): string[] {
           : `lookups.${r.lookup}: key "${k.key}" is on lines ${k.lines.join(', ')} of ${r.file} with different values: rows joining it are rejected`,
       );
     }
-    if (r.emptyKeyLines.length) out.push(`lookups.${r.lookup}: ${r.emptyKeyLines.length} rows of ${r.file} have no key and are never joined: ${some(r.emptyKeyLines.map((l) => `line ${l}`))}`);
+    if (r.emptyKeyLines.length)
+      out.push(
+        `lookups.${r.lookup}: ${r.emptyKeyLines.length} rows of ${r.file} have no key and are never joined: ${some(r.emptyKeyLines.map((l) => `line ${l}`))}`,
+      );
     for (const u of r.unreadable) out.push(`lookups.${r.lookup}: line ${u.row} of ${r.file} could not be read: ${u.reason}`);
   }
   return out;

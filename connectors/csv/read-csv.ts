@@ -1,9 +1,8 @@
 import type { Deal } from '../../src/core/deal.ts';
-import { AppError } from '../../src/core/errors.ts';
 import type { Mapping } from '../../src/core/mapping/schema.ts';
 import { compileMapping, type RecordError } from '../../src/core/mapping/to-deal.ts';
 import { storableValue } from '../../src/core/storable-text.ts';
-import { openLookups, type LookupReport } from './lookups.ts';
+import { type LookupReport, openLookups } from './lookups.ts';
 import { readCsvRecords } from './read-records.ts';
 
 export interface CsvReadOptions {
@@ -50,7 +49,15 @@ export interface CsvReadResult {
 export async function readCsvDeals(opts: CsvReadOptions): Promise<CsvReadResult> {
   const map = compileMapping(opts.mapping);
   const lookups = await openLookups(opts.mapping, opts.file);
-  const out: CsvReadResult = { deals: [], rejected: [], replaced: [], cleaned: [], lineOf: new Map(), rows: 0, lookups: lookups?.reports ?? [] };
+  const out: CsvReadResult = {
+    deals: [],
+    rejected: [],
+    replaced: [],
+    cleaned: [],
+    lineOf: new Map(),
+    rows: 0,
+    lookups: lookups?.reports ?? [],
+  };
   const at = new Map<string, number>();
   const every = opts.progressEvery ?? 5000;
   const counted = () => {

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { parse, type CsvError } from 'csv-parse';
+import { type CsvError, parse } from 'csv-parse';
 import { AppError } from '../../src/core/errors.ts';
 import { storableText } from '../../src/core/storable-text.ts';
 import type { RawRecord, UnreadableRecord } from '../types.ts';

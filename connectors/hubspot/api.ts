@@ -1,9 +1,9 @@
 import { Client } from '@hubspot/api-client';
-import { AppError, isAppError } from '../../src/core/errors.ts';
+import { type AppError, isAppError } from '../../src/core/errors.ts';
 import { DEFAULT_RETRY_POLICY, decideRetry, type RetryPolicy } from './decide-retry.ts';
 import { HUBSPOT_API_BASE } from './oauth.ts';
-import { PortalPacer, type Clock } from './rate-pacer.ts';
-import { header, networkError, toAppError, type HeaderBag } from './to-app-error.ts';
+import type { Clock, PortalPacer } from './rate-pacer.ts';
+import { type HeaderBag, header, networkError, toAppError } from './to-app-error.ts';
 import type { TokenManager } from './token-manager.ts';
 
 /** The few logger methods the connector uses (a winston Logger fits). */
@@ -126,7 +126,10 @@ export class HubSpotApi {
   }
 
   /** A raw request through the SDK's own HTTP client (auth, base path), for bodies its models drop. */
-  async raw<T = unknown>(spec: CallSpec, req: { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; path: string; body?: unknown }): Promise<Reply<T>> {
+  async raw<T = unknown>(
+    spec: CallSpec,
+    req: { method: 'GET' | 'POST' | 'PATCH' | 'DELETE'; path: string; body?: unknown },
+  ): Promise<Reply<T>> {
     return this.call<T>(spec, async (client) => {
       const res = await client.apiRequest({ method: req.method, path: req.path, body: req.body as object });
       const text = await res.text();
@@ -160,14 +163,22 @@ export class HubSpotApi {
     };
     const max = num('x-hubspot-ratelimit-max');
     if (max !== undefined) {
-      this.usageState.rateLimit = { max, remaining: num('x-hubspot-ratelimit-remaining'), intervalMs: num('x-hubspot-ratelimit-interval-milliseconds') };
+      this.usageState.rateLimit = {
+        max,
+        remaining: num('x-hubspot-ratelimit-remaining'),
+        intervalMs: num('x-hubspot-ratelimit-interval-milliseconds'),
+      };
     }
     const daily = num('x-hubspot-ratelimit-daily');
     if (daily !== undefined) this.usageState.daily = { limit: daily, remaining: num('x-hubspot-ratelimit-daily-remaining') };
   }
 
   private map(status: number, body: unknown, headers: HeaderBag, op: string): AppError {
-    return toAppError(status, body, headers, { now: this.o.now?.() ?? new Date(this.o.clock.now()), utcOffsetMs: this.o.utcOffsetMs, operation: op });
+    return toAppError(status, body, headers, {
+      now: this.o.now?.() ?? new Date(this.o.clock.now()),
+      utcOffsetMs: this.o.utcOffsetMs,
+      operation: op,
+    });
   }
 
   private toFailure(e: unknown, op: string): AppError {

@@ -12,7 +12,13 @@ export interface Associated {
  * association batch-read limit, changelog 2024-09), every page of them: a source with more links
  * than one answer holds carries its own `paging.next.after`, sent back alongside its id.
  */
-export async function readAssociations(api: HubSpotApi, from: string, to: string, ids: readonly string[], op: string): Promise<Map<string, Associated[]>> {
+export async function readAssociations(
+  api: HubSpotApi,
+  from: string,
+  to: string,
+  ids: readonly string[],
+  op: string,
+): Promise<Map<string, Associated[]>> {
   const out = new Map<string, Associated[]>();
   let pending: Array<{ id: string; after?: string }> = [...new Set(ids)].map((id) => ({ id }));
   while (pending.length) {

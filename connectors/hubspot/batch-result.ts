@@ -9,7 +9,15 @@ import type { RecordFailure } from '../types.ts';
 export const BatchReply = z.object({
   status: z.string().optional(),
   results: z
-    .array(z.object({ id: z.string(), properties: z.record(z.string(), z.string().nullable()).optional(), objectWriteTraceId: z.string().optional() }).loose())
+    .array(
+      z
+        .object({
+          id: z.string(),
+          properties: z.record(z.string(), z.string().nullable()).optional(),
+          objectWriteTraceId: z.string().optional(),
+        })
+        .loose(),
+    )
     .default([]),
   numErrors: z.number().optional(),
   errors: z
@@ -51,7 +59,9 @@ export function failuresByKey(reply: BatchReply, contextKey: 'ids' | 'objectWrit
 /** Errors the batch reported without naming an input (we cannot tell whose they are). */
 export function unattributedFailure(reply: BatchReply): RecordFailure | null {
   const e = reply.errors.find((x) => !x.context || Object.keys(x.context).length === 0);
-  return e ? { code: e.category ?? 'UNKNOWN', message: e.message ?? 'HubSpot batch error', retryable: RETRYABLE.has(e.category ?? '') } : null;
+  return e
+    ? { code: e.category ?? 'UNKNOWN', message: e.message ?? 'HubSpot batch error', retryable: RETRYABLE.has(e.category ?? '') }
+    : null;
 }
 
 /** A whole-request rejection turned into one record's failure (after bisecting down to it). */
@@ -68,4 +78,5 @@ export const isRecordLevel = (e: AppError): boolean =>
   (e.code === 'crm_record_rejected' || e.code === 'crm_not_found') && !isMissingProperty(e);
 
 /** A write naming a property the portal lacks fails every record alike: setup has not run. */
-export const isMissingProperty = (e: AppError): boolean => /PROPERTY_DOESNT_EXIST|does not exist/i.test(`${String(e.details.code ?? '')} ${e.message}`);
+export const isMissingProperty = (e: AppError): boolean =>
+  /PROPERTY_DOESNT_EXIST|does not exist/i.test(`${String(e.details.code ?? '')} ${e.message}`);

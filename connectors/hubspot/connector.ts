@@ -1,13 +1,26 @@
 import { AppError } from '../../src/core/errors.ts';
-import { sourcePaths, type Mapping, type WriteBack } from '../../src/core/mapping/schema.ts';
-import type { ApiUsage, Connector, CredentialStore, DealUpdate, FetchOptions, FetchPage, RawRecord, SetupReport, SourceField, TaskRequest, TaskResult, WriteResult } from '../types.ts';
-import { HubSpotApi, silentLogger, type ConnectorLogger, type HubSpotUsage } from './api.ts';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './decide-retry.ts';
+import { type Mapping, sourcePaths, type WriteBack } from '../../src/core/mapping/schema.ts';
+import type {
+  ApiUsage,
+  Connector,
+  CredentialStore,
+  DealUpdate,
+  FetchOptions,
+  FetchPage,
+  RawRecord,
+  SetupReport,
+  SourceField,
+  TaskRequest,
+  TaskResult,
+  WriteResult,
+} from '../types.ts';
+import { type ConnectorLogger, HubSpotApi, type HubSpotUsage, silentLogger } from './api.ts';
 import { BATCH_READ_SIZE, chunk, info } from './batching.ts';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './decide-retry.ts';
 import { describeHubSpotFields } from './describe-fields.ts';
 import { DealEnricher, type HubSpotObject } from './enrich.ts';
 import { DEFAULT_FETCH, fetchChanges } from './fetch-changes.ts';
-import { DEFAULT_BUDGET, PortalPacer, realClock, type Clock, type RateBudget } from './rate-pacer.ts';
+import { type Clock, DEFAULT_BUDGET, PortalPacer, type RateBudget, realClock } from './rate-pacer.ts';
 import { setupProperties } from './setup.ts';
 import { LEGACY_TASK_KEY, TaskWriter } from './tasks.ts';
 import { TokenManager } from './token-manager.ts';
@@ -62,7 +75,15 @@ export interface HubSpotConnector extends Connector {
 }
 
 /** Properties the connector itself relies on, whatever the mapping reads. */
-const ALWAYS_READ = ['hs_object_id', 'hs_lastmodifieddate', 'dealstage', 'pipeline', 'hs_is_closed', 'hs_is_closed_won', 'hubspot_owner_id'];
+const ALWAYS_READ = [
+  'hs_object_id',
+  'hs_lastmodifieddate',
+  'dealstage',
+  'pipeline',
+  'hs_is_closed',
+  'hs_is_closed_won',
+  'hubspot_owner_id',
+];
 
 /** The deal properties to request: the mapping's source paths that name a property, plus ALWAYS_READ. */
 export function dealProperties(mapping: Mapping): string[] {
@@ -70,7 +91,10 @@ export function dealProperties(mapping: Mapping): string[] {
 }
 
 function requireWriteBack(mapping: Mapping): WriteBack {
-  if (!mapping.writeBack) throw new AppError('mapping_invalid', 'HubSpot mapping has no writeBack section: nothing says which properties to write', { path: 'writeBack' });
+  if (!mapping.writeBack)
+    throw new AppError('mapping_invalid', 'HubSpot mapping has no writeBack section: nothing says which properties to write', {
+      path: 'writeBack',
+    });
   return mapping.writeBack;
 }
 
@@ -80,7 +104,9 @@ function requireWriteBack(mapping: Mapping): WriteBack {
  */
 export function createHubSpotConnector(o: HubSpotConnectorOptions): HubSpotConnector {
   if (o.mapping.source !== 'hubspot') {
-    throw new AppError('mapping_invalid', `HubSpot connector for tenant ${o.tenantId} got a mapping for ${o.mapping.source}`, { path: 'source' });
+    throw new AppError('mapping_invalid', `HubSpot connector for tenant ${o.tenantId} got a mapping for ${o.mapping.source}`, {
+      path: 'source',
+    });
   }
   const now = o.now ?? (() => new Date());
   // Pacing runs on real time unless a test injects sleep (and then a coherent `now`): a
@@ -151,7 +177,12 @@ export function createHubSpotConnector(o: HubSpotConnectorOptions): HubSpotConne
     async upsertTasks(requests: TaskRequest[]): Promise<TaskResult[]> {
       if (requests.length === 0) return [];
       if (o.mapping.writeBack && !o.mapping.writeBack.tasks.enabled) {
-        return requests.map((t) => ({ key: t.key, ok: false, status: 'failed', error: { code: 'TASKS_DISABLED', message: 'tasks are disabled in the mapping', retryable: false } }));
+        return requests.map((t) => ({
+          key: t.key,
+          ok: false,
+          status: 'failed',
+          error: { code: 'TASKS_DISABLED', message: 'tasks are disabled in the mapping', retryable: false },
+        }));
       }
       tasks ??= new TaskWriter(api, legacyKeyField, log);
       return tasks.upsert(requests);
@@ -159,7 +190,12 @@ export function createHubSpotConnector(o: HubSpotConnectorOptions): HubSpotConne
 
     usage(): ApiUsage {
       const u = api.usage();
-      return { calls: u.calls, ...(u.daily?.limit !== undefined && u.daily.remaining !== undefined ? { used: u.daily.limit - u.daily.remaining, limit: u.daily.limit } : {}) };
+      return {
+        calls: u.calls,
+        ...(u.daily?.limit !== undefined && u.daily.remaining !== undefined
+          ? { used: u.daily.limit - u.daily.remaining, limit: u.daily.limit }
+          : {}),
+      };
     },
 
     hubspotUsage(): HubSpotUsage {
@@ -173,7 +209,12 @@ export function createHubSpotConnector(o: HubSpotConnectorOptions): HubSpotConne
       const found: HubSpotObject[] = [];
       for (const part of chunk([...new Set(ids)], BATCH_READ_SIZE)) {
         const r = await api.call({ budget: 'standard', op: 'batch read deals', idempotent: true }, async (c) =>
-          info(await c.crm.deals.batchApi.readWithHttpInfo({ inputs: part.map((id) => ({ id })), properties: dealProperties(o.mapping), propertiesWithHistory: [] }, false)),
+          info(
+            await c.crm.deals.batchApi.readWithHttpInfo(
+              { inputs: part.map((id) => ({ id })), properties: dealProperties(o.mapping), propertiesWithHistory: [] },
+              false,
+            ),
+          ),
         );
         found.push(...(r.data.results as unknown as HubSpotObject[]));
       }

@@ -11,9 +11,7 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxAttempts: 5, maxWaitMs: 60_000, baseBackoffMs: 500 };
 
-export type RetryDecision =
-  | { retry: false; reason: string }
-  | { retry: true; waitMs: number; refreshToken: boolean; reason: string };
+export type RetryDecision = { retry: false; reason: string } | { retry: true; waitMs: number; refreshToken: boolean; reason: string };
 
 /**
  * Pure: whether a failed HubSpot call is tried again, after how long, and whether the token

@@ -29,7 +29,12 @@ export function hubspotValueType(type: string): ValueType {
 const STAGE: Record<keyof StageInfo, Derived> = {
   id: { label: 'Stage id', type: 'string', valueType: 'string' },
   label: { label: 'Stage label (pipelines API)', type: 'string', valueType: 'string' },
-  status: { label: 'Stage status: open, won or lost (the stage’s isClosed and probability)', type: 'enumeration', valueType: 'string', options: ['open', 'won', 'lost'] },
+  status: {
+    label: 'Stage status: open, won or lost (the stage’s isClosed and probability)',
+    type: 'enumeration',
+    valueType: 'string',
+    options: ['open', 'won', 'lost'],
+  },
   order: { label: 'Stage position in its pipeline', type: 'number', valueType: 'number' },
   probability: { label: 'Stage win probability, 0 to 1', type: 'number', valueType: 'fraction' },
   pipelineId: { label: 'Pipeline id', type: 'string', valueType: 'string' },
@@ -97,13 +102,28 @@ export async function describeHubSpotFields(api: HubSpotApi, exclude: ReadonlySe
   const properties = (r.data.results as unknown as Property[]).filter((p) => !p.archived && !exclude.has(p.name));
   const out: SourceField[] = properties.map((p) => {
     const options = (p.options ?? []).filter((o) => !o.hidden).map((o) => o.value);
-    return { name: p.name, label: p.label, type: p.type, valueType: hubspotValueType(p.type), origin: 'field', ...(options.length ? { options } : {}) };
+    return {
+      name: p.name,
+      label: p.label,
+      type: p.type,
+      valueType: hubspotValueType(p.type),
+      origin: 'field',
+      ...(options.length ? { options } : {}),
+    };
   });
   out.push(...derived('stage.', STAGE));
-  out.push({ name: '_derived.closedAt', label: 'Closed at (closedate once the stage is closed)', type: 'datetime', valueType: 'datetime', origin: 'derived' });
+  out.push({
+    name: '_derived.closedAt',
+    label: 'Closed at (closedate once the stage is closed)',
+    type: 'datetime',
+    valueType: 'datetime',
+    origin: 'derived',
+  });
   out.push(...derived('', HISTORY));
   out.push(...derived('owner.', OWNER));
-  const company = Object.fromEntries(['id', ...COMPANY_PROPERTIES].map((k) => [k, COMPANY_TYPES[k] ?? { label: k, type: 'string', valueType: 'string' as const }]));
+  const company = Object.fromEntries(
+    ['id', ...COMPANY_PROPERTIES].map((k) => [k, COMPANY_TYPES[k] ?? { label: k, type: 'string', valueType: 'string' as const }]),
+  );
   out.push(...derived('company.', company, 'Primary company: '));
   return out;
 }

@@ -1,6 +1,6 @@
 import type { Mapping } from '../../src/core/mapping/schema.ts';
 import type { RawRecord } from '../types.ts';
-import { silentLogger, type ConnectorLogger, type HubSpotApi } from './api.ts';
+import { type ConnectorLogger, type HubSpotApi, silentLogger } from './api.ts';
 import { readAssociations } from './associations.ts';
 import { BATCH_READ_SIZE, chunk, info } from './batching.ts';
 import { deriveHistory, type HistoryEntry } from './history.ts';
@@ -137,7 +137,13 @@ export class DealEnricher {
     const byCompany = new Map<string, Record<string, string | null>>();
     for (const part of chunk([...new Set(companyOf.values())], BATCH_READ_SIZE)) {
       const r = await this.api.call({ budget: 'standard', op: 'batch read companies', idempotent: true }, async (c) =>
-        info(await c.crm.companies.batchApi.readWithHttpInfo({ inputs: part.map((id) => ({ id })), properties: COMPANY_PROPERTIES, propertiesWithHistory: [] })),
+        info(
+          await c.crm.companies.batchApi.readWithHttpInfo({
+            inputs: part.map((id) => ({ id })),
+            properties: COMPANY_PROPERTIES,
+            propertiesWithHistory: [],
+          }),
+        ),
       );
       for (const co of r.data.results) {
         const p = co.properties as Record<string, string | null>;

@@ -1,7 +1,7 @@
 import type { FetchOptions, FetchPage } from '../types.ts';
 import type { ConnectorLogger, HubSpotApi } from './api.ts';
-import { decodeCursor, encodeCursor, type HubSpotCursor } from './cursor.ts';
 import { info } from './batching.ts';
+import { decodeCursor, encodeCursor, type HubSpotCursor } from './cursor.ts';
 import type { DealEnricher, HubSpotObject } from './enrich.ts';
 
 export interface FetchSettings {
@@ -88,7 +88,13 @@ async function* incremental(s: FetchSettings, c: Extract<HubSpotCursor, { phase:
   const cursorNow = (): HubSpotCursor =>
     since >= run.to
       ? { v: 1, phase: 'incremental', since: iso(run.to), run: null, archivedCheckedAt: c.archivedCheckedAt }
-      : { v: 1, phase: 'incremental', since: iso(since), run: { to: iso(run.to), winTo: iso(run.winTo), lastId: run.lastId }, archivedCheckedAt: c.archivedCheckedAt };
+      : {
+          v: 1,
+          phase: 'incremental',
+          since: iso(since),
+          run: { to: iso(run.to), winTo: iso(run.winTo), lastId: run.lastId },
+          archivedCheckedAt: c.archivedCheckedAt,
+        };
 
   // Splitting is belt and braces: keyset paging never offsets past 200, so a big window is still
   // read correctly. It stops as soon as it stops helping (changes bunched in one instant, e.g. our
@@ -133,7 +139,9 @@ async function* archived(s: FetchSettings, c: Extract<HubSpotCursor, { phase: 'i
   let after: string | null = null;
   do {
     const r = await s.api.call({ budget: 'standard', op: 'list archived deals', idempotent: true }, async (cl) =>
-      info(await cl.crm.deals.basicApi.getPageWithHttpInfo(LIST_PAGE_SIZE, after ?? undefined, ['hs_object_id'], undefined, undefined, true)),
+      info(
+        await cl.crm.deals.basicApi.getPageWithHttpInfo(LIST_PAGE_SIZE, after ?? undefined, ['hs_object_id'], undefined, undefined, true),
+      ),
     );
     after = r.data.paging?.next?.after ?? null;
     const deletedIds = (r.data.results as unknown as HubSpotObject[])

@@ -13,9 +13,21 @@ export const MAX_SIGNATURE_AGE_MS = 5 * 60_000;
  * validation, v3): decode exactly these before hashing.
  */
 const DECODE: Record<string, string> = {
-  '%3A': ':', '%2F': '/', '%3F': '?', '%40': '@', '%21': '!', '%24': '$', '%27': "'", '%28': '(', '%29': ')', '%2A': '*', '%2C': ',', '%3B': ';',
+  '%3A': ':',
+  '%2F': '/',
+  '%3F': '?',
+  '%40': '@',
+  '%21': '!',
+  '%24': '$',
+  '%27': "'",
+  '%28': '(',
+  '%29': ')',
+  '%2A': '*',
+  '%2C': ',',
+  '%3B': ';',
 };
-export const decodeSignedUri = (uri: string): string => uri.replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi, (m) => DECODE[m.toUpperCase()]!);
+export const decodeSignedUri = (uri: string): string =>
+  uri.replace(/%(3A|2F|3F|40|21|24|27|28|29|2A|2C|3B)/gi, (m) => DECODE[m.toUpperCase()]!);
 
 export type SignatureCheck = { ok: true } | { ok: false; reason: 'missing' | 'stale' | 'mismatch' };
 
@@ -235,7 +247,8 @@ export function webhookHandler(deps: WebhookDeps): (req: HandlerRequest) => Prom
     let events: WebhookEvent[];
     try {
       const parsed = WebhookBatch.safeParse(JSON.parse(signed.body));
-      if (!parsed.success) return { status: 400, body: { error: 'input_invalid', message: `webhook body: ${parsed.error.issues[0]?.message}` } };
+      if (!parsed.success)
+        return { status: 400, body: { error: 'input_invalid', message: `webhook body: ${parsed.error.issues[0]?.message}` } };
       events = parsed.data;
     } catch {
       return { status: 400, body: { error: 'input_invalid', message: 'webhook body is not JSON' } };

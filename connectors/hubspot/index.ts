@@ -1,20 +1,33 @@
 /** What the rest of dealrisk imports from the HubSpot connector. */
+
+export type { ConnectorLogger, HubSpotUsage } from './api.ts';
 export { createHubSpotConnector, dealProperties, type HubSpotConnector, type HubSpotConnectorOptions } from './connector.ts';
-export { buildInstallUrl, createPkcePair, exchangeCode, pkceChallenge, refreshAccessToken, revokeToken, uninstallApp, HUBSPOT_SCOPES, TOKEN_PATH, type InstallUrlOptions, type PkcePair } from './oauth.ts';
 export {
   CARD_DATA_PATH,
-  WEBHOOK_PATH,
-  cardDataHandler,
-  webhookEventKey,
-  verifySignatureV3,
-  webhookHandler,
   type CardDeps,
+  cardDataHandler,
   type DealRiskView,
   type HandlerRequest,
   type HandlerResponse,
   type SeenEventStore,
+  verifySignatureV3,
+  WEBHOOK_PATH,
   type WebhookDeps,
+  webhookEventKey,
+  webhookHandler,
 } from './http-handlers.ts';
+export {
+  buildInstallUrl,
+  createPkcePair,
+  exchangeCode,
+  HUBSPOT_SCOPES,
+  type InstallUrlOptions,
+  type PkcePair,
+  pkceChallenge,
+  refreshAccessToken,
+  revokeToken,
+  TOKEN_PATH,
+  uninstallApp,
+} from './oauth.ts';
+export { DEFAULT_BUDGET, PortalPacer, type RateBudget, realClock } from './rate-pacer.ts';
 export { toAppError } from './to-app-error.ts';
-export { DEFAULT_BUDGET, PortalPacer, realClock, type RateBudget } from './rate-pacer.ts';
-export type { HubSpotUsage, ConnectorLogger } from './api.ts';

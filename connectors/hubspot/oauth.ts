@@ -119,7 +119,10 @@ async function postForm(path: string, form: Record<string, string>, o: TokenEndp
 function toCredentials(raw: unknown, o: TokenEndpointOptions, previous?: Credentials): Credentials {
   const r = TokenResponse.safeParse(raw);
   if (!r.success) {
-    throw new AppError('crm_bad_request', `HubSpot token response is not what the OAuth API documents: ${r.error.issues.map((i) => i.path.join('.') + ' ' + i.message).join('; ')}`);
+    throw new AppError(
+      'crm_bad_request',
+      `HubSpot token response is not what the OAuth API documents: ${r.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+    );
   }
   const t = r.data;
   const now = (o.now ?? (() => new Date()))();
@@ -128,10 +131,10 @@ function toCredentials(raw: unknown, o: TokenEndpointOptions, previous?: Credent
     // HubSpot refresh tokens do not rotate, but keep whichever the response carries.
     refreshToken: t.refresh_token ?? previous?.refreshToken ?? null,
     expiresAt: new Date(now.getTime() + t.expires_in * 1000),
-    accountId: t.hub_id !== undefined ? String(t.hub_id) : previous?.accountId ?? null,
+    accountId: t.hub_id !== undefined ? String(t.hub_id) : (previous?.accountId ?? null),
     instanceUrl: previous?.instanceUrl ?? (o.apiBase && o.apiBase !== HUBSPOT_API_BASE ? o.apiBase : null),
     authBaseUrl: o.apiBase ?? previous?.authBaseUrl ?? null,
-    scopes: t.scopes ?? (t.scope ? t.scope.split(' ') : previous?.scopes ?? []),
+    scopes: t.scopes ?? (t.scope ? t.scope.split(' ') : (previous?.scopes ?? [])),
   };
 }
 

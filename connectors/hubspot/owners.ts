@@ -20,7 +20,10 @@ interface RawOwner {
 }
 
 export function ownerInfo(o: RawOwner): OwnerInfo {
-  const name = [o.firstName, o.lastName].map((s) => s?.trim()).filter(Boolean).join(' ');
+  const name = [o.firstName, o.lastName]
+    .map((s) => s?.trim())
+    .filter(Boolean)
+    .join(' ');
   return { id: String(o.id), name: name || o.email || null, email: o.email ?? null };
 }
 
@@ -70,11 +73,13 @@ export class OwnerDirectory {
     const out = new Map<string, OwnerInfo>();
     let after: string | undefined;
     do {
-      const r = await this.api.call({ budget: 'standard', op: archived ? 'read archived owners' : 'read owners', idempotent: true }, async (c) =>
-      {
-        const h = await c.crm.owners.ownersApi.getPageWithHttpInfo(undefined, after, OWNERS_PAGE, archived);
-        return { status: h.httpStatusCode, headers: h.headers, data: h.data };
-      });
+      const r = await this.api.call(
+        { budget: 'standard', op: archived ? 'read archived owners' : 'read owners', idempotent: true },
+        async (c) => {
+          const h = await c.crm.owners.ownersApi.getPageWithHttpInfo(undefined, after, OWNERS_PAGE, archived);
+          return { status: h.httpStatusCode, headers: h.headers, data: h.data };
+        },
+      );
       for (const o of r.data.results) out.set(String(o.id), ownerInfo(o));
       after = r.data.paging?.next?.after;
     } while (after);

@@ -20,7 +20,13 @@ export const DEFAULT_GROUP = 'deal_risk';
 /** The deal properties the writeBack section names, with valid type/fieldType pairs. */
 export function riskPropertySpecs(names: WriteBack['fields']): PropertySpec[] {
   return [
-    { name: names.score, label: 'Risk score', type: 'number', fieldType: 'number', description: 'Deal-loss risk, 0 (safe) to 100 (likely lost), from dealrisk.' },
+    {
+      name: names.score,
+      label: 'Risk score',
+      type: 'number',
+      fieldType: 'number',
+      description: 'Deal-loss risk, 0 (safe) to 100 (likely lost), from dealrisk.',
+    },
     {
       name: names.category,
       label: 'Risk category',
@@ -29,11 +35,41 @@ export function riskPropertySpecs(names: WriteBack['fields']): PropertySpec[] {
       description: 'Low 0-25, Medium 26-50, High 51-75, Critical 76-100.',
       options: CATEGORIES.map((c, i) => ({ label: c, value: c, displayOrder: i, hidden: false })),
     },
-    { name: names.winProbability, label: 'Risk: win probability (%)', type: 'number', fieldType: 'number', description: "The model's calibrated chance of winning this deal, in percent." },
-    { name: names.drivers, label: 'Risk drivers', type: 'string', fieldType: 'textarea', description: 'Why this deal scores as it does: its top drivers, in plain words.' },
-    { name: names.action, label: 'Risk: recommended action', type: 'string', fieldType: 'textarea', description: 'What to do next about this deal.' },
-    { name: names.scoredAt, label: 'Risk scored at', type: 'datetime', fieldType: 'date', description: 'When dealrisk last scored this deal.' },
-    { name: names.modelStatus, label: 'Risk model status', type: 'string', fieldType: 'text', description: 'ok, experimental or no_signal: how far the score can be trusted.' },
+    {
+      name: names.winProbability,
+      label: 'Risk: win probability (%)',
+      type: 'number',
+      fieldType: 'number',
+      description: "The model's calibrated chance of winning this deal, in percent.",
+    },
+    {
+      name: names.drivers,
+      label: 'Risk drivers',
+      type: 'string',
+      fieldType: 'textarea',
+      description: 'Why this deal scores as it does: its top drivers, in plain words.',
+    },
+    {
+      name: names.action,
+      label: 'Risk: recommended action',
+      type: 'string',
+      fieldType: 'textarea',
+      description: 'What to do next about this deal.',
+    },
+    {
+      name: names.scoredAt,
+      label: 'Risk scored at',
+      type: 'datetime',
+      fieldType: 'date',
+      description: 'When dealrisk last scored this deal.',
+    },
+    {
+      name: names.modelStatus,
+      label: 'Risk model status',
+      type: 'string',
+      fieldType: 'text',
+      description: 'ok, experimental or no_signal: how far the score can be trusted.',
+    },
   ];
 }
 
@@ -78,14 +114,17 @@ export async function setupProperties(api: HubSpotApi, wb: WriteBack): Promise<S
       ),
     );
 
-  const all = await api.call(std('read deal properties'), async (c) => info(await c.crm.properties.coreApi.getAllWithHttpInfo('deals', false)));
+  const all = await api.call(std('read deal properties'), async (c) =>
+    info(await c.crm.properties.coreApi.getAllWithHttpInfo('deals', false)),
+  );
   const have = new Map(all.data.results.map((p) => [p.name, p]));
   for (const spec of riskPropertySpecs(wb.fields)) {
     const label = `deals.${spec.name}`;
     const found = have.get(spec.name);
     if (found) {
       report.existing.push(label);
-      if (found.type !== spec.type) report.warnings.push(`${label} exists as type ${found.type}, expected ${spec.type}: writes may be refused`);
+      if (found.type !== spec.type)
+        report.warnings.push(`${label} exists as type ${found.type}, expected ${spec.type}: writes may be refused`);
       if (spec.options) {
         const values = new Set((found.options ?? []).map((o) => o.value));
         const missing = spec.options.filter((o) => !values.has(o.value)).map((o) => o.value);

@@ -78,7 +78,8 @@ export class TaskWriter {
     for (const t of tasks) if (!unique.has(t.key)) unique.set(t.key, t);
     const existing = await this.existing([...unique.values()]);
     const results = new Map<string, TaskResult>();
-    for (const [key, e] of existing) if (unique.has(key)) results.set(key, { key, ok: true, status: e.completed ? 'completed' : 'open', taskId: e.id });
+    for (const [key, e] of existing)
+      if (unique.has(key)) results.set(key, { key, ok: true, status: e.completed ? 'completed' : 'open', taskId: e.id });
     const toCreate = [...unique.values()].filter((t) => !existing.has(t.key));
     for (const part of chunk(toCreate, BATCH_SIZE)) for (const r of await this.create(part)) results.set(r.key, r);
     return tasks.map((t) => results.get(t.key)!);
@@ -86,14 +87,24 @@ export class TaskWriter {
 
   /** The keyed tasks on these deals: their task associations, then the tasks themselves (both read-after-write consistent, unlike search). */
   private async existing(tasks: TaskRequest[]): Promise<Map<string, Existing>> {
-    const links = await readAssociations(this.api, 'deals', 'tasks', tasks.map((t) => t.dealExternalId), 'batch read deal tasks');
+    const links = await readAssociations(
+      this.api,
+      'deals',
+      'tasks',
+      tasks.map((t) => t.dealExternalId),
+      'batch read deal tasks',
+    );
     const taskIds = [...new Set([...links.values()].flat().map((l) => l.id))];
     const out = new Map<string, Existing>();
     for (const part of chunk(taskIds, BATCH_READ_SIZE)) {
       const r = await this.api.call({ budget: 'standard', op: 'batch read tasks', idempotent: true }, async (c) =>
         info(
           await c.crm.objects.tasks.batchApi.readWithHttpInfo(
-            { inputs: part.map((id) => ({ id })), properties: ['hs_task_body', 'hs_task_status', this.legacyKeyField], propertiesWithHistory: [] },
+            {
+              inputs: part.map((id) => ({ id })),
+              properties: ['hs_task_body', 'hs_task_status', this.legacyKeyField],
+              propertiesWithHistory: [],
+            },
             false,
           ),
         ),
@@ -113,11 +124,14 @@ export class TaskWriter {
   private async create(tasks: TaskRequest[]): Promise<TaskResult[]> {
     try {
       // Not idempotent: never retried on 5xx. A task created by a lost response is found through its deal next run.
-      const r = await this.api.raw({ budget: 'standard', op: 'batch create tasks', idempotent: false }, {
-        method: 'POST',
-        path: '/crm/v3/objects/tasks/batch/create',
-        body: { inputs: tasks.map(taskInput) },
-      });
+      const r = await this.api.raw(
+        { budget: 'standard', op: 'batch create tasks', idempotent: false },
+        {
+          method: 'POST',
+          path: '/crm/v3/objects/tasks/batch/create',
+          body: { inputs: tasks.map(taskInput) },
+        },
+      );
       const reply = BatchReply.parse(r.data);
       const failed = failuresByKey(reply, 'objectWriteTraceId');
       const created = new Map<string, string>();
@@ -141,7 +155,12 @@ export class TaskWriter {
 
   private outcome(key: string, taskId: string | undefined, failure: RecordFailure | undefined): TaskResult {
     if (taskId) return { key, ok: true, status: 'created', taskId };
-    return { key, ok: false, status: 'failed', error: failure ?? { code: 'NO_RESULT', message: 'HubSpot returned no task for this key', retryable: true } };
+    return {
+      key,
+      ok: false,
+      status: 'failed',
+      error: failure ?? { code: 'NO_RESULT', message: 'HubSpot returned no task for this key', retryable: true },
+    };
   }
 
   private failed(key: string, e: unknown): TaskResult {

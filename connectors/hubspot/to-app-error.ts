@@ -154,9 +154,13 @@ export function toAppError(status: number, body: unknown, headers?: HeaderBag, c
 /** A transport failure (reset, DNS, timeout) before any HTTP status. */
 export function networkError(err: unknown, operation?: string): AppError {
   const e = err as { code?: string; message?: string };
-  return new AppError('crm_unavailable', `HubSpot${operation ? ` ${operation}` : ''}: network error ${e.code ?? ''} ${e.message ?? ''}`.trim(), {
-    retryable: true,
-    networkCode: e.code,
-    cause: err,
-  });
+  return new AppError(
+    'crm_unavailable',
+    `HubSpot${operation ? ` ${operation}` : ''}: network error ${e.code ?? ''} ${e.message ?? ''}`.trim(),
+    {
+      retryable: true,
+      networkCode: e.code,
+      cause: err,
+    },
+  );
 }

@@ -1,5 +1,5 @@
 import { AppError, isAppError } from '../../src/core/errors.ts';
-import type { Credentials, CredentialStore } from '../types.ts';
+import type { CredentialStore, Credentials } from '../types.ts';
 import { refreshAccessToken } from './oauth.ts';
 
 export interface TokenManagerOptions {
@@ -57,9 +57,13 @@ export class TokenManager {
     if (c.accessToken !== rejected) return c.accessToken;
     if (!c.refreshToken) {
       await this.o.store.markNeedsReauth('HubSpot rejected the private-app token');
-      throw new AppError('crm_auth_revoked', 'HubSpot rejected the private-app token; replace HUBSPOT_PRIVATE_APP_TOKEN or reconnect via OAuth', {
-        retryable: false,
-      });
+      throw new AppError(
+        'crm_auth_revoked',
+        'HubSpot rejected the private-app token; replace HUBSPOT_PRIVATE_APP_TOKEN or reconnect via OAuth',
+        {
+          retryable: false,
+        },
+      );
     }
     return (await this.refresh(c)).accessToken;
   }
@@ -76,7 +80,10 @@ export class TokenManager {
 
   private async doRefresh(c: Credentials): Promise<Credentials> {
     if (!this.o.clientId || !this.o.clientSecret) {
-      throw new AppError('config_invalid', 'HubSpot token expired and HUBSPOT_CLIENT_ID / HUBSPOT_CLIENT_SECRET are not set, so it cannot be refreshed');
+      throw new AppError(
+        'config_invalid',
+        'HubSpot token expired and HUBSPOT_CLIENT_ID / HUBSPOT_CLIENT_SECRET are not set, so it cannot be refreshed',
+      );
     }
     let fresh: Credentials;
     try {

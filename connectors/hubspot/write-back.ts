@@ -31,23 +31,32 @@ interface Input {
   properties: Record<string, string>;
 }
 
-const NO_RESULT: RecordFailure = { code: 'NO_RESULT', message: 'HubSpot returned neither a result nor an error for this deal', retryable: true };
+const NO_RESULT: RecordFailure = {
+  code: 'NO_RESULT',
+  message: 'HubSpot returned neither a result nor an error for this deal',
+  retryable: true,
+};
 
 async function sendBatch(api: HubSpotApi, inputs: Input[], log: ConnectorLogger): Promise<Map<string, RecordFailure | null>> {
   const out = new Map<string, RecordFailure | null>();
   try {
     // Raw request: the SDK's 200-response model has no `errors`, which dated API versions use.
-    const r = await api.raw({ budget: 'standard', op: 'batch update deals', idempotent: true }, { method: 'POST', path: '/crm/v3/objects/deals/batch/update', body: { inputs } });
+    const r = await api.raw(
+      { budget: 'standard', op: 'batch update deals', idempotent: true },
+      { method: 'POST', path: '/crm/v3/objects/deals/batch/update', body: { inputs } },
+    );
     const reply = BatchReply.parse(r.data);
     const failed = failuresByKey(reply, 'ids');
     const done = new Set(reply.results.map((x) => x.id));
     const orphan = unattributedFailure(reply);
-    for (const i of inputs) out.set(i.id, failed.get(i.id) ?? (done.has(i.id) ? null : orphan ?? NO_RESULT));
+    for (const i of inputs) out.set(i.id, failed.get(i.id) ?? (done.has(i.id) ? null : (orphan ?? NO_RESULT)));
     return out;
   } catch (e) {
     if (!isAppError(e)) throw e;
     if (isMissingProperty(e)) {
-      throw new AppError('config_invalid', `${e.message} (create the risk properties with the connector's setup, e.g. on install)`, { cause: e });
+      throw new AppError('config_invalid', `${e.message} (create the risk properties with the connector's setup, e.g. on install)`, {
+        cause: e,
+      });
     }
     if (isRecordLevel(e) && inputs.length > 1) {
       // The whole batch was refused for something one record carries: halve until it is isolated.
@@ -66,7 +75,12 @@ async function sendBatch(api: HubSpotApi, inputs: Input[], log: ConnectorLogger)
 }
 
 /** Batched risk write-back: 100 deals a call, one WriteResult per update, in input order. */
-export async function writeRiskFields(api: HubSpotApi, names: WriteBack['fields'], updates: DealUpdate[], log: ConnectorLogger): Promise<WriteResult[]> {
+export async function writeRiskFields(
+  api: HubSpotApi,
+  names: WriteBack['fields'],
+  updates: DealUpdate[],
+  log: ConnectorLogger,
+): Promise<WriteResult[]> {
   // HubSpot refuses a batch naming one id twice; the last update for a deal wins.
   const latest = new Map<string, Input>();
   for (const u of updates) latest.set(u.externalId, { id: u.externalId, properties: riskProperties(u.fields, names) });

@@ -48,7 +48,10 @@ export class SalesforceApi {
     if (err.code === 'crm_auth_expired' && !err.details.retryable) {
       // A 401 jsforce would not refresh (e.g. "session is not valid for use with the REST API"):
       // only a new authorization fixes it.
-      const revoked = new AppError('crm_auth_revoked', `${err.message}; an admin must connect the org again`, { ...err.details, cause: err });
+      const revoked = new AppError('crm_auth_revoked', `${err.message}; an admin must connect the org again`, {
+        ...err.details,
+        cause: err,
+      });
       this.session.authError = revoked;
       await this.credentials.markNeedsReauth(revoked.message);
       return revoked;

@@ -4,7 +4,7 @@ import type { FetchPage, RawRecord } from '../types.ts';
 import type { CursorTracker } from './cursor.ts';
 import type { FetchDeps } from './fetch-changes.ts';
 import { fromBulkRow, toRawRecord } from './records.ts';
-import { SYSTEM_FIELDS, invalidFieldIn, opportunityQuery, selectList } from './soql.ts';
+import { invalidFieldIn, opportunityQuery, SYSTEM_FIELDS, selectList } from './soql.ts';
 
 export interface BulkOptions {
   /** First wait between job status checks; grows by half each time up to `maxPollIntervalMs`. */
@@ -48,7 +48,9 @@ export async function* bulkBackfill(deps: FetchDeps, tracker: CursorTracker, sig
   for (;;) {
     signal?.throwIfAborted();
     const url = `/jobs/query/${job.id}/results?maxRecords=${bulk.resultPageSize}${locator ? `&locator=${encodeURIComponent(locator)}` : ''}`;
-    const rows = await api.call((c) => c.request<Array<Record<string, string>> | string>({ method: 'GET', url, headers: { Accept: 'text/csv' } }));
+    const rows = await api.call((c) =>
+      c.request<Array<Record<string, string>> | string>({ method: 'GET', url, headers: { Accept: 'text/csv' } }),
+    );
     const next = api.meter.lastHeaders['sforce-locator'];
     locator = typeof next === 'string' && next !== 'null' && next !== '' ? next : null;
     const records: RawRecord[] = (Array.isArray(rows) ? rows : []).map((r) => toRawRecord(fromBulkRow(r)));

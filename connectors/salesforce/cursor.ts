@@ -155,7 +155,10 @@ export class CursorTracker {
     const floor = next.kind === 'window' ? next.from.getTime() : Infinity;
     const keep = Math.min(floor, this.ts.getTime() - this.overlapMs);
     for (const [k, t] of this.seen) if (t < keep) this.seen.delete(k);
-    let keys = [...this.seen.entries()].filter(([, t]) => t >= floor).sort((a, b) => a[1] - b[1]).map(([k]) => k);
+    let keys = [...this.seen.entries()]
+      .filter(([, t]) => t >= floor)
+      .sort((a, b) => a[1] - b[1])
+      .map(([k]) => k);
     if (keys.length > SEEN_MAX) keys = keys.slice(keys.length - SEEN_MAX);
     return encodeCursor({
       ts: this.ts,

@@ -86,7 +86,11 @@ function stageEntry(stage: string, at: string, stages: StageMap | null): StageEn
 }
 
 /** Stage changes in time order, one entry per change (repeated rows for amount edits collapse). */
-export function stageHistoryOf(rows: readonly HistoryRow[], fieldRows: readonly FieldHistoryRow[] | null, stages: StageMap | null): StageEntry[] {
+export function stageHistoryOf(
+  rows: readonly HistoryRow[],
+  fieldRows: readonly FieldHistoryRow[] | null,
+  stages: StageMap | null,
+): StageEntry[] {
   const out: StageEntry[] = [];
   for (const r of rows) {
     if (!r.StageName) continue;

@@ -92,7 +92,8 @@ export async function describeSalesforceFields(
   // Polymorphic references (WhatId, WhoId) name several objects: no single describe lists their fields.
   const refs = own.filter((f) => f.type === 'reference' && f.relationshipName && f.referenceTo?.length === 1);
   const targets = [...new Set(refs.map((f) => f.referenceTo![0]!))];
-  if (targets.length > MAX_RELATED_OBJECTS) warn(`${object} has ${targets.length} related objects: fields of ${targets.slice(MAX_RELATED_OBJECTS).join(', ')} are not listed`);
+  if (targets.length > MAX_RELATED_OBJECTS)
+    warn(`${object} has ${targets.length} related objects: fields of ${targets.slice(MAX_RELATED_OBJECTS).join(', ')} are not listed`);
   const described = new Map<string, DescribedField[]>();
   for (const target of targets.slice(0, MAX_RELATED_OBJECTS)) {
     try {
@@ -107,6 +108,7 @@ export async function describeSalesforceFields(
     const label = `${relationshipLabel(ref)}: `;
     out.push(...fields.filter((f) => !UNREADABLE.has(f.type)).map((f) => toField(f, 'related', `${ref.relationshipName}.`, label)));
   }
-  for (const [key, d] of Object.entries(DERIVED)) out.push({ name: `_derived.${key}`, label: d.label, type: d.type, valueType: d.valueType, origin: 'derived' });
+  for (const [key, d] of Object.entries(DERIVED))
+    out.push({ name: `_derived.${key}`, label: d.label, type: d.type, valueType: d.valueType, origin: 'derived' });
   return out;
 }

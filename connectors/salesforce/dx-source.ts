@@ -1,5 +1,5 @@
 import type { WriteBack } from '../../src/core/mapping/schema.ts';
-import { permissionSets, riskFieldDefinitions, type CustomFieldMeta } from './field-definitions.ts';
+import { type CustomFieldMeta, permissionSets, riskFieldDefinitions } from './field-definitions.ts';
 
 /**
  * Renders the Salesforce DX source (force-app/) from the same definitions setup() sends
@@ -14,14 +14,18 @@ const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&l
 function element(name: string, value: unknown, indent: string): string {
   if (Array.isArray(value)) return value.map((v) => element(name, v, indent)).join('');
   if (value && typeof value === 'object') {
-    const inner = Object.entries(value as Record<string, unknown>).map(([k, v]) => element(k, v, `${indent}    `)).join('');
+    const inner = Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => element(k, v, `${indent}    `))
+      .join('');
     return `${indent}<${name}>\n${inner}${indent}</${name}>\n`;
   }
   return `${indent}<${name}>${escape(String(value))}</${name}>\n`;
 }
 
 function document(root: string, body: Record<string, unknown>): string {
-  const inner = Object.entries(body).map(([k, v]) => element(k, v, '    ')).join('');
+  const inner = Object.entries(body)
+    .map(([k, v]) => element(k, v, '    '))
+    .join('');
   return `<?xml version="1.0" encoding="UTF-8"?>\n<${root} xmlns="${NS}">\n${inner}</${root}>\n`;
 }
 

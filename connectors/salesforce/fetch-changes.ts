@@ -2,11 +2,11 @@ import { AppError } from '../../src/core/errors.ts';
 import type { Logger } from '../../src/log.ts';
 import type { FetchOptions, FetchPage, RawRecord } from '../types.ts';
 import type { QueryPage, SalesforceApi } from './api.ts';
-import { bulkBackfill, type BulkOptions } from './bulk-query.ts';
+import { type BulkOptions, bulkBackfill } from './bulk-query.ts';
 import { CursorTracker, decodeCursor } from './cursor.ts';
 import type { HistoryEnricher } from './history.ts';
-import { isDeletedRow, toRawRecord, type SfRow } from './records.ts';
-import { SYSTEM_FIELDS, opportunityCountQuery, opportunityQuery, selectList } from './soql.ts';
+import { isDeletedRow, type SfRow, toRawRecord } from './records.ts';
+import { opportunityCountQuery, opportunityQuery, SYSTEM_FIELDS, selectList } from './soql.ts';
 
 export interface FetchDeps {
   api: SalesforceApi;
@@ -57,7 +57,12 @@ export async function* fetchChanges(deps: FetchDeps, opts: FetchOptions): AsyncG
   yield* restChanges(deps, tracker, start !== null, opts.signal);
 }
 
-async function* restChanges(deps: FetchDeps, tracker: CursorTracker, incremental: boolean, signal?: AbortSignal): AsyncGenerator<FetchPage> {
+async function* restChanges(
+  deps: FetchDeps,
+  tracker: CursorTracker,
+  incremental: boolean,
+  signal?: AbortSignal,
+): AsyncGenerator<FetchPage> {
   const resume = tracker.resume();
   const since = resume.kind === 'window' ? resume.from : null;
   const after = resume.kind === 'after' ? { ts: resume.ts, lastId: resume.lastId } : undefined;
@@ -88,7 +93,7 @@ async function* restChanges(deps: FetchDeps, tracker: CursorTracker, incremental
  * clock skew, never below the cursor.
  */
 function queryTime(deps: FetchDeps, startedAt: number, tracker: CursorTracker): Date {
-  const raw = deps.api.meter.lastHeaders['date'];
+  const raw = deps.api.meter.lastHeaders.date;
   const header = Date.parse((Array.isArray(raw) ? raw[0] : raw) ?? '');
   if (Number.isFinite(header)) return new Date(header);
   return new Date(Math.max(tracker.since()?.getTime() ?? 0, startedAt - deps.overlapMs));

@@ -38,7 +38,7 @@ const TEMPLATES: Record<keyof RiskFields, { label: string; description: string; 
     description: 'dealrisk: calibrated probability that this deal is won.',
     body: { precision: 5, scale: 2, type: 'Percent' },
   },
-  drivers: { label: 'Risk Drivers', description: 'dealrisk: the top reasons for this deal\'s risk, one per line.', body: LONG_TEXT },
+  drivers: { label: 'Risk Drivers', description: "dealrisk: the top reasons for this deal's risk, one per line.", body: LONG_TEXT },
   action: { label: 'Recommended Action', description: 'dealrisk: prioritised next steps for the owner.', body: LONG_TEXT },
   scoredAt: { label: 'Risk Scored At', description: 'dealrisk: when the score was computed.', body: { type: 'DateTime' } },
   modelStatus: {
@@ -72,7 +72,13 @@ export function riskFieldDefinitions(writeBack: WriteBack): CustomFieldMeta[] {
   for (const [key, apiName] of Object.entries(writeBack.fields) as Array<[keyof RiskFields, string]>) {
     if (!isCustomField(apiName)) continue;
     const t = TEMPLATES[key];
-    out.push({ fullName: `${writeBack.object}.${apiName}`, description: t.description, inlineHelpText: t.description.replace(/^dealrisk: /, ''), label: t.label, ...t.body });
+    out.push({
+      fullName: `${writeBack.object}.${apiName}`,
+      description: t.description,
+      inlineHelpText: t.description.replace(/^dealrisk: /, ''),
+      label: t.label,
+      ...t.body,
+    });
   }
   if (writeBack.tasks.enabled && writeBack.tasks.keyField && isCustomField(writeBack.tasks.keyField)) {
     out.push(taskKeyField(writeBack.tasks.keyField));
@@ -111,8 +117,12 @@ export const definingField = (permissionField: string): string => permissionFiel
 /** Field-level security the permission sets grant (fields must be custom to appear here). */
 export function permissionSets(writeBack: WriteBack): Array<Record<string, unknown>> {
   const names = permissionSetNames(writeBack);
-  const riskFields = Object.values(writeBack.fields).filter(isCustomField).map((f) => `${writeBack.object}.${f}`).sort();
-  const key = writeBack.tasks.enabled && writeBack.tasks.keyField && isCustomField(writeBack.tasks.keyField) ? writeBack.tasks.keyField : null;
+  const riskFields = Object.values(writeBack.fields)
+    .filter(isCustomField)
+    .map((f) => `${writeBack.object}.${f}`)
+    .sort();
+  const key =
+    writeBack.tasks.enabled && writeBack.tasks.keyField && isCustomField(writeBack.tasks.keyField) ? writeBack.tasks.keyField : null;
   const keyField = key ? [`Event.${key}`, `Task.${key}`] : [];
   return [
     {

@@ -1,5 +1,5 @@
-import type { RiskFields } from '../types.ts';
 import type { WriteBack } from '../../src/core/mapping/schema.ts';
+import type { RiskFields } from '../types.ts';
 
 /** The part of a describe() field result that decides how a value is written. */
 export interface FieldShape {
@@ -37,7 +37,11 @@ export function truncate(text: string, length: number | undefined): { text: stri
  * (0..1) goes to a Percent field as 0-100 and to a Number field as-is when its scale allows
  * decimals, else as 0-100; datetimes as ISO 8601; text cut to the field length.
  */
-export function formatValue(key: keyof RiskFields, value: RiskFields[keyof RiskFields], field: FieldShape): { value: string | number | null; note?: string } {
+export function formatValue(
+  key: keyof RiskFields,
+  value: RiskFields[keyof RiskFields],
+  field: FieldShape,
+): { value: string | number | null; note?: string } {
   if (value === null || value === undefined) return { value: null };
   switch (field.type) {
     case 'percent': {
@@ -56,7 +60,12 @@ export function formatValue(key: keyof RiskFields, value: RiskFields[keyof RiskF
     case 'date':
       return { value: (value instanceof Date ? value.toISOString() : String(value)).slice(0, 10) };
     default: {
-      const text = value instanceof Date ? value.toISOString() : typeof value === 'number' && key === 'winProbability' ? String(round(value * 100, 1)) : String(value);
+      const text =
+        value instanceof Date
+          ? value.toISOString()
+          : typeof value === 'number' && key === 'winProbability'
+            ? String(round(value * 100, 1))
+            : String(value);
       const { text: out, cut } = truncate(text, field.length);
       return cut ? { value: out, note: `${field.name} cut from ${text.length} to ${field.length} characters` } : { value: out };
     }

@@ -1,5 +1,5 @@
 import { AppError } from '../../src/core/errors.ts';
-import { toAppError, type HeaderBag } from './to-app-error.ts';
+import { type HeaderBag, toAppError } from './to-app-error.ts';
 
 /** The last error response the instrumented transport saw (jsforce errors lose the status). */
 export interface ErrorResponse {

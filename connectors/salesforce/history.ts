@@ -4,16 +4,15 @@ import type { RawRecord } from '../types.ts';
 import type { SalesforceApi } from './api.ts';
 import { buildStageMap, derive, type FieldHistoryRow, type HistoryFacts, type HistoryRow, type StageMap, type StageRow } from './derive.ts';
 import {
-  EMPLOYEES_PATH,
   AGGREGATE_IDS_MAX,
   chunkForUri,
   contactRoleCountQuery,
+  EMPLOYEES_PATH,
   fieldHistoryQuery,
   openTaskCountQuery,
   opportunityHistoryQuery,
   pageScope,
   stageQuery,
-  type PageScope,
 } from './soql.ts';
 
 type Source = 'stages' | 'history' | 'fieldHistory' | 'tasks' | 'contactRoles';
@@ -74,7 +73,8 @@ export class HistoryEnricher {
     const byOpp = <T extends { OpportunityId: string }>(rows: T[] | null): Map<string, T[]> | null => {
       if (!rows) return null;
       const m = new Map<string, T[]>();
-      for (const r of rows) if (ids.has(r.OpportunityId)) (m.get(r.OpportunityId) ?? m.set(r.OpportunityId, []).get(r.OpportunityId)!).push(r);
+      for (const r of rows)
+        if (ids.has(r.OpportunityId)) (m.get(r.OpportunityId) ?? m.set(r.OpportunityId, []).get(r.OpportunityId)!).push(r);
       return m;
     };
     const counts = (rows: CountRow[] | null, key: 'WhatId' | 'OpportunityId'): Map<string, number> | null =>
@@ -92,7 +92,11 @@ export class HistoryEnricher {
       };
       const d = r.data;
       const employees = (d.Account as Record<string, unknown> | null | undefined)?.NumberOfEmployees ?? d[EMPLOYEES_PATH];
-      r.data._derived = derive({ StageName: d.StageName, IsClosed: d.IsClosed, IsWon: d.IsWon, CloseDate: d.CloseDate, employees }, facts, stages);
+      r.data._derived = derive(
+        { StageName: d.StageName, IsClosed: d.IsClosed, IsWon: d.IsWon, CloseDate: d.CloseDate, employees },
+        facts,
+        stages,
+      );
     }
   }
 

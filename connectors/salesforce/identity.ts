@@ -13,7 +13,10 @@ async function getJson(fetchImpl: typeof fetch, url: string, token: string, what
   const res = await fetchImpl(url, { headers: { authorization: `Bearer ${token}`, accept: 'application/json' } });
   if (!res.ok) {
     const body = (await res.text()).slice(0, 200);
-    throw new AppError(res.status === 401 || res.status === 403 ? 'crm_permission_denied' : 'crm_unavailable', `Salesforce ${what} answered ${res.status}: ${body}`);
+    throw new AppError(
+      res.status === 401 || res.status === 403 ? 'crm_permission_denied' : 'crm_unavailable',
+      `Salesforce ${what} answered ${res.status}: ${body}`,
+    );
   }
   return (await res.json()) as Record<string, unknown>;
 }
@@ -32,7 +35,11 @@ export async function personFromIdentityUrl(install: SalesforceInstall, fetchImp
  * nor the identity URL answers): their User record through the REST API, by the user id the
  * token response's identity URL carries.
  */
-export async function personFromUserRecord(install: SalesforceInstall, apiVersion: string, fetchImpl: typeof fetch = fetch): Promise<SalesforcePerson> {
+export async function personFromUserRecord(
+  install: SalesforceInstall,
+  apiVersion: string,
+  fetchImpl: typeof fetch = fetch,
+): Promise<SalesforcePerson> {
   const base = (install.credentials.instanceUrl ?? '').replace(/\/$/, '');
   if (!base) throw new AppError('crm_bad_request', 'Salesforce token response has no instance_url');
   const url = `${base}/services/data/v${apiVersion}/sobjects/User/${encodeURIComponent(install.userId)}?fields=Name,Email`;

@@ -1,7 +1,19 @@
 import { AppError } from '../../src/core/errors.ts';
-import { sourcePaths, type Mapping } from '../../src/core/mapping/schema.ts';
+import { type Mapping, sourcePaths } from '../../src/core/mapping/schema.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
-import type { ApiUsage, Connector, CredentialStore, DealUpdate, FetchOptions, FetchPage, SetupReport, SourceField, TaskRequest, TaskResult, WriteResult } from '../types.ts';
+import type {
+  ApiUsage,
+  Connector,
+  CredentialStore,
+  DealUpdate,
+  FetchOptions,
+  FetchPage,
+  SetupReport,
+  SourceField,
+  TaskRequest,
+  TaskResult,
+  WriteResult,
+} from '../types.ts';
 import { SalesforceApi } from './api.ts';
 import type { BulkOptions } from './bulk-query.ts';
 import { describeSalesforceFields } from './describe-fields.ts';
@@ -14,8 +26,8 @@ import { setupOrg } from './setup.ts';
 import { upsertRiskTasks } from './tasks.ts';
 import { writeRiskFields } from './write-back.ts';
 
-export { toAppError } from './to-app-error.ts';
 export * from './oauth.ts';
+export { toAppError } from './to-app-error.ts';
 
 export const DEFAULT_API_VERSION = '66.0';
 export const DEFAULT_TASK_KEY_FIELD = 'Risk_Task_Key__c';
@@ -75,10 +87,13 @@ function checkShare(name: string, v: number): number {
  */
 export async function createSalesforceConnector(o: SalesforceConnectorOptions): Promise<SalesforceConnector> {
   if (o.mapping.source !== 'salesforce') {
-    throw new AppError('mapping_invalid', `Salesforce connector needs a salesforce mapping, got source "${o.mapping.source}"`, { path: 'source' });
+    throw new AppError('mapping_invalid', `Salesforce connector needs a salesforce mapping, got source "${o.mapping.source}"`, {
+      path: 'source',
+    });
   }
   const apiVersion = o.apiVersion ?? DEFAULT_API_VERSION;
-  if (!/^\d{2,3}\.0$/.test(apiVersion)) throw new AppError('config_invalid', `Salesforce API version must look like 66.0, got "${apiVersion}"`, { path: 'apiVersion' });
+  if (!/^\d{2,3}\.0$/.test(apiVersion))
+    throw new AppError('config_invalid', `Salesforce API version must look like 66.0, got "${apiVersion}"`, { path: 'apiVersion' });
   const logger = (o.logger ?? createLogger({ silent: true })).child({ module: 'salesforce', tenantId: o.tenantId });
   const meter = new Meter({
     budgetShare: checkShare('budgetShare', o.budgetShare ?? 0.2),
@@ -106,7 +121,8 @@ export async function createSalesforceConnector(o: SalesforceConnectorOptions): 
     return shapes;
   };
   const needWriteBack = () => {
-    if (!writeBackSpec) throw new AppError('mapping_invalid', `tenant ${o.tenantId}: the Salesforce mapping has no writeBack section`, { path: 'writeBack' });
+    if (!writeBackSpec)
+      throw new AppError('mapping_invalid', `tenant ${o.tenantId}: the Salesforce mapping has no writeBack section`, { path: 'writeBack' });
     return writeBackSpec;
   };
 

@@ -1,7 +1,7 @@
 import type { Connection } from 'jsforce';
 import { AppError } from '../../src/core/errors.ts';
 import type { ErrorResponse } from './from-sdk-error.ts';
-import { decideBudget, parseLimitInfo, type ApiUsageInfo } from './limits.ts';
+import { type ApiUsageInfo, decideBudget, parseLimitInfo } from './limits.ts';
 import type { HeaderBag } from './to-app-error.ts';
 
 export interface BudgetOptions {

@@ -32,14 +32,19 @@ export function resolveLoginUrl(host: string | undefined | null): string {
   try {
     url = new URL(host);
   } catch (e) {
-    throw new AppError('input_invalid', `Salesforce login host must be "production", "sandbox" or an https URL, got "${host}"`, { path: 'loginUrl', cause: e });
+    throw new AppError('input_invalid', `Salesforce login host must be "production", "sandbox" or an https URL, got "${host}"`, {
+      path: 'loginUrl',
+      cause: e,
+    });
   }
   const local = url.hostname === 'localhost' || url.hostname === '127.0.0.1';
   if (url.protocol !== 'https:' && !(local && url.protocol === 'http:')) {
     throw new AppError('input_invalid', `Salesforce login URL must use https: ${host}`, { path: 'loginUrl' });
   }
   if (/\.lightning\.force\.com$/.test(url.hostname)) {
-    throw new AppError('input_invalid', `${host} is a Lightning URL; use the My Domain URL (https://<domain>.my.salesforce.com)`, { path: 'loginUrl' });
+    throw new AppError('input_invalid', `${host} is a Lightning URL; use the My Domain URL (https://<domain>.my.salesforce.com)`, {
+      path: 'loginUrl',
+    });
   }
   // A path is kept for hosts that serve Salesforce under a prefix (the local sandbox CRM).
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;

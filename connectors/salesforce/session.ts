@@ -37,7 +37,9 @@ const inflight = new Map<string, Promise<Credentials>>();
 export async function openSession(o: SessionOptions): Promise<Session> {
   const stored = await o.credentials.load();
   if (!stored?.accessToken || !stored.instanceUrl) {
-    throw new AppError('crm_auth_revoked', `tenant ${o.tenantId}: no Salesforce credentials stored; connect the org first`, { retryable: false });
+    throw new AppError('crm_auth_revoked', `tenant ${o.tenantId}: no Salesforce credentials stored; connect the org first`, {
+      retryable: false,
+    });
   }
   const log = o.logger.child({ module: 'salesforce-session', tenantId: o.tenantId });
   const loginUrl = resolveLoginUrl(stored.authBaseUrl ?? o.loginUrl);
@@ -56,7 +58,13 @@ export async function openSession(o: SessionOptions): Promise<Session> {
   const refresh = async (staleToken: string | undefined): Promise<Credentials> => {
     if (o.meter.refreshUnproven) {
       // A token Salesforce issued a moment ago was refused again: refreshing more would loop.
-      return fail(new AppError('crm_auth_expired', 'Salesforce refused a freshly refreshed access token; check the integration user is active and API Enabled', { retryable: true }));
+      return fail(
+        new AppError(
+          'crm_auth_expired',
+          'Salesforce refused a freshly refreshed access token; check the integration user is active and API Enabled',
+          { retryable: true },
+        ),
+      );
     }
     const current = await o.credentials.load();
     if (current.accessToken && current.accessToken !== staleToken) {
@@ -64,8 +72,17 @@ export async function openSession(o: SessionOptions): Promise<Session> {
       return current; // another worker refreshed (and, with rotation, spent the old refresh token)
     }
     const refreshToken = current.refreshToken;
-    if (!refreshToken) return fail(new AppError('crm_auth_revoked', 'Salesforce session expired and no refresh token is stored; an admin must connect the org again', { retryable: false }));
-    const oauth2 = new OAuth2({ loginUrl: resolveLoginUrl(current.authBaseUrl ?? loginUrl), clientId: o.clientId, clientSecret: o.clientSecret });
+    if (!refreshToken)
+      return fail(
+        new AppError('crm_auth_revoked', 'Salesforce session expired and no refresh token is stored; an admin must connect the org again', {
+          retryable: false,
+        }),
+      );
+    const oauth2 = new OAuth2({
+      loginUrl: resolveLoginUrl(current.authBaseUrl ?? loginUrl),
+      clientId: o.clientId,
+      clientSecret: o.clientSecret,
+    });
     let res: Awaited<ReturnType<OAuth2['refreshToken']>>;
     try {
       res = await oauth2.refreshToken(refreshToken);
@@ -142,7 +159,11 @@ async function saveTwice(store: CredentialStore, creds: Credentials): Promise<vo
     try {
       await store.save(creds);
     } catch (second) {
-      throw new AppError('internal', 'could not persist the refreshed Salesforce token', { cause: second, firstError: first, retryable: true });
+      throw new AppError('internal', 'could not persist the refreshed Salesforce token', {
+        cause: second,
+        firstError: first,
+        retryable: true,
+      });
     }
   }
 }

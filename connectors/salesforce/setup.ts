@@ -4,12 +4,12 @@ import type { Logger } from '../../src/log.ts';
 import type { RiskFields, SetupReport } from '../types.ts';
 import type { SalesforceApi } from './api.ts';
 import {
-  EXPECTED_TYPES,
+  type CustomFieldMeta,
   definingField,
+  EXPECTED_TYPES,
   permissionSetNames,
   permissionSets,
   riskFieldDefinitions,
-  type CustomFieldMeta,
 } from './field-definitions.ts';
 import type { FieldShape } from './format-values.ts';
 import { permissionSetAssignmentQuery, permissionSetByNameQuery } from './soql.ts';
@@ -54,7 +54,12 @@ export async function setupOrg(
   const present = new Set<string>();
   try {
     for (const batch of batches(defs)) {
-      const found = await api.call((c) => c.metadata.read('CustomField', batch.map((d) => d.fullName))) as unknown as Array<Record<string, unknown>>;
+      const found = (await api.call((c) =>
+        c.metadata.read(
+          'CustomField',
+          batch.map((d) => d.fullName),
+        ),
+      )) as unknown as Array<Record<string, unknown>>;
       for (const f of found) {
         if (typeof f.fullName !== 'string') continue; // a missing component reads back empty
         present.add(f.fullName);
@@ -112,7 +117,8 @@ async function upsertPermissionSets(api: SalesforceApi, writeBack: WriteBack, re
   const results = (await api.call((c) => c.metadata.upsert('PermissionSet', sets as never))) as unknown as MetadataSaveResult[];
   for (const r of [results].flat()) {
     const err = errorsOf(r)[0];
-    if (!r.success) report.warnings.push(`could not save permission set ${r.fullName}: ${err?.statusCode ?? 'error'} ${err?.message ?? ''}`.trim());
+    if (!r.success)
+      report.warnings.push(`could not save permission set ${r.fullName}: ${err?.statusCode ?? 'error'} ${err?.message ?? ''}`.trim());
     else (r.created ? report.created : report.existing).push(`PermissionSet ${r.fullName}`);
   }
 }
@@ -130,7 +136,9 @@ async function assignToIntegrationUser(api: SalesforceApi, name: string, report:
     report.existing.push(label);
     return;
   }
-  const r = (await api.call((c) => c.sobject('PermissionSetAssignment').create({ AssigneeId: userId, PermissionSetId: ps[0]!.Id }))) as { success: boolean };
+  const r = (await api.call((c) => c.sobject('PermissionSetAssignment').create({ AssigneeId: userId, PermissionSetId: ps[0]!.Id }))) as {
+    success: boolean;
+  };
   if (r.success) report.created.push(label);
   else report.warnings.push(`could not assign ${name} to the integration user`);
 }

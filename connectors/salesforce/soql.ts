@@ -126,7 +126,8 @@ export const fieldHistoryQuery = (scope: PageScope): string =>
 export const AGGREGATE_IDS_MAX = 400;
 
 const idList = (ids: readonly string[]): string => {
-  if (!ids.length || ids.length > AGGREGATE_IDS_MAX) throw new Error(`an aggregate query names 1 to ${AGGREGATE_IDS_MAX} ids, got ${ids.length}`);
+  if (!ids.length || ids.length > AGGREGATE_IDS_MAX)
+    throw new Error(`an aggregate query names 1 to ${AGGREGATE_IDS_MAX} ids, got ${ids.length}`);
   return ids.map(soqlString).join(', ');
 };
 

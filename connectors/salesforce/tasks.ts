@@ -4,7 +4,7 @@ import type { TaskRequest, TaskResult } from '../types.ts';
 import type { SalesforceApi } from './api.ts';
 import { truncate } from './format-values.ts';
 import { chunkForUri, ownersQuery, tasksByKeyQuery } from './soql.ts';
-import { COLLECTION_MAX, STOPS_RUN, recordFailure, requestFailure, stopWithResults, type SaveResult } from './write-back.ts';
+import { COLLECTION_MAX, recordFailure, requestFailure, type SaveResult, STOPS_RUN, stopWithResults } from './write-back.ts';
 
 /** Keys per lookup query at most; fewer when long keys would pass the URI limit (chunkForUri). */
 const KEYS_PER_QUERY = 100;
@@ -29,16 +29,30 @@ const dateOnly = (d: Date): string => d.toISOString().slice(0, 10);
  * The key field is unique, so a concurrent duplicate is refused by Salesforce (DUPLICATE_VALUE)
  * and reported `open`.
  */
-export async function upsertRiskTasks(api: SalesforceApi, keyField: string, tasks: readonly TaskRequest[], log: Logger): Promise<TaskResult[]> {
+export async function upsertRiskTasks(
+  api: SalesforceApi,
+  keyField: string,
+  tasks: readonly TaskRequest[],
+  log: Logger,
+): Promise<TaskResult[]> {
   if (!tasks.length) return [];
   let existing: Map<string, ExistingTask>;
   try {
     existing = await findByKey(api, keyField, [...new Set(tasks.map((t) => t.key))]);
   } catch (e) {
     const err = e as AppError;
-    if (STOPS_RUN.has(err.code)) throw stopWithResults(err, [], tasks.map((t) => failed(t.key, err)));
+    if (STOPS_RUN.has(err.code))
+      throw stopWithResults(
+        err,
+        [],
+        tasks.map((t) => failed(t.key, err)),
+      );
     if (err.details.sfCode === 'INVALID_FIELD') {
-      const f = { code: 'INVALID_FIELD', message: `Task.${keyField} is missing or hidden from the integration user; run setup`, retryable: false };
+      const f = {
+        code: 'INVALID_FIELD',
+        message: `Task.${keyField} is missing or hidden from the integration user; run setup`,
+        retryable: false,
+      };
       return tasks.map((t) => ({ key: t.key, ok: false, status: 'failed' as const, error: f }));
     }
     return tasks.map((t) => failed(t.key, err));
@@ -49,7 +63,8 @@ export async function upsertRiskTasks(api: SalesforceApi, keyField: string, task
   const requested = new Set<string>();
   tasks.forEach((t, index) => {
     const found = existing.get(t.key);
-    if (found) results.set(index, { key: t.key, ok: true, status: found.IsClosed || found.IsDeleted ? 'completed' : 'open', taskId: found.Id });
+    if (found)
+      results.set(index, { key: t.key, ok: true, status: found.IsClosed || found.IsDeleted ? 'completed' : 'open', taskId: found.Id });
     else if (requested.has(t.key)) results.set(index, { key: t.key, ok: true, status: 'open' });
     else {
       requested.add(t.key);
@@ -59,10 +74,18 @@ export async function upsertRiskTasks(api: SalesforceApi, keyField: string, task
 
   let owners: Map<string, string>;
   try {
-    owners = await ownersFor(api, toCreate.map((c) => c.task), log);
+    owners = await ownersFor(
+      api,
+      toCreate.map((c) => c.task),
+      log,
+    );
   } catch (e) {
     for (const { index, task } of toCreate) results.set(index, failed(task.key, e as AppError));
-    throw stopWithResults(e as AppError, tasks.map((_, k) => results.get(k)!), []);
+    throw stopWithResults(
+      e as AppError,
+      tasks.map((_, k) => results.get(k)!),
+      [],
+    );
   }
   for (let i = 0; i < toCreate.length; i += COLLECTION_MAX) {
     const chunk = toCreate.slice(i, i + COLLECTION_MAX);
@@ -74,7 +97,11 @@ export async function upsertRiskTasks(api: SalesforceApi, keyField: string, task
       const err = e as AppError;
       if (STOPS_RUN.has(err.code)) {
         for (const { index, task } of toCreate.slice(i)) results.set(index, failed(task.key, err));
-        throw stopWithResults(err, tasks.map((_, k) => results.get(k)!), []);
+        throw stopWithResults(
+          err,
+          tasks.map((_, k) => results.get(k)!),
+          [],
+        );
       }
       for (const { index, task } of chunk) results.set(index, failed(task.key, err));
       continue;
@@ -83,7 +110,13 @@ export async function upsertRiskTasks(api: SalesforceApi, keyField: string, task
       const r = saved[j];
       if (r?.success) results.set(index, { key: task.key, ok: true, status: 'created', taskId: r.id });
       else if (r?.errors?.[0]?.statusCode === 'DUPLICATE_VALUE') results.set(index, { key: task.key, ok: true, status: 'open' });
-      else results.set(index, { key: task.key, ok: false, status: 'failed', error: r ? recordFailure(r) : { code: 'NO_RESULT', message: 'no result', retryable: true } });
+      else
+        results.set(index, {
+          key: task.key,
+          ok: false,
+          status: 'failed',
+          error: r ? recordFailure(r) : { code: 'NO_RESULT', message: 'no result', retryable: true },
+        });
     });
   }
   return tasks.map((_, k) => results.get(k)!);
@@ -115,7 +148,7 @@ async function findByKey(api: SalesforceApi, keyField: string, keys: string[]): 
       const key = String(r[keyField]);
       const prev = out.get(key);
       // An open task wins over a closed or deleted one with the same key.
-      if (!prev || (prev.IsClosed || prev.IsDeleted) && !(r.IsClosed || r.IsDeleted)) out.set(key, r);
+      if (!prev || ((prev.IsClosed || prev.IsDeleted) && !(r.IsClosed || r.IsDeleted))) out.set(key, r);
     }
   }
   return out;

@@ -101,10 +101,14 @@ export function toAppError(status: number | undefined, body: unknown, headers: H
       });
     }
     if (CONFIG_OAUTH_ERRORS.has(body.error)) {
-      return make('config_invalid', `Salesforce rejected our app credentials (${body.error}: ${desc}); check SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET and the callback URL`, {
-        ...base,
-        retryable: false,
-      });
+      return make(
+        'config_invalid',
+        `Salesforce rejected our app credentials (${body.error}: ${desc}); check SALESFORCE_CLIENT_ID, SALESFORCE_CLIENT_SECRET and the callback URL`,
+        {
+          ...base,
+          retryable: false,
+        },
+      );
     }
     if (status !== undefined && status >= 500) {
       return make('crm_unavailable', `Salesforce login service failed (${status} ${body.error})`, { ...base, retryable: true });

@@ -3,7 +3,7 @@ import type { WriteBack } from '../../src/core/mapping/schema.ts';
 import type { Logger } from '../../src/log.ts';
 import type { DealUpdate, RecordFailure, WriteResult } from '../types.ts';
 import type { SalesforceApi } from './api.ts';
-import { formatRiskRecord, unwritableFields, type FieldShape } from './format-values.ts';
+import { type FieldShape, formatRiskRecord, unwritableFields } from './format-values.ts';
 import { isRetryableRecordError } from './to-app-error.ts';
 
 /** sObject Collections take at most 200 records per request. */
@@ -93,8 +93,14 @@ export async function writeRiskFields(
     }
     chunk.forEach((u, j) => {
       const r = saved[j];
-      if (!r) results.push({ externalId: u.externalId, ok: false, error: { code: 'NO_RESULT', message: 'Salesforce returned fewer results than records', retryable: true } });
-      else results.push(r.success ? { externalId: u.externalId, ok: true } : { externalId: u.externalId, ok: false, error: recordFailure(r) });
+      if (!r)
+        results.push({
+          externalId: u.externalId,
+          ok: false,
+          error: { code: 'NO_RESULT', message: 'Salesforce returned fewer results than records', retryable: true },
+        });
+      else
+        results.push(r.success ? { externalId: u.externalId, ok: true } : { externalId: u.externalId, ok: false, error: recordFailure(r) });
     });
   }
   return results;

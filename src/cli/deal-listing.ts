@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Deal, StageStatus } from '../core/deal.ts';
-import type { Db } from '../store/index.ts';
 import { dealFromJson } from '../store/deal-json.ts';
+import type { Db } from '../store/index.ts';
 import type { DEAL_SORTS } from './program.ts';
 
 export type DealSort = (typeof DEAL_SORTS)[number];
@@ -20,7 +20,14 @@ export interface DealListQuery {
 /** A deal with its current score (deal_risk: the latest score of each scored deal), if any. */
 export interface ListedDeal {
   deal: Deal;
-  risk: { score: number; category: string; winProbability: number; modelStatus: string; scoredAt: Date; detail: Record<string, unknown> } | null;
+  risk: {
+    score: number;
+    category: string;
+    winProbability: number;
+    modelStatus: string;
+    scoredAt: Date;
+    detail: Record<string, unknown>;
+  } | null;
 }
 
 // Ids sort as people read them: T2 before T10.
@@ -35,13 +42,25 @@ export async function listDeals(db: Db, tenantId: string, q: DealListQuery): Pro
   const base = () => {
     let query = db
       .selectFrom('deals as d')
-      .leftJoin('deal_risk as r', (j) => j.onRef('r.tenant_id', '=', 'd.tenant_id').onRef('r.source', '=', 'd.source').onRef('r.external_id', '=', 'd.external_id'))
+      .leftJoin('deal_risk as r', (j) =>
+        j.onRef('r.tenant_id', '=', 'd.tenant_id').onRef('r.source', '=', 'd.source').onRef('r.external_id', '=', 'd.external_id'),
+      )
       .where('d.tenant_id', '=', tenantId)
       .where('d.deleted_at', 'is', null);
     if (q.status) query = query.where('d.status', '=', q.status);
     return query;
   };
-  const cols = ['d.source', 'd.external_id', 'd.data', 'r.score', 'r.category', 'r.win_probability', 'r.model_status', 'r.scored_at', 'r.detail'] as const;
+  const cols = [
+    'd.source',
+    'd.external_id',
+    'd.data',
+    'r.score',
+    'r.category',
+    'r.win_probability',
+    'r.model_status',
+    'r.scored_at',
+    'r.detail',
+  ] as const;
 
   if (q.sort === 'id') {
     // Natural order is not a SQL collation: sort the ids here, then read the page's rows.
@@ -50,7 +69,14 @@ export async function listDeals(db: Db, tenantId: string, q: DealListQuery): Pro
     if (q.order === 'desc') ids.reverse();
     const page = ids.slice(0, q.limit);
     if (page.length === 0) return [];
-    const rows = await base().select(cols).where('d.external_id', 'in', page.map((p) => p.external_id)).execute();
+    const rows = await base()
+      .select(cols)
+      .where(
+        'd.external_id',
+        'in',
+        page.map((p) => p.external_id),
+      )
+      .execute();
     const at = new Map(page.map((p, i) => [`${p.source}\u0000${p.external_id}`, i]));
     return rows
       .filter((r) => at.has(`${r.source}\u0000${r.external_id}`))
@@ -85,6 +111,13 @@ function toListed(r: Row): ListedDeal {
     risk:
       r.score === null
         ? null
-        : { score: r.score, category: r.category!, winProbability: r.win_probability!, modelStatus: r.model_status!, scoredAt: r.scored_at!, detail: r.detail ?? {} },
+        : {
+            score: r.score,
+            category: r.category!,
+            winProbability: r.win_probability!,
+            modelStatus: r.model_status!,
+            scoredAt: r.scored_at!,
+            detail: r.detail ?? {},
+          },
   };
 }

@@ -1,5 +1,4 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { CliDeps } from './deps.ts';
 import type { DealsListOptions, DealsShowOptions } from './commands/deals.ts';
 import type { EvaluateOptions } from './commands/evaluate.ts';
 import type { ImportOptions } from './commands/import.ts';
@@ -10,6 +9,7 @@ import type { SandboxCliOptions } from './commands/sandbox.ts';
 import type { ScoreOptions } from './commands/score.ts';
 import type { SyncOptions } from './commands/sync.ts';
 import type { TrainOptions } from './commands/train.ts';
+import type { CliDeps } from './deps.ts';
 
 // Every command and option is declared here, and nothing heavy is imported: `dealrisk --help`
 // and a command's own start-up never pay for the other commands' modules and SDKs (the store,
@@ -31,7 +31,10 @@ export const DEAL_SORTS = ['risk', 'amount', 'close', 'name', 'id'] as const;
 
 /** Builds the `dealrisk` program: every command with its options; actions load on first use. */
 export function buildProgram(deps: CliDeps): Command {
-  const program = new Command('dealrisk').description('Deal-loss risk scoring for Salesforce and HubSpot').showHelpAfterError().exitOverride();
+  const program = new Command('dealrisk')
+    .description('Deal-loss risk scoring for Salesforce and HubSpot')
+    .showHelpAfterError()
+    .exitOverride();
 
   const deals = program.command('deals').description('inspect deals');
   deals
@@ -88,7 +91,12 @@ export function buildProgram(deps: CliDeps): Command {
     .description('pipeline metrics: raw pipeline, RAPV, optimism gap, expected value, REM, win rates, revenue at risk')
     .addOption(tenant())
     .option('--owner <id>', 'only this owner (id or name)')
-    .option('--segment <field=value>', 'only one segment, e.g. account.industry=EdTech (repeatable)', (v: string, acc: string[]) => acc.concat(v), [] as string[])
+    .option(
+      '--segment <field=value>',
+      'only one segment, e.g. account.industry=EdTech (repeatable)',
+      (v: string, acc: string[]) => acc.concat(v),
+      [] as string[],
+    )
     .option('--json', 'print as JSON')
     .action(async (o: MetricsOptions) => (await import('./commands/metrics.ts')).runMetrics(deps, o));
 
@@ -107,7 +115,11 @@ export function buildProgram(deps: CliDeps): Command {
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
     .option('--pace <x>', 'sandbox ms per real ms (0: time moves only on POST /_sandbox/advance)', num('--pace'), 0)
     .option('--start <iso>', 'sandbox clock at start (default: now, to the hour)')
-    .addOption(new Option('--risk-fields <mode>', 'Salesforce risk fields: absent | created (no FLS) | ready').choices(['absent', 'created', 'ready']).default('absent'))
+    .addOption(
+      new Option('--risk-fields <mode>', 'Salesforce risk fields: absent | created (no FLS) | ready')
+        .choices(['absent', 'created', 'ready'])
+        .default('absent'),
+    )
     .option('--rotate', 'rotate Salesforce refresh tokens on every refresh')
     .option('--json', 'print the connection details as JSON')
     .action(async (o: SandboxCliOptions) => (await import('./commands/sandbox.ts')).runSandbox(deps, o));

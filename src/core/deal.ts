@@ -66,60 +66,64 @@ export type ExtraValue = z.infer<typeof ExtraValue>;
  * The canonical deal: one shape every connector maps into, and the only shape the
  * scoring core sees. Dates are Dates, money is a number, unknowns are null.
  */
-export const Deal = z.object({
-  tenantId: z.string().min(1),
-  source: Source,
-  externalId: z.string().min(1),
-  name: nullableString,
-  /** In `currency`, 0 ≤ amount ≤ MAX_AMOUNT. */
-  amount: nonNegative(MAX_AMOUNT, 'amounts').nullable().default(null),
-  currency: nullableString,
-  stage: z.object({
-    /** The raw stage label as the CRM shows it. */
-    label: nullableString,
-    status: StageStatus,
-    /** Position of the stage within its pipeline (0 = first). */
-    order: nullableNumber,
-  }),
-  pipeline: nullableString,
-  /** Null only for sources without dates (some CSV exports). */
-  createdAt: nullableDate,
-  expectedCloseDate: nullableDate,
-  closedAt: nullableDate,
-  owner: z
-    .object({ id: nullableString, name: nullableString })
-    .default({ id: null, name: null }),
-  account: z
-    .object({
-      id: nullableString,
-      name: nullableString,
-      industry: nullableString,
-      region: nullableString,
-      country: nullableString,
-      size: nullableString,
-    })
-    .default({ id: null, name: null, industry: null, region: null, country: null, size: null }),
-  product: nullableString,
-  leadSource: nullableString,
-  dealType: DealType.nullable().default(null),
-  forecastCategory: nullableString,
-  /** The CRM's own win probability for the stage, 0..1. */
-  crmProbability: z.number().min(0).max(1).nullable().default(null),
-  lastActivityAt: nullableDate,
-  activityCount: nullableCount,
-  contactsCount: nullableCount,
-  stageEnteredAt: nullableDate,
-  closeDatePushes: nullableCount,
-  nextStep: nullableString,
-  /** When the source last modified the record (cursor and echo detection). */
-  modifiedAt: nullableDate,
-  stageHistory: z.array(StageChange).default([]),
-  extras: z.record(z.string(), ExtraValue).default({}),
-}).superRefine((d, ctx) => {
-  if (d.createdAt && d.closedAt && d.closedAt.getTime() < d.createdAt.getTime() - CLOSE_BEFORE_CREATE_TOLERANCE_MS) {
-    ctx.addIssue({ code: 'custom', path: ['closedAt'], message: `${day(d.closedAt)} is before the deal was created (${day(d.createdAt)})` });
-  }
-});
+export const Deal = z
+  .object({
+    tenantId: z.string().min(1),
+    source: Source,
+    externalId: z.string().min(1),
+    name: nullableString,
+    /** In `currency`, 0 ≤ amount ≤ MAX_AMOUNT. */
+    amount: nonNegative(MAX_AMOUNT, 'amounts').nullable().default(null),
+    currency: nullableString,
+    stage: z.object({
+      /** The raw stage label as the CRM shows it. */
+      label: nullableString,
+      status: StageStatus,
+      /** Position of the stage within its pipeline (0 = first). */
+      order: nullableNumber,
+    }),
+    pipeline: nullableString,
+    /** Null only for sources without dates (some CSV exports). */
+    createdAt: nullableDate,
+    expectedCloseDate: nullableDate,
+    closedAt: nullableDate,
+    owner: z.object({ id: nullableString, name: nullableString }).default({ id: null, name: null }),
+    account: z
+      .object({
+        id: nullableString,
+        name: nullableString,
+        industry: nullableString,
+        region: nullableString,
+        country: nullableString,
+        size: nullableString,
+      })
+      .default({ id: null, name: null, industry: null, region: null, country: null, size: null }),
+    product: nullableString,
+    leadSource: nullableString,
+    dealType: DealType.nullable().default(null),
+    forecastCategory: nullableString,
+    /** The CRM's own win probability for the stage, 0..1. */
+    crmProbability: z.number().min(0).max(1).nullable().default(null),
+    lastActivityAt: nullableDate,
+    activityCount: nullableCount,
+    contactsCount: nullableCount,
+    stageEnteredAt: nullableDate,
+    closeDatePushes: nullableCount,
+    nextStep: nullableString,
+    /** When the source last modified the record (cursor and echo detection). */
+    modifiedAt: nullableDate,
+    stageHistory: z.array(StageChange).default([]),
+    extras: z.record(z.string(), ExtraValue).default({}),
+  })
+  .superRefine((d, ctx) => {
+    if (d.createdAt && d.closedAt && d.closedAt.getTime() < d.createdAt.getTime() - CLOSE_BEFORE_CREATE_TOLERANCE_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['closedAt'],
+        message: `${day(d.closedAt)} is before the deal was created (${day(d.createdAt)})`,
+      });
+    }
+  });
 export type Deal = z.infer<typeof Deal>;
 /** What a caller must supply to build a Deal (defaults fill the rest). */
 export type DealInput = z.input<typeof Deal>;

@@ -44,8 +44,7 @@ export class AppError extends Error {
   }
 }
 
-export const isAppError = (e: unknown, code?: ErrorCode): e is AppError =>
-  e instanceof AppError && (code === undefined || e.code === code);
+export const isAppError = (e: unknown, code?: ErrorCode): e is AppError => e instanceof AppError && (code === undefined || e.code === code);
 
 /** Formats zod-style issues as `a.b.c: message; ...` naming each key path. */
 export function formatIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): string {

@@ -1,9 +1,9 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { AppError } from '../core/errors.ts';
-import { parseMapping, type Mapping } from '../core/mapping/schema.ts';
+import { type Mapping, parseMapping } from '../core/mapping/schema.ts';
 
 /** The repository's mappings/ folder. */
 export const MAPPINGS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../mappings');
@@ -15,7 +15,10 @@ export function parseMappingText(text: string, where: string): Mapping {
     doc = parseYaml(text);
   } catch (e) {
     const line = e instanceof YAMLParseError ? ` (line ${e.linePos?.[0]?.line ?? '?'})` : '';
-    throw new AppError('mapping_invalid', `${where}${line}: not valid YAML: ${(e as Error).message.split('\n')[0]}`, { path: where, cause: e });
+    throw new AppError('mapping_invalid', `${where}${line}: not valid YAML: ${(e as Error).message.split('\n')[0]}`, {
+      path: where,
+      cause: e,
+    });
   }
   return parseMapping(doc, where);
 }
@@ -38,7 +41,9 @@ export function loadMappingFile(file: string): Mapping {
 export function loadMappingDir(dir = MAPPINGS_DIR): Map<string, Mapping> {
   const out = new Map<string, Mapping>();
   // schema.json beside the mappings is their JSON Schema, not a mapping.
-  for (const f of readdirSync(dir).filter((f) => /\.(ya?ml|json)$/.test(f) && f !== 'schema.json').sort()) {
+  for (const f of readdirSync(dir)
+    .filter((f) => /\.(ya?ml|json)$/.test(f) && f !== 'schema.json')
+    .sort()) {
     out.set(f.replace(/\.(ya?ml|json)$/, ''), loadMappingFile(path.join(dir, f)));
   }
   return out;

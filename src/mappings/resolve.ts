@@ -1,6 +1,6 @@
+import { AppError } from '../core/errors.ts';
 import type { Mapping } from '../core/mapping/schema.ts';
 import { parseMapping } from '../core/mapping/schema.ts';
-import { AppError } from '../core/errors.ts';
 import type { Store } from '../store/index.ts';
 import { rememberFeatureLabels } from './labels.ts';
 import { defaultMapping } from './load.ts';

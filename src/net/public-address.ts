@@ -72,7 +72,8 @@ export function isPublicAddress(ip: string): boolean {
   // addresses reach the IPv4 address they carry.
   if (zeros(10) && b[10] === 0xff && b[11] === 0xff) return isPublicAddress(v4Of(b, 12));
   if (zeros(12)) return isPublicAddress(v4Of(b, 12));
-  if (b[0] === 0x00 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && b.slice(4, 12).every((x) => x === 0)) return isPublicAddress(v4Of(b, 12));
+  if (b[0] === 0x00 && b[1] === 0x64 && b[2] === 0xff && b[3] === 0x9b && b.slice(4, 12).every((x) => x === 0))
+    return isPublicAddress(v4Of(b, 12));
   if (b[0] === 0x20 && b[1] === 0x02) return isPublicAddress(v4Of(b, 2));
   return globalUnicast.check(ip, 'ipv6') && !v6Blocked.check(ip, 'ipv6');
 }
@@ -89,7 +90,10 @@ export class PrivateHostAllowList {
 
   constructor(entries: readonly string[] = []) {
     for (const raw of entries) {
-      const e = raw.trim().toLowerCase().replace(/^\[|\]$/g, '');
+      const e = raw
+        .trim()
+        .toLowerCase()
+        .replace(/^\[|\]$/g, '');
       if (!e) continue;
       this.size++;
       const [addr = '', prefix] = e.split('/');

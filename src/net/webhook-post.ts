@@ -67,7 +67,9 @@ export async function resolveDestination(raw: string, allow: PrivateHostAllowLis
     try {
       addresses = await resolve(host);
     } catch (e) {
-      throw new DestinationRefused(`webhook host ${host} could not be resolved: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+      throw new DestinationRefused(`webhook host ${host} could not be resolved: ${e instanceof Error ? e.message : String(e)}`, {
+        cause: e,
+      });
     }
   }
   if (addresses.length === 0) throw new DestinationRefused(`webhook host ${host} has no address`);

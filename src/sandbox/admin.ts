@@ -1,6 +1,6 @@
 import type { SandboxClock } from './clock.ts';
 import type { FaultTable } from './faults.ts';
-import { json, type CallLogEntry, type SbRequest, type SbResponse } from './http/types.ts';
+import { type CallLogEntry, json, type SbRequest, type SbResponse } from './http/types.ts';
 import type { TruthRow } from './truth.ts';
 import { landingPage } from './ui.ts';
 
@@ -78,7 +78,8 @@ export function adminHandler(req: SbRequest, d: AdminDeps): SbResponse {
       const since = Number(req.query.get('since') ?? 0);
       return json(200, { calls: d.calls.filter((c) => c.seq > since && c.crm !== 'admin') });
     }
-    if (p === '/model' && m === 'GET') return json(200, { salesforce: d.model.ceilingAuc('salesforce'), hubspot: d.model.ceilingAuc('hubspot') });
+    if (p === '/model' && m === 'GET')
+      return json(200, { salesforce: d.model.ceilingAuc('salesforce'), hubspot: d.model.ceilingAuc('hubspot') });
     if (p === '/truth' && m === 'GET') {
       const crm = crmOf(req.query.get('crm'));
       if (!crm) return bad('crm must be salesforce or hubspot');

@@ -17,7 +17,11 @@ export class SandboxClock {
   private pace: number;
   private advanced = 0;
 
-  constructor(start: number, pace = 0, private readonly wall: () => number = Date.now) {
+  constructor(
+    start: number,
+    pace = 0,
+    private readonly wall: () => number = Date.now,
+  ) {
     this.base = start;
     this.pace = pace;
     this.wallBase = wall();

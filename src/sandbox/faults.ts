@@ -74,7 +74,10 @@ function compileOn(on: string): Pick<ActiveFault, 'method' | 'crm' | 'pattern'> 
   if (words[0] && CRM_WORDS[words[0].toLowerCase()]) crm = CRM_WORDS[words.shift()!.toLowerCase()]!;
   const rest = words.join(' ');
   if (!rest || rest === '*') return { method, crm, pattern: null };
-  const src = rest.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*');
+  const src = rest
+    .split('*')
+    .map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+    .join('.*');
   return { method, crm, pattern: new RegExp(src, 'i') };
 }
 

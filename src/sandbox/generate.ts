@@ -1,7 +1,25 @@
 import {
-  DEAL_TYPES, INDUSTRIES, INDUSTRY_WEIGHTS, NOISE_SD, REGIONS, REGION_WEIGHTS, SEGMENT_NORMS, SIZES, SIZE_WEIGHTS,
-  SOURCES, SOURCE_WEIGHTS, TYPE_NORMS, TYPE_WEIGHTS, sigmoid, winLogit,
-  type DealDrivers, type DealKind, type Industry, type LeadSource, type Region, type Size,
+  DEAL_TYPES,
+  type DealDrivers,
+  type DealKind,
+  INDUSTRIES,
+  INDUSTRY_WEIGHTS,
+  type Industry,
+  type LeadSource,
+  NOISE_SD,
+  REGION_WEIGHTS,
+  REGIONS,
+  type Region,
+  SEGMENT_NORMS,
+  SIZE_WEIGHTS,
+  SIZES,
+  type Size,
+  SOURCE_WEIGHTS,
+  SOURCES,
+  sigmoid,
+  TYPE_NORMS,
+  TYPE_WEIGHTS,
+  winLogit,
 } from './model.ts';
 import { COMPANY_HEADS, COMPANY_TAILS, COUNTRIES, FIRST_NAMES, LAST_NAMES, LOSS_REASONS, PRODUCTS, TITLES, WIN_REASONS } from './names.ts';
 import { createRng, mixSeed, type Rng } from './random.ts';
@@ -118,8 +136,7 @@ export function planEvents(world: World, p: DealPlan): PlanEvents {
 }
 
 /** The stage index of the i-th stage event. */
-export const stageOf = (p: DealPlan, i: number, openStages: number): number =>
-  i < p.nStage - 1 ? i : p.won ? openStages : openStages + 1;
+export const stageOf = (p: DealPlan, i: number, openStages: number): number => (i < p.nStage - 1 ? i : p.won ? openStages : openStages + 1);
 
 export function dealName(world: World, p: DealPlan): string {
   const account = world.accounts[p.account]!;
@@ -177,7 +194,9 @@ function makeAccounts(rng: Rng, count: number, startMs: number, historyDays: num
     const region = rng.weighted(REGIONS, REGION_WEIGHTS);
     const place = rng.pick(COUNTRIES[region]!);
     const size = rng.weighted(SIZES, SIZE_WEIGHTS);
-    const employees = Math.round(size === 'SMB' ? rng.uniform(10, 200) : size === 'Mid-Market' ? rng.uniform(200, 2000) : rng.uniform(2000, 50000));
+    const employees = Math.round(
+      size === 'SMB' ? rng.uniform(10, 200) : size === 'Mid-Market' ? rng.uniform(200, 2000) : rng.uniform(2000, 50000),
+    );
     const base = `${COMPANY_HEADS[n % COMPANY_HEADS.length]} ${COMPANY_TAILS[Math.floor(n / COMPANY_HEADS.length) % COMPANY_TAILS.length]}`;
     return {
       n,
@@ -190,7 +209,7 @@ function makeAccounts(rng: Rng, count: number, startMs: number, historyDays: num
       city: place.city,
       state: place.state ?? null,
       employees,
-      annualRevenue: Math.round(employees * rng.logNormal(180_000, 0.4) / 1000) * 1000,
+      annualRevenue: Math.round((employees * rng.logNormal(180_000, 0.4)) / 1000) * 1000,
       createdAt: startMs - (historyDays + rng.uniform(30, 900)) * DAY,
     };
   });
@@ -330,7 +349,8 @@ function planDeal(rng: Rng, world: World, n: number, t0: number): DealPlan {
   const deletedAt = rng.chance(0.004) ? t0 + rng.uniform(0.05, 0.9) * (closeAt - t0) : null;
   const reason = won ? rng.pick(WIN_REASONS) : gapDays > 21 ? 'Went dark' : rng.pick(LOSS_REASONS.slice(0, 5));
   // Salesforce stores whole seconds; keep every event on a second boundary.
-  for (const list of [stageAt, amountAt, closeDateAt, activities, touches, contactAt]) for (let i = 0; i < list.length; i++) list[i] = sec(list[i]!);
+  for (const list of [stageAt, amountAt, closeDateAt, activities, touches, contactAt])
+    for (let i = 0; i < list.length; i++) list[i] = sec(list[i]!);
   const ev = poolAppend(world.pool, [stageAt, amountAt, amounts, closeDateAt, closeDates, activities, touches, contactAt]);
   return {
     n,

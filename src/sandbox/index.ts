@@ -1,7 +1,8 @@
-import { SandboxClock, type Advance } from './clock.ts';
-import { FaultTable, type FaultRule } from './faults.ts';
+import { adminHandler, landingHandler } from './admin.ts';
+import { type Advance, SandboxClock } from './clock.ts';
+import { type FaultRule, FaultTable } from './faults.ts';
 import { generateWorld } from './generate.ts';
-import { startHttpServer, type Mount } from './http/server.ts';
+import { type Mount, startHttpServer } from './http/server.ts';
 import type { CallLogEntry, Crm, SbRequest } from './http/types.ts';
 import { HubSpotMount } from './hubspot/api.ts';
 import { HS_OPEN_STAGES } from './hubspot/catalog.ts';
@@ -21,12 +22,11 @@ import { SalesforceOrg } from './salesforce/org.ts';
 import { SfQuery } from './salesforce/query.ts';
 import { SfRecords } from './salesforce/records.ts';
 import { SF_OPEN_STAGES } from './salesforce/schema.ts';
-import { adminHandler, landingHandler } from './admin.ts';
 import { buildState, type SandboxState } from './state.ts';
-import { ceilingAuc, truthRows, type TruthRow } from './truth.ts';
+import { ceilingAuc, type TruthRow, truthRows } from './truth.ts';
 
-export type { FaultRule } from './faults.ts';
 export type { Advance } from './clock.ts';
+export type { FaultRule } from './faults.ts';
 export type { CallLogEntry } from './http/types.ts';
 export type { TruthRow } from './truth.ts';
 
@@ -111,7 +111,12 @@ export interface Sandbox {
     issueTokens(scopes?: string[]): HsTokenResponse;
   };
   clock: { now(): Date; advance(by: Advance): Date; setPace(pace: number): void };
-  faults: { add(rule: FaultRule): number; remove(id: number): void; clear(): void; list(): Array<FaultRule & { id: number; fired: number }> };
+  faults: {
+    add(rule: FaultRule): number;
+    remove(id: number): void;
+    clear(): void;
+    list(): Array<FaultRule & { id: number; fired: number }>;
+  };
   tokens: { expireAll(crm?: SandboxCrm): void; revokeAll(crm?: SandboxCrm): void };
   state: SandboxState;
   model: { ceilingAuc(crm: SandboxCrm): { auc: number | null; closed: number; lost: number }; truth(crm: SandboxCrm): TruthRow[] };
@@ -133,7 +138,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const calls: CallLogEntry[] = [];
 
   const sfo = opts.salesforce ?? {};
-  const sfWorld = generateWorld({ seed: mixSeed(seed, 101), deals, startMs: start, openStages: SF_OPEN_STAGES, historyDays: opts.historyDays });
+  const sfWorld = generateWorld({
+    seed: mixSeed(seed, 101),
+    deals,
+    startMs: start,
+    openStages: SF_OPEN_STAGES,
+    historyDays: opts.historyDays,
+  });
   const org = new SalesforceOrg(sfWorld, clock, { taskCompletionDays });
   const sfAuth = new SfAuth(
     {
@@ -166,7 +177,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
   const hso = opts.hubspot ?? {};
   const portalId = 140_000_000 + (mixSeed(seed, 7) % 9_000_000);
-  const hsWorld = generateWorld({ seed: mixSeed(seed, 202), deals, startMs: start, openStages: HS_OPEN_STAGES, historyDays: opts.historyDays });
+  const hsWorld = generateWorld({
+    seed: mixSeed(seed, 202),
+    deals,
+    startMs: start,
+    openStages: HS_OPEN_STAGES,
+    historyDays: opts.historyDays,
+  });
   const portal = new HubSpotPortal(hsWorld, clock, { portalId, taskCompletionDays });
   if (hso.riskProperties === 'ready') precreateHubSpot(portal);
   const hsAuth = new HsAuth(
@@ -184,7 +201,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     tokenNow,
   );
   const limiter = new HsLimiter(
-    { burstLimit: hso.burstLimit ?? 110, burstWindowMs: hso.burstWindowMs ?? 10_000, searchPerSecond: hso.searchPerSecond ?? 5, dailyLimit: hso.dailyLimit ?? null },
+    {
+      burstLimit: hso.burstLimit ?? 110,
+      burstWindowMs: hso.burstWindowMs ?? 10_000,
+      searchPerSecond: hso.searchPerSecond ?? 5,
+      dailyLimit: hso.dailyLimit ?? null,
+    },
     () => Math.floor(clock.now() / 86_400_000),
   );
   let searchCap = hso.searchCap ?? 10_000;
@@ -194,7 +216,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     faults,
     limiter,
     objects: new HsObjectsApi(portal, faults),
-    search: new HsSearch(portal, () => searchCap, () => hso.searchLagMs ?? 5_000),
+    search: new HsSearch(
+      portal,
+      () => searchCap,
+      () => hso.searchLagMs ?? 5_000,
+    ),
     associationPageSize: hso.associationPageSize ?? 100,
     properties: new HsPropertiesApi(portal),
   });
@@ -228,7 +254,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     },
     admin: (req: SbRequest) =>
       adminHandler(req, {
-        clock, faults, tokens, model, calls, seed, deals,
+        clock,
+        faults,
+        tokens,
+        model,
+        calls,
+        seed,
+        deals,
         setSearchCap: (n) => (searchCap = n),
         issue: (crm) => (crm === 'salesforce' ? sfAuth.issue(baseUrl) : hsAuth.issue()),
         info: () => info(),
@@ -242,7 +274,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     dealsPerCrm: deals,
     now: new Date(clock.now()).toISOString(),
     pace: clock.currentPace,
-    salesforce: { instanceUrl: `${baseUrl}/sf`, loginUrl: `${baseUrl}/sf`, clientId: sfAuth.cfg.clientId, apiUsage: { used: sfMount.used, limit: sfo.dailyApiLimit ?? 100_000 }, ceiling: model.ceilingAuc('salesforce') },
+    salesforce: {
+      instanceUrl: `${baseUrl}/sf`,
+      loginUrl: `${baseUrl}/sf`,
+      clientId: sfAuth.cfg.clientId,
+      apiUsage: { used: sfMount.used, limit: sfo.dailyApiLimit ?? 100_000 },
+      ceiling: model.ceilingAuc('salesforce'),
+    },
     hubspot: { apiBase: `${baseUrl}/hs`, clientId: hsAuth.cfg.clientId, portalId, ceiling: model.ceilingAuc('hubspot'), searchCap },
     faults: faults.list(),
   });

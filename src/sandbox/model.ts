@@ -41,7 +41,16 @@ export const TYPE_NORMS: Record<DealKind, { amount: number; cycle: number }> = {
 /** Coefficients on the log-odds of winning. Documented in docs/sandbox.md. */
 export const COEF = {
   intercept: 0.35,
-  industry: { Technology: 0.25, Finance: 0, Healthcare: -0.2, Manufacturing: 0.1, Retail: -0.1, Education: -0.3, Government: -0.45, Media: 0.15 } satisfies Record<Industry, number>,
+  industry: {
+    Technology: 0.25,
+    Finance: 0,
+    Healthcare: -0.2,
+    Manufacturing: 0.1,
+    Retail: -0.1,
+    Education: -0.3,
+    Government: -0.45,
+    Media: 0.15,
+  } satisfies Record<Industry, number>,
   size: { SMB: 0.15, 'Mid-Market': 0, Enterprise: -0.2 } satisfies Record<Size, number>,
   region: { NA: 0.1, EMEA: 0, APAC: -0.1, LATAM: -0.15 } satisfies Record<Region, number>,
   source: { web: 0, referral: 0.8, partner: 0.45, event: -0.1, outbound: -0.7, paid: -0.25 } satisfies Record<LeadSource, number>,

@@ -5,7 +5,18 @@ import type { SalesforceOrg } from './salesforce/org.ts';
 /** The risk fields of the default mappings (mappings/salesforce.yaml, mappings/hubspot.yaml). */
 export const SF_RISK_FIELDS: Array<Record<string, unknown>> = [
   { fullName: 'Opportunity.Risk_Score__c', label: 'Risk Score', type: 'Number', precision: '3', scale: '0' },
-  { fullName: 'Opportunity.Risk_Category__c', label: 'Risk Category', type: 'Picklist', valueSet: { restricted: 'true', valueSetDefinition: { sorted: 'false', value: ['Low', 'Medium', 'High', 'Critical'].map((v) => ({ fullName: v, default: 'false', label: v })) } } },
+  {
+    fullName: 'Opportunity.Risk_Category__c',
+    label: 'Risk Category',
+    type: 'Picklist',
+    valueSet: {
+      restricted: 'true',
+      valueSetDefinition: {
+        sorted: 'false',
+        value: ['Low', 'Medium', 'High', 'Critical'].map((v) => ({ fullName: v, default: 'false', label: v })),
+      },
+    },
+  },
   { fullName: 'Opportunity.Win_Probability__c', label: 'Win Probability', type: 'Percent', precision: '5', scale: '2' },
   { fullName: 'Opportunity.Risk_Drivers__c', label: 'Risk Drivers', type: 'LongTextArea', length: '32768', visibleLines: '5' },
   { fullName: 'Opportunity.Recommended_Action__c', label: 'Recommended Action', type: 'LongTextArea', length: '32768', visibleLines: '5' },
@@ -34,11 +45,31 @@ export function precreateSalesforce(org: SalesforceOrg, md: SfMetadata, mode: 'c
 export function precreateHubSpot(portal: HubSpotPortal): void {
   const now = new Date(portal.now()).toISOString();
   portal.groups.deals.set('deal_risk', { name: 'deal_risk', label: 'Deal Risk', displayOrder: -1, archived: false });
-  const def = (name: string, label: string, type: 'number' | 'enumeration' | 'string' | 'datetime', fieldType: string, extra: { options?: string[] } = {}) => ({
-    name, label, type, fieldType, groupName: 'deal_risk', description: '',
+  const def = (
+    name: string,
+    label: string,
+    type: 'number' | 'enumeration' | 'string' | 'datetime',
+    fieldType: string,
+    extra: { options?: string[] } = {},
+  ) => ({
+    name,
+    label,
+    type,
+    fieldType,
+    groupName: 'deal_risk',
+    description: '',
     options: (extra.options ?? []).map((v, i) => ({ label: v, value: v, displayOrder: i, hidden: false })),
-    displayOrder: -1, calculated: false, hasUniqueValue: false, hidden: false, formField: false,
-    readOnlyValue: false, readOnlyDefinition: false, createdAt: now, updatedAt: now, custom: true, archived: false,
+    displayOrder: -1,
+    calculated: false,
+    hasUniqueValue: false,
+    hidden: false,
+    formField: false,
+    readOnlyValue: false,
+    readOnlyDefinition: false,
+    createdAt: now,
+    updatedAt: now,
+    custom: true,
+    archived: false,
   });
   for (const p of [
     def('risk_score', 'Risk score', 'number', 'number'),
@@ -48,5 +79,6 @@ export function precreateHubSpot(portal: HubSpotPortal): void {
     def('risk_recommended_action', 'Risk: recommended action', 'string', 'textarea'),
     def('risk_scored_at', 'Risk scored at', 'datetime', 'date'),
     def('risk_model_status', 'Risk model status', 'string', 'text'),
-  ]) portal.properties.deals.set(p.name, p);
+  ])
+    portal.properties.deals.set(p.name, p);
 }

@@ -34,19 +34,27 @@ export interface SandboxState {
   };
 }
 
-export function buildState(o: { org: SalesforceOrg; portal: HubSpotPortal; calls: CallLogEntry[]; sfMount: SalesforceMount; baseUrl: string }): SandboxState {
+export function buildState(o: {
+  org: SalesforceOrg;
+  portal: HubSpotPortal;
+  calls: CallLogEntry[];
+  sfMount: SalesforceMount;
+  baseUrl: string;
+}): SandboxState {
   const { org, portal } = o;
   const renderSf = (object: string, row: Row): Json => {
     const def = org.describe(object)!;
     const custom = [...org.customFields.values()].filter((c) => c.fullName.startsWith(`${object}.`)).map((c) => c.def);
     const out: Json = { attributes: { type: object } };
-    for (const f of [...def.fields, ...custom.filter((c) => !def.fields.some((d) => d.name === c.name))]) out[f.name] = formatSfValue(f.type, row.get(f.name));
+    for (const f of [...def.fields, ...custom.filter((c) => !def.fields.some((d) => d.name === c.name))])
+      out[f.name] = formatSfValue(f.type, row.get(f.name));
     return out;
   };
   return {
     calls: o.calls,
     salesforce: {
-      opportunities: (opts = {}) => [...org.rows('Opportunity', { all: opts.includeDeleted ?? false })].map((r) => renderSf('Opportunity', r)),
+      opportunities: (opts = {}) =>
+        [...org.rows('Opportunity', { all: opts.includeDeleted ?? false })].map((r) => renderSf('Opportunity', r)),
       opportunity: (id) => {
         const r = org.byId('Opportunity', id);
         return r ? renderSf('Opportunity', r) : null;
@@ -58,13 +66,18 @@ export function buildState(o: { org: SalesforceOrg; portal: HubSpotPortal; calls
       apiUsage: () => ({ used: o.sfMount.used, limit: null }),
     },
     hubspot: {
-      deals: (opts = {}) => [...portal.objects('deals', { archived: opts.archived ?? false })].map((d) => ({ id: d.id, properties: d.all() })),
+      deals: (opts = {}) =>
+        [...portal.objects('deals', { archived: opts.archived ?? false })].map((d) => ({ id: d.id, properties: d.all() })),
       deal: (id) => {
         const d = portal.get('deals', id) ?? portal.get('deals', id, true);
         return d ? { id: d.id, properties: d.all() } : null;
       },
       tasks: () =>
-        [...portal.objects('tasks', { archived: false })].map((t) => ({ id: t.id, properties: t.all(), deals: portal.associations('tasks', t.id, 'deals').map((l) => l.id) })),
+        [...portal.objects('tasks', { archived: false })].map((t) => ({
+          id: t.id,
+          properties: t.all(),
+          deals: portal.associations('tasks', t.id, 'deals').map((l) => l.id),
+        })),
       propertyWrites: portal.writes,
       properties: (type = 'deals') => [...portal.properties[type].keys()],
     },

@@ -77,7 +77,9 @@ export class TokenStore {
   }
 
   /** The family of a live access token, or null (unknown, expired or revoked). */
-  check(token: string | null): { family: TokenFamily; token: AccessToken } | { error: 'unknown' | 'expired' | 'revoked'; expiredForMs?: number } {
+  check(
+    token: string | null,
+  ): { family: TokenFamily; token: AccessToken } | { error: 'unknown' | 'expired' | 'revoked'; expiredForMs?: number } {
     if (!token) return { error: 'unknown' };
     const t = this.access.get(token);
     if (!t) return { error: 'unknown' };

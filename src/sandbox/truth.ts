@@ -1,6 +1,6 @@
+import type { World } from './generate.ts';
 import type { DealDrivers } from './model.ts';
 import { rocAuc, winProbability } from './model.ts';
-import type { World } from './generate.ts';
 import { viewAt } from './view.ts';
 
 /** What the generator knows about one deal (hidden from the CRMs): its model score and outcome. */
@@ -22,7 +22,15 @@ export function truthRows(world: World, now: number): TruthRow[] {
   for (const plan of world.deals) {
     if (plan.createdAt > now) break;
     const v = viewAt(world, plan, now);
-    out.push({ n: plan.n, pWin: winProbability(plan.logit), logit: plan.logit, won: plan.won, closed: v.isClosed, deleted: v.deleted, drivers: plan.drivers });
+    out.push({
+      n: plan.n,
+      pWin: winProbability(plan.logit),
+      logit: plan.logit,
+      won: plan.won,
+      closed: v.isClosed,
+      deleted: v.deleted,
+      drivers: plan.drivers,
+    });
   }
   return out;
 }

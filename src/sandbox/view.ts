@@ -1,4 +1,4 @@
-import { DAY, eventOffsets, type DealPlan, type World } from './generate.ts';
+import { DAY, type DealPlan, eventOffsets, type World } from './generate.ts';
 
 /** Number of entries of data[from, to) (sorted) that are <= t. */
 export function countUpTo(data: ArrayLike<number>, from: number, to: number, t: number): number {

@@ -68,7 +68,15 @@ export function createApp(ctx: AppContext, deps: WebDeps, options: WebOptions): 
   const limiter = new RateLimiter(() => ctx.now().getTime());
   const audit = new AuditBuffer(ctx.store, ctx.logger);
   const keyAuth = apiKeyMiddleware(ctx.store, limiter, { failuresPerMinute: config.keyFailuresPerMinute, cacheMs: config.keyCacheMs });
-  const s: ServerContext = { app: ctx, deps, config, limiter, audit, invalidateKeys: () => keyAuth.invalidate(), connections: connectionsCache(ctx) };
+  const s: ServerContext = {
+    app: ctx,
+    deps,
+    config,
+    limiter,
+    audit,
+    invalidateKeys: () => keyAuth.invalidate(),
+    connections: connectionsCache(ctx),
+  };
 
   const app = express();
   app.disable('x-powered-by');
@@ -95,7 +103,13 @@ export function createApp(ctx: AppContext, deps: WebDeps, options: WebOptions): 
     helmet({
       contentSecurityPolicy: {
         useDefaults: true,
-        directives: { 'script-src': ["'self'"], 'style-src': ["'self'"], 'img-src': ["'self'", 'data:'], 'form-action': ["'self'"], 'upgrade-insecure-requests': config.secure ? [] : null },
+        directives: {
+          'script-src': ["'self'"],
+          'style-src': ["'self'"],
+          'img-src': ["'self'", 'data:'],
+          'form-action': ["'self'"],
+          'upgrade-insecure-requests': config.secure ? [] : null,
+        },
       },
       strictTransportSecurity: config.secure ? { maxAge: 15_552_000, includeSubDomains: true } : false,
       referrerPolicy: { policy: 'same-origin' },
@@ -109,16 +123,31 @@ export function createApp(ctx: AppContext, deps: WebDeps, options: WebOptions): 
 
   // HubSpot signs the exact bytes: these routes read the raw body and skip sessions and CSRF.
   if (deps.hubspot?.cardData) {
-    app.all('/integrations/hubspot/card', express.raw({ type: () => true, limit: config.bodyLimit }), rawRoute(deps.hubspot.cardData, config.appUrl));
+    app.all(
+      '/integrations/hubspot/card',
+      express.raw({ type: () => true, limit: config.bodyLimit }),
+      rawRoute(deps.hubspot.cardData, config.appUrl),
+    );
   }
   if (deps.hubspot?.webhook) {
-    app.post('/integrations/hubspot/webhook', express.raw({ type: () => true, limit: '1mb' }), rawRoute(deps.hubspot.webhook, config.appUrl));
+    app.post(
+      '/integrations/hubspot/webhook',
+      express.raw({ type: () => true, limit: '1mb' }),
+      rawRoute(deps.hubspot.webhook, config.appUrl),
+    );
   }
 
   app.use(express.json({ limit: config.bodyLimit }));
   app.use(express.urlencoded({ extended: false, limit: config.bodyLimit, parameterLimit: 200 }));
   app.use(inputGuard);
-  app.use(sessionMiddleware(ctx.store, { secret: config.sessionSecret, secure: config.secure, ttlMs: config.sessionTtlMs }, ctx.now, config.userRatePerMinute));
+  app.use(
+    sessionMiddleware(
+      ctx.store,
+      { secret: config.sessionSecret, secure: config.secure, ttlMs: config.sessionTtlMs },
+      ctx.now,
+      config.userRatePerMinute,
+    ),
+  );
   app.use(keyAuth);
   app.use(perCallerLimits(s));
   app.use(csrfProtection);
@@ -172,10 +201,17 @@ function perCallerLimits(s: ServerContext): RequestHandler {
     const p = res.locals.principal as Principal | undefined;
     if (!p) return next();
     const r = s.limiter.take(`${p.kind}:${p.id}`, p.ratePerMinute);
-    if (!r.ok) return next(new AppError('rate_limited', `rate limit of ${p.ratePerMinute} requests per minute reached`, { retryAfterMs: r.retryAfterMs }));
+    if (!r.ok)
+      return next(
+        new AppError('rate_limited', `rate limit of ${p.ratePerMinute} requests per minute reached`, { retryAfterMs: r.retryAfterMs }),
+      );
     if (p.kind === 'api_key') {
       res.on('finish', () => {
-        s.audit.add(p.tenantId, { actor: p.label, action: 'api.request', target: `${req.method} ${req.path}`, details: { status: res.statusCode } }, s.app.now());
+        s.audit.add(
+          p.tenantId,
+          { actor: p.label, action: 'api.request', target: `${req.method} ${req.path}`, details: { status: res.statusCode } },
+          s.app.now(),
+        );
         touchKey(s, p);
       });
     }
@@ -205,6 +241,7 @@ function touchKey(s: ServerContext, p: Principal): void {
   const seen = lastTouched.get(s) ?? lastTouched.set(s, new Map()).get(s)!;
   if ((seen.get(p.id) ?? 0) > t - 60_000) return;
   seen.set(p.id, t);
-  s.app.store.apiKeys.touch(p.tenantId, p.id, new Date(t)).catch((e: unknown) => s.app.logger.warn('could not record API key use', { error: e }));
+  s.app.store.apiKeys
+    .touch(p.tenantId, p.id, new Date(t))
+    .catch((e: unknown) => s.app.logger.warn('could not record API key use', { error: e }));
 }
-

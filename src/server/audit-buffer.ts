@@ -20,10 +20,22 @@ export class AuditBuffer {
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
-  constructor(private readonly store: Store, private readonly logger: Logger, private readonly intervalMs = 1000, private readonly maxBatch = 500) {}
+  constructor(
+    private readonly store: Store,
+    private readonly logger: Logger,
+    private readonly intervalMs = 1000,
+    private readonly maxBatch = 500,
+  ) {}
 
   add(tenantId: string, e: { actor: string; action: string; target?: string | null; details?: Record<string, unknown> }, at: Date): void {
-    this.entries.push({ tenant_id: tenantId, at, actor: e.actor, action: e.action, target: e.target ?? null, details: JSON.stringify(e.details ?? {}) });
+    this.entries.push({
+      tenant_id: tenantId,
+      at,
+      actor: e.actor,
+      action: e.action,
+      target: e.target ?? null,
+      details: JSON.stringify(e.details ?? {}),
+    });
     if (this.entries.length >= this.maxBatch) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), this.intervalMs);
   }

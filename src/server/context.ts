@@ -1,8 +1,8 @@
 import type { AppContext } from '../app/context.ts';
 import type { Connection } from '../store/repos/connections.ts';
-import type { RateLimiter } from './http/rate-limit.ts';
 import type { AuditBuffer } from './audit-buffer.ts';
 import type { WebDeps } from './deps.ts';
+import type { RateLimiter } from './http/rate-limit.ts';
 
 /** Settings of the web app (startWeb options over defaults). */
 export interface WebConfig {

@@ -24,7 +24,8 @@ export async function connectSandboxDemo(webUrl: string, crm: Crm, fetchImpl: ty
   };
   const location = (res: Response, step: string): string => {
     const to = res.headers.get('location');
-    if (res.status < 300 || res.status >= 400 || !to) throw new AppError('internal', `demo install (${crm}): ${step} answered ${res.status} instead of a redirect`);
+    if (res.status < 300 || res.status >= 400 || !to)
+      throw new AppError('internal', `demo install (${crm}): ${step} answered ${res.status} instead of a redirect`);
     return new URL(to, res.url || webUrl).toString();
   };
   /** One OAuth round: our start, the sandbox's consent form approved, our callback. */
@@ -34,7 +35,8 @@ export async function connectSandboxDemo(webUrl: string, crm: Crm, fetchImpl: ty
     const form = /<form[^>]*method="post"[^>]*action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/i.exec(page);
     if (!form) throw new AppError('internal', `demo install (${crm}): no consent form at ${consentUrl}`);
     const fields = new URLSearchParams();
-    for (const m of form[2]!.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)) fields.set(unescape(m[1]!), unescape(m[2]!));
+    for (const m of form[2]!.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g))
+      fields.set(unescape(m[1]!), unescape(m[2]!));
     fields.set('decision', 'allow');
     const decided = await call(new URL(unescape(form[1]!), consentUrl).toString(), {
       method: 'POST',

@@ -1,14 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Credentials } from '../../connectors/types.ts';
 import type { Deal } from '../core/deal.ts';
-import type {
-  DealScoreView,
-  DiagnosticsView,
-  DigestView,
-  ModelPerformanceView,
-  PipelineMetricsView,
-  SyncRunView,
-} from './api/schemas.ts';
+import type { DealScoreView, DiagnosticsView, DigestView, ModelPerformanceView, PipelineMetricsView, SyncRunView } from './api/schemas.ts';
 
 /**
  * What the web app needs from the rest of the product, injected so the app is testable and
@@ -55,7 +48,10 @@ export interface SyncPort {
    * Right after an install or re-authorization: create or verify the risk fields (Salesforce)
    * or properties (HubSpot) the mapping writes to, before the first sync writes back.
    */
-  connectionInstalled?(tenantId: string, connectionId: string): Promise<{ created: string[]; existing: string[]; warnings: string[] } | void>;
+  connectionInstalled?(
+    tenantId: string,
+    connectionId: string,
+  ): Promise<{ created: string[]; existing: string[]; warnings: string[] } | void>;
 }
 
 export interface ApiUsageView {
@@ -87,7 +83,13 @@ export interface OAuthProvider {
     purpose: OAuthPurpose;
     environment: OrgEnvironment;
   }): string;
-  exchange(p: { code: string; codeVerifier: string; redirectUri: string; purpose: OAuthPurpose; environment: OrgEnvironment }): Promise<OAuthGrant>;
+  exchange(p: {
+    code: string;
+    codeVerifier: string;
+    redirectUri: string;
+    purpose: OAuthPurpose;
+    environment: OrgEnvironment;
+  }): Promise<OAuthGrant>;
   /** Uninstall: revoke our tokens at the CRM (best effort; the connection is closed either way). */
   revoke?(credentials: Credentials): Promise<void>;
   /** Link to a deal in the CRM's UI. */

@@ -5,11 +5,11 @@ import path from 'node:path';
 import type { AppContext } from '../app/context.ts';
 import { AppError } from '../core/errors.ts';
 import { createApp, type WebOptions } from './app.ts';
-import type { WebDeps } from './deps.ts';
 import { randomToken } from './auth/tokens.ts';
+import type { WebDeps } from './deps.ts';
 
-export { createApp } from './app.ts';
 export type { WebOptions } from './app.ts';
+export { createApp } from './app.ts';
 export type * from './deps.ts';
 
 export interface StartWebOptions extends Partial<WebOptions> {
@@ -35,7 +35,11 @@ export function resolveSessionSecret(ctx: AppContext): string {
 }
 
 /** Starts the web app on HOST:PORT (or the given ones); `close()` stops it and flushes the audit log. */
-export async function startWeb(ctx: AppContext, deps: WebDeps, opts: StartWebOptions = {}): Promise<{ url: string; close(): Promise<void> }> {
+export async function startWeb(
+  ctx: AppContext,
+  deps: WebDeps,
+  opts: StartWebOptions = {},
+): Promise<{ url: string; close(): Promise<void> }> {
   if (ctx.env.NODE_ENV === 'production') {
     if (!ctx.env.APP_URL?.startsWith('https://')) throw new AppError('config_invalid', 'APP_URL must be an https URL in production');
     if (!ctx.env.ENCRYPTION_KEY) throw new AppError('config_invalid', 'ENCRYPTION_KEY is required in production');
@@ -67,6 +71,5 @@ export async function startWeb(ctx: AppContext, deps: WebDeps, opts: StartWebOpt
     },
   };
 }
-
 
 export { createWebDeps, type WebDepsOptions } from './adapters/index.ts';

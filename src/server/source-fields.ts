@@ -1,8 +1,8 @@
 import { fieldsFromRecords } from '../../connectors/csv/describe-fields.ts';
 import type { SourceField } from '../../connectors/types.ts';
 import { AppError } from '../core/errors.ts';
-import { makeConnector } from '../sync/make-connector.ts';
 import type { Connection } from '../store/repos/connections.ts';
+import { makeConnector } from '../sync/make-connector.ts';
 import type { MappingSourceName } from './api/settings.ts';
 import type { ServerContext } from './context.ts';
 
@@ -61,7 +61,12 @@ export function forgetFieldLists(s: ServerContext, tenantId: string): void {
 }
 
 /** Raw records of a source as stored with the tenant's deals, newest first. */
-export async function storedRecords(s: ServerContext, tenantId: string, source: MappingSourceName, limit: number): Promise<Array<{ id: string; data: Record<string, unknown> }>> {
+export async function storedRecords(
+  s: ServerContext,
+  tenantId: string,
+  source: MappingSourceName,
+  limit: number,
+): Promise<Array<{ id: string; data: Record<string, unknown> }>> {
   const rows = await s.app.store.db
     .selectFrom('deals')
     .select(['external_id', 'raw'])
@@ -88,7 +93,11 @@ export async function sourceFields(s: ServerContext, tenantId: string, source: M
     try {
       const fields = await describeCached(s, connection);
       const own = fields.filter((f) => f.origin === 'field').length;
-      return { fields, from: 'crm', note: `${own} fields listed by ${crm}, ${fields.length - own} more from related records and values dealrisk derives.` };
+      return {
+        fields,
+        from: 'crm',
+        note: `${own} fields listed by ${crm}, ${fields.length - own} more from related records and values dealrisk derives.`,
+      };
     } catch (e) {
       why = `${crm} did not list its fields (${e instanceof Error ? e.message : String(e)})`;
       s.app.logger.warn('field list unavailable', { tenantId, connectionId: connection.id, crm: source, error: e });

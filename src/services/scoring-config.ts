@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { type Playbook, parsePlaybook } from '../core/actions/playbook.ts';
 import { AppError } from '../core/errors.ts';
-import { parsePlaybook, type Playbook } from '../core/actions/playbook.ts';
-import { type ScoringConfig, parseScoringConfig } from '../core/scoring/config.ts';
+import { parseScoringConfig, type ScoringConfig } from '../core/scoring/config.ts';
 
 /** config/ at the repository root. */
 export const CONFIG_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../config');
@@ -37,7 +37,8 @@ export function tenantScoringConfig(base: ScoringConfig, settings: Record<string
   }
   const t = o.thresholds as Record<string, unknown> | undefined;
   if (t && typeof t === 'object') {
-    const relative = t.relative && typeof t.relative === 'object' ? { ...base.thresholds.relative, ...t.relative } : base.thresholds.relative;
+    const relative =
+      t.relative && typeof t.relative === 'object' ? { ...base.thresholds.relative, ...t.relative } : base.thresholds.relative;
     // Score bounds saved before categories could be relative meant fixed bounds: keep them so.
     const mode = t.mode ?? (['low', 'medium', 'high'].some((b) => b in t) ? 'fixed' : base.thresholds.mode);
     merged.thresholds = { ...(merged.thresholds as object), relative, mode };

@@ -1,17 +1,17 @@
+import { compilePlaybook } from '../core/actions/evaluate.ts';
+import type { Playbook } from '../core/actions/playbook.ts';
+import { type BacktestPrediction, type BacktestReport, backtest, settleModel } from '../core/backtest/backtest.ts';
 import type { Deal } from '../core/deal.ts';
 import { dealInputHash } from '../core/deal-hash.ts';
 import { AppError } from '../core/errors.ts';
-import { compilePlaybook } from '../core/actions/evaluate.ts';
-import type { Playbook } from '../core/actions/playbook.ts';
-import { backtest, settleModel, type BacktestPrediction, type BacktestReport } from '../core/backtest/backtest.ts';
-import { diagnostics, type Diagnostics } from '../core/metrics/insights.ts';
-import { pipelineMetrics, type PipelineMetrics } from '../core/metrics/pipeline.ts';
+import { type Diagnostics, diagnostics } from '../core/metrics/insights.ts';
+import { type PipelineMetrics, pipelineMetrics } from '../core/metrics/pipeline.ts';
 import type { MetricsFilter } from '../core/metrics/segments.ts';
 import type { ScoringConfig } from '../core/scoring/config.ts';
-import { deserializeModel, serializeModel, type RiskModel } from '../core/scoring/model.ts';
+import { deserializeModel, type RiskModel, serializeModel } from '../core/scoring/model.ts';
 import type { DealSnapshot } from '../core/scoring/rows.ts';
 import { compileScorer, type DealScore, type Scorer } from '../core/scoring/scorer.ts';
-import { similarIndexBuilder, type SimilarIndex } from '../core/scoring/similar.ts';
+import { type SimilarIndex, similarIndexBuilder } from '../core/scoring/similar.ts';
 import { trainModel } from '../core/scoring/train.ts';
 import { trainingDealCompactor } from '../core/scoring/training-deal.ts';
 import type { Store } from '../store/index.ts';
@@ -65,7 +65,10 @@ export function createScoringService(opts: ScoringServiceOptions) {
    * the latest by close date (among deals closed at the cut-off instant, and when too few have a
    * close date, the first by id). `closed` counts them all.
    */
-  async function trainingData(tenantId: string, config: ScoringConfig): Promise<{ deals: Deal[]; snapshots: DealSnapshot[]; closed: number }> {
+  async function trainingData(
+    tenantId: string,
+    config: ScoringConfig,
+  ): Promise<{ deals: Deal[]; snapshots: DealSnapshot[]; closed: number }> {
     const counts = await store.deals.countByStatus(tenantId);
     const closed = counts.won + counts.lost;
     const max = config.maxTrainingDeals;
@@ -83,13 +86,24 @@ export function createScoringService(opts: ScoringServiceOptions) {
       if (!since && deals.length >= max) break;
     }
     for (const d of atCutoff) if (deals.length < max) deals.push(d);
-    const snapshots = (await store.snapshots.forClosedDeals(tenantId, { closedSince: since, perDeal: config.momentsPerDeal })).map((s) => ({ ...s, deal: compact(s.deal) }));
+    const snapshots = (await store.snapshots.forClosedDeals(tenantId, { closedSince: since, perDeal: config.momentsPerDeal })).map((s) => ({
+      ...s,
+      deal: compact(s.deal),
+    }));
     return { deals, snapshots, closed };
   }
 
   /** Says so in the model's notes when it learnt from the latest deals only. */
   const windowNote = (model: RiskModel, used: number, closed: number): RiskModel =>
-    used < closed ? { ...model, notes: [...model.notes, `Trained on the latest ${used.toLocaleString('en-US')} of ${closed.toLocaleString('en-US')} closed deals (by close date; maxTrainingDeals).`] } : model;
+    used < closed
+      ? {
+          ...model,
+          notes: [
+            ...model.notes,
+            `Trained on the latest ${used.toLocaleString('en-US')} of ${closed.toLocaleString('en-US')} closed deals (by close date; maxTrainingDeals).`,
+          ],
+        }
+      : model;
 
   /** Backtests on the latest 20% (or an explicit test set), then trains on every closed deal. */
   async function train(tenantId: string, asOf: Date, testDeals?: Deal[]): Promise<TrainedModel> {
@@ -100,7 +114,9 @@ export function createScoringService(opts: ScoringServiceOptions) {
     const model = windowNote(trainModel(data, base), data.deals.length, data.closed);
     const won = data.deals.filter((d) => d.stage.status === 'won').length;
     const lost = data.deals.length - won;
-    const testable = testDeals ? testDeals.some((d) => d.stage.status === 'won') && testDeals.some((d) => d.stage.status === 'lost') : won >= 2 && lost >= 2 && data.deals.length >= 10;
+    const testable = testDeals
+      ? testDeals.some((d) => d.stage.status === 'won') && testDeals.some((d) => d.stage.status === 'lost')
+      : won >= 2 && lost >= 2 && data.deals.length >= 10;
     // closedDeals counts every closed deal, used or not: retraining waits for that many more.
     if (!testable) return { model, report: null, closedDeals: data.closed };
     const { report, predictions } = backtest(data, { ...base, ...(testDeals ? { test: testDeals } : {}) });
@@ -126,7 +142,10 @@ export function createScoringService(opts: ScoringServiceOptions) {
     const { config, playbook } = await setup(tenantId);
     const { stored, model } = await activeModel(tenantId, asOf);
     const similar = withSimilar ? await similarIndex(tenantId, config.segmentBy) : undefined;
-    return { stored, scorer: compileScorer(model, { config, actions: compilePlaybook(playbook, config.maxActions), ...(similar ? { similar } : {}) }) };
+    return {
+      stored,
+      scorer: compileScorer(model, { config, actions: compilePlaybook(playbook, config.maxActions), ...(similar ? { similar } : {}) }),
+    };
   }
 
   // One-off scoring (POST /v1/deals/score) reuses a tenant's compiled scorer for a short while:
@@ -152,12 +171,25 @@ export function createScoringService(opts: ScoringServiceOptions) {
   });
 
   const reportJson = (t: TrainedModel): Record<string, unknown> =>
-    JSON.parse(JSON.stringify({ ...(t.report ?? { status: t.model.status, note: 'too few closed deals to backtest' }), modelKind: t.model.kind, notes: t.model.notes, closedDeals: t.closedDeals })) as Record<string, unknown>;
+    JSON.parse(
+      JSON.stringify({
+        ...(t.report ?? { status: t.model.status, note: 'too few closed deals to backtest' }),
+        modelKind: t.model.kind,
+        notes: t.model.notes,
+        closedDeals: t.closedDeals,
+      }),
+    ) as Record<string, unknown>;
 
   const syncScorer: SyncScorer = {
     async load(tenantId, asOf): Promise<ModelHandle> {
       const { stored, scorer } = await scorerFor(tenantId, asOf);
-      return { id: stored?.id ?? null, version: stored?.version ?? 0, status: scorer.model.status, trainedAt: stored?.trainedAt ?? null, scoreMany: (d, at) => scorer.scoreMany(d, at) };
+      return {
+        id: stored?.id ?? null,
+        version: stored?.version ?? 0,
+        status: scorer.model.status,
+        trainedAt: stored?.trainedAt ?? null,
+        scoreMany: (d, at) => scorer.scoreMany(d, at),
+      };
     },
     async train(tenantId, asOf): Promise<TrainCandidate> {
       const t = await train(tenantId, asOf);
@@ -178,7 +210,11 @@ export function createScoringService(opts: ScoringServiceOptions) {
     /** Trains, backtests and stores a new active model version. */
     async trainAndActivate(tenantId: string, asOf: Date): Promise<{ stored: StoredModel; trained: TrainedModel }> {
       const trained = await train(tenantId, asOf);
-      const stored = await store.models.save(tenantId, { status: trained.model.status, trainedAt: asOf, payload: serializeModel({ ...trained.model }), report: reportJson(trained) }, true);
+      const stored = await store.models.save(
+        tenantId,
+        { status: trained.model.status, trainedAt: asOf, payload: serializeModel({ ...trained.model }), report: reportJson(trained) },
+        true,
+      );
       return { stored, trained };
     },
     /** Backtest only (nothing stored): the latest 20% by close date, or the given test deals. */
@@ -186,11 +222,19 @@ export function createScoringService(opts: ScoringServiceOptions) {
       return train(tenantId, asOf, testDeals);
     },
     /** Scores every open deal with the active model; stores the scores unless `persist` is false. */
-    async scoreOpenDeals(tenantId: string, asOf: Date, o: { persist?: boolean } = {}): Promise<{ scores: DealScore[]; model: RiskModel; modelId: number | null }> {
+    async scoreOpenDeals(
+      tenantId: string,
+      asOf: Date,
+      o: { persist?: boolean } = {},
+    ): Promise<{ scores: DealScore[]; model: RiskModel; modelId: number | null }> {
       const { stored, scorer } = await scorerFor(tenantId, asOf);
       const open = await store.deals.list(tenantId, { status: 'open' });
       const scores = scorer.scoreMany(open, asOf);
-      if (o.persist !== false) await store.scores.insertMany(tenantId, scores.map((s, i) => toStored(s, open[i]!, stored?.id ?? null)));
+      if (o.persist !== false)
+        await store.scores.insertMany(
+          tenantId,
+          scores.map((s, i) => toStored(s, open[i]!, stored?.id ?? null)),
+        );
       return { scores, model: scorer.model, modelId: stored?.id ?? null };
     },
     /** Scores one deal (e.g. from the REST API) without storing anything. */
@@ -213,13 +257,22 @@ export function createScoringService(opts: ScoringServiceOptions) {
     async modelPerformance(tenantId: string) {
       const history = await store.models.list(tenantId, 10);
       const active = history.find((m) => m.active) ?? (await store.models.active(tenantId));
-      return { active: active ? { id: active.id, version: active.version, status: active.status, trainedAt: active.trainedAt, report: active.report } : null, history: history.map(({ payload: _p, ...m }) => m) };
+      return {
+        active: active
+          ? { id: active.id, version: active.version, status: active.status, trainedAt: active.trainedAt, report: active.report }
+          : null,
+        history: history.map(({ payload: _p, ...m }) => m),
+      };
     },
     async rollback(tenantId: string, modelId: number, by: string, at = new Date()): Promise<void> {
       const m = await store.models.get(tenantId, modelId);
       if (!m) throw new AppError('not_found', `model ${modelId} not found for tenant ${tenantId}`);
       await store.models.activate(tenantId, modelId);
-      await store.audit.add(tenantId, { actor: by, action: 'model.rollback', target: String(modelId), details: { version: m.version } }, at);
+      await store.audit.add(
+        tenantId,
+        { actor: by, action: 'model.rollback', target: String(modelId), details: { version: m.version } },
+        at,
+      );
     },
     playbook: {
       async get(tenantId: string): Promise<{ overridden: boolean; playbook: Playbook }> {
@@ -250,7 +303,16 @@ export function toStored(s: DealScore, deal: Deal, modelId: number | null): Stor
     modelStatus: s.modelStatus,
     inputHash: dealInputHash(deal),
     detail: JSON.parse(
-      JSON.stringify({ lossProbability: s.lossProbability, confidence: s.confidence, modelVersion: s.modelVersion, basis: s.basis, drivers: s.drivers, actions: s.actions, similarWon: s.similarWon, note: s.note }),
+      JSON.stringify({
+        lossProbability: s.lossProbability,
+        confidence: s.confidence,
+        modelVersion: s.modelVersion,
+        basis: s.basis,
+        drivers: s.drivers,
+        actions: s.actions,
+        similarWon: s.similarWon,
+        note: s.note,
+      }),
     ) as Record<string, unknown>,
   };
 }

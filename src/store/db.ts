@@ -1,9 +1,9 @@
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect, type DatabaseConnection } from 'kysely';
+import { type DatabaseConnection, Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { AppError } from '../core/errors.ts';
-import { createGate, localDialect } from './pglite-gate.ts';
 import { openPgliteDir, type PgliteShare } from './pglite-dir.ts';
+import { createGate, localDialect } from './pglite-gate.ts';
 import type { Database } from './schema.ts';
 
 export type Db = Kysely<Database>;

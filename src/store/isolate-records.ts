@@ -19,7 +19,10 @@ export function describeStoreError(e: unknown): { field: string | null; reason: 
   const message = typeof err?.message === 'string' ? err.message : String(e);
   const code = typeof err?.code === 'string' ? ` [${err.code}]` : '';
   const constraint = typeof err?.constraint === 'string' ? ` (constraint ${err.constraint})` : '';
-  return { field: typeof err?.column === 'string' ? err.column : null, reason: `the database refused the row: ${message}${constraint}${code}` };
+  return {
+    field: typeof err?.column === 'string' ? err.column : null,
+    reason: `the database refused the row: ${message}${constraint}${code}`,
+  };
 }
 
 export interface IsolatedFailure<T> {

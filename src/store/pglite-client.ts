@@ -1,8 +1,8 @@
 import { createConnection } from 'node:net';
-import { PostgresDialect, type Dialect } from 'kysely';
+import { type Dialect, PostgresDialect } from 'kysely';
 import { AppError, isAppError } from '../core/errors.ts';
 import type { QueryResult } from './pglite-gate.ts';
-import { fromWireError, onMessages, send, type ClientMessage, type ServerMessage } from './pglite-wire.ts';
+import { type ClientMessage, fromWireError, onMessages, type ServerMessage, send } from './pglite-wire.ts';
 
 /** The running app that owns a PGlite directory, as its lock file describes it. */
 export interface ServingApp {
@@ -82,7 +82,12 @@ function openLink(app: ServingApp, label: string): Promise<Link> {
       link.ask({ t: 'hello', token: app.token, pid: process.pid, label }).then((m) => {
         if (m.t === 'welcome') return resolve(link);
         socket.destroy();
-        reject(new AppError('conflict', `the dealrisk app (pid ${app.pid}) on ${app.dataDir} refused this command: ${m.t === 'refused' ? m.message : m.t}`));
+        reject(
+          new AppError(
+            'conflict',
+            `the dealrisk app (pid ${app.pid}) on ${app.dataDir} refused this command: ${m.t === 'refused' ? m.message : m.t}`,
+          ),
+        );
       }, reject);
     });
   });

@@ -4,10 +4,10 @@ import path from 'node:path';
 import { PGlite, type PGliteOptions } from '@electric-sql/pglite';
 import type { Dialect } from 'kysely';
 import { AppError } from '../core/errors.ts';
-import { acquireLock, holderState, readHolder, type HeldLock, type LockHolder } from './lock.ts';
+import { acquireLock, type HeldLock, holderState, type LockHolder, readHolder } from './lock.ts';
 import { probeApp, remoteDialect, type ServingApp } from './pglite-client.ts';
-import { createGate, localDialect, type Gate } from './pglite-gate.ts';
-import { servePglite, type PgliteServer } from './pglite-server.ts';
+import { createGate, type Gate, localDialect } from './pglite-gate.ts';
+import { type PgliteServer, servePglite } from './pglite-server.ts';
 
 /**
  * Who is opening a PGlite directory. The `app` owns it for as long as it runs and serves it to
@@ -38,7 +38,8 @@ export async function openPgliteDir(dataDir: string, share: PgliteShare, options
     const r = await acquireLock(lockFile, { role: share.role, label: share.label, socket: share.role === 'app' ? socket : null });
     if (r.acquired) return own(dir, share, r.lock, options);
     const h = r.holder;
-    if (share.role === 'app' || h.role !== 'app' || !h.socket || !r.verifiable) throw new AppError('conflict', refusal(dir, lockFile, share, h, r.verifiable), { path: dir, pid: h.pid });
+    if (share.role === 'app' || h.role !== 'app' || !h.socket || !r.verifiable)
+      throw new AppError('conflict', refusal(dir, lockFile, share, h, r.verifiable), { path: dir, pid: h.pid });
     const app: ServingApp = { dataDir: dir, socket: h.socket, token: h.token, pid: h.pid };
     try {
       await probeApp(app, share.label);
@@ -51,7 +52,8 @@ export async function openPgliteDir(dataDir: string, share: PgliteShare, options
       const starting = code === 'ENOENT' || code === 'ECONNREFUSED';
       if ((sameHolder && (!starting || Date.now() > deadline)) || Date.now() > deadline + APP_STARTING_MS) {
         const why = e instanceof Error ? e.message : String(e);
-        const message = `dealrisk is running on ${dir} (pid ${h.pid}, ${h.label}) but did not answer on ${h.socket} (${why}); ` +
+        const message =
+          `dealrisk is running on ${dir} (pid ${h.pid}, ${h.label}) but did not answer on ${h.socket} (${why}); ` +
           'if it is stuck, stop it, then run the command again';
         throw new AppError('conflict', message, { path: dir, pid: h.pid, cause: e });
       }
@@ -97,22 +99,30 @@ async function serve(lite: PGlite, gate: Gate, lock: HeldLock): Promise<PgliteSe
 function refusal(dir: string, lockFile: string, me: PgliteShare, h: LockHolder, verifiable: boolean): string {
   const since = `since ${h.startedAt}`;
   if (!verifiable) {
-    return `${dir} is in use by pid ${h.pid} on host ${h.host} (${h.label}, ${since}); PGlite serves one process at a time. ` +
-      `Stop that process first; if it is gone, delete ${lockFile}`;
+    return (
+      `${dir} is in use by pid ${h.pid} on host ${h.host} (${h.label}, ${since}); PGlite serves one process at a time. ` +
+      `Stop that process first; if it is gone, delete ${lockFile}`
+    );
   }
   if (h.role === 'app' && me.role === 'command') {
-    return `dealrisk is running on ${dir} (pid ${h.pid}, ${h.label}, ${since}) and cannot serve commands here (${h.note ?? 'no socket'}); ` +
-      'stop it first, then run the command';
+    return (
+      `dealrisk is running on ${dir} (pid ${h.pid}, ${h.label}, ${since}) and cannot serve commands here (${h.note ?? 'no socket'}); ` +
+      'stop it first, then run the command'
+    );
   }
   if (h.role === 'app' && me.role === 'app') {
-    return `dealrisk is already running on ${dir} (pid ${h.pid}, ${h.label}, ${since}); stop it first, or run dealrisk commands beside it ` +
-      '(they go through the running app). A second app needs its own DATA_DIR; separate web and worker processes need DATABASE_URL (PostgreSQL)';
+    return (
+      `dealrisk is already running on ${dir} (pid ${h.pid}, ${h.label}, ${since}); stop it first, or run dealrisk commands beside it ` +
+      '(they go through the running app). A second app needs its own DATA_DIR; separate web and worker processes need DATABASE_URL (PostgreSQL)'
+    );
   }
   if (me.role === 'app') {
     return `a dealrisk command is using ${dir} (pid ${h.pid}: ${h.label}, ${since}); wait for it to finish, or stop it, then start again`;
   }
-  return `another dealrisk command is using ${dir} (pid ${h.pid}: ${h.label}, ${since}); wait for it to finish, then run this again. ` +
-    'While the app runs (npm start), commands go through it and can run side by side';
+  return (
+    `another dealrisk command is using ${dir} (pid ${h.pid}: ${h.label}, ${since}); wait for it to finish, then run this again. ` +
+    'While the app runs (npm start), commands go through it and can run side by side'
+  );
 }
 
 /**

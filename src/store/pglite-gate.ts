@@ -1,5 +1,5 @@
 import type { PGlite } from '@electric-sql/pglite';
-import { PostgresDialect, type Dialect } from 'kysely';
+import { type Dialect, PostgresDialect } from 'kysely';
 
 /**
  * PGlite is one Postgres session. Whoever uses it (a Kysely connection in this process, or a

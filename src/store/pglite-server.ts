@@ -3,8 +3,8 @@ import { chmodSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
 import { removeIfPresent } from './lock.ts';
-import { runQuery, type Gate } from './pglite-gate.ts';
-import { MAX_HELLO_BYTES, onMessages, send, toWireError, type ClientMessage } from './pglite-wire.ts';
+import { type Gate, runQuery } from './pglite-gate.ts';
+import { type ClientMessage, MAX_HELLO_BYTES, onMessages, send, toWireError } from './pglite-wire.ts';
 
 export interface PgliteServerOptions {
   lite: PGlite;

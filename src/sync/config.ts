@@ -161,9 +161,13 @@ export function tenantSyncConfig(
   if (isPlain(raw)) {
     for (const [k, v] of Object.entries(raw)) {
       if (!(TENANT_KEYS as readonly string[]).includes(k)) {
-        throw new AppError('config_invalid', `tenant ${tenant.id} settings.sync.${k}: not a tenant setting (one of ${TENANT_KEYS.join(', ')})`, {
-          path: `settings.sync.${k}`,
-        });
+        throw new AppError(
+          'config_invalid',
+          `tenant ${tenant.id} settings.sync.${k}: not a tenant setting (one of ${TENANT_KEYS.join(', ')})`,
+          {
+            path: `settings.sync.${k}`,
+          },
+        );
       }
       override[k] = v;
     }

@@ -36,7 +36,11 @@ export function handleSyncError(e: unknown, step: string, now: Date): SyncErrorP
       const daily = e.code === 'crm_quota_exhausted' || e.details.policy === 'DAILY' || e.details.policyName === 'DAILY';
       const until =
         resumeAt ??
-        (typeof e.details.retryAfterMs === 'number' ? new Date(now.getTime() + e.details.retryAfterMs) : daily ? nextUtcMidnight(now) : new Date(now.getTime() + HOUR_MS));
+        (typeof e.details.retryAfterMs === 'number'
+          ? new Date(now.getTime() + e.details.retryAfterMs)
+          : daily
+            ? nextUtcMidnight(now)
+            : new Date(now.getTime() + HOUR_MS));
       return { status: 'paused', connection: { status: 'paused', statusReason: message, pausedUntil: until }, error };
     }
     default:

@@ -40,7 +40,9 @@ export async function makeConnector(ctx: AppContext, connection: Connection): Pr
       const clientId = ctx.env.SALESFORCE_CLIENT_ID ?? stringSetting(connection, 'clientId');
       const clientSecret = ctx.env.SALESFORCE_CLIENT_SECRET ?? stringSetting(connection, 'clientSecret');
       if (!clientId || !clientSecret) {
-        throw new AppError('config_invalid', 'SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET must be set to sync a Salesforce org', { path: 'SALESFORCE_CLIENT_ID' });
+        throw new AppError('config_invalid', 'SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET must be set to sync a Salesforce org', {
+          path: 'SALESFORCE_CLIENT_ID',
+        });
       }
       const windowCalls = await ctx.store.syncRuns.callsSince(tenantId, connection.id, new Date(ctx.now().getTime() - 86_400_000));
       return createSalesforceConnector({
@@ -58,7 +60,8 @@ export async function makeConnector(ctx: AppContext, connection: Connection): Pr
   }
 }
 
-const stringSetting = (c: Connection, key: string): string | undefined => (typeof c.settings[key] === 'string' ? (c.settings[key] as string) : undefined);
+const stringSetting = (c: Connection, key: string): string | undefined =>
+  typeof c.settings[key] === 'string' ? (c.settings[key] as string) : undefined;
 
 /**
  * A file as a connection (settings: `file`, `mapping`): handy for trying the loop on the shared
@@ -68,8 +71,13 @@ function csvConnector(connection: Connection): Connector {
   const file = connection.settings.file;
   const mappingRef = connection.settings.mapping;
   if (typeof file !== 'string' || typeof mappingRef !== 'string') {
-    throw new AppError('config_invalid', `connection ${connection.id}: a CSV connection needs settings.file and settings.mapping`, { path: 'settings' });
+    throw new AppError('config_invalid', `connection ${connection.id}: a CSV connection needs settings.file and settings.mapping`, {
+      path: 'settings',
+    });
   }
-  const mappingFile = path.isAbsolute(mappingRef) || mappingRef.includes('/') ? mappingRef : path.join(MAPPINGS_DIR, `${mappingRef.replace(/\.ya?ml$/, '')}.yaml`);
+  const mappingFile =
+    path.isAbsolute(mappingRef) || mappingRef.includes('/')
+      ? mappingRef
+      : path.join(MAPPINGS_DIR, `${mappingRef.replace(/\.ya?ml$/, '')}.yaml`);
   return createCsvConnector({ tenantId: connection.tenantId, mapping: loadMappingFile(mappingFile), file });
 }

@@ -32,7 +32,10 @@ export async function listSyncRuns(ctx: AppContext, tenantId: string, opts: { li
  * was trained (predicted vs observed loss rate, AUC), and the last training decision (why it
  * ran, whether the candidate passed the "not worse" gate and the figures compared).
  */
-export async function modelHealth(ctx: AppContext, tenantId: string): Promise<{ drift: Record<string, unknown> | null; lastTrain: Record<string, unknown> | null; lastTrainAt: Date | null }> {
+export async function modelHealth(
+  ctx: AppContext,
+  tenantId: string,
+): Promise<{ drift: Record<string, unknown> | null; lastTrain: Record<string, unknown> | null; lastTrainAt: Date | null }> {
   const s = await ctx.store.tenantSync.get(tenantId);
   return { drift: s?.drift ?? null, lastTrain: s?.lastTrain ?? null, lastTrainAt: s?.lastTrainAt ?? null };
 }

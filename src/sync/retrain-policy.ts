@@ -31,7 +31,11 @@ export function retrainDue(i: RetrainInputs, cfg: SyncConfig['retrain']): Retrai
  * by more than the tolerance or its log-loss higher by more than the tolerance. A model without
  * a backtest (priors only) never replaces one that has one.
  */
-export function notWorse(candidate: BacktestFigures, incumbent: BacktestFigures | null, gate: SyncConfig['retrain']['gate']): { accept: boolean; reason: string } {
+export function notWorse(
+  candidate: BacktestFigures,
+  incumbent: BacktestFigures | null,
+  gate: SyncConfig['retrain']['gate'],
+): { accept: boolean; reason: string } {
   if (!incumbent) return { accept: true, reason: 'first model' };
   if (candidate.auc === null) {
     return incumbent.auc === null
@@ -43,7 +47,10 @@ export function notWorse(candidate: BacktestFigures, incumbent: BacktestFigures 
     return { accept: false, reason: `AUC ${candidate.auc.toFixed(3)} is below the active model's ${incumbent.auc.toFixed(3)}` };
   }
   if (candidate.logLoss !== null && incumbent.logLoss !== null && candidate.logLoss > incumbent.logLoss + gate.logLossTolerance) {
-    return { accept: false, reason: `log-loss ${candidate.logLoss.toFixed(4)} is above the active model's ${incumbent.logLoss.toFixed(4)}` };
+    return {
+      accept: false,
+      reason: `log-loss ${candidate.logLoss.toFixed(4)} is above the active model's ${incumbent.logLoss.toFixed(4)}`,
+    };
   }
   return { accept: true, reason: `AUC ${candidate.auc.toFixed(3)} vs ${incumbent.auc.toFixed(3)}: not worse` };
 }
@@ -66,9 +73,22 @@ export interface DriftReport {
  * Compares what the model predicted for deals that have since closed with what happened:
  * calibration (mean predicted vs observed loss rate) and AUC against its own backtest. Pure.
  */
-export function driftOf(outcomes: Array<{ score: number; lost: boolean }>, baselineAuc: number | null, cfg: SyncConfig['retrain']['drift']): DriftReport {
+export function driftOf(
+  outcomes: Array<{ score: number; lost: boolean }>,
+  baselineAuc: number | null,
+  cfg: SyncConfig['retrain']['drift'],
+): DriftReport {
   const n = outcomes.length;
-  const empty: DriftReport = { n, auc: null, baselineAuc, predictedLossRate: null, observedLossRate: null, calibrationGap: null, drifted: false, reasons: [] };
+  const empty: DriftReport = {
+    n,
+    auc: null,
+    baselineAuc,
+    predictedLossRate: null,
+    observedLossRate: null,
+    calibrationGap: null,
+    drifted: false,
+    reasons: [],
+  };
   if (n === 0) return empty;
   const p = Float64Array.from(outcomes, (o) => o.score / 100);
   const y = Float64Array.from(outcomes, (o) => (o.lost ? 1 : 0));
@@ -84,7 +104,9 @@ export function driftOf(outcomes: Array<{ score: number; lost: boolean }>, basel
   };
   if (n < cfg.minClosed) return report;
   if (report.calibrationGap! > cfg.maxCalibrationGap) {
-    report.reasons.push(`predicted loss rate ${(predicted * 100).toFixed(0)}% vs observed ${(observed * 100).toFixed(0)}% on ${n} closed deals`);
+    report.reasons.push(
+      `predicted loss rate ${(predicted * 100).toFixed(0)}% vs observed ${(observed * 100).toFixed(0)}% on ${n} closed deals`,
+    );
   }
   if (report.auc !== null && baselineAuc !== null && report.auc < baselineAuc - cfg.maxAucDrop) {
     report.reasons.push(`AUC ${report.auc.toFixed(3)} on ${n} closed deals vs ${baselineAuc.toFixed(3)} in the backtest`);

@@ -59,7 +59,15 @@ export interface RiskPlan {
   fields: RiskFields;
   tasks: TaskRequest[];
   /** For alerts and digests: the deal's name, owner, first action and drivers. */
-  summary: { name: string | null; ownerId: string | null; ownerName: string | null; amount: number | null; firstAction: string | null; drivers: string[]; url?: string | null };
+  summary: {
+    name: string | null;
+    ownerId: string | null;
+    ownerName: string | null;
+    amount: number | null;
+    firstAction: string | null;
+    drivers: string[];
+    url?: string | null;
+  };
 }
 
 export function riskPlanOf(s: DealScore, deal: Deal, cfg: SyncConfig['writeBack']['tasks'], url: string | null = null): RiskPlan {

@@ -117,7 +117,14 @@ export interface RunState {
   cleaned: CleanedField[];
   errors: RunError[];
   timings: Record<string, number>;
-  model: { id: number | null; version: number | null; status: string | null; retrained: boolean; reason: string | null; drift?: Record<string, unknown> | null };
+  model: {
+    id: number | null;
+    version: number | null;
+    status: string | null;
+    retrained: boolean;
+    reason: string | null;
+    drift?: Record<string, unknown> | null;
+  };
   /** Milliseconds spent waiting on the CRM (the connector's calls). */
   crmWaitMs: () => number;
   /** True when write-back stopped early (CRM unavailable): the run ends partial. */

@@ -54,7 +54,11 @@ export async function runConnectionSync(
   const { ctx } = deps;
   const started = performance.now();
   const asOf = ctx.now();
-  const runId = await ctx.store.syncRuns.start(a.tenantId, { connectionId: a.connection.id, trigger: a.trigger, holder: deps.holder }, asOf);
+  const runId = await ctx.store.syncRuns.start(
+    a.tenantId,
+    { connectionId: a.connection.id, trigger: a.trigger, holder: deps.holder },
+    asOf,
+  );
   const log = ctx.logger.child({ module: 'sync', tenantId: a.tenantId, connectionId: a.connection.id, runId });
   const run: RunState = {
     ctx,

@@ -1,7 +1,7 @@
 import { isAppError } from '../core/errors.ts';
 import type { Connection } from '../store/repos/connections.ts';
-import { tenantSyncConfig, type SyncConfig } from './config.ts';
-import { runConnectionSync, type RunSummary, type SyncDeps } from './run-sync.ts';
+import { type SyncConfig, tenantSyncConfig } from './config.ts';
+import { type RunSummary, runConnectionSync, type SyncDeps } from './run-sync.ts';
 
 export interface TenantSyncResult {
   tenantId: string;
@@ -74,7 +74,8 @@ export async function syncTenant(
 export function skipReason(c: Connection, now: Date): string | null {
   if (c.status === 'needs_reauth') return `needs re-authorization${c.statusReason ? `: ${c.statusReason}` : ''}`;
   if (c.status === 'disconnected') return 'disconnected';
-  if (c.pausedUntil && c.pausedUntil > now) return `paused until ${c.pausedUntil.toISOString()}${c.statusReason ? `: ${c.statusReason}` : ''}`;
+  if (c.pausedUntil && c.pausedUntil > now)
+    return `paused until ${c.pausedUntil.toISOString()}${c.statusReason ? `: ${c.statusReason}` : ''}`;
   return null;
 }
 

@@ -1,12 +1,12 @@
 import nodemailer from 'nodemailer';
 import type { AppContext } from '../app/context.ts';
 import { PrivateHostAllowList } from '../net/public-address.ts';
-import { postJson, resolveDestination, systemResolve, type Resolve } from '../net/webhook-post.ts';
+import { postJson, type Resolve, resolveDestination, systemResolve } from '../net/webhook-post.ts';
 import type { Delivery } from '../store/repos/deliveries.ts';
 import type { SyncConfig } from '../sync/config.ts';
 import { tenantSyncConfig } from '../sync/config.ts';
-import { renderAlertSlack, renderDigestEmail, renderDigestSlack, type AlertMessage } from './messages.ts';
 import type { Digest } from './digest.ts';
+import { type AlertMessage, renderAlertSlack, renderDigestEmail, renderDigestSlack } from './messages.ts';
 
 export interface EmailMessage {
   from: string;
@@ -84,10 +84,19 @@ export async function sendDueDeliveries(
     } catch (e) {
       const attempt = d.attempts + 1;
       const maxAttempts = cfg?.delivery.maxAttempts ?? 1;
-      const retryAt = attempt < maxAttempts ? new Date(ctx.now().getTime() + (cfg?.delivery.retryBaseSeconds ?? 60) * 1000 * 2 ** (attempt - 1)) : null;
+      const retryAt =
+        attempt < maxAttempts ? new Date(ctx.now().getTime() + (cfg?.delivery.retryBaseSeconds ?? 60) * 1000 * 2 ** (attempt - 1)) : null;
       const message = e instanceof Error ? e.message : String(e);
       await ctx.store.deliveries.markFailed(d.tenantId, d.id, message, retryAt);
-      ctx.logger.warn('delivery failed', { tenantId: d.tenantId, deliveryId: d.id, kind: d.kind, channel: d.channel, attempt, willRetry: retryAt !== null, error: message });
+      ctx.logger.warn('delivery failed', {
+        tenantId: d.tenantId,
+        deliveryId: d.id,
+        kind: d.kind,
+        channel: d.channel,
+        attempt,
+        willRetry: retryAt !== null,
+        error: message,
+      });
       out.failed++;
     }
   }

@@ -40,7 +40,11 @@ export async function buildDigest(
   const cfg = opts.config?.digest;
   const top = opts.top ?? cfg?.top ?? 10;
   const minScore = opts.minScore ?? cfg?.minScore ?? 51;
-  const rows = await ctx.store.atRisk.topRisks(tenantId, { minScore, limit: top, ...(opts.ownerId !== undefined ? { ownerId: opts.ownerId } : {}) });
+  const rows = await ctx.store.atRisk.topRisks(tenantId, {
+    minScore,
+    limit: top,
+    ...(opts.ownerId !== undefined ? { ownerId: opts.ownerId } : {}),
+  });
   return {
     tenantId,
     generatedAt: ctx.now().toISOString(),
@@ -82,12 +86,16 @@ export async function queueDigests(ctx: AppContext, base: SyncConfig, tenantId: 
   if (state?.lastDigestOn && state.lastDigestOn >= date) return 0;
   let queued = 0;
   const enqueue = async (channel: 'slack' | 'email', key: string, payload: Record<string, unknown>) => {
-    if (await ctx.store.deliveries.enqueue(tenantId, { kind: 'digest', channel, key: `digest:${date}:${key}`, payload, notBefore: now }, now)) queued++;
+    if (
+      await ctx.store.deliveries.enqueue(tenantId, { kind: 'digest', channel, key: `digest:${date}:${key}`, payload, notBefore: now }, now)
+    )
+      queued++;
   };
   const summary = await buildDigest(ctx, tenantId, { config: cfg });
   if (summary.deals.length > 0) {
     const admin = { kind: 'admin', name: tenant.name };
-    if (cfg.digest.channels.includes('slack') && cfg.digest.slackWebhookUrl) await enqueue('slack', 'admin:slack', { digest: summary, audience: admin });
+    if (cfg.digest.channels.includes('slack') && cfg.digest.slackWebhookUrl)
+      await enqueue('slack', 'admin:slack', { digest: summary, audience: admin });
     if (cfg.digest.channels.includes('email') && cfg.digest.adminEmails.length) {
       await enqueue('email', 'admin:email', { digest: summary, audience: admin, to: cfg.digest.adminEmails });
     }

@@ -94,10 +94,13 @@ export function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Worker {
   /** A slot for every tenant, each after its jitter; the first worker to claim a slot runs it. */
   const onSlot = async (slot: Date) => {
     for (const t of await ctx.store.tenants.list()) {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        if (!stopped) void guarded(`scheduled run of ${t.id}`, () => runSlot(t.id, slot, 'schedule'))();
-      }, jitterMs(t.id, config.schedule.jitterSeconds));
+      const timer = setTimeout(
+        () => {
+          timers.delete(timer);
+          if (!stopped) void guarded(`scheduled run of ${t.id}`, () => runSlot(t.id, slot, 'schedule'))();
+        },
+        jitterMs(t.id, config.schedule.jitterSeconds),
+      );
       timers.add(timer);
     }
   };
@@ -134,7 +137,10 @@ export function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Worker {
     for (const q of await ctx.store.rescoreQueue.tenants()) {
       if (stopped) return;
       const served = await Promise.all(
-        (await ctx.store.connections.list(q.tenantId)).map(async (c) => ({ source: c.crm, items: await ctx.store.rescoreQueue.list(q.tenantId, c.crm) })),
+        (await ctx.store.connections.list(q.tenantId)).map(async (c) => ({
+          source: c.crm,
+          items: await ctx.store.rescoreQueue.list(q.tenantId, c.crm),
+        })),
       );
       if ((await runTenant(q.tenantId, 'webhook')).status === 'busy') continue;
       for (const s of served) await ctx.store.rescoreQueue.remove(q.tenantId, s.source, s.items);

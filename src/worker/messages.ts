@@ -41,22 +41,35 @@ function dealLine(d: DigestDeal, withOwner: boolean): string {
 }
 
 export function renderDigestSlack(digest: Digest, audience: { kind: 'owner' | 'admin'; name: string | null }): Record<string, unknown> {
-  const head = audience.kind === 'admin' ? `Deals at risk today${audience.name ? ` at ${slackEscape(audience.name)}` : ''}` : `Your deals at risk today`;
+  const head =
+    audience.kind === 'admin'
+      ? `Deals at risk today${audience.name ? ` at ${slackEscape(audience.name)}` : ''}`
+      : `Your deals at risk today`;
   const body = digest.deals.map((d, i) => `${i + 1}. ${dealLine(d, audience.kind === 'admin')}`).join('\n');
   return {
     text: `${head}: ${digest.deals.length} deals`,
     blocks: [
-      { type: 'header', text: { type: 'plain_text', text: head.replace(/&amp;|&lt;|&gt;/g, (m) => ({ '&amp;': '&', '&lt;': '<', '&gt;': '>' })[m]!) } },
+      {
+        type: 'header',
+        text: { type: 'plain_text', text: head.replace(/&amp;|&lt;|&gt;/g, (m) => ({ '&amp;': '&', '&lt;': '<', '&gt;': '>' })[m]!) },
+      },
       { type: 'section', text: { type: 'mrkdwn', text: body || 'No High or Critical deals.' } },
     ],
   };
 }
 
-const html = (s: string): string => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+const html = (s: string): string =>
+  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
-export function renderDigestEmail(digest: Digest, audience: { kind: 'owner' | 'admin'; name: string | null }): { subject: string; text: string; html: string } {
+export function renderDigestEmail(
+  digest: Digest,
+  audience: { kind: 'owner' | 'admin'; name: string | null },
+): { subject: string; text: string; html: string } {
   const n = digest.deals.length;
-  const subject = audience.kind === 'admin' ? `dealrisk: ${n} deals at risk${audience.name ? ` at ${audience.name}` : ''}` : `dealrisk: your ${n} deals at risk`;
+  const subject =
+    audience.kind === 'admin'
+      ? `dealrisk: ${n} deals at risk${audience.name ? ` at ${audience.name}` : ''}`
+      : `dealrisk: your ${n} deals at risk`;
   const text = digest.deals
     .map((d, i) =>
       [

@@ -5,7 +5,11 @@ import { AppError } from '../core/errors.ts';
 /** Checks a cron expression once, at start-up, naming the config key. */
 export function assertCron(expr: string, where = 'config/sync.yaml schedule.cron'): void {
   const v = cron.validateDetailed(expr);
-  if (!v.valid) throw new AppError('config_invalid', `${where}: "${expr}" is not a cron expression (${v.errors.map((e) => `${e.field}: ${e.message}`).join('; ')})`);
+  if (!v.valid)
+    throw new AppError(
+      'config_invalid',
+      `${where}: "${expr}" is not a cron expression (${v.errors.map((e) => `${e.field}: ${e.message}`).join('; ')})`,
+    );
 }
 
 /**
@@ -31,7 +35,7 @@ export function previousSlot(expr: string, now: Date, timezone: string, maxDays 
 export function jitterMs(tenantId: string, jitterSeconds: number): number {
   if (jitterSeconds <= 0) return 0;
   const h = createHash('sha256').update(tenantId).digest().readUInt32BE(0);
-  return (h % (jitterSeconds * 1000));
+  return h % (jitterSeconds * 1000);
 }
 
 /** The slot a tick belongs to (node-cron hands the tick's time; seconds and ms are noise). */

@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, copyFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { NOW, deal, scoreOf } from '../integration/server/harness.ts';
-import type { TestStore } from '../helpers/store.ts';
 import type { ScoringService } from '../../src/services/scoring.ts';
+import type { TestStore } from '../helpers/store.ts';
+import { deal, NOW, scoreOf } from '../integration/server/harness.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
@@ -36,7 +36,9 @@ export async function shot(page: Page, name: string): Promise<void> {
  * A CRM consent page for the browser: it shows who is signing in and an Allow button that sends
  * the browser back to our callback with a code, as Salesforce and HubSpot do.
  */
-export async function startConsentServer(who: () => { org: string; user: string; name: string }): Promise<{ url: string; close(): Promise<void> }> {
+export async function startConsentServer(
+  who: () => { org: string; user: string; name: string },
+): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((req, res) => {
     const u = new URL(req.url ?? '/', 'http://x');
     if (u.pathname.endsWith('/authorize')) {
@@ -71,7 +73,7 @@ const SEGMENTS = ['SaaS', 'Retail', 'EdTech', 'Healthcare'];
  */
 export async function seedRealPipeline(t: TestStore, tenantId: string, service: ScoringService): Promise<void> {
   let seed = 11;
-  const r = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const r = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
   const SOURCES = ['Web', 'Partner', 'Outbound', 'Event'];
   const make = (i: number, status: 'open' | 'won' | 'lost' | 'closed') => {
     const [ownerId, ownerName] = OWNERS[i % OWNERS.length]!;
@@ -81,15 +83,26 @@ export async function seedRealPipeline(t: TestStore, tenantId: string, service: 
     const created = new Date(NOW.getTime() - (20 + Math.floor(r() * 600)) * 86_400_000);
     let outcome = status;
     if (status === 'closed') {
-      const p = 0.72 - (leadSource === 'Partner' ? 0.4 : 0) - (industry === 'EdTech' ? 0.3 : 0) - (amount > 90_000 ? 0.25 : 0) + (created.getTime() < NOW.getTime() - 300 * 86_400_000 ? 0.08 : -0.08);
+      const p =
+        0.72 -
+        (leadSource === 'Partner' ? 0.4 : 0) -
+        (industry === 'EdTech' ? 0.3 : 0) -
+        (amount > 90_000 ? 0.25 : 0) +
+        (created.getTime() < NOW.getTime() - 300 * 86_400_000 ? 0.08 : -0.08);
       outcome = r() < p ? 'won' : 'lost';
     }
-    const closedAt = outcome === 'open' ? null : new Date(Math.min(NOW.getTime() - 86_400_000, created.getTime() + (15 + Math.floor(r() * 120)) * 86_400_000));
+    const closedAt =
+      outcome === 'open'
+        ? null
+        : new Date(Math.min(NOW.getTime() - 86_400_000, created.getTime() + (15 + Math.floor(r() * 120)) * 86_400_000));
     return deal(tenantId, {
       externalId: `006${String(i).padStart(4, '0')}`,
       name: `${['Northwind', 'Contoso', 'Globex', 'Initech', 'Umbrella', 'Hooli'][i % 6]} ${['renewal', 'expansion', 'pilot', 'platform'][i % 4]} ${i}`,
       amount,
-      stage: outcome === 'open' ? { label: ['Qualify', 'Proposal', 'Negotiation'][i % 3]!, status: 'open', order: i % 3 } : { label: outcome === 'won' ? 'Closed Won' : 'Closed Lost', status: outcome as 'won' | 'lost', order: 5 },
+      stage:
+        outcome === 'open'
+          ? { label: ['Qualify', 'Proposal', 'Negotiation'][i % 3]!, status: 'open', order: i % 3 }
+          : { label: outcome === 'won' ? 'Closed Won' : 'Closed Lost', status: outcome as 'won' | 'lost', order: 5 },
       owner: { id: ownerId, name: ownerName },
       account: { id: `a${i}`, name: `Account ${i}`, industry, region: null, country: null, size: null },
       leadSource,
@@ -97,8 +110,25 @@ export async function seedRealPipeline(t: TestStore, tenantId: string, service: 
       closedAt,
     });
   };
-  const deals = [...Array.from({ length: 900 }, (_, i) => make(i, 'closed')), ...Array.from({ length: 60 }, (_, i) => make(900 + i, 'open'))];
-  await t.store.deals.upsertMany(tenantId, deals.map((d) => ({ deal: d, raw: { Id: d.externalId, Name: d.name, Amount: d.amount, IsClosed: d.stage.status !== 'open', IsWon: d.stage.status === 'won', StageName: d.stage.label } })), NOW);
+  const deals = [
+    ...Array.from({ length: 900 }, (_, i) => make(i, 'closed')),
+    ...Array.from({ length: 60 }, (_, i) => make(900 + i, 'open')),
+  ];
+  await t.store.deals.upsertMany(
+    tenantId,
+    deals.map((d) => ({
+      deal: d,
+      raw: {
+        Id: d.externalId,
+        Name: d.name,
+        Amount: d.amount,
+        IsClosed: d.stage.status !== 'open',
+        IsWon: d.stage.status === 'won',
+        StageName: d.stage.label,
+      },
+    })),
+    NOW,
+  );
   await service.trainAndActivate(tenantId, new Date(NOW.getTime() - 30 * 86_400_000));
   await service.trainAndActivate(tenantId, NOW);
   await service.scoreOpenDeals(tenantId, NOW, { persist: true });
@@ -117,7 +147,14 @@ export async function seedPipeline(t: TestStore, tenantId: string): Promise<void
       createdAt: new Date(NOW.getTime() - (10 + ((i * 37) % 200)) * 86_400_000),
     });
   });
-  await t.store.deals.upsertMany(tenantId, deals.map((d) => ({ deal: d, raw: { Id: d.externalId, Name: d.name, Amount: d.amount, IsClosed: false, IsWon: false, StageName: 'Proposal' } })), NOW);
+  await t.store.deals.upsertMany(
+    tenantId,
+    deals.map((d) => ({
+      deal: d,
+      raw: { Id: d.externalId, Name: d.name, Amount: d.amount, IsClosed: false, IsWon: false, StageName: 'Proposal' },
+    })),
+    NOW,
+  );
   await t.store.scores.insertMany(
     tenantId,
     deals.map((d, i) => {

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Sandbox, startSandbox } from '../../src/sandbox/index.ts';
 import { sandboxOAuthProviders } from '../../src/server/adapters/oauth.ts';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
 import { startTestWeb, type Web } from '../integration/server/harness.ts';
 import { hasChromium, launch, shot } from './helpers.ts';
 
@@ -15,7 +15,10 @@ describe.skipIf(!hasChromium)('install against the sandbox CRM (Chromium)', () =
   let browser: Browser;
   beforeAll(async () => {
     sb = await startSandbox({ deals: 20, seed: 3 });
-    w = await startTestWeb({ oauth: sandboxOAuthProviders(sb, (await import('../../src/log.ts')).silentLogger()), sandbox: { url: sb.url, deals: 20 } });
+    w = await startTestWeb({
+      oauth: sandboxOAuthProviders(sb, (await import('../../src/log.ts')).silentLogger()),
+      sandbox: { url: sb.url, deals: 20 },
+    });
     browser = await launch();
   });
   afterAll(async () => {
@@ -34,7 +37,11 @@ describe.skipIf(!hasChromium)('install against the sandbox CRM (Chromium)', () =
     await page.click(button);
     await page.waitForURL((u) => u.toString().startsWith(sb.url));
     await shot(page, `sandbox-consent-${crm}`);
-    await page.locator('form button, form input[type="submit"]').filter({ hasText: /allow|connect|grant|approve/i }).first().click();
+    await page
+      .locator('form button, form input[type="submit"]')
+      .filter({ hasText: /allow|connect|grant|approve/i })
+      .first()
+      .click();
     await page.waitForURL(/\/\?done=/);
     expect(await page.textContent('h1')).toBe('Overview');
     expect(await page.textContent('.sandbox')).toContain('sandbox CRM');

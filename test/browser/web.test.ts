@@ -1,9 +1,9 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fakeOAuth, startTestWeb, type Web } from '../integration/server/harness.ts';
+import { type Sandbox, startSandbox } from '../../src/sandbox/index.ts';
 import { scoringPort } from '../../src/server/adapters/scoring.ts';
 import { createScoringService, type ScoringService } from '../../src/services/scoring.ts';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
+import { fakeOAuth, startTestWeb, type Web } from '../integration/server/harness.ts';
 import { startSandboxWeb, storeFirstSync } from '../integration/server/mapping-support.ts';
 import { hasChromium, launch, seedRealPipeline, shot, startConsentServer } from './helpers.ts';
 
@@ -90,7 +90,8 @@ describe.skipIf(!hasChromium)('the web app in a real browser (Chromium)', () => 
 
   it('sorts and filters the deals table', async () => {
     await admin.goto(`${w.url}/deals`);
-    const amounts = async () => (await admin.$$eval('tbody tr td:nth-child(4)', (tds) => tds.map((td) => Number(td.textContent!.replace(/[^0-9]/g, '')))));
+    const amounts = async () =>
+      await admin.$$eval('tbody tr td:nth-child(4)', (tds) => tds.map((td) => Number(td.textContent!.replace(/[^0-9]/g, ''))));
     const riskOrder = await admin.$$eval('tbody tr td:nth-child(2)', (tds) => tds.map((td) => Number(td.textContent)));
     expect(riskOrder).toEqual([...riskOrder].sort((a, b) => b - a));
     await admin.click('a[data-sort="amount"]');
@@ -137,7 +138,9 @@ describe.skipIf(!hasChromium)('the web app in a real browser (Chromium)', () => 
     await admin.goto(`${w.url}/settings#h-thresholds`);
     expect(await admin.isChecked('#t-mode-relative')).toBe(true);
     const relative = (await admin.textContent('#t-effective'))!;
-    expect(relative).toMatch(/^Base rate: \d+% of closed deals lost\. Relative thresholds give risk scores Low 0–\d+, Medium \d+–\d+, High \d+–\d+, Critical \d+–100\.$/);
+    expect(relative).toMatch(
+      /^Base rate: \d+% of closed deals lost\. Relative thresholds give risk scores Low 0–\d+, Medium \d+–\d+, High \d+–\d+, Critical \d+–100\.$/,
+    );
     await admin.check('#t-mode-fixed');
     await admin.fill('#t-high', '80');
     await admin.click('#h-thresholds ~ form button[type="submit"]');
@@ -145,7 +148,9 @@ describe.skipIf(!hasChromium)('the web app in a real browser (Chromium)', () => 
     expect(await admin.textContent('.flash')).toContain('Thresholds saved');
     expect(await admin.isChecked('#t-mode-fixed')).toBe(true);
     expect(await admin.getAttribute('#t-effective', 'data-mode')).toBe('fixed');
-    expect(await admin.textContent('#t-effective')).toContain('Fixed thresholds give risk scores Low 0–25, Medium 26–50, High 51–80, Critical 81–100.');
+    expect(await admin.textContent('#t-effective')).toContain(
+      'Fixed thresholds give risk scores Low 0–25, Medium 26–50, High 51–80, Critical 81–100.',
+    );
     await shot(admin, 'settings-thresholds');
     // Back to the default for the pages after this one.
     await admin.check('#t-mode-relative');
@@ -207,7 +212,9 @@ describe.skipIf(!hasChromium)('the web app in a real browser (Chromium)', () => 
     await admin.goto(`${w.url}/model`);
     expect(await admin.getAttribute('[data-model-status]', 'data-model-status')).toMatch(/^(ok|experimental|no_signal)$/);
     // The status line says how the model compares with the base rate.
-    expect(await admin.textContent('#model-status-reason')).toMatch(/log-loss 0\.\d{4}, (equal to|0\.\d{4} \(\d+\.\d%\) (better|worse) than) the base rate's/);
+    expect(await admin.textContent('#model-status-reason')).toMatch(
+      /log-loss 0\.\d{4}, (equal to|0\.\d{4} \(\d+\.\d%\) (better|worse) than) the base rate's/,
+    );
     // Segments name owners, not their CRM ids.
     const segments = await admin.$$eval('table td:first-child', (tds) => tds.map((td) => td.textContent ?? ''));
     expect(segments).toContain('Owner: Ada Lovelace');
@@ -229,7 +236,8 @@ describe.skipIf(!hasChromium)('the Settings mapping form in a real browser (Chro
   let tenant: string;
   const consoleErrors: string[] = [];
   /** The values a preview row shows, record by record. */
-  const previewRow = (field: string) => page.$$eval(`#mapping-preview tr[data-field="${field}"] td`, (tds) => tds.map((td) => td.textContent ?? ''));
+  const previewRow = (field: string) =>
+    page.$$eval(`#mapping-preview tr[data-field="${field}"] td`, (tds) => tds.map((td) => td.textContent ?? ''));
 
   beforeAll(async () => {
     sb = await startSandbox({ deals: 30, seed: 4 });
@@ -245,7 +253,11 @@ describe.skipIf(!hasChromium)('the Settings mapping form in a real browser (Chro
     await page.goto(`${w.url}/install`);
     await page.click('#connect-salesforce');
     await page.waitForURL((u) => u.toString().startsWith(sb.url));
-    await page.locator('form button, form input[type="submit"]').filter({ hasText: /allow|connect|grant|approve/i }).first().click();
+    await page
+      .locator('form button, form input[type="submit"]')
+      .filter({ hasText: /allow|connect|grant|approve/i })
+      .first()
+      .click();
     await page.waitForURL(/\/\?done=/);
     expect(await storeFirstSync(w, tenant, 'salesforce')).toBeGreaterThan(10);
   }, 120_000);
@@ -255,7 +267,7 @@ describe.skipIf(!hasChromium)('the Settings mapping form in a real browser (Chro
     await sb?.close();
   });
 
-  it("picks a CRM field, sees the preview change, and the YAML follows", async () => {
+  it('picks a CRM field, sees the preview change, and the YAML follows', async () => {
     await page.goto(`${w.url}/settings#h-mapping`);
     expect(await page.textContent('#mapping-fields-note')).toMatch(/fields listed by Salesforce/);
     await page.fill('#m-account-region-from-0', 'Account.BillingCountry');
@@ -273,7 +285,9 @@ describe.skipIf(!hasChromium)('the Settings mapping form in a real browser (Chro
     await page.fill('#m-closedAt-formats', 'YYYY-MM-DD');
     await page.waitForSelector('#m-closedAt-err:not([hidden])');
 
-    expect(await page.textContent('#m-closedAt-err')).toContain('fields.closedAt.formats.0: unknown token "YYYY" (years are y, yy or yyyy)');
+    expect(await page.textContent('#m-closedAt-err')).toContain(
+      'fields.closedAt.formats.0: unknown token "YYYY" (years are y, yy or yyyy)',
+    );
     expect(await page.getAttribute('#row-closedAt', 'class')).toContain('invalid');
     expect(await page.getAttribute('#mapping-preview', 'data-state')).toBe('invalid');
     await shot(page, 'settings-mapping-invalid');

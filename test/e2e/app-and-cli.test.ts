@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnChild, type Child } from '../helpers/child-process.ts';
+import { type Child, spawnChild } from '../helpers/child-process.ts';
 
 // The README's promise: `npx dealrisk ...` works while `npm start` runs on the same DATA_DIR
 // (PGlite), and nothing either of them writes is lost or corrupted, whatever the order.

@@ -17,7 +17,10 @@ const docFiles = new Map([...DOCS.matchAll(/<!-- file: (\S+) -->\n```\w*\n([\s\S
 
 function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NODE_ENV: 'test', ENCRYPTION_KEY: KEY, LOG_LEVEL: 'error', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, NODE_ENV: 'test', ENCRYPTION_KEY: KEY, LOG_LEVEL: 'error', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     p.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -55,7 +58,10 @@ describe('docs/mappings.md walk-through: a CSV with 27-Mar-12 dates and a joined
   });
 
   it('imports every row with the account joined and the dates read, as the page says', { timeout: 120_000 }, async () => {
-    const r = await cli(['import', '--mapping', path.join(dir, 'my-deals.yaml'), '--file', path.join(dir, 'exports/opportunities.csv'), '--tenant', 'mine'], env);
+    const r = await cli(
+      ['import', '--mapping', path.join(dir, 'my-deals.yaml'), '--file', path.join(dir, 'exports/opportunities.csv'), '--tenant', 'mine'],
+      env,
+    );
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/^Imported 4 of 4 rows into tenant "mine"/m);
     expect(r.out).toContain(`lookups.accounts: 3 rows read from ${path.join(dir, 'exports/accounts.csv')}`);
@@ -80,7 +86,11 @@ describe('docs/mappings.md walk-through: a CSV with 27-Mar-12 dates and a joined
       expect(deals.get('OPP-2')).toMatchObject({ stage: { status: 'lost' }, account: { name: 'Globex', industry: 'Retail' } });
       expect(deals.get('OPP-2')!.closedAt?.toISOString()).toBe('2012-06-19T00:00:00.000Z');
       const initech = deals.get('OPP-3')!;
-      expect(initech).toMatchObject({ stage: { label: 'Negotiation', status: 'open' }, closedAt: null, account: { industry: 'Software', size: '51-200' } });
+      expect(initech).toMatchObject({
+        stage: { label: 'Negotiation', status: 'open' },
+        closedAt: null,
+        account: { industry: 'Software', size: '51-200' },
+      });
       expect(initech.createdAt?.toISOString()).toBe('2013-01-15T00:00:00.000Z');
       // The extra's label is kept for training and the charts.
       expect((await store.tenants.get('mine'))!.settings.scoring).toMatchObject({ labels: { 'extras.vp': 'VP involved' } });
@@ -92,8 +102,13 @@ describe('docs/mappings.md walk-through: a CSV with 27-Mar-12 dates and a joined
   it('rejects a row whose date is not in the format, naming its line, id, field and the formats tried', { timeout: 120_000 }, async () => {
     const csv = docFiles.get('opportunities.csv')!.replace('19-Jun-12', '19/06/12');
     writeFileSync(path.join(dir, 'exports/opportunities.csv'), csv);
-    const r = await cli(['import', '--mapping', path.join(dir, 'my-deals.yaml'), '--file', path.join(dir, 'exports/opportunities.csv'), '--tenant', 'other'], env);
+    const r = await cli(
+      ['import', '--mapping', path.join(dir, 'my-deals.yaml'), '--file', path.join(dir, 'exports/opportunities.csv'), '--tenant', 'other'],
+      env,
+    );
     expect(r.code, r.err).toBe(0);
-    expect(r.out).toContain('line 3 (id OPP-2): closedAt: not a date in d-MMM-yy: "19/06/12" (ISO 8601 and epoch milliseconds were tried first)');
+    expect(r.out).toContain(
+      'line 3 (id OPP-2): closedAt: not a date in d-MMM-yy: "19/06/12" (ISO 8601 and epoch milliseconds were tried first)',
+    );
   });
 });

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnChild, type Child } from '../helpers/child-process.ts';
+import { type Child, spawnChild } from '../helpers/child-process.ts';
 
 // What a person sees: `npm start` names the address to open and warns once about the development
 // key; `npx dealrisk` on local files warns about nothing; `localhost` leads to that address.
@@ -12,7 +12,15 @@ const MAIN = path.resolve(import.meta.dirname, '../../src/main.ts');
 const BIN = path.resolve(import.meta.dirname, '../../bin/dealrisk.js');
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dealrisk-e2e-start-'));
 const started: Child[] = [];
-const base = { DATABASE_URL: undefined, ENCRYPTION_KEY: '', SESSION_SECRET: '', APP_URL: '', NODE_ENV: 'development', LOG_FORMAT: 'json', LOG_LEVEL: 'info' };
+const base = {
+  DATABASE_URL: undefined,
+  ENCRYPTION_KEY: '',
+  SESSION_SECRET: '',
+  APP_URL: '',
+  NODE_ENV: 'development',
+  LOG_FORMAT: 'json',
+  LOG_LEVEL: 'info',
+};
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -62,12 +70,20 @@ describe('start-up messages and the address to open', () => {
     const app = spawnChild([MAIN], { ...base, DATA_DIR: path.join(dir, 'app'), ROLE: 'web', SANDBOX: 'false', PORT: String(port) });
     started.push(app);
     const line = await app.line(/dealrisk is running/, 150_000);
-    expect(JSON.parse(line)).toMatchObject({ message: `dealrisk is running: open http://127.0.0.1:${port} (APP_URL, from HOST and PORT)`, appUrl: `http://127.0.0.1:${port}` });
+    expect(JSON.parse(line)).toMatchObject({
+      message: `dealrisk is running: open http://127.0.0.1:${port} (APP_URL, from HOST and PORT)`,
+      appUrl: `http://127.0.0.1:${port}`,
+    });
     await app.line(/ENCRYPTION_KEY is not set/, 10_000);
     const said = warnings(app.output());
-    expect(said.filter((m) => m.includes('ENCRYPTION_KEY'))).toEqual(['ENCRYPTION_KEY is not set: CRM tokens are encrypted with a development key; set ENCRYPTION_KEY in production']);
+    expect(said.filter((m) => m.includes('ENCRYPTION_KEY'))).toEqual([
+      'ENCRYPTION_KEY is not set: CRM tokens are encrypted with a development key; set ENCRYPTION_KEY in production',
+    ]);
     expect(said.filter((m) => m.includes('SESSION_SECRET'))).toHaveLength(1);
-    expect(await get(port, `localhost:${port}`, '/oauth/salesforce/start?purpose=signin')).toEqual({ status: 302, location: `http://127.0.0.1:${port}/oauth/salesforce/start?purpose=signin` });
+    expect(await get(port, `localhost:${port}`, '/oauth/salesforce/start?purpose=signin')).toEqual({
+      status: 302,
+      location: `http://127.0.0.1:${port}/oauth/salesforce/start?purpose=signin`,
+    });
 
     // A command beside the running app goes through it and warns about nothing either.
     const cli = spawnChild([BIN, 'deals', 'list', '--json'], { ...base, DATA_DIR: path.join(dir, 'app'), LOG_FORMAT: 'pretty' });

@@ -12,7 +12,7 @@ const KEY = Buffer.alloc(32, 9).toString('base64');
 /** A pipeline with real signal: partner-sourced and low-activity deals lose more often. */
 function pipelineCsv(n: number): string {
   let seed = 7;
-  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const rows = ['id,created,closed,outcome,amount,industry,source,owner'];
   for (let i = 0; i < n; i++) {
     const source = ['Partner', 'Inbound', 'Outbound'][i % 3]!;
@@ -20,7 +20,7 @@ function pipelineCsv(n: number): string {
     const lossP = source === 'Partner' ? 0.8 : industry === 'SaaS' ? 0.2 : 0.45;
     const open = i >= n - 60;
     const outcome = open ? 'Open' : rnd() < lossP ? 'Lost' : 'Won';
-    const created = new Date(Date.UTC(2025, 0, 1) + (i * 400_000_000) / n * 1000).toISOString().slice(0, 10);
+    const created = new Date(Date.UTC(2025, 0, 1) + ((i * 400_000_000) / n) * 1000).toISOString().slice(0, 10);
     const closed = open ? '' : new Date(Date.parse(created) + (20 + Math.floor(rnd() * 60)) * 86_400_000).toISOString().slice(0, 10);
     rows.push(`R${i},${created},${closed},${outcome},${Math.round(5000 + rnd() * 50_000)},${industry},${source},rep${i % 5}`);
   }
@@ -45,7 +45,10 @@ fields:
 
 function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NODE_ENV: 'test', ENCRYPTION_KEY: KEY, LOG_LEVEL: 'error', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [BIN, ...args], {
+      env: { ...process.env, NODE_ENV: 'test', ENCRYPTION_KEY: KEY, LOG_LEVEL: 'error', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     p.stdout.on('data', (c: Buffer) => (out += c.toString()));
@@ -86,17 +89,28 @@ describe('dealrisk sync and migrate', () => {
     expect(out.migrations.every((m) => m.executedAt !== null)).toBe(true);
   });
 
-  it('trains on the tenant\'s closed deals, scores the open ones with the real model, and reports the run', { timeout: 120_000 }, async () => {
+  it("trains on the tenant's closed deals, scores the open ones with the real model, and reports the run", {
+    timeout: 120_000,
+  }, async () => {
     const store = await open();
     await store.tenants.ensure('acme');
-    await store.connections.create('acme', { crm: 'csv', settings: { file: path.join(dir, 'pipeline.csv'), mapping: path.join(dir, 'pipeline.yaml') } }, new Date());
+    await store.connections.create(
+      'acme',
+      { crm: 'csv', settings: { file: path.join(dir, 'pipeline.csv'), mapping: path.join(dir, 'pipeline.yaml') } },
+      new Date(),
+    );
     await store.close();
 
     const r = await cli(['sync', '--tenant', 'acme', '--json'], env);
     expect(r.code, r.err).toBe(0);
-    const { results } = JSON.parse(r.out) as { results: Array<{ status: string; runs: Array<{ status: string; counts: Record<string, number>; apiCalls: number }> }> };
+    const { results } = JSON.parse(r.out) as {
+      results: Array<{ status: string; runs: Array<{ status: string; counts: Record<string, number>; apiCalls: number }> }>;
+    };
     expect(results[0]!.status).toBe('done');
-    expect(results[0]!.runs[0]).toMatchObject({ status: 'succeeded', counts: expect.objectContaining({ fetched: 600, mapped: 600, rejected: 0, scored: 60, written: 60 }) });
+    expect(results[0]!.runs[0]).toMatchObject({
+      status: 'succeeded',
+      counts: expect.objectContaining({ fetched: 600, mapped: 600, rejected: 0, scored: 60, written: 60 }),
+    });
 
     const check = await open();
     try {
@@ -121,7 +135,10 @@ describe('dealrisk sync and migrate', () => {
     const again = await cli(['sync', '--tenant', 'acme', '--json'], env);
     expect(again.code, again.err).toBe(0);
     const second = JSON.parse(again.out) as { results: Array<{ runs: Array<{ counts: Record<string, number>; apiCalls: number }> }> };
-    expect(second.results[0]!.runs[0]).toMatchObject({ apiCalls: 1, counts: expect.objectContaining({ fetched: 0, scored: 0, written: 0 }) });
+    expect(second.results[0]!.runs[0]).toMatchObject({
+      apiCalls: 1,
+      counts: expect.objectContaining({ fetched: 0, scored: 0, written: 0 }),
+    });
   });
 
   it('names the tenant it does not know', { timeout: 60_000 }, async () => {

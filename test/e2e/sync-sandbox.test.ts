@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../config/env.ts';
 import type { AppContext } from '../../src/app/context.ts';
 import { silentLogger } from '../../src/log.ts';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.ts';
+import { type Sandbox, startSandbox } from '../../src/sandbox/index.ts';
 import { loadSyncConfig } from '../../src/sync/config.ts';
 import { makeConnector } from '../../src/sync/make-connector.ts';
 import type { SyncDeps } from '../../src/sync/run-sync.ts';
@@ -24,7 +24,13 @@ describe('the sync loop against the sandbox CRM', () => {
   const sync = (tenantId: string) => syncTenant(deps, tenantId, { base: config, trigger: 'test' });
 
   beforeAll(async () => {
-    sb = await startSandbox({ deals: 300, seed: 11, salesforce: { riskFields: 'ready' }, hubspot: { riskProperties: 'ready' }, taskCompletionDays: null });
+    sb = await startSandbox({
+      deals: 300,
+      seed: 11,
+      salesforce: { riskFields: 'ready' },
+      hubspot: { riskProperties: 'ready' },
+      taskCompletionDays: null,
+    });
     t = await createTestStore();
     const env = parseEnv({
       NODE_ENV: 'test',
@@ -44,7 +50,13 @@ describe('the sync loop against the sandbox CRM', () => {
         crm: 'salesforce',
         accountId: sb.salesforce.orgId,
         instanceUrl: sf.instance_url,
-        credentials: { accessToken: sf.access_token, refreshToken: sf.refresh_token, instanceUrl: sf.instance_url, accountId: sb.salesforce.orgId, authBaseUrl: sb.salesforce.loginUrl },
+        credentials: {
+          accessToken: sf.access_token,
+          refreshToken: sf.refresh_token,
+          instanceUrl: sf.instance_url,
+          accountId: sb.salesforce.orgId,
+          authBaseUrl: sb.salesforce.loginUrl,
+        },
       },
       ctx.now(),
     );
@@ -78,7 +90,9 @@ describe('the sync loop against the sandbox CRM', () => {
       const r = await sync(tenant);
       const run = r.runs[0]!;
       expect(run.status, JSON.stringify(run.errors)).toBe('succeeded');
-      expect(run.counts.fetched).toBeGreaterThanOrEqual(tenant === "sf" ? sb.state.salesforce.opportunities().length : sb.state.hubspot.deals().length);
+      expect(run.counts.fetched).toBeGreaterThanOrEqual(
+        tenant === 'sf' ? sb.state.salesforce.opportunities().length : sb.state.hubspot.deals().length,
+      );
       expect(run.counts.rejected).toBe(0);
       const counts = await t.store.deals.countByStatus(tenant);
       expect(run.counts.scored).toBe(counts.open);

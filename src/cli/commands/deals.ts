@@ -1,8 +1,8 @@
-import { AppError } from '../../core/errors.ts';
-import { Source, type Deal, type StageStatus } from '../../core/deal.ts';
 import type { AppContext } from '../../app/context.ts';
-import { DEFAULT_ORDER, listDeals, type DealSort, type ListedDeal, type SortOrder } from '../deal-listing.ts';
-import { report, type CliDeps } from '../deps.ts';
+import { type Deal, Source, type StageStatus } from '../../core/deal.ts';
+import { AppError } from '../../core/errors.ts';
+import { DEFAULT_ORDER, type DealSort, type ListedDeal, listDeals, type SortOrder } from '../deal-listing.ts';
+import { type CliDeps, report } from '../deps.ts';
 import { effect, readScoreDetail, signedSentence } from '../score-detail.ts';
 import { table } from '../table.ts';
 
@@ -44,7 +44,9 @@ function listView(l: ListedDeal) {
     riskScore: l.risk?.score ?? null,
     category: l.risk?.category ?? null,
     scoredAt: l.risk?.scoredAt.toISOString() ?? null,
-    topDriver: driver ? { label: driver.label, direction: driver.direction, contribution: driver.contribution, sentence: driver.sentence } : null,
+    topDriver: driver
+      ? { label: driver.label, direction: driver.direction, contribution: driver.contribution, sentence: driver.sentence }
+      : null,
     firstAction: action ? { title: action.title, priority: action.priority, rationale: action.rationale } : null,
   };
 }
@@ -67,10 +69,16 @@ export async function runDealsList(deps: CliDeps, o: DealsListOptions): Promise<
       firstAction: r.firstAction?.title ?? '',
     }));
     return [
-      table(cells, ['id', 'name', 'status', 'amount', 'owner', 'closeDate', 'risk', 'topDriver', 'firstAction'], { cutNote: '`dealrisk deals show <id>` or --json prints it in full' }),
+      table(cells, ['id', 'name', 'status', 'amount', 'owner', 'closeDate', 'risk', 'topDriver', 'firstAction'], {
+        cutNote: '`dealrisk deals show <id>` or --json prints it in full',
+      }),
       `${rows.length} shown by ${o.sort} (${order}); tenant "${o.tenant}" has ${counts.open} open, ${counts.won} won, ${counts.lost} lost.`,
-      ...(rows.some((r) => r.topDriver) ? ['Top driver: + raises the risk, - lowers it. `dealrisk deals show <id>` explains a deal in full.'] : []),
-      ...(scores === 0 && counts.open > 0 ? [`No scores yet: \`dealrisk train --tenant ${o.tenant}\`, then \`dealrisk score --tenant ${o.tenant}\`.`] : []),
+      ...(rows.some((r) => r.topDriver)
+        ? ['Top driver: + raises the risk, - lowers it. `dealrisk deals show <id>` explains a deal in full.']
+        : []),
+      ...(scores === 0 && counts.open > 0
+        ? [`No scores yet: \`dealrisk train --tenant ${o.tenant}\`, then \`dealrisk score --tenant ${o.tenant}\`.`]
+        : []),
     ].join('\n');
   });
 }
@@ -83,8 +91,16 @@ async function findDeal(ctx: AppContext, tenant: string, id: string): Promise<De
     if (deal) return deal;
   }
   const hits = (await Promise.all(Source.options.map((s) => ctx.store.deals.get(tenant, s, id)))).filter((d): d is Deal => d !== null);
-  if (hits.length === 0) throw new AppError('not_found', `no deal "${id}" in tenant "${tenant}" (\`dealrisk deals list --tenant ${tenant} --sort id\` lists them)`);
-  if (hits.length > 1) throw new AppError('conflict', `deal "${id}" exists in ${hits.map((h) => h.source).join(' and ')}: ask for ${hits.map((h) => `${h.source}:${id}`).join(' or ')}`);
+  if (hits.length === 0)
+    throw new AppError(
+      'not_found',
+      `no deal "${id}" in tenant "${tenant}" (\`dealrisk deals list --tenant ${tenant} --sort id\` lists them)`,
+    );
+  if (hits.length > 1)
+    throw new AppError(
+      'conflict',
+      `deal "${id}" exists in ${hits.map((h) => h.source).join(' and ')}: ask for ${hits.map((h) => `${h.source}:${id}`).join(' or ')}`,
+    );
   return hits[0]!;
 }
 
@@ -135,13 +151,23 @@ function dealView(tenant: string, deal: Deal, current: CurrentScore | null, hist
             similarWon: detail.similarWon,
           }
         : null,
-    history: history.map((h) => ({ scoredAt: h.scoredAt.toISOString(), riskScore: h.score, category: h.category, modelStatus: h.modelStatus })),
+    history: history.map((h) => ({
+      scoredAt: h.scoredAt.toISOString(),
+      riskScore: h.score,
+      category: h.category,
+      modelStatus: h.modelStatus,
+    })),
   };
 }
 
 function describeDeal(deal: Deal, v: ReturnType<typeof dealView>): string {
-  const money = (x: number | null) => (x === null ? 'no amount' : `${x.toLocaleString('en-US')}${deal.currency ? ` ${deal.currency}` : ''}`);
-  const close = deal.closedAt ? `closed ${day(deal.closedAt)}` : deal.expectedCloseDate ? `expected to close ${day(deal.expectedCloseDate)}` : 'no close date';
+  const money = (x: number | null) =>
+    x === null ? 'no amount' : `${x.toLocaleString('en-US')}${deal.currency ? ` ${deal.currency}` : ''}`;
+  const close = deal.closedAt
+    ? `closed ${day(deal.closedAt)}`
+    : deal.expectedCloseDate
+      ? `expected to close ${day(deal.expectedCloseDate)}`
+      : 'no close date';
   const lines = [
     `${deal.source}:${deal.externalId}  ${deal.name ?? '(no name)'}`,
     `${deal.stage.status}${deal.stage.label ? ` (${deal.stage.label})` : ''} · ${money(deal.amount)} · owner ${deal.owner.name ?? deal.owner.id ?? 'unknown'} · created ${day(deal.createdAt) ?? 'unknown'} · ${close}`,
@@ -149,7 +175,11 @@ function describeDeal(deal: Deal, v: ReturnType<typeof dealView>): string {
   ];
   const s = v.score;
   if (!s) {
-    lines.push(deal.stage.status === 'open' ? `Not scored yet: \`dealrisk score --tenant ${v.tenant}\` scores the open deals.` : 'Never scored while open.');
+    lines.push(
+      deal.stage.status === 'open'
+        ? `Not scored yet: \`dealrisk score --tenant ${v.tenant}\` scores the open deals.`
+        : 'Never scored while open.',
+    );
     return lines.join('\n');
   }
   lines.push(
@@ -157,18 +187,27 @@ function describeDeal(deal: Deal, v: ReturnType<typeof dealView>): string {
     ...(s.note ? [s.note] : []),
     '',
     'Why (largest effect first):',
-    ...(s.drivers.length ? s.drivers.map((d) => `  ${effect(d).padEnd(12)} ${d.sentence || d.label}`) : ['  no driver: the score is the base rate']),
+    ...(s.drivers.length
+      ? s.drivers.map((d) => `  ${effect(d).padEnd(12)} ${d.sentence || d.label}`)
+      : ['  no driver: the score is the base rate']),
     '',
     'What to do:',
-    ...(s.actions.length ? s.actions.map((a, i) => `  ${i + 1}. [${a.priority.replace('_', ' ')}] ${a.title}${a.rationale ? `\n     ${a.rationale}` : ''}`) : ['  nothing recommended']),
+    ...(s.actions.length
+      ? s.actions.map((a, i) => `  ${i + 1}. [${a.priority.replace('_', ' ')}] ${a.title}${a.rationale ? `\n     ${a.rationale}` : ''}`)
+      : ['  nothing recommended']),
     '',
     'Similar won deals:',
     ...(s.similarWon.length
-      ? s.similarWon.map((w) => `  ${w.externalId}  ${w.name ?? ''}  ${money(w.amount)}${w.cycleDays === null ? '' : `  won in ${Math.round(w.cycleDays)} days`}`)
+      ? s.similarWon.map(
+          (w) =>
+            `  ${w.externalId}  ${w.name ?? ''}  ${money(w.amount)}${w.cycleDays === null ? '' : `  won in ${Math.round(w.cycleDays)} days`}`,
+        )
       : ['  none in the same segment near this amount']),
     '',
     `Score history (newest first, ${v.history.length} shown):`,
-    ...v.history.map((h) => `  ${minute(new Date(h.scoredAt))}  ${String(h.riskScore).padStart(3)}  ${h.category.padEnd(8)}  ${h.modelStatus}`),
+    ...v.history.map(
+      (h) => `  ${minute(new Date(h.scoredAt))}  ${String(h.riskScore).padStart(3)}  ${h.category.padEnd(8)}  ${h.modelStatus}`,
+    ),
   );
   return lines.join('\n');
 }

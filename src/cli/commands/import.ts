@@ -1,10 +1,10 @@
-import { describeLookups, readCsvDeals, type CsvReadResult } from '../../../connectors/csv/index.ts';
+import { type CsvReadResult, describeLookups, readCsvDeals } from '../../../connectors/csv/index.ts';
+import type { AppContext } from '../../app/context.ts';
 import { AppError } from '../../core/errors.ts';
 import type { RecordError } from '../../core/mapping/to-deal.ts';
 import { rememberFeatureLabels } from '../../mappings/labels.ts';
 import { loadMappingFile } from '../../mappings/load.ts';
-import type { AppContext } from '../../app/context.ts';
-import { report, type CliDeps } from '../deps.ts';
+import { type CliDeps, report } from '../deps.ts';
 import { progressBar } from '../progress.ts';
 
 const SHOWN = 20;
@@ -28,7 +28,10 @@ export async function runImport(deps: CliDeps, o: ImportOptions): Promise<void> 
   const reading = progressBar(showBars, 'read ', 0);
   const read = await readCsvDeals({ file: o.file, mapping, tenantId: o.tenant, onProgress: (n) => reading.update(n) });
   reading.stop();
-  if (read.rows === 0) throw new AppError('input_invalid', `${o.file}: no data rows to import (the file is empty or has only a header line)`, { path: o.file });
+  if (read.rows === 0)
+    throw new AppError('input_invalid', `${o.file}: no data rows to import (the file is empty or has only a header line)`, {
+      path: o.file,
+    });
   const stored = await storeAll(ctx, o.tenant, read, progressBar(showBars, 'store', read.deals.length));
   const refused = new Set(stored.rejected.map((r) => r.recordId));
   const imported = read.deals.filter((d) => !refused.has(d.externalId));
@@ -37,19 +40,39 @@ export async function runImport(deps: CliDeps, o: ImportOptions): Promise<void> 
   for (const d of imported) byStatus[d.stage.status]++;
   const seconds = (performance.now() - started) / 1000;
   const { inserted, updated, unchanged } = stored;
-  const result = { tenant: o.tenant, file: o.file, rows: read.rows, imported: imported.length, inserted, updated, unchanged, byStatus, rejected, replaced: read.replaced, cleaned: read.cleaned, lookups: read.lookups, seconds };
+  const result = {
+    tenant: o.tenant,
+    file: o.file,
+    rows: read.rows,
+    imported: imported.length,
+    inserted,
+    updated,
+    unchanged,
+    byStatus,
+    rejected,
+    replaced: read.replaced,
+    cleaned: read.cleaned,
+    lookups: read.lookups,
+    seconds,
+  };
   report(deps, o.json, result, () =>
     [
       `Imported ${imported.length} of ${read.rows} rows into tenant "${o.tenant}" in ${seconds.toFixed(1)} s ` +
         `(${inserted} new, ${updated} updated, ${unchanged} unchanged; ` +
         `${byStatus.open} open, ${byStatus.won} won, ${byStatus.lost} lost).`,
       ...describeLookups(read.lookups),
-      ...listed(`${rejected.length} rows rejected:`, rejected.map((e) => `${lineAndId(e.row, e.recordId)}: ${e.field}: ${e.reason}`)),
+      ...listed(
+        `${rejected.length} rows rejected:`,
+        rejected.map((e) => `${lineAndId(e.row, e.recordId)}: ${e.field}: ${e.reason}`),
+      ),
       ...listed(
         `${read.replaced.length} ids repeated: the later row is kept:`,
         read.replaced.map((r) => `${lineAndId(r.row, r.recordId)} replaces line ${r.replacedRow}`),
       ),
-      ...listed(`${read.cleaned.length} fields stored with their text cleaned:`, read.cleaned.map((c) => `${lineAndId(c.row, c.recordId)}: ${c.field}: ${c.reason}`)),
+      ...listed(
+        `${read.cleaned.length} fields stored with their text cleaned:`,
+        read.cleaned.map((c) => `${lineAndId(c.row, c.recordId)}: ${c.field}: ${c.reason}`),
+      ),
     ].join('\n'),
   );
   if (imported.length === 0) process.exitCode = 1;
@@ -75,11 +98,21 @@ async function storeAll(ctx: AppContext, tenant: string, read: CsvReadResult, ba
   let done = 0;
   try {
     for (let i = 0; i < read.deals.length; i += CHUNK) {
-      const r = await ctx.store.deals.upsertMany(tenant, read.deals.slice(i, i + CHUNK).map((deal) => ({ deal })), ctx.now());
+      const r = await ctx.store.deals.upsertMany(
+        tenant,
+        read.deals.slice(i, i + CHUNK).map((deal) => ({ deal })),
+        ctx.now(),
+      );
       totals.inserted += r.inserted;
       totals.updated += r.updated;
       totals.unchanged += r.unchanged;
-      for (const x of r.rejected) totals.rejected.push({ recordId: x.externalId, row: read.lineOf.get(x.externalId) ?? 0, field: x.field ?? '(row)', reason: x.reason });
+      for (const x of r.rejected)
+        totals.rejected.push({
+          recordId: x.externalId,
+          row: read.lineOf.get(x.externalId) ?? 0,
+          field: x.field ?? '(row)',
+          reason: x.reason,
+        });
       done += Math.min(CHUNK, read.deals.length - i);
       bar.update(done);
     }

@@ -1,6 +1,6 @@
 import { money, pct } from '../../core/scoring/sentences.ts';
 import { createScoringService } from '../../services/scoring.ts';
-import { report, type CliDeps } from '../deps.ts';
+import { type CliDeps, report } from '../deps.ts';
 import { table } from '../table.ts';
 
 export interface MetricsOptions {
@@ -14,7 +14,11 @@ export interface MetricsOptions {
 export async function runMetrics(deps: CliDeps, o: MetricsOptions): Promise<void> {
   const segment = Object.fromEntries(o.segment.map((s) => [s.slice(0, s.indexOf('=')), s.slice(s.indexOf('=') + 1)]));
   const ctx = await deps.context();
-  const m = await createScoringService({ store: ctx.store }).metrics(o.tenant, { ...(o.owner ? { owner: o.owner } : {}), ...(o.segment.length ? { segment } : {}) }, ctx.now());
+  const m = await createScoringService({ store: ctx.store }).metrics(
+    o.tenant,
+    { ...(o.owner ? { owner: o.owner } : {}), ...(o.segment.length ? { segment } : {}) },
+    ctx.now(),
+  );
   report(deps, o.json, m, () =>
     [
       `Open deals: ${m.openDeals}; raw pipeline ${money(m.rawPipeline)}; RAPV ${money(m.rapv)}; optimism gap ${m.optimismGap === null ? 'n/a' : pct(m.optimismGap)}.`,
@@ -24,7 +28,13 @@ export async function runMetrics(deps: CliDeps, o: MetricsOptions): Promise<void
       `Revenue at risk (High + Critical): ${money(m.revenueAtRisk)}; potential recovery ${money(m.potentialRecovery.value)}. ${m.potentialRecovery.assumption}`,
       '',
       table(
-        m.winRateBySegment.map((s) => ({ segment: `${s.label}: ${s.value}`, n: s.n, won: s.won, winRate: pct(s.winRate), ci95: `${pct(s.low)}-${pct(s.high)}` })),
+        m.winRateBySegment.map((s) => ({
+          segment: `${s.label}: ${s.value}`,
+          n: s.n,
+          won: s.won,
+          winRate: pct(s.winRate),
+          ci95: `${pct(s.low)}-${pct(s.high)}`,
+        })),
         ['segment', 'n', 'won', 'winRate', 'ci95'],
       ),
     ].join('\n'),

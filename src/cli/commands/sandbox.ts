@@ -1,6 +1,6 @@
 import { AppError } from '../../core/errors.ts';
 import { startSandbox } from '../../sandbox/index.ts';
-import { report, type CliDeps } from '../deps.ts';
+import { type CliDeps, report } from '../deps.ts';
 
 export interface SandboxCliOptions {
   deals: number;
@@ -27,16 +27,36 @@ export async function runSandbox(deps: CliDeps, o: SandboxCliOptions): Promise<v
   if (Number.isNaN(start.getTime())) throw new AppError('input_invalid', `--start must be an ISO date, got "${o.start}"`);
   const began = performance.now();
   const sb = await startSandbox({
-    deals: o.deals, seed: o.seed, port: o.port, host: o.host, pace: o.pace, clockStart: start,
-    rotateRefreshTokens: Boolean(o.rotate), salesforce: { riskFields: o.riskFields }, hubspot: { riskProperties: o.riskFields === 'ready' ? 'ready' : 'absent' },
+    deals: o.deals,
+    seed: o.seed,
+    port: o.port,
+    host: o.host,
+    pace: o.pace,
+    clockStart: start,
+    rotateRefreshTokens: Boolean(o.rotate),
+    salesforce: { riskFields: o.riskFields },
+    hubspot: { riskProperties: o.riskFields === 'ready' ? 'ready' : 'absent' },
   });
   const ready = (performance.now() - began) / 1000;
   const sfCeiling = sb.model.ceilingAuc('salesforce');
   const hsCeiling = sb.model.ceilingAuc('hubspot');
   const details = {
     url: sb.url,
-    salesforce: { loginUrl: sb.salesforce.loginUrl, instanceUrl: sb.salesforce.instanceUrl, clientId: sb.salesforce.clientId, clientSecret: sb.salesforce.clientSecret, apiVersion: sb.salesforce.version },
-    hubspot: { apiBase: sb.hubspot.apiBase, installUrl: `${sb.hubspot.apiBase}/oauth/authorize`, clientId: sb.hubspot.clientId, clientSecret: sb.hubspot.clientSecret, portalId: sb.hubspot.portalId, privateAppToken: sb.hubspot.privateAppToken },
+    salesforce: {
+      loginUrl: sb.salesforce.loginUrl,
+      instanceUrl: sb.salesforce.instanceUrl,
+      clientId: sb.salesforce.clientId,
+      clientSecret: sb.salesforce.clientSecret,
+      apiVersion: sb.salesforce.version,
+    },
+    hubspot: {
+      apiBase: sb.hubspot.apiBase,
+      installUrl: `${sb.hubspot.apiBase}/oauth/authorize`,
+      clientId: sb.hubspot.clientId,
+      clientSecret: sb.hubspot.clientSecret,
+      portalId: sb.hubspot.portalId,
+      privateAppToken: sb.hubspot.privateAppToken,
+    },
     clock: sb.clock.now().toISOString(),
     deals: o.deals,
     seed: o.seed,

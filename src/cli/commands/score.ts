@@ -3,14 +3,28 @@ import { AppError } from '../../core/errors.ts';
 import type { DealScore } from '../../core/scoring/scorer.ts';
 import { createScoringService } from '../../services/scoring.ts';
 import { writeCsv } from '../csv.ts';
-import { report, type CliDeps } from '../deps.ts';
+import { type CliDeps, report } from '../deps.ts';
 import { effect, signedSentence } from '../score-detail.ts';
 import { table } from '../table.ts';
 
 const CSV_COLUMNS = [
-  'externalId', 'name', 'riskScore', 'category', 'winProbability', 'confidence', 'modelStatus',
-  'driver1', 'driver1Effect', 'driver2', 'driver2Effect', 'driver3', 'driver3Effect',
-  'action1', 'action2', 'similarWon', 'note',
+  'externalId',
+  'name',
+  'riskScore',
+  'category',
+  'winProbability',
+  'confidence',
+  'modelStatus',
+  'driver1',
+  'driver1Effect',
+  'driver2',
+  'driver2Effect',
+  'driver3',
+  'driver3Effect',
+  'action1',
+  'action2',
+  'similarWon',
+  'note',
 ] as const;
 
 /** One flat row per deal for the CSV export: every text whole, each driver with the way it pushes. */
@@ -70,13 +84,24 @@ export async function runScore(deps: CliDeps, o: ScoreOptions): Promise<void> {
   const names = new Map((await ctx.store.deals.list(o.tenant, { status: 'open' })).map((d) => [d.externalId, d.name]));
   if (o.out?.toLowerCase().endsWith('.json')) writeFileSync(o.out, JSON.stringify(scores, null, 2));
   else if (o.out) {
-    writeCsv(o.out, CSV_COLUMNS, scores.map((s) => flat(s, names.get(s.externalId) ?? null)));
+    writeCsv(
+      o.out,
+      CSV_COLUMNS,
+      scores.map((s) => flat(s, names.get(s.externalId) ?? null)),
+    );
   }
   const byCategory = { Low: 0, Medium: 0, High: 0, Critical: 0 };
   for (const s of scores) byCategory[s.category]++;
   const top = [...scores].sort((a, b) => b.riskScore - a.riskScore).slice(0, o.limit);
   const summary = {
-    tenant: o.tenant, scored: scores.length, modelId, modelVersion: model.version, modelStatus: model.status, byCategory, out: o.out ?? null, seconds,
+    tenant: o.tenant,
+    scored: scores.length,
+    modelId,
+    modelVersion: model.version,
+    modelStatus: model.status,
+    byCategory,
+    out: o.out ?? null,
+    seconds,
     riskiest: top.map((s) => jsonRow(s, names.get(s.externalId) ?? null)),
   };
   report(deps, o.json, summary, () =>

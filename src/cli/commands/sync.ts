@@ -4,7 +4,7 @@ import { makeConnector } from '../../sync/make-connector.ts';
 import { syncAllTenants, syncTenant, type TenantSyncResult } from '../../sync/sync-tenant.ts';
 import { defaultTransports, sendDueDeliveries } from '../../worker/deliver.ts';
 import { serviceScorer } from '../../worker/service-scorer.ts';
-import { report, type CliDeps } from '../deps.ts';
+import { type CliDeps, report } from '../deps.ts';
 import { table } from '../table.ts';
 
 export interface SyncOptions {
@@ -28,24 +28,48 @@ export async function runSync(deps: CliDeps, o: SyncOptions): Promise<void> {
 }
 
 function human(results: TenantSyncResult[]): string {
-  const rows: Array<Record<string, unknown>> = results.flatMap((r): Array<Record<string, unknown>> => [
-    ...r.runs.map((x) => ({
-      tenant: r.tenantId,
-      connection: x.connectionId.slice(0, 8),
-      status: x.status,
-      fetched: x.counts.fetched,
-      rejected: x.counts.rejected,
-      scored: x.counts.scored,
-      written: x.counts.written,
-      tasks: x.counts.tasks,
-      alerts: x.counts.alerts,
-      apiCalls: x.apiCalls,
-      seconds: (x.durationMs / 1000).toFixed(1),
-      error: x.errors.map((e) => `${e.step}: ${e.code}: ${e.message}`).join('; '),
-    })),
-    ...r.skipped.map((s) => ({ tenant: r.tenantId, connection: s.connectionId.slice(0, 8), status: 'skipped', error: s.reason })),
-    ...(r.status !== 'done' ? [{ tenant: r.tenantId, connection: '', status: r.status, error: r.error ?? (r.status === 'busy' ? 'another worker is syncing this tenant' : '') }] : []),
-  ]);
+  const rows: Array<Record<string, unknown>> = results.flatMap(
+    (r): Array<Record<string, unknown>> => [
+      ...r.runs.map((x) => ({
+        tenant: r.tenantId,
+        connection: x.connectionId.slice(0, 8),
+        status: x.status,
+        fetched: x.counts.fetched,
+        rejected: x.counts.rejected,
+        scored: x.counts.scored,
+        written: x.counts.written,
+        tasks: x.counts.tasks,
+        alerts: x.counts.alerts,
+        apiCalls: x.apiCalls,
+        seconds: (x.durationMs / 1000).toFixed(1),
+        error: x.errors.map((e) => `${e.step}: ${e.code}: ${e.message}`).join('; '),
+      })),
+      ...r.skipped.map((s) => ({ tenant: r.tenantId, connection: s.connectionId.slice(0, 8), status: 'skipped', error: s.reason })),
+      ...(r.status !== 'done'
+        ? [
+            {
+              tenant: r.tenantId,
+              connection: '',
+              status: r.status,
+              error: r.error ?? (r.status === 'busy' ? 'another worker is syncing this tenant' : ''),
+            },
+          ]
+        : []),
+    ],
+  );
   if (rows.length === 0) return 'No tenant has a connection to sync.';
-  return table(rows, ['tenant', 'connection', 'status', 'fetched', 'rejected', 'scored', 'written', 'tasks', 'alerts', 'apiCalls', 'seconds', 'error']);
+  return table(rows, [
+    'tenant',
+    'connection',
+    'status',
+    'fetched',
+    'rejected',
+    'scored',
+    'written',
+    'tasks',
+    'alerts',
+    'apiCalls',
+    'seconds',
+    'error',
+  ]);
 }

@@ -1,5 +1,5 @@
 import { createScoringService } from '../../services/scoring.ts';
-import { report, type CliDeps } from '../deps.ts';
+import { type CliDeps, report } from '../deps.ts';
 import { describeBacktest } from './evaluate.ts';
 
 export interface TrainOptions {

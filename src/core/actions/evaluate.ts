@@ -1,5 +1,5 @@
 import type { Deal } from '../deal.ts';
-import type { Playbook, PlaybookRule, Priority, DealFact } from './playbook.ts';
+import type { DealFact, Playbook, PlaybookRule, Priority } from './playbook.ts';
 
 /** A recommended next step for one deal. */
 export interface RecommendedAction {
@@ -121,13 +121,26 @@ function compileTemplate(t: string): (c: ActionContext, driver: Matched) => stri
     let out = '';
     for (const p of parts) {
       switch (p) {
-        case '{score}': out += String(c.score); break;
-        case '{category}': out += c.category; break;
-        case '{winProbability}': out += `${Math.round(c.winProbability * 100)}%`; break;
-        case '{driver}': out += risingDriver(c, driver)?.sentence ?? NO_RISING_DRIVER; break;
-        case '{dealName}': out += c.deal.name ?? c.deal.externalId; break;
-        case '{owner}': out += c.deal.owner.name ?? c.deal.owner.id ?? 'the owner'; break;
-        default: out += p;
+        case '{score}':
+          out += String(c.score);
+          break;
+        case '{category}':
+          out += c.category;
+          break;
+        case '{winProbability}':
+          out += `${Math.round(c.winProbability * 100)}%`;
+          break;
+        case '{driver}':
+          out += risingDriver(c, driver)?.sentence ?? NO_RISING_DRIVER;
+          break;
+        case '{dealName}':
+          out += c.deal.name ?? c.deal.externalId;
+          break;
+        case '{owner}':
+          out += c.deal.owner.name ?? c.deal.owner.id ?? 'the owner';
+          break;
+        default:
+          out += p;
       }
     }
     return out;

@@ -29,7 +29,10 @@ export type DealFact = (typeof DEAL_FACTS)[number];
 
 const Test = z
   .object({
-    in: z.array(z.union([z.string(), z.number()])).min(1).optional(),
+    in: z
+      .array(z.union([z.string(), z.number()]))
+      .min(1)
+      .optional(),
     gte: z.number().optional(),
     lte: z.number().optional(),
     exists: z.boolean().optional(),

@@ -1,11 +1,11 @@
 import type { Deal } from '../deal.ts';
+import { baseRateOnly, centredOverall } from '../scoring/calibration.ts';
 import type { ScoringConfig } from '../scoring/config.ts';
 import type { ModelStatus, RiskModel } from '../scoring/model.ts';
 import { buildRows, type DealSnapshot } from '../scoring/rows.ts';
-import { baseRateOnly, centredOverall } from '../scoring/calibration.ts';
 import { compileScorer } from '../scoring/scorer.ts';
-import { holdoutDeals, trainModel, type TrainOptions, type TrainingData } from '../scoring/train.ts';
-import { auc, bootstrapAuc, brier, calibrationTable, liftAt, logLoss, prAuc, type CalibrationBin } from './metrics.ts';
+import { holdoutDeals, type TrainingData, type TrainOptions, trainModel } from '../scoring/train.ts';
+import { auc, bootstrapAuc, brier, type CalibrationBin, calibrationTable, liftAt, logLoss, prAuc } from './metrics.ts';
 
 /** The quality gate's verdict: `no_signal` scores are shown as experimental and tasks withheld. */
 export type GateStatus = 'ok' | 'experimental' | 'no_signal';
@@ -64,11 +64,17 @@ export function versusBaseRate(logLoss: number, priorLogLoss: number): string {
  * signal; an AUC below `experimentalBelowAuc` is experimental; otherwise ok. The reason always
  * says how the log-loss compares with the base rate's.
  */
-export function gate(r: Pick<BacktestReport, 'auc' | 'aucLow' | 'aucHigh' | 'logLoss' | 'priorLogLoss'>, cfg: ScoringConfig): { status: GateStatus; reason: string } {
+export function gate(
+  r: Pick<BacktestReport, 'auc' | 'aucLow' | 'aucHigh' | 'logLoss' | 'priorLogLoss'>,
+  cfg: ScoringConfig,
+): { status: GateStatus; reason: string } {
   const f = (x: number): string => x.toFixed(3);
   const vs = versusBaseRate(r.logLoss, r.priorLogLoss);
   if (!Number.isFinite(r.auc) || (r.aucLow <= 0.5 && r.aucHigh >= 0.5)) {
-    return { status: 'no_signal', reason: `AUC ${f(r.auc)} [${f(r.aucLow)}, ${f(r.aucHigh)}]: the interval contains 0.5, so the ranking is no better than chance; ${vs}` };
+    return {
+      status: 'no_signal',
+      reason: `AUC ${f(r.auc)} [${f(r.aucLow)}, ${f(r.aucHigh)}]: the interval contains 0.5, so the ranking is no better than chance; ${vs}`,
+    };
   }
   if (r.logLoss >= r.priorLogLoss) {
     return { status: 'no_signal', reason: `${vs}: no better than the base rate (AUC ${f(r.auc)} [${f(r.aucLow)}, ${f(r.aucHigh)}])` };
@@ -95,7 +101,10 @@ export interface BacktestOptions extends TrainOptions {
 }
 
 /** Splits, trains on the earlier part, and scores the held-out closed deals as they were while open. */
-export function backtest(data: TrainingData, opts: BacktestOptions): { report: BacktestReport; model: RiskModel; predictions: BacktestPrediction[] } {
+export function backtest(
+  data: TrainingData,
+  opts: BacktestOptions,
+): { report: BacktestReport; model: RiskModel; predictions: BacktestPrediction[] } {
   const cfg = opts.config;
   const closed = data.deals.filter((d) => d.stage.status !== 'open');
   let train: Deal[];
@@ -158,7 +167,10 @@ export function backtest(data: TrainingData, opts: BacktestOptions): { report: B
     testLossRate: y.reduce((s, v) => s + v, 0) / Math.max(1, y.length),
     ...base,
     prAuc: prAuc(p, y),
-    prAucWin: prAuc(p.map((v) => 1 - v), y.map((v) => 1 - v)),
+    prAucWin: prAuc(
+      p.map((v) => 1 - v),
+      y.map((v) => 1 - v),
+    ),
     brier: brier(p, y),
     priorBrier: brier(priorP, y),
     calibration: calibrationTable(p, y),
@@ -206,7 +218,9 @@ export function settleModel(model: RiskModel, report: BacktestReport): RiskModel
   }
   if (report.baseRateFallback && m.kind !== 'prior') {
     m = baseRateOnly(m);
-    notes.push(`No signal, and the fitted model did worse than the base rate on its backtest: every deal gets the base rate (${Math.round((100 * m.prior.lost) / Math.max(1, m.prior.won + m.prior.lost))}% lost).`);
+    notes.push(
+      `No signal, and the fitted model did worse than the base rate on its backtest: every deal gets the base rate (${Math.round((100 * m.prior.lost) / Math.max(1, m.prior.won + m.prior.lost))}% lost).`,
+    );
   }
   return { ...m, notes, status: modelStatusFor(m.kind, report.status) };
 }

@@ -14,9 +14,11 @@ export const CANONICAL_FIELD_NOTES: Record<CanonicalField, string> = {
   'stage.status': 'Required: open, won or lost. Won and lost deals are what the model learns from; open deals are scored.',
   'stage.order': 'Position of the stage in its pipeline; stands in for the stage label when the label is empty.',
   pipeline: 'Model feature "Pipeline" (a segment).',
-  createdAt: 'Deal age ("Deal age" feature, actions on ageDays) and, with closedAt, replaying closed deals at past ages and sales-cycle medians.',
+  createdAt:
+    'Deal age ("Deal age" feature, actions on ageDays) and, with closedAt, replaying closed deals at past ages and sales-cycle medians.',
   expectedCloseDate: 'Model feature "Days to expected close" (open deals only); actions on daysToClose.',
-  closedAt: 'When a won or lost deal closed: the backtest holds out the latest deals by it, training keeps the latest, and with createdAt it gives cycle lengths.',
+  closedAt:
+    'When a won or lost deal closed: the backtest holds out the latest deals by it, training keeps the latest, and with createdAt it gives cycle lengths.',
   'owner.id': 'Model feature "Owner" (the id, else the name); owner filters.',
   'owner.name': 'Shown for the owner; the "Owner" feature when there is no owner.id; action texts ({owner}).',
   'account.id': 'Stored with the deal; not a model input.',
@@ -29,7 +31,8 @@ export const CANONICAL_FIELD_NOTES: Record<CanonicalField, string> = {
   leadSource: 'Model feature "Lead source" (a segment).',
   dealType: 'Model feature "Deal type": one of new, renewal, expansion (map the CRM values with `values`).',
   forecastCategory: 'Model feature "Forecast category" (open deals only).',
-  crmProbability: "The CRM's own win probability, 0..1: model feature \"CRM probability\" (open deals only), and the score itself before any deal has closed.",
+  crmProbability:
+    'The CRM\'s own win probability, 0..1: model feature "CRM probability" (open deals only), and the score itself before any deal has closed.',
   lastActivityAt: 'Model feature "Days since activity" (open deals only); actions on daysSinceActivity.',
   activityCount: 'Stored with the deal; not a model input yet.',
   contactsCount: 'Model feature "Contacts" (open deals only); actions on contactsCount.',

@@ -15,15 +15,47 @@ export const TWO_DIGIT_YEAR_CUTOFF = 60;
 
 /** luxon's parse tokens this mapping language accepts; anything else made of letters is refused. */
 const TOKENS: Record<string, string> = {
-  y: 'year, any number of digits', yy: 'two-digit year', yyyy: 'four-digit year', yyyyy: 'four- to six-digit year', yyyyyy: 'six-digit year',
-  M: 'month', MM: 'month, two digits', MMM: 'month abbreviation (Mar)', MMMM: 'month name (March)',
-  L: 'month', LL: 'month, two digits', LLL: 'month abbreviation', LLLL: 'month name',
-  d: 'day of the month', dd: 'day of the month, two digits', o: 'day of the year', ooo: 'day of the year, three digits',
-  E: 'weekday number', EEE: 'weekday abbreviation', EEEE: 'weekday name', c: 'weekday number', ccc: 'weekday abbreviation', cccc: 'weekday name',
-  H: 'hour 0-23', HH: 'hour 00-23', h: 'hour 1-12', hh: 'hour 01-12', a: 'AM/PM',
-  m: 'minute', mm: 'minute, two digits', s: 'second', ss: 'second, two digits', S: 'millisecond', SSS: 'millisecond, three digits', u: 'fraction of a second',
-  Z: 'offset (+5)', ZZ: 'offset (+05:00)', ZZZ: 'offset (+0500)', z: 'IANA zone name',
-  G: 'era (AD)', GG: 'era (Anno Domini)',
+  y: 'year, any number of digits',
+  yy: 'two-digit year',
+  yyyy: 'four-digit year',
+  yyyyy: 'four- to six-digit year',
+  yyyyyy: 'six-digit year',
+  M: 'month',
+  MM: 'month, two digits',
+  MMM: 'month abbreviation (Mar)',
+  MMMM: 'month name (March)',
+  L: 'month',
+  LL: 'month, two digits',
+  LLL: 'month abbreviation',
+  LLLL: 'month name',
+  d: 'day of the month',
+  dd: 'day of the month, two digits',
+  o: 'day of the year',
+  ooo: 'day of the year, three digits',
+  E: 'weekday number',
+  EEE: 'weekday abbreviation',
+  EEEE: 'weekday name',
+  c: 'weekday number',
+  ccc: 'weekday abbreviation',
+  cccc: 'weekday name',
+  H: 'hour 0-23',
+  HH: 'hour 00-23',
+  h: 'hour 1-12',
+  hh: 'hour 01-12',
+  a: 'AM/PM',
+  m: 'minute',
+  mm: 'minute, two digits',
+  s: 'second',
+  ss: 'second, two digits',
+  S: 'millisecond',
+  SSS: 'millisecond, three digits',
+  u: 'fraction of a second',
+  Z: 'offset (+5)',
+  ZZ: 'offset (+05:00)',
+  ZZZ: 'offset (+0500)',
+  z: 'IANA zone name',
+  G: 'era (AD)',
+  GG: 'era (Anno Domini)',
 };
 const TIME_TOKENS = new Set(['H', 'HH', 'h', 'hh', 'a', 'm', 'mm', 's', 'ss', 'S', 'SSS', 'u']);
 const YEAR_TOKENS = new Set(['y', 'yy', 'yyyy', 'yyyyy', 'yyyyyy']);
@@ -72,7 +104,8 @@ export function formatProblem(format: string): string | null {
   }
   const has = (set: Set<string>) => tokens.some((t) => set.has(t.val));
   if (!has(YEAR_TOKENS)) return 'has no year (y, yy or yyyy)';
-  const day = tokens.some((t) => t.val === 'o' || t.val === 'ooo') || (has(MONTH_TOKENS) && tokens.some((t) => t.val === 'd' || t.val === 'dd'));
+  const day =
+    tokens.some((t) => t.val === 'o' || t.val === 'ooo') || (has(MONTH_TOKENS) && tokens.some((t) => t.val === 'd' || t.val === 'dd'));
   return day ? null : 'has no day (a month and d or dd, or a day of the year)';
 }
 
@@ -114,7 +147,15 @@ function fromWallClock(parts: { year: number; month: number; day: number; ms: nu
   const utc = new Date(Date.UTC(parts.year, parts.month - 1, parts.day) + parts.ms);
   if (!hasTime || zone === UTC) return utc;
   const local = DateTime.fromObject(
-    { year: utc.getUTCFullYear(), month: utc.getUTCMonth() + 1, day: utc.getUTCDate(), hour: utc.getUTCHours(), minute: utc.getUTCMinutes(), second: utc.getUTCSeconds(), millisecond: utc.getUTCMilliseconds() },
+    {
+      year: utc.getUTCFullYear(),
+      month: utc.getUTCMonth() + 1,
+      day: utc.getUTCDate(),
+      hour: utc.getUTCHours(),
+      minute: utc.getUTCMinutes(),
+      second: utc.getUTCSeconds(),
+      millisecond: utc.getUTCMilliseconds(),
+    },
     { zone },
   );
   return local.toJSDate();
@@ -221,7 +262,7 @@ function isoInstant(day: string, time: string | undefined, offset: string | unde
   if (!time) return midnight;
   const [hh, mm, sec = '0'] = time.replace(',', '.').split(':');
   if (+hh! > 23 || +mm! > 59 || +sec >= 60) return null;
-  let ms = midnight + ((+hh! * 60 + +mm!) * 60) * 1000 + Math.round(+sec * 1000);
+  let ms = midnight + (+hh! * 60 + +mm!) * 60 * 1000 + Math.round(+sec * 1000);
   if (offset && offset.toUpperCase() !== 'Z') {
     const digits = offset.slice(1).replace(':', '');
     ms -= (offset[0] === '-' ? -1 : 1) * (+digits.slice(0, 2) * 60 + +(digits.slice(2, 4) || 0)) * 60_000;

@@ -88,7 +88,11 @@ export function compileJoin(tables: readonly LookupTable[]): (data: Record<strin
     const missed: Array<{ lookup: string; key: string }> = [];
     for (const { t, readOn, ambiguous } of steps) {
       if (Object.hasOwn(data, t.name)) {
-        throw new AppError('input_invalid', `the file has a column named "${t.name}", like the lookup lookups.${t.name}: rename the lookup`, { path: `lookups.${t.name}` });
+        throw new AppError(
+          'input_invalid',
+          `the file has a column named "${t.name}", like the lookup lookups.${t.name}: rename the lookup`,
+          { path: `lookups.${t.name}` },
+        );
       }
       const raw = readOn(out);
       const field = `lookups.${t.name}`;
@@ -98,7 +102,12 @@ export function compileJoin(tables: readonly LookupTable[]): (data: Record<strin
       } else {
         const key = String(raw).trim();
         const lines = ambiguous.get(key);
-        if (lines) return { ok: false, field, reason: `${t.spec.key} "${key}" is on ${listLines(lines)} of ${t.file} with different values: which one is meant is unknown` };
+        if (lines)
+          return {
+            ok: false,
+            field,
+            reason: `${t.spec.key} "${key}" is on ${listLines(lines)} of ${t.file} with different values: which one is meant is unknown`,
+          };
         row = t.rows.get(key);
         if (!row) {
           if (t.spec.required) return { ok: false, field, reason: `no row of ${t.file} has ${t.spec.key} "${key}"` };

@@ -53,5 +53,4 @@ export function parseBoolean(raw: unknown): boolean {
   return fail(`not a boolean: "${String(raw)}"`);
 }
 
-export const isBlank = (v: unknown): boolean =>
-  v === undefined || v === null || (typeof v === 'string' && v.trim() === '');
+export const isBlank = (v: unknown): boolean => v === undefined || v === null || (typeof v === 'string' && v.trim() === '');

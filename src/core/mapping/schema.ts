@@ -52,29 +52,34 @@ export const FieldSpec = z
         description:
           'Source column or path. Dots walk nested objects (Account.Industry) or a lookup (accounts.Industry); an exact column name with dots wins. A list means: the first non-empty. $row is the CSV line number.',
       }),
-    template: z.string().min(1).optional().meta({ description: 'Builds the raw value from several paths: "{IsClosed}/{IsWon}". A missing path reads as empty text.' }),
-    type: ValueType.optional().meta({ description: "How the raw value is read; each canonical field has a default (docs/mappings.md)." }),
-    formats: z
-      .array(DateFormat)
-      .optional()
-      .meta({
-        description:
-          'Date formats tried in order after ISO 8601 and epoch milliseconds, in luxon tokens: d-MMM-yy, M/d/yyyy, dd.MM.yyyy, yyyy-MM-dd HH:mm. excel (or excel1904) reads spreadsheet serial numbers. Quote literal letters: \'T\'.',
-      }),
-    timezone: Timezone.optional(),
-    decimal: z.enum(['.', ',']).default('.').meta({ description: 'Decimal separator for numbers; the other of . and , is a thousands separator.' }),
-    values: z
-      .record(z.string(), Scalar)
-      .optional()
-      .meta({ description: 'Raw value → canonical value, matched after trimming and ignoring case. A raw value not listed is an error unless `otherwise` is set.' }),
-    otherwise: Scalar.optional().meta({ description: 'Used for raw values missing from `values` (null: leave the field empty).' }),
-    default: Scalar.optional().meta({ description: 'Used when the source value is missing or empty.' }),
-    required: z.boolean().optional().meta({ description: 'A record whose value is still empty after `default` is rejected, naming this field.' }),
-    label: z
+    template: z
       .string()
       .min(1)
       .optional()
-      .meta({ description: 'extras.<name> only: how the feature is named to people ("Vice president"); without it the name is made from <name>.' }),
+      .meta({ description: 'Builds the raw value from several paths: "{IsClosed}/{IsWon}". A missing path reads as empty text.' }),
+    type: ValueType.optional().meta({ description: 'How the raw value is read; each canonical field has a default (docs/mappings.md).' }),
+    formats: z.array(DateFormat).optional().meta({
+      description:
+        "Date formats tried in order after ISO 8601 and epoch milliseconds, in luxon tokens: d-MMM-yy, M/d/yyyy, dd.MM.yyyy, yyyy-MM-dd HH:mm. excel (or excel1904) reads spreadsheet serial numbers. Quote literal letters: 'T'.",
+    }),
+    timezone: Timezone.optional(),
+    decimal: z
+      .enum(['.', ','])
+      .default('.')
+      .meta({ description: 'Decimal separator for numbers; the other of . and , is a thousands separator.' }),
+    values: z.record(z.string(), Scalar).optional().meta({
+      description:
+        'Raw value → canonical value, matched after trimming and ignoring case. A raw value not listed is an error unless `otherwise` is set.',
+    }),
+    otherwise: Scalar.optional().meta({ description: 'Used for raw values missing from `values` (null: leave the field empty).' }),
+    default: Scalar.optional().meta({ description: 'Used when the source value is missing or empty.' }),
+    required: z
+      .boolean()
+      .optional()
+      .meta({ description: 'A record whose value is still empty after `default` is rejected, naming this field.' }),
+    label: z.string().min(1).optional().meta({
+      description: 'extras.<name> only: how the feature is named to people ("Vice president"); without it the name is made from <name>.',
+    }),
   })
   .strict()
   .refine((f) => f.from !== undefined || f.template !== undefined || f.default !== undefined, {
@@ -132,7 +137,11 @@ export const Fields = z.record(z.string(), FieldSpec).superRefine((fields, ctx) 
         message: `unknown canonical field; expected one of ${Object.keys(CANONICAL_FIELDS).join(', ')} or extras.<name>`,
       });
     } else if (spec.label !== undefined && !key.startsWith('extras.')) {
-      ctx.addIssue({ code: 'custom', path: [key, 'label'], message: 'only extras.<name> fields take a label: canonical fields have fixed names' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [key, 'label'],
+        message: 'only extras.<name> fields take a label: canonical fields have fixed names',
+      });
     }
   }
   if (!fields['stage.status']) {
@@ -146,13 +155,18 @@ const LOOKUP_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** A related CSV file joined to each row: `on` in the row equals `key` in the file. */
 export const Lookup = z
   .object({
-    file: z.string().min(1).meta({ description: 'CSV file with the related rows. A relative path is read from the folder of the file being imported.' }),
+    file: z
+      .string()
+      .min(1)
+      .meta({ description: 'CSV file with the related rows. A relative path is read from the folder of the file being imported.' }),
     key: z.string().min(1).meta({ description: 'Column of the lookup file that identifies a row (e.g. Account ID).' }),
-    on: z.string().min(1).meta({ description: "Path in the main row whose value is looked up (e.g. Account); may read an earlier lookup (accounts.Owner ID)." }),
-    required: z
-      .boolean()
-      .default(false)
-      .meta({ description: 'true: a row whose key is empty or matches no lookup row is rejected. false: its lookup values are empty, and the import counts such rows.' }),
+    on: z.string().min(1).meta({
+      description: 'Path in the main row whose value is looked up (e.g. Account); may read an earlier lookup (accounts.Owner ID).',
+    }),
+    required: z.boolean().default(false).meta({
+      description:
+        'true: a row whose key is empty or matches no lookup row is rejected. false: its lookup values are empty, and the import counts such rows.',
+    }),
   })
   .strict()
   .meta({ id: 'Lookup', description: 'A related CSV file joined to each row; its columns are read as <lookup name>.<column>.' });
@@ -190,11 +204,15 @@ export type WriteBack = z.infer<typeof WriteBack>;
 export const Mapping = z
   .object({
     version: z.literal(1).default(1).meta({ description: 'Version of the mapping language: 1.' }),
-    source: z.enum(['salesforce', 'hubspot', 'csv']).meta({ description: 'Where records come from: a CRM connector, or CSV files (dealrisk import).' }),
+    source: z
+      .enum(['salesforce', 'hubspot', 'csv'])
+      .meta({ description: 'Where records come from: a CRM connector, or CSV files (dealrisk import).' }),
     object: z.string().min(1).meta({ description: 'Source object (Opportunity, deals) or a free label for files.' }),
     description: z.string().optional().meta({ description: 'Free text for people reading the mapping.' }),
     id: z.string().min(1).meta({ description: 'The record id path. For CSV files without one, $row uses the line number.' }),
-    timezone: Timezone.optional().meta({ description: 'Default time zone of every date field (a field may set its own). UTC when absent.' }),
+    timezone: Timezone.optional().meta({
+      description: 'Default time zone of every date field (a field may set its own). UTC when absent.',
+    }),
     lookups: z
       .record(z.string().regex(LOOKUP_NAME, 'use letters, digits and _, starting with a letter or _'), Lookup)
       .optional()
@@ -210,7 +228,11 @@ export const Mapping = z
     names.forEach((name, i) => {
       const later = names.slice(i).find((other) => m.lookups![name]!.on.startsWith(`${other}.`));
       if (later) {
-        ctx.addIssue({ code: 'custom', path: ['lookups', name, 'on'], message: `reads lookup "${later}", which is not joined yet: list it before "${name}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['lookups', name, 'on'],
+          message: `reads lookup "${later}", which is not joined yet: list it before "${name}"`,
+        });
       }
     });
   });

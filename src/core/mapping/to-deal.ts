@@ -1,7 +1,7 @@
-import { Deal, StageChange, type ExtraValue, type Source } from '../deal.ts';
-import { CANONICAL_FIELDS, type FieldSpec, type Mapping, type ValueType } from './schema.ts';
+import { Deal, type ExtraValue, type Source, StageChange } from '../deal.ts';
 import { compileDateParser, type DateParser } from './dates.ts';
-import { ParseFailure, isBlank, parseBoolean, parseNumber } from './parse-value.ts';
+import { isBlank, ParseFailure, parseBoolean, parseNumber } from './parse-value.ts';
+import { CANONICAL_FIELDS, type FieldSpec, type Mapping, type ValueType } from './schema.ts';
 
 /** A source record as the mapper needs it (connectors' RawRecord fits this shape). */
 export interface MappableRecord {
@@ -125,9 +125,7 @@ function compileField(key: string, spec: FieldSpec, timezone: string | undefined
   const type: ValueType = spec.type ?? canonicalType ?? 'string';
   const zone = spec.timezone ?? timezone;
   const convert = converter(type, spec, compileDateParser({ formats: spec.formats ?? [], ...(zone ? { timezone: zone } : {}) }));
-  const values = spec.values
-    ? new Map(Object.entries(spec.values).map(([k, v]) => [k.trim().toLowerCase(), v]))
-    : null;
+  const values = spec.values ? new Map(Object.entries(spec.values).map(([k, v]) => [k.trim().toLowerCase(), v])) : null;
   const apply = (raw: unknown): unknown => {
     let v: unknown = raw;
     if (isBlank(v)) v = spec.default ?? null;
@@ -179,7 +177,11 @@ export function compileMapping(mapping: Mapping): CompiledMapping {
       error: { recordId, ...(fromFile ? { row: rec.row } : {}), field, reason },
     });
     if (isBlank(idRaw) && (fromFile || isBlank(rec.id))) return err(idPath, `is empty: every ${fromFile ? 'row' : 'record'} needs an id`);
-    if (!isBlank(idRaw) && !scalarId) return err(idPath, `is not text or a number (got ${Array.isArray(idRaw) ? 'a list' : typeof idRaw === 'object' ? 'an object' : typeof idRaw})`);
+    if (!isBlank(idRaw) && !scalarId)
+      return err(
+        idPath,
+        `is not text or a number (got ${Array.isArray(idRaw) ? 'a list' : typeof idRaw === 'object' ? 'an object' : typeof idRaw})`,
+      );
     const out: Record<string, unknown> = {
       tenantId: ctx.tenantId,
       source: ctx.source ?? mapping.source,

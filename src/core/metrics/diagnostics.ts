@@ -1,7 +1,7 @@
 import type { Deal } from '../deal.ts';
 import type { RiskCategory } from '../scoring/config.ts';
 import { median } from '../scoring/stats.ts';
-import { ageDays, cycleDays, rateOf, type RateWithInterval } from './segments.ts';
+import { ageDays, cycleDays, type RateWithInterval, rateOf } from './segments.ts';
 
 /** "Why is win rate falling?": trends, a change point, stages, cycles and owners. */
 
@@ -28,7 +28,19 @@ export function winRateByPeriod(deals: readonly Deal[], unit: 'month' | 'quarter
 function erfc(x: number): number {
   const z = Math.abs(x);
   const t = 1 / (1 + 0.5 * z);
-  const r = t * Math.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t *
+                  (0.09678418 +
+                    t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+    );
   return x >= 0 ? r : 2 - r;
 }
 
@@ -100,12 +112,21 @@ export function stageConversion(deals: readonly Deal[]): StageStat[] | null {
       if (left) s.days.push((left.getTime() - e.enteredAt.getTime()) / 86_400_000);
       // Advancing = reaching a later open stage, or winning; a move to Closed Lost is not progress.
       const later = h.slice(i + 1);
-      if (d.stage.status === 'won' || later.some((n) => n.status === 'won' || (n.status === 'open' && (n.order ?? -1) > (e.order ?? Number.POSITIVE_INFINITY)))) s.advanced++;
+      if (
+        d.stage.status === 'won' ||
+        later.some((n) => n.status === 'won' || (n.status === 'open' && (n.order ?? -1) > (e.order ?? Number.POSITIVE_INFINITY)))
+      )
+        s.advanced++;
     });
   }
   return [...stats]
     .sort((a, b) => a[1].order - b[1].order)
-    .map(([stage, s]) => ({ stage, entered: s.entered, conversion: s.advanced / s.entered, medianDays: s.days.length ? median(s.days) : null }));
+    .map(([stage, s]) => ({
+      stage,
+      entered: s.entered,
+      conversion: s.advanced / s.entered,
+      medianDays: s.days.length ? median(s.days) : null,
+    }));
 }
 
 export interface CycleSummary {
@@ -164,24 +185,26 @@ export function perOwner(deals: readonly Deal[], categories: ReadonlyMap<string,
     const o = d.owner.name ?? d.owner.id ?? '(no owner)';
     (by.get(o) ?? by.set(o, []).get(o)!).push(d);
   }
-  return [...by].map(([owner, ds]) => {
-    const open = ds.filter((d) => d.stage.status === 'open');
-    const won = ds.filter((d) => d.stage.status === 'won');
-    const lost = ds.filter((d) => d.stage.status === 'lost');
-    const cyc = won.map(cycleDays).filter((c): c is number => c !== null);
-    const ages = open.map((d) => ageDays(d, asOf)).filter((a): a is number => a !== null);
-    const high = open.filter((d) => {
-      const c = categories.get(d.externalId);
-      return c === 'High' || c === 'Critical';
-    }).length;
-    return {
-      owner,
-      ...rateOf(won.length, lost.length),
-      medianCycleDays: cyc.length ? median(cyc) : null,
-      openDeals: open.length,
-      openAmount: open.reduce((a, d) => a + (d.amount ?? 0), 0),
-      highRisk: high,
-      medianOpenAgeDays: ages.length ? median(ages) : null,
-    };
-  }).sort((a, b) => b.openAmount - a.openAmount || b.n - a.n);
+  return [...by]
+    .map(([owner, ds]) => {
+      const open = ds.filter((d) => d.stage.status === 'open');
+      const won = ds.filter((d) => d.stage.status === 'won');
+      const lost = ds.filter((d) => d.stage.status === 'lost');
+      const cyc = won.map(cycleDays).filter((c): c is number => c !== null);
+      const ages = open.map((d) => ageDays(d, asOf)).filter((a): a is number => a !== null);
+      const high = open.filter((d) => {
+        const c = categories.get(d.externalId);
+        return c === 'High' || c === 'Critical';
+      }).length;
+      return {
+        owner,
+        ...rateOf(won.length, lost.length),
+        medianCycleDays: cyc.length ? median(cyc) : null,
+        openDeals: open.length,
+        openAmount: open.reduce((a, d) => a + (d.amount ?? 0), 0),
+        highRisk: high,
+        medianOpenAgeDays: ages.length ? median(ages) : null,
+      };
+    })
+    .sort((a, b) => b.openAmount - a.openAmount || b.n - a.n);
 }

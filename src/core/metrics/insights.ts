@@ -1,8 +1,16 @@
 import type { Deal } from '../deal.ts';
 import type { RiskCategory } from '../scoring/config.ts';
 import { normalQuantile } from '../scoring/stats.ts';
-import { cycleWonVsLost, detectChangePoint, perOwner, stageConversion, velocity, winRateByPeriod, type ChangePoint } from './diagnostics.ts';
-import { applyFilter, rateOf, segmentFields, type MetricsFilter, type RateWithInterval } from './segments.ts';
+import {
+  type ChangePoint,
+  cycleWonVsLost,
+  detectChangePoint,
+  perOwner,
+  stageConversion,
+  velocity,
+  winRateByPeriod,
+} from './diagnostics.ts';
+import { applyFilter, type MetricsFilter, type RateWithInterval, rateOf, segmentFields } from './segments.ts';
 
 /** A plain-language finding, only emitted when it is statistically meaningful. */
 export interface Insight {
@@ -84,7 +92,13 @@ export function segmentInsights(deals: readonly Deal[], minDeals = 30): Insight[
     const r = rateOf(c.won, c.lost, z);
     if (c.keys.length === 2) {
       const parents = c.keys.map((k) => cells.get(`${k.field}=${k.value}`)!);
-      if (parents.some((p) => { const pr = p.won / (p.won + p.lost); return pr >= r.low && pr <= r.high; })) continue;
+      if (
+        parents.some((p) => {
+          const pr = p.won / (p.won + p.lost);
+          return pr >= r.low && pr <= r.high;
+        })
+      )
+        continue;
     }
     const o = rest(c);
     const amount = useOpen ? c.openAmount : c.closedAmount;

@@ -2,7 +2,7 @@ import type { Deal } from '../deal.ts';
 import type { RiskCategory, ScoringConfig } from '../scoring/config.ts';
 import { segmentKeyFn } from '../scoring/features.ts';
 import { median } from '../scoring/stats.ts';
-import { ageDays, applyFilter, cycleDays, rateOf, segmentFields, type MetricsFilter, type RateWithInterval } from './segments.ts';
+import { ageDays, applyFilter, cycleDays, type MetricsFilter, type RateWithInterval, rateOf, segmentFields } from './segments.ts';
 
 /** The part of a score pipeline metrics need, keyed by the deal's externalId. */
 export interface ScoreLike {
@@ -88,7 +88,12 @@ export function pipelineMetrics(inp: PipelineInput): PipelineMetrics {
   let scored = 0;
   let atRisk = 0;
   let recovery = 0;
-  const dist: PipelineMetrics['riskDistribution'] = { Low: { count: 0, amount: 0 }, Medium: { count: 0, amount: 0 }, High: { count: 0, amount: 0 }, Critical: { count: 0, amount: 0 } };
+  const dist: PipelineMetrics['riskDistribution'] = {
+    Low: { count: 0, amount: 0 },
+    Medium: { count: 0, amount: 0 },
+    High: { count: 0, amount: 0 },
+    Critical: { count: 0, amount: 0 },
+  };
   for (const d of open) {
     const amount = d.amount ?? 0;
     raw += amount;
@@ -111,9 +116,10 @@ export function pipelineMetrics(inp: PipelineInput): PipelineMetrics {
   }
   const avgSize = won.length ? won.reduce((a, d) => a + (d.amount ?? 0), 0) / won.length : Number.NaN;
   const avgCycle = wonCycles.length ? wonCycles.reduce((a, c) => a + c, 0) / wonCycles.length : Number.NaN;
-  const rem = Number.isFinite(avgSize) && Number.isFinite(avgCycle) && avgCycle > 0 && closed.length
-    ? { value: (p0 * avgSize) / avgCycle, winRate: p0, avgDealSize: avgSize, avgCycleDays: avgCycle }
-    : null;
+  const rem =
+    Number.isFinite(avgSize) && Number.isFinite(avgCycle) && avgCycle > 0 && closed.length
+      ? { value: (p0 * avgSize) / avgCycle, winRate: p0, avgDealSize: avgSize, avgCycleDays: avgCycle }
+      : null;
   return {
     asOf: inp.asOf,
     openDeals: open.length,

@@ -39,9 +39,7 @@ export function applyFilter(deals: readonly Deal[], filter: MetricsFilter | unde
     const r = categoryReader(id);
     return (d: Deal) => ((view.deal = d), r(view)) === value;
   });
-  return deals.filter(
-    (d) => (!filter.owner || d.owner.id === filter.owner || d.owner.name === filter.owner) && tests.every((t) => t(d)),
-  );
+  return deals.filter((d) => (!filter.owner || d.owner.id === filter.owner || d.owner.name === filter.owner) && tests.every((t) => t(d)));
 }
 
 /** Win rate with counts and its 95% Wilson interval. */
@@ -63,5 +61,4 @@ export function rateOf(won: number, lost: number, z?: number): RateWithInterval 
 export const cycleDays = (d: Deal): number | null =>
   d.createdAt && d.closedAt ? (d.closedAt.getTime() - d.createdAt.getTime()) / 86_400_000 : null;
 
-export const ageDays = (d: Deal, asOf: Date): number | null =>
-  d.createdAt ? (asOf.getTime() - d.createdAt.getTime()) / 86_400_000 : null;
+export const ageDays = (d: Deal, asOf: Date): number | null => (d.createdAt ? (asOf.getTime() - d.createdAt.getTime()) / 86_400_000 : null);

@@ -1,10 +1,10 @@
 import type { Deal } from '../deal.ts';
 import type { ScoringConfig } from './config.ts';
-import { categoryReader, readNumber, numberCode, type DealView, type FeatureDef } from './features.ts';
-import type { BaseFeature } from './model.ts';
+import { categoryReader, type DealView, type FeatureDef, numberCode, readNumber } from './features.ts';
 import type { RowSource } from './logistic.ts';
-import type { TrainingRows } from './rows.ts';
+import type { BaseFeature } from './model.ts';
 import { ownerNames } from './owner-names.ts';
+import type { TrainingRows } from './rows.ts';
 import { quantileCuts } from './stats.ts';
 import { targetEncode } from './target-encoding.ts';
 
@@ -44,14 +44,26 @@ export function codeFeatures(
         known += w[i]!;
       });
       if (freq.size < 2 || known < MIN_COVERAGE * totalW) continue;
-      const levels = [...freq].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, cfg.maxLevels).map(([k]) => k);
+      const levels = [...freq]
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .slice(0, cfg.maxLevels)
+        .map(([k]) => k);
       const index = new Map(levels.map((l, i) => [l, i + 2]));
       const codes = new Uint16Array(n);
       raw.forEach((v, i) => (codes[i] = v === null ? 0 : (index.get(v) ?? 1)));
       const pooled = freq.size - levels.length;
       const names = def.id === 'owner' ? ownerLevelNames(levels, views) : null;
       out.push({
-        def: { id: def.id, label: def.label, kind: 'category', timing: def.timing, levels, ...(names ? { names } : {}), ...(pooled > 0 ? { pooled } : {}), nCodes: levels.length + 2 },
+        def: {
+          id: def.id,
+          label: def.label,
+          kind: 'category',
+          timing: def.timing,
+          levels,
+          ...(names ? { names } : {}),
+          ...(pooled > 0 ? { pooled } : {}),
+          nCodes: levels.length + 2,
+        },
         codes,
       });
     } else {
@@ -128,8 +140,20 @@ export function crossCodes(coded: readonly CodedFeature[], c: CrossCandidate, in
 }
 
 /** Main effects, a linear log-amount term when configured, and the given crosses. */
-export function planColumns(coded: readonly CodedFeature[], views: readonly DealView[], cfg: ScoringConfig, crosses: readonly CrossCandidate[]): ColumnPlan[] {
-  const plans: ColumnPlan[] = coded.map((f, i) => ({ id: f.def.id, group: f.def.id, kind: 'encoded', features: [i], codes: f.codes, nCodes: f.def.nCodes }));
+export function planColumns(
+  coded: readonly CodedFeature[],
+  views: readonly DealView[],
+  cfg: ScoringConfig,
+  crosses: readonly CrossCandidate[],
+): ColumnPlan[] {
+  const plans: ColumnPlan[] = coded.map((f, i) => ({
+    id: f.def.id,
+    group: f.def.id,
+    kind: 'encoded',
+    features: [i],
+    codes: f.codes,
+    nCodes: f.def.nCodes,
+  }));
   const amountIdx = coded.findIndex((f) => f.def.id === 'amount');
   if (amountIdx >= 0 && cfg.amountLinear) {
     const raw = new Float64Array(views.length);
@@ -139,7 +163,8 @@ export function planColumns(coded: readonly CodedFeature[], views: readonly Deal
     });
     plans.push({ id: 'amount:log', group: 'amount', kind: 'linear', features: [amountIdx], raw });
   }
-  for (const c of crosses) plans.push({ id: c.id, group: c.id, kind: 'encoded', features: [c.a, c.b], codes: crossCodes(coded, c), nCodes: c.nCodes });
+  for (const c of crosses)
+    plans.push({ id: c.id, group: c.id, kind: 'encoded', features: [c.a, c.b], codes: crossCodes(coded, c), nCodes: c.nCodes });
   return plans;
 }
 
@@ -166,7 +191,16 @@ export function buildDesign(plans: ColumnPlan[], rows: TrainingRows, w: Float64A
   const lin: Array<{ j: number; values: Float64Array }> = [];
   plans.forEach((plan, j) => {
     if (plan.kind === 'encoded') {
-      const e = targetEncode({ codes: plan.codes!, nCodes: plan.nCodes!, y: rows.y, w, fold, nFolds: cfg.folds, smoothing: cfg.smoothing, into: null });
+      const e = targetEncode({
+        codes: plan.codes!,
+        nCodes: plan.nCodes!,
+        y: rows.y,
+        w,
+        fold,
+        nFolds: cfg.folds,
+        smoothing: cfg.smoothing,
+        into: null,
+      });
       enc.push({ j, codes: plan.codes!, lookup: e.lookup, nCodes: plan.nCodes! });
       tables.push(e.table);
       linear.push(null);

@@ -1,5 +1,5 @@
 import type { Deal } from '../deal.ts';
-import { DAY_MS, binOf } from './stats.ts';
+import { binOf, DAY_MS } from './stats.ts';
 
 /**
  * The raw inputs the model can use, read from a deal *as of a moment*. A feature is either a
@@ -129,8 +129,7 @@ export function categoryReader(id: string): (v: DealView) => string | null {
 export const readCategory = (id: string, v: DealView): string | null => categoryReader(id)(v);
 
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
-const days = (from: Date | null, to: Date | null): number | null =>
-  from && to ? (to.getTime() - from.getTime()) / DAY_MS : null;
+const days = (from: Date | null, to: Date | null): number | null => (from && to ? (to.getTime() - from.getTime()) / DAY_MS : null);
 
 /**
  * Reads a number feature. `cycleFor` gives the deal's segment median cycle in days (age_ratio
@@ -178,7 +177,7 @@ export function segmentKeyFn(segmentBy: readonly string[]): (d: Deal) => string 
   return (d) => {
     view.deal = d;
     let key = '';
-    for (const r of readers) key += (r(view) ?? '∅') + '|';
+    for (const r of readers) key += `${r(view) ?? '∅'}|`;
     return key;
   };
 }

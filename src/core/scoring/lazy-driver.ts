@@ -49,7 +49,8 @@ export class LazyDriver implements Driver {
         cycleDays: this.ctx.cycleFor(this.deal),
         ...(this.b < 0 ? {} : { other: { feature: f[this.b]!, code: this.codeB } }),
       });
-      if (this.caveat) this.#text += `, but with this deal's other traits it ${this.direction === 'raises_risk' ? 'raises' : 'lowers'} the risk`;
+      if (this.caveat)
+        this.#text += `, but with this deal's other traits it ${this.direction === 'raises_risk' ? 'raises' : 'lowers'} the risk`;
     }
     return this.#text;
   }

@@ -1,10 +1,10 @@
-import type { Deal } from '../deal.ts';
 import type { ActionPlanner, RecommendedAction } from '../actions/evaluate.ts';
-import { baseLossRate, categoryOf, scoreBounds, type RiskCategory, type ScoreBounds } from './categories.ts';
+import type { Deal } from '../deal.ts';
+import { baseLossRate, categoryOf, type RiskCategory, type ScoreBounds, scoreBounds } from './categories.ts';
 import type { ScoringConfig } from './config.ts';
-import { categoryReader, numberCode, readNumber, type DealView } from './features.ts';
-import type { BaseFeature, Confidence, ModelStatus, RiskModel } from './model.ts';
+import { categoryReader, type DealView, numberCode, readNumber } from './features.ts';
 import { LazyDriver, type SentenceCtx } from './lazy-driver.ts';
+import type { BaseFeature, Confidence, ModelStatus, RiskModel } from './model.ts';
 import type { SimilarDeal, SimilarIndex } from './similar.ts';
 import { logit, sigmoid } from './stats.ts';
 import { cycleLookup } from './train.ts';
@@ -159,7 +159,7 @@ export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
       let x: number;
       if (linear[j]) {
         const a = deal.amount;
-        x = a === null ? 0 : (Math.log1p(a > 0 ? a : 0) - center[j]!) / scale[j]!;
+        x = a === null ? 0 : (Math.log1p(Math.max(a, 0)) - center[j]!) / scale[j]!;
       } else {
         // Inlined cellCode(j): this loop is the hot path.
         const b = fb[j]!;
@@ -245,7 +245,8 @@ export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
       const p = deal.crmProbability;
       b = p === null ? 'prior' : 'crm_probability';
       z = p === null ? model.intercept : logit(1 - p);
-      note = p === null ? model.notes[0] ?? null : `No closed deals yet: using the CRM stage probability (${Math.round(p * 100)}% to win).`;
+      note =
+        p === null ? (model.notes[0] ?? null) : `No closed deals yet: using the CRM stage probability (${Math.round(p * 100)}% to win).`;
     } else {
       z = evaluate(deal, asOf);
       const m = topGroups();
@@ -297,7 +298,11 @@ export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
     },
     explain(deal, asOf) {
       const z = model.kind === 'prior' ? scoreOne(deal, asOf).logit : evaluate(deal, asOf);
-      const contributions = groups.map((g, i) => ({ feature: g, label: groupLabel[i]!, contribution: model.kind === 'prior' ? 0 : contrib[i]! }));
+      const contributions = groups.map((g, i) => ({
+        feature: g,
+        label: groupLabel[i]!,
+        contribution: model.kind === 'prior' ? 0 : contrib[i]!,
+      }));
       return { baselineLogit: model.kind === 'prior' ? z : baseline, logit: z, contributions };
     },
   };

@@ -10,7 +10,15 @@ export function money(x: number, currency: string | null = 'USD'): string {
   const sym = currency === 'USD' || currency === null ? '$' : currency === 'EUR' ? '€' : currency === 'GBP' ? '£' : `${currency} `;
   const a = Math.abs(x);
   const s =
-    a >= 1e9 ? `${+(a / 1e9).toFixed(1)}B` : a >= 1e6 ? `${+(a / 1e6).toFixed(1)}M` : a >= 1e4 ? `${Math.round(a / 1e3)}k` : a >= 1e3 ? `${+(a / 1e3).toFixed(1)}k` : `${Math.round(a)}`;
+    a >= 1e9
+      ? `${+(a / 1e9).toFixed(1)}B`
+      : a >= 1e6
+        ? `${+(a / 1e6).toFixed(1)}M`
+        : a >= 1e4
+          ? `${Math.round(a / 1e3)}k`
+          : a >= 1e3
+            ? `${+(a / 1e3).toFixed(1)}k`
+            : `${Math.round(a)}`;
   return `${x < 0 ? '-' : ''}${sym}${s}`;
 }
 
@@ -29,7 +37,14 @@ export function describeCode(f: BaseFeature, code: number, currency: string | nu
   if (f.kind === 'category') return code === 1 ? otherValues(f) : (f.names?.[code - 2] ?? f.levels![code - 2] ?? 'other');
   const cuts = f.cuts!;
   const b = code - 1;
-  const fmt = f.id === 'amount' ? (x: number) => money(x, currency) : f.id === 'crm_probability' ? pct : f.id === 'age_ratio' ? (x: number) => `${x}×` : round;
+  const fmt =
+    f.id === 'amount'
+      ? (x: number) => money(x, currency)
+      : f.id === 'crm_probability'
+        ? pct
+        : f.id === 'age_ratio'
+          ? (x: number) => `${x}×`
+          : round;
   if (cuts.length === 0) return 'any';
   if (b === 0) return `under ${fmt(cuts[0]!)}`;
   if (b >= cuts.length) return `${fmt(cuts[cuts.length - 1]!)} or more`;
@@ -65,7 +80,9 @@ export function sentenceFor(s: SentenceInput): string {
   }
   switch (f.id) {
     case 'amount':
-      return d.amount === null ? `No amount: ${vs}` : `Amount ${money(d.amount, d.currency)}: deals of ${describeCode(f, code, d.currency)} win ${pct(s.winRate)} vs ${pct(s.overallWinRate)} overall`;
+      return d.amount === null
+        ? `No amount: ${vs}`
+        : `Amount ${money(d.amount, d.currency)}: deals of ${describeCode(f, code, d.currency)} win ${pct(s.winRate)} vs ${pct(s.overallWinRate)} overall`;
     case 'age_ratio': {
       const age = days(d.createdAt, asOf);
       return s.cycleDays !== null && age !== null
@@ -74,7 +91,7 @@ export function sentenceFor(s: SentenceInput): string {
     }
     case 'days_in_stage': {
       const n = days(d.stageEnteredAt, asOf);
-      return n !== null ? `${n} days in stage ${d.stage.label ?? ''}`.trimEnd() + `; ${vs}` : `Time in stage: ${vs}`;
+      return n !== null ? `${`${n} days in stage ${d.stage.label ?? ''}`.trimEnd()}; ${vs}` : `Time in stage: ${vs}`;
     }
     case 'days_since_activity': {
       const n = days(d.lastActivityAt, asOf);

@@ -42,7 +42,11 @@ export function similarIndexBuilder(segmentBy: readonly string[]): SimilarIndexB
         if (d.stage.status !== 'won' || d.amount === null) continue;
         const key = segmentKey(d);
         const cycleDays = d.createdAt && d.closedAt ? (d.closedAt.getTime() - d.createdAt.getTime()) / 86_400_000 : null;
-        const e: Entry = { amountKey: d.amount, cycleDays, out: Object.freeze({ externalId: d.externalId, name: d.name, amount: d.amount, cycleDays }) };
+        const e: Entry = {
+          amountKey: d.amount,
+          cycleDays,
+          out: Object.freeze({ externalId: d.externalId, name: d.name, amount: d.amount, cycleDays }),
+        };
         (bySegment.get(key) ?? bySegment.set(key, []).get(key)!).push(e);
       }
     },

@@ -1,12 +1,23 @@
-import type { Deal } from '../deal.ts';
 import { auc } from '../backtest/metrics.ts';
+import type { Deal } from '../deal.ts';
 import type { ScoringConfig } from './config.ts';
-import { buildDesign, codeFeatures, crossCandidates, crossCodes, planColumns, type CodedFeature, type CrossCandidate, type Design } from './design.ts';
+import {
+  buildDesign,
+  type CodedFeature,
+  type CrossCandidate,
+  codeFeatures,
+  crossCandidates,
+  crossCodes,
+  type Design,
+  planColumns,
+} from './design.ts';
 import { candidateFeatures, segmentKeyFn } from './features.ts';
 import { fitLogistic } from './logistic.ts';
 import { MODEL_SCHEMA_VERSION, type ModelColumn, type RiskModel } from './model.ts';
-import { buildRows, foldsFor, type DealSnapshot, type TrainingRows } from './rows.ts';
+import { buildRows, type DealSnapshot, foldsFor, type TrainingRows } from './rows.ts';
+
 export { holdoutDeals } from './calibration.ts';
+
 import { driftedRecently, holdoutDeals, interceptShift } from './calibration.ts';
 import { logit, median } from './stats.ts';
 import { targetEncode } from './target-encoding.ts';
@@ -128,7 +139,15 @@ function segmentPriorModel(
     const full = new Float64Array(f.codes.length);
     for (let i = 0; i < full.length; i++) full[i] = enc.table[f.codes[i]!]!;
     // Averaging the segments' log-odds deviations: correlated segments are not counted twice.
-    return { id: f.def.id, group: f.def.id, kind: 'encoded', features: [keep.indexOf(f)], table: [...enc.table], weight: 1 / keep.length, mean: weightedMean(full, rows.w) };
+    return {
+      id: f.def.id,
+      group: f.def.id,
+      kind: 'encoded',
+      features: [keep.indexOf(f)],
+      table: [...enc.table],
+      weight: 1 / keep.length,
+      mean: weightedMean(full, rows.w),
+    };
   });
   return {
     ...header,
@@ -154,7 +173,16 @@ function leakyFeatures(coded: CodedFeature[], rows: TrainingRows, fold: Uint8Arr
   const dropped: RiskModel['dropped'] = [];
   const values = new Float64Array(rows.views.length);
   for (const f of coded) {
-    targetEncode({ codes: f.codes, nCodes: f.def.nCodes, y: rows.y, w: rows.w, fold, nFolds: cfg.folds, smoothing: cfg.smoothing, into: values });
+    targetEncode({
+      codes: f.codes,
+      nCodes: f.def.nCodes,
+      y: rows.y,
+      w: rows.w,
+      fold,
+      nFolds: cfg.folds,
+      smoothing: cfg.smoothing,
+      into: values,
+    });
     const a = auc(values, rows.y);
     const strength = Math.max(a, 1 - a);
     if (strength > cfg.leakageAuc) dropped.push({ feature: f.def.id, label: f.def.label, auc: strength });
@@ -245,15 +273,35 @@ function logisticModel(
     if (plan.kind === 'encoded') {
       const t = design.tables[j]!;
       for (let i = 0; i < n; i++) full[i] = t[plan.codes![i]!]!;
-      return { id: plan.id, group: plan.group, kind: 'encoded', features: plan.features, table: [...t], weight: fit.weights[j]!, mean: weightedMean(full, rows.w) };
+      return {
+        id: plan.id,
+        group: plan.group,
+        kind: 'encoded',
+        features: plan.features,
+        table: [...t],
+        weight: fit.weights[j]!,
+        mean: weightedMean(full, rows.w),
+      };
     }
     const { center, scale, values } = design.linear[j]!;
     full.set(values);
-    return { id: plan.id, group: plan.group, kind: 'linear', features: plan.features, center, scale, weight: fit.weights[j]!, mean: weightedMean(full, rows.w) };
+    return {
+      id: plan.id,
+      group: plan.group,
+      kind: 'linear',
+      features: plan.features,
+      center,
+      scale,
+      weight: fit.weights[j]!,
+      mean: weightedMean(full, rows.w),
+    };
   });
   const notes: string[] = [];
   if (dropped.length) notes.push(`Dropped as leakage (AUC alone > ${cfg.leakageAuc}): ${dropped.map((d) => d.label).join(', ')}.`);
-  if (rows.source === 'moments') notes.push('No snapshots yet: deals were replayed at past ages, so process fields (activity, pushes, close date) are not used until snapshots accumulate.');
+  if (rows.source === 'moments')
+    notes.push(
+      'No snapshots yet: deals were replayed at past ages, so process fields (activity, pushes, close date) are not used until snapshots accumulate.',
+    );
   if (rows.source === 'static') notes.push(noDatesNote(rows.deals));
   return {
     ...header,
@@ -276,11 +324,15 @@ function logisticModel(
 function noDatesNote(closed: readonly Deal[]): string {
   const created = closed.some((d) => d.createdAt);
   const closedAt = closed.some((d) => d.closedAt);
-  const cost = 'so closed deals cannot be replayed at past ages: only values fixed at creation (segments, amount, extras) are used, not deal age, time in stage or stage history';
+  const cost =
+    'so closed deals cannot be replayed at past ages: only values fixed at creation (segments, amount, extras) are used, not deal age, time in stage or stage history';
   const randomHoldout = 'and the backtest holds out a random share of deals instead of the latest';
-  if (!created && !closedAt) return `No dates: createdAt and closedAt are empty on every closed deal, ${cost}, ${randomHoldout}. Map both to use them.`;
-  if (!created) return `No creation dates: createdAt is empty on every closed deal (closedAt is there), ${cost}. Map createdAt to use them.`;
-  if (!closedAt) return `No close dates: closedAt is empty on every closed deal (createdAt is there), ${cost}, ${randomHoldout}. Map closedAt to use them.`;
+  if (!created && !closedAt)
+    return `No dates: createdAt and closedAt are empty on every closed deal, ${cost}, ${randomHoldout}. Map both to use them.`;
+  if (!created)
+    return `No creation dates: createdAt is empty on every closed deal (closedAt is there), ${cost}. Map createdAt to use them.`;
+  if (!closedAt)
+    return `No close dates: closedAt is empty on every closed deal (createdAt is there), ${cost}, ${randomHoldout}. Map closedAt to use them.`;
   return `No usable dates: no closed deal has both a createdAt and a later closedAt, ${cost}.`;
 }
 
@@ -296,7 +348,16 @@ function selectCrosses(coded: CodedFeature[], rows: TrainingRows, fold: Uint8Arr
   const values = new Float64Array(rows.views.length);
   const strength = new Map<CrossCandidate, number>();
   for (const c of crosses) {
-    targetEncode({ codes: crossCodes(coded, c, codes), nCodes: c.nCodes, y: rows.y, w: rows.w, fold, nFolds: cfg.folds, smoothing: cfg.smoothing, into: values });
+    targetEncode({
+      codes: crossCodes(coded, c, codes),
+      nCodes: c.nCodes,
+      y: rows.y,
+      w: rows.w,
+      fold,
+      nFolds: cfg.folds,
+      smoothing: cfg.smoothing,
+      into: values,
+    });
     strength.set(c, Math.abs(auc(values, rows.y) - 0.5));
   }
   const keep = new Set([...crosses].sort((a, b) => strength.get(b)! - strength.get(a)!).slice(0, cfg.maxCrosses));

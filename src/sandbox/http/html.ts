@@ -1,7 +1,13 @@
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 /** A consent page with Allow / Deny buttons that post the original parameters back. */
-export function consentPage(opts: { title: string; app: string; scopes: string[]; action: string; params: Record<string, string> }): string {
+export function consentPage(opts: {
+  title: string;
+  app: string;
+  scopes: string[];
+  action: string;
+  params: Record<string, string>;
+}): string {
   const hidden = Object.entries(opts.params)
     .map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`)
     .join('\n      ');

@@ -3,16 +3,16 @@ import type { ActiveFault, FaultTable } from '../faults.ts';
 import type { Mount } from '../http/server.ts';
 import { INVALID_JSON } from '../http/server.ts';
 import { bearer, json, type SbRequest, type SbResponse } from '../http/types.ts';
-import { HS_STAGES, HS_TYPES, hsType, type HsType } from './catalog.ts';
-import { rateLimitBody, type HsLimiter } from './limits.ts';
+import { recordPage } from '../ui.ts';
+import { HS_STAGES, HS_TYPES, type HsType, hsType } from './catalog.ts';
+import { type HsLimiter, rateLimitBody } from './limits.ts';
 import type { HsAuth } from './oauth.ts';
 import type { HsObjectsApi } from './objects-api.ts';
 import { ASSOC, type HubSpotPortal } from './portal.ts';
 import type { HsPropertiesApi } from './properties-api.ts';
 import { hsError } from './render.ts';
-import { recordPage } from '../ui.ts';
-import type { HsSearch } from './search.ts';
 import { missingScopes, scopeRule, unmet } from './scopes.ts';
+import type { HsSearch } from './search.ts';
 
 export interface HsParts {
   portal: HubSpotPortal;
@@ -36,10 +36,21 @@ const EPOCH = '1970-01-01T00:00:00Z';
 
 function pipeline() {
   return {
-    label: 'Sales Pipeline', displayOrder: 0, id: 'default', createdAt: EPOCH, updatedAt: EPOCH, archived: false,
+    label: 'Sales Pipeline',
+    displayOrder: 0,
+    id: 'default',
+    createdAt: EPOCH,
+    updatedAt: EPOCH,
+    archived: false,
     stages: HS_STAGES.map((s, i) => ({
-      label: s.label, displayOrder: i, metadata: { isClosed: String(i >= 5), probability: s.probability }, id: s.id,
-      createdAt: EPOCH, updatedAt: EPOCH, writePermissions: 'CRM_PERMISSIONS_ENFORCEMENT', archived: false,
+      label: s.label,
+      displayOrder: i,
+      metadata: { isClosed: String(i >= 5), probability: s.probability },
+      id: s.id,
+      createdAt: EPOCH,
+      updatedAt: EPOCH,
+      writePermissions: 'CRM_PERMISSIONS_ENFORCEMENT',
+      archived: false,
     })),
   };
 }
@@ -56,14 +67,41 @@ export class HubSpotMount implements Mount {
     if (f.rule.body !== undefined) return json(f.rule.status ?? 500, f.rule.body, headers);
     if (f.rule.policy) {
       // An injected rate limit asks for its whole window again, as a fresh one would (DAILY: HubSpot's pause is the portal's day, no Retry-After).
-      const wait: Record<string, string> = f.rule.policy === 'SECONDLY' ? { 'Retry-After': '1' } : f.rule.policy === 'DAILY' ? {} : { 'Retry-After': String(Math.ceil(this.p.limiter.cfg.burstWindowMs / 1000)) };
-      return json(f.rule.status ?? 429, rateLimitBody(f.rule.policy), { ...wait, ...(f.rule.policy === 'SECONDLY' || search ? {} : headers), ...(f.rule.headers ?? {}) });
+      const wait: Record<string, string> =
+        f.rule.policy === 'SECONDLY'
+          ? { 'Retry-After': '1' }
+          : f.rule.policy === 'DAILY'
+            ? {}
+            : { 'Retry-After': String(Math.ceil(this.p.limiter.cfg.burstWindowMs / 1000)) };
+      return json(f.rule.status ?? 429, rateLimitBody(f.rule.policy), {
+        ...wait,
+        ...(f.rule.policy === 'SECONDLY' || search ? {} : headers),
+        ...(f.rule.headers ?? {}),
+      });
     }
     const status = f.rule.status ?? 500;
     if (req.path.startsWith('/oauth')) {
-      return json(status, { status: f.rule.errorCode ?? 'BAD_REFRESH_TOKEN', message: f.rule.message ?? 'missing or unknown refresh token', correlationId: randomUUID(), error: 'invalid_grant', error_description: 'refresh token is invalid, expired or revoked' });
+      return json(status, {
+        status: f.rule.errorCode ?? 'BAD_REFRESH_TOKEN',
+        message: f.rule.message ?? 'missing or unknown refresh token',
+        correlationId: randomUUID(),
+        error: 'invalid_grant',
+        error_description: 'refresh token is invalid, expired or revoked',
+      });
     }
-    const category = f.rule.errorCode ?? (status === 401 ? 'INVALID_AUTHENTICATION' : status === 403 ? 'MISSING_SCOPES' : status === 404 ? 'OBJECT_NOT_FOUND' : status === 429 ? 'RATE_LIMITS' : status < 500 ? 'VALIDATION_ERROR' : 'INTERNAL_ERROR');
+    const category =
+      f.rule.errorCode ??
+      (status === 401
+        ? 'INVALID_AUTHENTICATION'
+        : status === 403
+          ? 'MISSING_SCOPES'
+          : status === 404
+            ? 'OBJECT_NOT_FOUND'
+            : status === 429
+              ? 'RATE_LIMITS'
+              : status < 500
+                ? 'VALIDATION_ERROR'
+                : 'INTERNAL_ERROR');
     const out = hsError(status, category, f.rule.message ?? (status >= 500 ? 'internal error' : 'injected fault'));
     out.headers = headers;
     return out;
@@ -92,7 +130,8 @@ export class HubSpotMount implements Mount {
     if (req.body === INVALID_JSON) return hsError(400, 'VALIDATION_ERROR', 'Invalid input JSON on line 1');
     // HubSpot documents no URL length limit (integrators chunk long property lists); past 8,000
     // characters the sandbox answers as an HTTP front end would.
-    if (req.path.length + req.query.toString().length > MAX_URL_CHARS) return { status: 414, text: 'URI Too Long', contentType: 'text/plain' };
+    if (req.path.length + req.query.toString().length > MAX_URL_CHARS)
+      return { status: 414, text: 'URI Too Long', contentType: 'text/plain' };
     const a = auth.authenticate(bearer(req));
     if (!a.ok) return a.response;
     const search = seg[seg.length - 1] === 'search';
@@ -117,7 +156,8 @@ export class HubSpotMount implements Mount {
     if (seg[seg.length - 1] === 'authorize') return req.method === 'POST' ? auth.authorizeDecision(req) : auth.authorizePage(req);
     if (seg.length === 3 && seg[2] === 'token' && req.method === 'POST') return auth.token(req);
     if (seg.length === 4 && seg[2] === 'token' && seg[3] === 'introspect') return auth.introspect(req);
-    if (seg.length === 4 && seg[2] === 'token' && seg[3] === 'revoke') return auth.revoke((req.body as Record<string, string> | undefined)?.token);
+    if (seg.length === 4 && seg[2] === 'token' && seg[3] === 'revoke')
+      return auth.revoke((req.body as Record<string, string> | undefined)?.token);
     if (seg[1] === 'v1' && (seg[2] === 'access-tokens' || seg[2] === 'refresh-tokens') && seg[3]) {
       if (req.method === 'DELETE' && seg[2] === 'refresh-tokens') return auth.revoke(seg[3]);
       return auth.describeToken(seg[2] === 'access-tokens' ? 'access' : 'refresh', seg[3]);
@@ -174,11 +214,27 @@ export class HubSpotMount implements Mount {
       if (limit > 100) return hsError(400, 'VALIDATION_ERROR', `limit must be at most 100, got ${limit}`);
       const start = Number(req.query.get('after') ?? 0) || 0;
       const page = list.slice(start, start + limit);
-      return json(200, { results: page, ...(start + limit < list.length ? { paging: { next: { after: String(start + limit), link: `${req.baseUrl}/hs/crm/v3/owners?after=${start + limit}` } } } : {}) });
+      return json(200, {
+        results: page,
+        ...(start + limit < list.length
+          ? { paging: { next: { after: String(start + limit), link: `${req.baseUrl}/hs/crm/v3/owners?after=${start + limit}` } } }
+          : {}),
+      });
     }
-    if (seg[0] === 'crm' && (seg[1] === 'v4' || seg[1] === 'v3') && (seg[2] === 'objects' || seg[2] === 'associations')) return this.associations(req, seg);
+    if (seg[0] === 'crm' && (seg[1] === 'v4' || seg[1] === 'v3') && (seg[2] === 'objects' || seg[2] === 'associations'))
+      return this.associations(req, seg);
     if (seg[0] === 'account-info' && seg[2] === 'details') {
-      return json(200, { portalId: portal.portalId, accountType: 'STANDARD', timeZone: 'US/Eastern', companyCurrency: 'USD', additionalCurrencies: [], utcOffset: '-05:00', utcOffsetMilliseconds: -18_000_000, uiDomain: 'app.hubspot.com', dataHostingLocation: 'na1' });
+      return json(200, {
+        portalId: portal.portalId,
+        accountType: 'STANDARD',
+        timeZone: 'US/Eastern',
+        companyCurrency: 'USD',
+        additionalCurrencies: [],
+        utcOffset: '-05:00',
+        utcOffsetMilliseconds: -18_000_000,
+        uiDomain: 'app.hubspot.com',
+        dataHostingLocation: 'na1',
+      });
     }
     return hsError(404, 'OBJECT_NOT_FOUND', `The sandbox does not serve ${m} ${req.path}`);
   }
@@ -204,9 +260,25 @@ export class HubSpotMount implements Mount {
         portal.associate(from, id, to, toId);
         const spec = ASSOC[`${from}>${to}`]!;
         if (seg[6] === 'default') {
-          return json(200, { status: 'COMPLETE', results: [{ from: { id }, to: { id: toId }, associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: spec.typeId } }], ...stamps() });
+          return json(200, {
+            status: 'COMPLETE',
+            results: [
+              {
+                from: { id },
+                to: { id: toId },
+                associationSpec: { associationCategory: 'HUBSPOT_DEFINED', associationTypeId: spec.typeId },
+              },
+            ],
+            ...stamps(),
+          });
         }
-        return json(200, { fromObjectTypeId: HS_TYPES[from], fromObjectId: Number(id), toObjectTypeId: HS_TYPES[to], toObjectId: Number(toId), labels: [] });
+        return json(200, {
+          fromObjectTypeId: HS_TYPES[from],
+          fromObjectId: Number(id),
+          toObjectTypeId: HS_TYPES[to],
+          toObjectId: Number(toId),
+          labels: [],
+        });
       }
     }
     const from = hsType(seg[3] ?? '');
@@ -219,7 +291,12 @@ export class HubSpotMount implements Mount {
     }
     if (op === 'batch/read') {
       const inputs = (body.inputs ?? []) as Array<{ id?: unknown; after?: unknown }>;
-      if (inputs.length > MAX_ASSOCIATION_READ_INPUTS) return hsError(400, 'VALIDATION_ERROR', `A batch read of associations takes at most ${MAX_ASSOCIATION_READ_INPUTS} inputs, got ${inputs.length}`);
+      if (inputs.length > MAX_ASSOCIATION_READ_INPUTS)
+        return hsError(
+          400,
+          'VALIDATION_ERROR',
+          `A batch read of associations takes at most ${MAX_ASSOCIATION_READ_INPUTS} inputs, got ${inputs.length}`,
+        );
       // v4 pages each object's links: `paging.next.after` in its row, sent back with its id.
       const size = this.p.associationPageSize;
       const results = inputs.map((i) => {
@@ -239,7 +316,10 @@ export class HubSpotMount implements Mount {
         const toId = String((i.to as { id?: string } | undefined)?.id ?? '');
         if (!portal.get(from, fromId) || !portal.get(to, toId)) continue;
         portal.associate(from, fromId, to, toId);
-        results.push({ from: { id: toId }, to: { id: fromId }, type: ASSOC[`${to}>${from}`]!.name }, { from: { id: fromId }, to: { id: toId }, type: ASSOC[`${from}>${to}`]!.name });
+        results.push(
+          { from: { id: toId }, to: { id: fromId }, type: ASSOC[`${to}>${from}`]!.name },
+          { from: { id: fromId }, to: { id: toId }, type: ASSOC[`${from}>${to}`]!.name },
+        );
       }
       return json(200, { status: 'COMPLETE', results, ...stamps() });
     }

@@ -19,7 +19,14 @@ const messages: Record<string, string> = {
 
 /** HubSpot's 429 body: no category, an errorType and the policy that was hit. */
 export function rateLimitBody(policy: string): Record<string, unknown> {
-  return { status: 'error', message: messages[policy] ?? 'You have reached your rate limit.', errorType: 'RATE_LIMIT', correlationId: randomUUID(), policyName: policy, requestId: randomUUID().replace(/-/g, '') };
+  return {
+    status: 'error',
+    message: messages[policy] ?? 'You have reached your rate limit.',
+    errorType: 'RATE_LIMIT',
+    correlationId: randomUUID(),
+    policyName: policy,
+    requestId: randomUUID().replace(/-/g, ''),
+  };
 }
 
 /** Rolling-window limits per portal, on the wall clock (the budget is about real request rates). */
@@ -29,7 +36,10 @@ export class HsLimiter {
   private day = -1;
   dailyCount = 0;
 
-  constructor(readonly cfg: HsLimitConfig, private readonly sandboxDay: () => number) {}
+  constructor(
+    readonly cfg: HsLimitConfig,
+    private readonly sandboxDay: () => number,
+  ) {}
 
   private prune(list: number[], windowMs: number, now: number): number[] {
     let i = 0;
@@ -63,15 +73,20 @@ export class HsLimiter {
       this.day = d;
       this.dailyCount = 0;
     }
-    if (this.cfg.dailyLimit !== null && this.dailyCount >= this.cfg.dailyLimit) return json(429, rateLimitBody('DAILY'), kind === 'api' ? this.headers(now) : undefined);
+    if (this.cfg.dailyLimit !== null && this.dailyCount >= this.cfg.dailyLimit)
+      return json(429, rateLimitBody('DAILY'), kind === 'api' ? this.headers(now) : undefined);
     if (kind === 'search') {
       this.search = this.prune(this.search, 1000, now);
-      if (this.search.length >= this.cfg.searchPerSecond) return json(429, rateLimitBody('SECONDLY'), { 'Retry-After': this.retryAfter(this.search, 1000, now) });
+      if (this.search.length >= this.cfg.searchPerSecond)
+        return json(429, rateLimitBody('SECONDLY'), { 'Retry-After': this.retryAfter(this.search, 1000, now) });
       this.search.push(now);
     } else {
       this.burst = this.prune(this.burst, this.cfg.burstWindowMs, now);
       if (this.burst.length >= this.cfg.burstLimit) {
-        return json(429, rateLimitBody('TEN_SECONDLY_ROLLING'), { ...this.headers(now), 'Retry-After': this.retryAfter(this.burst, this.cfg.burstWindowMs, now) });
+        return json(429, rateLimitBody('TEN_SECONDLY_ROLLING'), {
+          ...this.headers(now),
+          'Retry-After': this.retryAfter(this.burst, this.cfg.burstWindowMs, now),
+        });
       }
       this.burst.push(now);
     }

@@ -1,10 +1,10 @@
-import { rejectionFor, type FaultTable } from '../faults.ts';
+import { type FaultTable, rejectionFor } from '../faults.ts';
 import { json, type SbRequest, type SbResponse } from '../http/types.ts';
-import { DEFAULT_PROPERTIES, hsType, type HsType } from './catalog.ts';
+import { DEFAULT_PROPERTIES, type HsType, hsType } from './catalog.ts';
 import { ASSOC, type HubSpotPortal } from './portal.ts';
 import type { HsObject } from './records.ts';
-import { csv, hsError, renderObject, type RenderOptions } from './render.ts';
-import { coerceProps, validationMessage, type PropError } from './values.ts';
+import { csv, hsError, type RenderOptions, renderObject } from './render.ts';
+import { coerceProps, type PropError, validationMessage } from './values.ts';
 
 const MAX_BATCH = 100;
 const LIST_MAX = 100;
@@ -15,28 +15,53 @@ const LIST_MAX = 100;
  * is undocumented: here any batch read that carries the field is held to 50 (docs/crm-limits.md).
  */
 const MAX_HISTORY_INPUTS = 50;
-const HISTORY_BATCH_MESSAGE = 'The maximum number of inputs supported in a batch request for property histories is 50. Please reduce the number of items and try again';
+const HISTORY_BATCH_MESSAGE =
+  'The maximum number of inputs supported in a batch request for property histories is 50. Please reduce the number of items and try again';
 /** The list endpoint with `propertiesWithHistory`: the same reduced page (docs silent on the number; 50 taken). */
 const LIST_MAX_WITH_HISTORY = 50;
 const SINGULAR: Record<HsType, string> = { deals: 'DEAL', companies: 'COMPANY', contacts: 'CONTACT', tasks: 'TASK' };
 
-const body = (req: SbRequest): Record<string, unknown> => (req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {});
+const body = (req: SbRequest): Record<string, unknown> =>
+  req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
 const stamp = () => new Date().toISOString();
 
 function validationError(errors: PropError[], extra: Record<string, unknown> = {}) {
-  return { status: 'error', category: 'VALIDATION_ERROR', message: validationMessage(errors), errors: errors.map((e) => ({ message: e.message, code: e.error, in: e.name, context: { propertyName: [e.name] } })), ...extra };
+  return {
+    status: 'error',
+    category: 'VALIDATION_ERROR',
+    message: validationMessage(errors),
+    errors: errors.map((e) => ({ message: e.message, code: e.error, in: e.name, context: { propertyName: [e.name] } })),
+    ...extra,
+  };
 }
 
 /** Objects API: list, read, create, update, archive, and the batch endpoints (v3 and date-versioned). */
 export class HsObjectsApi {
-  constructor(private readonly portal: HubSpotPortal, private readonly faults: FaultTable) {}
+  constructor(
+    private readonly portal: HubSpotPortal,
+    private readonly faults: FaultTable,
+  ) {}
 
   private opts(q: URLSearchParams | Record<string, unknown>, allValues = false): RenderOptions {
     // Lists arrive comma-separated or as repeated parameters (the SDK sends the latter).
-    const get = (k: string) => (q instanceof URLSearchParams ? (q.has(k) ? q.getAll(k).join(',') : null) : Array.isArray(q[k]) ? (q[k] as string[]).join(',') : (q[k] as string | undefined) ?? null);
-    const assoc = csv(get('associations')).map((a) => hsType(a)).filter((t): t is HsType => t !== null);
+    const get = (k: string) =>
+      q instanceof URLSearchParams
+        ? q.has(k)
+          ? q.getAll(k).join(',')
+          : null
+        : Array.isArray(q[k])
+          ? (q[k] as string[]).join(',')
+          : ((q[k] as string | undefined) ?? null);
+    const assoc = csv(get('associations'))
+      .map((a) => hsType(a))
+      .filter((t): t is HsType => t !== null);
     const props = get('properties');
-    return { properties: props === null ? null : csv(props), propertiesWithHistory: csv(get('propertiesWithHistory')), associations: assoc, allValues };
+    return {
+      properties: props === null ? null : csv(props),
+      propertiesWithHistory: csv(get('propertiesWithHistory')),
+      associations: assoc,
+      allValues,
+    };
   }
 
   private render(req: SbRequest, o: HsObject, r: RenderOptions) {
@@ -64,7 +89,10 @@ export class HsObjectsApi {
       results.push(o);
     }
     const base = `${req.baseUrl}/hs/crm/v3/objects/${type}`;
-    return json(200, { results: results.map((o) => this.render(req, o, r)), ...(next ? { paging: { next: { after: next, link: `${base}?after=${next}` } } } : {}) });
+    return json(200, {
+      results: results.map((o) => this.render(req, o, r)),
+      ...(next ? { paging: { next: { after: next, link: `${base}?after=${next}` } } } : {}),
+    });
   }
 
   private find(type: HsType, id: string, idProperty: string | null, archived = false): HsObject | null {
@@ -81,7 +109,10 @@ export class HsObjectsApi {
   /** Checks and applies `associations` of a create input; returns an error message or null. */
   private checkAssociations(type: HsType, raw: unknown): { links: Array<{ to: HsType; id: string }> } | { error: string } {
     const links: Array<{ to: HsType; id: string }> = [];
-    for (const a of (Array.isArray(raw) ? raw : []) as Array<{ to?: { id?: string }; types?: Array<{ associationCategory?: string; associationTypeId?: number }> }>) {
+    for (const a of (Array.isArray(raw) ? raw : []) as Array<{
+      to?: { id?: string };
+      types?: Array<{ associationCategory?: string; associationTypeId?: number }>;
+    }>) {
       const toId = String(a.to?.id ?? '');
       const typeId = a.types?.[0]?.associationTypeId;
       const target = (Object.keys(ASSOC) as string[]).find((k) => k.startsWith(`${type}>`) && ASSOC[k]!.typeId === typeId);
@@ -97,7 +128,14 @@ export class HsObjectsApi {
     const c = coerceProps(this.portal, type, input.properties ?? {});
     if (!c.ok) return { status: 400, error: validationError(c.errors) };
     if (type === 'tasks' && !c.values.hs_timestamp) {
-      const e: PropError = { isValid: false, message: 'hs_timestamp is required', error: 'REQUIRED_PROPERTY', name: 'hs_timestamp', localizedErrorMessage: 'hs_timestamp is required', portalId: this.portal.portalId };
+      const e: PropError = {
+        isValid: false,
+        message: 'hs_timestamp is required',
+        error: 'REQUIRED_PROPERTY',
+        name: 'hs_timestamp',
+        localizedErrorMessage: 'hs_timestamp is required',
+        portalId: this.portal.portalId,
+      };
       return { status: 400, error: validationError([e]) };
     }
     const a = this.checkAssociations(type, input.associations);
@@ -119,7 +157,10 @@ export class HsObjectsApi {
     const c = coerceProps(this.portal, type, body(req).properties ?? {});
     if (!c.ok) return json(400, { ...validationError(c.errors), correlationId: crypto.randomUUID() });
     this.portal.update(type, o.id, c.values);
-    return json(200, this.render(req, this.portal.get(type, o.id)!, { properties: null, propertiesWithHistory: [], associations: [], allValues: true }));
+    return json(
+      200,
+      this.render(req, this.portal.get(type, o.id)!, { properties: null, propertiesWithHistory: [], associations: [], allValues: true }),
+    );
   }
 
   archive(type: HsType, id: string): SbResponse {
@@ -131,15 +172,18 @@ export class HsObjectsApi {
   batch(req: SbRequest, type: HsType, op: string, dated: boolean): SbResponse {
     const inputs = body(req).inputs;
     if (!Array.isArray(inputs)) return hsError(400, 'VALIDATION_ERROR', 'inputs is required');
-    if (inputs.length > MAX_BATCH) return hsError(400, 'VALIDATION_ERROR', `Batch input size must be at most ${MAX_BATCH}, got ${inputs.length}`);
-    if (op === 'read' && Array.isArray(body(req).propertiesWithHistory) && inputs.length > MAX_HISTORY_INPUTS) return hsError(400, 'VALIDATION_ERROR', HISTORY_BATCH_MESSAGE);
+    if (inputs.length > MAX_BATCH)
+      return hsError(400, 'VALIDATION_ERROR', `Batch input size must be at most ${MAX_BATCH}, got ${inputs.length}`);
+    if (op === 'read' && Array.isArray(body(req).propertiesWithHistory) && inputs.length > MAX_HISTORY_INPUTS)
+      return hsError(400, 'VALIDATION_ERROR', HISTORY_BATCH_MESSAGE);
     const startedAt = stamp();
     const results: unknown[] = [];
     const errors: Array<Record<string, unknown>> = [];
     const missing: string[] = [];
     const r = this.opts(body(req));
     if (op === 'archive') {
-      for (const i of inputs as Array<{ id?: string }>) if (i.id && this.portal.get(type, String(i.id))) this.portal.archive(type, String(i.id));
+      for (const i of inputs as Array<{ id?: string }>)
+        if (i.id && this.portal.get(type, String(i.id))) this.portal.archive(type, String(i.id));
       return { status: 204 };
     }
     if (op === 'read') {
@@ -167,7 +211,14 @@ export class HsObjectsApi {
         if (!o) return void missing.push(id);
         const reject = rejectionFor(rejections, o.id, k + 1);
         if (reject) {
-          const e: PropError = { isValid: false, message: reject.message ?? 'Validation rule failed for this record', error: reject.statusCode ?? 'VALIDATION_ERROR', name: reject.fields?.[0] ?? 'properties', localizedErrorMessage: reject.message ?? 'Validation rule failed', portalId: this.portal.portalId };
+          const e: PropError = {
+            isValid: false,
+            message: reject.message ?? 'Validation rule failed for this record',
+            error: reject.statusCode ?? 'VALIDATION_ERROR',
+            name: reject.fields?.[0] ?? 'properties',
+            localizedErrorMessage: reject.message ?? 'Validation rule failed',
+            portalId: this.portal.portalId,
+          };
           return void errors.push(validationError([e], { context: { ids: [o.id] } }));
         }
         const c = coerceProps(this.portal, type, input.properties ?? {});
@@ -180,11 +231,20 @@ export class HsObjectsApi {
       (inputs as Array<Record<string, unknown>>).forEach((input) => {
         const made = this.createOne(type, input);
         if ('obj' in made) results.push(this.render(req, made.obj, { ...r, allValues: true }));
-        else errors.push({ ...made.error, context: { ...(input.objectWriteTraceId ? { objectWriteTraceId: [String(input.objectWriteTraceId)] } : {}) } });
+        else
+          errors.push({
+            ...made.error,
+            context: { ...(input.objectWriteTraceId ? { objectWriteTraceId: [String(input.objectWriteTraceId)] } : {}) },
+          });
       });
     } else return hsError(404, 'OBJECT_NOT_FOUND', `Unknown batch operation ${op}`);
     if (missing.length) {
-      errors.push({ status: 'error', category: 'OBJECT_NOT_FOUND', message: `Could not get some ${SINGULAR[type]} objects, they may be deleted or not exist. Check that ids are valid.`, context: { ids: missing } });
+      errors.push({
+        status: 'error',
+        category: 'OBJECT_NOT_FOUND',
+        message: `Could not get some ${SINGULAR[type]} objects, they may be deleted or not exist. Check that ids are valid.`,
+        context: { ids: missing },
+      });
     }
     const base = { status: 'COMPLETE', results, startedAt, completedAt: stamp() };
     if (!errors.length) return json(op === 'create' ? 201 : 200, base);

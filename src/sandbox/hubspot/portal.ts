@@ -1,10 +1,10 @@
 import type { SandboxClock } from '../clock.ts';
-import { DAY, MAX_CONTACTS, extendWorld, type World } from '../generate.ts';
+import { DAY, extendWorld, MAX_CONTACTS, type World } from '../generate.ts';
 import { HS_ID_BASE, hsId, parseHsId } from '../ids.ts';
 import { unitFrom } from '../random.ts';
 import { viewAt } from '../view.ts';
 import { builtinGroups, builtinProperties, HS_TYPES, type HsType, type PropertyDef, type PropertyGroup } from './catalog.ts';
-import { CompanyObj, ContactObj, DealObj, ManualObj, ownerId, type HsObject, type HsOverlay } from './records.ts';
+import { CompanyObj, ContactObj, DealObj, type HsObject, type HsOverlay, ManualObj, ownerId } from './records.ts';
 
 const MANUAL_BASE = 5_000_000_000;
 
@@ -62,10 +62,20 @@ export class HubSpotPortal {
   readonly writes: PropertyWrite[] = [];
   private seq = 0;
 
-  constructor(readonly world: World, private readonly clock: SandboxClock, readonly opts: PortalOptions) {
+  constructor(
+    readonly world: World,
+    private readonly clock: SandboxClock,
+    readonly opts: PortalOptions,
+  ) {
     const types = Object.keys(HS_TYPES) as HsType[];
-    this.properties = Object.fromEntries(types.map((t) => [t, new Map(builtinProperties(t).map((p) => [p.name, p]))])) as Record<HsType, Map<string, PropertyDef>>;
-    this.groups = Object.fromEntries(types.map((t) => [t, new Map(builtinGroups(t).map((g) => [g.name, g]))])) as Record<HsType, Map<string, PropertyGroup>>;
+    this.properties = Object.fromEntries(types.map((t) => [t, new Map(builtinProperties(t).map((p) => [p.name, p]))])) as Record<
+      HsType,
+      Map<string, PropertyDef>
+    >;
+    this.groups = Object.fromEntries(types.map((t) => [t, new Map(builtinGroups(t).map((g) => [g.name, g]))])) as Record<
+      HsType,
+      Map<string, PropertyGroup>
+    >;
   }
 
   get portalId(): number {
@@ -115,7 +125,13 @@ export class HubSpotPortal {
         const v = viewAt(this.world, plan, now);
         for (let k = 0; k < v.contacts; k++) {
           if (HS_ID_BASE.contacts + plan.n * MAX_CONTACTS + k < from) continue;
-          const o = new ContactObj(this.world, plan, k, now, this.overlays.get(this.key('contacts', hsId('contacts', plan.n * MAX_CONTACTS + k))));
+          const o = new ContactObj(
+            this.world,
+            plan,
+            k,
+            now,
+            this.overlays.get(this.key('contacts', hsId('contacts', plan.n * MAX_CONTACTS + k))),
+          );
           if (keep(o)) yield o;
         }
       }
@@ -145,7 +161,10 @@ export class HubSpotPortal {
         } else if (type === 'contacts') {
           const plan = this.world.deals[Math.floor(n / MAX_CONTACTS)];
           const k = n % MAX_CONTACTS;
-          o = plan && plan.createdAt <= now && k < viewAt(this.world, plan, now).contacts ? new ContactObj(this.world, plan, k, now, ov) : null;
+          o =
+            plan && plan.createdAt <= now && k < viewAt(this.world, plan, now).contacts
+              ? new ContactObj(this.world, plan, k, now, ov)
+              : null;
         }
       }
     }
@@ -176,7 +195,8 @@ export class HubSpotPortal {
         if (to === 'companies') out.push({ id: hsId('companies', plan.account), ...spec, primary: true });
       }
     }
-    for (const l of this.links.get(this.key(type, id)) ?? []) if (l.toType === to && !out.some((o) => o.id === l.toId)) out.push({ id: l.toId, typeId: l.typeId, name: spec.name, primary: false });
+    for (const l of this.links.get(this.key(type, id)) ?? [])
+      if (l.toType === to && !out.some((o) => o.id === l.toId)) out.push({ id: l.toId, typeId: l.typeId, name: spec.name, primary: false });
     return out;
   }
 
@@ -204,7 +224,13 @@ export class HubSpotPortal {
     if (type === 'tasks' && this.opts.taskCompletionDays !== null && props.hs_task_status !== 'COMPLETED') {
       repDoneAt = now - Math.log(1 - unitFrom(this.world.seed, n)) * this.opts.taskCompletionDays * DAY;
     }
-    const rec: ManualRec = { type, id, createdAt: now, store: { values: { ...props }, writtenAt: now, archivedAt: null, history: [] }, repDoneAt };
+    const rec: ManualRec = {
+      type,
+      id,
+      createdAt: now,
+      store: { values: { ...props }, writtenAt: now, archivedAt: null, history: [] },
+      repDoneAt,
+    };
     if (type === 'tasks') rec.store.values.hubspot_owner_id ??= null;
     this.manual.set(this.key(type, id), rec);
     this.writes.push({ type, id, properties: props, at: now });
@@ -235,8 +261,16 @@ export class HubSpotPortal {
 
   owners(): Array<Record<string, unknown>> {
     return this.world.owners.map((o) => ({
-      id: ownerId(o.n), email: o.email, type: 'PERSON', firstName: o.firstName, lastName: o.lastName, userId: 1000 + o.n,
-      userIdIncludingInactive: 1000 + o.n, createdAt: new Date(o.createdAt).toISOString(), updatedAt: new Date(o.createdAt).toISOString(), archived: false,
+      id: ownerId(o.n),
+      email: o.email,
+      type: 'PERSON',
+      firstName: o.firstName,
+      lastName: o.lastName,
+      userId: 1000 + o.n,
+      userIdIncludingInactive: 1000 + o.n,
+      createdAt: new Date(o.createdAt).toISOString(),
+      updatedAt: new Date(o.createdAt).toISOString(),
+      archived: false,
     }));
   }
 }

@@ -7,12 +7,26 @@ const TYPES = new Set(['string', 'number', 'date', 'datetime', 'enumeration', 'b
 
 export function renderProperty(p: PropertyDef) {
   return {
-    updatedAt: p.updatedAt, createdAt: p.createdAt, name: p.name, label: p.label, type: p.type, fieldType: p.fieldType, description: p.description,
-    groupName: p.groupName, options: p.options, ...(p.custom ? { createdUserId: '1', updatedUserId: '1' } : {}), displayOrder: p.displayOrder,
-    calculated: p.calculated, externalOptions: false, archived: p.archived, hasUniqueValue: p.hasUniqueValue, hidden: p.hidden,
+    updatedAt: p.updatedAt,
+    createdAt: p.createdAt,
+    name: p.name,
+    label: p.label,
+    type: p.type,
+    fieldType: p.fieldType,
+    description: p.description,
+    groupName: p.groupName,
+    options: p.options,
+    ...(p.custom ? { createdUserId: '1', updatedUserId: '1' } : {}),
+    displayOrder: p.displayOrder,
+    calculated: p.calculated,
+    externalOptions: false,
+    archived: p.archived,
+    hasUniqueValue: p.hasUniqueValue,
+    hidden: p.hidden,
     ...(p.custom ? {} : { hubspotDefined: true }),
     modificationMetadata: { archivable: p.custom, readOnlyDefinition: p.readOnlyDefinition, readOnlyValue: p.readOnlyValue },
-    formField: p.formField, dataSensitivity: 'non_sensitive',
+    formField: p.formField,
+    dataSensitivity: 'non_sensitive',
   };
 }
 
@@ -25,11 +39,13 @@ export class HsPropertiesApi {
 
   private validate(type: HsType, b: Record<string, unknown>): string | null {
     const name = String(b.name ?? '');
-    if (!/^[a-z][a-z0-9_]*$/.test(name)) return `Property name "${name}" must start with a lowercase letter and contain only lowercase letters, digits and underscores`;
+    if (!/^[a-z][a-z0-9_]*$/.test(name))
+      return `Property name "${name}" must start with a lowercase letter and contain only lowercase letters, digits and underscores`;
     if (!b.label) return 'label is required';
     if (!TYPES.has(String(b.type))) return `type must be one of ${[...TYPES].join(', ')}`;
     const allowed = FIELD_TYPES[b.type as PropType];
-    if (!allowed.includes(String(b.fieldType))) return `${String(b.fieldType)} is not a valid fieldType for a ${String(b.type)} property; use one of ${allowed.join(', ')}`;
+    if (!allowed.includes(String(b.fieldType)))
+      return `${String(b.fieldType)} is not a valid fieldType for a ${String(b.type)} property; use one of ${allowed.join(', ')}`;
     if (!this.portal.groups[type].has(String(b.groupName))) return `Property group ${String(b.groupName)} does not exist`;
     if (b.type === 'enumeration' && (!Array.isArray(b.options) || !b.options.length)) return 'enumeration properties need options';
     return null;
@@ -37,7 +53,7 @@ export class HsPropertiesApi {
 
   private build(b: Record<string, unknown>, prev?: PropertyDef): PropertyDef {
     const now = new Date(this.portal.now()).toISOString();
-    const options = (Array.isArray(b.options) ? b.options : prev?.options ?? []) as Array<Record<string, unknown>>;
+    const options = (Array.isArray(b.options) ? b.options : (prev?.options ?? [])) as Array<Record<string, unknown>>;
     return {
       name: String(b.name ?? prev?.name),
       label: String(b.label ?? prev?.label),
@@ -45,7 +61,13 @@ export class HsPropertiesApi {
       fieldType: String(b.fieldType ?? prev?.fieldType),
       groupName: String(b.groupName ?? prev?.groupName),
       description: String(b.description ?? prev?.description ?? ''),
-      options: options.map((o, i) => ({ label: String(o.label ?? o.value), value: String(o.value ?? o.label), displayOrder: Number(o.displayOrder ?? i), hidden: Boolean(o.hidden ?? false), ...(o.description ? { description: String(o.description) } : {}) })),
+      options: options.map((o, i) => ({
+        label: String(o.label ?? o.value),
+        value: String(o.value ?? o.label),
+        displayOrder: Number(o.displayOrder ?? i),
+        hidden: Boolean(o.hidden ?? false),
+        ...(o.description ? { description: String(o.description) } : {}),
+      })),
       displayOrder: Number(b.displayOrder ?? prev?.displayOrder ?? -1),
       calculated: false,
       hasUniqueValue: Boolean(b.hasUniqueValue ?? prev?.hasUniqueValue ?? false),
@@ -70,8 +92,10 @@ export class HsPropertiesApi {
       if (!name && m === 'GET') return json(200, { results: [...groups.values()].filter((g) => !g.archived).map(renderGroup) });
       if (!name && m === 'POST') {
         const gname = String(b.name ?? '');
-        if (!/^[a-z][a-z0-9_]*$/.test(gname) || !b.label) return hsError(400, 'VALIDATION_ERROR', 'A property group needs a lowercase name and a label');
-        if (groups.get(gname) && !groups.get(gname)!.archived) return hsError(409, 'OBJECT_ALREADY_EXISTS', `A property group named '${gname}' already exists.`);
+        if (!/^[a-z][a-z0-9_]*$/.test(gname) || !b.label)
+          return hsError(400, 'VALIDATION_ERROR', 'A property group needs a lowercase name and a label');
+        if (groups.get(gname) && !groups.get(gname)!.archived)
+          return hsError(409, 'OBJECT_ALREADY_EXISTS', `A property group named '${gname}' already exists.`);
         const g = { name: gname, label: String(b.label), displayOrder: Number(b.displayOrder ?? -1), archived: false };
         groups.set(gname, g);
         return json(201, renderGroup(g));
@@ -92,15 +116,25 @@ export class HsPropertiesApi {
       const inputs = (Array.isArray(b.inputs) ? b.inputs : []) as Array<Record<string, unknown>>;
       const startedAt = new Date().toISOString();
       if (rest[1] === 'read') {
-        const results = inputs.map((i) => props.get(String(i.name))).filter((p): p is PropertyDef => !!p && (b.archived === true) === p.archived);
+        const results = inputs
+          .map((i) => props.get(String(i.name)))
+          .filter((p): p is PropertyDef => !!p && (b.archived === true) === p.archived);
         return json(200, { status: 'COMPLETE', results: results.map(renderProperty), startedAt, completedAt: new Date().toISOString() });
       }
       if (rest[1] === 'create') {
         const results: unknown[] = [];
         const errors: unknown[] = [];
         for (const i of inputs) {
-          const problem = this.validate(type, i) ?? (props.get(String(i.name))?.archived === false ? `Property named '${String(i.name)}' already exists.` : null);
-          if (problem) errors.push({ status: 'error', category: problem.includes('already exists') ? 'OBJECT_ALREADY_EXISTS' : 'VALIDATION_ERROR', message: problem, context: { name: [String(i.name)] } });
+          const problem =
+            this.validate(type, i) ??
+            (props.get(String(i.name))?.archived === false ? `Property named '${String(i.name)}' already exists.` : null);
+          if (problem)
+            errors.push({
+              status: 'error',
+              category: problem.includes('already exists') ? 'OBJECT_ALREADY_EXISTS' : 'VALIDATION_ERROR',
+              message: problem,
+              context: { name: [String(i.name)] },
+            });
           else {
             const p = this.build(i);
             props.set(p.name, p);
@@ -112,12 +146,16 @@ export class HsPropertiesApi {
       }
     }
     const name = rest[0];
-    if (!name && m === 'GET') return json(200, { results: [...props.values()].filter((p) => (req.query.get('archived') === 'true') === p.archived).map(renderProperty) });
+    if (!name && m === 'GET')
+      return json(200, {
+        results: [...props.values()].filter((p) => (req.query.get('archived') === 'true') === p.archived).map(renderProperty),
+      });
     if (!name && m === 'POST') {
       const problem = this.validate(type, b);
       if (problem) return hsError(400, 'VALIDATION_ERROR', problem);
       const existing = props.get(String(b.name));
-      if (existing && !existing.archived) return hsError(409, 'OBJECT_ALREADY_EXISTS', `Property named '${String(b.name)}' already exists.`);
+      if (existing && !existing.archived)
+        return hsError(409, 'OBJECT_ALREADY_EXISTS', `Property named '${String(b.name)}' already exists.`);
       const p = this.build(b);
       props.set(p.name, p);
       return json(201, renderProperty(p));

@@ -1,10 +1,11 @@
-import { DAY, contactOf, dealName, eventOffsets, stageOf, type DealPlan, type World } from '../generate.ts';
+import { contactOf, DAY, type DealPlan, dealName, eventOffsets, stageOf, type World } from '../generate.ts';
 import { HS_ID_BASE, hsId } from '../ids.ts';
 import { NEXT_STEPS } from '../names.ts';
 import { viewAt } from '../view.ts';
 import { DEAL_STATIC, HS_DEALTYPE, HS_INDUSTRY, HS_OPEN_STAGES, HS_SOURCE, HS_STAGES, type HsType } from './catalog.ts';
 
-export const iso = (ms: number | null | undefined): string | null => (ms === null || ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString());
+export const iso = (ms: number | null | undefined): string | null =>
+  ms === null || ms === undefined || !Number.isFinite(ms) ? null : new Date(ms).toISOString();
 export const ownerId = (n: number) => String(HS_ID_BASE.owners + n + 1);
 
 /** The exact decimal expansion of a double, as HubSpot prints probabilities ("0.4000000000000000222..."). */
@@ -118,7 +119,10 @@ abstract class Base implements HsObject {
   abstract readonly id: string;
   abstract readonly createdAt: number;
   private cache: Record<string, string | null> | null = null;
-  constructor(protected readonly now: number, protected readonly ov: HsOverlay | undefined) {}
+  constructor(
+    protected readonly now: number,
+    protected readonly ov: HsOverlay | undefined,
+  ) {}
   protected abstract baseUpdatedAt(): number;
   protected abstract compute(): Record<string, string | null>;
   updatedAt(): number {
@@ -143,7 +147,9 @@ abstract class Base implements HsObject {
     return this.all()[prop] ?? null;
   }
   history(prop: string): HistoryEntry[] {
-    const written = (this.ov?.history ?? []).filter((h) => h.prop === prop).map((h) => ({ value: h.value, timestamp: iso(h.at)!, sourceType: 'INTEGRATION', sourceId: 'sandbox-app' }));
+    const written = (this.ov?.history ?? [])
+      .filter((h) => h.prop === prop)
+      .map((h) => ({ value: h.value, timestamp: iso(h.at)!, sourceType: 'INTEGRATION', sourceId: 'sandbox-app' }));
     const base = this.baseHistory(prop);
     return [...written.reverse(), ...base];
   }
@@ -159,7 +165,12 @@ export class DealObj extends Base {
   readonly id: string;
   readonly createdAt: number;
   private readonly view;
-  constructor(private readonly world: World, readonly plan: DealPlan, now: number, ov: HsOverlay | undefined) {
+  constructor(
+    private readonly world: World,
+    readonly plan: DealPlan,
+    now: number,
+    ov: HsOverlay | undefined,
+  ) {
     super(now, ov);
     this.id = hsId('deals', plan.n);
     this.createdAt = plan.createdAt;
@@ -220,14 +231,19 @@ export class DealObj extends Base {
     const entries: Array<[number, string]> = [];
     const user = HS_ID_BASE.owners + this.plan.owner + 1;
     if (prop === 'dealstage') {
-      for (let i = 0; i < this.plan.nStage && d[o.stageAt + i]! <= until; i++) entries.push([d[o.stageAt + i]!, HS_STAGES[stageOf(this.plan, i, HS_OPEN_STAGES)]!.id]);
+      for (let i = 0; i < this.plan.nStage && d[o.stageAt + i]! <= until; i++)
+        entries.push([d[o.stageAt + i]!, HS_STAGES[stageOf(this.plan, i, HS_OPEN_STAGES)]!.id]);
     } else if (prop === 'closedate') {
-      for (let i = 0; i < this.plan.nClose && d[o.closeDateAt + i]! <= until; i++) entries.push([d[o.closeDateAt + i]!, iso(d[o.closeDates + i]!)!]);
+      for (let i = 0; i < this.plan.nClose && d[o.closeDateAt + i]! <= until; i++)
+        entries.push([d[o.closeDateAt + i]!, iso(d[o.closeDates + i]!)!]);
       if (this.view.isClosed) entries.push([this.plan.closeAt, iso(this.plan.closeAt)!]);
     } else if (prop === 'amount') {
-      for (let i = 0; i < this.plan.nAmount && d[o.amountAt + i]! <= until; i++) entries.push([d[o.amountAt + i]!, String(d[o.amounts + i]!)]);
+      for (let i = 0; i < this.plan.nAmount && d[o.amountAt + i]! <= until; i++)
+        entries.push([d[o.amountAt + i]!, String(d[o.amounts + i]!)]);
     } else return super.baseHistory(prop);
-    return entries.reverse().map(([at, value]) => ({ value, timestamp: iso(at)!, sourceType: 'CRM_UI', sourceId: `userId:${user}`, updatedByUserId: user }));
+    return entries
+      .reverse()
+      .map(([at, value]) => ({ value, timestamp: iso(at)!, sourceType: 'CRM_UI', sourceId: `userId:${user}`, updatedByUserId: user }));
   }
 }
 
@@ -235,7 +251,12 @@ export class CompanyObj extends Base {
   readonly type = 'companies' as const;
   readonly id: string;
   readonly createdAt: number;
-  constructor(private readonly world: World, private readonly n: number, now: number, ov: HsOverlay | undefined) {
+  constructor(
+    private readonly world: World,
+    private readonly n: number,
+    now: number,
+    ov: HsOverlay | undefined,
+  ) {
     super(now, ov);
     this.id = hsId('companies', n);
     this.createdAt = world.accounts[n]!.createdAt;
@@ -247,13 +268,35 @@ export class CompanyObj extends Base {
     const a = this.world.accounts[this.n]!;
     const domain = `${a.name.toLowerCase().replace(/[^a-z0-9]+/g, '')}.example`;
     return {
-      name: a.name, domain, website: `https://www.${domain}`, industry: HS_INDUSTRY[a.industry]!, city: a.city, state: a.state, country: a.country,
-      numberofemployees: String(a.employees), annualrevenue: String(a.annualRevenue), createdate: iso(a.createdAt), lifecyclestage: 'customer',
-      region: a.region, segment: a.size, hubspot_owner_id: ownerId(this.n % this.world.owners.length), hs_pipeline: 'companies-lifecycle-pipeline',
-      hs_object_source: 'CRM_UI', hs_object_source_label: 'CRM_UI', hs_object_source_id: 'userId:1', hs_task_label: a.name,
-      hs_annual_revenue_currency_code: 'USD', hs_num_blockers: '0', hs_num_child_companies: '0', hs_num_contacts_with_buying_roles: '0',
-      hs_num_decision_makers: '0', hs_num_open_deals: null, num_associated_contacts: null, num_notes: '0',
-      hs_v2_date_entered_current_stage: iso(a.createdAt), hs_v2_time_in_current_stage: iso(a.createdAt),
+      name: a.name,
+      domain,
+      website: `https://www.${domain}`,
+      industry: HS_INDUSTRY[a.industry]!,
+      city: a.city,
+      state: a.state,
+      country: a.country,
+      numberofemployees: String(a.employees),
+      annualrevenue: String(a.annualRevenue),
+      createdate: iso(a.createdAt),
+      lifecyclestage: 'customer',
+      region: a.region,
+      segment: a.size,
+      hubspot_owner_id: ownerId(this.n % this.world.owners.length),
+      hs_pipeline: 'companies-lifecycle-pipeline',
+      hs_object_source: 'CRM_UI',
+      hs_object_source_label: 'CRM_UI',
+      hs_object_source_id: 'userId:1',
+      hs_task_label: a.name,
+      hs_annual_revenue_currency_code: 'USD',
+      hs_num_blockers: '0',
+      hs_num_child_companies: '0',
+      hs_num_contacts_with_buying_roles: '0',
+      hs_num_decision_makers: '0',
+      hs_num_open_deals: null,
+      num_associated_contacts: null,
+      num_notes: '0',
+      hs_v2_date_entered_current_stage: iso(a.createdAt),
+      hs_v2_time_in_current_stage: iso(a.createdAt),
     };
   }
 }
@@ -263,7 +306,13 @@ export class ContactObj extends Base {
   readonly id: string;
   readonly createdAt: number;
   private readonly c;
-  constructor(world: World, readonly plan: DealPlan, k: number, now: number, ov: HsOverlay | undefined) {
+  constructor(
+    world: World,
+    readonly plan: DealPlan,
+    k: number,
+    now: number,
+    ov: HsOverlay | undefined,
+  ) {
     super(now, ov);
     this.c = contactOf(world, plan, k);
     this.id = hsId('contacts', this.c.seq);
@@ -274,8 +323,13 @@ export class ContactObj extends Base {
   }
   protected compute(): Record<string, string | null> {
     return {
-      firstname: this.c.firstName, lastname: this.c.lastName, email: this.c.email, jobtitle: this.c.title, createdate: iso(this.createdAt),
-      associatedcompanyid: hsId('companies', this.plan.account), hubspot_owner_id: ownerId(this.plan.owner),
+      firstname: this.c.firstName,
+      lastname: this.c.lastName,
+      email: this.c.email,
+      jobtitle: this.c.title,
+      createdate: iso(this.createdAt),
+      associatedcompanyid: hsId('companies', this.plan.account),
+      hubspot_owner_id: ownerId(this.plan.owner),
     };
   }
 }
@@ -309,7 +363,14 @@ export class ManualObj extends Base {
   }
   private taskDone(): Record<string, string> {
     const at = iso(this.repDoneAt)!;
-    return { hs_task_status: 'COMPLETED', hs_task_is_completed: '1', hs_task_completion_count: '1', hs_task_completion_date: at, hs_task_is_open: 'false', hs_task_is_overdue: 'false' };
+    return {
+      hs_task_status: 'COMPLETED',
+      hs_task_is_completed: '1',
+      hs_task_completion_count: '1',
+      hs_task_completion_date: at,
+      hs_task_is_open: 'false',
+      hs_task_is_overdue: 'false',
+    };
   }
   protected compute(): Record<string, string | null> {
     const v = this.store.values;
@@ -319,7 +380,23 @@ export class ManualObj extends Base {
       const stage = Math.max(0, stageIndex(v.dealstage ?? 'appointmentscheduled'));
       const closeDate = v.closedate ? Date.parse(v.closedate) : null;
       const amount = v.amount ? Number(v.amount) : null;
-      return { ...dealComputed({ amount, stage, closeDate: Number.isFinite(closeDate) ? closeDate : null, createdAt: this.createdAt, stageEnteredAt: this.createdAt }, this.now), hs_number_of_overdue_tasks: '0', num_associated_contacts: '0', num_notes: '0', ...source, ...(v.dealstage === undefined ? { dealstage: null, pipeline: null } : {}) };
+      return {
+        ...dealComputed(
+          {
+            amount,
+            stage,
+            closeDate: Number.isFinite(closeDate) ? closeDate : null,
+            createdAt: this.createdAt,
+            stageEnteredAt: this.createdAt,
+          },
+          this.now,
+        ),
+        hs_number_of_overdue_tasks: '0',
+        num_associated_contacts: '0',
+        num_notes: '0',
+        ...source,
+        ...(v.dealstage === undefined ? { dealstage: null, pipeline: null } : {}),
+      };
     }
     if (this.type === 'tasks') {
       const due = v.hs_timestamp ? Date.parse(v.hs_timestamp) : this.createdAt;
@@ -327,20 +404,60 @@ export class ManualObj extends Base {
       const overdue = !done && due < this.now;
       const body = v.hs_task_body ?? null;
       return {
-        hs_createdate: created, hs_task_status: 'NOT_STARTED', hs_task_priority: 'NONE', hs_task_type: 'TODO', hs_task_family: 'SALES',
-        hs_task_for_object_type: 'OWNER', hs_task_is_all_day: 'false', hs_task_is_completed: done ? '1' : '0', hs_task_completion_count: done ? '1' : '0',
-        hs_task_is_completed_call: '0', hs_task_is_completed_email: '0', hs_task_is_completed_linked_in: '0', hs_task_is_completed_sequence: '0',
-        hs_task_is_overdue: String(overdue), hs_task_is_past_due_date: String(overdue), hs_task_missed_due_date: String(overdue),
-        hs_task_missed_due_date_count: overdue ? '1' : '0', hs_task_is_sub_task: 'false', hs_task_is_open: String(!done),
-        hs_engagements_last_contacted: v.hs_timestamp ?? null, hs_obj_coords: `0-27-${this.id}`, hs_start_date_with_fallback: created,
-        hs_pipeline: '3d314325-1b2a-4225-9388-375f49c57ec3', hs_pipeline_stage: done ? '61bafb31-e7fa-46ed-aaa9-1322438d6e67' : '60b5c368-04c4-4d32-9b4a-457e159f49b7',
+        hs_createdate: created,
+        hs_task_status: 'NOT_STARTED',
+        hs_task_priority: 'NONE',
+        hs_task_type: 'TODO',
+        hs_task_family: 'SALES',
+        hs_task_for_object_type: 'OWNER',
+        hs_task_is_all_day: 'false',
+        hs_task_is_completed: done ? '1' : '0',
+        hs_task_completion_count: done ? '1' : '0',
+        hs_task_is_completed_call: '0',
+        hs_task_is_completed_email: '0',
+        hs_task_is_completed_linked_in: '0',
+        hs_task_is_completed_sequence: '0',
+        hs_task_is_overdue: String(overdue),
+        hs_task_is_past_due_date: String(overdue),
+        hs_task_missed_due_date: String(overdue),
+        hs_task_missed_due_date_count: overdue ? '1' : '0',
+        hs_task_is_sub_task: 'false',
+        hs_task_is_open: String(!done),
+        hs_engagements_last_contacted: v.hs_timestamp ?? null,
+        hs_obj_coords: `0-27-${this.id}`,
+        hs_start_date_with_fallback: created,
+        hs_pipeline: '3d314325-1b2a-4225-9388-375f49c57ec3',
+        hs_pipeline_stage: done ? '61bafb31-e7fa-46ed-aaa9-1322438d6e67' : '60b5c368-04c4-4d32-9b4a-457e159f49b7',
         hs_task_completion_date: done ? iso(this.store.writtenAt) : null,
-        ...(body !== null ? { hs_body_preview: body, hs_body_preview_html: `<html>\n<head></head>\n<body>\n${body}\n</body>\n</html>`, hs_body_preview_is_truncated: 'false' } : {}),
+        ...(body !== null
+          ? {
+              hs_body_preview: body,
+              hs_body_preview_html: `<html>\n<head></head>\n<body>\n${body}\n</body>\n</html>`,
+              hs_body_preview_is_truncated: 'false',
+            }
+          : {}),
         ...source,
       };
     }
     if (this.type === 'companies') {
-      return { createdate: created, hs_pipeline: 'companies-lifecycle-pipeline', lifecyclestage: 'lead', hs_annual_revenue_currency_code: 'USD', hs_num_blockers: '0', hs_num_child_companies: '0', hs_num_contacts_with_buying_roles: '0', hs_num_decision_makers: '0', hs_num_open_deals: '0', num_associated_contacts: '0', num_notes: '0', hs_task_label: v.name ?? null, website: v.domain ?? null, hs_v2_date_entered_current_stage: created, hs_v2_time_in_current_stage: created, ...source };
+      return {
+        createdate: created,
+        hs_pipeline: 'companies-lifecycle-pipeline',
+        lifecyclestage: 'lead',
+        hs_annual_revenue_currency_code: 'USD',
+        hs_num_blockers: '0',
+        hs_num_child_companies: '0',
+        hs_num_contacts_with_buying_roles: '0',
+        hs_num_decision_makers: '0',
+        hs_num_open_deals: '0',
+        num_associated_contacts: '0',
+        num_notes: '0',
+        hs_task_label: v.name ?? null,
+        website: v.domain ?? null,
+        hs_v2_date_entered_current_stage: created,
+        hs_v2_time_in_current_stage: created,
+        ...source,
+      };
     }
     return { createdate: created, ...source };
   }

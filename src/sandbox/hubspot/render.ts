@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { json, type SbResponse } from '../http/types.ts';
 import { HS_TYPES, type HsType } from './catalog.ts';
 import type { HubSpotPortal } from './portal.ts';
-import { iso, type HsObject } from './records.ts';
+import { type HsObject, iso } from './records.ts';
 
 /** HubSpot's standard error body. */
 export function hsError(status: number, category: string, message: string, extra: Record<string, unknown> = {}): SbResponse {
@@ -18,7 +18,13 @@ export interface RenderOptions {
 }
 
 /** SimplePublicObject: {id, properties (strings), createdAt, updatedAt, archived, ...}. */
-export function renderObject(portal: HubSpotPortal, baseUrl: string, o: HsObject, r: RenderOptions, defaults: string[]): Record<string, unknown> {
+export function renderObject(
+  portal: HubSpotPortal,
+  baseUrl: string,
+  o: HsObject,
+  r: RenderOptions,
+  defaults: string[],
+): Record<string, unknown> {
   const props: Record<string, string | null> = {};
   if (r.allValues) {
     for (const [k, v] of Object.entries(o.all())) if (v !== null) props[k] = v;
@@ -28,7 +34,12 @@ export function renderObject(portal: HubSpotPortal, baseUrl: string, o: HsObject
       props[p] = o.get(p);
     }
     // HubSpot always adds the id and the create / modify stamps to whatever was asked for.
-    const always = o.type === 'contacts' ? ['createdate', 'lastmodifieddate'] : o.type === 'tasks' ? ['hs_createdate', 'hs_lastmodifieddate'] : ['createdate', 'hs_lastmodifieddate'];
+    const always =
+      o.type === 'contacts'
+        ? ['createdate', 'lastmodifieddate']
+        : o.type === 'tasks'
+          ? ['hs_createdate', 'hs_lastmodifieddate']
+          : ['createdate', 'hs_lastmodifieddate'];
     for (const p of ['hs_object_id', ...always]) props[p] = o.get(p);
   }
   const sorted = Object.fromEntries(Object.entries(props).sort(([a], [b]) => a.localeCompare(b)));
@@ -58,4 +69,10 @@ export function renderObject(portal: HubSpotPortal, baseUrl: string, o: HsObject
   return out;
 }
 
-export const csv = (v: string | null | undefined): string[] => (v ? v.split(',').map((s) => s.trim()).filter(Boolean) : []);
+export const csv = (v: string | null | undefined): string[] =>
+  v
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { json, type SbResponse } from '../http/types.ts';
-import { hsType, type HsType } from './catalog.ts';
+import { type HsType, hsType } from './catalog.ts';
 
 /**
  * Which OAuth scopes allow a call, written from the `security` sections of HubSpot's OpenAPI
@@ -28,8 +28,16 @@ const SPECS = 'PublicApiSpecs/CRM';
 /** Objects APIs: one read and one write scope per type. Tasks take the contacts scopes (tasks spec). */
 const OBJECT_SCOPES: Record<HsType, { read: string; write: string; spec: string }> = {
   deals: { read: 'crm.objects.deals.read', write: 'crm.objects.deals.write', spec: `${SPECS}/Deals/Rollouts/424/v3/deals.json` },
-  companies: { read: 'crm.objects.companies.read', write: 'crm.objects.companies.write', spec: `${SPECS}/Companies/Rollouts/424/v3/companies.json` },
-  contacts: { read: 'crm.objects.contacts.read', write: 'crm.objects.contacts.write', spec: `${SPECS}/Contacts/Rollouts/424/v3/contacts.json` },
+  companies: {
+    read: 'crm.objects.companies.read',
+    write: 'crm.objects.companies.write',
+    spec: `${SPECS}/Companies/Rollouts/424/v3/companies.json`,
+  },
+  contacts: {
+    read: 'crm.objects.contacts.read',
+    write: 'crm.objects.contacts.write',
+    spec: `${SPECS}/Contacts/Rollouts/424/v3/contacts.json`,
+  },
   tasks: { read: 'crm.objects.contacts.read', write: 'crm.objects.contacts.write', spec: `${SPECS}/Tasks/Rollouts/424/v3/tasks.json` },
 };
 
@@ -62,7 +70,10 @@ function objectRule(type: HsType, write: boolean): ScopeRule {
 
 function associationRule(from: HsType, to: HsType, write: boolean): ScopeRule {
   const pick = (t: HsType) => (write ? OBJECT_SCOPES[t].write : OBJECT_SCOPES[t].read);
-  return { need: [[pick(from)], [pick(to)]], source: `conservative: ${SPECS}/Associations/Rollouts/130902/v4/associations.json lists 80 scopes for every type; both types' ${write ? 'write' : 'read'} scopes asked` };
+  return {
+    need: [[pick(from)], [pick(to)]],
+    source: `conservative: ${SPECS}/Associations/Rollouts/130902/v4/associations.json lists 80 scopes for every type; both types' ${write ? 'write' : 'read'} scopes asked`,
+  };
 }
 
 function propertiesRule(type: HsType, write: boolean): ScopeRule {
@@ -79,7 +90,8 @@ function propertiesRule(type: HsType, write: boolean): ScopeRule {
 export function scopeRule(method: string, seg: string[]): ScopeRule | null {
   const m = method.toUpperCase();
   if (seg[0] === 'oauth') return null;
-  if (seg[0] === 'appinstalls' && seg[2] === 'external-install') return OAUTH_ONLY(`${SPECS}/App Uninstalls/Rollouts/209039/2026-03/appUninstalls.json`);
+  if (seg[0] === 'appinstalls' && seg[2] === 'external-install')
+    return OAUTH_ONLY(`${SPECS}/App Uninstalls/Rollouts/209039/2026-03/appUninstalls.json`);
   if (seg[0] === 'account-info') return OAUTH_ONLY('PublicApiSpecs/Account/Account Info/Rollouts/144923/v3/accountInfo.json');
   if (seg[0] !== 'crm') return null;
   // /crm/v3/objects/{type}/..., /crm/objects/{yyyy-mm}/{type}/..., /crm/v4/objects/{type}/{id}/associations/...
@@ -114,7 +126,10 @@ export function scopeRule(method: string, seg: string[]): ScopeRule | null {
     const type = hsType(seg[3] ?? '');
     if (!type) return null;
     const r = objectRule(type, m !== 'GET');
-    return { ...r, source: `conservative: ${SPECS}/Pipelines/Rollouts/145896/v3/pipelines.json lists 100 scopes for every type; the type's object scope asked` };
+    return {
+      ...r,
+      source: `conservative: ${SPECS}/Pipelines/Rollouts/145896/v3/pipelines.json lists 100 scopes for every type; the type's object scope asked`,
+    };
   }
   if (seg[2] === 'owners') return OWNERS;
   return null;
@@ -132,7 +147,8 @@ export function unmet(rule: ScopeRule, granted: readonly string[]): string[][] {
 export function missingScopes(required: string[]): SbResponse {
   return json(403, {
     status: 'error',
-    message: "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
+    message:
+      "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
     correlationId: randomUUID(),
     errors: [{ message: 'One or more of the following scopes are required.', context: { requiredGranularScopes: required } }],
     links: { scopes: 'https://developers.hubspot.com/scopes' },

@@ -38,7 +38,9 @@ function cmp(a: Comparable, b: Comparable): number {
 function compileFilter(portal: HubSpotPortal, type: HsType, f: Filter): (o: HsObject) => boolean {
   const assoc = /^associations\.(\w+)$/.exec(f.propertyName);
   if (assoc) {
-    const to = (assoc[1] === 'deal' ? 'deals' : assoc[1] === 'contact' ? 'contacts' : assoc[1] === 'company' ? 'companies' : assoc[1]) as HsType;
+    const to = (
+      assoc[1] === 'deal' ? 'deals' : assoc[1] === 'contact' ? 'contacts' : assoc[1] === 'company' ? 'companies' : assoc[1]
+    ) as HsType;
     const want = new Set((f.values ?? [f.value]).map(String));
     return (o) => portal.associations(type, o.id, to).some((l) => want.has(l.id)) !== (f.operator === 'NEQ' || f.operator === 'NOT_IN');
   }
@@ -46,29 +48,65 @@ function compileFilter(portal: HubSpotPortal, type: HsType, f: Filter): (o: HsOb
   const val = comparable(def, f.value);
   const high = comparable(def, f.highValue);
   const set = new Set((f.values ?? []).map((v) => comparable(def, v)));
-  const token = typeof f.value === 'string' ? new RegExp(`(^|\\W)${f.value.toLowerCase().replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}($|\\W)`) : null;
+  const token =
+    typeof f.value === 'string'
+      ? new RegExp(
+          `(^|\\W)${f.value
+            .toLowerCase()
+            .replace(/[.+?^${}()|[\]\\]/g, '\\$&')
+            .replace(/\*/g, '.*')}($|\\W)`,
+        )
+      : null;
   return (o) => {
     const v = comparable(def, o.get(f.propertyName));
     switch (f.operator) {
-      case 'EQ': return v !== null && cmp(v, val) === 0;
-      case 'NEQ': return v === null || cmp(v, val) !== 0;
-      case 'LT': return v !== null && val !== null && cmp(v, val) < 0;
-      case 'LTE': return v !== null && val !== null && cmp(v, val) <= 0;
-      case 'GT': return v !== null && val !== null && cmp(v, val) > 0;
-      case 'GTE': return v !== null && val !== null && cmp(v, val) >= 0;
-      case 'BETWEEN': return v !== null && val !== null && high !== null && cmp(v, val) >= 0 && cmp(v, high) <= 0;
-      case 'IN': return v !== null && set.has(v);
-      case 'NOT_IN': return v === null || !set.has(v);
-      case 'HAS_PROPERTY': return v !== null;
-      case 'NOT_HAS_PROPERTY': return v === null;
-      case 'CONTAINS_TOKEN': return v !== null && !!token?.test(String(v));
-      case 'NOT_CONTAINS_TOKEN': return v === null || !token?.test(String(v));
-      default: return false;
+      case 'EQ':
+        return v !== null && cmp(v, val) === 0;
+      case 'NEQ':
+        return v === null || cmp(v, val) !== 0;
+      case 'LT':
+        return v !== null && val !== null && cmp(v, val) < 0;
+      case 'LTE':
+        return v !== null && val !== null && cmp(v, val) <= 0;
+      case 'GT':
+        return v !== null && val !== null && cmp(v, val) > 0;
+      case 'GTE':
+        return v !== null && val !== null && cmp(v, val) >= 0;
+      case 'BETWEEN':
+        return v !== null && val !== null && high !== null && cmp(v, val) >= 0 && cmp(v, high) <= 0;
+      case 'IN':
+        return v !== null && set.has(v);
+      case 'NOT_IN':
+        return v === null || !set.has(v);
+      case 'HAS_PROPERTY':
+        return v !== null;
+      case 'NOT_HAS_PROPERTY':
+        return v === null;
+      case 'CONTAINS_TOKEN':
+        return v !== null && !!token?.test(String(v));
+      case 'NOT_CONTAINS_TOKEN':
+        return v === null || !token?.test(String(v));
+      default:
+        return false;
     }
   };
 }
 
-const OPERATORS = new Set(['EQ', 'NEQ', 'LT', 'LTE', 'GT', 'GTE', 'BETWEEN', 'IN', 'NOT_IN', 'HAS_PROPERTY', 'NOT_HAS_PROPERTY', 'CONTAINS_TOKEN', 'NOT_CONTAINS_TOKEN']);
+const OPERATORS = new Set([
+  'EQ',
+  'NEQ',
+  'LT',
+  'LTE',
+  'GT',
+  'GTE',
+  'BETWEEN',
+  'IN',
+  'NOT_IN',
+  'HAS_PROPERTY',
+  'NOT_HAS_PROPERTY',
+  'CONTAINS_TOKEN',
+  'NOT_CONTAINS_TOKEN',
+]);
 
 /**
  * CRM search: filter groups, one sort, offset paging (`after`), 200 a page, 10,000 results at most.
@@ -93,10 +131,12 @@ export class HsSearch {
     const limit = body.limit === undefined ? 10 : Number(body.limit);
     const offset = body.after === undefined || body.after === null || body.after === '' ? 0 : Number(body.after);
     const invalid = (message: string) => hsError(400, 'VALIDATION_ERROR', message);
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) return invalid(`limit must be between 1 and ${MAX_LIMIT}, got ${String(body.limit)}`);
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
+      return invalid(`limit must be between 1 and ${MAX_LIMIT}, got ${String(body.limit)}`);
     if (!Number.isInteger(offset) || offset < 0) return invalid(`after must be a non-negative integer offset, got ${String(body.after)}`);
     if (groups.length > MAX_GROUPS) return invalid(`There are too many filter groups (${groups.length}); the maximum is ${MAX_GROUPS}`);
-    if (groups.some((g) => (g.filters ?? []).length > MAX_FILTERS_PER_GROUP)) return invalid(`A filter group has too many filters; the maximum is ${MAX_FILTERS_PER_GROUP}`);
+    if (groups.some((g) => (g.filters ?? []).length > MAX_FILTERS_PER_GROUP))
+      return invalid(`A filter group has too many filters; the maximum is ${MAX_FILTERS_PER_GROUP}`);
     if (filters.length > MAX_FILTERS) return invalid(`There are too many filters (${filters.length}); the maximum is ${MAX_FILTERS}`);
     const bad = filters.find((f) => !OPERATORS.has(f.operator));
     if (bad) return invalid(`Unknown filter operator ${String(bad.operator)}`);
@@ -104,16 +144,31 @@ export class HsSearch {
     if (sorts.length > 1) return invalid('Only one sort is supported');
     const cap = this.cap();
     if (offset + limit > cap) {
-      return hsError(400, 'VALIDATION_ERROR', `The search endpoint returns at most ${cap} results per query: after (${offset}) + limit (${limit}) is past it. Narrow the query, for example with a filter on hs_object_id or hs_lastmodifieddate.`);
+      return hsError(
+        400,
+        'VALIDATION_ERROR',
+        `The search endpoint returns at most ${cap} results per query: after (${offset}) + limit (${limit}) is past it. Narrow the query, for example with a filter on hs_object_id or hs_lastmodifieddate.`,
+      );
     }
     const hits = this.matches(type, groups, sorts[0], typeof body.query === 'string' ? body.query : null);
     const page = hits.slice(offset, offset + limit);
     const properties = Array.isArray(body.properties) ? (body.properties as string[]) : null;
-    const results = page.map((o) => renderObject(this.portal, req.baseUrl, o, { properties, propertiesWithHistory: [], associations: [] }, DEFAULT_PROPERTIES[type]));
-    return json(200, { total: hits.length, results, ...(offset + limit < hits.length ? { paging: { next: { after: String(offset + limit) } } } : {}) });
+    const results = page.map((o) =>
+      renderObject(this.portal, req.baseUrl, o, { properties, propertiesWithHistory: [], associations: [] }, DEFAULT_PROPERTIES[type]),
+    );
+    return json(200, {
+      total: hits.length,
+      results,
+      ...(offset + limit < hits.length ? { paging: { next: { after: String(offset + limit) } } } : {}),
+    });
   }
 
-  private matches(type: HsType, groups: Array<{ filters?: Filter[] }>, sort: string | { propertyName: string; direction?: string } | undefined, query: string | null): HsObject[] {
+  private matches(
+    type: HsType,
+    groups: Array<{ filters?: Filter[] }>,
+    sort: string | { propertyName: string; direction?: string } | undefined,
+    query: string | null,
+  ): HsObject[] {
     const lag = this.lagMs();
     const indexedUntil = this.portal.now() - lag;
     const key = JSON.stringify([type, groups, sort, query, this.portal.now(), lag, this.portal.writes.length, this.portal.manual.size]);
@@ -128,7 +183,10 @@ export class HsSearch {
       if (q && !(o.get(nameProp) ?? '').toLowerCase().includes(q)) continue;
       hits.push(o);
     }
-    const s = typeof sort === 'string' ? { propertyName: sort.replace(/^-/, ''), direction: sort.startsWith('-') ? 'DESCENDING' : 'ASCENDING' } : sort;
+    const s =
+      typeof sort === 'string'
+        ? { propertyName: sort.replace(/^-/, ''), direction: sort.startsWith('-') ? 'DESCENDING' : 'ASCENDING' }
+        : sort;
     const prop = s?.propertyName ?? (type === 'tasks' ? 'hs_createdate' : 'createdate');
     const dir = s?.direction === 'DESCENDING' ? -1 : 1;
     const def = this.portal.properties[type].get(prop);

@@ -17,7 +17,9 @@ function normalise(def: PropertyDef, raw: unknown, portal: HubSpotPortal): { val
   const s = typeof raw === 'string' ? raw.trim() : typeof raw === 'number' || typeof raw === 'boolean' ? String(raw) : JSON.stringify(raw);
   switch (def.type) {
     case 'number':
-      return /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s) ? { value: s } : { error: 'INVALID_FLOAT', message: `${s} was not a valid number.` };
+      return /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s)
+        ? { value: s }
+        : { error: 'INVALID_FLOAT', message: `${s} was not a valid number.` };
     case 'bool':
       return s === 'true' || s === 'false' ? { value: s } : { error: 'INVALID_BOOLEAN', message: `${s} was not a valid boolean.` };
     case 'date':
@@ -28,7 +30,8 @@ function normalise(def: PropertyDef, raw: unknown, portal: HubSpotPortal): { val
       else t = /^\d{4}-\d{2}-\d{2}T/.test(s) ? Date.parse(s) : NaN;
       if (!Number.isFinite(t)) return { error: 'INVALID_DATE', message: `${s} was not a valid long or ISO 8601 date.` };
       if (def.type === 'date') {
-        if (t % MIDNIGHT !== 0) return { error: 'INVALID_DATE', message: `${s} is not midnight UTC: date properties take a date without time.` };
+        if (t % MIDNIGHT !== 0)
+          return { error: 'INVALID_DATE', message: `${s} is not midnight UTC: date properties take a date without time.` };
         return { value: new Date(t).toISOString().slice(0, 10) };
       }
       if (/^\d{4}-\d{2}-\d{2}$/.test(s)) return { value: `${s}T00:00:00Z` };
@@ -36,12 +39,16 @@ function normalise(def: PropertyDef, raw: unknown, portal: HubSpotPortal): { val
     }
     case 'enumeration': {
       if (def.name === 'hubspot_owner_id') {
-        return portal.owners().some((o) => o.id === s) ? { value: s } : { error: 'INVALID_OWNER_ID', message: `${s} is not a valid owner id` };
+        return portal.owners().some((o) => o.id === s)
+          ? { value: s }
+          : { error: 'INVALID_OWNER_ID', message: `${s} is not a valid owner id` };
       }
       const allowed = def.options.map((o) => o.value);
       const values = def.fieldType === 'checkbox' ? s.split(';') : [s];
       const bad = values.find((v) => !allowed.includes(v));
-      return bad === undefined ? { value: s } : { error: 'INVALID_OPTION', message: `${bad} was not one of the allowed options: [${allowed.join(', ')}]` };
+      return bad === undefined
+        ? { value: s }
+        : { error: 'INVALID_OPTION', message: `${bad} was not one of the allowed options: [${allowed.join(', ')}]` };
     }
     default:
       return s.length > 65_536 ? { error: 'INVALID_STRING', message: `${def.name} is longer than 65536 characters` } : { value: s };
@@ -52,13 +59,30 @@ function normalise(def: PropertyDef, raw: unknown, portal: HubSpotPortal): { val
  * Validates written property values the way HubSpot does (unknown property, read-only value,
  * invalid option, number, date) and returns them normalised to HubSpot's string forms.
  */
-export function coerceProps(portal: HubSpotPortal, type: HsType, props: unknown): { ok: true; values: Record<string, string | null> } | { ok: false; errors: PropError[] } {
+export function coerceProps(
+  portal: HubSpotPortal,
+  type: HsType,
+  props: unknown,
+): { ok: true; values: Record<string, string | null> } | { ok: false; errors: PropError[] } {
   const defs = portal.properties[type];
   const values: Record<string, string | null> = {};
   const errors: PropError[] = [];
   const err = (name: string, error: string, message: string) =>
     errors.push({ isValid: false, message, error, name, localizedErrorMessage: message, portalId: portal.portalId });
-  if (typeof props !== 'object' || props === null || Array.isArray(props)) return { ok: false, errors: [{ isValid: false, message: 'properties must be an object', error: 'INVALID_INPUT', name: 'properties', localizedErrorMessage: 'properties must be an object', portalId: portal.portalId }] };
+  if (typeof props !== 'object' || props === null || Array.isArray(props))
+    return {
+      ok: false,
+      errors: [
+        {
+          isValid: false,
+          message: 'properties must be an object',
+          error: 'INVALID_INPUT',
+          name: 'properties',
+          localizedErrorMessage: 'properties must be an object',
+          portalId: portal.portalId,
+        },
+      ],
+    };
   for (const [name, raw] of Object.entries(props as Record<string, unknown>)) {
     const def = defs.get(name);
     if (!def || def.archived) {

@@ -3,11 +3,11 @@ import { DAY } from '../generate.ts';
 import type { Mount } from '../http/server.ts';
 import { INVALID_JSON } from '../http/server.ts';
 import { bearer, json, type SbRequest, type SbResponse } from '../http/types.ts';
+import { recordPage } from '../ui.ts';
 import type { SfBulk2 } from './bulk2.ts';
 import { basicInfo, describe, describeGlobal, limits, replication, resources, versions } from './describe.ts';
-import { recordPage } from '../ui.ts';
 import { notFound, sfError } from './errors.ts';
-import { soapFault, type SfMetadata } from './metadata.ts';
+import { type SfMetadata, soapFault } from './metadata.ts';
 import type { SfAuth } from './oauth.ts';
 import type { SalesforceOrg } from './org.ts';
 import type { SfQuery } from './query.ts';
@@ -23,7 +23,10 @@ const DEFAULT_ERRORS: Record<number, [string, string]> = {
   404: ['NOT_FOUND', 'The requested resource does not exist'],
   420: ['REQUEST_LIMIT_EXCEEDED', 'Request rate limit exceeded'],
   429: ['REQUEST_LIMIT_EXCEEDED', 'Request rate limit exceeded'],
-  500: ['UNKNOWN_EXCEPTION', 'An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-12345 (-1234567890)'],
+  500: [
+    'UNKNOWN_EXCEPTION',
+    'An unexpected error occurred. Please include this ErrorId if you contact support: 1234567890-12345 (-1234567890)',
+  ],
   502: ['SERVER_UNAVAILABLE', 'Bad gateway'],
   503: ['SERVER_UNAVAILABLE', 'Server unavailable'],
   504: ['SERVER_UNAVAILABLE', 'Gateway timeout'],
@@ -66,9 +69,17 @@ export class SalesforceMount implements Mount {
     const status = f.rule.status ?? 500;
     if (f.rule.body !== undefined) return json(status, f.rule.body, f.rule.headers);
     if (req.path.includes('/oauth2/')) {
-      return json(status, { error: f.rule.errorCode ?? (status >= 500 ? 'server_error' : 'invalid_grant'), error_description: f.rule.message ?? 'expired access/refresh token' }, f.rule.headers);
+      return json(
+        status,
+        {
+          error: f.rule.errorCode ?? (status >= 500 ? 'server_error' : 'invalid_grant'),
+          error_description: f.rule.message ?? 'expired access/refresh token',
+        },
+        f.rule.headers,
+      );
     }
-    if (req.path.startsWith('/services/Soap/')) return soapFault(f.rule.errorCode ?? 'UNKNOWN_EXCEPTION', f.rule.message ?? 'injected fault', status);
+    if (req.path.startsWith('/services/Soap/'))
+      return soapFault(f.rule.errorCode ?? 'UNKNOWN_EXCEPTION', f.rule.message ?? 'injected fault', status);
     const [code, message] = DEFAULT_ERRORS[status] ?? ['UNKNOWN_EXCEPTION', 'injected fault'];
     const out = sfError(status, f.rule.errorCode ?? code, f.rule.message ?? message);
     if (req.path.startsWith('/services/data/v')) {
@@ -107,9 +118,15 @@ export class SalesforceMount implements Mount {
       const obj = this.p.org.describe(page[1]!);
       const row = obj ? this.p.org.byId(obj.name, page[2]!) : null;
       if (!obj || !row) return notFound();
-      return recordPage(`${obj.label}: ${String(row.get('Name') ?? row.get('Subject') ?? row.id)}`, Object.fromEntries(
-        [...obj.fields, ...[...this.p.org.customFields.values()].filter((c) => c.fullName.startsWith(`${obj.name}.`)).map((c) => c.def)].map((f) => [f.name, row.get(f.name)]),
-      ));
+      return recordPage(
+        `${obj.label}: ${String(row.get('Name') ?? row.get('Subject') ?? row.id)}`,
+        Object.fromEntries(
+          [
+            ...obj.fields,
+            ...[...this.p.org.customFields.values()].filter((c) => c.fullName.startsWith(`${obj.name}.`)).map((c) => c.def),
+          ].map((f) => [f.name, row.get(f.name)]),
+        ),
+      );
     }
     if (path.startsWith('/services/Soap/m/')) {
       this.countCall();
@@ -120,7 +137,8 @@ export class SalesforceMount implements Mount {
     const a = auth.authenticate(this.tokenOf(req), 'api');
     if (!a.ok) return a.response;
     const used = this.countCall();
-    if (used > this.p.dailyApiLimit) return { ...sfError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.'), headers: this.limitHeader() };
+    if (used > this.p.dailyApiLimit)
+      return { ...sfError(403, 'REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.'), headers: this.limitHeader() };
     const out = await this.route(req, m[1]!, (m[2] ?? '/').replace(/\/+$/, '') || '/');
     out.headers = { ...(out.headers ?? {}), ...this.limitHeader() };
     return out;
@@ -144,7 +162,8 @@ export class SalesforceMount implements Mount {
       const type = seg[1]!;
       if (seg.length === 2) return method === 'POST' ? records.create(req, type, version) : basicInfo(org, type, version);
       if (is('sobjects', '*', 'describe')) return describe(org, type, version);
-      if (is('sobjects', '*', 'updated') || is('sobjects', '*', 'deleted')) return replication(org, type, seg[2] as 'updated' | 'deleted', req);
+      if (is('sobjects', '*', 'updated') || is('sobjects', '*', 'deleted'))
+        return replication(org, type, seg[2] as 'updated' | 'deleted', req);
       if (seg.length === 3) {
         if (method === 'GET') return records.get(req, type, seg[2]!, version);
         if (method === 'PATCH') return records.update(req, type, seg[2]!);
@@ -154,11 +173,17 @@ export class SalesforceMount implements Mount {
       return sfError(405, 'METHOD_NOT_ALLOWED', `HTTP Method '${method}' not allowed. Allowed are GET,PATCH,DELETE`);
     }
     if (is('composite', 'sobjects')) return records.collection(req, method, null);
-    if (is('composite', 'sobjects', '*', '*') && method === 'PATCH') return records.collection(req, method, { type: seg[2]!, field: seg[3]! });
+    if (is('composite', 'sobjects', '*', '*') && method === 'PATCH')
+      return records.collection(req, method, { type: seg[2]!, field: seg[3]! });
     if (is('composite') && method === 'POST') return this.composite(req, version);
     if (is('composite', 'graph') && method === 'POST') return this.graph(req, version);
     if (is('jobs', 'query')) return method === 'POST' ? bulk.create(req, version) : bulk.list(version);
-    if (is('jobs', 'query', '*')) return method === 'PATCH' ? bulk.abort(seg[2]!, req, version) : method === 'DELETE' ? bulk.remove(seg[2]!) : bulk.get(seg[2]!, version);
+    if (is('jobs', 'query', '*'))
+      return method === 'PATCH'
+        ? bulk.abort(seg[2]!, req, version)
+        : method === 'DELETE'
+          ? bulk.remove(seg[2]!)
+          : bulk.get(seg[2]!, version);
     if (is('jobs', 'query', '*', 'results')) return bulk.results(seg[2]!, req, version);
     return notFound();
   }
@@ -166,7 +191,10 @@ export class SalesforceMount implements Mount {
   private async subrequests(req: SbRequest, version: string, items: unknown[]): Promise<{ responses: unknown[]; ok: boolean }> {
     const refs = new Map<string, unknown>();
     const resolveRefs = (v: unknown): unknown => {
-      if (typeof v === 'string') return v.replace(/@\{([^}.]+)\.([^}]+)\}/g, (_, ref: string, field: string) => String((refs.get(ref) as Record<string, unknown> | undefined)?.[field] ?? ''));
+      if (typeof v === 'string')
+        return v.replace(/@\{([^}.]+)\.([^}]+)\}/g, (_, ref: string, field: string) =>
+          String((refs.get(ref) as Record<string, unknown> | undefined)?.[field] ?? ''),
+        );
       if (Array.isArray(v)) return v.map(resolveRefs);
       if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolveRefs(x)]));
       return v;
@@ -178,11 +206,26 @@ export class SalesforceMount implements Mount {
       const url = new URL(String(resolveRefs(sub.url ?? '')), 'http://sandbox');
       const m = /^\/services\/data\/v(\d+\.\d)(\/.*)?$/.exec(url.pathname);
       const res = m
-        ? await this.route({ ...req, method: String(sub.method ?? 'GET').toUpperCase(), path: url.pathname, query: url.searchParams, body: resolveRefs(sub.body) }, m[1]!, (m[2] ?? '/').replace(/\/+$/, '') || '/')
+        ? await this.route(
+            {
+              ...req,
+              method: String(sub.method ?? 'GET').toUpperCase(),
+              path: url.pathname,
+              query: url.searchParams,
+              body: resolveRefs(sub.body),
+            },
+            m[1]!,
+            (m[2] ?? '/').replace(/\/+$/, '') || '/',
+          )
         : notFound();
       if (res.status >= 400) ok = false;
       refs.set(String(sub.referenceId ?? ''), res.body);
-      responses.push({ body: res.body ?? null, httpHeaders: res.headers?.Location ? { Location: res.headers.Location } : {}, httpStatusCode: res.status, referenceId: sub.referenceId ?? null });
+      responses.push({
+        body: res.body ?? null,
+        httpHeaders: res.headers?.Location ? { Location: res.headers.Location } : {},
+        httpStatusCode: res.status,
+        referenceId: sub.referenceId ?? null,
+      });
     }
     return { responses, ok };
   }
@@ -191,7 +234,8 @@ export class SalesforceMount implements Mount {
     const body = req.body as { compositeRequest?: unknown[] } | undefined;
     const items = body?.compositeRequest;
     if (!Array.isArray(items)) return sfError(400, 'JSON_PARSER_ERROR', 'compositeRequest is required');
-    if (items.length > MAX_COMPOSITE) return sfError(400, 'LIMIT_EXCEEDED', `Limit Exceeded: a composite request can have at most ${MAX_COMPOSITE} subrequests`);
+    if (items.length > MAX_COMPOSITE)
+      return sfError(400, 'LIMIT_EXCEEDED', `Limit Exceeded: a composite request can have at most ${MAX_COMPOSITE} subrequests`);
     const { responses } = await this.subrequests(req, version, items);
     return json(200, { compositeResponse: responses });
   }

@@ -1,9 +1,9 @@
 import { json, type SbRequest, type SbResponse } from '../http/types.ts';
 import { SF_PREFIX, sfId } from '../ids.ts';
+import type { QueryAnswer } from '../soql/evaluate.ts';
 import { sfDateTime } from '../soql/format.ts';
 import { parseSoql, SoqlError } from '../soql/parse.ts';
 import type { Row } from '../soql/schema.ts';
-import type { QueryAnswer } from '../soql/evaluate.ts';
 import { notFound, sfError } from './errors.ts';
 import type { SfQuery } from './query.ts';
 
@@ -52,11 +52,22 @@ export class SfBulk2 {
     if (j.state !== 'Aborted' && j.state !== 'Failed') j.state = Date.now() >= j.readyAt ? 'JobComplete' : 'InProgress';
     const done = j.state === 'JobComplete';
     return {
-      id: j.id, operation: j.operation, object: j.object, createdById: this.userId, createdDate: sfDateTime(j.createdAt),
-      systemModstamp: sfDateTime(done ? Math.max(j.createdAt, j.readyAt) : j.createdAt), state: j.state, concurrencyMode: 'Parallel',
-      contentType: 'CSV', apiVersion: Number(version), jobType: 'V2Query', lineEnding: j.lineEnding,
+      id: j.id,
+      operation: j.operation,
+      object: j.object,
+      createdById: this.userId,
+      createdDate: sfDateTime(j.createdAt),
+      systemModstamp: sfDateTime(done ? Math.max(j.createdAt, j.readyAt) : j.createdAt),
+      state: j.state,
+      concurrencyMode: 'Parallel',
+      contentType: 'CSV',
+      apiVersion: Number(version),
+      jobType: 'V2Query',
+      lineEnding: j.lineEnding,
       columnDelimiter: Object.keys(DELIMITERS).find((k) => DELIMITERS[k] === j.delimiter) ?? 'COMMA',
-      numberRecordsProcessed: done ? j.rows.length : 0, retries: 0, totalProcessingTime: done ? Math.max(0, j.readyAt - j.createdAt) : 0,
+      numberRecordsProcessed: done ? j.rows.length : 0,
+      retries: 0,
+      totalProcessingTime: done ? Math.max(0, j.readyAt - j.createdAt) : 0,
       isPkChunkingSupported: true,
     };
   }
@@ -70,7 +81,8 @@ export class SfBulk2 {
     let header: string[];
     try {
       const parsed = parseSoql(body.query);
-      if (parsed.select.some((s) => s.kind !== 'field')) return sfError(400, 'INVALIDJOB', 'InvalidJob : Bulk API 2.0 does not support nested queries or aggregate functions');
+      if (parsed.select.some((s) => s.kind !== 'field'))
+        return sfError(400, 'INVALIDJOB', 'InvalidJob : Bulk API 2.0 does not support nested queries or aggregate functions');
       answer = this.query.run(body.query, operation === 'queryAll');
       columns = parsed.select.map((s) => (s.kind === 'field' ? s.path : []));
       header = columns.map((p) => p.join('.'));
@@ -111,7 +123,8 @@ export class SfBulk2 {
   abort(id: string, req: SbRequest, version: string): SbResponse {
     const j = this.jobs.get(id);
     if (!j) return notFound();
-    if ((req.body as Record<string, unknown> | undefined)?.state !== 'Aborted') return sfError(400, 'INVALIDJOB', 'InvalidJob : only Aborted is accepted');
+    if ((req.body as Record<string, unknown> | undefined)?.state !== 'Aborted')
+      return sfError(400, 'INVALIDJOB', 'InvalidJob : only Aborted is accepted');
     j.state = 'Aborted';
     return json(200, this.info(j, version));
   }
@@ -135,6 +148,11 @@ export class SfBulk2 {
       lines.push(j.columns.map((p) => quote(walk(rendered, p))).join(j.delimiter));
     }
     const next = to < j.rows.length ? Buffer.from(String(to)).toString('base64url') : 'null';
-    return { status: 200, text: lines.join(eol) + eol, contentType: 'text/csv', headers: { 'Sforce-Locator': next, 'Sforce-NumberOfRecords': String(to - from) } };
+    return {
+      status: 200,
+      text: lines.join(eol) + eol,
+      contentType: 'text/csv',
+      headers: { 'Sforce-Locator': next, 'Sforce-NumberOfRecords': String(to - from) },
+    };
   }
 }

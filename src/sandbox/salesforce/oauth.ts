@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import { consentPage, errorPage, html, redirect } from '../http/html.ts';
 import { bearer, json, type SbRequest, type SbResponse } from '../http/types.ts';
-import { TokenStore, randomToken, s256 } from '../tokens.ts';
-import { KNOWN_SCOPES, grants, identityScopeRefusal, needOf, restScopeRefusal, scopeList, type SfScopeNeed } from './scopes.ts';
+import { randomToken, s256, TokenStore } from '../tokens.ts';
+import { grants, identityScopeRefusal, KNOWN_SCOPES, needOf, restScopeRefusal, type SfScopeNeed, scopeList } from './scopes.ts';
 
 export interface SfAuthConfig {
   clientId: string;
@@ -34,7 +34,8 @@ export interface SfTokenResponse {
 }
 
 const oauthError = (error: string, description: string, status = 400) => json(status, { error, error_description: description });
-const form = (req: SbRequest): Record<string, string> => (req.body && typeof req.body === 'object' ? (req.body as Record<string, string>) : Object.fromEntries(req.query));
+const form = (req: SbRequest): Record<string, string> =>
+  req.body && typeof req.body === 'object' ? (req.body as Record<string, string>) : Object.fromEntries(req.query);
 
 /** Salesforce's OAuth 2.0 web-server flow (with PKCE), refresh (optionally rotating), revoke, introspect, userinfo. */
 export class SfAuth {
@@ -42,7 +43,10 @@ export class SfAuth {
   /** Which scopes calls relied on (a REST call `api`, an identity read `id`, a refresh `refresh_token`). */
   readonly scopesUsed = new Set<SfScopeNeed>();
 
-  constructor(readonly cfg: SfAuthConfig, now: () => number) {
+  constructor(
+    readonly cfg: SfAuthConfig,
+    now: () => number,
+  ) {
     this.tokens = new TokenStore(now);
   }
 
@@ -51,11 +55,19 @@ export class SfAuth {
     const scope = this.tokens.families.get(family)?.scope ?? '';
     const id = `${baseUrl}/sf/id/${this.cfg.orgId}/${this.cfg.userId}`;
     // Salesforce session ids look like `<15-char org id>!<opaque>`.
-    const access = this.tokens.issueAccess(family, this.cfg.sessionTimeoutMs, `${this.cfg.orgId.slice(0, 15)}!AQ${randomToken(72).replace(/[-_]/g, '.')}`);
+    const access = this.tokens.issueAccess(
+      family,
+      this.cfg.sessionTimeoutMs,
+      `${this.cfg.orgId.slice(0, 15)}!AQ${randomToken(72).replace(/[-_]/g, '.')}`,
+    );
     const out: SfTokenResponse = {
       access_token: access,
-      ...(withRefresh && grants(scope, 'refresh_token') ? { refresh_token: this.tokens.issueRefresh(family, `5Aep861${randomToken(60)}`) } : {}),
-      signature: createHmac('sha256', this.cfg.clientSecret).update(id + issuedAt).digest('base64'),
+      ...(withRefresh && grants(scope, 'refresh_token')
+        ? { refresh_token: this.tokens.issueRefresh(family, `5Aep861${randomToken(60)}`) }
+        : {}),
+      signature: createHmac('sha256', this.cfg.clientSecret)
+        .update(id + issuedAt)
+        .digest('base64'),
       scope,
       instance_url: `${baseUrl}/sf`,
       id,
@@ -89,20 +101,29 @@ export class SfAuth {
 
   authorizePage(req: SbRequest): SbResponse {
     const p = Object.fromEntries(req.query);
-    if (p.client_id !== this.cfg.clientId) return html(400, errorPage('Remote Access Authorization', 'invalid_client_id', 'client identifier invalid'));
-    if (!p.redirect_uri || !this.redirectAllowed(p.redirect_uri)) return html(400, errorPage('Remote Access Authorization', 'redirect_uri_mismatch', 'redirect_uri must match configuration'));
-    const back = (params: Record<string, string>) => redirect(`${p.redirect_uri}${p.redirect_uri.includes('?') ? '&' : '?'}${new URLSearchParams({ ...params, ...(p.state ? { state: p.state } : {}) })}`);
+    if (p.client_id !== this.cfg.clientId)
+      return html(400, errorPage('Remote Access Authorization', 'invalid_client_id', 'client identifier invalid'));
+    if (!p.redirect_uri || !this.redirectAllowed(p.redirect_uri))
+      return html(400, errorPage('Remote Access Authorization', 'redirect_uri_mismatch', 'redirect_uri must match configuration'));
+    const back = (params: Record<string, string>) =>
+      redirect(
+        `${p.redirect_uri}${p.redirect_uri.includes('?') ? '&' : '?'}${new URLSearchParams({ ...params, ...(p.state ? { state: p.state } : {}) })}`,
+      );
     if (p.response_type !== 'code') return back({ error: 'unsupported_response_type', error_description: 'response type not supported' });
-    if (p.code_challenge && !/^[A-Za-z0-9_-]{43,128}$/.test(p.code_challenge)) return back({ error: 'invalid_request', error_description: 'invalid code_challenge' });
+    if (p.code_challenge && !/^[A-Za-z0-9_-]{43,128}$/.test(p.code_challenge))
+      return back({ error: 'invalid_request', error_description: 'invalid code_challenge' });
     const granted = this.grantedScope(p.scope);
     if ('error' in granted) return back({ error: 'invalid_scope', error_description: granted.error });
-    return html(200, consentPage({
-      title: 'Allow Access?',
-      app: 'dealrisk (sandbox Salesforce)',
-      scopes: scopeList(granted.scope).map((s) => `scope: ${s}`),
-      action: `${req.baseUrl}/sf/services/oauth2/authorize`,
-      params: p,
-    }));
+    return html(
+      200,
+      consentPage({
+        title: 'Allow Access?',
+        app: 'dealrisk (sandbox Salesforce)',
+        scopes: scopeList(granted.scope).map((s) => `scope: ${s}`),
+        action: `${req.baseUrl}/sf/services/oauth2/authorize`,
+        params: p,
+      }),
+    );
   }
 
   authorizeDecision(req: SbRequest): SbResponse {
@@ -115,7 +136,15 @@ export class SfAuth {
       'error' in granted
         ? { error: 'invalid_scope', error_description: granted.error }
         : p.decision === 'allow'
-          ? { code: this.tokens.issueCode({ clientId: p.client_id, redirectUri: p.redirect_uri, scope: granted.scope, challenge: p.code_challenge ?? null, method: p.code_challenge_method ?? null }) }
+          ? {
+              code: this.tokens.issueCode({
+                clientId: p.client_id,
+                redirectUri: p.redirect_uri,
+                scope: granted.scope,
+                challenge: p.code_challenge ?? null,
+                method: p.code_challenge_method ?? null,
+              }),
+            }
           : { error: 'access_denied', error_description: 'end-user denied authorization' };
     if (p.state) params.state = p.state;
     return redirect(`${p.redirect_uri}${p.redirect_uri.includes('?') ? '&' : '?'}${new URLSearchParams(params)}`);
@@ -124,7 +153,8 @@ export class SfAuth {
   token(req: SbRequest): SbResponse {
     const p = form(req);
     if (p.client_id !== this.cfg.clientId) return oauthError('invalid_client_id', 'client identifier invalid');
-    if (p.client_secret !== undefined && p.client_secret !== this.cfg.clientSecret) return oauthError('invalid_client', 'invalid client credentials');
+    if (p.client_secret !== undefined && p.client_secret !== this.cfg.clientSecret)
+      return oauthError('invalid_client', 'invalid client credentials');
     if (p.grant_type === 'authorization_code') {
       const code = p.code ? this.tokens.codes.get(p.code) : undefined;
       if (!code || code.used || code.clientId !== p.client_id) return oauthError('invalid_grant', 'invalid authorization code');
@@ -142,7 +172,8 @@ export class SfAuth {
     }
     if (p.grant_type === 'refresh_token') {
       const rt = p.refresh_token ? this.tokens.refresh.get(p.refresh_token) : undefined;
-      if (!rt || rt.state === 'revoked' || this.tokens.families.get(rt.family)?.revoked) return oauthError('invalid_grant', 'expired access/refresh token');
+      if (!rt || rt.state === 'revoked' || this.tokens.families.get(rt.family)?.revoked)
+        return oauthError('invalid_grant', 'expired access/refresh token');
       if (rt.state === 'rotated') {
         // Replaying a rotated refresh token revokes the whole token family.
         this.tokens.revokeFamily(rt.family);
@@ -165,7 +196,8 @@ export class SfAuth {
 
   introspect(req: SbRequest): SbResponse {
     const p = form(req);
-    if (p.client_id !== this.cfg.clientId || p.client_secret !== this.cfg.clientSecret) return oauthError('invalid_client', 'invalid client credentials', 401);
+    if (p.client_id !== this.cfg.clientId || p.client_secret !== this.cfg.clientSecret)
+      return oauthError('invalid_client', 'invalid client credentials', 401);
     const token = p.token ?? '';
     const at = this.tokens.access.get(token);
     const rt = this.tokens.refresh.get(token);
@@ -187,11 +219,16 @@ export class SfAuth {
    * The caller's token state: ok, or the 401 Salesforce sends. With `need`, a token whose grant
    * lacks that scope is refused the way Salesforce refuses it (src/sandbox/salesforce/scopes.ts).
    */
-  authenticate(token: string | null, need?: 'api' | 'id'): { ok: true; family: number } | { ok: false; response: SbResponse; scope?: true } {
+  authenticate(
+    token: string | null,
+    need?: 'api' | 'id',
+  ): { ok: true; family: number } | { ok: false; response: SbResponse; scope?: true } {
     const r = this.tokens.check(token);
-    if ('error' in r) return { ok: false, response: json(401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]) };
+    if ('error' in r)
+      return { ok: false, response: json(401, [{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]) };
     if (need) {
-      if (!grants(r.family.scope, need)) return { ok: false, scope: true, response: need === 'api' ? restScopeRefusal() : identityScopeRefusal() };
+      if (!grants(r.family.scope, need))
+        return { ok: false, scope: true, response: need === 'api' ? restScopeRefusal() : identityScopeRefusal() };
       this.scopesUsed.add(need);
     }
     return { ok: true, family: r.family.id };
@@ -203,12 +240,42 @@ export class SfAuth {
     if (!a.ok) return a.scope || identityStyle ? a.response : { status: 403, text: 'Bad_OAuth_Token' };
     const base = `${req.baseUrl}/sf`;
     const c = this.cfg;
-    const common = { organization_id: c.orgId, user_id: c.userId, email: c.userEmail, name: c.userName, preferred_username: c.userEmail, zoneinfo: 'America/Los_Angeles', locale: 'en_US', language: 'en_US' };
-    if (!identityStyle) return json(200, { sub: `${base}/id/${c.orgId}/${c.userId}`, nickname: 'integration', email_verified: true, user_type: 'STANDARD', active: true, ...common, urls: this.urls(base) });
+    const common = {
+      organization_id: c.orgId,
+      user_id: c.userId,
+      email: c.userEmail,
+      name: c.userName,
+      preferred_username: c.userEmail,
+      zoneinfo: 'America/Los_Angeles',
+      locale: 'en_US',
+      language: 'en_US',
+    };
+    if (!identityStyle)
+      return json(200, {
+        sub: `${base}/id/${c.orgId}/${c.userId}`,
+        nickname: 'integration',
+        email_verified: true,
+        user_type: 'STANDARD',
+        active: true,
+        ...common,
+        urls: this.urls(base),
+      });
     return json(200, {
-      id: `${base}/id/${c.orgId}/${c.userId}`, asserted_user: true, username: c.userEmail, nick_name: 'integration', display_name: c.userName,
-      first_name: 'Integration', last_name: 'User', status: { created_date: null, body: null }, active: true, user_type: 'STANDARD',
-      is_app_installed: true, urls: this.urls(base), utcOffset: -28800000, last_modified_date: '2026-01-01T00:00:00Z', ...common,
+      id: `${base}/id/${c.orgId}/${c.userId}`,
+      asserted_user: true,
+      username: c.userEmail,
+      nick_name: 'integration',
+      display_name: c.userName,
+      first_name: 'Integration',
+      last_name: 'User',
+      status: { created_date: null, body: null },
+      active: true,
+      user_type: 'STANDARD',
+      is_app_installed: true,
+      urls: this.urls(base),
+      utcOffset: -28800000,
+      last_modified_date: '2026-01-01T00:00:00Z',
+      ...common,
     });
   }
 

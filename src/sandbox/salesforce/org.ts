@@ -1,10 +1,23 @@
 import type { SandboxClock } from '../clock.ts';
-import { DAY, MAX_CONTACTS, extendWorld, type World } from '../generate.ts';
-import { SF_PREFIX, parseSfId, sfId, toSfId18 } from '../ids.ts';
+import { DAY, extendWorld, MAX_CONTACTS, type World } from '../generate.ts';
+import { parseSfId, SF_PREFIX, sfId, toSfId18 } from '../ids.ts';
 import { unitFrom } from '../random.ts';
 import { pinnedIds, requiresCustomValue, requiresFalse } from '../soql/hints.ts';
 import type { Catalog, ChildRelationship, FieldDef, ObjectDef, Row } from '../soql/schema.ts';
-import { AccountRow, INTEGRATION_USER_N, OpportunityRow, ValuesRow, contactRows, historyRows, planTaskRows, stageRows, userId, userValues, type Overlay, type RowContext } from './rows.ts';
+import {
+  AccountRow,
+  contactRows,
+  historyRows,
+  INTEGRATION_USER_N,
+  OpportunityRow,
+  type Overlay,
+  planTaskRows,
+  type RowContext,
+  stageRows,
+  userId,
+  userValues,
+  ValuesRow,
+} from './rows.ts';
 import { baseObjects } from './schema.ts';
 
 /** Ids of records created through the API start here, above every generated id. */
@@ -50,7 +63,10 @@ export interface OrgOptions {
 
 class ManualRow implements Row {
   readonly id: string;
-  constructor(private readonly rec: ManualRecord, private readonly now: number) {
+  constructor(
+    private readonly rec: ManualRecord,
+    private readonly now: number,
+  ) {
     this.id = rec.id;
   }
   get(field: string): unknown {
@@ -89,7 +105,11 @@ export class SalesforceOrg implements Catalog {
   private ctx: RowContext | null = null;
   private ctxWrites = -1;
 
-  constructor(readonly world: World, private readonly clock: SandboxClock, private readonly opts: OrgOptions) {}
+  constructor(
+    readonly world: World,
+    private readonly clock: SandboxClock,
+    private readonly opts: OrgOptions,
+  ) {}
 
   /** The sandbox clock in whole seconds (Salesforce keeps no milliseconds). */
   now(): number {
@@ -199,7 +219,8 @@ export class SalesforceOrg implements Catalog {
         break;
       }
       case 'Account':
-        for (let n = 0; n < this.world.accounts.length; n++) yield new AccountRow(this.world, n, this.overlays.get(sfId(SF_PREFIX.Account, n + 1)));
+        for (let n = 0; n < this.world.accounts.length; n++)
+          yield new AccountRow(this.world, n, this.overlays.get(sfId(SF_PREFIX.Account, n + 1)));
         break;
       case 'OpportunityStage':
         yield* stageRows(this.world);
@@ -232,7 +253,8 @@ export class SalesforceOrg implements Catalog {
     }
     if (name === 'PermissionSet') for (const ps of this.permissionSets.values()) yield this.permissionSetRow(ps);
     if (name === 'PermissionSetAssignment') {
-      for (const a of this.assignments) yield new ValuesRow(a.id, { Id: a.id, PermissionSetId: a.permissionSetId, AssigneeId: a.assigneeId, SystemModstamp: a.createdAt });
+      for (const a of this.assignments)
+        yield new ValuesRow(a.id, { Id: a.id, PermissionSetId: a.permissionSetId, AssigneeId: a.assigneeId, SystemModstamp: a.createdAt });
     }
   }
 
@@ -254,9 +276,16 @@ export class SalesforceOrg implements Catalog {
 
   permissionSetRow(ps: PermissionSetRec): Row {
     return new ValuesRow(ps.id, {
-      Id: ps.id, Name: ps.fullName, Label: ps.label, Description: ps.description, IsCustom: true,
-      CreatedDate: ps.createdAt, CreatedById: this.integrationUserId, LastModifiedDate: ps.createdAt,
-      LastModifiedById: this.integrationUserId, SystemModstamp: ps.createdAt,
+      Id: ps.id,
+      Name: ps.fullName,
+      Label: ps.label,
+      Description: ps.description,
+      IsCustom: true,
+      CreatedDate: ps.createdAt,
+      CreatedById: this.integrationUserId,
+      LastModifiedDate: ps.createdAt,
+      LastModifiedById: this.integrationUserId,
+      SystemModstamp: ps.createdAt,
     });
   }
 
@@ -272,7 +301,9 @@ export class SalesforceOrg implements Catalog {
       case 'opportunity':
         return this.opportunityById(id, ctx);
       case 'account':
-        return p.prefix === SF_PREFIX.Account && n < this.world.accounts.length ? new AccountRow(this.world, n, this.overlays.get(id)) : null;
+        return p.prefix === SF_PREFIX.Account && n < this.world.accounts.length
+          ? new AccountRow(this.world, n, this.overlays.get(id))
+          : null;
       case 'user': {
         if (p.prefix !== SF_PREFIX.User || (n >= this.world.owners.length && n !== INTEGRATION_USER_N)) return null;
         let u = this.users.get(n);
@@ -293,7 +324,9 @@ export class SalesforceOrg implements Catalog {
         return p.prefix === SF_PREFIX.OpportunityStage ? (stageRows(this.world).find((r) => r.id === id) ?? null) : null;
       case 'permissionsetassignment': {
         const a = this.assignments.find((x) => x.id === id);
-        return a ? new ValuesRow(a.id, { Id: a.id, PermissionSetId: a.permissionSetId, AssigneeId: a.assigneeId, SystemModstamp: a.createdAt }) : null;
+        return a
+          ? new ValuesRow(a.id, { Id: a.id, PermissionSetId: a.permissionSetId, AssigneeId: a.assigneeId, SystemModstamp: a.createdAt })
+          : null;
       }
       case 'permissionset': {
         const ps = [...this.permissionSets.values()].find((x) => x.id === id);
@@ -309,10 +342,12 @@ export class SalesforceOrg implements Catalog {
     const opp = rel.field === 'OpportunityId' || rel.field === 'WhatId' ? this.opportunityById(parentId, ctx) : null;
     const out: Row[] = opp ? this.childRowsOf(rel.childSObject, opp, ctx) : [];
     if (!opp) {
-      for (const r of this.rows(rel.childSObject, opts)) if (String(r.get(rel.field)).toLowerCase() === toSfId18(parentId).toLowerCase()) out.push(r);
+      for (const r of this.rows(rel.childSObject, opts))
+        if (String(r.get(rel.field)).toLowerCase() === toSfId18(parentId).toLowerCase()) out.push(r);
       return out;
     }
-    for (const id of rel.childSObject === 'Task' ? (this.tasksByWhat.get(opp.id) ?? []) : []) out.push(new ManualRow(this.manual.get(id)!, ctx.now));
+    for (const id of rel.childSObject === 'Task' ? (this.tasksByWhat.get(opp.id) ?? []) : [])
+      out.push(new ManualRow(this.manual.get(id)!, ctx.now));
     return out;
   }
 
@@ -324,7 +359,16 @@ export class SalesforceOrg implements Catalog {
     const rec: ManualRecord = {
       object: def.name,
       id,
-      values: { ...values, Id: id, IsDeleted: false, CreatedDate: now, CreatedById: this.integrationUserId, LastModifiedDate: now, LastModifiedById: this.integrationUserId, SystemModstamp: now },
+      values: {
+        ...values,
+        Id: id,
+        IsDeleted: false,
+        CreatedDate: now,
+        CreatedById: this.integrationUserId,
+        LastModifiedDate: now,
+        LastModifiedById: this.integrationUserId,
+        SystemModstamp: now,
+      },
       createdAt: now,
       deletedAt: null,
       repDoneAt: null,
@@ -380,15 +424,25 @@ export class SalesforceOrg implements Catalog {
   }
 
   /** POST sobjects/PermissionSetAssignment: grants the set's field permissions to the assignee. */
-  assignPermissionSet(values: Record<string, unknown>): { id: string } | { error: { statusCode: string; message: string; fields: string[] } } {
+  assignPermissionSet(
+    values: Record<string, unknown>,
+  ): { id: string } | { error: { statusCode: string; message: string; fields: string[] } } {
     const psId = toSfId18(String(values.PermissionSetId ?? ''));
     const assignee = toSfId18(String(values.AssigneeId ?? ''));
     if (![...this.permissionSets.values()].some((p) => p.id === psId)) {
       return { error: { statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: 'invalid cross reference id', fields: ['PermissionSetId'] } };
     }
-    if (!this.byId('User', assignee)) return { error: { statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: 'invalid cross reference id', fields: ['AssigneeId'] } };
+    if (!this.byId('User', assignee))
+      return { error: { statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: 'invalid cross reference id', fields: ['AssigneeId'] } };
     const dup = this.assignments.find((a) => a.permissionSetId === psId && a.assigneeId === assignee);
-    if (dup) return { error: { statusCode: 'DUPLICATE_VALUE', message: `duplicate value found: AssigneeId duplicates value on record with id: ${dup.id}`, fields: [] } };
+    if (dup)
+      return {
+        error: {
+          statusCode: 'DUPLICATE_VALUE',
+          message: `duplicate value found: AssigneeId duplicates value on record with id: ${dup.id}`,
+          fields: [],
+        },
+      };
     const id = sfId(SF_PREFIX.PermissionSetAssignment, this.assignments.length + 1);
     this.assignments.push({ id, permissionSetId: psId, assigneeId: assignee, createdAt: this.now() });
     return { id };

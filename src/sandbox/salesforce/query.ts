@@ -1,6 +1,6 @@
 import { json, type SbRequest, type SbResponse } from '../http/types.ts';
 import { SF_PREFIX, sfId } from '../ids.ts';
-import { runSoql, soqlErrorMessage, type QueryAnswer, type SemiJoinMemo } from '../soql/evaluate.ts';
+import { type QueryAnswer, runSoql, type SemiJoinMemo, soqlErrorMessage } from '../soql/evaluate.ts';
 import { SoqlError } from '../soql/parse.ts';
 import type { Row } from '../soql/schema.ts';
 import { sfError } from './errors.ts';

@@ -1,9 +1,9 @@
-import { rejectionFor, type FaultTable } from '../faults.ts';
+import { type FaultTable, rejectionFor } from '../faults.ts';
 import { json, type SbRequest, type SbResponse } from '../http/types.ts';
 import { isWellFormedSfId, toSfId18 } from '../ids.ts';
 import { formatSfValue } from '../soql/format.ts';
 import { fieldOf, type ObjectDef } from '../soql/schema.ts';
-import { notFound, recordError, sfError, type RecordError } from './errors.ts';
+import { notFound, type RecordError, recordError, sfError } from './errors.ts';
 import type { SalesforceOrg } from './org.ts';
 import { coerceRecord, missingRequired } from './values.ts';
 
@@ -19,7 +19,10 @@ export interface SaveResult {
 const fail = (error: RecordError, id?: string): SaveResult => ({ ...(id ? { id } : {}), success: false, errors: [error] });
 
 export class SfRecords {
-  constructor(private readonly org: SalesforceOrg, private readonly faults: FaultTable) {}
+  constructor(
+    private readonly org: SalesforceOrg,
+    private readonly faults: FaultTable,
+  ) {}
 
   private objectOr404(name: string): ObjectDef | SbResponse {
     const obj = this.org.describe(name);
@@ -30,12 +33,19 @@ export class SfRecords {
   get(req: SbRequest, type: string, id: string, version: string): SbResponse {
     const obj = this.objectOr404(type);
     if ('status' in obj) return obj;
-    if (!isWellFormedSfId(id)) return sfError(404, 'NOT_FOUND', 'Provided external ID field does not exist or is not accessible: ' + id);
+    if (!isWellFormedSfId(id)) return sfError(404, 'NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${id}`);
     const row = this.org.byId(obj.name, id);
     if (!row || row.get('IsDeleted') === true) return notFound();
-    const wanted = req.query.get('fields')?.split(',').map((f) => f.trim()).filter(Boolean);
-    const out: Record<string, unknown> = { attributes: { type: obj.name, url: `/services/data/v${version}/sobjects/${obj.name}/${row.id}` } };
-    for (const f of wanted ? wanted.map((w) => fieldOf(obj, w)).filter((f) => f !== undefined) : obj.fields) out[f.name] = formatSfValue(f.type, row.get(f.name));
+    const wanted = req.query
+      .get('fields')
+      ?.split(',')
+      .map((f) => f.trim())
+      .filter(Boolean);
+    const out: Record<string, unknown> = {
+      attributes: { type: obj.name, url: `/services/data/v${version}/sobjects/${obj.name}/${row.id}` },
+    };
+    for (const f of wanted ? wanted.map((w) => fieldOf(obj, w)).filter((f) => f !== undefined) : obj.fields)
+      out[f.name] = formatSfValue(f.type, row.get(f.name));
     return json(200, out);
   }
 
@@ -71,7 +81,11 @@ export class SfRecords {
     if ('status' in obj) return obj;
     if (!isObject(req.body)) return sfError(400, 'JSON_PARSER_ERROR', 'The request body is either invalid or incomplete.');
     const res = this.createOne(obj, req.body);
-    if (!res.success) return json(400, res.errors.map((e) => ({ message: e.message, errorCode: e.statusCode, fields: e.fields })));
+    if (!res.success)
+      return json(
+        400,
+        res.errors.map((e) => ({ message: e.message, errorCode: e.statusCode, fields: e.fields })),
+      );
     return json(201, res, { Location: `/services/data/v${version}/sobjects/${obj.name}/${res.id}` });
   }
 
@@ -103,24 +117,50 @@ export class SfRecords {
     if (!isObject(req.body)) return sfError(400, 'JSON_PARSER_ERROR', 'The request body is either invalid or incomplete.');
     const res = this.upsertRecord(obj, field, value, req.body);
     if ('response' in res) return res.response;
-    if (!res.success) return json(400, res.errors.map((e) => ({ message: e.message, errorCode: e.statusCode, fields: e.fields })));
-    return json(res.created ? 201 : 200, res, res.created ? { Location: `/services/data/v${version}/sobjects/${obj.name}/${res.id}` } : undefined);
+    if (!res.success)
+      return json(
+        400,
+        res.errors.map((e) => ({ message: e.message, errorCode: e.statusCode, fields: e.fields })),
+      );
+    return json(
+      res.created ? 201 : 200,
+      res,
+      res.created ? { Location: `/services/data/v${version}/sobjects/${obj.name}/${res.id}` } : undefined,
+    );
   }
 
-  private upsertRecord(obj: ObjectDef, field: string, value: unknown, body: Record<string, unknown>): SaveResult | { response: SbResponse } {
+  private upsertRecord(
+    obj: ObjectDef,
+    field: string,
+    value: unknown,
+    body: Record<string, unknown>,
+  ): SaveResult | { response: SbResponse } {
     const f = fieldOf(obj, field);
     if (!f || (!f.externalId && f.name !== 'Id')) {
       return { response: sfError(404, 'NOT_FOUND', `Provided external ID field does not exist or is not accessible: ${field}`) };
     }
     if (f.name === 'Id') {
-      if (typeof value === 'string' && value && this.org.byId(obj.name, value)) return { ...this.updateOne(obj, value, body), created: false };
+      if (typeof value === 'string' && value && this.org.byId(obj.name, value))
+        return { ...this.updateOne(obj, value, body), created: false };
       return { ...this.createOne(obj, body), created: true };
     }
     const matches: string[] = [];
     // The term lets the org skip generated records that cannot match (they never carry custom values).
-    const where = { kind: 'cmp' as const, path: [f.name], pos: 0, op: '=' as const, value: { kind: 'string' as const, value: String(value), pos: 0 } };
+    const where = {
+      kind: 'cmp' as const,
+      path: [f.name],
+      pos: 0,
+      op: '=' as const,
+      value: { kind: 'string' as const, value: String(value), pos: 0 },
+    };
     for (const row of this.org.rows(obj.name, { all: false, where })) if (row.get(f.name) === value) matches.push(row.id);
-    if (matches.length > 1) return { response: json(300, matches.map((id) => `/services/data/v66.0/sobjects/${obj.name}/${id}`)) };
+    if (matches.length > 1)
+      return {
+        response: json(
+          300,
+          matches.map((id) => `/services/data/v66.0/sobjects/${obj.name}/${id}`),
+        ),
+      };
     if (matches.length === 1) return { ...this.updateOne(obj, matches[0], body), created: false };
     return { ...this.createOne(obj, { ...body, [f.name]: value }), created: true };
   }
@@ -128,9 +168,11 @@ export class SfRecords {
   /** sObject Collections: POST (create), PATCH (update), DELETE; per-record results in order. */
   collection(req: SbRequest, method: string, upsert: { type: string; field: string } | null): SbResponse {
     if (method === 'DELETE') return this.collectionDelete(req);
-    if (!isObject(req.body) || !Array.isArray(req.body.records)) return sfError(400, 'JSON_PARSER_ERROR', 'The request body is either invalid or incomplete.');
+    if (!isObject(req.body) || !Array.isArray(req.body.records))
+      return sfError(400, 'JSON_PARSER_ERROR', 'The request body is either invalid or incomplete.');
     const records = req.body.records as unknown[];
-    if (records.length > MAX_COLLECTION) return sfError(400, 'EXCEEDED_ID_LIMIT', 'record limit reached. cannot submit more than 200 records into this call');
+    if (records.length > MAX_COLLECTION)
+      return sfError(400, 'EXCEEDED_ID_LIMIT', 'record limit reached. cannot submit more than 200 records into this call');
     const allOrNone = req.body.allOrNone === true;
     const rejections = this.faults.takeRejections({ crm: 'sf', method, path: req.path });
     const results: SaveResult[] = [];
@@ -139,7 +181,12 @@ export class SfRecords {
       const rec = isObject(raw) ? raw : {};
       const attrs = rec.attributes as { type?: string } | undefined;
       if (!attrs || typeof attrs.type !== 'string') {
-        const r = fail(recordError('JSON_PARSER_ERROR', 'Nested object for polymorphic foreign key must have an attributes field before any other fields.'));
+        const r = fail(
+          recordError(
+            'JSON_PARSER_ERROR',
+            'Nested object for polymorphic foreign key must have an attributes field before any other fields.',
+          ),
+        );
         results.push(upsert ? { ...r, created: false } : r);
         return;
       }
@@ -151,7 +198,16 @@ export class SfRecords {
       const id = (rec.id ?? rec.Id) as string | undefined;
       const reject = rejectionFor(rejections, id ? toSfId18(id) : undefined, i + 1);
       if (reject) {
-        results.push(fail(recordError(reject.statusCode ?? 'FIELD_CUSTOM_VALIDATION_EXCEPTION', reject.message ?? 'Validation rule failed for this record', reject.fields ?? []), id ? toSfId18(id) : undefined));
+        results.push(
+          fail(
+            recordError(
+              reject.statusCode ?? 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+              reject.message ?? 'Validation rule failed for this record',
+              reject.fields ?? [],
+            ),
+            id ? toSfId18(id) : undefined,
+          ),
+        );
         return;
       }
       if (upsert) {
@@ -159,7 +215,11 @@ export class SfRecords {
         delete body.attributes;
         const ext = fieldOf(obj, upsert.field);
         const r = this.upsertRecord(obj, upsert.field, ext ? rec[ext.name] : undefined, body);
-        results.push('response' in r ? fail(recordError('INVALID_FIELD', `Field name provided, ${upsert.field} does not match an External ID for ${obj.name}`)) : r);
+        results.push(
+          'response' in r
+            ? fail(recordError('INVALID_FIELD', `Field name provided, ${upsert.field} does not match an External ID for ${obj.name}`))
+            : r,
+        );
         return;
       }
       if (method === 'POST') {
@@ -184,7 +244,16 @@ export class SfRecords {
       else {
         for (let i = 0; i < results.length; i++) {
           if (results[i]!.success) {
-            results[i] = { ...(results[i]!.id ? { id: results[i]!.id } : {}), success: false, errors: [recordError('ALL_OR_NONE_OPERATION_ROLLED_BACK', 'Record rolled back because not all records were valid and the request was using AllOrNone header')] };
+            results[i] = {
+              ...(results[i]!.id ? { id: results[i]!.id } : {}),
+              success: false,
+              errors: [
+                recordError(
+                  'ALL_OR_NONE_OPERATION_ROLLED_BACK',
+                  'Record rolled back because not all records were valid and the request was using AllOrNone header',
+                ),
+              ],
+            };
           }
         }
       }
@@ -194,17 +263,24 @@ export class SfRecords {
 
   private collectionDelete(req: SbRequest): SbResponse {
     const ids = (req.query.get('ids') ?? '').split(',').filter(Boolean);
-    if (ids.length > MAX_COLLECTION) return sfError(400, 'EXCEEDED_ID_LIMIT', 'record limit reached. cannot submit more than 200 records into this call');
-    return json(200, ids.map((id): SaveResult => {
-      if (!isWellFormedSfId(id)) return fail(recordError('MALFORMED_ID', `malformed id ${id}`));
-      const full = toSfId18(id);
-      const obj = this.org.objectNames().map((n) => this.org.describe(n)!).find((o) => o.keyPrefix === full.slice(0, 3));
-      const row = obj ? this.org.byId(obj.name, full) : null;
-      if (!row) return fail(recordError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id'));
-      if (row.get('IsDeleted') === true) return fail(recordError('ENTITY_IS_DELETED', 'entity is deleted'), full);
-      this.org.deleteRecord(full);
-      return { id: full, success: true, errors: [] };
-    }));
+    if (ids.length > MAX_COLLECTION)
+      return sfError(400, 'EXCEEDED_ID_LIMIT', 'record limit reached. cannot submit more than 200 records into this call');
+    return json(
+      200,
+      ids.map((id): SaveResult => {
+        if (!isWellFormedSfId(id)) return fail(recordError('MALFORMED_ID', `malformed id ${id}`));
+        const full = toSfId18(id);
+        const obj = this.org
+          .objectNames()
+          .map((n) => this.org.describe(n)!)
+          .find((o) => o.keyPrefix === full.slice(0, 3));
+        const row = obj ? this.org.byId(obj.name, full) : null;
+        if (!row) return fail(recordError('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id'));
+        if (row.get('IsDeleted') === true) return fail(recordError('ENTITY_IS_DELETED', 'entity is deleted'), full);
+        this.org.deleteRecord(full);
+        return { id: full, success: true, errors: [] };
+      }),
+    );
   }
 }
 

@@ -1,8 +1,8 @@
-import { DAY, MAX_CONTACTS, contactOf, dealName, eventOffsets, planEvents, stageOf, type DealPlan, type World } from '../generate.ts';
+import { contactOf, DAY, type DealPlan, dealName, eventOffsets, MAX_CONTACTS, planEvents, stageOf, type World } from '../generate.ts';
 import { SF_PREFIX, sfId } from '../ids.ts';
 import { ACTIVITY_SUBJECTS, CONTACT_ROLES, NEXT_STEPS } from '../names.ts';
 import type { Row } from '../soql/schema.ts';
-import { viewAt, type DealView } from '../view.ts';
+import { type DealView, viewAt } from '../view.ts';
 import { SF_LEAD_SOURCE, SF_OPEN_STAGES, SF_STAGES, SF_TYPE } from './schema.ts';
 
 /** Fields written through the API on top of the generated record. */
@@ -27,7 +27,13 @@ export const INTEGRATION_USER_N = 999_999;
 export const oppId = (n: number) => sfId(SF_PREFIX.Opportunity, n + 1);
 export const accountId = (n: number) => sfId(SF_PREFIX.Account, n + 1);
 export const contactId = (seq: number) => sfId(SF_PREFIX.Contact, seq + 1);
-const FORECAST_API: Record<string, string> = { Pipeline: 'Pipeline', 'Best Case': 'BestCase', Commit: 'Forecast', Closed: 'Closed', Omitted: 'Omitted' };
+const FORECAST_API: Record<string, string> = {
+  Pipeline: 'Pipeline',
+  'Best Case': 'BestCase',
+  Commit: 'Forecast',
+  Closed: 'Closed',
+  Omitted: 'Omitted',
+};
 
 const stageIndex = (name: unknown): number => SF_STAGES.findIndex((s) => s.name === name);
 
@@ -35,7 +41,10 @@ export class OpportunityRow implements Row {
   readonly id: string;
   readonly view: DealView;
   private readonly ov: Overlay | undefined;
-  constructor(private readonly ctx: RowContext, readonly plan: DealPlan) {
+  constructor(
+    private readonly ctx: RowContext,
+    readonly plan: DealPlan,
+  ) {
     this.id = oppId(plan.n);
     this.view = viewAt(ctx.world, plan, ctx.now);
     this.ov = ctx.overlay(this.id);
@@ -57,53 +66,91 @@ export class OpportunityRow implements Row {
     const stage = SF_STAGES[this.stage()]!;
     const written = this.ov?.writtenAt ?? -Infinity;
     switch (field) {
-      case 'Id': return this.id;
-      case 'IsDeleted': return this.deleted;
-      case 'AccountId': return accountId(p.account);
-      case 'IsPrivate': return false;
-      case 'Name': return dealName(this.ctx.world, p);
-      case 'StageName': return stage.name;
-      case 'Amount': return v.amount;
-      case 'Probability': return stage.probability;
-      case 'ExpectedRevenue': return Math.round(((this.get('Amount') as number) * stage.probability) / 100 * 100) / 100;
-      case 'CloseDate': return v.closeDate;
-      case 'Type': return SF_TYPE[p.drivers.type];
-      case 'NextStep': return v.nextStep >= 0 ? NEXT_STEPS[(p.n + v.nextStep) % NEXT_STEPS.length] : null;
-      case 'LeadSource': return SF_LEAD_SOURCE[p.drivers.source];
-      case 'IsClosed': return this.stage() >= SF_OPEN_STAGES;
-      case 'IsWon': return this.stage() === SF_OPEN_STAGES;
-      case 'ForecastCategory': return FORECAST_API[stage.forecast];
-      case 'ForecastCategoryName': return stage.forecast;
-      case 'HasOpportunityLineItem': return false;
-      case 'OwnerId': return userId(p.owner);
-      case 'CreatedDate': return p.createdAt;
-      case 'CreatedById': return userId(p.owner);
-      case 'LastModifiedDate': return Math.max(v.lastModified, written, this.ov?.deletedAt ?? -Infinity);
-      case 'LastModifiedById': return written > v.lastModified ? this.ctx.integrationUserId : userId(p.owner);
-      case 'SystemModstamp': return Math.max(v.systemModstamp, written, this.ov?.deletedAt ?? -Infinity);
-      case 'LastActivityDate': return v.lastActivity === null ? null : Math.floor(v.lastActivity / DAY) * DAY;
-      case 'PushCount': return v.pushes;
-      case 'LastStageChangeDate': return v.stageEvents > 1 ? v.stageEnteredAt : null;
-      case 'FiscalYear': return new Date(v.closeDate).getUTCFullYear();
-      case 'FiscalQuarter': return Math.floor(new Date(v.closeDate).getUTCMonth() / 3) + 1;
-      case 'Fiscal': return `${new Date(v.closeDate).getUTCFullYear()} ${Math.floor(new Date(v.closeDate).getUTCMonth() / 3) + 1}`;
-      case 'HasOpenActivity': return (v.followUpDue !== null && !this.get('IsClosed')) || this.ctx.openTasks(this.id).open;
+      case 'Id':
+        return this.id;
+      case 'IsDeleted':
+        return this.deleted;
+      case 'AccountId':
+        return accountId(p.account);
+      case 'IsPrivate':
+        return false;
+      case 'Name':
+        return dealName(this.ctx.world, p);
+      case 'StageName':
+        return stage.name;
+      case 'Amount':
+        return v.amount;
+      case 'Probability':
+        return stage.probability;
+      case 'ExpectedRevenue':
+        return Math.round((((this.get('Amount') as number) * stage.probability) / 100) * 100) / 100;
+      case 'CloseDate':
+        return v.closeDate;
+      case 'Type':
+        return SF_TYPE[p.drivers.type];
+      case 'NextStep':
+        return v.nextStep >= 0 ? NEXT_STEPS[(p.n + v.nextStep) % NEXT_STEPS.length] : null;
+      case 'LeadSource':
+        return SF_LEAD_SOURCE[p.drivers.source];
+      case 'IsClosed':
+        return this.stage() >= SF_OPEN_STAGES;
+      case 'IsWon':
+        return this.stage() === SF_OPEN_STAGES;
+      case 'ForecastCategory':
+        return FORECAST_API[stage.forecast];
+      case 'ForecastCategoryName':
+        return stage.forecast;
+      case 'HasOpportunityLineItem':
+        return false;
+      case 'OwnerId':
+        return userId(p.owner);
+      case 'CreatedDate':
+        return p.createdAt;
+      case 'CreatedById':
+        return userId(p.owner);
+      case 'LastModifiedDate':
+        return Math.max(v.lastModified, written, this.ov?.deletedAt ?? -Infinity);
+      case 'LastModifiedById':
+        return written > v.lastModified ? this.ctx.integrationUserId : userId(p.owner);
+      case 'SystemModstamp':
+        return Math.max(v.systemModstamp, written, this.ov?.deletedAt ?? -Infinity);
+      case 'LastActivityDate':
+        return v.lastActivity === null ? null : Math.floor(v.lastActivity / DAY) * DAY;
+      case 'PushCount':
+        return v.pushes;
+      case 'LastStageChangeDate':
+        return v.stageEvents > 1 ? v.stageEnteredAt : null;
+      case 'FiscalYear':
+        return new Date(v.closeDate).getUTCFullYear();
+      case 'FiscalQuarter':
+        return Math.floor(new Date(v.closeDate).getUTCMonth() / 3) + 1;
+      case 'Fiscal':
+        return `${new Date(v.closeDate).getUTCFullYear()} ${Math.floor(new Date(v.closeDate).getUTCMonth() / 3) + 1}`;
+      case 'HasOpenActivity':
+        return (v.followUpDue !== null && !this.get('IsClosed')) || this.ctx.openTasks(this.id).open;
       case 'HasOverdueTask': {
         const today = Math.floor(this.ctx.now / DAY) * DAY;
         return (v.followUpDue !== null && v.followUpDue < today && !this.get('IsClosed')) || this.ctx.openTasks(this.id).overdue;
       }
-      case 'Loss_Reason__c': return v.isClosed && !v.isWon ? p.reason : null;
-      default: return null;
+      case 'Loss_Reason__c':
+        return v.isClosed && !v.isWon ? p.reason : null;
+      default:
+        return null;
     }
   }
 }
 
 /** A static record (accounts, users) or one created through the API. */
 export class ValuesRow implements Row {
-  constructor(readonly id: string, private readonly values: Record<string, unknown>, private readonly ov?: Overlay) {}
+  constructor(
+    readonly id: string,
+    private readonly values: Record<string, unknown>,
+    private readonly ov?: Overlay,
+  ) {}
   get(field: string): unknown {
     if (this.ov && field in this.ov.values) return this.ov.values[field];
-    if (this.ov && (field === 'SystemModstamp' || field === 'LastModifiedDate')) return Math.max(Number(this.values[field] ?? 0), this.ov.writtenAt);
+    if (this.ov && (field === 'SystemModstamp' || field === 'LastModifiedDate'))
+      return Math.max(Number(this.values[field] ?? 0), this.ov.writtenAt);
     return this.values[field] ?? null;
   }
 }
@@ -112,26 +159,42 @@ export class ValuesRow implements Row {
 export class AccountRow implements Row {
   readonly id: string;
   private values: Record<string, unknown> | null = null;
-  constructor(private readonly world: World, private readonly n: number, private readonly ov?: Overlay) {
+  constructor(
+    private readonly world: World,
+    private readonly n: number,
+    private readonly ov?: Overlay,
+  ) {
     this.id = accountId(n);
   }
   get(field: string): unknown {
     if (this.ov && field in this.ov.values) return this.ov.values[field];
     const a = this.world.accounts[this.n]!;
     switch (field) {
-      case 'Id': return this.id;
-      case 'Name': return a.name;
-      case 'Industry': return a.industry;
-      case 'BillingCountry': return a.country;
-      case 'BillingCity': return a.city;
-      case 'BillingState': return a.state;
-      case 'NumberOfEmployees': return a.employees;
-      case 'AnnualRevenue': return a.annualRevenue;
-      case 'Region__c': return a.region;
-      case 'Segment__c': return a.size;
-      case 'IsDeleted': return false;
+      case 'Id':
+        return this.id;
+      case 'Name':
+        return a.name;
+      case 'Industry':
+        return a.industry;
+      case 'BillingCountry':
+        return a.country;
+      case 'BillingCity':
+        return a.city;
+      case 'BillingState':
+        return a.state;
+      case 'NumberOfEmployees':
+        return a.employees;
+      case 'AnnualRevenue':
+        return a.annualRevenue;
+      case 'Region__c':
+        return a.region;
+      case 'Segment__c':
+        return a.size;
+      case 'IsDeleted':
+        return false;
       case 'SystemModstamp':
-      case 'LastModifiedDate': return Math.max(a.createdAt, this.ov?.writtenAt ?? -Infinity);
+      case 'LastModifiedDate':
+        return Math.max(a.createdAt, this.ov?.writtenAt ?? -Infinity);
       default:
         this.values ??= accountValues(this.world, this.n);
         return this.values[field] ?? null;
@@ -143,17 +206,54 @@ export function accountValues(world: World, n: number): Record<string, unknown> 
   const a = world.accounts[n]!;
   const id = accountId(n);
   const street = `${100 + (n % 800)} Market Street`;
-  const addr = { city: a.city, country: a.country, countryCode: a.countryCode, geocodeAccuracy: null, latitude: null, longitude: null, postalCode: null, state: a.state, stateCode: a.state, street };
+  const addr = {
+    city: a.city,
+    country: a.country,
+    countryCode: a.countryCode,
+    geocodeAccuracy: null,
+    latitude: null,
+    longitude: null,
+    postalCode: null,
+    state: a.state,
+    stateCode: a.state,
+    street,
+  };
   const owner = userId(n % world.owners.length);
   return {
-    Id: id, IsDeleted: false, Name: a.name, Type: 'Customer - Direct', BillingStreet: street, BillingCity: a.city, BillingState: a.state,
-    BillingCountry: a.country, BillingStateCode: a.state, BillingCountryCode: a.countryCode, BillingAddress: addr,
+    Id: id,
+    IsDeleted: false,
+    Name: a.name,
+    Type: 'Customer - Direct',
+    BillingStreet: street,
+    BillingCity: a.city,
+    BillingState: a.state,
+    BillingCountry: a.country,
+    BillingStateCode: a.state,
+    BillingCountryCode: a.countryCode,
+    BillingAddress: addr,
     ShippingAddress: { ...addr, city: null, country: null, countryCode: null, state: null, stateCode: null },
-    ShippingStreet: street, Industry: a.industry, AnnualRevenue: a.annualRevenue, NumberOfEmployees: a.employees,
-    Website: `https://www.${a.name.toLowerCase().replace(/[^a-z0-9]+/g, '')}.example`, PhotoUrl: `/services/images/photo/${id}`,
-    Ownership: 'Private', Rating: 'Warm', OwnerId: owner, CreatedDate: a.createdAt, CreatedById: owner, LastModifiedDate: a.createdAt,
-    LastModifiedById: owner, SystemModstamp: a.createdAt, CleanStatus: 'Pending', CustomerPriority__c: 'Medium', SLA__c: 'Silver',
-    Active__c: 'Yes', NumberofLocations__c: 1 + (n % 5), UpsellOpportunity__c: 'Maybe', Region__c: a.region, Segment__c: a.size,
+    ShippingStreet: street,
+    Industry: a.industry,
+    AnnualRevenue: a.annualRevenue,
+    NumberOfEmployees: a.employees,
+    Website: `https://www.${a.name.toLowerCase().replace(/[^a-z0-9]+/g, '')}.example`,
+    PhotoUrl: `/services/images/photo/${id}`,
+    Ownership: 'Private',
+    Rating: 'Warm',
+    OwnerId: owner,
+    CreatedDate: a.createdAt,
+    CreatedById: owner,
+    LastModifiedDate: a.createdAt,
+    LastModifiedById: owner,
+    SystemModstamp: a.createdAt,
+    CleanStatus: 'Pending',
+    CustomerPriority__c: 'Medium',
+    SLA__c: 'Silver',
+    Active__c: 'Yes',
+    NumberofLocations__c: 1 + (n % 5),
+    UpsellOpportunity__c: 'Maybe',
+    Region__c: a.region,
+    Segment__c: a.size,
   };
 }
 
@@ -165,10 +265,22 @@ export function userValues(world: World, n: number): Record<string, unknown> {
   const email = o?.email ?? 'integration@sandbox-crm.example';
   const created = o?.createdAt ?? world.startMs - 1000 * DAY;
   return {
-    Id: userId(n), Username: email, FirstName: first, LastName: last, Name: `${first} ${last}`, Title: o?.title ?? 'System Administrator',
-    Email: email, IsActive: true, Alias: (first.slice(0, 1) + last.slice(0, 4)).toLowerCase(), TimeZoneSidKey: 'America/Los_Angeles',
-    UserType: 'Standard', CreatedDate: created, CreatedById: userId(INTEGRATION_USER_N), LastModifiedDate: created,
-    LastModifiedById: userId(INTEGRATION_USER_N), SystemModstamp: created,
+    Id: userId(n),
+    Username: email,
+    FirstName: first,
+    LastName: last,
+    Name: `${first} ${last}`,
+    Title: o?.title ?? 'System Administrator',
+    Email: email,
+    IsActive: true,
+    Alias: (first.slice(0, 1) + last.slice(0, 4)).toLowerCase(),
+    TimeZoneSidKey: 'America/Los_Angeles',
+    UserType: 'Standard',
+    CreatedDate: created,
+    CreatedById: userId(INTEGRATION_USER_N),
+    LastModifiedDate: created,
+    LastModifiedById: userId(INTEGRATION_USER_N),
+    SystemModstamp: created,
   };
 }
 
@@ -178,16 +290,34 @@ export function contactRows(ctx: RowContext, plan: DealPlan, count: number, incl
     const c = contactOf(ctx.world, plan, k);
     const id = contactId(c.seq);
     const owner = userId(plan.owner);
-    const audit = { CreatedDate: c.createdAt, CreatedById: owner, LastModifiedDate: c.createdAt, LastModifiedById: owner, SystemModstamp: c.createdAt, IsDeleted: false };
+    const audit = {
+      CreatedDate: c.createdAt,
+      CreatedById: owner,
+      LastModifiedDate: c.createdAt,
+      LastModifiedById: owner,
+      SystemModstamp: c.createdAt,
+      IsDeleted: false,
+    };
     out.push(
       includeRoles
         ? new ValuesRow(sfId(SF_PREFIX.OpportunityContactRole, c.seq + 1), {
-            Id: sfId(SF_PREFIX.OpportunityContactRole, c.seq + 1), OpportunityId: oppId(plan.n), ContactId: id,
-            Role: CONTACT_ROLES[c.seq % CONTACT_ROLES.length], IsPrimary: k === 0, ...audit,
+            Id: sfId(SF_PREFIX.OpportunityContactRole, c.seq + 1),
+            OpportunityId: oppId(plan.n),
+            ContactId: id,
+            Role: CONTACT_ROLES[c.seq % CONTACT_ROLES.length],
+            IsPrimary: k === 0,
+            ...audit,
           })
         : new ValuesRow(id, {
-            Id: id, AccountId: accountId(plan.account), FirstName: c.firstName, LastName: c.lastName, Name: `${c.firstName} ${c.lastName}`,
-            Title: c.title, Email: c.email, OwnerId: owner, ...audit,
+            Id: id,
+            AccountId: accountId(plan.account),
+            FirstName: c.firstName,
+            LastName: c.lastName,
+            Name: `${c.firstName} ${c.lastName}`,
+            Title: c.title,
+            Email: c.email,
+            OwnerId: owner,
+            ...audit,
           }),
     );
   }
@@ -203,23 +333,55 @@ export function planTaskRows(ctx: RowContext, row: OpportunityRow, openOnly = fa
   const d = ctx.world.pool.data;
   const o = eventOffsets(plan);
   const owner = userId(plan.owner);
-  const base = { WhatId: row.id, OwnerId: owner, AccountId: accountId(plan.account), WhoId: contactId(plan.n * MAX_CONTACTS), Priority: 'Normal', IsHighPriority: false, IsDeleted: false, Description: null, CreatedById: owner, LastModifiedById: owner };
+  const base = {
+    WhatId: row.id,
+    OwnerId: owner,
+    AccountId: accountId(plan.account),
+    WhoId: contactId(plan.n * MAX_CONTACTS),
+    Priority: 'Normal',
+    IsHighPriority: false,
+    IsDeleted: false,
+    Description: null,
+    CreatedById: owner,
+    LastModifiedById: owner,
+  };
   const out: Row[] = [];
   for (let i = 0; i < (openOnly ? 0 : view.activityCount) && i < TASK_SLOTS - 1; i++) {
     const t = d[o.activities + i]!;
     const subject = ACTIVITY_SUBJECTS[(plan.n + i) % ACTIVITY_SUBJECTS.length]!;
-    out.push(new ValuesRow(planTaskId(plan.n, i), {
-      ...base, Id: planTaskId(plan.n, i), Subject: subject, ActivityDate: Math.floor(t / DAY) * DAY, Status: 'Completed', IsClosed: true,
-      TaskSubtype: subject.includes('mail') ? 'Email' : subject.includes('all') ? 'Call' : 'Task', CompletedDateTime: t,
-      CreatedDate: t, LastModifiedDate: t, SystemModstamp: t,
-    }));
+    out.push(
+      new ValuesRow(planTaskId(plan.n, i), {
+        ...base,
+        Id: planTaskId(plan.n, i),
+        Subject: subject,
+        ActivityDate: Math.floor(t / DAY) * DAY,
+        Status: 'Completed',
+        IsClosed: true,
+        TaskSubtype: subject.includes('mail') ? 'Email' : subject.includes('all') ? 'Call' : 'Task',
+        CompletedDateTime: t,
+        CreatedDate: t,
+        LastModifiedDate: t,
+        SystemModstamp: t,
+      }),
+    );
   }
   if (view.followUpDue !== null && !row.get('IsClosed') && !row.deleted) {
     const created = view.lastActivity ?? plan.createdAt;
-    out.push(new ValuesRow(planTaskId(plan.n, TASK_SLOTS - 2), {
-      ...base, Id: planTaskId(plan.n, TASK_SLOTS - 2), Subject: 'Follow up', ActivityDate: view.followUpDue, Status: 'Not Started',
-      IsClosed: false, TaskSubtype: 'Task', CompletedDateTime: null, CreatedDate: created, LastModifiedDate: created, SystemModstamp: created,
-    }));
+    out.push(
+      new ValuesRow(planTaskId(plan.n, TASK_SLOTS - 2), {
+        ...base,
+        Id: planTaskId(plan.n, TASK_SLOTS - 2),
+        Subject: 'Follow up',
+        ActivityDate: view.followUpDue,
+        Status: 'Not Started',
+        IsClosed: false,
+        TaskSubtype: 'Task',
+        CompletedDateTime: null,
+        CreatedDate: created,
+        LastModifiedDate: created,
+        SystemModstamp: created,
+      }),
+    );
   }
   return out;
 }
@@ -231,9 +393,22 @@ export function stageRows(world: World): Row[] {
   return SF_STAGES.map((s, i) => {
     const id = sfId(SF_PREFIX.OpportunityStage, i + 1);
     return new ValuesRow(id, {
-      Id: id, MasterLabel: s.name, ApiName: s.name, IsActive: true, SortOrder: i + 1, IsClosed: i >= SF_OPEN_STAGES, IsWon: i === SF_OPEN_STAGES,
-      ForecastCategory: FORECAST_API[s.forecast], ForecastCategoryName: s.forecast, DefaultProbability: s.probability, Description: null,
-      CreatedDate: created, CreatedById: admin, LastModifiedDate: created, LastModifiedById: admin, SystemModstamp: created,
+      Id: id,
+      MasterLabel: s.name,
+      ApiName: s.name,
+      IsActive: true,
+      SortOrder: i + 1,
+      IsClosed: i >= SF_OPEN_STAGES,
+      IsWon: i === SF_OPEN_STAGES,
+      ForecastCategory: FORECAST_API[s.forecast],
+      ForecastCategoryName: s.forecast,
+      DefaultProbability: s.probability,
+      Description: null,
+      CreatedDate: created,
+      CreatedById: admin,
+      LastModifiedDate: created,
+      LastModifiedById: admin,
+      SystemModstamp: created,
     });
   });
 }
@@ -247,7 +422,8 @@ export function historyRows(ctx: RowContext, row: OpportunityRow, kind: 'Opportu
   const changes: Change[] = [{ at: plan.createdAt, field: 'created', i: 0 }];
   for (let i = 1; i < ev.stageAt.length; i++) if (ev.stageAt[i]! <= until) changes.push({ at: ev.stageAt[i]!, field: 'StageName', i });
   for (let i = 1; i < ev.amountAt.length; i++) if (ev.amountAt[i]! <= until) changes.push({ at: ev.amountAt[i]!, field: 'Amount', i });
-  for (let i = 1; i < ev.closeDateAt.length; i++) if (ev.closeDateAt[i]! <= until) changes.push({ at: ev.closeDateAt[i]!, field: 'CloseDate', i });
+  for (let i = 1; i < ev.closeDateAt.length; i++)
+    if (ev.closeDateAt[i]! <= until) changes.push({ at: ev.closeDateAt[i]!, field: 'CloseDate', i });
   changes.sort((a, b) => a.at - b.at);
   const prefix = kind === 'OpportunityHistory' ? SF_PREFIX.OpportunityHistory : SF_PREFIX.OpportunityFieldHistory;
   const owner = userId(plan.owner);
@@ -264,17 +440,27 @@ export function historyRows(ctx: RowContext, row: OpportunityRow, kind: 'Opportu
     const common = { Id: id, OpportunityId: row.id, CreatedById: owner, CreatedDate: c.at, IsDeleted: false };
     if (kind === 'OpportunityFieldHistory') {
       const [oldV, newV, dataType] =
-        c.field === 'StageName' ? [SF_STAGES[prev.stage]!.name, SF_STAGES[stage]!.name, 'DynamicEnum']
-        : c.field === 'Amount' ? [prev.amount, amount, 'Currency']
-        : c.field === 'CloseDate' ? [dateStr(prev.closeDate), dateStr(closeDate), 'Date']
-        : [null, null, 'Text'];
+        c.field === 'StageName'
+          ? [SF_STAGES[prev.stage]!.name, SF_STAGES[stage]!.name, 'DynamicEnum']
+          : c.field === 'Amount'
+            ? [prev.amount, amount, 'Currency']
+            : c.field === 'CloseDate'
+              ? [dateStr(prev.closeDate), dateStr(closeDate), 'Date']
+              : [null, null, 'Text'];
       return new ValuesRow(id, { ...common, Field: c.field, DataType: dataType, OldValue: oldV, NewValue: newV });
     }
     const s = SF_STAGES[stage]!;
     return new ValuesRow(id, {
-      ...common, StageName: s.name, Amount: amount, ExpectedRevenue: (amount * s.probability) / 100, CloseDate: closeDate,
-      Probability: s.probability, ForecastCategory: FORECAST_API[s.forecast], SystemModstamp: c.at,
-      PrevAmount: k === 0 ? null : prev.amount, PrevCloseDate: k === 0 ? null : prev.closeDate,
+      ...common,
+      StageName: s.name,
+      Amount: amount,
+      ExpectedRevenue: (amount * s.probability) / 100,
+      CloseDate: closeDate,
+      Probability: s.probability,
+      ForecastCategory: FORECAST_API[s.forecast],
+      SystemModstamp: c.at,
+      PrevAmount: k === 0 ? null : prev.amount,
+      PrevCloseDate: k === 0 ? null : prev.closeDate,
     });
   });
 }

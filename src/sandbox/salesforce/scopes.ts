@@ -23,7 +23,15 @@ const NEED_OF: Record<string, SfScopeNeed> = {
 };
 
 /** Scope names Salesforce knows (its openid-configuration `scopes_supported`, the ones the sandbox models). */
-export const KNOWN_SCOPES: ReadonlySet<string> = new Set([...Object.keys(NEED_OF), 'full', 'openid', 'web', 'visualforce', 'chatter_api', 'custom_permissions']);
+export const KNOWN_SCOPES: ReadonlySet<string> = new Set([
+  ...Object.keys(NEED_OF),
+  'full',
+  'openid',
+  'web',
+  'visualforce',
+  'chatter_api',
+  'custom_permissions',
+]);
 
 export const scopeList = (scope: string | null | undefined): string[] => (scope ?? '').split(/\s+/).filter(Boolean);
 

@@ -1,6 +1,6 @@
 import { formatSfValue } from './format.ts';
-import { SoqlError, parseSoql, type Cond, type Literal, type Query, type SelectItem } from './parse.ts';
-import { fieldOf, type Catalog, type ChildRelationship, type FieldDef, type ObjectDef, type Row, type SfType } from './schema.ts';
+import { type Cond, type Literal, parseSoql, type Query, type SelectItem, SoqlError } from './parse.ts';
+import { type Catalog, type ChildRelationship, type FieldDef, fieldOf, type ObjectDef, type Row, type SfType } from './schema.ts';
 import { checkSemiJoinFields, noSemiJoinsIn, semiJoinsOf, subqueryKey, withIdLists } from './semi-join.ts';
 
 type Accessor = { get: (row: Row) => unknown; type: SfType; field: FieldDef; name: string };
@@ -56,20 +56,34 @@ function relativeRange(lit: Extract<Literal, { kind: 'relative' }>, now: number)
   const weekStart = today - d.getUTCDay() * DAY;
   const n = lit.n ?? 0;
   switch (lit.name) {
-    case 'TODAY': return [today, today + DAY];
-    case 'YESTERDAY': return [today - DAY, today];
-    case 'TOMORROW': return [today + DAY, today + 2 * DAY];
-    case 'THIS_WEEK': return [weekStart, weekStart + 7 * DAY];
-    case 'LAST_WEEK': return [weekStart - 7 * DAY, weekStart];
-    case 'THIS_MONTH': return [monthStart(0), monthStart(1)];
-    case 'LAST_MONTH': return [monthStart(-1), monthStart(0)];
-    case 'NEXT_MONTH': return [monthStart(1), monthStart(2)];
-    case 'THIS_YEAR': return [Date.UTC(d.getUTCFullYear(), 0, 1), Date.UTC(d.getUTCFullYear() + 1, 0, 1)];
-    case 'LAST_N_DAYS': return [today - n * DAY, today + DAY];
-    case 'NEXT_N_DAYS': return [today + DAY, today + (n + 1) * DAY];
-    case 'N_DAYS_AGO': return [today - n * DAY, today - (n - 1) * DAY];
-    case 'LAST_90_DAYS': return [today - 90 * DAY, today + DAY];
-    default: return [today + DAY, today + 91 * DAY];
+    case 'TODAY':
+      return [today, today + DAY];
+    case 'YESTERDAY':
+      return [today - DAY, today];
+    case 'TOMORROW':
+      return [today + DAY, today + 2 * DAY];
+    case 'THIS_WEEK':
+      return [weekStart, weekStart + 7 * DAY];
+    case 'LAST_WEEK':
+      return [weekStart - 7 * DAY, weekStart];
+    case 'THIS_MONTH':
+      return [monthStart(0), monthStart(1)];
+    case 'LAST_MONTH':
+      return [monthStart(-1), monthStart(0)];
+    case 'NEXT_MONTH':
+      return [monthStart(1), monthStart(2)];
+    case 'THIS_YEAR':
+      return [Date.UTC(d.getUTCFullYear(), 0, 1), Date.UTC(d.getUTCFullYear() + 1, 0, 1)];
+    case 'LAST_N_DAYS':
+      return [today - n * DAY, today + DAY];
+    case 'NEXT_N_DAYS':
+      return [today + DAY, today + (n + 1) * DAY];
+    case 'N_DAYS_AGO':
+      return [today - n * DAY, today - (n - 1) * DAY];
+    case 'LAST_90_DAYS':
+      return [today - 90 * DAY, today + DAY];
+    default:
+      return [today + DAY, today + 91 * DAY];
   }
 }
 
@@ -87,7 +101,11 @@ const idKey = (id: string): string => (/^[a-zA-Z0-9]{18}$/.test(id) ? id.slice(0
 function coerce(acc: Accessor, lit: Literal, now: number): unknown {
   const t = acc.type;
   const wrongType = (want: string) =>
-    new SoqlError('INVALID_FIELD', `value of filter criterion for field '${acc.name}' must be of type ${want} and should not be enclosed in quotes`, lit.pos);
+    new SoqlError(
+      'INVALID_FIELD',
+      `value of filter criterion for field '${acc.name}' must be of type ${want} and should not be enclosed in quotes`,
+      lit.pos,
+    );
   if (lit.kind === 'null') return null;
   if (t === 'datetime' || t === 'date') {
     if (lit.kind === 'relative') return relativeRange(lit, now);
@@ -138,7 +156,13 @@ function compileCond(cat: Catalog, obj: ObjectDef, c: Cond, now: number): Pred {
     }
     case 'like': {
       const acc = resolve(cat, obj, c.path, c.pos);
-      const re = new RegExp(`^${c.pattern.replace(/[.+?^${}()|[\]\\*]/g, '\\$&').replace(/%/g, '[\\s\\S]*').replace(/_/g, '[\\s\\S]')}$`, 'i');
+      const re = new RegExp(
+        `^${c.pattern
+          .replace(/[.+?^${}()|[\]\\*]/g, '\\$&')
+          .replace(/%/g, '[\\s\\S]*')
+          .replace(/_/g, '[\\s\\S]')}$`,
+        'i',
+      );
       return (r) => {
         const v = acc.get(r);
         return v !== null && re.test(String(v));
@@ -160,12 +184,18 @@ function compileCond(cat: Catalog, obj: ObjectDef, c: Cond, now: number): Pred {
           const v = acc.get(r);
           if (typeof v !== 'number') return c.op === '!=';
           switch (c.op) {
-            case '=': return v >= lo && v < hi;
-            case '!=': return !(v >= lo && v < hi);
-            case '<': return v < lo;
-            case '<=': return v < hi;
-            case '>': return v >= hi;
-            default: return v >= lo;
+            case '=':
+              return v >= lo && v < hi;
+            case '!=':
+              return !(v >= lo && v < hi);
+            case '<':
+              return v < lo;
+            case '<=':
+              return v < hi;
+            case '>':
+              return v >= hi;
+            default:
+              return v >= lo;
           }
         };
       }
@@ -216,7 +246,11 @@ function compileSelect(cat: Catalog, obj: ObjectDef, item: SelectItem, all: bool
   if (item.kind === 'sub') {
     const rel = obj.childRelationships.find((c) => c.relationshipName.toLowerCase() === item.query.from.toLowerCase());
     if (!rel) {
-      throw new SoqlError('INVALID_TYPE', `Didn't understand relationship '${item.query.from}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`, item.pos);
+      throw new SoqlError(
+        'INVALID_TYPE',
+        `Didn't understand relationship '${item.query.from}' in FROM part of query call. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name. Please reference your WSDL or the describe call for the appropriate names.`,
+        item.pos,
+      );
     }
     const child = describeOrThrow(cat, rel.childSObject, item.pos);
     noSemiJoinsIn(item.query.where);
@@ -308,7 +342,8 @@ function aggregate(cat: Catalog, obj: ObjectDef, q: Query, rows: Row[]): Record<
     if (s.kind === 'sub') throw new SoqlError('MALFORMED_QUERY', 'subqueries are not allowed in aggregate queries', s.pos);
     if (s.kind === 'field') {
       const acc = resolve(cat, obj, s.path, s.pos);
-      if (!groups.some((g) => g.field === acc.field)) throw new SoqlError('MALFORMED_QUERY', `Field must be grouped or aggregated: ${acc.name}`, s.pos);
+      if (!groups.some((g) => g.field === acc.field))
+        throw new SoqlError('MALFORMED_QUERY', `Field must be grouped or aggregated: ${acc.name}`, s.pos);
       return { name: acc.name, fn: null, acc };
     }
     const acc = s.path ? resolve(cat, obj, s.path, s.pos) : null;
@@ -328,7 +363,7 @@ function aggregate(cat: Catalog, obj: ObjectDef, q: Query, rows: Row[]): Record<
       else if (!vals.length) v = null;
       else if (it.fn === 'SUM') v = (vals as number[]).reduce((a, b) => a + b, 0);
       else if (it.fn === 'AVG') v = (vals as number[]).reduce((a, b) => a + b, 0) / vals.length;
-      else v = vals.reduce((a, b) => ((compare(a, b) < 0) === (it.fn === 'MIN') ? a : b));
+      else v = vals.reduce((a, b) => (compare(a, b) < 0 === (it.fn === 'MIN') ? a : b));
       out[it.name] = it.acc && (it.fn === 'MIN' || it.fn === 'MAX') ? formatSfValue(it.acc.type, v) : v;
     }
     return out;
@@ -396,7 +431,7 @@ const isLongText = (f: FieldDef): boolean => f.type === 'textarea' && (f.length 
 
 /** Salesforce's error message for a query problem: the query, a caret, the position, the reason. */
 export function soqlErrorMessage(soql: string, e: SoqlError): string {
-  const caret = ' '.repeat(Math.max(0, e.pos - 1)) + '^';
+  const caret = `${' '.repeat(Math.max(0, e.pos - 1))}^`;
   return `\n${soql}\n${caret}\nERROR at Row:1:Column:${e.pos}\n${e.message}`;
 }
 

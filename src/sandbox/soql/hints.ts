@@ -37,6 +37,12 @@ export function requiresCustomValue(where: Cond | null | undefined): boolean {
 /** True when a top-level term is `field = false`: rows with the field true can be skipped. */
 export function requiresFalse(where: Cond | null | undefined, field: string): boolean {
   return conjuncts(where).some(
-    (c) => c.kind === 'cmp' && c.op === '=' && c.value.kind === 'boolean' && !c.value.value && c.path.length === 1 && c.path[0]!.toLowerCase() === field.toLowerCase(),
+    (c) =>
+      c.kind === 'cmp' &&
+      c.op === '=' &&
+      c.value.kind === 'boolean' &&
+      !c.value.value &&
+      c.path.length === 1 &&
+      c.path[0]!.toLowerCase() === field.toLowerCase(),
   );
 }

@@ -110,7 +110,10 @@ function tokenize(src: string): Tok[] {
     } else if ((m = DATE.exec(rest))) {
       out.push({ t: 'date', v: Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!), pos });
       i += m[0].length;
-    } else if ((m = /^-?\d+(\.\d+)?/.exec(rest)) && !(c === '-' && /[\w)]/.test(out.length ? String((out[out.length - 1] as { v?: unknown }).v ?? '') : ''))) {
+    } else if (
+      (m = /^-?\d+(\.\d+)?/.exec(rest)) &&
+      !(c === '-' && /[\w)]/.test(out.length ? String((out[out.length - 1] as { v?: unknown }).v ?? '') : ''))
+    ) {
       out.push({ t: 'num', v: Number(m[0]), pos });
       i += m[0].length;
     } else if ((m = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*(:\d+)?/.exec(rest))) {
@@ -141,7 +144,8 @@ function tokenize(src: string): Tok[] {
 }
 
 const AGGS = new Set(['COUNT', 'COUNT_DISTINCT', 'MIN', 'MAX', 'SUM', 'AVG']);
-const RELATIVE = /^(TODAY|YESTERDAY|TOMORROW|THIS_WEEK|LAST_WEEK|THIS_MONTH|LAST_MONTH|NEXT_MONTH|THIS_YEAR|LAST_N_DAYS|NEXT_N_DAYS|N_DAYS_AGO|LAST_90_DAYS|NEXT_90_DAYS)$/i;
+const RELATIVE =
+  /^(TODAY|YESTERDAY|TOMORROW|THIS_WEEK|LAST_WEEK|THIS_MONTH|LAST_MONTH|NEXT_MONTH|THIS_YEAR|LAST_N_DAYS|NEXT_N_DAYS|N_DAYS_AGO|LAST_90_DAYS|NEXT_90_DAYS)$/i;
 
 class Parser {
   private i = 0;
@@ -204,7 +208,17 @@ class Parser {
     } while (this.peek().t === 'op' && (this.peek() as { v: string }).v === ',' && this.next());
     this.kw('FROM');
     const from = this.ident();
-    const q: Query = { select, countOnly, from: from.v, fromPos: from.pos, where: null, groupBy: [], orderBy: [], limit: null, offset: null };
+    const q: Query = {
+      select,
+      countOnly,
+      from: from.v,
+      fromPos: from.pos,
+      where: null,
+      groupBy: [],
+      orderBy: [],
+      limit: null,
+      offset: null,
+    };
     if (this.isKw('WITH')) {
       this.next();
       this.ident();
@@ -321,7 +335,8 @@ class Parser {
       do values.push(this.literal());
       while (this.peek().t === 'op' && (this.peek() as { v: string }).v === ',' && this.next());
       this.op(')');
-      if (values.length > IN_LIST_MAX) throw new SoqlError('MALFORMED_QUERY', `IN lists are limited to ${IN_LIST_MAX} values, got ${values.length}`, f.pos);
+      if (values.length > IN_LIST_MAX)
+        throw new SoqlError('MALFORMED_QUERY', `IN lists are limited to ${IN_LIST_MAX} values, got ${values.length}`, f.pos);
       return { kind: 'in', path, pos: f.pos, not, values };
     }
     if (this.isKw('LIKE')) {

@@ -2,8 +2,22 @@ import type { Cond } from './parse.ts';
 
 /** Salesforce field types the sandbox models (describe's `type`, lower-case as Salesforce sends it). */
 export type SfType =
-  | 'id' | 'reference' | 'string' | 'textarea' | 'picklist' | 'boolean' | 'int' | 'double'
-  | 'currency' | 'percent' | 'date' | 'datetime' | 'email' | 'phone' | 'url' | 'address';
+  | 'id'
+  | 'reference'
+  | 'string'
+  | 'textarea'
+  | 'picklist'
+  | 'boolean'
+  | 'int'
+  | 'double'
+  | 'currency'
+  | 'percent'
+  | 'date'
+  | 'datetime'
+  | 'email'
+  | 'phone'
+  | 'url'
+  | 'address';
 
 export interface FieldDef {
   name: string;

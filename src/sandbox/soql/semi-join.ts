@@ -9,7 +9,7 @@
  * Each subquery runs once, before the outer query, and becomes an ordinary `IN` list of ids, so
  * the org's id lookups (soql/hints.ts) serve the outer query as they do for an explicit list.
  */
-import { SoqlError, type Cond, type Literal, type Query } from './parse.ts';
+import { type Cond, type Literal, type Query, SoqlError } from './parse.ts';
 import type { FieldDef, ObjectDef } from './schema.ts';
 
 type Semi = Extract<Cond, { kind: 'semi' }>;
@@ -28,11 +28,15 @@ function topTerms(c: Cond): Cond[] {
 
 function semisIn(c: Cond): Semi[] {
   switch (c.kind) {
-    case 'semi': return [c];
+    case 'semi':
+      return [c];
     case 'and':
-    case 'or': return c.items.flatMap(semisIn);
-    case 'not': return semisIn(c.item);
-    default: return [];
+    case 'or':
+      return c.items.flatMap(semisIn);
+    case 'not':
+      return semisIn(c.item);
+    default:
+      return [];
   }
 }
 
@@ -44,8 +48,12 @@ export function semiJoinsOf(where: Cond | null): Semi[] {
   const top = new Set(topTerms(where));
   for (const s of all) {
     if (top.has(s)) continue;
-    if (where.kind === 'or' && where.items.includes(s)) throw malformed("Semi join sub-selects are not allowed with the 'OR' operator", s.pos);
-    throw malformed('Semi join sub-selects are only allowed at the top level WHERE expressions and not in nested WHERE expressions.', s.pos);
+    if (where.kind === 'or' && where.items.includes(s))
+      throw malformed("Semi join sub-selects are not allowed with the 'OR' operator", s.pos);
+    throw malformed(
+      'Semi join sub-selects are only allowed at the top level WHERE expressions and not in nested WHERE expressions.',
+      s.pos,
+    );
   }
   if (all.length > MAX_SEMI_JOINS) throw malformed(`Maximum ${MAX_SEMI_JOINS} semi join sub-selects are allowed`, all[MAX_SEMI_JOINS]!.pos);
   for (const s of all) checkInnerShape(s.query, s);
@@ -55,7 +63,11 @@ export function semiJoinsOf(where: Cond | null): Semi[] {
 /** Child-relationship subqueries take no semi-joins: only the main WHERE does. */
 export function noSemiJoinsIn(where: Cond | null): void {
   const s = where ? semisIn(where)[0] : undefined;
-  if (s) throw malformed('Semi join sub-selects are only allowed at the top level WHERE expressions and not in nested WHERE expressions.', s.pos);
+  if (s)
+    throw malformed(
+      'Semi join sub-selects are only allowed at the top level WHERE expressions and not in nested WHERE expressions.',
+      s.pos,
+    );
 }
 
 function checkInnerShape(q: Query, s: Semi): void {
@@ -63,7 +75,7 @@ function checkInnerShape(q: Query, s: Semi): void {
   if (nested) throw malformed('Nesting of semi join sub-selects is not supported', nested.pos);
   if (NO_INNER.has(q.from.toLowerCase())) throw malformed(`Entity '${q.from}' is not supported for semi join inner selects`, q.fromPos);
   const [first, second] = q.select;
-  if (second) throw malformed('unexpected token: \',\'', second.pos);
+  if (second) throw malformed("unexpected token: ','", second.pos);
   if (!first || first.kind !== 'field') {
     const shown = first?.kind === 'agg' ? `${first.fn}(${first.path?.join('.') ?? ''})` : 'subquery';
     throw malformed(`semi join sub selects can only query id fields, cannot use: '${shown}'`, first?.pos ?? s.queryPos);
@@ -80,7 +92,8 @@ export function checkSemiJoinFields(s: Semi, outer: ObjectDef, left: FieldDef, i
     // (wording ours) Salesforce requires an Id or reference field on the left; its message is unverified.
     throw malformed(`semi join sub selects can only be compared with id fields, cannot use: '${s.path.join('.')}'`, s.pos);
   }
-  if (!ID_TYPES.has(innerField.type)) throw malformed(`semi join sub selects can only query id fields, cannot use: '${innerField.name}'`, s.query.select[0]!.pos);
+  if (!ID_TYPES.has(innerField.type))
+    throw malformed(`semi join sub selects can only query id fields, cannot use: '${innerField.name}'`, s.query.select[0]!.pos);
 }
 
 /** The WHERE clause with each semi-join replaced by the IN list its subquery produced. */
@@ -92,9 +105,12 @@ export function withIdLists(where: Cond, lists: Map<Semi, string[]>): Cond {
       return { kind: 'in', path: where.path, pos: where.pos, not: where.not, values };
     }
     case 'and':
-    case 'or': return { kind: where.kind, items: where.items.map((i) => withIdLists(i, lists)) };
-    case 'not': return { kind: 'not', item: withIdLists(where.item, lists) };
-    default: return where;
+    case 'or':
+      return { kind: where.kind, items: where.items.map((i) => withIdLists(i, lists)) };
+    case 'not':
+      return { kind: 'not', item: withIdLists(where.item, lists) };
+    default:
+      return where;
   }
 }
 

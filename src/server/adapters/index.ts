@@ -1,14 +1,14 @@
+import { cardDataHandler, type DealRiskView, type SeenEventStore, webhookHandler } from '../../../connectors/hubspot/http-handlers.ts';
 import type { AppContext } from '../../app/context.ts';
-import { cardDataHandler, webhookHandler, type DealRiskView, type SeenEventStore } from '../../../connectors/hubspot/http-handlers.ts';
-import { requestRescore } from '../../sync/requests.ts';
 import type { ScoringService } from '../../services/scoring.ts';
+import { requestRescore } from '../../sync/requests.ts';
 import { readDetail } from '../api/detail.ts';
 import type { OAuthProvider, SandboxInfo, WebDeps } from '../deps.ts';
 import { oauthProvidersFromEnv } from './oauth.ts';
 import { scoringPort } from './scoring.ts';
 import { syncPort } from './sync.ts';
 
-export { hubspotProvider, salesforceProvider, oauthProvidersFromEnv, sandboxOAuthProviders, type SandboxOAuthInfo } from './oauth.ts';
+export { hubspotProvider, oauthProvidersFromEnv, type SandboxOAuthInfo, salesforceProvider, sandboxOAuthProviders } from './oauth.ts';
 export { scoringPort } from './scoring.ts';
 export { syncPort } from './sync.ts';
 

@@ -1,8 +1,8 @@
 import type { Env } from '../../../config/env.ts';
-import type { Credentials } from '../../../connectors/types.ts';
 import * as hs from '../../../connectors/hubspot/oauth.ts';
 import { personFromIdentityUrl, personFromUserRecord, type SalesforcePerson } from '../../../connectors/salesforce/identity.ts';
 import * as sf from '../../../connectors/salesforce/oauth.ts';
+import type { Credentials } from '../../../connectors/types.ts';
 import type { Logger } from '../../log.ts';
 import type { OAuthProvider } from '../deps.ts';
 
@@ -35,7 +35,8 @@ export interface HubSpotOAuthConfig {
  * the other's scope, so neither calls userinfo.
  */
 export function salesforceProvider(c: SalesforceOAuthConfig, logger: Logger, fetchImpl: typeof fetch = fetch): OAuthProvider {
-  const loginFor = (env: 'production' | 'sandbox') => (env === 'sandbox' ? (c.sandboxLoginUrl ?? sf.SANDBOX_LOGIN_URL) : (c.loginUrl ?? sf.PRODUCTION_LOGIN_URL));
+  const loginFor = (env: 'production' | 'sandbox') =>
+    env === 'sandbox' ? (c.sandboxLoginUrl ?? sf.SANDBOX_LOGIN_URL) : (c.loginUrl ?? sf.PRODUCTION_LOGIN_URL);
   const revoke = async (cr: Credentials) => {
     const token = cr.refreshToken ?? cr.accessToken;
     await sf.revokeToken({ token, ...(cr.authBaseUrl ? { loginUrl: cr.authBaseUrl } : {}) });
@@ -44,7 +45,14 @@ export function salesforceProvider(c: SalesforceOAuthConfig, logger: Logger, fet
     crm: 'salesforce',
     label: c.label ?? 'Salesforce',
     authorizeUrl: (p) =>
-      sf.buildAuthorizeUrl({ clientId: c.clientId, redirectUri: p.redirectUri, state: p.state, codeChallenge: p.codeChallenge, loginUrl: loginFor(p.environment), scopes: scopesFor(p.purpose) }),
+      sf.buildAuthorizeUrl({
+        clientId: c.clientId,
+        redirectUri: p.redirectUri,
+        state: p.state,
+        codeChallenge: p.codeChallenge,
+        loginUrl: loginFor(p.environment),
+        scopes: scopesFor(p.purpose),
+      }),
     async exchange(p) {
       const r = await sf.exchangeCode({
         clientId: c.clientId,
@@ -55,7 +63,12 @@ export function salesforceProvider(c: SalesforceOAuthConfig, logger: Logger, fet
         loginUrl: loginFor(p.environment),
         scopes: scopesFor(p.purpose),
       });
-      const who = await person(p.purpose === 'signin' ? () => personFromIdentityUrl(r, fetchImpl) : () => personFromUserRecord(r, c.apiVersion ?? '66.0', fetchImpl), logger);
+      const who = await person(
+        p.purpose === 'signin'
+          ? () => personFromIdentityUrl(r, fetchImpl)
+          : () => personFromUserRecord(r, c.apiVersion ?? '66.0', fetchImpl),
+        logger,
+      );
       if (p.purpose === 'signin') {
         // A sign-in needs the identity only. Salesforce keeps at most five approvals per user and
         // app and drops the oldest beyond that, which could be the install's: give this one back.
@@ -68,11 +81,13 @@ export function salesforceProvider(c: SalesforceOAuthConfig, logger: Logger, fet
       };
     },
     revoke,
-    recordUrl: (conn, id) => (conn.instanceUrl ? `${conn.instanceUrl.replace(/\/$/, '')}/lightning/r/Opportunity/${encodeURIComponent(id)}/view` : null),
+    recordUrl: (conn, id) =>
+      conn.instanceUrl ? `${conn.instanceUrl.replace(/\/$/, '')}/lightning/r/Opportunity/${encodeURIComponent(id)}/view` : null,
   };
 }
 
-const scopesFor = (purpose: 'install' | 'signin'): readonly string[] => (purpose === 'signin' ? sf.SALESFORCE_SIGNIN_SCOPES : sf.SALESFORCE_SCOPES);
+const scopesFor = (purpose: 'install' | 'signin'): readonly string[] =>
+  purpose === 'signin' ? sf.SALESFORCE_SIGNIN_SCOPES : sf.SALESFORCE_SCOPES;
 
 /** A name is a courtesy: without it the person is still signed in (or the org installed). */
 async function person(read: () => Promise<SalesforcePerson>, logger: Logger): Promise<SalesforcePerson> {
@@ -95,7 +110,13 @@ export function hubspotProvider(c: HubSpotOAuthConfig, fetchImpl: typeof fetch =
     crm: 'hubspot',
     label: c.label ?? 'HubSpot',
     authorizeUrl: (p) =>
-      hs.buildInstallUrl({ clientId: c.clientId, redirectUri: p.redirectUri, state: p.state, codeChallenge: p.codeChallenge, ...(c.appBase ? { appBase: c.appBase } : {}) }),
+      hs.buildInstallUrl({
+        clientId: c.clientId,
+        redirectUri: p.redirectUri,
+        state: p.state,
+        codeChallenge: p.codeChallenge,
+        ...(c.appBase ? { appBase: c.appBase } : {}),
+      }),
     async exchange(p) {
       let userId: string | null = null;
       const tee: typeof fetch = async (input, init) => {
@@ -108,7 +129,15 @@ export function hubspotProvider(c: HubSpotOAuthConfig, fetchImpl: typeof fetch =
         }
         return res;
       };
-      const credentials = await hs.exchangeCode({ clientId: c.clientId, clientSecret: c.clientSecret, apiBase, fetch: tee, code: p.code, redirectUri: p.redirectUri, codeVerifier: p.codeVerifier });
+      const credentials = await hs.exchangeCode({
+        clientId: c.clientId,
+        clientSecret: c.clientSecret,
+        apiBase,
+        fetch: tee,
+        code: p.code,
+        redirectUri: p.redirectUri,
+        codeVerifier: p.codeVerifier,
+      });
       const portal = credentials.accountId;
       if (!portal) throw new Error('HubSpot token response has no hub_id');
       return {
@@ -133,7 +162,10 @@ export function hubspotProvider(c: HubSpotOAuthConfig, fetchImpl: typeof fetch =
         await hs.revokeToken({ ...token, token: cr.refreshToken });
       }
     },
-    recordUrl: (conn, id) => (conn.accountId ? `${(c.appBase ?? hs.HUBSPOT_APP_BASE).replace(/\/$/, '')}/contacts/${encodeURIComponent(conn.accountId)}/record/0-3/${encodeURIComponent(id)}` : null),
+    recordUrl: (conn, id) =>
+      conn.accountId
+        ? `${(c.appBase ?? hs.HUBSPOT_APP_BASE).replace(/\/$/, '')}/contacts/${encodeURIComponent(conn.accountId)}/record/0-3/${encodeURIComponent(id)}`
+        : null,
   };
 }
 
@@ -143,12 +175,19 @@ export function oauthProvidersFromEnv(env: Env, logger: Logger): { salesforce?: 
     ...(env.SALESFORCE_CLIENT_ID && env.SALESFORCE_CLIENT_SECRET
       ? {
           salesforce: salesforceProvider(
-            { clientId: env.SALESFORCE_CLIENT_ID, clientSecret: env.SALESFORCE_CLIENT_SECRET, apiVersion: env.SALESFORCE_API_VERSION, ...(env.SALESFORCE_LOGIN_URL ? { loginUrl: env.SALESFORCE_LOGIN_URL } : {}) },
+            {
+              clientId: env.SALESFORCE_CLIENT_ID,
+              clientSecret: env.SALESFORCE_CLIENT_SECRET,
+              apiVersion: env.SALESFORCE_API_VERSION,
+              ...(env.SALESFORCE_LOGIN_URL ? { loginUrl: env.SALESFORCE_LOGIN_URL } : {}),
+            },
             logger,
           ),
         }
       : {}),
-    ...(env.HUBSPOT_CLIENT_ID && env.HUBSPOT_CLIENT_SECRET ? { hubspot: hubspotProvider({ clientId: env.HUBSPOT_CLIENT_ID, clientSecret: env.HUBSPOT_CLIENT_SECRET }) } : {}),
+    ...(env.HUBSPOT_CLIENT_ID && env.HUBSPOT_CLIENT_SECRET
+      ? { hubspot: hubspotProvider({ clientId: env.HUBSPOT_CLIENT_ID, clientSecret: env.HUBSPOT_CLIENT_SECRET }) }
+      : {}),
   };
 }
 
@@ -166,9 +205,21 @@ export interface SandboxOAuthInfo {
 export function sandboxOAuthProviders(sb: SandboxOAuthInfo, logger: Logger): { salesforce: OAuthProvider; hubspot: OAuthProvider } {
   return {
     salesforce: salesforceProvider(
-      { clientId: sb.salesforce.clientId, clientSecret: sb.salesforce.clientSecret, loginUrl: sb.salesforce.loginUrl, sandboxLoginUrl: sb.salesforce.loginUrl, label: 'Salesforce (sandbox CRM)' },
+      {
+        clientId: sb.salesforce.clientId,
+        clientSecret: sb.salesforce.clientSecret,
+        loginUrl: sb.salesforce.loginUrl,
+        sandboxLoginUrl: sb.salesforce.loginUrl,
+        label: 'Salesforce (sandbox CRM)',
+      },
       logger,
     ),
-    hubspot: hubspotProvider({ clientId: sb.hubspot.clientId, clientSecret: sb.hubspot.clientSecret, appBase: `${sb.url.replace(/\/$/, '')}/hs`, apiBase: sb.hubspot.apiBase, label: 'HubSpot (sandbox CRM)' }),
+    hubspot: hubspotProvider({
+      clientId: sb.hubspot.clientId,
+      clientSecret: sb.hubspot.clientSecret,
+      appBase: `${sb.url.replace(/\/$/, '')}/hs`,
+      apiBase: sb.hubspot.apiBase,
+      label: 'HubSpot (sandbox CRM)',
+    }),
   };
 }

@@ -32,7 +32,13 @@ export function scoringPort(service: ScoringService, now: () => Date): ScoringPo
         modelVersion: s.modelVersion,
         modelStatus: s.modelStatus,
         scoredAt: iso(s.scoredAt),
-        drivers: s.drivers.map((d) => ({ feature: d.feature, label: d.label, contribution: d.contribution, direction: d.direction, sentence: d.sentence })),
+        drivers: s.drivers.map((d) => ({
+          feature: d.feature,
+          label: d.label,
+          contribution: d.contribution,
+          direction: d.direction,
+          sentence: d.sentence,
+        })),
         actions: s.actions.map((a) => ({ action: a.action, title: a.title, priority: a.priority, rationale: a.rationale })),
         similarWon: s.similarWon.map((x) => ({ externalId: x.externalId, name: x.name, amount: x.amount })),
         note: s.note,
@@ -40,7 +46,11 @@ export function scoringPort(service: ScoringService, now: () => Date): ScoringPo
     },
 
     async metrics(tenantId, filter, asOf): Promise<PipelineMetricsView> {
-      const m = await service.metrics(tenantId, { ...(filter.owner ? { owner: filter.owner } : {}), ...(filter.segment ? { segment: segmentFilter(filter.segment) } : {}) }, asOf);
+      const m = await service.metrics(
+        tenantId,
+        { ...(filter.owner ? { owner: filter.owner } : {}), ...(filter.segment ? { segment: segmentFilter(filter.segment) } : {}) },
+        asOf,
+      );
       return {
         asOf: iso(m.asOf),
         openDeals: m.openDeals,
@@ -53,8 +63,18 @@ export function scoringPort(service: ScoringService, now: () => Date): ScoringPo
         averageDealSize: n(m.rem?.avgDealSize),
         averageCycleDays: n(m.rem?.avgCycleDays),
         revenueAtRisk: m.revenueAtRisk,
-        potentialRecovery: { amount: m.potentialRecovery.value, interventionSuccessRate: m.potentialRecovery.successRate, assumption: m.potentialRecovery.assumption },
-        segments: m.winRateBySegment.map((x) => ({ segment: `${x.label}: ${x.value}`, won: x.won, lost: x.lost, winRate: n(x.winRate) ?? 0, interval: { low: x.low, high: x.high } })),
+        potentialRecovery: {
+          amount: m.potentialRecovery.value,
+          interventionSuccessRate: m.potentialRecovery.successRate,
+          assumption: m.potentialRecovery.assumption,
+        },
+        segments: m.winRateBySegment.map((x) => ({
+          segment: `${x.label}: ${x.value}`,
+          won: x.won,
+          lost: x.lost,
+          winRate: n(x.winRate) ?? 0,
+          interval: { low: x.low, high: x.high },
+        })),
       };
     },
 
@@ -62,10 +82,30 @@ export function scoringPort(service: ScoringService, now: () => Date): ScoringPo
       const d = await service.diagnostics(tenantId, asOf);
       return {
         winRateByMonth: d.byMonth.map((p) => ({ period: p.period, won: p.won, lost: p.lost, winRate: n(p.winRate) })),
-        changePoint: d.changePoint ? { period: d.changePoint.period, before: d.changePoint.before.winRate, after: d.changePoint.after.winRate } : null,
-        stageFunnel: (d.stages ?? []).map((x) => ({ stage: x.stage, reached: x.entered, conversion: n(x.conversion), medianDays: n(x.medianDays) })),
-        cycle: { wonMedianDays: n(d.cycles.won.median), lostMedianDays: n(d.cycles.lost.median), won: d.cycles.won.n, lost: d.cycles.lost.n },
-        owners: d.owners.map((o) => ({ ownerId: null, ownerName: o.owner, won: o.won, lost: o.lost, winRate: n(o.winRate), medianCycleDays: n(o.medianCycleDays), highRiskOpen: o.highRisk })),
+        changePoint: d.changePoint
+          ? { period: d.changePoint.period, before: d.changePoint.before.winRate, after: d.changePoint.after.winRate }
+          : null,
+        stageFunnel: (d.stages ?? []).map((x) => ({
+          stage: x.stage,
+          reached: x.entered,
+          conversion: n(x.conversion),
+          medianDays: n(x.medianDays),
+        })),
+        cycle: {
+          wonMedianDays: n(d.cycles.won.median),
+          lostMedianDays: n(d.cycles.lost.median),
+          won: d.cycles.won.n,
+          lost: d.cycles.lost.n,
+        },
+        owners: d.owners.map((o) => ({
+          ownerId: null,
+          ownerName: o.owner,
+          won: o.won,
+          lost: o.lost,
+          winRate: n(o.winRate),
+          medianCycleDays: n(o.medianCycleDays),
+          highRiskOpen: o.highRisk,
+        })),
         insights: d.insights.map((i) => ({ text: i.text, impact: n(i.impact) })),
       };
     },
@@ -97,9 +137,22 @@ export function scoringPort(service: ScoringService, now: () => Date): ScoringPo
             }
           : null,
         calibration: arr(r.calibration).map((b) => ({ predicted: n(b.predicted) ?? 0, observed: n(b.observed) ?? 0, n: n(b.n) ?? 0 })),
-        segments: metrics.winRateBySegment.map((x) => ({ segment: `${x.label}: ${x.value}`, won: x.won, lost: x.lost, winRate: n(x.winRate) ?? 0, interval: { low: x.low, high: x.high } })),
+        segments: metrics.winRateBySegment.map((x) => ({
+          segment: `${x.label}: ${x.value}`,
+          won: x.won,
+          lost: x.lost,
+          winRate: n(x.winRate) ?? 0,
+          interval: { low: x.low, high: x.high },
+        })),
         droppedFeatures: arr(r.droppedFeatures).map((f) => ({ feature: String(f.label ?? f.feature), auc: n(f.auc) ?? 0 })),
-        history: perf.history.map((h) => ({ id: h.id, version: h.version, status: h.status, active: h.active, trainedAt: iso(h.trainedAt), auc: n((h.report as Obj).auc) })),
+        history: perf.history.map((h) => ({
+          id: h.id,
+          version: h.version,
+          status: h.status,
+          active: h.active,
+          trainedAt: iso(h.trainedAt),
+          auc: n((h.report as Obj).auc),
+        })),
       };
     },
 

@@ -1,7 +1,7 @@
 import type { AppContext } from '../../app/context.ts';
+import { loadSyncConfig, tenantSyncConfig } from '../../sync/config.ts';
 import { makeConnector } from '../../sync/make-connector.ts';
 import { listSyncRuns, requestSync } from '../../sync/requests.ts';
-import { loadSyncConfig, tenantSyncConfig } from '../../sync/config.ts';
 import { buildDigest } from '../../worker/digest.ts';
 import type { DigestView, SyncRunView } from '../api/schemas.ts';
 import type { SyncPort } from '../deps.ts';
@@ -30,7 +30,11 @@ export function syncPort(ctx: AppContext): SyncPort {
         durationMs: r.durationMs,
         counts: r.counts,
         apiCalls: r.apiCalls,
-        errors: r.errors.map((e) => ({ message: str(e.message) ?? JSON.stringify(e), ...(str(e.code) ? { code: str(e.code)! } : {}), ...(str(e.step) ? { step: str(e.step)! } : {}) })),
+        errors: r.errors.map((e) => ({
+          message: str(e.message) ?? JSON.stringify(e),
+          ...(str(e.code) ? { code: str(e.code)! } : {}),
+          ...(str(e.step) ? { step: str(e.step)! } : {}),
+        })),
         rejected: r.rejected.map((x) => ({
           // Runs recorded before rejections named their step only ever rejected at mapping.
           step: RECORD_STEPS.find((s) => s === x.step) ?? 'map',
@@ -58,7 +62,14 @@ export function syncPort(ctx: AppContext): SyncPort {
         const k = x.ownerId ?? x.ownerName ?? '';
         const o = byOwner.get(k) ?? { ownerId: x.ownerId, ownerName: x.ownerName, deals: [] };
         if (o.deals.length < config.digest.top) {
-          o.deals.push({ externalId: x.externalId, name: x.name, amount: x.amount, riskScore: x.score, category: x.category, firstAction: x.firstAction });
+          o.deals.push({
+            externalId: x.externalId,
+            name: x.name,
+            amount: x.amount,
+            riskScore: x.score,
+            category: x.category,
+            firstAction: x.firstAction,
+          });
         }
         byOwner.set(k, o);
       }

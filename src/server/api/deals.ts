@@ -1,12 +1,12 @@
+import type { z } from 'zod';
+import { Deal, type Source } from '../../core/deal.ts';
 import { AppError } from '../../core/errors.ts';
-import { Deal, Source } from '../../core/deal.ts';
 import type { RiskQuery, RiskRow } from '../../store/repos/deal-risk.ts';
 import type { ServerContext } from '../context.ts';
 import { ageDays } from '../http/format.ts';
 import { readDetail, recordLinker } from './detail.ts';
-import { route, type RouteDef } from './registry.ts';
+import { type RouteDef, route } from './registry.ts';
 import { DealDetail, DealIdParams, HighRiskQuery, HighRiskResponse, ScoreRequest, ScoreResponse } from './schemas.ts';
-import type { z } from 'zod';
 
 /** A deal id in a URL: `<source>:<externalId>`, or a bare CRM id looked up in every source. */
 export async function resolveDealId(s: ServerContext, tenantId: string, id: string): Promise<{ source: Source; externalId: string }> {
@@ -75,7 +75,8 @@ export function dealRoutes(s: ServerContext): RouteDef[] {
       path: '/v1/deals/score',
       tag: 'Deals',
       summary: 'Score a deal given in the body',
-      description: 'Scores the deal with the tenant\'s active model: risk score, category, the deal\'s own top drivers and recommended actions. Nothing is stored.',
+      description:
+        "Scores the deal with the tenant's active model: risk score, category, the deal's own top drivers and recommended actions. Nothing is stored.",
       access: 'read',
       idempotent: true,
       body: ScoreRequest,
@@ -83,7 +84,11 @@ export function dealRoutes(s: ServerContext): RouteDef[] {
       errors: [409, 413],
       async handler({ principal, body }) {
         const parsed = Deal.safeParse({ ...body.deal, tenantId: principal.tenantId });
-        if (!parsed.success) throw new AppError('input_invalid', `invalid deal: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        if (!parsed.success)
+          throw new AppError(
+            'input_invalid',
+            `invalid deal: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+          );
         return { score: await s.deps.scoring.scoreDeal(principal.tenantId, parsed.data, s.app.now()) };
       },
     }),
@@ -92,7 +97,8 @@ export function dealRoutes(s: ServerContext): RouteDef[] {
       path: '/v1/deals/high-risk',
       tag: 'Deals',
       summary: 'Open deals most likely to be lost',
-      description: 'Open deals by current risk, High and Critical unless risk_category says otherwise; each with its top drivers, first action and a link to the CRM record.',
+      description:
+        'Open deals by current risk, High and Critical unless risk_category says otherwise; each with its top drivers, first action and a link to the CRM record.',
       access: 'read',
       query: HighRiskQuery,
       response: HighRiskResponse,
@@ -103,7 +109,13 @@ export function dealRoutes(s: ServerContext): RouteDef[] {
           s.connections(principal.tenantId),
         ]);
         const link = recordLinker(s.deps, connections);
-        return { total: list.total, totalExact: list.totalExact, limit: query.limit, offset: query.offset, deals: list.rows.map((r) => riskDealView(r, now, link)) };
+        return {
+          total: list.total,
+          totalExact: list.totalExact,
+          limit: query.limit,
+          offset: query.offset,
+          deals: list.rows.map((r) => riskDealView(r, now, link)),
+        };
       },
     }),
     route({
@@ -152,7 +164,12 @@ export function dealRoutes(s: ServerContext): RouteDef[] {
                   actions: d.actions,
                 }
               : null,
-          history: history.map((h) => ({ scoredAt: h.scoredAt.toISOString(), riskScore: h.score, category: h.category, modelStatus: h.modelStatus })),
+          history: history.map((h) => ({
+            scoredAt: h.scoredAt.toISOString(),
+            riskScore: h.score,
+            category: h.category,
+            modelStatus: h.modelStatus,
+          })),
         };
       },
     }),

@@ -21,12 +21,18 @@ const ActionIn = z.object({
  * Drivers and actions out of a stored score's `detail` (written by the sync engine). Read
  * defensively: an entry that does not fit is skipped rather than failing the page.
  */
-export function readDetail(detail: Record<string, unknown> | null | undefined): { drivers: DriverView[]; actions: ActionView[]; confidence: string | null } {
+export function readDetail(detail: Record<string, unknown> | null | undefined): {
+  drivers: DriverView[];
+  actions: ActionView[];
+  confidence: string | null;
+} {
   const list = <T>(v: unknown, s: z.ZodType<T>): T[] =>
-    Array.isArray(v) ? v.flatMap((x) => {
-      const r = s.safeParse(x);
-      return r.success ? [r.data] : [];
-    }) : [];
+    Array.isArray(v)
+      ? v.flatMap((x) => {
+          const r = s.safeParse(x);
+          return r.success ? [r.data] : [];
+        })
+      : [];
   return {
     drivers: list(detail?.drivers, DriverIn),
     actions: list(detail?.actions, ActionIn),
@@ -43,7 +49,10 @@ export function recordLinker(deps: WebDeps, connections: Connection[]): (source:
     if (!c || (source !== 'salesforce' && source !== 'hubspot')) return null;
     const custom = deps.oauth[source]?.recordUrl?.(c, externalId);
     if (custom !== undefined) return custom;
-    if (source === 'salesforce') return c.instanceUrl ? `${c.instanceUrl}/lightning/r/Opportunity/${encodeURIComponent(externalId)}/view` : null;
-    return c.accountId ? `https://app.hubspot.com/contacts/${encodeURIComponent(c.accountId)}/record/0-3/${encodeURIComponent(externalId)}` : null;
+    if (source === 'salesforce')
+      return c.instanceUrl ? `${c.instanceUrl}/lightning/r/Opportunity/${encodeURIComponent(externalId)}/view` : null;
+    return c.accountId
+      ? `https://app.hubspot.com/contacts/${encodeURIComponent(c.accountId)}/record/0-3/${encodeURIComponent(externalId)}`
+      : null;
   };
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { migrationsApplied } from '../../store/migrate.ts';
 import type { ServerContext } from '../context.ts';
 import { buildOpenApi } from './openapi.ts';
-import { route, type RouteDef } from './registry.ts';
+import { type RouteDef, route } from './registry.ts';
 
 const Health = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
 const Ready = z

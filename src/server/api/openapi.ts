@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { ErrorBody } from './schemas.ts';
 import type { RouteDef } from './registry.ts';
+import { ErrorBody } from './schemas.ts';
 
 type Json = Record<string, unknown>;
 
@@ -8,7 +8,7 @@ const ERROR_TEXT: Record<number, string> = {
   400: 'The request is invalid; details.issues names each offending field',
   401: 'No valid session or API key',
   403: 'The caller may not do this (viewer session or read-only key)',
-  404: 'Not found in the caller\'s tenant',
+  404: "Not found in the caller's tenant",
   409: 'Conflicts with the current state (or the same Idempotency-Key is still in progress)',
   413: 'The request body is too large',
   429: 'Rate limit reached; Retry-After says when to try again',
@@ -81,11 +81,17 @@ export function buildOpenApi(defs: RouteDef[], info: { version: string; serverUr
   delete c.components.Error.$ref;
   const paths: Record<string, Record<string, Json>> = {};
   for (const d of defs) {
-    const errors = new Set<number>([...(d.access === 'public' ? [] : [401, 429]), ...(d.query || d.params || d.body ? [400] : []), ...(d.access === 'admin' ? [403] : []), ...(d.errors ?? [])]);
+    const errors = new Set<number>([
+      ...(d.access === 'public' ? [] : [401, 429]),
+      ...(d.query || d.params || d.body ? [400] : []),
+      ...(d.access === 'admin' ? [403] : []),
+      ...(d.errors ?? []),
+    ]);
     const responses: Json = {
       [String(d.status ?? 200)]: { description: 'Success', content: { 'application/json': { schema: c.convert(d.response, 'output') } } },
     };
-    for (const s of [...errors].sort()) responses[String(s)] = { description: ERROR_TEXT[s] ?? 'Error', content: { 'application/json': { schema: errorRef } } };
+    for (const s of [...errors].sort())
+      responses[String(s)] = { description: ERROR_TEXT[s] ?? 'Error', content: { 'application/json': { schema: errorRef } } };
     const op: Json = {
       operationId: `${d.method}${d.path.replace(/^\/v1/, '').replace(/[/:-]+(\w)/g, (_, ch: string) => ch.toUpperCase())}`,
       tags: [d.tag],
@@ -95,7 +101,15 @@ export function buildOpenApi(defs: RouteDef[], info: { version: string; serverUr
         ...parameters(c, d.params, 'path'),
         ...parameters(c, d.query, 'query'),
         ...(d.idempotent
-          ? [{ name: 'Idempotency-Key', in: 'header', required: false, description: 'Replays the first response for 24 h instead of repeating the work', schema: { type: 'string', maxLength: 255 } }]
+          ? [
+              {
+                name: 'Idempotency-Key',
+                in: 'header',
+                required: false,
+                description: 'Replays the first response for 24 h instead of repeating the work',
+                schema: { type: 'string', maxLength: 255 },
+              },
+            ]
           : []),
       ],
       ...(d.body ? { requestBody: { required: true, content: { 'application/json': { schema: c.convert(d.body, 'input') } } } } : {}),

@@ -1,5 +1,5 @@
 import type { ServerContext } from '../context.ts';
-import { route, type RouteDef } from './registry.ts';
+import { type RouteDef, route } from './registry.ts';
 import {
   DigestQuery,
   DigestResponse,
@@ -26,7 +26,11 @@ export function opsRoutes(s: ServerContext): RouteDef[] {
       response: PipelineMetrics,
       async handler({ principal, query }) {
         const [m, riskDistribution] = await Promise.all([
-          s.deps.scoring.metrics(principal.tenantId, { ...(query.segment ? { segment: query.segment } : {}), ...(query.owner ? { owner: query.owner } : {}) }, s.app.now()),
+          s.deps.scoring.metrics(
+            principal.tenantId,
+            { ...(query.segment ? { segment: query.segment } : {}), ...(query.owner ? { owner: query.owner } : {}) },
+            s.app.now(),
+          ),
           store.dealRisk.distribution(principal.tenantId),
         ]);
         return { ...m, riskDistribution };
@@ -48,7 +52,7 @@ export function opsRoutes(s: ServerContext): RouteDef[] {
       path: '/v1/sync',
       tag: 'Sync',
       summary: 'Sync now',
-      description: 'Asks the worker to run this tenant\'s sync at once instead of waiting for the hourly schedule.',
+      description: "Asks the worker to run this tenant's sync at once instead of waiting for the hourly schedule.",
       access: 'admin',
       idempotent: true,
       body: SyncRequest,
@@ -56,7 +60,11 @@ export function opsRoutes(s: ServerContext): RouteDef[] {
       status: 202,
       async handler({ principal, body }) {
         const r = await s.deps.sync.requestSync(principal.tenantId, principal.label, body?.connectionId);
-        await store.audit.add(principal.tenantId, { actor: principal.label, action: 'sync.requested', target: body?.connectionId ?? null }, s.app.now());
+        await store.audit.add(
+          principal.tenantId,
+          { actor: principal.label, action: 'sync.requested', target: body?.connectionId ?? null },
+          s.app.now(),
+        );
         return { requested: r.requested, requestedAt: r.requestedAt.toISOString(), message: r.message };
       },
     }),

@@ -1,7 +1,7 @@
 import type { Request, Response, Router } from 'express';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { AppError, formatIssues } from '../../core/errors.ts';
-import { requireAdmin, requirePrincipal, type Principal } from '../auth/principal.ts';
+import { type Principal, requireAdmin, requirePrincipal } from '../auth/principal.ts';
 import { findInputProblem, inputError } from '../http/input-guard.ts';
 
 export type Access = 'public' | 'read' | 'admin';
@@ -43,7 +43,9 @@ export function route<Q extends z.ZodType = z.ZodNever, P extends z.ZodType = z.
     query?: Q;
     params?: P;
     body?: B;
-    handler(c: Omit<HandlerContext, 'query' | 'params' | 'body'> & { query: z.output<Q>; params: z.output<P>; body: z.output<B> }): Promise<unknown>;
+    handler(
+      c: Omit<HandlerContext, 'query' | 'params' | 'body'> & { query: z.output<Q>; params: z.output<P>; body: z.output<B> },
+    ): Promise<unknown>;
   },
 ): RouteDef {
   return def as RouteDef;
@@ -66,7 +68,8 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, where: 'query' | 
 export function mountRoutes(router: Router, defs: RouteDef[]): void {
   for (const d of defs) {
     router[d.method](d.path, async (req, res) => {
-      const principal = d.access === 'admin' ? requireAdmin(res) : d.access === 'read' ? requirePrincipal(res) : (undefined as unknown as Principal);
+      const principal =
+        d.access === 'admin' ? requireAdmin(res) : d.access === 'read' ? requirePrincipal(res) : (undefined as unknown as Principal);
       const query = d.query ? parse(d.query, req.query ?? {}, 'query') : {};
       const params = d.params ? parse(d.params, req.params, 'path') : {};
       const body = d.body ? parse(d.body, req.body ?? {}, 'body') : undefined;

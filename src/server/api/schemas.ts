@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DealType, Source, StageStatus } from '../../core/deal.ts';
 import { Playbook } from '../../core/actions/playbook.ts';
+import { DealType, Source, StageStatus } from '../../core/deal.ts';
 
 /**
  * The REST API's shapes. Requests are validated with these schemas and the OpenAPI document is
@@ -69,7 +69,13 @@ export const DealBody = z
     name: z.string().max(500).nullable().optional(),
     amount: z.number().finite().nullable().optional(),
     currency: z.string().max(10).nullable().optional(),
-    stage: z.object({ label: z.string().max(200).nullable().optional(), status: StageStatus.default('open'), order: z.number().nullable().optional() }).default({ status: 'open' }),
+    stage: z
+      .object({
+        label: z.string().max(200).nullable().optional(),
+        status: StageStatus.default('open'),
+        order: z.number().nullable().optional(),
+      })
+      .default({ status: 'open' }),
     pipeline: z.string().max(200).nullable().optional(),
     createdAt: dateIn.nullable().optional(),
     expectedCloseDate: dateIn.nullable().optional(),
@@ -107,7 +113,10 @@ export const SortBy = z.enum(['score', 'amount', 'age', 'owner', 'segment', 'cat
 const categoryList = z
   .string()
   .transform((s, ctx) => {
-    const parts = s.split(',').map((p) => p.trim()).filter(Boolean);
+    const parts = s
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
     const names = RiskCategory.options as readonly string[];
     const norm = parts.map((p) => names.find((n) => n.toLowerCase() === p.toLowerCase()));
     if (norm.some((n) => n === undefined)) {
@@ -228,10 +237,19 @@ export const PipelineMetrics = z
 
 export const Diagnostics = z
   .object({
-    winRateByMonth: z.array(z.object({ period: z.string(), won: z.number().int(), lost: z.number().int(), winRate: z.number().nullable() })),
+    winRateByMonth: z.array(
+      z.object({ period: z.string(), won: z.number().int(), lost: z.number().int(), winRate: z.number().nullable() }),
+    ),
     changePoint: z.object({ period: z.string(), before: z.number(), after: z.number() }).nullable(),
-    stageFunnel: z.array(z.object({ stage: z.string(), reached: z.number().int(), conversion: z.number().nullable(), medianDays: z.number().nullable() })),
-    cycle: z.object({ wonMedianDays: z.number().nullable(), lostMedianDays: z.number().nullable(), won: z.number().int(), lost: z.number().int() }),
+    stageFunnel: z.array(
+      z.object({ stage: z.string(), reached: z.number().int(), conversion: z.number().nullable(), medianDays: z.number().nullable() }),
+    ),
+    cycle: z.object({
+      wonMedianDays: z.number().nullable(),
+      lostMedianDays: z.number().nullable(),
+      won: z.number().int(),
+      lost: z.number().int(),
+    }),
     owners: z.array(
       z.object({
         ownerId: z.string().nullable(),
@@ -273,15 +291,20 @@ export const ModelPerformance = z
     segments: z.array(SegmentWinRate),
     droppedFeatures: z.array(z.object({ feature: z.string(), auc: z.number() })),
     history: z.array(
-      z.object({ id: z.number().int(), version: z.number().int(), status: z.string(), active: z.boolean(), trainedAt: when, auc: z.number().nullable() }),
+      z.object({
+        id: z.number().int(),
+        version: z.number().int(),
+        status: z.string(),
+        active: z.boolean(),
+        trainedAt: when,
+        auc: z.number().nullable(),
+      }),
     ),
   })
   .meta({ id: 'ModelPerformance' });
 
 export const SyncRequest = z.object({ connectionId: z.string().optional() }).strict().default({}).meta({ id: 'SyncRequest' });
-export const SyncAccepted = z
-  .object({ requested: z.boolean(), requestedAt: when, message: z.string() })
-  .meta({ id: 'SyncAccepted' });
+export const SyncAccepted = z.object({ requested: z.boolean(), requestedAt: when, message: z.string() }).meta({ id: 'SyncAccepted' });
 
 export const SyncRun = z
   .object({
@@ -305,10 +328,14 @@ export const SyncRun = z
           reason: z.string(),
         }),
       )
-      .meta({ description: 'Records that did not go through, each alone: the rest of the run went on (at most 200 are kept; counts.rejected has them all)' }),
-    cleaned: z
-      .array(z.object({ recordId: z.string(), row: z.number().int().optional(), field: z.string(), reason: z.string() }))
-      .meta({ description: 'Fields stored with their text changed so the database could hold it: U+0000 removed, lone surrogates replaced with U+FFFD' }),
+      .meta({
+        description:
+          'Records that did not go through, each alone: the rest of the run went on (at most 200 are kept; counts.rejected has them all)',
+      }),
+    cleaned: z.array(z.object({ recordId: z.string(), row: z.number().int().optional(), field: z.string(), reason: z.string() })).meta({
+      description:
+        'Fields stored with their text changed so the database could hold it: U+0000 removed, lone surrogates replaced with U+FFFD',
+    }),
   })
   .meta({ id: 'SyncRun' });
 export const SyncRunsQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(20) }).strict();
@@ -340,7 +367,14 @@ export const DigestResponse = z
         ownerId: z.string().nullable(),
         ownerName: z.string().nullable(),
         deals: z.array(
-          z.object({ externalId: z.string(), name: z.string().nullable(), amount: z.number().nullable(), riskScore: z.number().int(), category: z.string(), firstAction: z.string().nullable() }),
+          z.object({
+            externalId: z.string(),
+            name: z.string().nullable(),
+            amount: z.number().nullable(),
+            riskScore: z.number().int(),
+            category: z.string(),
+            firstAction: z.string().nullable(),
+          }),
         ),
       }),
     ),

@@ -6,7 +6,7 @@ import { MAPPINGS_DIR } from '../../mappings/load.ts';
 import { saveMappingOverride } from '../../mappings/resolve.ts';
 import type { Store } from '../../store/index.ts';
 import type { ServerContext } from '../context.ts';
-import { route, type RouteDef } from './registry.ts';
+import { type RouteDef, route } from './registry.ts';
 import { MappingPut, MappingQuery, MappingResponse, PlaybookPut, PlaybookResponse } from './schemas.ts';
 
 export type MappingSourceName = 'salesforce' | 'hubspot';
@@ -14,12 +14,17 @@ export type MappingSourceName = 'salesforce' | 'hubspot';
 /** The CRM a tenant is connected to (its first live connection), else Salesforce. */
 export async function defaultSource(store: Store, tenantId: string): Promise<MappingSourceName> {
   const cs = await store.connections.list(tenantId);
-  const c = cs.find((x) => x.status !== 'disconnected' && (x.crm === 'salesforce' || x.crm === 'hubspot')) ?? cs.find((x) => x.crm !== 'csv');
+  const c =
+    cs.find((x) => x.status !== 'disconnected' && (x.crm === 'salesforce' || x.crm === 'hubspot')) ?? cs.find((x) => x.crm !== 'csv');
   return c?.crm === 'hubspot' ? 'hubspot' : 'salesforce';
 }
 
 /** The tenant's mapping document as stored (override) or as shipped (mappings/<crm>.yaml). */
-export async function mappingDocument(store: Store, tenantId: string, source: MappingSourceName): Promise<{ overridden: boolean; mapping: Record<string, unknown> }> {
+export async function mappingDocument(
+  store: Store,
+  tenantId: string,
+  source: MappingSourceName,
+): Promise<{ overridden: boolean; mapping: Record<string, unknown> }> {
   const own = await store.mappings.get(tenantId, source);
   if (own) return { overridden: true, mapping: own };
   const file = path.join(MAPPINGS_DIR, `${source}.yaml`);
@@ -34,7 +39,7 @@ export function settingsRoutes(s: ServerContext): RouteDef[] {
       method: 'get',
       path: '/v1/mappings',
       tag: 'Settings',
-      summary: 'The field mapping in use (the tenant\'s override, else the shipped default)',
+      summary: "The field mapping in use (the tenant's override, else the shipped default)",
       access: 'read',
       query: MappingQuery,
       response: MappingResponse,
@@ -48,7 +53,7 @@ export function settingsRoutes(s: ServerContext): RouteDef[] {
       method: 'put',
       path: '/v1/mappings',
       tag: 'Settings',
-      summary: 'Replace the tenant\'s mapping (validated; errors name the key path)',
+      summary: "Replace the tenant's mapping (validated; errors name the key path)",
       access: 'admin',
       body: MappingPut,
       response: MappingResponse,
@@ -73,7 +78,7 @@ export function settingsRoutes(s: ServerContext): RouteDef[] {
       method: 'put',
       path: '/v1/playbook',
       tag: 'Settings',
-      summary: 'Replace the tenant\'s playbook (validated; errors name the key path)',
+      summary: "Replace the tenant's playbook (validated; errors name the key path)",
       access: 'admin',
       body: PlaybookPut,
       response: PlaybookResponse,

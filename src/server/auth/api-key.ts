@@ -71,7 +71,8 @@ export function apiKeyMiddleware(
       const key = hit?.key ?? null;
       if (!key) {
         const slow = limiter.take(`keyfail:${req.ip}`, opts.failuresPerMinute);
-        if (!slow.ok) throw new AppError('rate_limited', 'too many invalid API keys from this address', { retryAfterMs: slow.retryAfterMs });
+        if (!slow.ok)
+          throw new AppError('rate_limited', 'too many invalid API keys from this address', { retryAfterMs: slow.retryAfterMs });
         throw new AppError('unauthorized', 'the API key is not valid (revoked, mistyped, or never existed)');
       }
       const p: Principal = {

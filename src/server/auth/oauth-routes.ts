@@ -3,9 +3,9 @@ import { AppError } from '../../core/errors.ts';
 import type { ServerContext } from '../context.ts';
 import type { Crm, OAuthGrant, OAuthProvider, OrgEnvironment } from '../deps.ts';
 import { html } from '../http/html.ts';
-import { page } from '../pages/layout.ts';
-import { q1 } from '../pages/common.ts';
 import { safeNext } from '../pages/access.ts';
+import { q1 } from '../pages/common.ts';
+import { page } from '../pages/layout.ts';
 import type { Principal } from './principal.ts';
 import { endSession, startSession, userLabel } from './session.ts';
 import { parseCookies, randomToken, sha256, signValue, unsignValue } from './tokens.ts';
@@ -15,7 +15,10 @@ const CRM_NAMES: Record<Crm, string> = { salesforce: 'Salesforce', hubspot: 'Hub
 
 /** The workspace id of a CRM org or portal: stable, readable, never chosen by the user. */
 export const tenantIdFor = (crm: Crm, accountId: string): string =>
-  `${crm === 'salesforce' ? 'sf' : 'hs'}-${accountId.toLowerCase().replace(/[^a-z0-9]+/g, '-').slice(0, 60)}`;
+  `${crm === 'salesforce' ? 'sf' : 'hs'}-${accountId
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .slice(0, 60)}`;
 
 /** The browser nonce cookie binds each OAuth state to the browser that started the flow. */
 const nonceCookie = (s: ServerContext) => (s.config.secure ? '__Host-dr_oauth' : 'dr_oauth');
@@ -25,7 +28,13 @@ function browserNonce(s: ServerContext, req: Request, res: Response): string {
   const valid = existing ? unsignValue(s.config.sessionSecret, existing) : null;
   if (valid) return valid;
   const nonce = randomToken();
-  res.cookie(nonceCookie(s), signValue(s.config.sessionSecret, nonce), { httpOnly: true, sameSite: 'lax', secure: s.config.secure, path: '/', maxAge: FLOW_TTL_MS });
+  res.cookie(nonceCookie(s), signValue(s.config.sessionSecret, nonce), {
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: s.config.secure,
+    path: '/',
+    maxAge: FLOW_TTL_MS,
+  });
   return nonce;
 }
 
@@ -35,12 +44,18 @@ function refusal(s: ServerContext, res: Response, status: number, title: string,
   res
     .status(status)
     .type('html')
-    .send(page({ title, sandbox: s.deps.sandbox, principal: p?.kind === 'user' ? p : undefined }, html`<p>${text}</p><p><a href="/signin">Sign in</a> · <a href="/install">Install</a></p>`));
+    .send(
+      page(
+        { title, sandbox: s.deps.sandbox, principal: p?.kind === 'user' ? p : undefined },
+        html`<p>${text}</p><p><a href="/signin">Sign in</a> · <a href="/install">Install</a></p>`,
+      ),
+    );
 }
 
 function limit(s: ServerContext, req: Request): void {
   const r = s.limiter.take(`login:${req.ip}`, s.config.loginPerMinute);
-  if (!r.ok) throw new AppError('rate_limited', 'too many sign-in attempts from this address; wait a moment', { retryAfterMs: r.retryAfterMs });
+  if (!r.ok)
+    throw new AppError('rate_limited', 'too many sign-in attempts from this address; wait a moment', { retryAfterMs: r.retryAfterMs });
 }
 
 function providerFor(s: ServerContext, crm: string): OAuthProvider {
@@ -85,7 +100,10 @@ export function oauthRoutes(s: ServerContext, router: Router): void {
       createdAt: now,
       expiresAt: new Date(now.getTime() + FLOW_TTL_MS),
     });
-    res.redirect(303, provider.authorizeUrl({ state, codeChallenge: sha256(verifier), redirectUri: redirectUri(s, provider.crm), purpose, environment }));
+    res.redirect(
+      303,
+      provider.authorizeUrl({ state, codeChallenge: sha256(verifier), redirectUri: redirectUri(s, provider.crm), purpose, environment }),
+    );
   });
 
   router.get('/oauth/:crm/callback', async (req, res) => {
@@ -94,7 +112,14 @@ export function oauthRoutes(s: ServerContext, router: Router): void {
     const p = res.locals.principal as Principal | undefined;
     const denied = q1(req.query.error);
     if (denied) {
-      return refusal(s, res, 400, 'Not connected', `${CRM_NAMES[provider.crm]} did not grant access (${denied}${q1(req.query.error_description) ? `: ${q1(req.query.error_description)}` : ''}).`, p);
+      return refusal(
+        s,
+        res,
+        400,
+        'Not connected',
+        `${CRM_NAMES[provider.crm]} did not grant access (${denied}${q1(req.query.error_description) ? `: ${q1(req.query.error_description)}` : ''}).`,
+        p,
+      );
     }
     const state = q1(req.query.state);
     const code = q1(req.query.code);
@@ -106,14 +131,35 @@ export function oauthRoutes(s: ServerContext, router: Router): void {
     if (!flow) {
       const waiting = await store.oauthStates.pending(sha256(state), s.app.now());
       if (waiting?.crm === provider.crm) {
-        return refusal(s, res, 400, 'Wrong browser', 'This sign-in was started in another browser (or its cookie was lost). Start again here.', p);
+        return refusal(
+          s,
+          res,
+          400,
+          'Wrong browser',
+          'This sign-in was started in another browser (or its cookie was lost). Start again here.',
+          p,
+        );
       }
       return refusal(s, res, 400, 'Link expired', 'This sign-in link expired or was already used. Start again.', p);
     }
-    const grant = await provider.exchange({ code, codeVerifier: flow.codeVerifier, redirectUri: redirectUri(s, provider.crm), purpose: flow.purpose, environment: flow.environment });
+    const grant = await provider.exchange({
+      code,
+      codeVerifier: flow.codeVerifier,
+      redirectUri: redirectUri(s, provider.crm),
+      purpose: flow.purpose,
+      environment: flow.environment,
+    });
     const next = safeNext(Buffer.from(state.split('~')[1] ?? '', 'base64url').toString('utf8'));
     if (flow.purpose === 'signin') return signIn(s, req, res, provider, grant, next);
-    return install(s, req, res, provider, grant, flow.environment, flow.connectionId ? { tenantId: flow.tenantId!, connectionId: flow.connectionId } : null);
+    return install(
+      s,
+      req,
+      res,
+      provider,
+      grant,
+      flow.environment,
+      flow.connectionId ? { tenantId: flow.tenantId!, connectionId: flow.connectionId } : null,
+    );
   });
 
   router.post('/signout', async (req, res) => {
@@ -126,17 +172,39 @@ export function oauthRoutes(s: ServerContext, router: Router): void {
 
 const sessionConfig = (s: ServerContext) => ({ secret: s.config.sessionSecret, secure: s.config.secure, ttlMs: s.config.sessionTtlMs });
 
-async function signIn(s: ServerContext, req: Request, res: Response, provider: OAuthProvider, grant: OAuthGrant, next: string): Promise<void> {
+async function signIn(
+  s: ServerContext,
+  req: Request,
+  res: Response,
+  provider: OAuthProvider,
+  grant: OAuthGrant,
+  next: string,
+): Promise<void> {
   const { store } = s.app;
   const tenantId = await store.directory.tenantForAccount(provider.crm, grant.account.id);
   if (!tenantId) {
-    return refusal(s, res, 403, 'Not installed yet', `Your ${CRM_NAMES[provider.crm]} ${provider.crm === 'hubspot' ? 'portal' : 'org'} (${grant.account.id}) is not connected to dealrisk yet. An admin can install it.`);
+    return refusal(
+      s,
+      res,
+      403,
+      'Not installed yet',
+      `Your ${CRM_NAMES[provider.crm]} ${provider.crm === 'hubspot' ? 'portal' : 'org'} (${grant.account.id}) is not connected to dealrisk yet. An admin can install it.`,
+    );
   }
   const now = s.app.now();
-  const user = await store.users.upsertOnLogin(tenantId, { crm: provider.crm, crmUserId: grant.user.id, email: grant.user.email ?? null, name: grant.user.name ?? null }, 'viewer', now);
+  const user = await store.users.upsertOnLogin(
+    tenantId,
+    { crm: provider.crm, crmUserId: grant.user.id, email: grant.user.email ?? null, name: grant.user.name ?? null },
+    'viewer',
+    now,
+  );
   await endSession(store, sessionConfig(s), req, res, false);
   await startSession(store, sessionConfig(s), res, user, now);
-  await store.audit.add(tenantId, { actor: userLabel(user), action: 'user.signed_in', details: { crm: provider.crm, role: user.role } }, now);
+  await store.audit.add(
+    tenantId,
+    { actor: userLabel(user), action: 'user.signed_in', details: { crm: provider.crm, role: user.role } },
+    now,
+  );
   res.redirect(303, next);
 }
 
@@ -149,12 +217,31 @@ async function setUpRiskFields(s: ServerContext, tenantId: string, connectionId:
   if (!s.deps.sync.connectionInstalled) return;
   try {
     const r = await s.deps.sync.connectionInstalled(tenantId, connectionId);
-    if (r) await s.app.store.audit.add(tenantId, { actor, action: 'connection.setup', target: connectionId, details: { created: r.created, existing: r.existing, warnings: r.warnings } }, s.app.now());
+    if (r)
+      await s.app.store.audit.add(
+        tenantId,
+        {
+          actor,
+          action: 'connection.setup',
+          target: connectionId,
+          details: { created: r.created, existing: r.existing, warnings: r.warnings },
+        },
+        s.app.now(),
+      );
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     s.app.logger.warn('risk field setup failed after install', { tenantId, connectionId, error: e });
-    await s.app.store.connections.update(tenantId, connectionId, { statusReason: `Risk fields could not be set up: ${message.slice(0, 300)}` }, s.app.now());
-    await s.app.store.audit.add(tenantId, { actor, action: 'connection.setup_failed', target: connectionId, details: { message: message.slice(0, 300) } }, s.app.now());
+    await s.app.store.connections.update(
+      tenantId,
+      connectionId,
+      { statusReason: `Risk fields could not be set up: ${message.slice(0, 300)}` },
+      s.app.now(),
+    );
+    await s.app.store.audit.add(
+      tenantId,
+      { actor, action: 'connection.setup_failed', target: connectionId, details: { message: message.slice(0, 300) } },
+      s.app.now(),
+    );
   }
 }
 
@@ -172,18 +259,34 @@ async function install(
   const now = s.app.now();
   const existingTenant = await store.directory.tenantForAccount(provider.crm, grant.account.id);
   if (reauth && existingTenant !== reauth.tenantId) {
-    return refusal(s, res, 409, 'Different account', `You authorized ${CRM_NAMES[provider.crm]} account ${grant.account.id}, which is not the one this connection belongs to. Sign in to that account and try again.`, p);
+    return refusal(
+      s,
+      res,
+      409,
+      'Different account',
+      `You authorized ${CRM_NAMES[provider.crm]} account ${grant.account.id}, which is not the one this connection belongs to. Sign in to that account and try again.`,
+      p,
+    );
   }
   const tenantId = existingTenant ?? tenantIdFor(provider.crm, grant.account.id);
   if (existingTenant && !reauth) {
     // Someone in an installed org may not take it over: only its admins re-install, unless it has none.
     const isAdmin = p?.kind === 'user' && p.tenantId === existingTenant && p.role === 'admin';
     if (!isAdmin && (await store.users.countAdmins(existingTenant)) > 0) {
-      return refusal(s, res, 403, 'Already installed', `This ${CRM_NAMES[provider.crm]} account is already connected to dealrisk. Sign in to use it; only its admins can re-authorize the connection.`, p);
+      return refusal(
+        s,
+        res,
+        403,
+        'Already installed',
+        `This ${CRM_NAMES[provider.crm]} account is already connected to dealrisk. Sign in to use it; only its admins can re-authorize the connection.`,
+        p,
+      );
     }
   }
   await store.tenants.ensure(tenantId, grant.account.name ?? `${CRM_NAMES[provider.crm]} ${grant.account.id}`);
-  const found = reauth ? await store.connections.get(tenantId, reauth.connectionId) : await store.connections.findByAccount(tenantId, provider.crm, grant.account.id);
+  const found = reauth
+    ? await store.connections.get(tenantId, reauth.connectionId)
+    : await store.connections.findByAccount(tenantId, provider.crm, grant.account.id);
   let connectionId: string;
   if (found) {
     connectionId = found.id;
@@ -191,13 +294,26 @@ async function install(
     await store.connections.update(
       tenantId,
       found.id,
-      { status: 'active', statusReason: null, pausedUntil: null, accountId: grant.account.id, instanceUrl: grant.account.instanceUrl ?? found.instanceUrl, settings: { ...found.settings, environment } },
+      {
+        status: 'active',
+        statusReason: null,
+        pausedUntil: null,
+        accountId: grant.account.id,
+        instanceUrl: grant.account.instanceUrl ?? found.instanceUrl,
+        settings: { ...found.settings, environment },
+      },
       now,
     );
   } else {
     const c = await store.connections.create(
       tenantId,
-      { crm: provider.crm, accountId: grant.account.id, instanceUrl: grant.account.instanceUrl ?? null, credentials: grant.credentials, settings: { environment } },
+      {
+        crm: provider.crm,
+        accountId: grant.account.id,
+        instanceUrl: grant.account.instanceUrl ?? null,
+        credentials: grant.credentials,
+        settings: { environment },
+      },
       now,
     );
     connectionId = c.id;
@@ -209,7 +325,16 @@ async function install(
     now,
     true,
   );
-  await store.audit.add(tenantId, { actor: userLabel(user), action: found ? 'connection.reauthorized' : 'connection.installed', target: connectionId, details: { crm: provider.crm, account: grant.account.id, environment } }, now);
+  await store.audit.add(
+    tenantId,
+    {
+      actor: userLabel(user),
+      action: found ? 'connection.reauthorized' : 'connection.installed',
+      target: connectionId,
+      details: { crm: provider.crm, account: grant.account.id, environment },
+    },
+    now,
+  );
   await endSession(store, sessionConfig(s), req, res, false);
   await startSession(store, sessionConfig(s), res, user, now);
   await setUpRiskFields(s, tenantId, connectionId, userLabel(user));
@@ -218,6 +343,8 @@ async function install(
   } catch (e) {
     s.app.logger.warn('could not request the first sync after install', { tenantId, connectionId, error: e });
   }
-  res.redirect(303, found ? '/sync?done=Re-authorized%3B%20syncing%20resumes.' : '/?done=Connected%3B%20the%20first%20sync%20has%20started.');
+  res.redirect(
+    303,
+    found ? '/sync?done=Re-authorized%3B%20syncing%20resumes.' : '/?done=Connected%3B%20the%20first%20sync%20has%20started.',
+  );
 }
-

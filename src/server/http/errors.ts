@@ -53,11 +53,13 @@ function normalize(e: unknown): AppError {
   const x = e as { type?: string; status?: number; message?: string; limit?: number };
   if (x?.type === 'entity.too.large') return new AppError('payload_too_large', `request body is larger than the ${x.limit} bytes allowed`);
   if (x?.type === 'entity.parse.failed') return new AppError('input_invalid', 'request body is not valid JSON');
-  if (x?.type === 'encoding.unsupported' || x?.type === 'charset.unsupported') return new AppError('input_invalid', 'request body encoding is not supported');
+  if (x?.type === 'encoding.unsupported' || x?.type === 'charset.unsupported')
+    return new AppError('input_invalid', 'request body encoding is not supported');
   if (x?.type === 'parameters.too.many') return new AppError('payload_too_large', 'the form has more fields than a request may carry');
   if (x?.status === 413) return new AppError('payload_too_large', 'request body is too large');
   // Any other refusal of the body by the parser is the caller's (body-parser sets 4xx statuses).
-  if ((x?.status !== undefined && x.status >= 400 && x.status < 500) || x?.type === 'request.aborted') return new AppError('input_invalid', 'bad request');
+  if ((x?.status !== undefined && x.status >= 400 && x.status < 500) || x?.type === 'request.aborted')
+    return new AppError('input_invalid', 'bad request');
   return new AppError('internal', 'internal error', { cause: e });
 }
 

@@ -4,7 +4,8 @@ const compact = new Intl.NumberFormat('en-US', { notation: 'compact', maximumFra
 
 export const money = (n: number | null | undefined): string => (n === null || n === undefined ? '—' : money0.format(n));
 export const moneyShort = (n: number | null | undefined): string => (n === null || n === undefined ? '—' : compact.format(n));
-export const pct = (x: number | null | undefined, digits = 0): string => (x === null || x === undefined ? '—' : `${(x * 100).toFixed(digits)}%`);
+export const pct = (x: number | null | undefined, digits = 0): string =>
+  x === null || x === undefined ? '—' : `${(x * 100).toFixed(digits)}%`;
 export const num = (x: number | null | undefined, digits = 2): string => (x === null || x === undefined ? '—' : x.toFixed(digits));
 export const day = (d: Date | string | null | undefined): string => {
   if (!d) return '—';

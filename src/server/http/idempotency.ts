@@ -2,8 +2,8 @@ import type { RequestHandler } from 'express';
 import { stableJson } from '../../core/deal-hash.ts';
 import { AppError } from '../../core/errors.ts';
 import type { Store } from '../../store/index.ts';
-import { sha256 } from '../auth/tokens.ts';
 import type { Principal } from '../auth/principal.ts';
+import { sha256 } from '../auth/tokens.ts';
 
 /**
  * Idempotency-Key on POST: the first request's status and body are stored and replayed to any
@@ -26,7 +26,8 @@ export function idempotency(store: Store, now: () => Date): RequestHandler {
         if (prior.requestHash !== requestHash) {
           throw new AppError('input_invalid', 'this Idempotency-Key was already used for a different request; use a new key');
         }
-        if (prior.state !== 'done') throw new AppError('conflict', 'a request with this Idempotency-Key is still being processed; retry shortly');
+        if (prior.state !== 'done')
+          throw new AppError('conflict', 'a request with this Idempotency-Key is still being processed; retry shortly');
         res.setHeader('Idempotent-Replayed', 'true');
         res.status(prior.statusCode ?? 200).json(prior.response);
         return;
@@ -38,7 +39,10 @@ export function idempotency(store: Store, now: () => Date): RequestHandler {
         return json(b);
       };
       res.on('finish', () => {
-        const done = res.statusCode >= 500 ? store.idempotency.release(p.tenantId, principal, key) : store.idempotency.complete(p.tenantId, principal, key, res.statusCode, body);
+        const done =
+          res.statusCode >= 500
+            ? store.idempotency.release(p.tenantId, principal, key)
+            : store.idempotency.complete(p.tenantId, principal, key, res.statusCode, body);
         done.catch(() => undefined);
       });
       next();

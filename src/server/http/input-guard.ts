@@ -37,7 +37,7 @@ export function findInputProblem(value: unknown, maxDepth = MAX_BODY_DEPTH): Inp
       continue;
     }
     if (v === null || typeof v !== 'object') continue;
-    if (path.length >= maxDepth) return { path: path.slice(0, 4).join('.') + '…', message: `is nested deeper than ${maxDepth} levels` };
+    if (path.length >= maxDepth) return { path: `${path.slice(0, 4).join('.')}…`, message: `is nested deeper than ${maxDepth} levels` };
     for (const [k, child] of Object.entries(v)) {
       const why = unstorable(k);
       if (why) return { path: [...path, k.replace(/\u0000/g, '\\0')].join('.'), message: `key ${why}` };
@@ -51,7 +51,9 @@ export function findInputProblem(value: unknown, maxDepth = MAX_BODY_DEPTH): Inp
 export function inputError(where: 'query' | 'path' | 'body', p: InputProblem): AppError {
   const name = p.path || '(root)';
   const label = where === 'body' ? `body field ${name}` : `${where} parameter ${name}`;
-  return new AppError('input_invalid', `invalid ${where}: ${label} ${p.message}`, { issues: [{ in: where, path: p.path, message: p.message }] });
+  return new AppError('input_invalid', `invalid ${where}: ${label} ${p.message}`, {
+    issues: [{ in: where, path: p.path, message: p.message }],
+  });
 }
 
 /**

@@ -5,7 +5,10 @@
  */
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number; rate: number; capacity: number }>();
-  constructor(private readonly now: () => number = Date.now, private readonly maxKeys = 50_000) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly maxKeys = 50_000,
+  ) {}
 
   /** Takes one token; when none is left, says how long until one is. */
   take(key: string, perMinute: number, capacity = perMinute): { ok: true } | { ok: false; retryAfterMs: number } {

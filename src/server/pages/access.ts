@@ -1,10 +1,10 @@
 import type { Router } from 'express';
+import type { Principal } from '../auth/principal.ts';
 import type { ServerContext } from '../context.ts';
 import type { Crm } from '../deps.ts';
 import { html, type SafeHtml } from '../http/html.ts';
-import type { Principal } from '../auth/principal.ts';
-import { page } from './layout.ts';
 import { q1 } from './common.ts';
+import { page } from './layout.ts';
 
 const NAMES: Record<Crm, string> = { salesforce: 'Salesforce', hubspot: 'HubSpot' };
 
@@ -29,17 +29,21 @@ export function accessPages(s: ServerContext, router: Router): void {
 scores every open deal and writes the risk back to it. Whoever installs becomes the workspace's first admin.</p>
 <div class="install">
   <section class="card"><h2>Salesforce</h2>
-  ${sf
-    ? html`<p><a class="button" id="connect-salesforce" href="/oauth/salesforce/start?purpose=install&env=production">Connect Salesforce</a></p>
+  ${
+    sf
+      ? html`<p><a class="button" id="connect-salesforce" href="/oauth/salesforce/start?purpose=install&env=production">Connect Salesforce</a></p>
       <p><a id="connect-salesforce-sandbox" href="/oauth/salesforce/start?purpose=install&env=sandbox">Connect a Salesforce sandbox org</a> <span class="small muted">(test.salesforce.com)</span></p>
       <p class="small muted">Needs an External Client App with the <code>api refresh_token</code> scopes; see the README.</p>`
-    : notConfigured('salesforce')}
+      : notConfigured('salesforce')
+  }
   </section>
   <section class="card"><h2>HubSpot</h2>
-  ${hs
-    ? html`<p><a class="button" id="connect-hubspot" href="/oauth/hubspot/start?purpose=install">Connect HubSpot</a></p>
+  ${
+    hs
+      ? html`<p><a class="button" id="connect-hubspot" href="/oauth/hubspot/start?purpose=install">Connect HubSpot</a></p>
       <p class="small muted">A super admin of the portal approves the app's scopes (deals, deal properties, owners, tasks).</p>`
-    : notConfigured('hubspot')}
+      : notConfigured('hubspot')
+  }
   </section>
 </div>
 <p>Already installed? <a href="/signin">Sign in</a>.</p>`;
@@ -51,7 +55,10 @@ scores every open deal and writes the risk back to it. Whoever installs becomes 
     const p = res.locals.principal as Principal | undefined;
     const buttons = (['salesforce', 'hubspot'] as const)
       .filter((c) => s.deps.oauth[c])
-      .map((c) => html`<p><a class="button" id="signin-${c}" href="/oauth/${c}/start?purpose=signin&next=${encodeURIComponent(next)}">Sign in with ${NAMES[c]}</a></p>`);
+      .map(
+        (c) =>
+          html`<p><a class="button" id="signin-${c}" href="/oauth/${c}/start?purpose=signin&next=${encodeURIComponent(next)}">Sign in with ${NAMES[c]}</a></p>`,
+      );
     const body = html`${p?.kind === 'user' ? html`<p class="card">You are signed in as ${p.label}. <a href="/">Go to the overview</a>.</p>` : ''}
 <p>Sign in with the CRM account you use at work. You will see the workspace of your Salesforce org or HubSpot portal, and nothing else.</p>
 ${buttons.length ? buttons : html`<p class="muted">No CRM is configured on this server.</p>`}

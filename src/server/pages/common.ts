@@ -3,7 +3,7 @@ import { AppError } from '../../core/errors.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { ServerContext } from '../context.ts';
 import type { SafeHtml } from '../http/html.ts';
-import { page, type PageOptions } from './layout.ts';
+import { type PageOptions, page } from './layout.ts';
 
 export interface PageRequest {
   req: Request;
@@ -31,8 +31,19 @@ export function pageRoute(
       const out = await handler({ req, res, p, tenantName: tenant?.name ?? p.tenantId });
       if (!out || res.headersSent) return;
       const flash = readFlash(req);
-      const opts: PageOptions = { title: out.title, principal: p, tenantName: tenant?.name ?? p.tenantId, sandbox: s.deps.sandbox, active: out.active, charts: out.charts, flash };
-      res.status(out.status ?? 200).type('html').send(page(opts, out.body));
+      const opts: PageOptions = {
+        title: out.title,
+        principal: p,
+        tenantName: tenant?.name ?? p.tenantId,
+        sandbox: s.deps.sandbox,
+        active: out.active,
+        charts: out.charts,
+        flash,
+      };
+      res
+        .status(out.status ?? 200)
+        .type('html')
+        .send(page(opts, out.body));
     } catch (e) {
       next(e);
     }
@@ -43,7 +54,10 @@ export function pageRoute(
 export function redirectWith(res: Response, to: string, kind: 'ok' | 'error', text: string): void {
   const [pathAndQuery, hash] = to.split('#');
   const sep = pathAndQuery!.includes('?') ? '&' : '?';
-  res.redirect(303, `${pathAndQuery}${sep}${kind === 'ok' ? 'done' : 'failed'}=${encodeURIComponent(text.slice(0, 300))}${hash ? `#${hash}` : ''}`);
+  res.redirect(
+    303,
+    `${pathAndQuery}${sep}${kind === 'ok' ? 'done' : 'failed'}=${encodeURIComponent(text.slice(0, 300))}${hash ? `#${hash}` : ''}`,
+  );
 }
 
 function readFlash(req: Request): PageOptions['flash'] {

@@ -1,8 +1,8 @@
 import type { Router } from 'express';
 import { AppError } from '../../core/errors.ts';
 import { RISK_CATEGORIES } from '../../store/repos/deal-risk.ts';
-import { recordLinker, readDetail } from '../api/detail.ts';
 import { resolveDealId, riskDealView, riskQueryFrom } from '../api/deals.ts';
+import { readDetail, recordLinker } from '../api/detail.ts';
 import { HighRiskQuery } from '../api/schemas.ts';
 import type { ServerContext } from '../context.ts';
 import { dateTime, day, money, pct } from '../http/format.ts';
@@ -43,7 +43,10 @@ export function dealsPages(s: ServerContext, router: Router): void {
       };
       const parsed = HighRiskQuery.safeParse(Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)));
       if (!parsed.success) {
-        throw new AppError('input_invalid', `invalid filter: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+        throw new AppError(
+          'input_invalid',
+          `invalid filter: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        );
       }
       const q = parsed.data;
       const now = s.app.now();
@@ -114,7 +117,11 @@ export function dealsPages(s: ServerContext, router: Router): void {
   <span id="deals-count">${from}–${to} of ${list.total}${list.totalExact ? '' : '+'} open deals</span>
   ${to < list.total || !list.totalExact ? html`<a href="${urlWith({ offset: String(q.offset + q.limit) })}" rel="next">Next →</a>` : ''}
 </div>`;
-      return { title: 'Deals needing attention', active: '/deals', body: html`${filters}${rows.length ? table : html`<p class="card">No open deals match these filters.</p>`}${pager}` };
+      return {
+        title: 'Deals needing attention',
+        active: '/deals',
+        body: html`${filters}${rows.length ? table : html`<p class="card">No open deals match these filters.</p>`}${pager}`,
+      };
     }),
   );
 
@@ -133,11 +140,13 @@ export function dealsPages(s: ServerContext, router: Router): void {
       const url = recordLinker(s.deps, connections)(source, externalId);
       const body = html`<p>${money(deal.amount)} · ${deal.stage.label ?? deal.stage.status} · owner ${deal.owner.name ?? '—'} · created ${day(deal.createdAt)}
   ${url ? html` · <a href="${url}" target="_blank" rel="noopener noreferrer">Open in the CRM ↗</a>` : ''}</p>
-${current
-  ? html`<p class="card">Risk <strong>${current.score}</strong> <span class="cat cat-${current.category}">${current.category}</span> · win probability ${pct(current.winProbability)} · model status ${current.modelStatus} · scored ${dateTime(current.scoredAt)}</p>
+${
+  current
+    ? html`<p class="card">Risk <strong>${current.score}</strong> <span class="cat cat-${current.category}">${current.category}</span> · win probability ${pct(current.winProbability)} · model status ${current.modelStatus} · scored ${dateTime(current.scoredAt)}</p>
 <h2>Why</h2><ol>${d.drivers.map((x) => html`<li>${x.sentence || x.label} <span class="small muted">(${x.direction === 'raises_risk' ? 'raises' : 'lowers'} risk, ${x.contribution.toFixed(2)} log-odds)</span></li>`)}</ol>
 <h2>What to do</h2><ul>${d.actions.map((a) => html`<li><strong>${a.title}</strong> (${a.priority.replace('_', ' ')}): ${a.rationale}</li>`)}</ul>`
-  : html`<p class="card">Not scored yet.</p>`}
+    : html`<p class="card">Not scored yet.</p>`
+}
 <h2>Score history</h2>
 <table><thead><tr><th>Scored</th><th class="num">Risk</th><th>Category</th><th>Model status</th></tr></thead>
 <tbody>${history.map((h) => html`<tr><td>${dateTime(h.scoredAt)}</td><td class="num">${h.score}</td><td>${h.category}</td><td>${h.modelStatus}</td></tr>`)}</tbody></table>`;

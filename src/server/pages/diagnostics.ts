@@ -16,7 +16,12 @@ export function diagnosticsPage(s: ServerContext, router: Router): void {
     '/diagnostics',
     pageRoute(s, async ({ p }) => {
       const r = await attempt(() => s.deps.scoring.diagnostics(p.tenantId, s.app.now()));
-      if (!r.ok) return { title: 'Diagnostics', active: '/diagnostics', body: html`<p class="card">Diagnostics are not available yet: ${r.message}</p>` };
+      if (!r.ok)
+        return {
+          title: 'Diagnostics',
+          active: '/diagnostics',
+          body: html`<p class="card">Diagnostics are not available yet: ${r.message}</p>`,
+        };
       const d = r.value;
       const labels = d.winRateByMonth.map((m) => m.period);
       const cpIndex = d.changePoint ? labels.indexOf(d.changePoint.period) : -1;
@@ -25,8 +30,21 @@ export function diagnosticsPage(s: ServerContext, router: Router): void {
         data: {
           labels,
           datasets: [
-            { label: 'Win rate', data: d.winRateByMonth.map((m) => m.winRate), borderColor: '#2454c5', backgroundColor: '#2454c5', spanGaps: true, tension: 0.2 },
-            { label: 'Closed deals', data: d.winRateByMonth.map((m) => m.won + m.lost), type: 'bar', backgroundColor: 'rgba(124,147,201,0.25)', yAxisID: 'y1' },
+            {
+              label: 'Win rate',
+              data: d.winRateByMonth.map((m) => m.winRate),
+              borderColor: '#2454c5',
+              backgroundColor: '#2454c5',
+              spanGaps: true,
+              tension: 0.2,
+            },
+            {
+              label: 'Closed deals',
+              data: d.winRateByMonth.map((m) => m.won + m.lost),
+              type: 'bar',
+              backgroundColor: 'rgba(124,147,201,0.25)',
+              yAxisID: 'y1',
+            },
           ],
         },
         options: {
@@ -36,14 +54,23 @@ export function diagnosticsPage(s: ServerContext, router: Router): void {
       };
       const funnel = {
         type: 'bar',
-        data: { labels: d.stageFunnel.map((f) => f.stage), datasets: [{ label: 'Deals reaching the stage', data: d.stageFunnel.map((f) => f.reached), backgroundColor: '#2454c5' }] },
+        data: {
+          labels: d.stageFunnel.map((f) => f.stage),
+          datasets: [{ label: 'Deals reaching the stage', data: d.stageFunnel.map((f) => f.reached), backgroundColor: '#2454c5' }],
+        },
         options: { indexAxis: 'y', plugins: { legend: { display: false } } },
       };
       const cycle = {
         type: 'bar',
         data: {
           labels: ['Won', 'Lost'],
-          datasets: [{ label: 'Median cycle (days)', data: [d.cycle.wonMedianDays, d.cycle.lostMedianDays], backgroundColor: ['#2e7d32', '#b42318'] }],
+          datasets: [
+            {
+              label: 'Median cycle (days)',
+              data: [d.cycle.wonMedianDays, d.cycle.lostMedianDays],
+              backgroundColor: ['#2e7d32', '#b42318'],
+            },
+          ],
         },
         options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true } } },
       };
@@ -56,9 +83,11 @@ ${d.insights.length ? html`<ol>${d.insights.map((i) => html`<li>${i.text}${impac
     <p class="small muted">${d.changePoint ? `Change point: ${d.changePoint.period} (win rate ${pct(d.changePoint.before)} before, ${pct(d.changePoint.after)} after).` : 'No change point detected.'}</p>
     <canvas data-chart="chart-trend" role="img" aria-label="Monthly win rate${d.changePoint ? `, change point at ${d.changePoint.period}` : ''}"></canvas>${jsonData('chart-trend', trend)}</section>
   <section class="chart"><h2>Stage funnel</h2>
-    ${d.stageFunnel.length
-      ? html`<canvas data-chart="chart-funnel" role="img" aria-label="${d.stageFunnel.map((f) => `${f.stage}: ${f.reached}`).join(', ')}"></canvas>${jsonData('chart-funnel', funnel)}`
-      : html`<p class="muted">No stage history yet: the funnel needs the dates deals entered each stage (Salesforce OpportunityHistory, HubSpot dealstage history), which arrive with the syncs.</p>`}
+    ${
+      d.stageFunnel.length
+        ? html`<canvas data-chart="chart-funnel" role="img" aria-label="${d.stageFunnel.map((f) => `${f.stage}: ${f.reached}`).join(', ')}"></canvas>${jsonData('chart-funnel', funnel)}`
+        : html`<p class="muted">No stage history yet: the funnel needs the dates deals entered each stage (Salesforce OpportunityHistory, HubSpot dealstage history), which arrive with the syncs.</p>`
+    }
     <table><thead><tr><th>Stage</th><th class="num">Reached</th><th class="num">Conversion to next</th><th class="num">Median days</th></tr></thead>
     <tbody>${d.stageFunnel.map((f) => html`<tr><td>${f.stage}</td><td class="num">${f.reached}</td><td class="num">${pct(f.conversion)}</td><td class="num">${num(f.medianDays, 0)}</td></tr>`)}</tbody></table></section>
   <section class="chart"><h2>Cycle length: won vs lost</h2>

@@ -74,7 +74,16 @@ export const csrfField = (p: Principal): SafeHtml => html`<input type="hidden" n
 
 /** Error page for browsers (the API answers JSON). */
 export function errorPage(status: number, body: { error: string; message: string }): string {
-  const title = status === 404 ? 'Not found' : status === 401 ? 'Please sign in' : status === 403 ? 'Not allowed' : status === 429 ? 'Slow down' : 'Something went wrong';
+  const title =
+    status === 404
+      ? 'Not found'
+      : status === 401
+        ? 'Please sign in'
+        : status === 403
+          ? 'Not allowed'
+          : status === 429
+            ? 'Slow down'
+            : 'Something went wrong';
   return page(
     { title },
     html`<p>${body.message}</p><p class="muted">Code: <code>${body.error}</code> (HTTP ${status})</p>

@@ -1,5 +1,5 @@
 import { AppError } from '../../core/errors.ts';
-import { CANONICAL_FIELDS, Mapping, type CanonicalField, type ValueType } from '../../core/mapping/schema.ts';
+import { CANONICAL_FIELDS, type CanonicalField, Mapping, type ValueType } from '../../core/mapping/schema.ts';
 
 /**
  * The Settings mapping form as data: which controls each canonical field gets, and the way back
@@ -12,7 +12,10 @@ import { CANONICAL_FIELDS, Mapping, type CanonicalField, type ValueType } from '
 export type RowKind = 'text' | 'number' | 'probability' | 'date' | 'status' | 'choice' | 'history' | 'extra';
 
 /** Canonical values of the fields whose values are a closed set (src/core/deal.ts). */
-export const ENUMERATED: Readonly<Record<string, readonly string[]>> = { 'stage.status': ['open', 'won', 'lost'], dealType: ['new', 'renewal', 'expansion'] };
+export const ENUMERATED: Readonly<Record<string, readonly string[]>> = {
+  'stage.status': ['open', 'won', 'lost'],
+  dealType: ['new', 'renewal', 'expansion'],
+};
 
 export function rowKind(key: string): RowKind {
   if (key.startsWith('extras.')) return 'extra';
@@ -43,10 +46,25 @@ export const defaultType = (key: string): ValueType => (CANONICAL_FIELDS as Reco
 
 /** Canonical fields in the order and groups the form shows them. */
 export const FIELD_GROUPS: ReadonlyArray<{ title: string; keys: readonly CanonicalField[] }> = [
-  { title: 'Stage and outcome', keys: ['stage.status', 'stage.label', 'stage.order', 'pipeline', 'forecastCategory', 'crmProbability', 'stageHistory', 'stageEnteredAt'] },
+  {
+    title: 'Stage and outcome',
+    keys: [
+      'stage.status',
+      'stage.label',
+      'stage.order',
+      'pipeline',
+      'forecastCategory',
+      'crmProbability',
+      'stageHistory',
+      'stageEnteredAt',
+    ],
+  },
   { title: 'The deal', keys: ['name', 'amount', 'currency', 'product', 'dealType', 'leadSource', 'nextStep'] },
   { title: 'Dates', keys: ['createdAt', 'expectedCloseDate', 'closedAt', 'lastActivityAt', 'modifiedAt'] },
-  { title: 'Owner and account', keys: ['owner.id', 'owner.name', 'account.id', 'account.name', 'account.industry', 'account.region', 'account.country', 'account.size'] },
+  {
+    title: 'Owner and account',
+    keys: ['owner.id', 'owner.name', 'account.id', 'account.name', 'account.industry', 'account.region', 'account.country', 'account.size'],
+  },
   { title: 'Activity', keys: ['activityCount', 'contactsCount', 'closeDatePushes'] },
 ];
 
@@ -130,10 +148,19 @@ const set = (spec: Record<string, unknown>, k: string, v: unknown, keep: boolean
 };
 
 /** Applies one row's posted options (`prefix` = `f.<key>` or `x.<i>`) over its spec. */
-function applyRow(spec: Record<string, unknown>, posted: Posted, prefix: string, row: string, typeDefault: ValueType, issues: FormIssue[]): void {
+function applyRow(
+  spec: Record<string, unknown>,
+  posted: Posted,
+  prefix: string,
+  row: string,
+  typeDefault: ValueType,
+  issues: FormIssue[],
+): void {
   const many = (opt: string) => posted.get(`${prefix}.${opt}`);
   const one = (opt: string) => many(opt)?.[0];
-  const from = many('from')?.map((v) => v.trim()).filter(Boolean);
+  const from = many('from')
+    ?.map((v) => v.trim())
+    .filter(Boolean);
   if (from) set(spec, 'from', from.length === 1 ? from[0] : from, from.length > 0);
   const template = one('template')?.trim();
   if (template !== undefined) set(spec, 'template', template, template !== '');
@@ -142,7 +169,10 @@ function applyRow(spec: Record<string, unknown>, posted: Posted, prefix: string,
   const effective = String(spec.type ?? typeDefault);
   const dflt = one('default');
   if (dflt !== undefined) set(spec, 'default', typedDefault(dflt, effective), dflt.trim() !== '');
-  const formats = one('formats')?.split(/\r?\n/).map((f) => f.trim()).filter(Boolean);
+  const formats = one('formats')
+    ?.split(/\r?\n/)
+    .map((f) => f.trim())
+    .filter(Boolean);
   if (formats) set(spec, 'formats', formats, formats.length > 0);
   const zone = one('timezone')?.trim();
   if (zone !== undefined) set(spec, 'timezone', zone, zone !== '');
@@ -162,10 +192,12 @@ function applyRow(spec: Record<string, unknown>, posted: Posted, prefix: string,
     set(spec, 'values', values, Object.keys(values).length > 0);
   }
   const otherwise = one('otherwise');
-  if (otherwise !== undefined) set(spec, 'otherwise', otherwise === NULL_VALUE ? null : otherwise, otherwise !== REJECT && spec.values !== undefined);
+  if (otherwise !== undefined)
+    set(spec, 'otherwise', otherwise === NULL_VALUE ? null : otherwise, otherwise !== REJECT && spec.values !== undefined);
 }
 
-const mapped = (spec: Record<string, unknown>): boolean => spec.from !== undefined || spec.template !== undefined || spec.default !== undefined;
+const mapped = (spec: Record<string, unknown>): boolean =>
+  spec.from !== undefined || spec.template !== undefined || spec.default !== undefined;
 
 /** `fields` with `oldKey` renamed to `newKey` in place, so the YAML keeps its order. */
 function renamed(fields: Record<string, unknown>, oldKey: string, newKey: string): Record<string, unknown> {
@@ -189,7 +221,9 @@ export function formToDoc(posted: Posted): { doc: Record<string, unknown>; issue
     if (mapped(spec)) fields[key] = spec;
     else delete fields[key];
   }
-  const rows = [...new Set([...posted.keys()].map((n) => /^x\.(\d{1,3})\./.exec(n)?.[1]).filter((i): i is string => i !== undefined))].sort((a, b) => Number(a) - Number(b));
+  const rows = [...new Set([...posted.keys()].map((n) => /^x\.(\d{1,3})\./.exec(n)?.[1]).filter((i): i is string => i !== undefined))].sort(
+    (a, b) => Number(a) - Number(b),
+  );
   const named = new Set<string>();
   for (const i of rows) {
     const one = (opt: string) => posted.get(`x.${i}.${opt}`)?.[0];
@@ -217,7 +251,8 @@ export function formToDoc(posted: Posted): { doc: Record<string, unknown>; issue
     }
     named.add(key);
     if (known && known !== key) {
-      if (Object.hasOwn(fields, key)) issues.push({ row: key, path: `fields.${key}`, message: `${key} exists already: choose another name` });
+      if (Object.hasOwn(fields, key))
+        issues.push({ row: key, path: `fields.${key}`, message: `${key} exists already: choose another name` });
       else fields = renamed(fields, known, key);
     }
     fields[key] = spec;
@@ -237,6 +272,7 @@ export function validateDoc(doc: unknown, source: 'salesforce' | 'hubspot'): { m
         const path = i.path.map(String);
         return { row: path[0] === 'fields' && path.length > 1 ? path[1]! : null, path: path.join('.') || '(root)', message: i.message };
       });
-  if (r.success && r.data.source !== source) issues.push({ row: null, path: 'source', message: `expected "${source}", got "${r.data.source}"` });
+  if (r.success && r.data.source !== source)
+    issues.push({ row: null, path: 'source', message: `expected "${source}", got "${r.data.source}"` });
   return { mapping: r.success && issues.length === 0 ? r.data : null, issues };
 }

@@ -83,7 +83,11 @@ function orderedKeys(mapping: Mapping): string[] {
  * the field just edited. A field none of the records has a value for is flagged: the stored
  * records hold what the last sync read, so a newly picked CRM field shows up after the next sync.
  */
-export function renderPreview(mapping: Mapping, records: ReadonlyArray<MappableRecord>, ctx: { tenantId: string; source: MappingSourceName; changed?: string | null }): SafeHtml {
+export function renderPreview(
+  mapping: Mapping,
+  records: ReadonlyArray<MappableRecord>,
+  ctx: { tenantId: string; source: MappingSourceName; changed?: string | null },
+): SafeHtml {
   const crm = CRM_NAME[ctx.source];
   if (records.length === 0) {
     return html`<div class="card" id="mapping-preview" data-state="empty" role="status"><p>The mapping is valid. No ${crm} records are stored yet to preview it on: they arrive with the first sync.</p></div>`;
@@ -108,8 +112,9 @@ export function renderPreview(mapping: Mapping, records: ReadonlyArray<MappableR
       : html`<td class="status-bad">rejected: ${[...r.problems].map(([f, why]) => `${f}: ${why}`).join('; ')}</td>`,
   )}</tr>
 ${keys.map(
-  (k) => html`<tr data-field="${k}"${k === ctx.changed ? html` class="changed"` : ''}><th scope="row"><code>${k}</code>${
-    absent.has(k) ? html`<br><span class="small muted">not in the stored records: the next sync reads it</span>` : ''
-  }</th>${results.map((r) => (r.problems.has(k) ? html`<td class="status-bad">${r.problems.get(k)}</td>` : html`<td>${r.values ? show(valueAt(r.values, k)) : ''}</td>`))}</tr>`,
+  (k) =>
+    html`<tr data-field="${k}"${k === ctx.changed ? html` class="changed"` : ''}><th scope="row"><code>${k}</code>${
+      absent.has(k) ? html`<br><span class="small muted">not in the stored records: the next sync reads it</span>` : ''
+    }</th>${results.map((r) => (r.problems.has(k) ? html`<td class="status-bad">${r.problems.get(k)}</td>` : html`<td>${r.values ? show(valueAt(r.values, k)) : ''}</td>`))}</tr>`,
 )}</tbody></table></div></div>`;
 }

@@ -2,7 +2,7 @@ import type { SourceField } from '../../../connectors/types.ts';
 import { CANONICAL_FIELD_NOTES } from '../../core/mapping/canonical-fields.ts';
 import type { CanonicalField } from '../../core/mapping/schema.ts';
 import { html, raw, type SafeHtml } from '../http/html.ts';
-import { defaultType, ENUMERATED, NULL_VALUE, REJECT, rowKind, TYPE_CHOICES, type FormIssue } from './mapping-form.ts';
+import { defaultType, ENUMERATED, type FormIssue, NULL_VALUE, REJECT, rowKind, TYPE_CHOICES } from './mapping-form.ts';
 
 /** What every row renderer needs: the fields to pick from, the problems, and whether controls post. */
 export interface RowContext {
@@ -21,7 +21,14 @@ export interface RowContext {
 type Spec = Record<string, unknown>;
 
 const slug = (key: string): string => key.replace(/[^A-Za-z0-9_]/g, '-');
-const text = (v: unknown): string => (v === undefined || v === null ? '' : typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : JSON.stringify(v));
+const text = (v: unknown): string =>
+  v === undefined || v === null
+    ? ''
+    : typeof v === 'string'
+      ? v
+      : typeof v === 'number' || typeof v === 'boolean'
+        ? String(v)
+        : JSON.stringify(v);
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(text) : v === undefined ? [] : [text(v)]);
 
 /** ` name="…"` for a control that posts (counted), ` disabled` for one that does not. */
@@ -95,7 +102,8 @@ function valuesEditor(c: RowContext, prefix: string, id: string, key: string, sp
   return html`<fieldset class="values"><legend>Values: what each source value becomes</legend>
 <table class="values"><thead><tr><th scope="col">Source value</th><th scope="col">Becomes</th></tr></thead><tbody>
 ${rows.map(
-  ([from, to], n) => html`<tr><td><input id="${id}-vraw-${n}" type="text" size="18" aria-label="source value ${n + 1}" value="${from}"${named(c, `${prefix}.vraw`)}></td><td>${target(n, to)}</td></tr>`,
+  ([from, to], n) =>
+    html`<tr><td><input id="${id}-vraw-${n}" type="text" size="18" aria-label="source value ${n + 1}" value="${from}"${named(c, `${prefix}.vraw`)}></td><td>${target(n, to)}</td></tr>`,
 )}</tbody></table>
 <div class="ctl"><label for="${id}-otherwise">Any other value</label><select id="${id}-otherwise"${named(c, `${prefix}.otherwise`)}>
 <option value="${REJECT}"${otherwise === REJECT ? raw(' selected') : ''}>rejects the record</option>

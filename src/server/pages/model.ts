@@ -12,11 +12,20 @@ export function statusInWords(m: Pick<ModelPerformanceView, 'status' | 'backtest
   const auc = m.backtest?.auc;
   switch (m.status) {
     case 'ok':
-      return { text: `Working: on deals it had not seen, the model ranked a lost deal above a won one ${pct(auc ?? null)} of the time, and it beats the base rate.`, tone: 'ok' };
+      return {
+        text: `Working: on deals it had not seen, the model ranked a lost deal above a won one ${pct(auc ?? null)} of the time, and it beats the base rate.`,
+        tone: 'ok',
+      };
     case 'experimental':
-      return { text: `Experimental: the model beats a coin flip but only weakly (ROC-AUC ${num(auc ?? null)}, below 0.60). Use scores as hints, not verdicts.`, tone: 'warn' };
+      return {
+        text: `Experimental: the model beats a coin flip but only weakly (ROC-AUC ${num(auc ?? null)}, below 0.60). Use scores as hints, not verdicts.`,
+        tone: 'warn',
+      };
     case 'no_signal':
-      return { text: 'No signal: on held-out deals the model did no better than the overall win rate. Scores are shown as experimental and no CRM tasks are created.', tone: 'bad' };
+      return {
+        text: 'No signal: on held-out deals the model did no better than the overall win rate. Scores are shown as experimental and no CRM tasks are created.',
+        tone: 'bad',
+      };
     case 'low_confidence':
       return { text: 'Low confidence: too few closed deals to fit a model; scores come from segment win rates.', tone: 'warn' };
     case 'prior_only':
@@ -41,19 +50,53 @@ export function modelPage(s: ServerContext, router: Router): void {
         type: 'scatter',
         data: {
           datasets: [
-            { label: 'Perfect calibration', data: [{ x: 0, y: 0 }, { x: 1, y: 1 }], type: 'line', borderColor: '#9aa3b2', borderDash: [4, 4], pointRadius: 0 },
-            { label: 'Observed loss rate by predicted decile', data: m.calibration.map((c) => ({ x: c.predicted, y: c.observed })), backgroundColor: '#2454c5', pointRadius: 5, showLine: true, borderColor: '#2454c5' },
+            {
+              label: 'Perfect calibration',
+              data: [
+                { x: 0, y: 0 },
+                { x: 1, y: 1 },
+              ],
+              type: 'line',
+              borderColor: '#9aa3b2',
+              borderDash: [4, 4],
+              pointRadius: 0,
+            },
+            {
+              label: 'Observed loss rate by predicted decile',
+              data: m.calibration.map((c) => ({ x: c.predicted, y: c.observed })),
+              backgroundColor: '#2454c5',
+              pointRadius: 5,
+              showLine: true,
+              borderColor: '#2454c5',
+            },
           ],
         },
-        options: { scales: { x: { min: 0, max: 1, format: 'pct', title: { display: true, text: 'Predicted' } }, y: { min: 0, max: 1, format: 'pct', title: { display: true, text: 'Observed' } } } },
+        options: {
+          scales: {
+            x: { min: 0, max: 1, format: 'pct', title: { display: true, text: 'Predicted' } },
+            y: { min: 0, max: 1, format: 'pct', title: { display: true, text: 'Observed' } },
+          },
+        },
       };
       const segments = {
         type: 'bar',
         data: {
           labels: m.segments.map((x) => x.segment),
           datasets: [
-            { label: '95% interval', data: m.segments.map((x) => [x.interval.low, x.interval.high]), backgroundColor: 'rgba(36,84,197,0.25)' },
-            { label: 'Win rate', data: m.segments.map((x) => x.winRate), type: 'line', showLine: false, pointRadius: 5, borderColor: '#2454c5', backgroundColor: '#2454c5' },
+            {
+              label: '95% interval',
+              data: m.segments.map((x) => [x.interval.low, x.interval.high]),
+              backgroundColor: 'rgba(36,84,197,0.25)',
+            },
+            {
+              label: 'Win rate',
+              data: m.segments.map((x) => x.winRate),
+              type: 'line',
+              showLine: false,
+              pointRadius: 5,
+              borderColor: '#2454c5',
+              backgroundColor: '#2454c5',
+            },
           ],
         },
         options: { scales: { y: { min: 0, max: 1, format: 'pct' } } },
@@ -62,15 +105,17 @@ export function modelPage(s: ServerContext, router: Router): void {
         html`<tr><th scope="row">${label}</th><td class="num">${num(model ?? null, 3)}</td><td class="num">${num(prior ?? null, 3)}</td><td class="small muted">${better} is better</td></tr>`;
       const body = html`
 <p class="card status-${words.tone}" data-model-status="${m.status}"><strong>${m.status === 'none' ? 'No model' : `Version ${m.version ?? '—'}`}</strong>${m.trainedAt ? ` (trained ${dateTime(m.trainedAt)})` : ''}: ${words.text}${m.statusText ? html`<br><span class="small" id="model-status-reason">${m.statusText}</span>` : ''}</p>
-${b
-  ? html`<h2>Backtest on the latest closed deals</h2>
+${
+  b
+    ? html`<h2>Backtest on the latest closed deals</h2>
 <table><thead><tr><th>Measure</th><th class="num">Model</th><th class="num">Prior (overall win rate)</th><th></th></tr></thead><tbody>
 <tr><th scope="row">ROC-AUC (95% interval)</th><td class="num">${num(b.auc)} (${num(b.aucLow)}–${num(b.aucHigh)})</td><td class="num">0.500</td><td class="small muted">higher is better</td></tr>
 ${row('Log-loss', b.logLoss, b.priorLogLoss, 'lower')}${row('Brier score', b.brier, b.priorBrier, 'lower')}
 <tr><th scope="row">PR-AUC</th><td class="num">${num(b.prAuc, 3)}</td><td class="num">—</td><td></td></tr>
 <tr><th scope="row">Lift in the riskiest 20%</th><td class="num">${num(b.liftTop20)}×</td><td class="num">1.00×</td><td></td></tr>
 </tbody></table><p class="small muted">Trained on ${b.nTrain ?? '—'} deals, tested on ${b.nTest ?? '—'} later ones.</p>`
-  : ''}
+    : ''
+}
 <div class="grid2">
   <section class="chart"><h2>Reliability (calibration)</h2><canvas data-chart="chart-calibration" role="img" aria-label="Predicted vs observed loss rate by decile"></canvas>${jsonData('chart-calibration', calibration)}</section>
   <section class="chart"><h2>Win rate by segment (95% intervals)</h2><canvas data-chart="chart-segments" role="img" aria-label="Win rate by segment with intervals"></canvas>${jsonData('chart-segments', segments)}
@@ -81,8 +126,12 @@ ${row('Log-loss', b.logLoss, b.priorLogLoss, 'lower')}${row('Brier score', b.bri
 ${m.droppedFeatures.length ? html`<ul>${m.droppedFeatures.map((f) => html`<li><code>${f.feature}</code>: alone it separates won from lost with AUC ${num(f.auc)}, which means it is known only after the outcome.</li>`)}</ul>` : html`<p class="muted">No feature was dropped.</p>`}
 <h2>History</h2>
 <table><thead><tr><th>Version</th><th>Trained</th><th>Status</th><th class="num">ROC-AUC</th><th></th></tr></thead><tbody>
-${m.history.map((h) => html`<tr><td>${h.version}${h.active ? raw(' <span class="badge">active</span>') : ''}</td><td>${dateTime(h.trainedAt)}</td><td>${h.status}</td><td class="num">${num(h.auc)}</td>
-<td>${!h.active && p.role === 'admin' ? html`<form method="post" action="/model/${h.id}/rollback" class="inline">${csrfField(p)}<button class="secondary" type="submit">Roll back to this version</button></form>` : ''}</td></tr>`)}
+${m.history.map(
+  (
+    h,
+  ) => html`<tr><td>${h.version}${h.active ? raw(' <span class="badge">active</span>') : ''}</td><td>${dateTime(h.trainedAt)}</td><td>${h.status}</td><td class="num">${num(h.auc)}</td>
+<td>${!h.active && p.role === 'admin' ? html`<form method="post" action="/model/${h.id}/rollback" class="inline">${csrfField(p)}<button class="secondary" type="submit">Roll back to this version</button></form>` : ''}</td></tr>`,
+)}
 </tbody></table>`;
       return { title: 'Model', active: '/model', charts: true, body };
     }),
@@ -93,7 +142,8 @@ ${m.history.map((h) => html`<tr><td>${h.version}${h.active ? raw(' <span class="
     pageRoute(s, async ({ req, res, p }) => {
       assertAdmin(p);
       const id = Number(req.params.id);
-      if (!Number.isInteger(id) || !(await s.app.store.models.get(p.tenantId, id))) throw new AppError('not_found', 'no such model version in this workspace');
+      if (!Number.isInteger(id) || !(await s.app.store.models.get(p.tenantId, id)))
+        throw new AppError('not_found', 'no such model version in this workspace');
       await s.deps.scoring.rollback(p.tenantId, id, p.label);
       await s.app.store.audit.add(p.tenantId, { actor: p.label, action: 'model.rolled_back', target: String(id) }, s.app.now());
       redirectWith(res, '/model', 'ok', 'Rolled back; open deals are rescored with that version on the next sync.');

@@ -22,13 +22,24 @@ export function overviewPage(s: ServerContext, router: Router): void {
           ? html`<p class="card">No scored deals yet. The first sync fetches your pipeline, trains a model on your closed deals and scores every open one;
               follow it on the <a href="/sync">Sync</a> page.</p>`
           : '';
-      if (!metrics.ok) return { title: 'Overview', active: '/', body: html`${empty}<p class="card">Pipeline metrics are not available yet: ${metrics.message}</p>` };
+      if (!metrics.ok)
+        return {
+          title: 'Overview',
+          active: '/',
+          body: html`${empty}<p class="card">Pipeline metrics are not available yet: ${metrics.message}</p>`,
+        };
       const m = metrics.value;
       const pipelineChart = {
         type: 'bar',
         data: {
           labels: ['Raw pipeline', 'Risk-adjusted (RAPV)', 'Expected value', 'Revenue at risk'],
-          datasets: [{ label: 'Amount', data: [m.rawPipeline, m.rapv, m.expectedValue, m.revenueAtRisk], backgroundColor: ['#7c93c9', '#2454c5', '#3a8f5c', '#b42318'] }],
+          datasets: [
+            {
+              label: 'Amount',
+              data: [m.rawPipeline, m.rapv, m.expectedValue, m.revenueAtRisk],
+              backgroundColor: ['#7c93c9', '#2454c5', '#3a8f5c', '#b42318'],
+            },
+          ],
         },
         options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, format: 'money' } } },
       };
@@ -37,14 +48,32 @@ export function overviewPage(s: ServerContext, router: Router): void {
         data: {
           labels: dist.map((d) => d.category),
           datasets: [
-            { label: 'Open deals', data: dist.map((d) => d.deals), backgroundColor: dist.map((d) => CATEGORY_COLORS[d.category]), yAxisID: 'y' },
-            { label: 'Amount', data: dist.map((d) => d.amount), type: 'line', borderColor: '#1d2330', backgroundColor: '#1d2330', yAxisID: 'y1' },
+            {
+              label: 'Open deals',
+              data: dist.map((d) => d.deals),
+              backgroundColor: dist.map((d) => CATEGORY_COLORS[d.category]),
+              yAxisID: 'y',
+            },
+            {
+              label: 'Amount',
+              data: dist.map((d) => d.amount),
+              type: 'line',
+              borderColor: '#1d2330',
+              backgroundColor: '#1d2330',
+              yAxisID: 'y1',
+            },
           ],
         },
         options: {
           scales: {
             y: { beginAtZero: true, title: { display: true, text: 'Deals' } },
-            y1: { beginAtZero: true, position: 'right', grid: { drawOnChartArea: false }, format: 'money', title: { display: true, text: 'Amount' } },
+            y1: {
+              beginAtZero: true,
+              position: 'right',
+              grid: { drawOnChartArea: false },
+              format: 'money',
+              title: { display: true, text: 'Amount' },
+            },
           },
         },
       };

@@ -1,10 +1,10 @@
 import type { Request, Router } from 'express';
 import { parse as parseYaml } from 'yaml';
 import { AppError, isAppError } from '../../core/errors.ts';
-import { loadSyncConfig, tenantSyncConfig } from '../../sync/config.ts';
+import { parseScoringConfig, scoringChangedPatch } from '../../core/scoring/config.ts';
 import { PrivateHostAllowList } from '../../net/public-address.ts';
 import { webhookUrlProblem } from '../../net/webhook-post.ts';
-import { parseScoringConfig, scoringChangedPatch } from '../../core/scoring/config.ts';
+import { loadSyncConfig, tenantSyncConfig } from '../../sync/config.ts';
 import { createApiKey } from '../auth/api-key.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { ServerContext } from '../context.ts';
@@ -34,7 +34,12 @@ function postedThresholds(req: Request, saved: unknown): Record<string, unknown>
   out.mode = field(req, 'mode') === 'relative' ? 'relative' : 'fixed';
   for (const k of ['low', 'medium', 'high'] as const) if (num(k) !== undefined) out[k] = num(k);
   const relative = { ...((out.relative as Record<string, unknown> | undefined) ?? {}) };
-  for (const [k, name] of [['low', 'rLow'], ['medium', 'rMedium'], ['high', 'rHigh']] as const) if (num(name) !== undefined) relative[k] = num(name);
+  for (const [k, name] of [
+    ['low', 'rLow'],
+    ['medium', 'rMedium'],
+    ['high', 'rHigh'],
+  ] as const)
+    if (num(name) !== undefined) relative[k] = num(name);
   if (Object.keys(relative).length) out.relative = relative;
   return out;
 }
@@ -95,7 +100,9 @@ export function settingsActions(s: ServerContext, router: Router): void {
       const qs = field(req, 'quietStart').trim();
       const qe = field(req, 'quietEnd').trim();
       const tz = field(req, 'timezone').trim() || 'UTC';
-      const emails = field(req, 'adminEmails').split(/[,\s]+/).filter(Boolean);
+      const emails = field(req, 'adminEmails')
+        .split(/[,\s]+/)
+        .filter(Boolean);
       const sync = {
         ...current,
         alerts: {
@@ -105,7 +112,13 @@ export function settingsActions(s: ServerContext, router: Router): void {
           timezone: tz,
           ...(slack ? { slackWebhookUrl: slack } : {}),
         },
-        digest: { ...(current.digest ?? {}), localTime: field(req, 'digestTime').trim(), timezone: tz, adminEmails: emails, ...(slack ? { slackWebhookUrl: slack } : {}) },
+        digest: {
+          ...(current.digest ?? {}),
+          localTime: field(req, 'digestTime').trim(),
+          timezone: tz,
+          adminEmails: emails,
+          ...(slack ? { slackWebhookUrl: slack } : {}),
+        },
       };
       // Where the URL may lead is the deployment's rule (https to public addresses); the worker
       // checks the addresses it resolves to again at every send.
@@ -114,11 +127,18 @@ export function settingsActions(s: ServerContext, router: Router): void {
         tenantSyncConfig(loadSyncConfig(), { id: p.tenantId, settings: { sync } });
       } catch (e) {
         const lines = errorLines(e).map((l) => l.replace(/^tenant \S+ settings\.sync: /, ''));
-        return again(p, { section: 'alerts', errors: slackProblem ? [`slackWebhookUrl: ${slackProblem}`, ...lines.filter((l) => !l.includes('slackWebhookUrl'))] : lines });
+        return again(p, {
+          section: 'alerts',
+          errors: slackProblem ? [`slackWebhookUrl: ${slackProblem}`, ...lines.filter((l) => !l.includes('slackWebhookUrl'))] : lines,
+        });
       }
       if (slackProblem) return again(p, { section: 'alerts', errors: [`slackWebhookUrl: ${slackProblem}`] });
       await store.tenants.updateSettings(p.tenantId, { sync });
-      await store.audit.add(p.tenantId, { actor: p.label, action: 'alerts.updated', details: { threshold: sync.alerts.threshold, slack: Boolean(slack) } }, s.app.now());
+      await store.audit.add(
+        p.tenantId,
+        { actor: p.label, action: 'alerts.updated', details: { threshold: sync.alerts.threshold, slack: Boolean(slack) } },
+        s.app.now(),
+      );
       redirectWith(res, '/settings#h-alerts', 'ok', 'Alert and digest settings saved.');
     }),
   );
@@ -138,7 +158,11 @@ export function settingsActions(s: ServerContext, router: Router): void {
       ];
       if (problems.length) return again(p, { section: 'keys', errors: problems });
       const { key, secret } = await createApiKey(store, p.tenantId, { name, role, ratePerMinute: rate, createdBy: p.label }, s.app.now());
-      await store.audit.add(p.tenantId, { actor: p.label, action: 'api_key.created', target: key.id, details: { name, role, prefix: key.prefix } }, s.app.now());
+      await store.audit.add(
+        p.tenantId,
+        { actor: p.label, action: 'api_key.created', target: key.id, details: { name, role, prefix: key.prefix } },
+        s.app.now(),
+      );
       // Rendered, not redirected: the secret must not travel in a URL or be shown twice.
       return again(p, { section: 'keys', newKey: { name, secret } }, 201);
     }),
@@ -153,7 +177,11 @@ export function settingsActions(s: ServerContext, router: Router): void {
       if (!key) throw new AppError('not_found', 'no such API key in this workspace');
       await store.apiKeys.revoke(p.tenantId, id, s.app.now());
       s.invalidateKeys();
-      await store.audit.add(p.tenantId, { actor: p.label, action: 'api_key.revoked', target: id, details: { name: key.name, prefix: key.prefix } }, s.app.now());
+      await store.audit.add(
+        p.tenantId,
+        { actor: p.label, action: 'api_key.revoked', target: id, details: { name: key.name, prefix: key.prefix } },
+        s.app.now(),
+      );
       redirectWith(res, '/settings#h-keys', 'ok', `Key ${key.name} revoked; it stops working at once.`);
     }),
   );
@@ -171,7 +199,11 @@ export function settingsActions(s: ServerContext, router: Router): void {
       }
       await store.users.setRole(p.tenantId, id, role);
       if (role !== user.role) await store.sessions.removeForUser(p.tenantId, id);
-      await store.audit.add(p.tenantId, { actor: p.label, action: 'user.role_changed', target: id, details: { from: user.role, to: role } }, s.app.now());
+      await store.audit.add(
+        p.tenantId,
+        { actor: p.label, action: 'user.role_changed', target: id, details: { from: user.role, to: role } },
+        s.app.now(),
+      );
       redirectWith(res, '/settings#h-people', 'ok', `${user.name ?? user.crmUserId} is now ${role === 'admin' ? 'an admin' : 'a viewer'}.`);
     }),
   );

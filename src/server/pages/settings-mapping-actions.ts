@@ -10,16 +10,27 @@ import type { ServerContext } from '../context.ts';
 import type { SafeHtml } from '../http/html.ts';
 import { forgetFieldLists, sourceFields, storedRecords } from '../source-fields.ts';
 import { assertAdmin, pageRoute, redirectWith } from './common.ts';
-import { formToDoc, postedFromBody, postedFromEntries, validateDoc, type FormIssue } from './mapping-form.ts';
+import { type FormIssue, formToDoc, postedFromBody, postedFromEntries, validateDoc } from './mapping-form.ts';
 import { PREVIEW_RECORDS, renderPreview } from './mapping-preview.ts';
-import { formRows, rowContext, type MappingEcho } from './settings-mapping.ts';
+import { formRows, type MappingEcho, rowContext } from './settings-mapping.ts';
 
 /** Renders the settings page again with what was posted (status 400 when it was refused). */
-export type RenderAgain = (p: Principal, source: MappingSourceName, echo: MappingEcho, status?: number) => Promise<{ title: string; active: string; status: number; body: SafeHtml }>;
+export type RenderAgain = (
+  p: Principal,
+  source: MappingSourceName,
+  echo: MappingEcho,
+  status?: number,
+) => Promise<{ title: string; active: string; status: number; body: SafeHtml }>;
 
 const sourceOf = (v: unknown): MappingSourceName => (v === 'hubspot' ? 'hubspot' : 'salesforce');
 
-async function preview(s: ServerContext, p: Principal, source: MappingSourceName, mapping: Mapping, changed?: string | null): Promise<SafeHtml> {
+async function preview(
+  s: ServerContext,
+  p: Principal,
+  source: MappingSourceName,
+  mapping: Mapping,
+  changed?: string | null,
+): Promise<SafeHtml> {
   const records = await storedRecords(s, p.tenantId, source, PREVIEW_RECORDS);
   return renderPreview(mapping, records, { tenantId: p.tenantId, source, changed: changed ?? null });
 }
@@ -38,12 +49,17 @@ function parseText(text: string): { doc: unknown } | { error: string } {
 const PreviewRequest = z
   .object({
     source: z.enum(['salesforce', 'hubspot']),
-    entries: z.array(z.tuple([z.string().max(200), z.string().max(100_000)])).max(400).optional(),
+    entries: z
+      .array(z.tuple([z.string().max(200), z.string().max(100_000)]))
+      .max(400)
+      .optional(),
     yaml: z.string().max(200_000).optional(),
     changed: z.string().max(200).nullable().optional(),
   })
   .strict()
-  .refine((b) => (b.entries === undefined) !== (b.yaml === undefined), { message: 'send either entries (the form) or yaml (the YAML view)' });
+  .refine((b) => (b.entries === undefined) !== (b.yaml === undefined), {
+    message: 'send either entries (the form) or yaml (the YAML view)',
+  });
 
 export function mappingActions(s: ServerContext, router: Router, again: RenderAgain): void {
   const { store } = s.app;
@@ -116,7 +132,10 @@ export function mappingActions(s: ServerContext, router: Router, again: RenderAg
       assertAdmin(p);
       const r = PreviewRequest.safeParse(req.body);
       if (!r.success) {
-        throw new AppError('input_invalid', `mapping preview: ${r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`);
+        throw new AppError(
+          'input_invalid',
+          `mapping preview: ${r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`,
+        );
       }
       res.json(await livePreview(s, p, r.data));
     } catch (e) {
@@ -154,7 +173,13 @@ async function livePreview(s: ServerContext, p: Principal, b: z.infer<typeof Pre
 }
 
 /** Unchosen value-map rows for each value of the row's source field that the map lacks. */
-async function fill(s: ServerContext, p: Principal, source: MappingSourceName, doc: Record<string, unknown>, key: string): Promise<MappingEcho> {
+async function fill(
+  s: ServerContext,
+  p: Principal,
+  source: MappingSourceName,
+  doc: Record<string, unknown>,
+  key: string,
+): Promise<MappingEcho> {
   const spec = ((doc.fields as Record<string, Record<string, unknown>> | undefined) ?? {})[key];
   const from = spec ? (Array.isArray(spec.from) ? spec.from[0] : spec.from) : undefined;
   const field = typeof from === 'string' ? (await sourceFields(s, p.tenantId, source)).fields.find((f) => f.name === from) : undefined;

@@ -1,13 +1,13 @@
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import type { SourceField } from '../../../connectors/types.ts';
-import { mappingDocument, type MappingSourceName } from '../api/settings.ts';
+import { type MappingSourceName, mappingDocument } from '../api/settings.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { ServerContext } from '../context.ts';
 import { html, raw, type SafeHtml } from '../http/html.ts';
-import { sourceFields, type FieldList } from '../source-fields.ts';
+import { type FieldList, sourceFields } from '../source-fields.ts';
 import { attempt } from './common.ts';
 import { csrfField } from './layout.ts';
-import { FIELD_GROUPS, MAX_POSTED, validateDoc, type FormIssue } from './mapping-form.ts';
+import { FIELD_GROUPS, type FormIssue, MAX_POSTED, validateDoc } from './mapping-form.ts';
 import { canonicalRow, extraRow, type RowContext } from './mapping-rows.ts';
 
 const CRM_NAME: Record<MappingSourceName, string> = { salesforce: 'Salesforce', hubspot: 'HubSpot' };
@@ -43,7 +43,8 @@ export function docOfText(text: string): Record<string, unknown> | null {
 function datalist(fields: readonly SourceField[]): SafeHtml {
   const origin = { field: 'field', related: 'related record', derived: 'dealrisk derives it' } as const;
   return html`<datalist id="source-fields">${fields.map(
-    (f) => html`<option value="${f.name}" data-type="${f.type}" data-value-type="${f.valueType}" data-label="${f.label}">${f.label} · ${f.type} · ${origin[f.origin]}</option>`,
+    (f) =>
+      html`<option value="${f.name}" data-type="${f.type}" data-value-type="${f.valueType}" data-label="${f.label}">${f.label} · ${f.type} · ${origin[f.origin]}</option>`,
   )}</datalist>`;
 }
 
@@ -69,18 +70,31 @@ interface SectionInput {
 }
 
 /** "listed by Salesforce", or where the list came from when the CRM could not be asked. */
-const listedBy = (fields: FieldList, source: MappingSourceName): string => (fields.from === 'crm' ? `listed by ${CRM_NAME[source]}` : 'seen in the stored records');
+const listedBy = (fields: FieldList, source: MappingSourceName): string =>
+  fields.from === 'crm' ? `listed by ${CRM_NAME[source]}` : 'seen in the stored records';
 
 /** What the row renderers need to render a form over `fields`. */
-export function rowContext(fields: FieldList, source: MappingSourceName, o: { readOnly: boolean; issues: FormIssue[]; pending?: Record<string, string[]> }): RowContext {
-  return { fields: new Map(fields.fields.map((f) => [f.name, f])), listedBy: listedBy(fields, source), issues: o.issues, pending: o.pending ?? {}, readOnly: o.readOnly, count: 0 };
+export function rowContext(
+  fields: FieldList,
+  source: MappingSourceName,
+  o: { readOnly: boolean; issues: FormIssue[]; pending?: Record<string, string[]> },
+): RowContext {
+  return {
+    fields: new Map(fields.fields.map((f) => [f.name, f])),
+    listedBy: listedBy(fields, source),
+    issues: o.issues,
+    pending: o.pending ?? {},
+    readOnly: o.readOnly,
+    count: 0,
+  };
 }
 
 /** The form, or its read-only copy when the viewer may not edit or it has more controls than a post carries. */
 function fieldForm(i: SectionInput, issues: FormIssue[]): SafeHtml {
   const admin = i.p.role === 'admin';
   if (!i.doc) return html`<p class="errors">The mapping cannot be shown as a form: ${i.docNote}</p>`;
-  const context = (readOnly: boolean) => rowContext(i.fields, i.source, { readOnly, issues, ...(i.echo?.pending ? { pending: i.echo.pending } : {}) });
+  const context = (readOnly: boolean) =>
+    rowContext(i.fields, i.source, { readOnly, issues, ...(i.echo?.pending ? { pending: i.echo.pending } : {}) });
   let c = context(!admin);
   let rows = formRows(c, i.doc);
   let note: SafeHtml | '' = '';
@@ -115,8 +129,12 @@ function advanced(i: SectionInput, text: string): SafeHtml {
 <p class="small muted">The same mapping as the form above, with every option of the mapping language (docs/mappings.md in the repository); the form follows what you type here.</p>
 <form method="post" action="/settings/mapping" id="mapping-yaml-form">${csrfField(i.p)}<input type="hidden" name="source" value="${i.source}">
 <label for="mapping-text">Mapping (YAML)</label><textarea id="mapping-text" name="mapping" rows="18" spellcheck="false"${admin ? '' : raw(' readonly')}>${text}</textarea>
-${admin ? html`<p><button type="submit" name="intent" value="preview" class="secondary">Validate and preview</button> <button type="submit" name="intent" value="save">Save mapping</button>
-${i.overridden ? html` <button type="submit" name="intent" value="reset" class="danger">Go back to the default</button>` : ''}</p>` : ''}
+${
+  admin
+    ? html`<p><button type="submit" name="intent" value="preview" class="secondary">Validate and preview</button> <button type="submit" name="intent" value="save">Save mapping</button>
+${i.overridden ? html` <button type="submit" name="intent" value="reset" class="danger">Go back to the default</button>` : ''}</p>`
+    : ''
+}
 </form></details>`;
 }
 

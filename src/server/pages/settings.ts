@@ -1,9 +1,9 @@
 import type { Router } from 'express';
 import { stringify as toYaml } from 'yaml';
-import type { Delivery } from '../../store/repos/deliveries.ts';
 import { baseLossRate, scoreBounds } from '../../core/scoring/categories.ts';
 import { RiskModel } from '../../core/scoring/model.ts';
 import { loadScoringConfig, tenantScoringConfig } from '../../services/scoring-config.ts';
+import type { Delivery } from '../../store/repos/deliveries.ts';
 import { loadSyncConfig } from '../../sync/config.ts';
 import { defaultSource, type MappingSourceName } from '../api/settings.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -13,7 +13,7 @@ import { html, raw, type SafeHtml } from '../http/html.ts';
 import { attempt, pageRoute, q1 } from './common.ts';
 import { csrfField } from './layout.ts';
 import { settingsActions } from './settings-actions.ts';
-import { mappingSection, type MappingEcho } from './settings-mapping.ts';
+import { type MappingEcho, mappingSection } from './settings-mapping.ts';
 
 /** What a settings form posted back when it failed validation or asked for a preview. */
 export interface SettingsEcho {
@@ -30,7 +30,11 @@ export interface SettingsEcho {
 const sel = (on: boolean) => (on ? raw(' selected') : '');
 
 /** Settings: mapping, playbook, thresholds, schedule, alerts, API keys and people. Viewers read only. */
-export async function renderSettings(s: ServerContext, p: Principal, opts: { source?: MappingSourceName; echo?: SettingsEcho }): Promise<SafeHtml> {
+export async function renderSettings(
+  s: ServerContext,
+  p: Principal,
+  opts: { source?: MappingSourceName; echo?: SettingsEcho },
+): Promise<SafeHtml> {
   const { store } = s.app;
   const admin = p.role === 'admin';
   const echo = opts.echo;
@@ -52,7 +56,8 @@ export async function renderSettings(s: ServerContext, p: Principal, opts: { sou
   const tSync = (settings.sync ?? {}) as { alerts?: Record<string, unknown>; digest?: Record<string, unknown> };
   const alerts = { ...syncBase.alerts, ...(tSync.alerts ?? {}) } as typeof syncBase.alerts;
   const digest = { ...syncBase.digest, ...(tSync.digest ?? {}) } as typeof syncBase.digest;
-  const playbookText = echo?.section === 'playbook' && echo.text !== undefined ? echo.text : playbook.ok ? toYaml(playbook.value.playbook) : '';
+  const playbookText =
+    echo?.section === 'playbook' && echo.text !== undefined ? echo.text : playbook.ok ? toYaml(playbook.value.playbook) : '';
 
   return html`
 ${await mappingSection(s, p, source, echo?.section === 'mapping' ? echo.mapping : undefined)}
@@ -88,12 +93,18 @@ ${admin ? membersSection(p, users) : ''}`;
  * Risk thresholds: relative to the base rate (odds multiples) or fixed score bounds, and the score
  * ranges they give with the active model, so an admin sees what a category means today.
  */
-async function thresholdsSection(s: ServerContext, p: Principal, settings: Record<string, unknown>, errors: SafeHtml | ''): Promise<SafeHtml> {
+async function thresholdsSection(
+  s: ServerContext,
+  p: Principal,
+  settings: Record<string, unknown>,
+  errors: SafeHtml | '',
+): Promise<SafeHtml> {
   const admin = p.role === 'admin';
   const ro = admin ? '' : raw(' readonly');
   const dis = admin ? '' : raw(' disabled');
   const config = await attempt(async () => tenantScoringConfig(loadScoringConfig(), settings, p.tenantId));
-  if (!config.ok) return html`<section aria-labelledby="h-thresholds"><h2 id="h-thresholds">Risk thresholds</h2>${errors}<p class="errors">${config.message}</p></section>`;
+  if (!config.ok)
+    return html`<section aria-labelledby="h-thresholds"><h2 id="h-thresholds">Risk thresholds</h2>${errors}<p class="errors">${config.message}</p></section>`;
   const t = config.value.thresholds;
   const prior = RiskModel.shape.prior.safeParse((await s.app.store.models.active(p.tenantId))?.payload.prior);
   const base = prior.success ? baseLossRate(prior.data) : null;
@@ -114,7 +125,9 @@ ${errors}
 <div><label for="t-high">High up to</label><input id="t-high" name="high" type="number" min="0" max="100" value="${t.high}"${ro}></div>
 ${admin ? html`<button type="submit">Save thresholds</button>` : ''}</form>
 <p class="small" id="t-effective" data-mode="${t.mode}">${
-    base === null ? html`No model yet, so no base rate: until one is trained, ` : html`Base rate: ${Math.round(100 * base)}% of closed deals lost. `
+    base === null
+      ? html`No model yet, so no base rate: until one is trained, `
+      : html`Base rate: ${Math.round(100 * base)}% of closed deals lost. `
   }${t.mode === 'relative' ? 'Relative' : 'Fixed'} thresholds give risk scores ${ranges}.</p>
 <p class="small muted">Relative: a deal is Low while its odds of loss are at most ${t.relative.low}× those of a deal at the base rate, Medium up to ${t.relative.medium}×, High up to ${t.relative.high}×, Critical beyond; fixed: the risk score's own bounds, above “High up to” is Critical. Categories change on the next sync, for every deal at once.</p></section>`;
 }
@@ -134,7 +147,11 @@ ${failed.map(
 )}</tbody></table></div>`;
 }
 
-function keysSection(p: Principal, keys: Awaited<ReturnType<ServerContext['app']['store']['apiKeys']['list']>>, echo?: SettingsEcho): SafeHtml {
+function keysSection(
+  p: Principal,
+  keys: Awaited<ReturnType<ServerContext['app']['store']['apiKeys']['list']>>,
+  echo?: SettingsEcho,
+): SafeHtml {
   return html`<section aria-labelledby="h-keys"><h2 id="h-keys">API keys</h2>
 ${echo?.newKey ? html`<div class="card" role="status"><p>Key <strong>${echo.newKey.name}</strong> created. Copy it now: it is shown only once.</p><p class="secret" id="new-key">${echo.newKey.secret}</p></div>` : ''}
 ${echo?.section === 'keys' && echo.errors?.length ? html`<div class="errors" role="alert">${echo.errors.join('; ')}</div>` : ''}
@@ -145,7 +162,9 @@ ${echo?.section === 'keys' && echo.errors?.length ? html`<div class="errors" rol
 <button type="submit" id="create-key">Create key</button></form>
 <table><thead><tr><th>Name</th><th>Key</th><th>Access</th><th class="num">Per minute</th><th>Created</th><th>Last used</th><th></th></tr></thead><tbody>
 ${keys.map(
-  (k) => html`<tr data-key="${k.name}"><td>${k.name}</td><td><code>${k.prefix}…</code></td><td>${k.role === 'admin' ? 'Admin' : 'Read-only'}</td><td class="num">${k.ratePerMinute}</td><td>${dateTime(k.createdAt)}<br><span class="small muted">${k.createdBy}</span></td><td>${dateTime(k.lastUsedAt)}</td>
+  (
+    k,
+  ) => html`<tr data-key="${k.name}"><td>${k.name}</td><td><code>${k.prefix}…</code></td><td>${k.role === 'admin' ? 'Admin' : 'Read-only'}</td><td class="num">${k.ratePerMinute}</td><td>${dateTime(k.createdAt)}<br><span class="small muted">${k.createdBy}</span></td><td>${dateTime(k.lastUsedAt)}</td>
   <td>${k.revokedAt ? html`Revoked ${dateTime(k.revokedAt)}` : html`<form method="post" action="/settings/keys/${k.id}/revoke" class="inline">${csrfField(p)}<button class="danger" type="submit">Revoke</button></form>`}</td></tr>`,
 )}</tbody></table></section>`;
 }

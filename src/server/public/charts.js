@@ -1,11 +1,10 @@
 // Draws every <canvas data-chart="ID"> from the Chart.js config in <script type="application/json" id="ID">.
 // Configs are built on the server; this file only hands them to Chart.js (no inline script: CSP).
-(function () {
-  'use strict';
+(() => {
   // A vertical dashed line at one x index, labelled (the win-rate change point).
   var marker = {
     id: 'marker',
-    afterDatasetsDraw: function (chart, _args, opts) {
+    afterDatasetsDraw: (chart, _args, opts) => {
       if (!opts || opts.index === undefined || opts.index === null) return;
       var x = chart.scales.x.getPixelForValue(opts.index);
       var area = chart.chartArea;
@@ -29,15 +28,15 @@
     return new Intl.NumberFormat('en-US', { notation: 'compact', maximumFractionDigits: 1 }).format(v);
   }
   function pct(v) {
-    return Math.round(v * 100) + '%';
+    return `${Math.round(v * 100)}%`;
   }
   function withFormats(cfg) {
     var scales = (cfg.options && cfg.options.scales) || {};
-    Object.keys(scales).forEach(function (k) {
+    Object.keys(scales).forEach((k) => {
       var f = scales[k].format;
       if (!f) return;
       delete scales[k].format;
-      scales[k].ticks = Object.assign({}, scales[k].ticks, { callback: function (v) { return f === 'money' ? money(v) : f === 'pct' ? pct(v) : v; } });
+      scales[k].ticks = Object.assign({}, scales[k].ticks, { callback: (v) => (f === 'money' ? money(v) : f === 'pct' ? pct(v) : v) });
     });
     return cfg;
   }

@@ -2,8 +2,7 @@
 // each problem next to its field, and keeps the form and the YAML view in step. The form works
 // without this file (its Preview and Save buttons post); the server renders every fragment
 // inserted here (escaped there), so nothing from the CRM is turned into markup in the browser.
-(function () {
-  'use strict';
+(() => {
   var form = document.getElementById('mapping-form');
   var box = document.getElementById('mapping-preview-box');
   var yaml = document.getElementById('mapping-text');
@@ -17,17 +16,21 @@
   var listed = {};
   var list = document.getElementById('source-fields');
   if (list) {
-    Array.prototype.forEach.call(list.options, function (o) {
-      listed[o.value] = { type: o.getAttribute('data-type'), label: o.getAttribute('data-label'), valueType: o.getAttribute('data-value-type') };
+    Array.prototype.forEach.call(list.options, (o) => {
+      listed[o.value] = {
+        type: o.getAttribute('data-type'),
+        label: o.getAttribute('data-label'),
+        valueType: o.getAttribute('data-value-type'),
+      };
     });
   }
-  var notListed = 'not ' + document.getElementById('mapping-fields-note').getAttribute('data-listed-by');
+  var notListed = `not ${document.getElementById('mapping-fields-note').getAttribute('data-listed-by')}`;
 
   function hint(input) {
     var span = document.getElementById(input.id.replace(/-from-(\d+)$/, '-type-$1'));
     if (!span) return;
     var f = listed[input.value.trim()];
-    span.textContent = !input.value.trim() ? '' : f ? (f.label === input.value.trim() ? f.type : f.type + ' · ' + f.label) : notListed;
+    span.textContent = !input.value.trim() ? '' : f ? (f.label === input.value.trim() ? f.type : `${f.type} · ${f.label}`) : notListed;
   }
 
   // A newly picked field suggests how to read it, when the row offers that type.
@@ -41,14 +44,14 @@
 
   function rowKey(row) {
     var name = row.querySelector('.extra-name');
-    if (name && name.value.trim()) return 'extras.' + name.value.trim().replace(/^extras\./, '');
+    if (name && name.value.trim()) return `extras.${name.value.trim().replace(/^extras\./, '')}`;
     return row.getAttribute('data-row');
   }
 
   function showIssues(issues) {
     var byRow = {};
     var rows = form.querySelectorAll('.map-row');
-    Array.prototype.forEach.call(rows, function (row) {
+    Array.prototype.forEach.call(rows, (row) => {
       byRow[rowKey(row)] = row;
       byRow[row.getAttribute('data-row')] = byRow[row.getAttribute('data-row')] || row;
       row.classList.remove('invalid');
@@ -56,13 +59,13 @@
       p.textContent = '';
       p.hidden = true;
     });
-    issues.forEach(function (issue) {
+    issues.forEach((issue) => {
       var row = issue.row && byRow[issue.row];
       if (!row) return;
       row.classList.add('invalid');
       var p = row.querySelector('.field-error');
       var span = document.createElement('span');
-      span.textContent = issue.path + ': ' + issue.message + ' ';
+      span.textContent = `${issue.path}: ${issue.message} `;
       p.appendChild(span);
       p.hidden = false;
     });
@@ -73,9 +76,9 @@
     var strong = document.createElement('strong');
     strong.textContent = 'Not valid yet:';
     var ul = document.createElement('ul');
-    issues.forEach(function (issue) {
+    issues.forEach((issue) => {
       var li = document.createElement('li');
-      li.textContent = issue.path + ': ' + issue.message;
+      li.textContent = `${issue.path}: ${issue.message}`;
       ul.appendChild(li);
     });
     summary.appendChild(strong);
@@ -92,30 +95,32 @@
       headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': csrf },
       body: JSON.stringify(body),
     })
-      .then(function (res) {
-        return res.json().then(function (data) {
-          if (!res.ok) throw new Error(data.message || 'preview failed (HTTP ' + res.status + ')');
+      .then((res) =>
+        res.json().then((data) => {
+          if (!res.ok) throw new Error(data.message || `preview failed (HTTP ${res.status})`);
           return data;
-        });
-      })
-      .then(function (data) {
+        }),
+      )
+      .then((data) => {
         if (mine !== seq) return; // a later change is on its way
         showIssues(data.issues);
-        box.innerHTML = data.ok ? data.preview : '<p class="card muted" id="mapping-preview" data-state="invalid">Fix the problems marked above to see the preview.</p>';
+        box.innerHTML = data.ok
+          ? data.preview
+          : '<p class="card muted" id="mapping-preview" data-state="invalid">Fix the problems marked above to see the preview.</p>';
         done(data);
       })
-      .catch(function (e) {
+      .catch((e) => {
         if (mine !== seq) return;
-        box.textContent = 'The preview is not available: ' + e.message;
+        box.textContent = `The preview is not available: ${e.message}`;
       })
-      .then(function () {
+      .then(() => {
         if (mine === seq) form.removeAttribute('aria-busy');
       });
   }
 
   function entries() {
     var out = [];
-    new FormData(form).forEach(function (value, name) {
+    new FormData(form).forEach((value, name) => {
       if (name !== '_csrf' && typeof value === 'string') out.push([name, value]);
     });
     return out;
@@ -135,19 +140,22 @@
       hint(e.target);
       if (e.type === 'change') suggestType(e.target);
     }
-    later(function () {
-      send({ entries: entries(), changed: changed }, function (data) {
-        if (yaml && data.yaml !== null && document.activeElement !== yaml) yaml.value = data.yaml;
-      });
-    }, e.type === 'change' ? 50 : 400);
+    later(
+      () => {
+        send({ entries: entries(), changed: changed }, (data) => {
+          if (yaml && data.yaml !== null && document.activeElement !== yaml) yaml.value = data.yaml;
+        });
+      },
+      e.type === 'change' ? 50 : 400,
+    );
   }
   form.addEventListener('input', onFormEdit);
   form.addEventListener('change', onFormEdit);
 
   if (yaml && !yaml.readOnly) {
-    yaml.addEventListener('input', function () {
-      later(function () {
-        send({ yaml: yaml.value }, function (data) {
+    yaml.addEventListener('input', () => {
+      later(() => {
+        send({ yaml: yaml.value }, (data) => {
           if (!data.form || form.contains(document.activeElement)) return;
           document.getElementById('mapping-form-rows').innerHTML = data.form;
           document.getElementById('mapping-base').value = data.base;
@@ -165,19 +173,19 @@
     button.type = 'button';
     button.className = 'secondary add-extra';
     button.textContent = 'Add an extra';
-    button.addEventListener('click', function () {
+    button.addEventListener('click', () => {
       var blanks = extras.querySelectorAll('.map-row.extra');
       var last = blanks[blanks.length - 1];
       var from = last.getAttribute('data-extra');
       var to = String(blanks.length);
       var copy = last.cloneNode(true);
       copy.setAttribute('data-extra', to);
-      copy.setAttribute('data-row', 'x.' + to);
-      copy.id = 'row-x-' + to;
-      Array.prototype.forEach.call(copy.querySelectorAll('[name],[id],[for],[aria-describedby]'), function (el) {
-        ['name', 'id', 'for', 'aria-describedby'].forEach(function (a) {
+      copy.setAttribute('data-row', `x.${to}`);
+      copy.id = `row-x-${to}`;
+      Array.prototype.forEach.call(copy.querySelectorAll('[name],[id],[for],[aria-describedby]'), (el) => {
+        ['name', 'id', 'for', 'aria-describedby'].forEach((a) => {
           var v = el.getAttribute(a);
-          if (v) el.setAttribute(a, v.split('x.' + from + '.').join('x.' + to + '.').split('x-' + from + '-').join('x-' + to + '-'));
+          if (v) el.setAttribute(a, v.split(`x.${from}.`).join(`x.${to}.`).split(`x-${from}-`).join(`x-${to}-`));
         });
         if (el.tagName === 'INPUT' && el.type !== 'hidden' && el.type !== 'checkbox') el.value = '';
       });

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
@@ -106,11 +106,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('input_hash', 'text', (c) => c.notNull())
     .addColumn('detail', 'jsonb', (c) => c.notNull())
     .execute();
-  await db.schema
-    .createIndex('scores_deal')
-    .on('scores')
-    .columns(['tenant_id', 'source', 'external_id', 'scored_at'])
-    .execute();
+  await db.schema.createIndex('scores_deal').on('scores').columns(['tenant_id', 'source', 'external_id', 'scored_at']).execute();
 
   await db.schema
     .createTable('sync_runs')
@@ -143,11 +139,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('created_at', 'timestamptz', (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn('sent_at', 'timestamptz')
     .execute();
-  await db.schema
-    .createIndex('writebacks_pending')
-    .on('writebacks')
-    .columns(['tenant_id', 'status', 'kind'])
-    .execute();
+  await db.schema.createIndex('writebacks_pending').on('writebacks').columns(['tenant_id', 'status', 'kind']).execute();
   await db.schema.createIndex('writebacks_key').on('writebacks').columns(['tenant_id', 'kind', 'key']).execute();
 
   await db.schema

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 /**
  * What the sync engine and the worker keep: per-tenant schedule and lease, per-deal sync state
@@ -62,7 +62,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('writebacks').addColumn('next_attempt_at', 'timestamptz').execute();
   await db.schema.alterTable('writebacks').addColumn('updated_at', 'timestamptz').execute();
   await db.schema.alterTable('writebacks').addColumn('result', 'jsonb').execute();
-  await sql`create unique index writebacks_fields_open on writebacks (tenant_id, key) where kind = 'fields' and status in ('pending', 'failed')`.execute(db);
+  await sql`create unique index writebacks_fields_open on writebacks (tenant_id, key) where kind = 'fields' and status in ('pending', 'failed')`.execute(
+    db,
+  );
   await sql`create unique index writebacks_task_key on writebacks (tenant_id, key) where kind = 'task'`.execute(db);
 
   // Slack and email notifications (alerts and digests): retried, recorded, never blocking a run.
@@ -110,8 +112,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   // Run details the admin view shows: duration, rejected records with reasons, per-step timing.
   await db.schema.alterTable('sync_runs').addColumn('duration_ms', 'integer').execute();
-  await db.schema.alterTable('sync_runs').addColumn('rejected', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`)).execute();
-  await db.schema.alterTable('sync_runs').addColumn('details', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`)).execute();
+  await db.schema
+    .alterTable('sync_runs')
+    .addColumn('rejected', 'jsonb', (c) => c.notNull().defaultTo(sql`'[]'::jsonb`))
+    .execute();
+  await db.schema
+    .alterTable('sync_runs')
+    .addColumn('details', 'jsonb', (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
+    .execute();
   await db.schema.alterTable('sync_runs').addColumn('holder', 'text').execute();
 
   await db.schema.createIndex('deal_snapshots_taken').on('deal_snapshots').columns(['tenant_id', 'taken_at']).execute();

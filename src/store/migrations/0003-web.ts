@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 /**
  * The web app's tables: people (users per tenant, with a role), their sessions, OAuth flows in

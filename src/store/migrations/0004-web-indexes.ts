@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 /**
  * Filters of the deals page and `GET /v1/deals/high-risk` by owner name and by segment, case

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 
 /**
  * CRM webhook events already handled, shared by every web process and kept across restarts:
@@ -25,11 +25,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // The page's default view leaves API-key reads out; this index holds only what it shows, so a
   // key's thousands of GETs never stand between the admin actions.
   await sql
-    .raw(`create index audit_log_without_reads on audit_log (tenant_id, id) where not (action = 'api.request' and coalesce(target, '') ~ '^(GET|HEAD) ')`)
+    .raw(
+      `create index audit_log_without_reads on audit_log (tenant_id, id) where not (action = 'api.request' and coalesce(target, '') ~ '^(GET|HEAD) ')`,
+    )
     .execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
-  for (const i of ['audit_log_without_reads', 'audit_log_tenant_action', 'audit_log_tenant_id']) await sql.raw(`drop index if exists ${i}`).execute(db);
+  for (const i of ['audit_log_without_reads', 'audit_log_tenant_action', 'audit_log_tenant_id'])
+    await sql.raw(`drop index if exists ${i}`).execute(db);
   await db.schema.dropTable('webhook_events').ifExists().execute();
 }

@@ -46,7 +46,15 @@ export function alertsRepo(db: Db) {
           await state.set({ alert_due_at: null, last_alert_at: now }).execute();
           await tx
             .insertInto('alerts')
-            .values({ tenant_id: tenantId, source: d.source, external_id: d.externalId, kind: 'critical', raised_at: now, score: d.raise.score, payload: JSON.stringify(d.raise.payload) })
+            .values({
+              tenant_id: tenantId,
+              source: d.source,
+              external_id: d.externalId,
+              kind: 'critical',
+              raised_at: now,
+              score: d.raise.score,
+              payload: JSON.stringify(d.raise.payload),
+            })
             .execute();
           if (d.raise.task) {
             await tx
@@ -92,8 +100,20 @@ export function alertsRepo(db: Db) {
       let query = db.selectFrom('alerts').selectAll().where('tenant_id', '=', tenantId);
       if (q.externalId) query = query.where('external_id', '=', q.externalId);
       if (q.since) query = query.where('raised_at', '>=', q.since);
-      const rows = await query.orderBy('raised_at', 'desc').orderBy('id', 'desc').limit(q.limit ?? 100).execute();
-      return rows.map((r) => ({ id: r.id, source: r.source, externalId: r.external_id, kind: r.kind, raisedAt: r.raised_at, score: r.score, payload: r.payload }));
+      const rows = await query
+        .orderBy('raised_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(q.limit ?? 100)
+        .execute();
+      return rows.map((r) => ({
+        id: r.id,
+        source: r.source,
+        externalId: r.external_id,
+        kind: r.kind,
+        raisedAt: r.raised_at,
+        score: r.score,
+        payload: r.payload,
+      }));
     },
     async purgeBefore(tenantId: string, before: Date): Promise<number> {
       const r = await db.deleteFrom('alerts').where('tenant_id', '=', tenantId).where('raised_at', '<', before).executeTakeFirst();

@@ -40,7 +40,18 @@ const toKey = (r: Row): ApiKey => ({
   revokedAt: r.revoked_at,
 });
 
-const COLS = ['id', 'tenant_id', 'name', 'prefix', 'role', 'rate_per_minute', 'created_by', 'created_at', 'last_used_at', 'revoked_at'] as const;
+const COLS = [
+  'id',
+  'tenant_id',
+  'name',
+  'prefix',
+  'role',
+  'rate_per_minute',
+  'created_by',
+  'created_at',
+  'last_used_at',
+  'revoked_at',
+] as const;
 
 /** API keys, stored as hashes only: the secret is shown once at creation and never again. */
 export function apiKeysRepo(db: Db) {
@@ -64,7 +75,12 @@ export function apiKeysRepo(db: Db) {
     },
     /** The live (not revoked) key with this hash, whatever its tenant: authentication starts here. */
     async findActiveByHash(secretHash: string): Promise<ApiKey | null> {
-      const r = await db.selectFrom('api_keys').select(COLS).where('secret_hash', '=', secretHash).where('revoked_at', 'is', null).executeTakeFirst();
+      const r = await db
+        .selectFrom('api_keys')
+        .select(COLS)
+        .where('secret_hash', '=', secretHash)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
       return r ? toKey(r) : null;
     },
     async get(tenantId: string, id: string): Promise<ApiKey | null> {

@@ -12,12 +12,24 @@ export function atRiskRepo(db: Db) {
         .innerJoin('deals as d', (j) =>
           j.onRef('d.tenant_id', '=', 's.tenant_id').onRef('d.source', '=', 's.source').onRef('d.external_id', '=', 's.external_id'),
         )
-        .select(['s.source', 's.external_id', 's.score', 's.category', 's.model_status', 's.risk', 'd.data', 'd.owner_id', 'd.owner_name', 'd.amount'])
+        .select([
+          's.source',
+          's.external_id',
+          's.score',
+          's.category',
+          's.model_status',
+          's.risk',
+          'd.data',
+          'd.owner_id',
+          'd.owner_name',
+          'd.amount',
+        ])
         .where('s.tenant_id', '=', tenantId)
         .where('d.status', '=', 'open')
         .where('d.deleted_at', 'is', null)
         .where('s.score', '>=', q.minScore);
-      if (q.ownerId !== undefined) query = q.ownerId === null ? query.where('d.owner_id', 'is', null) : query.where('d.owner_id', '=', q.ownerId);
+      if (q.ownerId !== undefined)
+        query = q.ownerId === null ? query.where('d.owner_id', 'is', null) : query.where('d.owner_id', '=', q.ownerId);
       const rows = await query.orderBy('s.score', 'desc').orderBy('d.amount', 'desc').orderBy('s.external_id').limit(q.limit).execute();
       return rows.map((r) => ({
         source: r.source,
@@ -31,7 +43,10 @@ export function atRiskRepo(db: Db) {
     },
 
     /** Owners with at least one open deal at or above the score. */
-    async ownersAtRisk(tenantId: string, minScore: number): Promise<Array<{ ownerId: string | null; ownerName: string | null; deals: number }>> {
+    async ownersAtRisk(
+      tenantId: string,
+      minScore: number,
+    ): Promise<Array<{ ownerId: string | null; ownerName: string | null; deals: number }>> {
       const rows = await db
         .selectFrom('deal_sync_state as s')
         .innerJoin('deals as d', (j) =>

@@ -27,7 +27,8 @@ export interface AuditQuery {
 }
 
 /** API-key reads as stored by the web app's audit buffer: action `api.request`, target `GET /path`. */
-export const isApiRead = (e: Pick<AuditEntry, 'action' | 'target'>): boolean => e.action === 'api.request' && /^(GET|HEAD) /.test(e.target ?? '');
+export const isApiRead = (e: Pick<AuditEntry, 'action' | 'target'>): boolean =>
+  e.action === 'api.request' && /^(GET|HEAD) /.test(e.target ?? '');
 
 export function auditRepo(db: Db) {
   /**
@@ -41,16 +42,32 @@ export function auditRepo(db: Db) {
     if (q.actor) query = query.where(sql<boolean>`strpos(lower(actor), lower(${q.actor})) > 0`);
     // The same predicate as the partial index audit_log_without_reads (migration 0006).
     if (!q.includeReads) query = query.where(sql<boolean>`not (action = 'api.request' and coalesce(target, '') ~ '^(GET|HEAD) ')`);
-    const rows = await query.orderBy('id', 'desc').limit(q.limit + 1).execute();
-    const entries = rows.slice(0, q.limit).map((r) => ({ id: r.id, at: r.at, actor: r.actor, action: r.action, target: r.target, details: r.details }));
+    const rows = await query
+      .orderBy('id', 'desc')
+      .limit(q.limit + 1)
+      .execute();
+    const entries = rows
+      .slice(0, q.limit)
+      .map((r) => ({ id: r.id, at: r.at, actor: r.actor, action: r.action, target: r.target, details: r.details }));
     return { entries, nextBefore: rows.length > q.limit ? entries[entries.length - 1]!.id : null };
   }
 
   return {
-    async add(tenantId: string, e: { actor: string; action: string; target?: string | null; details?: Record<string, unknown> }, at: Date): Promise<void> {
+    async add(
+      tenantId: string,
+      e: { actor: string; action: string; target?: string | null; details?: Record<string, unknown> },
+      at: Date,
+    ): Promise<void> {
       await db
         .insertInto('audit_log')
-        .values({ tenant_id: tenantId, at, actor: e.actor, action: e.action, target: e.target ?? null, details: JSON.stringify(e.details ?? {}) })
+        .values({
+          tenant_id: tenantId,
+          at,
+          actor: e.actor,
+          action: e.action,
+          target: e.target ?? null,
+          details: JSON.stringify(e.details ?? {}),
+        })
         .execute();
     },
     async list(tenantId: string, limit = 100): Promise<AuditEntry[]> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Credentials, CredentialStore } from '../../../connectors/types.ts';
-import type { Db } from '../db.ts';
+import type { CredentialStore, Credentials } from '../../../connectors/types.ts';
 import { open, seal } from '../crypto.ts';
+import type { Db } from '../db.ts';
 
 export type ConnectionStatus = 'active' | 'needs_reauth' | 'paused' | 'disconnected';
 
@@ -61,7 +61,13 @@ export function connectionsRepo(db: Db, key: Buffer) {
   return {
     async create(
       tenantId: string,
-      c: { crm: Connection['crm']; accountId?: string | null; instanceUrl?: string | null; credentials?: Credentials | null; settings?: Record<string, unknown> },
+      c: {
+        crm: Connection['crm'];
+        accountId?: string | null;
+        instanceUrl?: string | null;
+        credentials?: Credentials | null;
+        settings?: Record<string, unknown>;
+      },
       now: Date,
     ): Promise<Connection> {
       const id = randomUUID();
@@ -96,7 +102,9 @@ export function connectionsRepo(db: Db, key: Buffer) {
     async update(
       tenantId: string,
       id: string,
-      patch: Partial<Pick<Connection, 'status' | 'statusReason' | 'cursor' | 'pausedUntil' | 'lastSyncAt' | 'instanceUrl' | 'accountId' | 'settings'>>,
+      patch: Partial<
+        Pick<Connection, 'status' | 'statusReason' | 'cursor' | 'pausedUntil' | 'lastSyncAt' | 'instanceUrl' | 'accountId' | 'settings'>
+      >,
       now: Date,
     ): Promise<void> {
       await db

@@ -131,15 +131,28 @@ export function dealRiskRepo(db: Db) {
   const isDefaultListing = (q: RiskQuery): boolean =>
     (q.sortBy ?? 'score') === 'score' &&
     (q.order ?? 'desc') === 'desc' &&
-    !q.ownerId && !q.owner && !q.segment &&
-    q.minAmount === undefined && q.maxAmount === undefined && !q.createdBefore && !q.createdAfter;
+    !q.ownerId &&
+    !q.owner &&
+    !q.segment &&
+    q.minAmount === undefined &&
+    q.maxAmount === undefined &&
+    !q.createdBefore &&
+    !q.createdAfter;
 
   async function defaultPage(tenantId: string, q: RiskQuery): Promise<{ total: number; totalExact: boolean; rows: RiskRow[] }> {
     const categories = q.categories && q.categories.length > 0 ? q.categories : [...RISK_CATEGORIES];
-    const r = await sql<Row & { total: number }>`select * from deal_risk_page(${tenantId}, ${categories}::text[], ${q.limit}, ${q.offset}, ${COUNT_CAP + 1})`.execute(db);
+    const r = await sql<
+      Row & { total: number }
+    >`select * from deal_risk_page(${tenantId}, ${categories}::text[], ${q.limit}, ${q.offset}, ${COUNT_CAP + 1})`.execute(db);
     const n = r.rows.length
       ? Number(r.rows[0]!.total)
-      : Number((await sql<{ total: number }>`select total from deal_risk_page(${tenantId}, ${categories}::text[], 1, 0, ${COUNT_CAP + 1})`.execute(db)).rows[0]?.total ?? 0);
+      : Number(
+          (
+            await sql<{
+              total: number;
+            }>`select total from deal_risk_page(${tenantId}, ${categories}::text[], 1, 0, ${COUNT_CAP + 1})`.execute(db)
+          ).rows[0]?.total ?? 0,
+        );
     return { total: Math.min(n, COUNT_CAP), totalExact: n <= COUNT_CAP, rows: r.rows.map(toRow) };
   }
 
@@ -177,12 +190,30 @@ export function dealRiskRepo(db: Db) {
       query = query.orderBy('source').orderBy('external_id').limit(q.limit).offset(q.offset);
       // The capped count rides along as a scalar subquery: one round trip and one planning
       // instead of two (planning is most of a query's time here).
-      const counted = () => filtered(tenantId, q).select(sql<number>`1`.as('one')).limit(COUNT_CAP + 1).as('m');
-      const rows = await query.select((eb) => eb.selectFrom(counted()).select((e) => e.fn.countAll<number>().as('n')).as('total')).execute();
+      const counted = () =>
+        filtered(tenantId, q)
+          .select(sql<number>`1`.as('one'))
+          .limit(COUNT_CAP + 1)
+          .as('m');
+      const rows = await query
+        .select((eb) =>
+          eb
+            .selectFrom(counted())
+            .select((e) => e.fn.countAll<number>().as('n'))
+            .as('total'),
+        )
+        .execute();
       // A page past the end has no row to carry the count: ask for it alone.
       const n = rows.length
         ? Number(rows[0]!.total)
-        : Number((await db.selectFrom(counted()).select((e) => e.fn.countAll<number>().as('n')).executeTakeFirst())?.n ?? 0);
+        : Number(
+            (
+              await db
+                .selectFrom(counted())
+                .select((e) => e.fn.countAll<number>().as('n'))
+                .executeTakeFirst()
+            )?.n ?? 0,
+          );
       return { total: Math.min(n, COUNT_CAP), totalExact: n <= COUNT_CAP, rows: rows.map(toRow) };
     },
 

@@ -104,21 +104,23 @@ export function dealsRepo(db: Db) {
       .insertInto('deals')
       .values(rows)
       .onConflict((oc) =>
-        oc.columns(['tenant_id', 'source', 'external_id']).doUpdateSet((eb) => ({
-          connection_id: eb.ref('excluded.connection_id'),
-          data: eb.ref('excluded.data'),
-          raw: eb.ref('excluded.raw'),
-          input_hash: eb.ref('excluded.input_hash'),
-          status: eb.ref('excluded.status'),
-          amount: eb.ref('excluded.amount'),
-          owner_id: eb.ref('excluded.owner_id'),
-          owner_name: eb.ref('excluded.owner_name'),
-          created_at: eb.ref('excluded.created_at'),
-          closed_at: eb.ref('excluded.closed_at'),
-          modified_at: eb.ref('excluded.modified_at'),
-          deleted_at: null,
-          updated_at: eb.ref('excluded.updated_at'),
-        }))
+        oc
+          .columns(['tenant_id', 'source', 'external_id'])
+          .doUpdateSet((eb) => ({
+            connection_id: eb.ref('excluded.connection_id'),
+            data: eb.ref('excluded.data'),
+            raw: eb.ref('excluded.raw'),
+            input_hash: eb.ref('excluded.input_hash'),
+            status: eb.ref('excluded.status'),
+            amount: eb.ref('excluded.amount'),
+            owner_id: eb.ref('excluded.owner_id'),
+            owner_name: eb.ref('excluded.owner_name'),
+            created_at: eb.ref('excluded.created_at'),
+            closed_at: eb.ref('excluded.closed_at'),
+            modified_at: eb.ref('excluded.modified_at'),
+            deleted_at: null,
+            updated_at: eb.ref('excluded.updated_at'),
+          }))
           // An echo of our own write changes nothing we score: leave the row (and the
           // deal_risk trigger) alone unless the inputs, a deletion or the connection changed.
           .where((eb) =>
@@ -161,12 +163,18 @@ export function dealsRepo(db: Db) {
           try {
             rows.push({ row: dealRow(tenantId, w, now), deal: w.deal, prev: known.get(`${w.deal.source}\u0000${w.deal.externalId}`) });
           } catch (e) {
-            out.rejected.push({ source: w.deal.source, externalId: w.deal.externalId, field: null, reason: `could not be prepared for storage: ${e instanceof Error ? e.message : String(e)}` });
+            out.rejected.push({
+              source: w.deal.source,
+              externalId: w.deal.externalId,
+              field: null,
+              reason: `could not be prepared for storage: ${e instanceof Error ? e.message : String(e)}`,
+            });
           }
         }
         const failed = await writeIsolating(rows, (batch) => insertRows(batch.map((r) => r.row)));
         const refused = new Set(failed.map((f) => f.item));
-        for (const f of failed) out.rejected.push({ source: f.item.deal.source, externalId: f.item.deal.externalId, ...describeStoreError(f.error) });
+        for (const f of failed)
+          out.rejected.push({ source: f.item.deal.source, externalId: f.item.deal.externalId, ...describeStoreError(f.error) });
         for (const r of rows) {
           if (refused.has(r)) continue;
           if (r.prev === undefined) out.inserted++;
@@ -195,7 +203,9 @@ export function dealsRepo(db: Db) {
         let query = matching(tenantId, q).select(['source', 'external_id', 'data']);
         if (after) {
           const a = after;
-          query = query.where((eb) => eb.or([eb('source', '>', a.source), eb.and([eb('source', '=', a.source), eb('external_id', '>', a.externalId)])]));
+          query = query.where((eb) =>
+            eb.or([eb('source', '>', a.source), eb.and([eb('source', '=', a.source), eb('external_id', '>', a.externalId)])]),
+          );
         }
         const rows = await query.orderBy('source').orderBy('external_id').limit(pageSize).execute();
         if (rows.length === 0) return;

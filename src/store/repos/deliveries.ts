@@ -88,11 +88,7 @@ export function deliveriesRepo(db: Db) {
     },
     /** Due deliveries across tenants, oldest first (read only). */
     async due(now: Date, limit: number, tenantId?: string): Promise<Delivery[]> {
-      let q = db
-        .selectFrom('deliveries')
-        .selectAll()
-        .where('status', 'in', ['pending', 'failed'])
-        .where('next_attempt_at', '<=', now);
+      let q = db.selectFrom('deliveries').selectAll().where('status', 'in', ['pending', 'failed']).where('next_attempt_at', '<=', now);
       if (tenantId) q = q.where('tenant_id', '=', tenantId);
       return (await q.orderBy('id').limit(limit).execute()).map((r) => toDelivery(r as Row));
     },
@@ -120,7 +116,12 @@ export function deliveriesRepo(db: Db) {
     async list(tenantId: string, q: { kind?: string; limit?: number } = {}): Promise<Delivery[]> {
       let query = db.selectFrom('deliveries').selectAll().where('tenant_id', '=', tenantId);
       if (q.kind) query = query.where('kind', '=', q.kind);
-      return (await query.orderBy('id', 'desc').limit(q.limit ?? 100).execute()).map((r) => toDelivery(r as Row));
+      return (
+        await query
+          .orderBy('id', 'desc')
+          .limit(q.limit ?? 100)
+          .execute()
+      ).map((r) => toDelivery(r as Row));
     },
     async purgeBefore(tenantId: string, before: Date): Promise<number> {
       const r = await db

@@ -65,7 +65,12 @@ export function idempotencyRepo(db: Db) {
     },
     /** Frees the key after a server error so the client's retry runs for real. */
     async release(tenantId: string, principal: string, key: string): Promise<void> {
-      await db.deleteFrom('idempotency_keys').where('tenant_id', '=', tenantId).where('principal', '=', principal).where('key', '=', key).execute();
+      await db
+        .deleteFrom('idempotency_keys')
+        .where('tenant_id', '=', tenantId)
+        .where('principal', '=', principal)
+        .where('key', '=', key)
+        .execute();
     },
     async purgeOlderThan(before: Date): Promise<number> {
       const r = await db.deleteFrom('idempotency_keys').where('created_at', '<', before).executeTakeFirst();

@@ -10,7 +10,15 @@ export interface StoredModel {
   report: Record<string, unknown>;
 }
 
-type Row = { id: number; version: number; status: string; active: boolean; trained_at: Date; payload: Record<string, unknown>; report: Record<string, unknown> };
+type Row = {
+  id: number;
+  version: number;
+  status: string;
+  active: boolean;
+  trained_at: Date;
+  payload: Record<string, unknown>;
+  report: Record<string, unknown>;
+};
 const toModel = (r: Row): StoredModel => ({
   id: r.id,
   version: r.version,
@@ -64,7 +72,13 @@ export function modelsRepo(db: Db) {
     },
     /** Newest first, without payloads' weight (the list view needs reports only). */
     async list(tenantId: string, limit = 20): Promise<StoredModel[]> {
-      const rows = await db.selectFrom('models').selectAll().where('tenant_id', '=', tenantId).orderBy('version', 'desc').limit(limit).execute();
+      const rows = await db
+        .selectFrom('models')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .orderBy('version', 'desc')
+        .limit(limit)
+        .execute();
       return rows.map(toModel);
     },
     /** Rollback: make an earlier version active again. */

@@ -75,7 +75,12 @@ export function oauthStatesRepo(db: Db) {
     },
     /** A flow still waiting for its callback (read only: tells "wrong browser" from "expired"). */
     async pending(stateHash: string, now: Date): Promise<OAuthState | null> {
-      const r = await db.selectFrom('oauth_states').selectAll().where('state_hash', '=', stateHash).where('expires_at', '>', now).executeTakeFirst();
+      const r = await db
+        .selectFrom('oauth_states')
+        .selectAll()
+        .where('state_hash', '=', stateHash)
+        .where('expires_at', '>', now)
+        .executeTakeFirst();
       return r ? toState(r) : null;
     },
     async purgeExpired(now: Date): Promise<number> {

@@ -66,22 +66,29 @@ export const fieldsKey = (source: string, externalId: string): string => `${sour
  */
 export function outboxRepo(db: Db) {
   return {
-    async queue(tenantId: string, connectionId: string | null, writes: QueuedWrite[], now: Date): Promise<{ fields: number; tasks: number }> {
+    async queue(
+      tenantId: string,
+      connectionId: string | null,
+      writes: QueuedWrite[],
+      now: Date,
+    ): Promise<{ fields: number; tasks: number }> {
       const out = { fields: 0, tasks: 0 };
       if (writes.length === 0) return out;
       await db.transaction().execute(async (tx) => {
-        const fieldRows = writes.filter((w) => w.fields).map((w) => ({
-          tenant_id: tenantId,
-          connection_id: connectionId,
-          source: w.source,
-          external_id: w.externalId,
-          kind: 'fields' as const,
-          key: fieldsKey(w.source, w.externalId),
-          payload: w.fields,
-          status: 'pending' as const,
-          attempts: 0,
-          updated_at: now,
-        }));
+        const fieldRows = writes
+          .filter((w) => w.fields)
+          .map((w) => ({
+            tenant_id: tenantId,
+            connection_id: connectionId,
+            source: w.source,
+            external_id: w.externalId,
+            kind: 'fields' as const,
+            key: fieldsKey(w.source, w.externalId),
+            payload: w.fields,
+            status: 'pending' as const,
+            attempts: 0,
+            updated_at: now,
+          }));
         if (fieldRows.length) {
           // A newer value replaces a write still waiting: the CRM only ever needs the latest.
           await sql`
@@ -89,7 +96,9 @@ export function outboxRepo(db: Db) {
             select * from jsonb_to_recordset(${JSON.stringify(fieldRows)}::jsonb) as x(
               tenant_id text, connection_id text, source text, external_id text, kind text, key text, payload jsonb, status text, attempts int, updated_at timestamptz)
             on conflict (tenant_id, key) where kind = 'fields' and status in ('pending', 'failed')
-            do update set payload = excluded.payload, status = 'pending', attempts = 0, next_attempt_at = null, last_error = null, updated_at = excluded.updated_at`.execute(tx);
+            do update set payload = excluded.payload, status = 'pending', attempts = 0, next_attempt_at = null, last_error = null, updated_at = excluded.updated_at`.execute(
+            tx,
+          );
           out.fields = fieldRows.length;
         }
         const taskRows = writes.flatMap((w) =>
@@ -125,7 +134,10 @@ export function outboxRepo(db: Db) {
     },
 
     /** Writes to send now: pending ones and failed ones whose wait is over, oldest first. */
-    async due(tenantId: string, q: { source: string; kind: 'fields' | 'task'; now: Date; afterId: number; limit: number }): Promise<OutboxItem[]> {
+    async due(
+      tenantId: string,
+      q: { source: string; kind: 'fields' | 'task'; now: Date; afterId: number; limit: number },
+    ): Promise<OutboxItem[]> {
       const rows = await db
         .selectFrom('writebacks')
         .select(['id', 'kind', 'source', 'external_id', 'key', 'payload', 'status', 'attempts', 'last_error'])
@@ -133,9 +145,7 @@ export function outboxRepo(db: Db) {
         .where('source', '=', q.source)
         .where('kind', '=', q.kind)
         .where('id', '>', q.afterId)
-        .where((eb) =>
-          eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'failed'), eb('next_attempt_at', '<=', q.now)])]),
-        )
+        .where((eb) => eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'failed'), eb('next_attempt_at', '<=', q.now)])]))
         .orderBy('id')
         .limit(q.limit)
         .execute();
@@ -143,13 +153,27 @@ export function outboxRepo(db: Db) {
     },
 
     /** Records each CRM answer; a sent row is never picked up again. */
-    async record(tenantId: string, results: OutboxResult[], now: Date, policy: { maxAttempts: number; retryInMs: (attempt: number) => number }): Promise<void> {
+    async record(
+      tenantId: string,
+      results: OutboxResult[],
+      now: Date,
+      policy: { maxAttempts: number; retryInMs: (attempt: number) => number },
+    ): Promise<void> {
       if (results.length === 0) return;
       await db.transaction().execute(async (tx) => {
         const attempts = new Map(
-          (await tx.selectFrom('writebacks').select(['id', 'attempts']).where('tenant_id', '=', tenantId).where('id', 'in', results.map((r) => r.id)).execute()).map(
-            (r) => [r.id, r.attempts],
-          ),
+          (
+            await tx
+              .selectFrom('writebacks')
+              .select(['id', 'attempts'])
+              .where('tenant_id', '=', tenantId)
+              .where(
+                'id',
+                'in',
+                results.map((r) => r.id),
+              )
+              .execute()
+          ).map((r) => [r.id, r.attempts]),
         );
         const sent = results.filter((r) => r.ok);
         if (sent.length) {
@@ -159,17 +183,19 @@ export function outboxRepo(db: Db) {
             from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(id bigint, result jsonb)
             where w.tenant_id = ${tenantId} and w.id = x.id`.execute(tx);
         }
-        const failed = results.filter((r) => !r.ok).map((r) => {
-          const attempt = (attempts.get(r.id) ?? 0) + 1;
-          const dead = !r.retryable || attempt >= policy.maxAttempts;
-          return {
-            id: r.id,
-            status: dead ? 'dead' : 'failed',
-            error: r.error ?? 'unknown error',
-            next: dead ? null : new Date(now.getTime() + policy.retryInMs(attempt)).toISOString(),
-            result: r.result ?? null,
-          };
-        });
+        const failed = results
+          .filter((r) => !r.ok)
+          .map((r) => {
+            const attempt = (attempts.get(r.id) ?? 0) + 1;
+            const dead = !r.retryable || attempt >= policy.maxAttempts;
+            return {
+              id: r.id,
+              status: dead ? 'dead' : 'failed',
+              error: r.error ?? 'unknown error',
+              next: dead ? null : new Date(now.getTime() + policy.retryInMs(attempt)).toISOString(),
+              result: r.result ?? null,
+            };
+          });
         if (failed.length) {
           await sql`
             update writebacks w set status = x.status, attempts = w.attempts + 1, last_error = x.error, next_attempt_at = x.next, updated_at = ${now}, result = x.result
@@ -179,7 +205,10 @@ export function outboxRepo(db: Db) {
       });
     },
 
-    async list(tenantId: string, q: { kind?: 'fields' | 'task'; status?: OutboxItem['status']; externalId?: string } = {}): Promise<OutboxItem[]> {
+    async list(
+      tenantId: string,
+      q: { kind?: 'fields' | 'task'; status?: OutboxItem['status']; externalId?: string } = {},
+    ): Promise<OutboxItem[]> {
       let query = db
         .selectFrom('writebacks')
         .select(['id', 'kind', 'source', 'external_id', 'key', 'payload', 'status', 'attempts', 'last_error'])

@@ -9,7 +9,9 @@ export function rescoreQueueRepo(db: Db) {
       await db
         .insertInto('rescore_queue')
         .values(unique.map((id) => ({ tenant_id: tenantId, source, external_id: id, requested_at: at })))
-        .onConflict((oc) => oc.columns(['tenant_id', 'source', 'external_id']).doUpdateSet((eb) => ({ requested_at: eb.ref('excluded.requested_at') })))
+        .onConflict((oc) =>
+          oc.columns(['tenant_id', 'source', 'external_id']).doUpdateSet((eb) => ({ requested_at: eb.ref('excluded.requested_at') })),
+        )
         .execute();
     },
     /** Tenants with queued deals, oldest request first. */

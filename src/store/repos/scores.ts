@@ -76,7 +76,18 @@ export function scoresRepo(db: Db) {
           j.onRef('d.tenant_id', '=', 's.tenant_id').onRef('d.source', '=', 's.source').onRef('d.external_id', '=', 's.external_id'),
         )
         .distinctOn(['s.source', 's.external_id'])
-        .select(['s.source', 's.external_id', 's.model_id', 's.scored_at', 's.score', 's.category', 's.win_probability', 's.model_status', 's.input_hash', 's.detail'])
+        .select([
+          's.source',
+          's.external_id',
+          's.model_id',
+          's.scored_at',
+          's.score',
+          's.category',
+          's.win_probability',
+          's.model_status',
+          's.input_hash',
+          's.detail',
+        ])
         .where('s.tenant_id', '=', tenantId)
         .where('d.deleted_at', 'is', null);
       if (opts.source) q = q.where('s.source', '=', opts.source);
@@ -105,7 +116,11 @@ export function scoresRepo(db: Db) {
       return Number(r.numDeletedRows);
     },
     async count(tenantId: string): Promise<number> {
-      const r = await db.selectFrom('scores').select(sql<number>`count(*)::int`.as('n')).where('tenant_id', '=', tenantId).executeTakeFirst();
+      const r = await db
+        .selectFrom('scores')
+        .select(sql<number>`count(*)::int`.as('n'))
+        .where('tenant_id', '=', tenantId)
+        .executeTakeFirst();
       return r?.n ?? 0;
     },
   };

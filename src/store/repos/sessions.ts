@@ -29,7 +29,14 @@ export function sessionsRepo(db: Db) {
     async find(idHash: string, now: Date): Promise<SessionRecord | null> {
       const r = await db.selectFrom('sessions').selectAll().where('id_hash', '=', idHash).where('expires_at', '>', now).executeTakeFirst();
       return r
-        ? { idHash: r.id_hash, tenantId: r.tenant_id, userId: r.user_id, csrfToken: r.csrf_token, createdAt: r.created_at, expiresAt: r.expires_at }
+        ? {
+            idHash: r.id_hash,
+            tenantId: r.tenant_id,
+            userId: r.user_id,
+            csrfToken: r.csrf_token,
+            createdAt: r.created_at,
+            expiresAt: r.expires_at,
+          }
         : null;
     },
     async remove(idHash: string): Promise<void> {

@@ -32,7 +32,14 @@ export function snapshotsRepo(db: Db) {
       for (let i = 0; i < deals.length; i += CHUNK) {
         const rows = deals.slice(i, i + CHUNK).map((d) => {
           if (d.tenantId !== tenantId) throw new Error(`deal ${d.externalId} belongs to tenant ${d.tenantId}, not ${tenantId}`);
-          return { tenant_id: tenantId, source: d.source, external_id: d.externalId, taken_at: takenAt, input_hash: dealInputHash(d), data: storableJson(d) };
+          return {
+            tenant_id: tenantId,
+            source: d.source,
+            external_id: d.externalId,
+            taken_at: takenAt,
+            input_hash: dealInputHash(d),
+            data: storableJson(d),
+          };
         });
         const failed = await writeIsolating(rows, async (batch) => void (await db.insertInto('deal_snapshots').values(batch).execute()));
         out.inserted += rows.length - failed.length;
@@ -75,7 +82,10 @@ export function snapshotsRepo(db: Db) {
      * deals × perDeal however long the history. The window sorts ids, not documents; the
      * picked documents are joined afterwards.
      */
-    async forClosedDeals(tenantId: string, o: { closedSince?: Date | null; perDeal: number }): Promise<Array<Snapshot & { source: string; externalId: string }>> {
+    async forClosedDeals(
+      tenantId: string,
+      o: { closedSince?: Date | null; perDeal: number },
+    ): Promise<Array<Snapshot & { source: string; externalId: string }>> {
       const k = Math.max(1, Math.floor(o.perDeal));
       const since = o.closedSince ? sql`and d.closed_at >= ${o.closedSince}` : sql``;
       const r = await sql<{ source: string; external_id: string; taken_at: Date; data: Record<string, unknown> }>`
@@ -92,10 +102,19 @@ export function snapshotsRepo(db: Db) {
           where n <= ${k} or i in (select floor((j + 0.5) * n / ${k}) from generate_series(0, ${k} - 1) as j)
         ) picked on picked.id = p.id
         order by p.source, p.external_id, p.taken_at, p.id`.execute(db);
-      return r.rows.map((row) => ({ source: row.source, externalId: row.external_id, takenAt: new Date(row.taken_at), deal: dealFromJson(row.data) }));
+      return r.rows.map((row) => ({
+        source: row.source,
+        externalId: row.external_id,
+        takenAt: new Date(row.taken_at),
+        deal: dealFromJson(row.data),
+      }));
     },
     async count(tenantId: string): Promise<number> {
-      const r = await db.selectFrom('deal_snapshots').select(sql<number>`count(*)::int`.as('n')).where('tenant_id', '=', tenantId).executeTakeFirst();
+      const r = await db
+        .selectFrom('deal_snapshots')
+        .select(sql<number>`count(*)::int`.as('n'))
+        .where('tenant_id', '=', tenantId)
+        .executeTakeFirst();
       return r?.n ?? 0;
     },
     /** Snapshots of deals that closed before `closedBefore` (their history has aged out). */

@@ -113,7 +113,9 @@ export function syncRunsRepo(db: Db) {
         .set({
           status: 'failed',
           finished_at: at,
-          errors: JSON.stringify([{ code: 'worker_lost', message: 'the worker stopped before this run finished; the next run resumed its work' }]),
+          errors: JSON.stringify([
+            { code: 'worker_lost', message: 'the worker stopped before this run finished; the next run resumed its work' },
+          ]),
         })
         .where('tenant_id', '=', tenantId)
         .where('status', '=', 'running')
@@ -123,7 +125,11 @@ export function syncRunsRepo(db: Db) {
     async list(tenantId: string, opts: { limit?: number; connectionId?: string } = {}): Promise<SyncRun[]> {
       let q = db.selectFrom('sync_runs').selectAll().where('tenant_id', '=', tenantId);
       if (opts.connectionId) q = q.where('connection_id', '=', opts.connectionId);
-      const rows = await q.orderBy('started_at', 'desc').orderBy('id', 'desc').limit(opts.limit ?? 20).execute();
+      const rows = await q
+        .orderBy('started_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(opts.limit ?? 20)
+        .execute();
       return rows.map((r) => toRun(r as Row));
     },
     async get(tenantId: string, id: number): Promise<SyncRun | null> {

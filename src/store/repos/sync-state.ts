@@ -103,7 +103,11 @@ export function syncStateRepo(db: Db) {
         .select(['external_id', 'scored_hash', 'model_id', 'scored_at'])
         .where('tenant_id', '=', tenantId)
         .where('source', '=', source)
-        .where('external_id', 'in', open.map((r) => r.external_id))
+        .where(
+          'external_id',
+          'in',
+          open.map((r) => r.external_id),
+        )
         .execute();
       const current = new Map(states.map((s) => [s.external_id, s]));
       const due = open.filter((d) => {
@@ -116,7 +120,11 @@ export function syncStateRepo(db: Db) {
         .select(['data', 'input_hash', 'external_id'])
         .where('tenant_id', '=', tenantId)
         .where('source', '=', source)
-        .where('external_id', 'in', due.map((d) => d.external_id))
+        .where(
+          'external_id',
+          'in',
+          due.map((d) => d.external_id),
+        )
         .orderBy('external_id')
         .execute();
       return { deals: rows.map((r) => ({ deal: dealFromJson(r.data), inputHash: r.input_hash })), next };
@@ -191,7 +199,12 @@ export function syncStateRepo(db: Db) {
      * Deals whose written values changed since last queued for the CRM (open deals only), by
      * id after `afterId`. The partial index finds them; open-ness is a primary-key lookup.
      */
-    async unwritten(tenantId: string, source: string, afterId: string | null, limit: number): Promise<{ rows: StateRow[]; next: string | null }> {
+    async unwritten(
+      tenantId: string,
+      source: string,
+      afterId: string | null,
+      limit: number,
+    ): Promise<{ rows: StateRow[]; next: string | null }> {
       let q = db
         .selectFrom('deal_sync_state')
         .select(['source', 'external_id', 'score', 'category', 'model_status', 'risk', 'values_hash', 'last_alert_at', 'alert_due_at'])
@@ -209,7 +222,11 @@ export function syncStateRepo(db: Db) {
             .select('external_id')
             .where('tenant_id', '=', tenantId)
             .where('source', '=', source)
-            .where('external_id', 'in', rows.map((r) => r.external_id))
+            .where(
+              'external_id',
+              'in',
+              rows.map((r) => r.external_id),
+            )
             .where('status', '=', 'open')
             .where('deleted_at', 'is', null)
             .execute()
@@ -273,7 +290,11 @@ export function syncStateRepo(db: Db) {
           .selectFrom('deal_sync_state')
           .select(['source', 'external_id', 'score'])
           .where('tenant_id', '=', tenantId)
-          .where('external_id', 'in', chunk.map((c) => c.external_id))
+          .where(
+            'external_id',
+            'in',
+            chunk.map((c) => c.external_id),
+          )
           .where('model_id', '=', modelId)
           .execute();
         for (const st of states) {

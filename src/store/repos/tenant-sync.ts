@@ -21,7 +21,11 @@ export interface TenantSyncState {
  */
 export function tenantSyncRepo(db: Db) {
   const ensure = async (tenantId: string): Promise<void> => {
-    await db.insertInto('tenant_sync').values({ tenant_id: tenantId }).onConflict((oc) => oc.column('tenant_id').doNothing()).execute();
+    await db
+      .insertInto('tenant_sync')
+      .values({ tenant_id: tenantId })
+      .onConflict((oc) => oc.column('tenant_id').doNothing())
+      .execute();
   };
   return {
     ensure,
@@ -122,11 +126,19 @@ export function tenantSyncRepo(db: Db) {
     },
     async recordTraining(tenantId: string, at: Date, decision: Record<string, unknown>): Promise<void> {
       await ensure(tenantId);
-      await db.updateTable('tenant_sync').set({ last_train_at: at, last_train: JSON.stringify(decision) }).where('tenant_id', '=', tenantId).execute();
+      await db
+        .updateTable('tenant_sync')
+        .set({ last_train_at: at, last_train: JSON.stringify(decision) })
+        .where('tenant_id', '=', tenantId)
+        .execute();
     },
     async saveDrift(tenantId: string, drift: Record<string, unknown>): Promise<void> {
       await ensure(tenantId);
-      await db.updateTable('tenant_sync').set({ drift: JSON.stringify(drift) }).where('tenant_id', '=', tenantId).execute();
+      await db
+        .updateTable('tenant_sync')
+        .set({ drift: JSON.stringify(drift) })
+        .where('tenant_id', '=', tenantId)
+        .execute();
     },
   };
 }

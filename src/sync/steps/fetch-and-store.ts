@@ -1,10 +1,10 @@
 import type { FetchPage } from '../../../connectors/types.ts';
 import type { Deal } from '../../core/deal.ts';
 import { dealInputHash } from '../../core/deal-hash.ts';
-import { compileMapping, type CompiledMapping } from '../../core/mapping/to-deal.ts';
+import { type CompiledMapping, compileMapping } from '../../core/mapping/to-deal.ts';
 import { storableText, storableValue } from '../../core/storable-text.ts';
 import type { DealWrite } from '../../store/repos/deals.ts';
-import { ANALYZE_AFTER, MAX_REJECTED_KEPT, checkAborted, rejectRecord, type RunState } from '../run-state.ts';
+import { ANALYZE_AFTER, checkAborted, MAX_REJECTED_KEPT, type RunState, rejectRecord } from '../run-state.ts';
 
 /**
  * fetch changed → map → store deals + snapshots, page by page. The cursor is saved only after
@@ -18,7 +18,8 @@ export async function fetchAndStore(run: RunState): Promise<void> {
   for await (const page of connector.fetchChanges({ cursor: connection.cursor, signal: run.signal })) {
     checkAborted(run);
     run.counts.fetched += page.records.length + (page.unreadable?.length ?? 0);
-    for (const u of page.unreadable ?? []) rejectRecord(run, { step: 'map', recordId: u.id, ...(u.row !== undefined ? { row: u.row } : {}), field: u.field, reason: u.reason });
+    for (const u of page.unreadable ?? [])
+      rejectRecord(run, { step: 'map', recordId: u.id, ...(u.row !== undefined ? { row: u.row } : {}), field: u.field, reason: u.reason });
     const writes = mapPage(run, page, map);
     run.counts.mapped += writes.length;
     const now = ctx.now();
@@ -50,7 +51,12 @@ function mapPage(run: RunState, page: FetchPage, map: CompiledMapping): DealWrit
       run.counts.cleaned++;
       for (const c of data.cleaned) {
         if (run.cleaned.length >= MAX_REJECTED_KEPT) break;
-        run.cleaned.push({ recordId: r.deal.externalId, ...(rec.row !== undefined ? { row: rec.row } : {}), field: c.path, reason: c.reason });
+        run.cleaned.push({
+          recordId: r.deal.externalId,
+          ...(rec.row !== undefined ? { row: rec.row } : {}),
+          field: c.path,
+          reason: c.reason,
+        });
       }
     }
     const deal = r.deal.modifiedAt === null && rec.modifiedAt ? { ...r.deal, modifiedAt: rec.modifiedAt } : r.deal;
@@ -77,9 +83,14 @@ async function storeDeals(run: RunState, writes: DealWrite[], now: Date): Promis
 async function snapshotChanged(run: RunState, deals: Deal[], takenAt: Date): Promise<number> {
   const open = deals.filter((d) => d.stage.status === 'open');
   if (open.length === 0) return 0;
-  const latest = await run.ctx.store.snapshots.latestHashes(run.tenantId, run.connector.source, open.map((d) => d.externalId));
+  const latest = await run.ctx.store.snapshots.latestHashes(
+    run.tenantId,
+    run.connector.source,
+    open.map((d) => d.externalId),
+  );
   const changed = open.filter((d) => latest.get(d.externalId) !== dealInputHash(d));
   const r = await run.ctx.store.snapshots.insertMany(run.tenantId, changed, takenAt);
-  for (const x of r.rejected) rejectRecord(run, { step: 'store', recordId: x.externalId, field: x.field ?? 'snapshot', reason: `snapshot: ${x.reason}` });
+  for (const x of r.rejected)
+    rejectRecord(run, { step: 'store', recordId: x.externalId, field: x.field ?? 'snapshot', reason: `snapshot: ${x.reason}` });
   return r.inserted;
 }

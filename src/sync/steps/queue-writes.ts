@@ -1,6 +1,6 @@
 import type { QueuedWrite } from '../../store/repos/outbox.ts';
-import { planFromJson } from '../risk-fields.ts';
 import type { StateRow } from '../../store/repos/sync-state.ts';
+import { planFromJson } from '../risk-fields.ts';
 import { ANALYZE_AFTER, checkAborted, type RunState } from '../run-state.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { driftOf, notWorse, retrainDue, type DriftReport } from '../retrain-policy.ts';
+import { type DriftReport, driftOf, notWorse, retrainDue } from '../retrain-policy.ts';
 import type { RunState } from '../run-state.ts';
 
 /**
@@ -13,7 +13,11 @@ export async function retrainWhenDue(run: RunState): Promise<void> {
   const incumbent = active ? run.scorer.figuresOf(active.report, active.status) : null;
   let drift: DriftReport | null = null;
   if (active) {
-    drift = driftOf(await ctx.store.syncState.outcomesSince(tenantId, active.trainedAt, active.id), incumbent?.auc ?? null, config.retrain.drift);
+    drift = driftOf(
+      await ctx.store.syncState.outcomesSince(tenantId, active.trainedAt, active.id),
+      incumbent?.auc ?? null,
+      config.retrain.drift,
+    );
     await ctx.store.tenantSync.saveDrift(tenantId, { ...drift, modelId: active.id, at: asOf.toISOString() });
     run.model.drift = drift as unknown as Record<string, unknown>;
   }
@@ -38,11 +42,23 @@ export async function retrainWhenDue(run: RunState): Promise<void> {
 
   const candidate = await run.scorer.train(tenantId, asOf);
   const gate = notWorse(candidate.figures, candidate.incumbent ?? incumbent, config.retrain.gate);
-  const decision = { reason, accepted: gate.accept, why: gate.reason, closedDeals: candidate.closedDeals, candidate: candidate.figures, incumbent: candidate.incumbent ?? incumbent };
+  const decision = {
+    reason,
+    accepted: gate.accept,
+    why: gate.reason,
+    closedDeals: candidate.closedDeals,
+    candidate: candidate.figures,
+    incumbent: candidate.incumbent ?? incumbent,
+  };
   if (gate.accept) {
     const saved = await ctx.store.models.save(
       tenantId,
-      { status: candidate.status, trainedAt: candidate.trainedAt, payload: candidate.payload, report: { ...candidate.report, closedDeals: candidate.closedDeals } },
+      {
+        status: candidate.status,
+        trainedAt: candidate.trainedAt,
+        payload: candidate.payload,
+        report: { ...candidate.report, closedDeals: candidate.closedDeals },
+      },
       true,
     );
     await ctx.store.models.prune(tenantId, config.retrain.keepModels);

@@ -1,10 +1,10 @@
-import type { DealScore } from '../../core/scoring/scorer.ts';
 import { scoringChangedAt } from '../../core/scoring/config.ts';
+import type { DealScore } from '../../core/scoring/scorer.ts';
 import { describeStoreError, writeIsolating } from '../../store/isolate-records.ts';
 import type { DealToScore, PriorState, ScoredState } from '../../store/repos/sync-state.ts';
 import type { SyncConfig } from '../config.ts';
 import { riskPlanOf, writtenValuesHash } from '../risk-fields.ts';
-import { ANALYZE_AFTER, checkAborted, rejectRecord, type RunState } from '../run-state.ts';
+import { ANALYZE_AFTER, checkAborted, type RunState, rejectRecord } from '../run-state.ts';
 import type { ModelHandle } from '../scorer.ts';
 
 /**
@@ -41,13 +41,33 @@ export async function scoreDeals(run: RunState, opts: { onlyIds?: string[] } = {
       Object.assign(run.model, { id: model.id, version: model.version, status: model.status });
     }
     const batch = scoreIsolated(run, model, page.deals);
-    const prior = await ctx.store.syncState.prior(tenantId, source, batch.map((b) => b.item.deal.externalId));
+    const prior = await ctx.store.syncState.prior(
+      tenantId,
+      source,
+      batch.map((b) => b.item.deal.externalId),
+    );
     const items: ScoredState[] = [];
     for (const { item, score } of batch) {
       try {
-        items.push(toState(score, item, prior.get(score.externalId) ?? null, model.id, config, alertsFromScratch, asOf, run.connector.recordUrl(score.externalId)));
+        items.push(
+          toState(
+            score,
+            item,
+            prior.get(score.externalId) ?? null,
+            model.id,
+            config,
+            alertsFromScratch,
+            asOf,
+            run.connector.recordUrl(score.externalId),
+          ),
+        );
       } catch (e) {
-        rejectRecord(run, { step: 'score', recordId: item.deal.externalId, field: null, reason: `its risk fields could not be built: ${messageOf(e)}` });
+        rejectRecord(run, {
+          step: 'score',
+          recordId: item.deal.externalId,
+          field: null,
+          reason: `its risk fields could not be built: ${messageOf(e)}`,
+        });
       }
     }
     run.counts.scored += await saveIsolated(run, items);
@@ -65,7 +85,10 @@ type Scored = { item: DealToScore; score: DealScore };
  */
 function scoreIsolated(run: RunState, model: ModelHandle, batch: DealToScore[]): Scored[] {
   try {
-    const scores = model.scoreMany(batch.map((b) => b.deal), run.asOf);
+    const scores = model.scoreMany(
+      batch.map((b) => b.deal),
+      run.asOf,
+    );
     return batch.map((item, i) => ({ item, score: scores[i]! }));
   } catch (first) {
     const out: Scored[] = [];
@@ -78,7 +101,13 @@ function scoreIsolated(run: RunState, model: ModelHandle, batch: DealToScore[]):
       }
     }
     if (batch.length > 1 && out.length === 0) throw first;
-    for (const f of failed) rejectRecord(run, { step: 'score', recordId: f.item.deal.externalId, field: null, reason: `could not be scored: ${messageOf(f.error)}` });
+    for (const f of failed)
+      rejectRecord(run, {
+        step: 'score',
+        recordId: f.item.deal.externalId,
+        field: null,
+        reason: `could not be scored: ${messageOf(f.error)}`,
+      });
     return out;
   }
 }

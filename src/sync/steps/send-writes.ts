@@ -1,7 +1,7 @@
 import type { DealUpdate, TaskRequest, TaskResult, WriteResult } from '../../../connectors/types.ts';
 import { isAppError } from '../../core/errors.ts';
 import type { OutboxItem, OutboxResult } from '../../store/repos/outbox.ts';
-import { checkAborted, rejectRecord, type RecordRejection, type RunState } from '../run-state.ts';
+import { checkAborted, type RecordRejection, type RunState, rejectRecord } from '../run-state.ts';
 
 /** Errors that stop the whole connection's run (the policy in handle-sync-error decides). */
 const STOPS_RUN = new Set(['crm_auth_revoked', 'crm_auth_expired', 'crm_rate_limited', 'crm_quota_exhausted']);
@@ -17,41 +17,59 @@ const retryPolicy = (run: RunState) => ({
  * was sent is never picked up again. A rejected record is retried when retryable, else dead.
  */
 export async function sendFieldWrites(run: RunState): Promise<void> {
-  await drain(run, 'fields', run.config.writeBack.chunk, async (items) => {
-    const updates = items.map((i) => reviveUpdate(i.payload));
-    const results = await run.connector.writeBack(updates);
-    await run.probe('fields-called');
-    return items.map((item, k) => {
-      const r: WriteResult | undefined = results[k];
-      if (r?.ok) {
-        run.counts.written++;
-        return { id: item.id, ok: true };
-      }
-      run.counts.writeFailed++;
-      const error = r?.error ? `${r.error.code}: ${r.error.message}` : 'no result for this record';
-      rejectRecord(run, refusal('fields', item, error));
-      return { id: item.id, ok: false, retryable: r?.error?.retryable ?? true, error, ...(r?.error ? { result: { code: r.error.code } } : {}) };
-    });
-  }, 'fields-recorded');
+  await drain(
+    run,
+    'fields',
+    run.config.writeBack.chunk,
+    async (items) => {
+      const updates = items.map((i) => reviveUpdate(i.payload));
+      const results = await run.connector.writeBack(updates);
+      await run.probe('fields-called');
+      return items.map((item, k) => {
+        const r: WriteResult | undefined = results[k];
+        if (r?.ok) {
+          run.counts.written++;
+          return { id: item.id, ok: true };
+        }
+        run.counts.writeFailed++;
+        const error = r?.error ? `${r.error.code}: ${r.error.message}` : 'no result for this record';
+        rejectRecord(run, refusal('fields', item, error));
+        return {
+          id: item.id,
+          ok: false,
+          retryable: r?.error?.retryable ?? true,
+          error,
+          ...(r?.error ? { result: { code: r.error.code } } : {}),
+        };
+      });
+    },
+    'fields-recorded',
+  );
 }
 
 /** tasks: idempotent by key (the connector reports a task that exists as open or completed). */
 export async function sendTasks(run: RunState): Promise<void> {
-  await drain(run, 'task', run.config.writeBack.taskChunk, async (items) => {
-    const results = await run.connector.upsertTasks(items.map((i) => reviveTask(i.payload)));
-    await run.probe('tasks-called');
-    return items.map((item, k) => {
-      const r: TaskResult | undefined = results[k];
-      if (r?.ok) {
-        if (r.status === 'created') run.counts.tasks++;
-        return { id: item.id, ok: true, result: { status: r.status, ...(r.taskId ? { taskId: r.taskId } : {}) } };
-      }
-      run.counts.taskFailed++;
-      const error = r?.error ? `${r.error.code}: ${r.error.message}` : 'no result for this task';
-      rejectRecord(run, refusal('task', item, error));
-      return { id: item.id, ok: false, retryable: r?.error?.retryable ?? true, error };
-    });
-  }, 'tasks-recorded');
+  await drain(
+    run,
+    'task',
+    run.config.writeBack.taskChunk,
+    async (items) => {
+      const results = await run.connector.upsertTasks(items.map((i) => reviveTask(i.payload)));
+      await run.probe('tasks-called');
+      return items.map((item, k) => {
+        const r: TaskResult | undefined = results[k];
+        if (r?.ok) {
+          if (r.status === 'created') run.counts.tasks++;
+          return { id: item.id, ok: true, result: { status: r.status, ...(r.taskId ? { taskId: r.taskId } : {}) } };
+        }
+        run.counts.taskFailed++;
+        const error = r?.error ? `${r.error.code}: ${r.error.message}` : 'no result for this task';
+        rejectRecord(run, refusal('task', item, error));
+        return { id: item.id, ok: false, retryable: r?.error?.retryable ?? true, error };
+      });
+    },
+    'tasks-recorded',
+  );
 }
 
 async function drain(
@@ -84,7 +102,13 @@ type Failure = { item: OutboxItem; error: unknown };
  * the records: they are kept for a retry and the run stops writing, as when the CRM is down.
  * 'stopped': the run writes nothing more.
  */
-async function sendBatch(run: RunState, kind: 'fields' | 'task', items: OutboxItem[], send: Send, after: 'fields-recorded' | 'tasks-recorded'): Promise<'sent' | 'stopped'> {
+async function sendBatch(
+  run: RunState,
+  kind: 'fields' | 'task',
+  items: OutboxItem[],
+  send: Send,
+  after: 'fields-recorded' | 'tasks-recorded',
+): Promise<'sent' | 'stopped'> {
   const failures: Failure[] = [];
   // Failures collected before a stop stay pending: the next run tries them again.
   if ((await sendNarrowing(run, kind, items, send, after, failures)) === 'stopped') return 'stopped';
@@ -147,7 +171,12 @@ async function stopWriting(run: RunState, kind: 'fields' | 'task', items: Outbox
   const message = messageOf(e);
   run.errors.push({ step: kind === 'fields' ? 'write-back' : 'tasks', code: isAppError(e) ? e.code : 'crm_unavailable', message });
   run.degraded = true;
-  await run.ctx.store.outbox.record(run.tenantId, items.map((i) => ({ id: i.id, ok: false, retryable: true, error: message })), run.ctx.now(), retryPolicy(run));
+  await run.ctx.store.outbox.record(
+    run.tenantId,
+    items.map((i) => ({ id: i.id, ok: false, retryable: true, error: message })),
+    run.ctx.now(),
+    retryPolicy(run),
+  );
 }
 
 /**
@@ -183,7 +212,12 @@ async function failAlone(run: RunState, kind: 'fields' | 'task', item: OutboxIte
   if (kind === 'fields') run.counts.writeFailed++;
   else run.counts.taskFailed++;
   rejectRecord(run, refusal(kind, item, error));
-  await run.ctx.store.outbox.record(run.tenantId, [{ id: item.id, ok: false, retryable, error, result: { code } }], run.ctx.now(), retryPolicy(run));
+  await run.ctx.store.outbox.record(
+    run.tenantId,
+    [{ id: item.id, ok: false, retryable, error, result: { code } }],
+    run.ctx.now(),
+    retryPolicy(run),
+  );
 }
 
 /** A refused write or task as the run shows it: the deal's CRM id, the task when it is one, why. */

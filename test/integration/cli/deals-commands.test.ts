@@ -29,7 +29,11 @@ describe('dealrisk deals: a list a person can act on, and one deal explained', (
   let printed: string[] = [];
   const run = async (...args: string[]): Promise<string> => {
     printed = [];
-    const deps: CliDeps = { context: async () => ({ store: ts.store, now: () => asOf }) as unknown as AppContext, print: (t) => printed.push(t), interactive: false };
+    const deps: CliDeps = {
+      context: async () => ({ store: ts.store, now: () => asOf }) as unknown as AppContext,
+      print: (t) => printed.push(t),
+      interactive: false,
+    };
     await buildProgram(deps).parseAsync(['node', 'dealrisk', ...args]);
     return printed.join('\n');
   };
@@ -38,7 +42,10 @@ describe('dealrisk deals: a list a person can act on, and one deal explained', (
   beforeAll(async () => {
     ts = await createTestStore();
     await ts.store.tenants.ensure(T);
-    const closed = syntheticClosed({ n: 600, seed: 5, lossProb: (d) => (d.leadSource === 'Partner' ? 0.9 : 0.3) }).map((d) => ({ ...d, tenantId: T }));
+    const closed = syntheticClosed({ n: 600, seed: 5, lossProb: (d) => (d.leadSource === 'Partner' ? 0.9 : 0.3) }).map((d) => ({
+      ...d,
+      tenantId: T,
+    }));
     // Ids a person reads as numbers (T2 before T10); Partner deals are the risky ones.
     const open = Array.from({ length: 12 }, (_, i) =>
       aDeal({
@@ -53,7 +60,11 @@ describe('dealrisk deals: a list a person can act on, and one deal explained', (
         expectedCloseDate: addDays(asOf, 10 + ((i * 5) % 12)),
       }),
     );
-    await ts.store.deals.upsertMany(T, [...closed, ...open].map((deal) => ({ deal })), asOf);
+    await ts.store.deals.upsertMany(
+      T,
+      [...closed, ...open].map((deal) => ({ deal })),
+      asOf,
+    );
     await run('train', '--tenant', T);
     await run('score', '--tenant', T);
   });
@@ -72,13 +83,34 @@ describe('dealrisk deals: a list a person can act on, and one deal explained', (
       expect(d.topDriver?.sentence).toMatch(/deals like this win/);
       expect(d.firstAction?.title).not.toBe('');
     }
-    expect(open[0]!.topDriver).toMatchObject({ label: 'Lead source', direction: 'raises_risk', sentence: expect.stringContaining('Lead source Partner') });
+    expect(open[0]!.topDriver).toMatchObject({
+      label: 'Lead source',
+      direction: 'raises_risk',
+      sentence: expect.stringContaining('Lead source Partner'),
+    });
     expect(r.deals.slice(12).every((d) => d.status !== 'open')).toBe(true);
   });
 
   it('sorts by id as a person reads them, by amount, close date or name, either way', async () => {
-    expect((await list('--stage', 'open', '--sort', 'id')).deals.map((d) => d.id)).toEqual(['T0', 'T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7', 'T8', 'T9', 'T10', 'T11']);
-    expect((await list('--stage', 'open', '--sort', 'id', '--order', 'desc', '--limit', '3')).deals.map((d) => d.id)).toEqual(['T11', 'T10', 'T9']);
+    expect((await list('--stage', 'open', '--sort', 'id')).deals.map((d) => d.id)).toEqual([
+      'T0',
+      'T1',
+      'T2',
+      'T3',
+      'T4',
+      'T5',
+      'T6',
+      'T7',
+      'T8',
+      'T9',
+      'T10',
+      'T11',
+    ]);
+    expect((await list('--stage', 'open', '--sort', 'id', '--order', 'desc', '--limit', '3')).deals.map((d) => d.id)).toEqual([
+      'T11',
+      'T10',
+      'T9',
+    ]);
     const byAmount = (await list('--stage', 'open', '--sort', 'amount', '--order', 'asc')).deals.map((d) => d.amount!);
     expect(byAmount).toEqual([...byAmount].sort((a, b) => a - b));
     expect(byAmount[0]).toBe(10_000);
@@ -90,7 +122,9 @@ describe('dealrisk deals: a list a person can act on, and one deal explained', (
   });
 
   it('refuses an unknown sort key, naming the choices', async () => {
-    await expect(run('deals', 'list', '--sort', 'owner')).rejects.toMatchObject({ message: expect.stringContaining('Allowed choices are risk, amount, close, name, id') });
+    await expect(run('deals', 'list', '--sort', 'owner')).rejects.toMatchObject({
+      message: expect.stringContaining('Allowed choices are risk, amount, close, name, id'),
+    });
   });
 
   it('shows the sign of the top driver in the terminal, and says where cut text is whole', async () => {
@@ -111,7 +145,11 @@ describe('dealrisk deals: a list a person can act on, and one deal explained', (
 
     const j = JSON.parse(await run('deals', 'show', 'csv:T0', '--tenant', T, '--json')) as {
       id: string;
-      score: { drivers: Array<{ sentence: string; direction: string }>; actions: Array<{ title: string; rationale: string }>; similarWon: Array<{ externalId: string }> };
+      score: {
+        drivers: Array<{ sentence: string; direction: string }>;
+        actions: Array<{ title: string; rationale: string }>;
+        similarWon: Array<{ externalId: string }>;
+      };
       history: unknown[];
     };
     expect(j.id).toBe('T0');
@@ -122,9 +160,15 @@ describe('dealrisk deals: a list a person can act on, and one deal explained', (
   });
 
   it('names a deal it cannot find, and asks for the source when two share an id', async () => {
-    await expect(run('deals', 'show', 'T99', '--tenant', T)).rejects.toMatchObject({ code: 'not_found', message: expect.stringContaining('no deal "T99" in tenant "people"') });
+    await expect(run('deals', 'show', 'T99', '--tenant', T)).rejects.toMatchObject({
+      code: 'not_found',
+      message: expect.stringContaining('no deal "T99" in tenant "people"'),
+    });
     await ts.store.deals.upsertMany(T, [{ deal: aDeal({ tenantId: T, source: 'hubspot', externalId: 'T1' }) }], asOf);
-    await expect(run('deals', 'show', 'T1', '--tenant', T)).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining('ask for hubspot:T1 or csv:T1') });
+    await expect(run('deals', 'show', 'T1', '--tenant', T)).rejects.toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining('ask for hubspot:T1 or csv:T1'),
+    });
     expect(await run('deals', 'show', 'hubspot:T1', '--tenant', T)).toMatch(/^hubspot:T1 /);
   });
 });

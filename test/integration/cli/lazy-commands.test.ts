@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildProgram } from '../../../src/cli/program.ts';
 import type { CliDeps } from '../../../src/cli/deps.ts';
+import { buildProgram } from '../../../src/cli/program.ts';
 
 // What a user runs: `npx dealrisk ...` is `node bin/dealrisk.js ...`, which loads tsx itself.
 const BIN = path.resolve(import.meta.dirname, '../../../bin/dealrisk.js');
@@ -13,18 +13,31 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'dealrisk-cli-lazy-'));
 let n = 0;
 
 /** Runs the binary; `packages` are the npm packages whose modules the process loaded. */
-function dealrisk(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string; packages: Set<string> }> {
+function dealrisk(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; out: string; err: string; packages: Set<string> }> {
   const file = path.join(dir, `loaded-${n++}.txt`);
   return new Promise((resolve) => {
     const p = spawn(process.execPath, ['--import', RECORD, BIN, ...args], {
-      env: { ...process.env, NODE_ENV: 'test', DATA_DIR: path.join(dir, 'data'), ENCRYPTION_KEY: Buffer.alloc(32, 4).toString('base64'), LOG_LEVEL: 'error', RECORD_PACKAGES: file, ...env },
+      env: {
+        ...process.env,
+        NODE_ENV: 'test',
+        DATA_DIR: path.join(dir, 'data'),
+        ENCRYPTION_KEY: Buffer.alloc(32, 4).toString('base64'),
+        LOG_LEVEL: 'error',
+        RECORD_PACKAGES: file,
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
     let err = '';
     p.stdout.on('data', (c: Buffer) => (out += c.toString()));
     p.stderr.on('data', (c: Buffer) => (err += c.toString()));
-    p.on('exit', (code) => resolve({ code, out, err, packages: new Set(existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []) }));
+    p.on('exit', (code) =>
+      resolve({ code, out, err, packages: new Set(existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []) }),
+    );
   });
 }
 

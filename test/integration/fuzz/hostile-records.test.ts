@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { csvTarget } from './helpers/csv-target.ts';
-import { fuzzSync, type FuzzReport } from './helpers/drive.ts';
+import { type FuzzReport, fuzzSync } from './helpers/drive.ts';
 import { fuzzPlan } from './helpers/fuzz-config.ts';
 import { hubspotTarget } from './helpers/hubspot-target.ts';
 import { salesforceTarget } from './helpers/salesforce-target.ts';
-import { sandboxTenants, type SandboxTenants } from './helpers/sandbox-tenants.ts';
+import { type SandboxTenants, sandboxTenants } from './helpers/sandbox-tenants.ts';
 
 const plan = fuzzPlan();
 const replay = `FUZZ_SEED=${plan.seed} FUZZ_RECORDS=${process.env.FUZZ_RECORDS ?? 10_000} npx vitest run test/integration/fuzz/hostile-records.test.ts`;
@@ -54,18 +54,40 @@ describe(`fuzz: hostile records through a sync (seed ${plan.seed})`, () => {
   // A minute per 1,000 records is far more than a run takes on a loaded 2-core machine.
   const timeout = (records: number) => 60_000 + records * 60;
 
-  it(`HubSpot deals edited through the API (${plan.hubspot.records} records): no run fails, every rejection is named, every good deal lands, is scored and written back`, async () => {
-    const report = await fuzzSync(s, hubspotTarget(s.sb, s.hubspot), { ...plan.hubspot, seed: plan.seed + 1, replay, tick: () => s.sb.clock.advance({ minutes: 10 }) });
-    expectHeld(report, plan.hubspot.records);
-  }, timeout(plan.hubspot.records));
+  it(
+    `HubSpot deals edited through the API (${plan.hubspot.records} records): no run fails, every rejection is named, every good deal lands, is scored and written back`,
+    async () => {
+      const report = await fuzzSync(s, hubspotTarget(s.sb, s.hubspot), {
+        ...plan.hubspot,
+        seed: plan.seed + 1,
+        replay,
+        tick: () => s.sb.clock.advance({ minutes: 10 }),
+      });
+      expectHeld(report, plan.hubspot.records);
+    },
+    timeout(plan.hubspot.records),
+  );
 
-  it(`Salesforce opportunities edited through the API (${plan.salesforce.records} records): no run fails, every rejection is named, every good deal lands, is scored and written back`, async () => {
-    const report = await fuzzSync(s, salesforceTarget(s.sb, s.salesforce), { ...plan.salesforce, seed: plan.seed + 2, replay, tick: () => s.sb.clock.advance({ minutes: 10 }) });
-    expectHeld(report, plan.salesforce.records);
-  }, timeout(plan.salesforce.records));
+  it(
+    `Salesforce opportunities edited through the API (${plan.salesforce.records} records): no run fails, every rejection is named, every good deal lands, is scored and written back`,
+    async () => {
+      const report = await fuzzSync(s, salesforceTarget(s.sb, s.salesforce), {
+        ...plan.salesforce,
+        seed: plan.seed + 2,
+        replay,
+        tick: () => s.sb.clock.advance({ minutes: 10 }),
+      });
+      expectHeld(report, plan.salesforce.records);
+    },
+    timeout(plan.salesforce.records),
+  );
 
-  it(`a CSV file with hostile rows (${plan.csv.records} records): no run fails, every rejection is named by line, every good row lands and is scored`, async () => {
-    const report = await fuzzSync(s, csvTarget(s.csv!.file, s.csv!.tenantId), { ...plan.csv, seed: plan.seed + 3, replay });
-    expectHeld(report, plan.csv.records);
-  }, timeout(plan.csv.records));
+  it(
+    `a CSV file with hostile rows (${plan.csv.records} records): no run fails, every rejection is named by line, every good row lands and is scored`,
+    async () => {
+      const report = await fuzzSync(s, csvTarget(s.csv!.file, s.csv!.tenantId), { ...plan.csv, seed: plan.seed + 3, replay });
+      expectHeld(report, plan.csv.records);
+    },
+    timeout(plan.csv.records),
+  );
 });

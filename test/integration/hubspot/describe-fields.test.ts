@@ -3,7 +3,7 @@ import { createHubSpotConnector, type HubSpotConnector } from '../../../connecto
 import { COMPANY_TYPES } from '../../../connectors/hubspot/describe-fields.ts';
 import { COMPANY_PROPERTIES } from '../../../connectors/hubspot/enrich.ts';
 import type { SourceField } from '../../../connectors/types.ts';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
+import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
 import { hubspotMapping, type MemoryCredentials } from './support/connector.ts';
 import { installInSandbox } from './support/sandbox-install.ts';
 
@@ -12,7 +12,14 @@ let sb: Sandbox;
 let creds: MemoryCredentials;
 const mapping = hubspotMapping();
 const connector = (): HubSpotConnector =>
-  createHubSpotConnector({ tenantId: 't-describe', mapping, credentials: creds, clientId: sb.hubspot.clientId, clientSecret: sb.hubspot.clientSecret, now: () => sb.clock.now() });
+  createHubSpotConnector({
+    tenantId: 't-describe',
+    mapping,
+    credentials: creds,
+    clientId: sb.hubspot.clientId,
+    clientSecret: sb.hubspot.clientSecret,
+    now: () => sb.clock.now(),
+  });
 const byName = (fields: SourceField[]) => new Map(fields.map((f) => [f.name, f]));
 
 /** Every leaf path under `_derived` of a record (stage.status, company.industry, ...). */
@@ -55,7 +62,8 @@ describe('HubSpot describeFields against the sandbox CRM', () => {
     const c = connector();
     const fields = byName(await c.describeFields());
     const derived = new Set<string>();
-    for await (const page of c.fetchChanges({ cursor: null })) for (const r of page.records) leafPaths(r.data._derived, '_derived', derived);
+    for await (const page of c.fetchChanges({ cursor: null }))
+      for (const r of page.records) leafPaths(r.data._derived, '_derived', derived);
     const reads = Object.values(mapping.fields).flatMap((f) => (f.from === undefined ? [] : Array.isArray(f.from) ? f.from : [f.from]));
 
     // The shipped mapping falls back to two properties the sandbox portal does not define (portals

@@ -1,9 +1,9 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { compileMapping } from '../../../src/core/mapping/to-deal.ts';
 import type { FetchPage } from '../../../connectors/types.ts';
-import { aDeal, FakeHubSpot, type FakeDeal } from './support/fake-hubspot.ts';
-import { collect, hubspotMapping, makeConnector, MemoryCredentials, oauthCredentials, TestClock } from './support/connector.ts';
+import { compileMapping } from '../../../src/core/mapping/to-deal.ts';
+import { collect, hubspotMapping, MemoryCredentials, makeConnector, oauthCredentials, TestClock } from './support/connector.ts';
+import { aDeal, type FakeDeal, FakeHubSpot } from './support/fake-hubspot.ts';
 
 let fake: FakeHubSpot | null = null;
 beforeEach(() => nock.disableNetConnect());
@@ -24,9 +24,22 @@ function modifiedAt(deals: FakeDeal[], start: number, stepMs: number): FakeDeal[
 describe('HubSpot fetchChanges', () => {
   it('lists every deal on a first sync, with stage status from pipeline metadata, then hands over an incremental cursor', async () => {
     const clock = new TestClock();
-    const deals = Array.from({ length: 150 }, (_, i) => aDeal(i, i === 3 ? { props: { dealstage: 'closedwon', hs_is_closed: 'true' } } : {}));
+    const deals = Array.from({ length: 150 }, (_, i) =>
+      aDeal(i, i === 3 ? { props: { dealstage: 'closedwon', hs_is_closed: 'true' } } : {}),
+    );
     deals[5]!.companyId = '407218578642';
-    fake = new FakeHubSpot({ deals, companies: { '407218578642': { name: 'Test Company 2', industry: 'COMPUTER_SOFTWARE', country: 'United States', state: 'MA', numberofemployees: '120' } } });
+    fake = new FakeHubSpot({
+      deals,
+      companies: {
+        '407218578642': {
+          name: 'Test Company 2',
+          industry: 'COMPUTER_SOFTWARE',
+          country: 'United States',
+          state: 'MA',
+          numberofemployees: '120',
+        },
+      },
+    });
     const c = makeConnector(clock, new MemoryCredentials(oauthCredentials(clock)));
     const pages = await collect(c.fetchChanges({ cursor: null }));
     expect(ids(pages)).toHaveLength(150);
@@ -44,13 +57,32 @@ describe('HubSpot fetchChanges', () => {
 
   it('pages a window by hs_object_id keyset, 200 a page, and delivers each changed deal once', async () => {
     const clock = new TestClock();
-    const deals = modifiedAt(Array.from({ length: 450 }, (_, i) => aDeal(i)), clock.t - 50 * 60_000, 1000);
+    const deals = modifiedAt(
+      Array.from({ length: 450 }, (_, i) => aDeal(i)),
+      clock.t - 50 * 60_000,
+      1000,
+    );
     fake = new FakeHubSpot({ deals });
     const c = makeConnector(clock, new MemoryCredentials(oauthCredentials(clock)));
-    const cursor = JSON.stringify({ v: 1, phase: 'incremental', since: new Date(clock.t - 60 * 60_000).toISOString(), run: null, archivedCheckedAt: clock.now().toISOString() });
+    const cursor = JSON.stringify({
+      v: 1,
+      phase: 'incremental',
+      since: new Date(clock.t - 60 * 60_000).toISOString(),
+      run: null,
+      archivedCheckedAt: clock.now().toISOString(),
+    });
     const pages = await collect(c.fetchChanges({ cursor }));
     expect(ids(pages)).toEqual(deals.map((d) => d.id));
-    const searches = fake.log.filter((r) => r.path === '/crm/v3/objects/deals/search').map((r) => r.body as { filterGroups: Array<{ filters: Array<{ propertyName: string; operator: string; value: string }> }>; limit: number; after?: string });
+    const searches = fake.log
+      .filter((r) => r.path === '/crm/v3/objects/deals/search')
+      .map(
+        (r) =>
+          r.body as {
+            filterGroups: Array<{ filters: Array<{ propertyName: string; operator: string; value: string }> }>;
+            limit: number;
+            after?: string;
+          },
+      );
     expect(searches).toHaveLength(3); // ⌈450/200⌉
     expect(searches.every((s) => s.limit === 200 && s.after === undefined)).toBe(true);
     expect((searches[0] as unknown as { sorts: unknown }).sorts).toEqual([{ propertyName: 'hs_object_id', direction: 'ASCENDING' }]);
@@ -62,10 +94,20 @@ describe('HubSpot fetchChanges', () => {
   it('splits a window whose total passes 10,000 so no search ever pages past the cap', async () => {
     const clock = new TestClock();
     const n = 23_000;
-    const deals = modifiedAt(Array.from({ length: n }, (_, i) => aDeal(i)), clock.t - 55 * 60_000, 100);
+    const deals = modifiedAt(
+      Array.from({ length: n }, (_, i) => aDeal(i)),
+      clock.t - 55 * 60_000,
+      100,
+    );
     fake = new FakeHubSpot({ deals, rateHeaders: false });
     const c = makeConnector(clock, new MemoryCredentials(oauthCredentials(clock)));
-    const cursor = JSON.stringify({ v: 1, phase: 'incremental', since: new Date(clock.t - 60 * 60_000).toISOString(), run: null, archivedCheckedAt: clock.now().toISOString() });
+    const cursor = JSON.stringify({
+      v: 1,
+      phase: 'incremental',
+      since: new Date(clock.t - 60 * 60_000).toISOString(),
+      run: null,
+      archivedCheckedAt: clock.now().toISOString(),
+    });
     const got = new Set<string>();
     let pages = 0;
     for await (const p of c.fetchChanges({ cursor })) {
@@ -89,10 +131,20 @@ describe('HubSpot fetchChanges', () => {
   it('stops splitting when changes share one instant (a batch write) and keyset-pages through them', async () => {
     const clock = new TestClock();
     const at = clock.t - 10 * 60_000;
-    const deals = modifiedAt(Array.from({ length: 450 }, (_, i) => aDeal(i)), at, 0);
+    const deals = modifiedAt(
+      Array.from({ length: 450 }, (_, i) => aDeal(i)),
+      at,
+      0,
+    );
     fake = new FakeHubSpot({ deals });
     const c = makeConnector(clock, new MemoryCredentials(oauthCredentials(clock)), { searchCap: 200 });
-    const cursor = JSON.stringify({ v: 1, phase: 'incremental', since: new Date(clock.t - 60 * 60_000).toISOString(), run: null, archivedCheckedAt: clock.now().toISOString() });
+    const cursor = JSON.stringify({
+      v: 1,
+      phase: 'incremental',
+      since: new Date(clock.t - 60 * 60_000).toISOString(),
+      run: null,
+      archivedCheckedAt: clock.now().toISOString(),
+    });
     const pages = await collect(c.fetchChanges({ cursor }));
     expect(ids(pages).sort()).toEqual(deals.map((d) => d.id).sort());
     // 3 pages of data; one probe and one empty window show splitting cannot help, then keyset.
@@ -101,9 +153,19 @@ describe('HubSpot fetchChanges', () => {
 
   it('resumes from a mid-window cursor without losing or repeating deals', async () => {
     const clock = new TestClock();
-    const deals = modifiedAt(Array.from({ length: 500 }, (_, i) => aDeal(i)), clock.t - 40 * 60_000, 1000);
+    const deals = modifiedAt(
+      Array.from({ length: 500 }, (_, i) => aDeal(i)),
+      clock.t - 40 * 60_000,
+      1000,
+    );
     fake = new FakeHubSpot({ deals });
-    const cursor = JSON.stringify({ v: 1, phase: 'incremental', since: new Date(clock.t - 60 * 60_000).toISOString(), run: null, archivedCheckedAt: clock.now().toISOString() });
+    const cursor = JSON.stringify({
+      v: 1,
+      phase: 'incremental',
+      since: new Date(clock.t - 60 * 60_000).toISOString(),
+      run: null,
+      archivedCheckedAt: clock.now().toISOString(),
+    });
     const first = makeConnector(clock, new MemoryCredentials(oauthCredentials(clock)));
     const it1 = first.fetchChanges({ cursor })[Symbol.asyncIterator]();
     const p1 = (await it1.next()).value as FetchPage; // stored; then the worker dies
@@ -114,10 +176,22 @@ describe('HubSpot fetchChanges', () => {
 
   it('stops between pages when the run is aborted, after handing over a complete page', async () => {
     const clock = new TestClock();
-    fake = new FakeHubSpot({ deals: modifiedAt(Array.from({ length: 450 }, (_, i) => aDeal(i)), clock.t - 50 * 60_000, 1000) });
+    fake = new FakeHubSpot({
+      deals: modifiedAt(
+        Array.from({ length: 450 }, (_, i) => aDeal(i)),
+        clock.t - 50 * 60_000,
+        1000,
+      ),
+    });
     const c = makeConnector(clock, new MemoryCredentials(oauthCredentials(clock)));
     const ac = new AbortController();
-    const cursor = JSON.stringify({ v: 1, phase: 'incremental', since: new Date(clock.t - 60 * 60_000).toISOString(), run: null, archivedCheckedAt: clock.now().toISOString() });
+    const cursor = JSON.stringify({
+      v: 1,
+      phase: 'incremental',
+      since: new Date(clock.t - 60 * 60_000).toISOString(),
+      run: null,
+      archivedCheckedAt: clock.now().toISOString(),
+    });
     const got: FetchPage[] = [];
     const err = await (async () => {
       for await (const p of c.fetchChanges({ cursor, signal: ac.signal })) {
@@ -135,7 +209,13 @@ describe('HubSpot fetchChanges', () => {
     const clock = new TestClock();
     fake = new FakeHubSpot({ deals: modifiedAt([aDeal(1)], clock.t - 3 * 3_600_000, 0) });
     const c = makeConnector(clock, new MemoryCredentials(oauthCredentials(clock)));
-    const cursor = JSON.stringify({ v: 1, phase: 'incremental', since: new Date(clock.t - 3_600_000).toISOString(), run: null, archivedCheckedAt: new Date(clock.t - 3_600_000).toISOString() });
+    const cursor = JSON.stringify({
+      v: 1,
+      phase: 'incremental',
+      since: new Date(clock.t - 3_600_000).toISOString(),
+      run: null,
+      archivedCheckedAt: new Date(clock.t - 3_600_000).toISOString(),
+    });
     const pages = await collect(c.fetchChanges({ cursor }));
     expect(ids(pages)).toEqual([]);
     expect(c.usage().calls).toBe(1);
@@ -148,7 +228,13 @@ describe('HubSpot fetchChanges', () => {
     const longGone = aDeal(8, { archivedAt: new Date(clock.t - 10 * 86_400_000).toISOString() });
     fake = new FakeHubSpot({ deals: [gone, longGone, aDeal(9)] });
     const c = makeConnector(clock, new MemoryCredentials(oauthCredentials(clock)));
-    const cursor = JSON.stringify({ v: 1, phase: 'incremental', since: new Date(clock.t - 3_600_000).toISOString(), run: null, archivedCheckedAt: new Date(clock.t - 25 * 3_600_000).toISOString() });
+    const cursor = JSON.stringify({
+      v: 1,
+      phase: 'incremental',
+      since: new Date(clock.t - 3_600_000).toISOString(),
+      run: null,
+      archivedCheckedAt: new Date(clock.t - 25 * 3_600_000).toISOString(),
+    });
     const pages = await collect(c.fetchChanges({ cursor }));
     expect(pages.flatMap((p) => p.deletedIds)).toEqual([gone.id]);
     expect(JSON.parse(lastCursor(pages)).archivedCheckedAt).toBe(clock.now().toISOString());
@@ -161,16 +247,20 @@ describe('HubSpot fetchChanges', () => {
     const c = makeConnector(clock, new MemoryCredentials(oauthCredentials(clock)));
     const pages = await collect(c.fetchChanges({ cursor: null }));
     const map = compileMapping(hubspotMapping());
-    const owners = pages.flatMap((p) => p.records).map((r) => {
-      const m = map(r, { tenantId: 't' });
-      if (!m.ok) throw new Error(`${r.id}: ${m.error.field}`);
-      return m.deal.owner;
-    });
+    const owners = pages
+      .flatMap((p) => p.records)
+      .map((r) => {
+        const m = map(r, { tenantId: 't' });
+        if (!m.ok) throw new Error(`${r.id}: ${m.error.field}`);
+        return m.deal.owner;
+      });
     // 88842095 is "Owner One" in the recorded owners list; 555 is nobody's (a removed user).
     expect(owners.filter((o) => o.id === '88842095').every((o) => o.name === 'Owner One')).toBe(true);
     expect(owners.find((o) => o.id === '555')).toEqual({ id: '555', name: null });
     expect(fake.count('/crm/v3/owners')).toBe(2); // active once (two deal pages), archived once
-    expect(fake.log.filter((e) => e.path.startsWith('/crm/v3/owners')).map((e) => new URL(e.path, 'http://x').searchParams.get('archived'))).toEqual(['false', 'true']);
+    expect(
+      fake.log.filter((e) => e.path.startsWith('/crm/v3/owners')).map((e) => new URL(e.path, 'http://x').searchParams.get('archived')),
+    ).toEqual(['false', 'true']);
   });
 
   it('keeps syncing with owner ids alone when the install lacks the owners scope', async () => {
@@ -203,7 +293,13 @@ describe('HubSpot fetchChanges', () => {
     });
     fake = new FakeHubSpot({ deals: [d] });
     const c = makeConnector(clock, new MemoryCredentials(oauthCredentials(clock)));
-    const cursor = JSON.stringify({ v: 1, phase: 'incremental', since: new Date(clock.t - 3_600_000).toISOString(), run: null, archivedCheckedAt: clock.now().toISOString() });
+    const cursor = JSON.stringify({
+      v: 1,
+      phase: 'incremental',
+      since: new Date(clock.t - 3_600_000).toISOString(),
+      run: null,
+      archivedCheckedAt: clock.now().toISOString(),
+    });
     const [page] = await collect(c.fetchChanges({ cursor }));
     const r = compileMapping(hubspotMapping())(page!.records[0]!, { tenantId: 't' });
     if (!r.ok) throw new Error(JSON.stringify(r.error));

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHubSpotConnector } from '../../../connectors/hubspot/connector.ts';
 import type { FetchPage } from '../../../connectors/types.ts';
 import { compileMapping } from '../../../src/core/mapping/to-deal.ts';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
+import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
 import { hubspotMapping, MemoryCredentials } from './support/connector.ts';
 
 /**
@@ -29,7 +29,14 @@ function connector() {
     authBaseUrl: sb.hubspot.apiBase,
     scopes: t.scopes,
   });
-  return createHubSpotConnector({ tenantId: 't-history', mapping: hubspotMapping(), credentials: creds, clientId: sb.hubspot.clientId, clientSecret: sb.hubspot.clientSecret, now: () => sb.clock.now() });
+  return createHubSpotConnector({
+    tenantId: 't-history',
+    mapping: hubspotMapping(),
+    credentials: creds,
+    clientId: sb.hubspot.clientId,
+    clientSecret: sb.hubspot.clientSecret,
+    now: () => sb.clock.now(),
+  });
 }
 
 describe('HubSpot history batch reads', () => {
@@ -55,7 +62,10 @@ describe('HubSpot history batch reads', () => {
 
   it("answers a history read of 51 deals with HubSpot's own 400 body", async () => {
     const t = sb.hubspot.issueTokens();
-    const ids = sb.state.hubspot.deals().slice(0, 51).map((d) => ({ id: d.id }));
+    const ids = sb.state.hubspot
+      .deals()
+      .slice(0, 51)
+      .map((d) => ({ id: d.id }));
     const res = await fetch(`${sb.hubspot.apiBase}/crm/v3/objects/deals/batch/read`, {
       method: 'POST',
       headers: { authorization: `Bearer ${t.access_token}`, 'content-type': 'application/json' },
@@ -64,7 +74,8 @@ describe('HubSpot history batch reads', () => {
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({
       status: 'error',
-      message: 'The maximum number of inputs supported in a batch request for property histories is 50. Please reduce the number of items and try again',
+      message:
+        'The maximum number of inputs supported in a batch request for property histories is 50. Please reduce the number of items and try again',
       correlationId: expect.any(String),
       category: 'VALIDATION_ERROR',
     });

@@ -2,7 +2,7 @@ import { Client } from '@hubspot/api-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHubSpotConnector, type HubSpotConnectorOptions } from '../../../connectors/hubspot/connector.ts';
 import type { DealUpdate, FetchPage } from '../../../connectors/types.ts';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox/index.ts';
+import { type Sandbox, type SandboxOptions, startSandbox } from '../../../src/sandbox/index.ts';
 import { collect, hubspotMapping, MemoryCredentials, TestClock } from './support/connector.ts';
 
 /** The connector against sandbox behaviours HubSpot has and a consistent fake would not: Retry-After on 429s, a lagging search index. */
@@ -16,10 +16,27 @@ async function open(opts: SandboxOptions, extra: Partial<HubSpotConnectorOptions
   sb = await startSandbox(opts);
   const t = sb.hubspot.issueTokens();
   const expiresAt = new Date((extra.now?.() ?? sb.clock.now()).getTime() + t.expires_in * 1000);
-  const creds = new MemoryCredentials({ accessToken: t.access_token, refreshToken: t.refresh_token, expiresAt, accountId: String(t.hub_id), instanceUrl: sb.hubspot.apiBase, authBaseUrl: sb.hubspot.apiBase, scopes: t.scopes });
+  const creds = new MemoryCredentials({
+    accessToken: t.access_token,
+    refreshToken: t.refresh_token,
+    expiresAt,
+    accountId: String(t.hub_id),
+    instanceUrl: sb.hubspot.apiBase,
+    authBaseUrl: sb.hubspot.apiBase,
+    scopes: t.scopes,
+  });
   const s = sb;
   const make = (more: Partial<HubSpotConnectorOptions> = {}) =>
-    createHubSpotConnector({ tenantId: 't-limits', mapping: hubspotMapping(), credentials: creds, clientId: s.hubspot.clientId, clientSecret: s.hubspot.clientSecret, now: () => s.clock.now(), ...extra, ...more });
+    createHubSpotConnector({
+      tenantId: 't-limits',
+      mapping: hubspotMapping(),
+      credentials: creds,
+      clientId: s.hubspot.clientId,
+      clientSecret: s.hubspot.clientSecret,
+      now: () => s.clock.now(),
+      ...extra,
+      ...more,
+    });
   return { sb: s, make, token: t.access_token };
 }
 
@@ -79,7 +96,10 @@ describe('HubSpot connector against the sandbox limits', () => {
 
   it('stays inside the portal burst window as the HubSpot rate-limit headers report it', async () => {
     // A portal whose app may make 8 calls per 2 s: the connector learns it from X-HubSpot-RateLimit-Max.
-    const { sb, make } = await open({ deals: 150, seed: 7, hubspot: { burstLimit: 8, burstWindowMs: 2_000 } }, { budget: { intervalMs: 2_000 } });
+    const { sb, make } = await open(
+      { deals: 150, seed: 7, hubspot: { burstLimit: 8, burstWindowMs: 2_000 } },
+      { budget: { intervalMs: 2_000 } },
+    );
     const c = make();
     const pages = await collect(c.fetchChanges({ cursor: null }));
     expect(pages.flatMap((p) => p.records)).toHaveLength(sb.state.hubspot.deals().length);
@@ -119,9 +139,21 @@ describe('HubSpot connector against the sandbox limits', () => {
     const { sb, make } = await open({ deals: 10, hubspot: { riskProperties: 'ready' } });
     const [a, b, c] = sb.state.hubspot.deals();
     sb.faults.add({ on: 'POST hs batch/update', rejectRecords: { ids: [b!.id], message: 'A validation rule refused this deal' } });
-    const fields: DealUpdate['fields'] = { score: 72, category: 'High', winProbability: 0.3, drivers: 'No activity for 41 days', action: 'Call the buyer', scoredAt: sb.clock.now(), modelStatus: 'ok' };
+    const fields: DealUpdate['fields'] = {
+      score: 72,
+      category: 'High',
+      winProbability: 0.3,
+      drivers: 'No activity for 41 days',
+      action: 'Call the buyer',
+      scoredAt: sb.clock.now(),
+      modelStatus: 'ok',
+    };
     const results = await make().writeBack([a!, b!, c!].map((d) => ({ externalId: d.id, fields })));
-    expect(results.map((r) => [r.externalId, r.ok])).toEqual([[a!.id, true], [b!.id, false], [c!.id, true]]);
+    expect(results.map((r) => [r.externalId, r.ok])).toEqual([
+      [a!.id, true],
+      [b!.id, false],
+      [c!.id, true],
+    ]);
     expect(results[1]!.error?.message).toContain('A validation rule refused this deal');
     expect(sb.state.calls.filter((x) => x.path.endsWith('/batch/update')).map((x) => x.status)).toEqual([207]);
     expect(sb.state.hubspot.deal(c!.id)!.properties.risk_score).toBe('72');
@@ -132,9 +164,20 @@ describe('HubSpot connector against the sandbox limits', () => {
     const deal = sb.state.hubspot.deals()[0]!;
     const hs = new Client({ accessToken: token, basePath: sb.hubspot.apiBase });
     for (let i = 0; i < 4; i++) {
-      await hs.crm.objects.tasks.basicApi.create({ properties: { hs_task_subject: `Rep task ${i}`, hs_timestamp: '2026-12-01T09:00:00Z' }, associations: [{ to: { id: deal.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 216 }] }] });
+      await hs.crm.objects.tasks.basicApi.create({
+        properties: { hs_task_subject: `Rep task ${i}`, hs_timestamp: '2026-12-01T09:00:00Z' },
+        associations: [{ to: { id: deal.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 216 }] }],
+      });
     }
-    const request = { key: `${deal.id}:call-buyer`, dealExternalId: deal.id, ownerId: null, subject: 'Risk: call the buyer', description: 'Why: no reply', priority: 'high' as const, dueDate: sb.clock.now() };
+    const request = {
+      key: `${deal.id}:call-buyer`,
+      dealExternalId: deal.id,
+      ownerId: null,
+      subject: 'Risk: call the buyer',
+      description: 'Why: no reply',
+      priority: 'high' as const,
+      dueDate: sb.clock.now(),
+    };
     const [made] = await make().upsertTasks([request]);
     expect(made).toMatchObject({ status: 'created' });
     const c = make();

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHubSpotConnector } from '../../../connectors/hubspot/connector.ts';
+import { HUBSPOT_SCOPES } from '../../../connectors/hubspot/oauth.ts';
+import type { DealUpdate, FetchPage, TaskRequest } from '../../../connectors/types.ts';
 import { dealInputHash } from '../../../src/core/deal-hash.ts';
 import { compileMapping } from '../../../src/core/mapping/to-deal.ts';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
-import { HUBSPOT_SCOPES } from '../../../connectors/hubspot/oauth.ts';
-import { createHubSpotConnector } from '../../../connectors/hubspot/connector.ts';
-import type { DealUpdate, FetchPage, TaskRequest } from '../../../connectors/types.ts';
-import { hubspotMapping, MemoryCredentials } from './support/connector.ts';
+import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
+import { hubspotMapping, type MemoryCredentials } from './support/connector.ts';
 import { installInSandbox } from './support/sandbox-install.ts';
 
 /** The real SDK against the sandbox CRM on loopback: install, setup, sync, write back, tasks, echo. */
@@ -34,7 +34,15 @@ describe('HubSpot connector against the sandbox CRM', () => {
   it('installs, sets up, syncs, writes back, creates tasks once and recognizes its own echo', async () => {
     const creds = await install();
     const connector = () =>
-      createHubSpotConnector({ tenantId: 't-sandbox', mapping: hubspotMapping(), credentials: creds, clientId: sb.hubspot.clientId, clientSecret: sb.hubspot.clientSecret, now: () => sb.clock.now(), searchCap: 200 });
+      createHubSpotConnector({
+        tenantId: 't-sandbox',
+        mapping: hubspotMapping(),
+        credentials: creds,
+        clientId: sb.hubspot.clientId,
+        clientSecret: sb.hubspot.clientSecret,
+        now: () => sb.clock.now(),
+        searchCap: 200,
+      });
     const c = connector();
 
     const setup = await c.setup();
@@ -55,17 +63,44 @@ describe('HubSpot connector against the sandbox CRM', () => {
     expect(new Set(deals.map((d) => d.stage.status))).toEqual(new Set(['open', 'won', 'lost']));
     expect(deals.some((d) => d.account.industry)).toBe(true);
     // Owner names come from the portal's owners list.
-    const people = new Map((await (await fetch(`${sb.hubspot.apiBase}/crm/v3/owners?limit=100`, { headers: { authorization: `Bearer ${(await creds.load()).accessToken}` } })).json() as { results: Array<{ id: string; firstName: string; lastName: string }> }).results.map((o) => [o.id, `${o.firstName} ${o.lastName}`]));
+    const people = new Map(
+      (
+        (await (
+          await fetch(`${sb.hubspot.apiBase}/crm/v3/owners?limit=100`, {
+            headers: { authorization: `Bearer ${(await creds.load()).accessToken}` },
+          })
+        ).json()) as { results: Array<{ id: string; firstName: string; lastName: string }> }
+      ).results.map((o) => [o.id, `${o.firstName} ${o.lastName}`]),
+    );
     expect(deals.filter((d) => d.owner.id).every((d) => d.owner.name === people.get(d.owner.id!))).toBe(true);
     expect(people.size).toBeGreaterThan(1);
     // Open deals first (they get tasks), then closed ones, so more deals change than one query returns.
     const open = [...deals.filter((d) => d.stage.status === 'open'), ...deals.filter((d) => d.stage.status !== 'open')].slice(0, 250);
 
-    const updates: DealUpdate[] = open.map((d, i) => ({ externalId: d.externalId, fields: { score: 60 + (i % 40), category: i % 40 > 15 ? 'Critical' : 'High', winProbability: 0.3, drivers: 'No activity for 41 days', action: 'Call the buyer', scoredAt: sb.clock.now(), modelStatus: 'ok' } }));
+    const updates: DealUpdate[] = open.map((d, i) => ({
+      externalId: d.externalId,
+      fields: {
+        score: 60 + (i % 40),
+        category: i % 40 > 15 ? 'Critical' : 'High',
+        winProbability: 0.3,
+        drivers: 'No activity for 41 days',
+        action: 'Call the buyer',
+        scoredAt: sb.clock.now(),
+        modelStatus: 'ok',
+      },
+    }));
     const written = await c.writeBack(updates);
     expect(written.filter((w) => !w.ok)).toEqual([]);
 
-    const tasks: TaskRequest[] = open.slice(0, 5).map((d) => ({ key: `${d.externalId}:call-buyer`, dealExternalId: d.externalId, ownerId: d.owner.id, subject: 'Risk: call the buyer', description: 'No activity for 41 days', priority: 'high', dueDate: new Date(sb.clock.now().getTime() + 86_400_000) }));
+    const tasks: TaskRequest[] = open.slice(0, 5).map((d) => ({
+      key: `${d.externalId}:call-buyer`,
+      dealExternalId: d.externalId,
+      ownerId: d.owner.id,
+      subject: 'Risk: call the buyer',
+      description: 'No activity for 41 days',
+      priority: 'high',
+      dueDate: new Date(sb.clock.now().getTime() + 86_400_000),
+    }));
     expect((await c.upsertTasks(tasks)).map((t) => t.status)).toEqual(Array(5).fill('created'));
     expect((await connector().upsertTasks(tasks)).map((t) => t.status)).toEqual(Array(5).fill('open'));
 

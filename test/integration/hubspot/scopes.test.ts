@@ -3,8 +3,8 @@ import { createHubSpotConnector } from '../../../connectors/hubspot/connector.ts
 import { HUBSPOT_SCOPES, uninstallApp } from '../../../connectors/hubspot/oauth.ts';
 import type { DealUpdate, FetchPage, TaskRequest } from '../../../connectors/types.ts';
 import { isAppError } from '../../../src/core/errors.ts';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
 import { scopeRule } from '../../../src/sandbox/hubspot/scopes.ts';
+import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
 import { hubspotMapping, type MemoryCredentials } from './support/connector.ts';
 import { installInSandbox } from './support/sandbox-install.ts';
 
@@ -22,7 +22,14 @@ afterAll(async () => {
 });
 
 const connectorFor = (creds: MemoryCredentials) =>
-  createHubSpotConnector({ tenantId: 't-scopes', mapping: hubspotMapping(), credentials: creds, clientId: sb.hubspot.clientId, clientSecret: sb.hubspot.clientSecret, now: () => sb.clock.now() });
+  createHubSpotConnector({
+    tenantId: 't-scopes',
+    mapping: hubspotMapping(),
+    credentials: creds,
+    clientId: sb.hubspot.clientId,
+    clientSecret: sb.hubspot.clientSecret,
+    now: () => sb.clock.now(),
+  });
 
 describe('HubSpot scopes end to end', () => {
   it('needs every scope the install asks for, and no other, for setup, sync, write-back, tasks and uninstall', async () => {
@@ -38,9 +45,28 @@ describe('HubSpot scopes end to end', () => {
     const records = pages.flatMap((p) => p.records);
     expect(records.length).toBeGreaterThan(100);
     const ids = records.slice(0, 60).map((r) => r.id);
-    const updates: DealUpdate[] = ids.map((id) => ({ externalId: id, fields: { score: 81, category: 'Critical', winProbability: 0.2, drivers: 'No activity for 41 days', action: 'Call the buyer', scoredAt: sb.clock.now(), modelStatus: 'ok' } }));
+    const updates: DealUpdate[] = ids.map((id) => ({
+      externalId: id,
+      fields: {
+        score: 81,
+        category: 'Critical',
+        winProbability: 0.2,
+        drivers: 'No activity for 41 days',
+        action: 'Call the buyer',
+        scoredAt: sb.clock.now(),
+        modelStatus: 'ok',
+      },
+    }));
     expect((await c.writeBack(updates)).filter((w) => !w.ok)).toEqual([]);
-    const tasks: TaskRequest[] = ids.slice(0, 3).map((id) => ({ key: `${id}:call-buyer`, dealExternalId: id, ownerId: null, subject: 'Risk: call the buyer', description: 'No activity for 41 days', priority: 'high', dueDate: new Date(sb.clock.now().getTime() + 86_400_000) }));
+    const tasks: TaskRequest[] = ids.slice(0, 3).map((id) => ({
+      key: `${id}:call-buyer`,
+      dealExternalId: id,
+      ownerId: null,
+      subject: 'Risk: call the buyer',
+      description: 'No activity for 41 days',
+      priority: 'high',
+      dueDate: new Date(sb.clock.now().getTime() + 86_400_000),
+    }));
     expect((await c.upsertTasks(tasks)).map((t) => t.status)).toEqual(['created', 'created', 'created']);
     expect((await c.upsertTasks(tasks)).map((t) => t.status)).toEqual(['open', 'open', 'open']);
     expect((await c.fetchDealsById(ids.slice(0, 5))).records).toHaveLength(5);
@@ -52,7 +78,10 @@ describe('HubSpot scopes end to end', () => {
     expect(calls.filter((x) => x.status === 403)).toEqual([]);
     // Setup asks for its property group first: a 404 there is how it learns to create it.
     expect(calls.filter((x) => x.status >= 400 && !(x.status === 404 && x.path.includes('/groups/')))).toEqual([]);
-    const rules = calls.map((x) => ({ call: `${x.method} ${x.path}`, rule: scopeRule(x.method, x.path.split('/').filter(Boolean).map(decodeURIComponent)) }));
+    const rules = calls.map((x) => ({
+      call: `${x.method} ${x.path}`,
+      rule: scopeRule(x.method, x.path.split('/').filter(Boolean).map(decodeURIComponent)),
+    }));
     expect(rules.filter((r) => !r.rule).map((r) => r.call)).toEqual([]);
     const asked = new Set<string>(HUBSPOT_SCOPES);
     // A scope is needed when some call's requirement is met by it alone among the scopes asked for.
@@ -72,12 +101,25 @@ describe('HubSpot scopes end to end', () => {
   }, 120_000);
 
   it('fails a call, naming the missing scope, when the install lacks it', async () => {
-    const creds = await installInSandbox(sb, HUBSPOT_SCOPES.filter((s) => s !== 'crm.objects.contacts.write'));
+    const creds = await installInSandbox(
+      sb,
+      HUBSPOT_SCOPES.filter((s) => s !== 'crm.objects.contacts.write'),
+    );
     const c = connectorFor(creds);
     const deal = sb.state.hubspot.deals()[0]!;
     // A key no task carries yet: reading (contacts.read) passes, creating is refused.
     const e = await c
-      .upsertTasks([{ key: `${deal.id}:book-meeting`, dealExternalId: deal.id, ownerId: null, subject: 'Risk: call the buyer', description: 'Why', priority: 'high', dueDate: sb.clock.now() }])
+      .upsertTasks([
+        {
+          key: `${deal.id}:book-meeting`,
+          dealExternalId: deal.id,
+          ownerId: null,
+          subject: 'Risk: call the buyer',
+          description: 'Why',
+          priority: 'high',
+          dueDate: sb.clock.now(),
+        },
+      ])
       .catch((err: unknown) => err);
     expect(e).toMatchObject({ code: 'crm_permission_denied' });
     expect((e as Error).message).toContain('crm.objects.contacts.write');

@@ -1,11 +1,11 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DealUpdate, RiskFields } from '../../../connectors/types.ts';
 import { dealInputHash } from '../../../src/core/deal-hash.ts';
 import { isAppError } from '../../../src/core/errors.ts';
 import { compileMapping } from '../../../src/core/mapping/to-deal.ts';
-import type { DealUpdate, RiskFields } from '../../../connectors/types.ts';
+import { collect, hubspotMapping, MemoryCredentials, makeConnector, oauthCredentials, TestClock } from './support/connector.ts';
 import { aDeal, FakeHubSpot } from './support/fake-hubspot.ts';
-import { collect, hubspotMapping, makeConnector, MemoryCredentials, oauthCredentials, TestClock } from './support/connector.ts';
 
 const API = 'https://api.hubapi.com';
 let fake: FakeHubSpot | null = null;
@@ -16,7 +16,15 @@ afterEach(() => {
   nock.cleanAll();
 });
 
-const fields = (score: number): RiskFields => ({ score, category: score > 75 ? 'Critical' : 'High', winProbability: 1 - score / 100, drivers: 'No activity for 41 days', action: 'Call the buyer', scoredAt: new Date('2026-11-24T10:00:00Z'), modelStatus: 'ok' });
+const fields = (score: number): RiskFields => ({
+  score,
+  category: score > 75 ? 'Critical' : 'High',
+  winProbability: 1 - score / 100,
+  drivers: 'No activity for 41 days',
+  action: 'Call the buyer',
+  scoredAt: new Date('2026-11-24T10:00:00Z'),
+  modelStatus: 'ok',
+});
 const update = (id: string, score = 70): DealUpdate => ({ externalId: id, fields: fields(score) });
 
 describe('HubSpot writeBack', () => {
@@ -30,7 +38,12 @@ describe('HubSpot writeBack', () => {
     expect(results.map((r) => r.externalId)).toEqual(updates.map((u) => u.externalId));
     expect(results.every((r) => r.ok)).toBe(true);
     expect(fake.count('/crm/v3/objects/deals/batch/update')).toBe(3); // ⌈250/100⌉
-    expect(deals[0]!.properties).toMatchObject({ risk_score: '70', risk_category: 'High', risk_win_probability: '30', risk_scored_at: '2026-11-24T10:00:00.000Z' });
+    expect(deals[0]!.properties).toMatchObject({
+      risk_score: '70',
+      risk_category: 'High',
+      risk_win_probability: '30',
+      risk_scored_at: '2026-11-24T10:00:00.000Z',
+    });
   });
 
   it('records a 207 partial failure against the one deal and keeps the rest', async () => {
@@ -63,9 +76,22 @@ describe('HubSpot writeBack', () => {
         const body = (await req.json()) as { inputs: Array<{ id: string }> };
         seen.push(body.inputs.length);
         if (body.inputs.some((i) => i.id === bad)) {
-          return [400, { status: 'error', message: 'Property values were not valid: [{"isValid":false,"message":"Deal stage requires closed_lost_reason","error":"INVALID_OPTION","name":"dealstage"}]', correlationId: 'x', category: 'VALIDATION_ERROR', errors: [{ message: 'invalid', code: 'INVALID_OPTION' }] }];
+          return [
+            400,
+            {
+              status: 'error',
+              message:
+                'Property values were not valid: [{"isValid":false,"message":"Deal stage requires closed_lost_reason","error":"INVALID_OPTION","name":"dealstage"}]',
+              correlationId: 'x',
+              category: 'VALIDATION_ERROR',
+              errors: [{ message: 'invalid', code: 'INVALID_OPTION' }],
+            },
+          ];
         }
-        return [200, { status: 'COMPLETE', results: body.inputs.map((i) => ({ id: i.id, properties: {} })), startedAt: 'x', completedAt: 'x' }];
+        return [
+          200,
+          { status: 'COMPLETE', results: body.inputs.map((i) => ({ id: i.id, properties: {} })), startedAt: 'x', completedAt: 'x' },
+        ];
       });
     const ids = Array.from({ length: 8 }, (_, i) => String(479475667160 + i));
     const results = await makeConnector(clock, new MemoryCredentials(oauthCredentials(clock))).writeBack(ids.map((id) => update(id)));
@@ -77,8 +103,16 @@ describe('HubSpot writeBack', () => {
 
   it('stops with a clear error when the risk properties do not exist yet', async () => {
     const clock = new TestClock();
-    nock(API).post('/crm/v3/objects/deals/batch/update').reply(400, { status: 'error', message: 'Property values were not valid: [{"isValid":false,"message":"Property \\"risk_score\\" does not exist","error":"PROPERTY_DOESNT_EXIST","name":"risk_score"}]', category: 'VALIDATION_ERROR', correlationId: 'x' });
-    const err = await makeConnector(clock, new MemoryCredentials(oauthCredentials(clock))).writeBack([update('1'), update('2')]).catch((e) => e);
+    nock(API).post('/crm/v3/objects/deals/batch/update').reply(400, {
+      status: 'error',
+      message:
+        'Property values were not valid: [{"isValid":false,"message":"Property \\"risk_score\\" does not exist","error":"PROPERTY_DOESNT_EXIST","name":"risk_score"}]',
+      category: 'VALIDATION_ERROR',
+      correlationId: 'x',
+    });
+    const err = await makeConnector(clock, new MemoryCredentials(oauthCredentials(clock)))
+      .writeBack([update('1'), update('2')])
+      .catch((e) => e);
     expect(isAppError(err, 'config_invalid')).toBe(true);
     expect(err.message).toMatch(/setup/);
   });
@@ -89,7 +123,13 @@ describe('HubSpot writeBack', () => {
     fake = new FakeHubSpot({ deals: [deal], now: clock.now });
     const c = makeConnector(clock, new MemoryCredentials({ accessToken: 'pat-na1-test', refreshToken: null, accountId: '147893286' }));
     const map = compileMapping(hubspotMapping());
-    const cursor = JSON.stringify({ v: 1, phase: 'incremental', since: new Date(clock.t - 3_600_000).toISOString(), run: null, archivedCheckedAt: clock.now().toISOString() });
+    const cursor = JSON.stringify({
+      v: 1,
+      phase: 'incremental',
+      since: new Date(clock.t - 3_600_000).toISOString(),
+      run: null,
+      archivedCheckedAt: clock.now().toISOString(),
+    });
     const [first] = await collect(c.fetchChanges({ cursor }));
     const before = map(first!.records[0]!, { tenantId: 't' });
     clock.t += 60_000;

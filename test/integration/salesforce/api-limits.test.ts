@@ -3,7 +3,7 @@ import { createSalesforceConnector, type SalesforceConnector } from '../../../co
 import type { Credentials } from '../../../connectors/types.ts';
 import { isAppError } from '../../../src/core/errors.ts';
 import { defaultMapping } from '../../../src/mappings/load.ts';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
+import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
 
 // Salesforce's daily API allocation: every REST response reports it in Sforce-Limit-Info, and past
 // it the org answers 403 REQUEST_LIMIT_EXCEEDED "TotalRequests Limit exceeded." (docs/crm-limits.md).
@@ -16,11 +16,28 @@ afterEach(async () => {
 async function open(dailyApiLimit: number, budgetShare: number): Promise<SalesforceConnector> {
   sb = await startSandbox({ deals: 300, seed: 43, salesforce: { dailyApiLimit } });
   const t = sb.salesforce.issueTokens();
-  let creds: Credentials = { accessToken: t.access_token, refreshToken: t.refresh_token ?? null, instanceUrl: t.instance_url, authBaseUrl: sb.salesforce.loginUrl, accountId: sb.salesforce.orgId };
+  let creds: Credentials = {
+    accessToken: t.access_token,
+    refreshToken: t.refresh_token ?? null,
+    instanceUrl: t.instance_url,
+    authBaseUrl: sb.salesforce.loginUrl,
+    accountId: sb.salesforce.orgId,
+  };
   return createSalesforceConnector({
-    tenantId: 't-limits', mapping: defaultMapping('salesforce'), clientId: sb.salesforce.clientId, clientSecret: sb.salesforce.clientSecret, loginUrl: sb.salesforce.loginUrl,
-    budgetShare, bulkThreshold: -1,
-    credentials: { load: async () => ({ ...creds }), save: async (c) => void (creds = { ...c }), markNeedsReauth: async (r) => { throw new Error(r); } },
+    tenantId: 't-limits',
+    mapping: defaultMapping('salesforce'),
+    clientId: sb.salesforce.clientId,
+    clientSecret: sb.salesforce.clientSecret,
+    loginUrl: sb.salesforce.loginUrl,
+    budgetShare,
+    bulkThreshold: -1,
+    credentials: {
+      load: async () => ({ ...creds }),
+      save: async (c) => void (creds = { ...c }),
+      markNeedsReauth: async (r) => {
+        throw new Error(r);
+      },
+    },
   });
 }
 
@@ -44,11 +61,14 @@ describe('Salesforce daily API allocation', () => {
     expect(sb!.state.calls.filter((c) => c.crm === 'sf' && c.status === 403)).toEqual([]);
   });
 
-  it('pauses on the org\'s 403 REQUEST_LIMIT_EXCEEDED when other clients have used the allocation', async () => {
+  it("pauses on the org's 403 REQUEST_LIMIT_EXCEEDED when other clients have used the allocation", async () => {
     const sf = await open(3, 1);
     const token = sb!.salesforce.issueTokens().access_token;
-    for (let i = 0; i < 3; i++) await fetch(`${sb!.salesforce.instanceUrl}/services/data/v66.0/limits`, { headers: { authorization: `Bearer ${token}` } });
-    const refused = await fetch(`${sb!.salesforce.instanceUrl}/services/data/v66.0/limits`, { headers: { authorization: `Bearer ${token}` } });
+    for (let i = 0; i < 3; i++)
+      await fetch(`${sb!.salesforce.instanceUrl}/services/data/v66.0/limits`, { headers: { authorization: `Bearer ${token}` } });
+    const refused = await fetch(`${sb!.salesforce.instanceUrl}/services/data/v66.0/limits`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(refused.status).toBe(403);
     expect(await refused.json()).toEqual([{ message: 'TotalRequests Limit exceeded.', errorCode: 'REQUEST_LIMIT_EXCEEDED' }]);
 

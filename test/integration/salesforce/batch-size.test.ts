@@ -3,7 +3,7 @@ import { createSalesforceConnector, type SalesforceConnector } from '../../../co
 import type { Credentials, FetchPage } from '../../../connectors/types.ts';
 import type { Mapping } from '../../../src/core/mapping/schema.ts';
 import { defaultMapping } from '../../../src/mappings/load.ts';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
+import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
 
 // A REST query batch holds at most 2,000 records, fewer for wide rows, and at most 200 when two
 // long text fields are selected (docs/crm-limits.md, "query batch size"). The connector follows
@@ -25,7 +25,13 @@ const connector = (mapping: Mapping): Promise<SalesforceConnector> =>
     clientSecret: sb.salesforce.clientSecret,
     loginUrl: sb.salesforce.loginUrl,
     bulkThreshold: -1,
-    credentials: { load: async () => ({ ...creds }), save: async (c) => void (creds = { ...c }), markNeedsReauth: async (r) => { throw new Error(r); } },
+    credentials: {
+      load: async () => ({ ...creds }),
+      save: async (c) => void (creds = { ...c }),
+      markNeedsReauth: async (r) => {
+        throw new Error(r);
+      },
+    },
   });
 
 async function pages(sf: SalesforceConnector, cursor: string | null): Promise<FetchPage[]> {
@@ -37,13 +43,24 @@ async function pages(sf: SalesforceConnector, cursor: string | null): Promise<Fe
 function expectEveryOpportunityOnce(got: FetchPage[]): void {
   const ids = got.flatMap((p) => p.records.map((r) => r.id));
   expect(new Set(ids).size).toBe(ids.length);
-  expect(ids.sort()).toEqual(sb.state.salesforce.opportunities().map((o) => String(o.Id)).sort());
+  expect(ids.sort()).toEqual(
+    sb.state.salesforce
+      .opportunities()
+      .map((o) => String(o.Id))
+      .sort(),
+  );
 }
 
 beforeAll(async () => {
   sb = await startSandbox({ deals: 1500, seed: 31, salesforce: { riskFields: 'ready' } });
   const t = sb.salesforce.issueTokens();
-  creds = { accessToken: t.access_token, refreshToken: t.refresh_token ?? null, instanceUrl: t.instance_url, authBaseUrl: sb.salesforce.loginUrl, accountId: sb.salesforce.orgId };
+  creds = {
+    accessToken: t.access_token,
+    refreshToken: t.refresh_token ?? null,
+    instanceUrl: t.instance_url,
+    authBaseUrl: sb.salesforce.loginUrl,
+    accountId: sb.salesforce.orgId,
+  };
 });
 afterAll(async () => {
   await sb?.close();
@@ -59,14 +76,31 @@ describe('Salesforce query batches smaller than 2,000', () => {
     expect(got.every((p) => p.records.length <= 200)).toBe(true);
     expectEveryOpportunityOnce(got);
     expect(sf.warnings).toEqual([]);
-    expect(got.flatMap((p) => p.records).every((r) => (r.data._derived as { contactRoleCount: number | null }).contactRoleCount !== null)).toBe(true);
+    expect(
+      got.flatMap((p) => p.records).every((r) => (r.data._derived as { contactRoleCount: number | null }).contactRoleCount !== null),
+    ).toBe(true);
   });
 
-  it('pages wide rows in smaller batches (the first one smaller still) and resumes after the last without re-delivering', { timeout: 60_000 }, async () => {
+  it('pages wide rows in smaller batches (the first one smaller still) and resumes after the last without re-delivering', {
+    timeout: 60_000,
+  }, async () => {
     const drivers = 'Champion went quiet after the security review.\n'.repeat(170).slice(0, 8000);
     const writer = await connector(defaultMapping('salesforce'));
     const ids = sb.state.salesforce.opportunities().map((o) => String(o.Id));
-    const written = await writer.writeBack(ids.map((id) => ({ externalId: id, fields: { score: 80, category: 'High', winProbability: 0.2, drivers, action: 'Call', scoredAt: new Date(sb.clock.now()), modelStatus: 'ok' } })));
+    const written = await writer.writeBack(
+      ids.map((id) => ({
+        externalId: id,
+        fields: {
+          score: 80,
+          category: 'High',
+          winProbability: 0.2,
+          drivers,
+          action: 'Call',
+          scoredAt: new Date(sb.clock.now()),
+          modelStatus: 'ok',
+        },
+      })),
+    );
     expect(written.every((r) => r.ok)).toBe(true);
     sb.clock.advance({ minutes: 10 });
     const sf = await connector(mappingReading('Risk_Drivers__c'));

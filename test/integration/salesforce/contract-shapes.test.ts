@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseLimitInfo } from '../../../connectors/salesforce/limits.ts';
@@ -11,7 +11,8 @@ interface Recorded {
   api: Record<string, Record<string, { response: unknown; status: number; headers: Record<string, string> }>>;
 }
 const recorded = (file: string): Recorded => JSON.parse(readFileSync(path.join(DIR, file), 'utf8')) as Recorded;
-const responses = (file: string) => Object.values(recorded(file).api).flatMap((byPath) => Object.entries(byPath).map(([p, r]) => ({ path: p, ...r })));
+const responses = (file: string) =>
+  Object.values(recorded(file).api).flatMap((byPath) => Object.entries(byPath).map(([p, r]) => ({ path: p, ...r })));
 const jsonType = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
 
 describe.skipIf(!existsSync(DIR))('Salesforce nock fixtures match the recorded payloads', () => {
@@ -35,7 +36,9 @@ describe.skipIf(!existsSync(DIR))('Salesforce nock fixtures match the recorded p
     const [more] = responses('retrieve-query-more.test.json');
     const [all] = responses('query-all-records.test.json');
     expect(Object.keys(queryPage([])).sort()).toEqual(Object.keys(all!.response as object).sort());
-    expect(Object.keys(queryPage([], { next: '/services/data/v66.0/query/01gxx-2000' })).sort()).toEqual([...Object.keys(all!.response as object), 'nextRecordsUrl'].sort());
+    expect(Object.keys(queryPage([], { next: '/services/data/v66.0/query/01gxx-2000' })).sort()).toEqual(
+      [...Object.keys(all!.response as object), 'nextRecordsUrl'].sort(),
+    );
     expect(more!.path).toMatch(/^\/services\/data\/v\d+\.0\/query\/[A-Za-z0-9]+-2000$/);
   });
 

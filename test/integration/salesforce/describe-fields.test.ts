@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSalesforceConnector, type SalesforceConnector } from '../../../connectors/salesforce/index.ts';
-import type { Credentials, CredentialStore, SourceField } from '../../../connectors/types.ts';
+import type { CredentialStore, Credentials, SourceField } from '../../../connectors/types.ts';
 import { defaultMapping } from '../../../src/mappings/load.ts';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
+import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
 
 // The real jsforce against the sandbox CRM: describe of Opportunity and of its related objects.
 const mapping = defaultMapping('salesforce');
@@ -15,7 +15,14 @@ const store: CredentialStore = {
 };
 
 const connector = (): Promise<SalesforceConnector> =>
-  createSalesforceConnector({ tenantId: 't-describe', mapping, credentials: store, clientId: sb.salesforce.clientId, clientSecret: sb.salesforce.clientSecret, loginUrl: sb.salesforce.loginUrl });
+  createSalesforceConnector({
+    tenantId: 't-describe',
+    mapping,
+    credentials: store,
+    clientId: sb.salesforce.clientId,
+    clientSecret: sb.salesforce.clientSecret,
+    loginUrl: sb.salesforce.loginUrl,
+  });
 
 const byName = (fields: SourceField[]) => new Map(fields.map((f) => [f.name, f]));
 
@@ -26,7 +33,13 @@ const fromPaths = (m: typeof mapping): string[] =>
 beforeAll(async () => {
   sb = await startSandbox({ deals: 30, seed: 7 });
   const t = sb.salesforce.issueTokens();
-  creds = { accessToken: t.access_token, refreshToken: t.refresh_token ?? null, instanceUrl: t.instance_url, authBaseUrl: sb.salesforce.loginUrl, accountId: sb.salesforce.orgId };
+  creds = {
+    accessToken: t.access_token,
+    refreshToken: t.refresh_token ?? null,
+    instanceUrl: t.instance_url,
+    authBaseUrl: sb.salesforce.loginUrl,
+    accountId: sb.salesforce.orgId,
+  };
 });
 afterAll(async () => {
   await sb?.close();
@@ -61,7 +74,8 @@ describe('Salesforce describeFields against the sandbox CRM', () => {
     const sf = await connector();
     const fields = byName(await sf.describeFields());
     const derived = new Set<string>();
-    for await (const page of sf.fetchChanges({ cursor: null })) for (const r of page.records) for (const k of Object.keys((r.data._derived ?? {}) as object)) derived.add(`_derived.${k}`);
+    for await (const page of sf.fetchChanges({ cursor: null }))
+      for (const r of page.records) for (const k of Object.keys((r.data._derived ?? {}) as object)) derived.add(`_derived.${k}`);
 
     expect(fromPaths(mapping).filter((p) => !fields.has(p))).toEqual([]);
     expect(derived.size).toBeGreaterThan(5);

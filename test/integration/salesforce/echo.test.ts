@@ -1,25 +1,25 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { dealInputHash } from '../../../src/core/deal-hash.ts';
-import type { Deal } from '../../../src/core/deal.ts';
-import { compileMapping } from '../../../src/core/mapping/to-deal.ts';
 import type { FetchPage } from '../../../connectors/types.ts';
+import type { Deal } from '../../../src/core/deal.ts';
+import { dealInputHash } from '../../../src/core/deal-hash.ts';
+import { compileMapping } from '../../../src/core/mapping/to-deal.ts';
 import {
-  INSTANCE,
-  V,
   allPages,
   anOpportunity,
   connectorFor,
   describeOpportunity,
+  INSTANCE,
   memoryCredentials,
   queryPage,
   riskFields,
   salesforceMapping,
+  setupNock,
   sfHeaders,
   sfId,
-  setupNock,
   soqlMatching,
   teardownNock,
+  V,
 } from './helpers.ts';
 
 beforeEach(setupNock);
@@ -71,8 +71,12 @@ describe('Salesforce echo of our own writes', () => {
     const before = anOpportunity({ Id: id, SystemModstamp: '2026-05-02T09:00:00.000+0000' });
     const edited = { ...before, StageName: 'Proposal/Price Quote', SystemModstamp: '2026-05-02T11:00:00.000+0000' };
     nock(INSTANCE)
-      .get(`${V}/queryAll`).query(true).reply(200, queryPage([before]), sfHeaders())
-      .get(`${V}/queryAll`).query(true).reply(200, queryPage([edited]), sfHeaders());
+      .get(`${V}/queryAll`)
+      .query(true)
+      .reply(200, queryPage([before]), sfHeaders())
+      .get(`${V}/queryAll`)
+      .query(true)
+      .reply(200, queryPage([edited]), sfHeaders());
     const sf = await connectorFor(memoryCredentials());
 
     const [first] = await allPages(sf.fetchChanges({ cursor: '2026-05-02T00:00:00Z' }));

@@ -3,20 +3,20 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor } from '../../../connectors/salesforce/cursor.ts';
 import { isAppError } from '../../../src/core/errors.ts';
 import {
-  INSTANCE,
-  V,
   allPages,
   anOpportunity,
   connectorFor,
+  INSTANCE,
   memoryCredentials,
   queryPage,
+  setupNock,
   sfDateTime,
   sfError,
   sfHeaders,
   sfId,
-  setupNock,
   soqlMatching,
   teardownNock,
+  V,
 } from './helpers.ts';
 
 beforeEach(setupNock);
@@ -33,7 +33,14 @@ describe('Salesforce fetchChanges', () => {
       .query(soqlMatching((q) => q === 'SELECT COUNT() FROM Opportunity'))
       .reply(200, { totalSize: 4, done: true, records: [] }, sfHeaders())
       .get(`${V}/query`)
-      .query(soqlMatching((q) => q.startsWith('SELECT Id, SystemModstamp, IsClosed, IsWon, IsDeleted, Name,') && q.includes('Account.Industry') && q.endsWith('FROM Opportunity ORDER BY SystemModstamp ASC, Id ASC')))
+      .query(
+        soqlMatching(
+          (q) =>
+            q.startsWith('SELECT Id, SystemModstamp, IsClosed, IsWon, IsDeleted, Name,') &&
+            q.includes('Account.Industry') &&
+            q.endsWith('FROM Opportunity ORDER BY SystemModstamp ASC, Id ASC'),
+        ),
+      )
       .reply(200, queryPage(page1, { next: `${V}/query/01gxx000000ABCD-2000`, totalSize: 4 }), sfHeaders())
       .get(`${V}/query/01gxx000000ABCD-2000`)
       .reply(200, queryPage(page2, { totalSize: 4 }), sfHeaders(903));
@@ -56,7 +63,10 @@ describe('Salesforce fetchChanges', () => {
     const seenId = sfId();
     const sameSecondId = sfId();
     const editedId = sfId();
-    const cursor = encodeCursor({ ts: at('2026-05-01T10:00:00Z'), seen: [`${seenId}@${Date.parse('2026-05-01T09:58:00Z')}`, `${editedId}@${Date.parse('2026-05-01T09:59:00Z')}`] });
+    const cursor = encodeCursor({
+      ts: at('2026-05-01T10:00:00Z'),
+      seen: [`${seenId}@${Date.parse('2026-05-01T09:58:00Z')}`, `${editedId}@${Date.parse('2026-05-01T09:59:00Z')}`],
+    });
     const scope = nock(INSTANCE)
       .get(`${V}/queryAll`)
       .query(soqlMatching((q) => q.includes('WHERE SystemModstamp >= 2026-05-01T09:55:00Z ORDER BY SystemModstamp ASC, Id ASC')))
@@ -133,7 +143,10 @@ describe('Salesforce fetchChanges', () => {
       .query(soqlMatching((q) => q.includes('CurrencyIsoCode')))
       .reply(
         400,
-        sfError('INVALID_FIELD', "\nSELECT Id, CurrencyIsoCode FROM Opportunity\n           ^\nERROR at Row:1:Column:12\nNo such column 'CurrencyIsoCode' on entity 'Opportunity'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name."),
+        sfError(
+          'INVALID_FIELD',
+          "\nSELECT Id, CurrencyIsoCode FROM Opportunity\n           ^\nERROR at Row:1:Column:12\nNo such column 'CurrencyIsoCode' on entity 'Opportunity'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name.",
+        ),
         sfHeaders(),
       )
       .get(`${V}/queryAll`)
@@ -166,10 +179,7 @@ describe('Salesforce fetchChanges', () => {
   });
 
   it('names the bad SOQL when Salesforce answers MALFORMED_QUERY', async () => {
-    nock(INSTANCE)
-      .get(`${V}/queryAll`)
-      .query(true)
-      .reply(400, sfError('MALFORMED_QUERY', "unexpected token: 'FROMM'"), sfHeaders());
+    nock(INSTANCE).get(`${V}/queryAll`).query(true).reply(400, sfError('MALFORMED_QUERY', "unexpected token: 'FROMM'"), sfHeaders());
     const sf = await connectorFor(memoryCredentials());
 
     const err = await allPages(sf.fetchChanges({ cursor: '2026-05-02T00:00:00Z' })).catch((e) => e);

@@ -1,8 +1,12 @@
 import nock from 'nock';
+import {
+  createSalesforceConnector,
+  type SalesforceConnector,
+  type SalesforceConnectorOptions,
+} from '../../../connectors/salesforce/index.ts';
+import type { CredentialStore, Credentials } from '../../../connectors/types.ts';
 import type { Mapping } from '../../../src/core/mapping/schema.ts';
 import { defaultMapping } from '../../../src/mappings/load.ts';
-import type { CredentialStore, Credentials } from '../../../connectors/types.ts';
-import { createSalesforceConnector, type SalesforceConnector, type SalesforceConnectorOptions } from '../../../connectors/salesforce/index.ts';
 
 export const INSTANCE = 'https://acme.my.salesforce.com';
 export const LOGIN = 'https://login.salesforce.com';
@@ -165,7 +169,10 @@ export function describeOpportunity(overrides: Record<string, Record<string, unk
       field('Id', 'id', { length: 18, updateable: false }),
       field('Name', 'string', { length: 120 }),
       field('Risk_Score__c', 'double', { precision: 3, scale: 0 }),
-      field('Risk_Category__c', 'picklist', { length: 255, picklistValues: ['Low', 'Medium', 'High', 'Critical'].map((v) => ({ value: v, active: true })) }),
+      field('Risk_Category__c', 'picklist', {
+        length: 255,
+        picklistValues: ['Low', 'Medium', 'High', 'Critical'].map((v) => ({ value: v, active: true })),
+      }),
       field('Win_Probability__c', 'percent', { precision: 5, scale: 2 }),
       field('Risk_Drivers__c', 'textarea', { length: 32768 }),
       field('Recommended_Action__c', 'textarea', { length: 32768 }),
@@ -176,7 +183,9 @@ export function describeOpportunity(overrides: Record<string, Record<string, unk
 }
 
 /** A RiskFields value with overrides. */
-export function riskFields(overrides: Partial<import('../../../connectors/types.ts').RiskFields> = {}): import('../../../connectors/types.ts').RiskFields {
+export function riskFields(
+  overrides: Partial<import('../../../connectors/types.ts').RiskFields> = {},
+): import('../../../connectors/types.ts').RiskFields {
   return {
     score: 72,
     category: 'High',

@@ -1,22 +1,22 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { compileMapping } from '../../../src/core/mapping/to-deal.ts';
 import { ENCODED_SOQL_MAX } from '../../../connectors/salesforce/soql.ts';
+import { compileMapping } from '../../../src/core/mapping/to-deal.ts';
 import {
-  INSTANCE,
-  V,
   allPages,
   anOpportunity,
   connectorFor,
+  INSTANCE,
   memoryCredentials,
   queryPage,
   salesforceMapping,
+  setupNock,
   sfError,
   sfHeaders,
   sfId,
-  setupNock,
   soqlMatching,
   teardownNock,
+  V,
 } from './helpers.ts';
 
 beforeEach(setupNock);
@@ -51,14 +51,36 @@ describe('Salesforce history enrichment', () => {
       .reply(
         200,
         queryPage([
-          anOpportunity({ Id: open, StageName: 'Negotiation/Review', CloseDate: '2026-06-24', SystemModstamp: '2026-05-02T09:00:00.000+0000' }),
-          anOpportunity({ Id: won, StageName: 'Closed Won', IsClosed: true, IsWon: true, CloseDate: '2026-04-30', Account: null, SystemModstamp: '2026-05-02T09:05:00.000+0000' }),
+          anOpportunity({
+            Id: open,
+            StageName: 'Negotiation/Review',
+            CloseDate: '2026-06-24',
+            SystemModstamp: '2026-05-02T09:00:00.000+0000',
+          }),
+          anOpportunity({
+            Id: won,
+            StageName: 'Closed Won',
+            IsClosed: true,
+            IsWon: true,
+            CloseDate: '2026-04-30',
+            Account: null,
+            SystemModstamp: '2026-05-02T09:05:00.000+0000',
+          }),
         ]),
         sfHeaders(),
       )
       .get(`${V}/query`)
       .query(soqlMatching((q) => q.startsWith('SELECT ApiName, MasterLabel, IsClosed, IsWon, SortOrder, IsActive FROM OpportunityStage')))
-      .reply(200, queryPage([stage('Prospecting', 1), stage('Negotiation/Review', 2), stage('Closed Won', 3, true, true), stage('Closed Lost', 4, true)]), sfHeaders())
+      .reply(
+        200,
+        queryPage([
+          stage('Prospecting', 1),
+          stage('Negotiation/Review', 2),
+          stage('Closed Won', 3, true, true),
+          stage('Closed Lost', 4, true),
+        ]),
+        sfHeaders(),
+      )
       .get(`${V}/query`)
       .query(soqlMatching((q) => (queries.push(q), q.includes('FROM OpportunityHistory WHERE OpportunityId IN'))))
       .reply(
@@ -101,7 +123,13 @@ describe('Salesforce history enrichment', () => {
       contactRoleCount: 3,
       accountSizeBand: '201-1000',
     });
-    expect(w).toMatchObject({ stageOrder: 2, closedAt: '2026-04-29T16:00:00.000Z', openTaskCount: 0, contactRoleCount: 0, accountSizeBand: null });
+    expect(w).toMatchObject({
+      stageOrder: 2,
+      closedAt: '2026-04-29T16:00:00.000Z',
+      openTaskCount: 0,
+      contactRoleCount: 0,
+      accountSizeBand: null,
+    });
     // Our own risk tasks are not activity: they are left out of the count.
     expect(queries.find((q) => q.includes('FROM Task'))).toBe(
       `SELECT WhatId, COUNT(Id) n FROM Task WHERE WhatId IN ('${open}', '${won}') AND IsClosed = false AND Risk_Task_Key__c = null GROUP BY WhatId`,
@@ -128,7 +156,8 @@ describe('Salesforce history enrichment', () => {
     const rows = Array.from({ length: 500 }, (_, i) =>
       anOpportunity({ SystemModstamp: new Date(Date.parse('2026-05-02T09:00:00Z') + i * 1000).toISOString().replace('Z', '+0000') }),
     );
-    const semiJoin = "IN (SELECT Id FROM Opportunity WHERE SystemModstamp >= 2026-05-02T09:00:00Z AND SystemModstamp < 2026-05-02T09:08:20Z)";
+    const semiJoin =
+      'IN (SELECT Id FROM Opportunity WHERE SystemModstamp >= 2026-05-02T09:00:00Z AND SystemModstamp < 2026-05-02T09:08:20Z)';
     const named: Record<string, string[][]> = { Task: [], OpportunityContactRole: [] };
     const count = (object: string) => (q: string) => {
       if (!q.includes(`FROM ${object} WHERE`) || q.includes('SELECT Id FROM Opportunity')) return false;
@@ -136,13 +165,27 @@ describe('Salesforce history enrichment', () => {
       return encodeURIComponent(q).length <= ENCODED_SOQL_MAX;
     };
     const scope = nock(INSTANCE)
-      .get(`${V}/queryAll`).query(true).reply(200, queryPage(rows), sfHeaders())
-      .get(`${V}/query`).query(soqlMatching((q) => q.includes('FROM OpportunityStage'))).reply(200, queryPage([stage('Negotiation/Review', 1)]), sfHeaders())
-      .get(`${V}/query`).query(soqlMatching((q) => q.includes('FROM OpportunityHistory') && q.includes(semiJoin))).reply(200, queryPage([]), sfHeaders())
-      .get(`${V}/query`).query(soqlMatching((q) => q.includes('FROM OpportunityFieldHistory') && q.includes(semiJoin))).reply(200, queryPage([]), sfHeaders())
+      .get(`${V}/queryAll`)
+      .query(true)
+      .reply(200, queryPage(rows), sfHeaders())
+      .get(`${V}/query`)
+      .query(soqlMatching((q) => q.includes('FROM OpportunityStage')))
+      .reply(200, queryPage([stage('Negotiation/Review', 1)]), sfHeaders())
+      .get(`${V}/query`)
+      .query(soqlMatching((q) => q.includes('FROM OpportunityHistory') && q.includes(semiJoin)))
+      .reply(200, queryPage([]), sfHeaders())
+      .get(`${V}/query`)
+      .query(soqlMatching((q) => q.includes('FROM OpportunityFieldHistory') && q.includes(semiJoin)))
+      .reply(200, queryPage([]), sfHeaders())
       // Aggregates cannot page: named ids, as many a query as the URI takes, never the semi-join.
-      .get(`${V}/query`).query(soqlMatching(count('Task'))).times(2).reply(200, queryPage([]), sfHeaders())
-      .get(`${V}/query`).query(soqlMatching(count('OpportunityContactRole'))).times(2).reply(200, queryPage([]), sfHeaders());
+      .get(`${V}/query`)
+      .query(soqlMatching(count('Task')))
+      .times(2)
+      .reply(200, queryPage([]), sfHeaders())
+      .get(`${V}/query`)
+      .query(soqlMatching(count('OpportunityContactRole')))
+      .times(2)
+      .reply(200, queryPage([]), sfHeaders());
     const sf = await connectorFor(memoryCredentials(), { history: true });
 
     const [page] = await allPages(sf.fetchChanges({ cursor: '2026-05-02T00:00:00Z' }));
@@ -153,7 +196,12 @@ describe('Salesforce history enrichment', () => {
       expect(queries).toHaveLength(2);
       expect(queries.flat()).toEqual(rows.map((r) => r.Id));
     }
-    expect(page!.records[0]!.data._derived).toMatchObject({ stageHistory: [], stageEnteredAt: null, closeDatePushes: null, openTaskCount: 0 });
+    expect(page!.records[0]!.data._derived).toMatchObject({
+      stageHistory: [],
+      stageEnteredAt: null,
+      closeDatePushes: null,
+      openTaskCount: 0,
+    });
     expect(sf.usage().calls).toBe(8); // 1 page + OpportunityStage + 2 history queries + 2 × 2 counts
   });
 });

@@ -2,7 +2,20 @@ import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor } from '../../../connectors/salesforce/cursor.ts';
 import type { FetchPage } from '../../../connectors/types.ts';
-import { INSTANCE, V, allPages, anOpportunity, connectorFor, memoryCredentials, queryPage, sfHeaders, sfId, setupNock, soqlMatching, teardownNock } from './helpers.ts';
+import {
+  allPages,
+  anOpportunity,
+  connectorFor,
+  INSTANCE,
+  memoryCredentials,
+  queryPage,
+  setupNock,
+  sfHeaders,
+  sfId,
+  soqlMatching,
+  teardownNock,
+  V,
+} from './helpers.ts';
 
 beforeEach(setupNock);
 afterEach(teardownNock);
@@ -27,18 +40,32 @@ describe('Salesforce keyset cursor', () => {
       .query(soqlMatching((q) => q.includes('WHERE SystemModstamp >= 2026-05-01T09:55:00Z ORDER BY SystemModstamp ASC, Id ASC')))
       .reply(200, queryPage(echoes.slice(0, 2000), { next: `${V}/query/01gECHO-2000`, totalSize: 5000 }), headersAt('2026-05-01T11:00:00Z'))
       .get(`${V}/query/01gECHO-2000`)
-      .reply(200, queryPage(echoes.slice(2000, 4000), { next: `${V}/query/01gECHO-4000`, totalSize: 5000 }), headersAt('2026-05-01T11:00:01Z'))
+      .reply(
+        200,
+        queryPage(echoes.slice(2000, 4000), { next: `${V}/query/01gECHO-4000`, totalSize: 5000 }),
+        headersAt('2026-05-01T11:00:01Z'),
+      )
       .get(`${V}/query/01gECHO-4000`)
       .reply(200, queryPage(echoes.slice(4000), { totalSize: 5000 }), headersAt('2026-05-01T11:00:02Z'));
     const echoRun = await allPages((await connectorFor(memoryCredentials())).fetchChanges({ cursor: '2026-05-01T10:00:00Z' }));
     expect(ids(echoRun)).toHaveLength(5000);
     const cursor = echoRun.at(-1)!.cursor;
-    expect(decodeCursor(cursor)).toMatchObject({ ts: new Date('2026-05-01T10:30:00Z'), lastId, queriedAt: new Date('2026-05-01T11:00:00Z') });
+    expect(decodeCursor(cursor)).toMatchObject({
+      ts: new Date('2026-05-01T10:30:00Z'),
+      lastId,
+      queriedAt: new Date('2026-05-01T11:00:00Z'),
+    });
 
     // 12:00, nothing new: only rows after (10:30:00, lastId) are asked for, with history enabled.
     const quiet = nock(INSTANCE)
       .get(`${V}/queryAll`)
-      .query(soqlMatching((q) => q.includes(`WHERE (SystemModstamp > 2026-05-01T10:30:00Z OR (SystemModstamp = 2026-05-01T10:30:00Z AND Id > '${lastId}')) ORDER BY SystemModstamp ASC, Id ASC`)))
+      .query(
+        soqlMatching((q) =>
+          q.includes(
+            `WHERE (SystemModstamp > 2026-05-01T10:30:00Z OR (SystemModstamp = 2026-05-01T10:30:00Z AND Id > '${lastId}')) ORDER BY SystemModstamp ASC, Id ASC`,
+          ),
+        ),
+      )
       .reply(200, queryPage([]), headersAt('2026-05-01T12:00:00Z'));
     const sf = await connectorFor(memoryCredentials(), { history: true });
 
@@ -63,7 +90,11 @@ describe('Salesforce keyset cursor', () => {
     const window = nock(INSTANCE)
       .get(`${V}/queryAll`)
       .query(soqlMatching((q) => q.includes('WHERE SystemModstamp >= 2026-05-01T10:55:00Z ORDER BY')))
-      .reply(200, queryPage([opp(late, '2026-05-01T10:57:00.000Z'), opp(early, '2026-05-01T10:58:00.000Z')]), headersAt('2026-05-01T12:00:00Z'));
+      .reply(
+        200,
+        queryPage([opp(late, '2026-05-01T10:57:00.000Z'), opp(early, '2026-05-01T10:58:00.000Z')]),
+        headersAt('2026-05-01T12:00:00Z'),
+      );
     const second = await allPages((await connectorFor(memoryCredentials())).fetchChanges({ cursor: first!.cursor }));
     expect(window.isDone()).toBe(true);
     expect(ids(second)).toEqual([late]);
@@ -108,13 +139,21 @@ describe('Salesforce keyset cursor', () => {
     const scope = nock(INSTANCE)
       .get(`${V}/queryAll`)
       .query(soqlMatching((q) => q.includes('WHERE SystemModstamp >= 2026-05-01T09:55:00Z ORDER BY')))
-      .reply(200, queryPage([opp(seen, '2026-05-01T09:58:00.000Z'), opp(fresh, '2026-05-01T10:20:00.000Z')]), headersAt('2026-05-01T11:00:00Z'));
+      .reply(
+        200,
+        queryPage([opp(seen, '2026-05-01T09:58:00.000Z'), opp(fresh, '2026-05-01T10:20:00.000Z')]),
+        headersAt('2026-05-01T11:00:00Z'),
+      );
 
     const pages = await allPages((await connectorFor(memoryCredentials())).fetchChanges({ cursor: v1 }));
 
     expect(scope.isDone()).toBe(true);
     expect(ids(pages)).toEqual([fresh]);
     expect(JSON.parse(pages[0]!.cursor!)).toMatchObject({ v: 2, lastId: fresh, queriedAt: '2026-05-01T11:00:00.000Z' });
-    expect(decodeCursor(pages[0]!.cursor)).toEqual(decodeCursor(encodeCursor({ ts: new Date('2026-05-01T10:20:00Z'), lastId: fresh, queriedAt: new Date('2026-05-01T11:00:00Z'), seen: [] })));
+    expect(decodeCursor(pages[0]!.cursor)).toEqual(
+      decodeCursor(
+        encodeCursor({ ts: new Date('2026-05-01T10:20:00Z'), lastId: fresh, queriedAt: new Date('2026-05-01T11:00:00Z'), seen: [] }),
+      ),
+    );
   });
 });

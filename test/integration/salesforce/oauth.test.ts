@@ -2,12 +2,16 @@ import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPkcePair, exchangeCode, revokeToken } from '../../../connectors/salesforce/oauth.ts';
 import { isAppError } from '../../../src/core/errors.ts';
-import { INSTANCE, ORG_ID, USER_ID, setupNock, teardownNock } from './helpers.ts';
+import { INSTANCE, ORG_ID, setupNock, teardownNock, USER_ID } from './helpers.ts';
 
 beforeEach(setupNock);
 afterEach(teardownNock);
 
-const app = { clientId: '3MVG9-client-id', clientSecret: 'client-secret-value', redirectUri: 'https://dealrisk.example.com/oauth/salesforce/callback' };
+const app = {
+  clientId: '3MVG9-client-id',
+  clientSecret: 'client-secret-value',
+  redirectUri: 'https://dealrisk.example.com/oauth/salesforce/callback',
+};
 
 describe('Salesforce OAuth (web-server flow with PKCE)', () => {
   it('exchanges the code with the verifier and the client secret at the sandbox login host', async () => {
@@ -67,7 +71,9 @@ describe('Salesforce OAuth (web-server flow with PKCE)', () => {
   });
 
   it('reports a wrong client secret as a configuration problem', async () => {
-    nock('https://login.salesforce.com').post('/services/oauth2/token').reply(400, { error: 'invalid_client', error_description: 'invalid client credentials' });
+    nock('https://login.salesforce.com')
+      .post('/services/oauth2/token')
+      .reply(400, { error: 'invalid_client', error_description: 'invalid client credentials' });
 
     const err = await exchangeCode({ ...app, code: 'c', codeVerifier: 'v' }).catch((e) => e);
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCursor } from '../../../connectors/salesforce/cursor.ts';
 import { createSalesforceConnector, type SalesforceConnector } from '../../../connectors/salesforce/index.ts';
-import type { Credentials, CredentialStore, FetchPage, RawRecord, TaskRequest } from '../../../connectors/types.ts';
+import type { CredentialStore, Credentials, FetchPage, RawRecord, TaskRequest } from '../../../connectors/types.ts';
 import { dealInputHash } from '../../../src/core/deal-hash.ts';
 import { compileMapping } from '../../../src/core/mapping/to-deal.ts';
 import { defaultMapping } from '../../../src/mappings/load.ts';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
+import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
 import { riskFields } from './helpers.ts';
 
 // The real jsforce against the sandbox CRM on loopback (src/sandbox): no nock here.
@@ -49,7 +49,13 @@ function hashOf(r: RawRecord): string {
 beforeAll(async () => {
   sb = await startSandbox({ deals: 80, seed: 11, rotateRefreshTokens: true });
   const t = sb.salesforce.issueTokens();
-  creds = { accessToken: t.access_token, refreshToken: t.refresh_token ?? null, instanceUrl: t.instance_url, authBaseUrl: sb.salesforce.loginUrl, accountId: sb.salesforce.orgId };
+  creds = {
+    accessToken: t.access_token,
+    refreshToken: t.refresh_token ?? null,
+    instanceUrl: t.instance_url,
+    authBaseUrl: sb.salesforce.loginUrl,
+    accountId: sb.salesforce.orgId,
+  };
 });
 afterAll(async () => {
   await sb?.close();
@@ -64,7 +70,15 @@ describe('Salesforce connector against the sandbox CRM', () => {
     const second = await sf.setup();
 
     expect(first.warnings).toEqual([]);
-    expect(first.created).toEqual(expect.arrayContaining(['Opportunity.Risk_Score__c', 'Opportunity.Win_Probability__c', 'Activity.Risk_Task_Key__c', 'PermissionSet DealRisk_Integration', 'PermissionSet DealRisk_Reader']));
+    expect(first.created).toEqual(
+      expect.arrayContaining([
+        'Opportunity.Risk_Score__c',
+        'Opportunity.Win_Probability__c',
+        'Activity.Risk_Task_Key__c',
+        'PermissionSet DealRisk_Integration',
+        'PermissionSet DealRisk_Reader',
+      ]),
+    );
     expect(first.created.some((c) => c.startsWith('PermissionSetAssignment DealRisk_Integration'))).toBe(true);
     expect(second.created).toEqual([]);
     expect(second.existing).toHaveLength(first.created.length);
@@ -83,7 +97,9 @@ describe('Salesforce connector against the sandbox CRM', () => {
       expect(m.ok, JSON.stringify(!m.ok && m.error)).toBe(true);
       if (m.ok) expect(m.deal.stage.status).toBe(r.data.IsClosed ? (r.data.IsWon ? 'won' : 'lost') : 'open');
     }
-    expect(records.filter((r) => (r.data._derived as { stageHistory: unknown[] }).stageHistory.length > 0).length).toBeGreaterThan(records.length / 2);
+    expect(records.filter((r) => (r.data._derived as { stageHistory: unknown[] }).stageHistory.length > 0).length).toBeGreaterThan(
+      records.length / 2,
+    );
     expect(firstSync[firstSync.length - 1]!.cursor).not.toBeNull();
   });
 
@@ -98,10 +114,17 @@ describe('Salesforce connector against the sandbox CRM', () => {
 
   it('writes risk fields, survives an expired session with a rotated refresh token, and sees its own write as an echo', async () => {
     const sf = await connector();
-    const open = firstSync.flatMap((p) => p.records).filter((r) => r.data.IsClosed === false).slice(0, 3);
+    const open = firstSync
+      .flatMap((p) => p.records)
+      .filter((r) => r.data.IsClosed === false)
+      .slice(0, 3);
     const results = await sf.writeBack(open.map((r) => ({ externalId: r.id, fields: riskFields({ category: 'Critical', score: 81 }) })));
     expect(results.every((r) => r.ok)).toBe(true);
-    expect(sb.state.salesforce.opportunity(open[0]!.id)).toMatchObject({ Risk_Score__c: 81, Risk_Category__c: 'Critical', Win_Probability__c: 28.34 });
+    expect(sb.state.salesforce.opportunity(open[0]!.id)).toMatchObject({
+      Risk_Score__c: 81,
+      Risk_Category__c: 'Critical',
+      Win_Probability__c: 28.34,
+    });
 
     const before = creds.refreshToken;
     sb.tokens.expireAll('salesforce');
@@ -117,7 +140,10 @@ describe('Salesforce connector against the sandbox CRM', () => {
 
   it('creates one task per deal and action, and reports it open on the next request', async () => {
     const sf = await connector();
-    const deals = firstSync.flatMap((p) => p.records).filter((r) => r.data.IsClosed === false).slice(0, 2);
+    const deals = firstSync
+      .flatMap((p) => p.records)
+      .filter((r) => r.data.IsClosed === false)
+      .slice(0, 2);
     const tasks: TaskRequest[] = deals.map((r) => ({
       key: `${r.id}:call-economic-buyer`,
       dealExternalId: r.id,
@@ -141,8 +167,13 @@ describe('Salesforce connector against the sandbox CRM', () => {
   // Last: it moves the sandbox clock.
   it('reads its own writes back once an hour later, and a sync right after costs one query call', async () => {
     const sf = await connector();
-    const open = firstSync.flatMap((p) => p.records).filter((r) => r.data.IsClosed === false).slice(3, 6);
-    expect((await sf.writeBack(open.map((r) => ({ externalId: r.id, fields: riskFields({ category: 'High', score: 60 }) })))).every((r) => r.ok)).toBe(true);
+    const open = firstSync
+      .flatMap((p) => p.records)
+      .filter((r) => r.data.IsClosed === false)
+      .slice(3, 6);
+    expect(
+      (await sf.writeBack(open.map((r) => ({ externalId: r.id, fields: riskFields({ category: 'High', score: 60 }) })))).every((r) => r.ok),
+    ).toBe(true);
     sb.clock.advance({ hours: 1 });
 
     const hour = await pages(sf, firstSync[firstSync.length - 1]!.cursor);

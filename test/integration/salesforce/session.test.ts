@@ -2,20 +2,20 @@ import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isAppError } from '../../../src/core/errors.ts';
 import {
-  INSTANCE,
-  LOGIN,
-  ORG_ID,
-  USER_ID,
-  V,
   allPages,
   anOpportunity,
   connectorFor,
+  INSTANCE,
+  LOGIN,
   memoryCredentials,
+  ORG_ID,
   queryPage,
+  setupNock,
   sfError,
   sfHeaders,
-  setupNock,
   teardownNock,
+  USER_ID,
+  V,
 } from './helpers.ts';
 
 beforeEach(setupNock);
@@ -64,7 +64,12 @@ describe('Salesforce session', () => {
     expect(login.isDone() && api.isDone()).toBe(true);
     expect(pages[0]!.records).toHaveLength(1);
     const body = new URLSearchParams(tokenBodies[0]);
-    expect(Object.fromEntries(body)).toMatchObject({ grant_type: 'refresh_token', refresh_token: '5Aep861-old-refresh', client_id: '3MVG9-client-id', client_secret: 'client-secret-value' });
+    expect(Object.fromEntries(body)).toMatchObject({
+      grant_type: 'refresh_token',
+      refresh_token: '5Aep861-old-refresh',
+      client_id: '3MVG9-client-id',
+      client_secret: 'client-secret-value',
+    });
     expect(creds.current).toMatchObject({ accessToken: '00Dxx!new-access', refreshToken: '5Aep861-old-refresh', instanceUrl: INSTANCE });
     expect(creds.reauthReasons).toEqual([]);
   });
@@ -78,10 +83,18 @@ describe('Salesforce session', () => {
       .post('/services/oauth2/token', (b) => !!refreshTokensSent.push(new URLSearchParams(b).get('refresh_token')!))
       .reply(200, tokenResponse('access-3', { refresh_token: 'rotated-refresh-3' }));
     const api = nock(INSTANCE)
-      .get(`${V}/queryAll`).query(true).reply(...expired())
-      .get(`${V}/queryAll`).query(true).reply(200, onePage(), sfHeaders())
-      .get(`${V}/queryAll`).query(true).reply(...expired())
-      .get(`${V}/queryAll`).query(true).reply(200, onePage(), sfHeaders());
+      .get(`${V}/queryAll`)
+      .query(true)
+      .reply(...expired())
+      .get(`${V}/queryAll`)
+      .query(true)
+      .reply(200, onePage(), sfHeaders())
+      .get(`${V}/queryAll`)
+      .query(true)
+      .reply(...expired())
+      .get(`${V}/queryAll`)
+      .query(true)
+      .reply(200, onePage(), sfHeaders());
     const sf = await connectorFor(creds);
 
     await allPages(sf.fetchChanges({ cursor: '2026-05-02T00:00:00Z' }));
@@ -95,13 +108,26 @@ describe('Salesforce session', () => {
 
   it('refreshes once when two connections of the same tenant expire together (single flight)', async () => {
     const creds = memoryCredentials();
-    const login = nock(LOGIN).post('/services/oauth2/token').once().reply(200, tokenResponse('access-2', { refresh_token: 'rotated-2' }));
+    const login = nock(LOGIN)
+      .post('/services/oauth2/token')
+      .once()
+      .reply(200, tokenResponse('access-2', { refresh_token: 'rotated-2' }));
     const api = nock(INSTANCE)
-      .get(`${V}/queryAll`).query(true).times(2).reply(...expired())
-      .get(`${V}/queryAll`).query(true).times(2).matchHeader('authorization', 'Bearer access-2').reply(200, onePage(), sfHeaders());
+      .get(`${V}/queryAll`)
+      .query(true)
+      .times(2)
+      .reply(...expired())
+      .get(`${V}/queryAll`)
+      .query(true)
+      .times(2)
+      .matchHeader('authorization', 'Bearer access-2')
+      .reply(200, onePage(), sfHeaders());
     const [a, b] = await Promise.all([connectorFor(creds), connectorFor(creds)]);
 
-    const pages = await Promise.all([allPages(a.fetchChanges({ cursor: '2026-05-02T00:00:00Z' })), allPages(b.fetchChanges({ cursor: '2026-05-02T00:00:00Z' }))]);
+    const pages = await Promise.all([
+      allPages(a.fetchChanges({ cursor: '2026-05-02T00:00:00Z' })),
+      allPages(b.fetchChanges({ cursor: '2026-05-02T00:00:00Z' })),
+    ]);
 
     expect(login.isDone() && api.isDone()).toBe(true);
     expect(pages.map((p) => p[0]!.records.length)).toEqual([1, 1]);
@@ -112,7 +138,10 @@ describe('Salesforce session', () => {
   it('marks the connection for re-authorization on invalid_grant and stops with crm_auth_revoked', async () => {
     const creds = memoryCredentials();
     nock(LOGIN).post('/services/oauth2/token').reply(400, { error: 'invalid_grant', error_description: 'expired access/refresh token' });
-    const api = nock(INSTANCE).get(`${V}/queryAll`).query(true).reply(...expired());
+    const api = nock(INSTANCE)
+      .get(`${V}/queryAll`)
+      .query(true)
+      .reply(...expired());
     const sf = await connectorFor(creds);
 
     const err = await allPages(sf.fetchChanges({ cursor: '2026-05-02T00:00:00Z' })).catch((e) => e);
@@ -130,8 +159,13 @@ describe('Salesforce session', () => {
     const sf = await connectorFor(creds);
     creds.current = { ...creds.current, accessToken: 'refreshed-by-worker-2', refreshToken: 'rotated-by-worker-2' };
     const api = nock(INSTANCE)
-      .get(`${V}/queryAll`).query(true).reply(...expired())
-      .get(`${V}/queryAll`).query(true).matchHeader('authorization', 'Bearer refreshed-by-worker-2').reply(200, onePage(), sfHeaders());
+      .get(`${V}/queryAll`)
+      .query(true)
+      .reply(...expired())
+      .get(`${V}/queryAll`)
+      .query(true)
+      .matchHeader('authorization', 'Bearer refreshed-by-worker-2')
+      .reply(200, onePage(), sfHeaders());
 
     const pages = await allPages(sf.fetchChanges({ cursor: '2026-05-02T00:00:00Z' }));
 
@@ -139,7 +173,7 @@ describe('Salesforce session', () => {
     expect(pages[0]!.records).toHaveLength(1);
   });
 
-  it('adopts the winner\'s tokens when another worker spent the rotated refresh token first', async () => {
+  it("adopts the winner's tokens when another worker spent the rotated refresh token first", async () => {
     const creds = memoryCredentials();
     nock(LOGIN)
       .post('/services/oauth2/token')
@@ -149,8 +183,13 @@ describe('Salesforce session', () => {
         return { error: 'invalid_grant', error_description: 'expired access/refresh token' };
       });
     const api = nock(INSTANCE)
-      .get(`${V}/queryAll`).query(true).reply(...expired())
-      .get(`${V}/queryAll`).query(true).matchHeader('authorization', 'Bearer access-from-worker-2').reply(200, onePage(), sfHeaders());
+      .get(`${V}/queryAll`)
+      .query(true)
+      .reply(...expired())
+      .get(`${V}/queryAll`)
+      .query(true)
+      .matchHeader('authorization', 'Bearer access-from-worker-2')
+      .reply(200, onePage(), sfHeaders());
     const sf = await connectorFor(creds);
 
     const pages = await allPages(sf.fetchChanges({ cursor: '2026-05-02T00:00:00Z' }));
@@ -163,7 +202,11 @@ describe('Salesforce session', () => {
   it('stops instead of looping when a freshly refreshed token is refused again', async () => {
     const creds = memoryCredentials();
     nock(LOGIN).post('/services/oauth2/token').reply(200, tokenResponse('access-2'));
-    nock(INSTANCE).get(`${V}/queryAll`).query(true).times(2).reply(...expired());
+    nock(INSTANCE)
+      .get(`${V}/queryAll`)
+      .query(true)
+      .times(2)
+      .reply(...expired());
     const sf = await connectorFor(creds);
 
     const err = await allPages(sf.fetchChanges({ cursor: '2026-05-02T00:00:00Z' })).catch((e) => e);

@@ -1,7 +1,19 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TaskRequest } from '../../../connectors/types.ts';
-import { INSTANCE, USER_ID, V, connectorFor, memoryCredentials, queryPage, sfHeaders, sfId, setupNock, soqlMatching, teardownNock } from './helpers.ts';
+import {
+  connectorFor,
+  INSTANCE,
+  memoryCredentials,
+  queryPage,
+  setupNock,
+  sfHeaders,
+  sfId,
+  soqlMatching,
+  teardownNock,
+  USER_ID,
+  V,
+} from './helpers.ts';
 
 beforeEach(setupNock);
 afterEach(teardownNock);
@@ -39,8 +51,18 @@ describe('Salesforce upsertTasks', () => {
     let created: Array<Record<string, unknown>> = [];
     const scope = nock(INSTANCE)
       .get(`${V}/queryAll`)
-      .query(soqlMatching((q) => q.startsWith('SELECT Id, Risk_Task_Key__c, WhatId, IsClosed, IsDeleted, Status FROM Task WHERE Risk_Task_Key__c IN (') && q.includes(fresh.key)))
-      .reply(200, queryPage([existingTask(open.key), existingTask(done.key, { IsClosed: true }), existingTask(dismissed.key, { IsDeleted: true })]), sfHeaders())
+      .query(
+        soqlMatching(
+          (q) =>
+            q.startsWith('SELECT Id, Risk_Task_Key__c, WhatId, IsClosed, IsDeleted, Status FROM Task WHERE Risk_Task_Key__c IN (') &&
+            q.includes(fresh.key),
+        ),
+      )
+      .reply(
+        200,
+        queryPage([existingTask(open.key), existingTask(done.key, { IsClosed: true }), existingTask(dismissed.key, { IsDeleted: true })]),
+        sfHeaders(),
+      )
       .post(`${V}/composite/sobjects`, (b: { allOrNone: boolean; records: Array<Record<string, unknown>> }) => {
         created = b.records;
         return b.allOrNone === false;
@@ -99,9 +121,26 @@ describe('Salesforce upsertTasks', () => {
   it('treats a duplicate key refused by Salesforce as an existing open task', async () => {
     const t = aTask();
     nock(INSTANCE)
-      .get(`${V}/queryAll`).query(true).reply(200, queryPage([]), sfHeaders())
+      .get(`${V}/queryAll`)
+      .query(true)
+      .reply(200, queryPage([]), sfHeaders())
       .post(`${V}/composite/sobjects`)
-      .reply(200, [{ success: false, errors: [{ statusCode: 'DUPLICATE_VALUE', message: 'duplicate value found: Risk_Task_Key__c duplicates value on record with id: 00T...', fields: [] }] }], sfHeaders());
+      .reply(
+        200,
+        [
+          {
+            success: false,
+            errors: [
+              {
+                statusCode: 'DUPLICATE_VALUE',
+                message: 'duplicate value found: Risk_Task_Key__c duplicates value on record with id: 00T...',
+                fields: [],
+              },
+            ],
+          },
+        ],
+        sfHeaders(),
+      );
     const sf = await connectorFor(memoryCredentials());
 
     const [r] = await sf.upsertTasks([t]);
@@ -113,7 +152,9 @@ describe('Salesforce upsertTasks', () => {
     const t = aTask({ ownerId: null });
     let owner: unknown;
     nock(INSTANCE)
-      .get(`${V}/queryAll`).query(true).reply(200, queryPage([]), sfHeaders())
+      .get(`${V}/queryAll`)
+      .query(true)
+      .reply(200, queryPage([]), sfHeaders())
       .get(`${V}/query`)
       .query(soqlMatching((q) => q === `SELECT Id, OwnerId FROM Opportunity WHERE Id IN ('${t.dealExternalId}')`))
       .reply(200, queryPage([{ attributes: { type: 'Opportunity' }, Id: t.dealExternalId, OwnerId: '005dM00000OWNER01' }]), sfHeaders())
@@ -129,17 +170,31 @@ describe('Salesforce upsertTasks', () => {
   it('reports a rejected task with its Salesforce code without failing the others', async () => {
     const [a, b] = [aTask(), aTask()];
     nock(INSTANCE)
-      .get(`${V}/queryAll`).query(true).reply(200, queryPage([]), sfHeaders())
+      .get(`${V}/queryAll`)
+      .query(true)
+      .reply(200, queryPage([]), sfHeaders())
       .post(`${V}/composite/sobjects`)
-      .reply(200, [
-        { id: '00TdM00000NEWTASK4', success: true, errors: [] },
-        { success: false, errors: [{ statusCode: 'INACTIVE_OWNER_OR_USER', message: 'operation performed with inactive user', fields: [] }] },
-      ], sfHeaders());
+      .reply(
+        200,
+        [
+          { id: '00TdM00000NEWTASK4', success: true, errors: [] },
+          {
+            success: false,
+            errors: [{ statusCode: 'INACTIVE_OWNER_OR_USER', message: 'operation performed with inactive user', fields: [] }],
+          },
+        ],
+        sfHeaders(),
+      );
     const sf = await connectorFor(memoryCredentials());
 
     const results = await sf.upsertTasks([a, b]);
 
     expect(results[0]).toMatchObject({ status: 'created', ok: true });
-    expect(results[1]).toEqual({ key: b.key, ok: false, status: 'failed', error: { code: 'INACTIVE_OWNER_OR_USER', message: 'operation performed with inactive user', retryable: false } });
+    expect(results[1]).toEqual({
+      key: b.key,
+      ok: false,
+      status: 'failed',
+      error: { code: 'INACTIVE_OWNER_OR_USER', message: 'operation performed with inactive user', retryable: false },
+    });
   });
 });

@@ -2,7 +2,19 @@ import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TRUNCATION_NOTE } from '../../../connectors/salesforce/format-values.ts';
 import { isAppError } from '../../../src/core/errors.ts';
-import { INSTANCE, V, connectorFor, describeOpportunity, memoryCredentials, riskFields, sfError, sfHeaders, sfId, setupNock, teardownNock } from './helpers.ts';
+import {
+  connectorFor,
+  describeOpportunity,
+  INSTANCE,
+  memoryCredentials,
+  riskFields,
+  setupNock,
+  sfError,
+  sfHeaders,
+  sfId,
+  teardownNock,
+  V,
+} from './helpers.ts';
 
 beforeEach(setupNock);
 afterEach(teardownNock);
@@ -29,7 +41,10 @@ describe('Salesforce writeBack', () => {
           { id: ok, success: true, errors: [] },
           // recorded in contracts/salesforce/update-sobject-collection.test.json
           { success: false, errors: [{ statusCode: 'INVALID_CROSS_REFERENCE_KEY', message: 'invalid cross reference id', fields: [] }] },
-          { success: false, errors: [{ statusCode: 'UNABLE_TO_LOCK_ROW', message: 'unable to obtain exclusive access to this record', fields: [] }] },
+          {
+            success: false,
+            errors: [{ statusCode: 'UNABLE_TO_LOCK_ROW', message: 'unable to obtain exclusive access to this record', fields: [] }],
+          },
         ],
         sfHeaders(),
       );
@@ -40,8 +55,16 @@ describe('Salesforce writeBack', () => {
     expect(scope.isDone()).toBe(true);
     expect(results).toEqual([
       { externalId: ok, ok: true },
-      { externalId: missing, ok: false, error: { code: 'INVALID_CROSS_REFERENCE_KEY', message: 'invalid cross reference id', retryable: false } },
-      { externalId: locked, ok: false, error: { code: 'UNABLE_TO_LOCK_ROW', message: 'unable to obtain exclusive access to this record', retryable: true } },
+      {
+        externalId: missing,
+        ok: false,
+        error: { code: 'INVALID_CROSS_REFERENCE_KEY', message: 'invalid cross reference id', retryable: false },
+      },
+      {
+        externalId: locked,
+        ok: false,
+        error: { code: 'UNABLE_TO_LOCK_ROW', message: 'unable to obtain exclusive access to this record', retryable: true },
+      },
     ]);
     expect(sent!.allOrNone).toBe(false);
     expect(sent!.records[0]).toEqual({
@@ -65,11 +88,15 @@ describe('Salesforce writeBack', () => {
       .reply(200, describeOpportunity(), sfHeaders())
       .patch(`${V}/composite/sobjects`)
       .times(3)
-      .reply(200, async (req) => {
-        const recs = (await parsed(req)).records;
-        sizes.push(recs.length);
-        return recs.map((r) => ({ id: r.id, success: true, errors: [] }));
-      }, sfHeaders());
+      .reply(
+        200,
+        async (req) => {
+          const recs = (await parsed(req)).records;
+          sizes.push(recs.length);
+          return recs.map((r) => ({ id: r.id, success: true, errors: [] }));
+        },
+        sfHeaders(),
+      );
     const sf = await connectorFor(memoryCredentials());
 
     const results = await sf.writeBack(updates);
@@ -107,7 +134,10 @@ describe('Salesforce writeBack', () => {
       .reply(503, sfError('SERVER_UNAVAILABLE', 'Server temporarily unavailable'), sfHeaders());
     const sf = await connectorFor(memoryCredentials());
 
-    const results = await sf.writeBack([{ externalId: sfId(), fields: riskFields() }, { externalId: sfId(), fields: riskFields() }]);
+    const results = await sf.writeBack([
+      { externalId: sfId(), fields: riskFields() },
+      { externalId: sfId(), fields: riskFields() },
+    ]);
 
     expect(scope.isDone()).toBe(true);
     expect(results.map((r) => [r.ok, r.error?.code, r.error?.retryable])).toEqual([
@@ -118,7 +148,9 @@ describe('Salesforce writeBack', () => {
   });
 
   it('refuses to write when setup has not created the fields, naming them', async () => {
-    nock(INSTANCE).get(`${V}/sobjects/Opportunity/describe`).reply(200, { name: 'Opportunity', fields: [{ name: 'Id', type: 'id' }] }, sfHeaders());
+    nock(INSTANCE)
+      .get(`${V}/sobjects/Opportunity/describe`)
+      .reply(200, { name: 'Opportunity', fields: [{ name: 'Id', type: 'id' }] }, sfHeaders());
     const sf = await connectorFor(memoryCredentials());
 
     const [result] = await sf.writeBack([{ externalId: sfId(), fields: riskFields() }]);
@@ -151,12 +183,16 @@ describe('Salesforce writeBack', () => {
 
 describe('Salesforce writeBack when the describe fails', () => {
   it('returns per-record failures instead of throwing', async () => {
-    nock(INSTANCE).get(`${V}/sobjects/Opportunity/describe`).reply(403, sfError('INSUFFICIENT_ACCESS', 'insufficient access rights on object id'), sfHeaders());
+    nock(INSTANCE)
+      .get(`${V}/sobjects/Opportunity/describe`)
+      .reply(403, sfError('INSUFFICIENT_ACCESS', 'insufficient access rights on object id'), sfHeaders());
     const sf = await connectorFor(memoryCredentials());
     const id = sfId();
 
     const results = await sf.writeBack([{ externalId: id, fields: riskFields() }]);
 
-    expect(results).toEqual([{ externalId: id, ok: false, error: expect.objectContaining({ code: 'INSUFFICIENT_ACCESS', retryable: false }) }]);
+    expect(results).toEqual([
+      { externalId: id, ok: false, error: expect.objectContaining({ code: 'INSUFFICIENT_ACCESS', retryable: false }) },
+    ]);
   });
 });

@@ -1,6 +1,6 @@
 import { Client } from '@hubspot/api-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox/index.ts';
+import { type Sandbox, type SandboxOptions, startSandbox } from '../../../src/sandbox/index.ts';
 
 let sb: Sandbox | undefined;
 
@@ -16,7 +16,11 @@ afterEach(async () => {
 });
 
 const post = (url: string, token: string, body: unknown) =>
-  fetch(url, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
 
 describe('sandbox HubSpot through the real @hubspot/api-client', () => {
   it('installs through the consent page, exchanges the code at /oauth/2026-03/token and refreshes 30-minute tokens', async () => {
@@ -25,19 +29,44 @@ describe('sandbox HubSpot through the real @hubspot/api-client', () => {
     const install = `${apiBase}/oauth/authorize?${new URLSearchParams({ client_id: clientId, redirect_uri: 'http://localhost/hs-cb', scope: 'crm.objects.deals.read crm.objects.deals.write', state: 'st' })}`;
     const html = await (await fetch(install)).text();
     const fields = Object.fromEntries([...html.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1], m[2]!]));
-    const consent = await fetch(`${apiBase}/oauth/authorize`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ ...fields, decision: 'allow' }) });
+    const consent = await fetch(`${apiBase}/oauth/authorize`, {
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams({ ...fields, decision: 'allow' }),
+    });
     const back = new URL(consent.headers.get('location')!);
     expect(back.searchParams.get('state')).toBe('st');
-    const tokenRes = await fetch(`${apiBase}/oauth/2026-03/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', client_id: clientId, client_secret: clientSecret, redirect_uri: 'http://localhost/hs-cb', code: back.searchParams.get('code')! }) });
-    const tokens = (await tokenRes.json()) as { access_token: string; refresh_token: string; expires_in: number; hub_id: number; scopes: string[] };
-    expect(tokens).toMatchObject({ expires_in: 1800, hub_id: sb.hubspot.portalId, scopes: ['crm.objects.deals.read', 'crm.objects.deals.write'] });
+    const tokenRes = await fetch(`${apiBase}/oauth/2026-03/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        client_id: clientId,
+        client_secret: clientSecret,
+        redirect_uri: 'http://localhost/hs-cb',
+        code: back.searchParams.get('code')!,
+      }),
+    });
+    const tokens = (await tokenRes.json()) as {
+      access_token: string;
+      refresh_token: string;
+      expires_in: number;
+      hub_id: number;
+      scopes: string[];
+    };
+    expect(tokens).toMatchObject({
+      expires_in: 1800,
+      hub_id: sb.hubspot.portalId,
+      scopes: ['crm.objects.deals.read', 'crm.objects.deals.write'],
+    });
     const hs = new Client({ accessToken: tokens.access_token, basePath: apiBase });
     expect((await hs.crm.deals.basicApi.getPage(3)).results).toHaveLength(3);
     // The SDK's own refresh goes to /oauth/v1/token; HubSpot refresh tokens do not rotate.
     const refreshed = await hs.oauth.tokensApi.create('refresh_token', undefined, undefined, clientId, clientSecret, tokens.refresh_token);
     expect(refreshed.expiresIn).toBe(1800);
     expect(refreshed.refreshToken).toBe(tokens.refresh_token);
-    await expect(hs.oauth.tokensApi.create('refresh_token', undefined, undefined, clientId, clientSecret, 'na1-unknown')).rejects.toMatchObject({
+    await expect(
+      hs.oauth.tokensApi.create('refresh_token', undefined, undefined, clientId, clientSecret, 'na1-unknown'),
+    ).rejects.toMatchObject({
       code: 400,
       body: { status: 'BAD_REFRESH_TOKEN', error: 'invalid_grant' },
     });
@@ -65,10 +94,16 @@ describe('sandbox HubSpot through the real @hubspot/api-client', () => {
     expect(first.paging?.next?.after).toBe('200');
     const second = await hs.crm.deals.searchApi.doSearch(request('200') as never);
     expect(Number(second.results[0]!.id)).toBeGreaterThan(Number(first.results[199]!.id));
-    await expect(hs.crm.deals.searchApi.doSearch(request('400') as never)).rejects.toMatchObject({ code: 400, body: { category: 'VALIDATION_ERROR' } });
+    await expect(hs.crm.deals.searchApi.doSearch(request('400') as never)).rejects.toMatchObject({
+      code: 400,
+      body: { category: 'VALIDATION_ERROR' },
+    });
     // Keyset on hs_object_id restarts the offset and reaches past the cap.
     const lastId = second.results[199]!.id;
-    const keyset = await hs.crm.deals.searchApi.doSearch({ ...request('0'), filterGroups: [{ filters: [{ propertyName: 'hs_object_id', operator: 'GT', value: lastId }] }] } as never);
+    const keyset = await hs.crm.deals.searchApi.doSearch({
+      ...request('0'),
+      filterGroups: [{ filters: [{ propertyName: 'hs_object_id', operator: 'GT', value: lastId }] }],
+    } as never);
     expect(Number(keyset.results[0]!.id)).toBeGreaterThan(Number(lastId));
   });
 
@@ -85,13 +120,17 @@ describe('sandbox HubSpot through the real @hubspot/api-client', () => {
 
   it('counts requests in X-HubSpot-RateLimit headers and answers TEN_SECONDLY_ROLLING, with Retry-After, past the burst budget', async () => {
     const { sb, tokens, hs } = await open({ deals: 20, hubspot: { burstLimit: 3 } });
-    const res = await fetch(`${sb.hubspot.apiBase}/crm/v3/objects/deals?limit=1`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    const res = await fetch(`${sb.hubspot.apiBase}/crm/v3/objects/deals?limit=1`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
     expect(res.headers.get('x-hubspot-ratelimit-max')).toBe('3');
     expect(res.headers.get('x-hubspot-ratelimit-remaining')).toBe('2');
     expect(res.headers.get('x-hubspot-ratelimit-interval-milliseconds')).toBe('10000');
     await hs.crm.deals.basicApi.getPage(1);
     await hs.crm.deals.basicApi.getPage(1);
-    const limited = await fetch(`${sb.hubspot.apiBase}/crm/v3/objects/deals?limit=1`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    const limited = await fetch(`${sb.hubspot.apiBase}/crm/v3/objects/deals?limit=1`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
     expect(limited.status).toBe(429);
     expect(await limited.json()).toMatchObject({ policyName: 'TEN_SECONDLY_ROLLING', errorType: 'RATE_LIMIT' });
     // Whole seconds until the first of the three leaves the 10 s window.
@@ -102,7 +141,11 @@ describe('sandbox HubSpot through the real @hubspot/api-client', () => {
   it('answers an injected DAILY limit with a 429 the SDK does not retry', async () => {
     const { sb, hs } = await open({ deals: 5 });
     sb.faults.add({ on: 'GET hs objects/deals', policy: 'DAILY', times: 1 });
-    const client = new Client({ accessToken: sb.hubspot.issueTokens().access_token, basePath: sb.hubspot.apiBase, numberOfApiCallRetries: 3 });
+    const client = new Client({
+      accessToken: sb.hubspot.issueTokens().access_token,
+      basePath: sb.hubspot.apiBase,
+      numberOfApiCallRetries: 3,
+    });
     await expect(client.crm.deals.basicApi.getPage(1)).rejects.toMatchObject({ code: 429, body: { policyName: 'DAILY' } });
     expect((await hs.crm.deals.basicApi.getPage(1)).results).toHaveLength(1);
   });
@@ -117,12 +160,21 @@ describe('sandbox HubSpot through the real @hubspot/api-client', () => {
         { id: b!.id, properties: { risk_category: 'Severe' } },
         { id: '40999999999', properties: { risk_score: '10' } },
       ],
-    })) as unknown as { results: Array<{ id: string }>; numErrors: number; errors: Array<{ category: string; context: { ids: string[] } }> };
+    })) as unknown as {
+      results: Array<{ id: string }>;
+      numErrors: number;
+      errors: Array<{ category: string; context: { ids: string[] } }>;
+    };
     expect(res.results.map((r) => r.id)).toEqual([a!.id]);
     expect(res.numErrors).toBe(2);
-    expect(res.errors.map((e) => [e.category, e.context.ids])).toEqual([['VALIDATION_ERROR', [b!.id]], ['OBJECT_NOT_FOUND', ['40999999999']]]);
+    expect(res.errors.map((e) => [e.category, e.context.ids])).toEqual([
+      ['VALIDATION_ERROR', [b!.id]],
+      ['OBJECT_NOT_FOUND', ['40999999999']],
+    ]);
     expect(sb.state.hubspot.deal(a!.id)!.properties).toMatchObject({ risk_score: '72', risk_category: 'High' });
-    const dated = await post(`${sb.hubspot.apiBase}/crm/objects/2026-09/deals/batch/update`, tokens.access_token, { inputs: [{ id: c!.id, properties: { risk_category: 'Nope' } }] });
+    const dated = await post(`${sb.hubspot.apiBase}/crm/objects/2026-09/deals/batch/update`, tokens.access_token, {
+      inputs: [{ id: c!.id, properties: { risk_category: 'Nope' } }],
+    });
     expect(dated.status).toBe(200);
     expect(await dated.json()).toMatchObject({ status: 'COMPLETE', results: [], numErrors: 1 });
   });
@@ -141,19 +193,36 @@ describe('sandbox HubSpot through the real @hubspot/api-client', () => {
     const { sb, hs } = await open({ deals: 10, hubspot: { riskProperties: 'ready', searchLagMs: 10_000 } });
     const deal = (await hs.crm.deals.basicApi.getPage(1)).results[0]!;
     const task = await hs.crm.objects.tasks.basicApi.create({
-      properties: { hs_task_subject: 'Call the economic buyer', hs_timestamp: '2026-12-01T09:00:00Z', hs_task_priority: 'HIGH', hs_task_body: 'Why: no reply in 3 weeks' },
+      properties: {
+        hs_task_subject: 'Call the economic buyer',
+        hs_timestamp: '2026-12-01T09:00:00Z',
+        hs_task_priority: 'HIGH',
+        hs_task_body: 'Why: no reply in 3 weeks',
+      },
       associations: [{ to: { id: deal.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 216 }] }],
     });
     expect(task.properties).toMatchObject({ hs_task_status: 'NOT_STARTED', hs_task_priority: 'HIGH' });
     const links = await hs.crm.associations.v4.basicApi.getPage('tasks', task.id, 'deals');
-    expect(links.results).toEqual([expect.objectContaining({ toObjectId: Number(deal.id), associationTypes: [expect.objectContaining({ typeId: 216 })] })]);
+    expect(links.results).toEqual([
+      expect.objectContaining({ toObjectId: Number(deal.id), associationTypes: [expect.objectContaining({ typeId: 216 })] }),
+    ]);
     const fromDeal = await hs.crm.associations.v4.batchApi.getPage('deals', 'tasks', { inputs: [{ id: deal.id }] });
     expect(fromDeal.results.flatMap((r) => r.to.map((t) => String(t.toObjectId)))).toEqual([task.id]);
-    const bySubject = () => hs.crm.objects.tasks.searchApi.doSearch({ filterGroups: [{ filters: [{ propertyName: 'hs_task_subject', operator: 'EQ' as never, value: 'Call the economic buyer' }] }], properties: ['hs_task_status'], limit: 10, after: '0', sorts: [] } as never);
+    const bySubject = () =>
+      hs.crm.objects.tasks.searchApi.doSearch({
+        filterGroups: [{ filters: [{ propertyName: 'hs_task_subject', operator: 'EQ' as never, value: 'Call the economic buyer' }] }],
+        properties: ['hs_task_status'],
+        limit: 10,
+        after: '0',
+        sorts: [],
+      } as never);
     expect((await bySubject()).results).toEqual([]);
     sb.clock.advance({ seconds: 10 });
     expect((await bySubject()).results.map((t) => t.id)).toEqual([task.id]);
-    await expect(hs.crm.objects.tasks.basicApi.create({ properties: { hs_task_subject: 'No date' } })).rejects.toMatchObject({ code: 400, body: { category: 'VALIDATION_ERROR' } });
+    await expect(hs.crm.objects.tasks.basicApi.create({ properties: { hs_task_subject: 'No date' } })).rejects.toMatchObject({
+      code: 400,
+      body: { category: 'VALIDATION_ERROR' },
+    });
   });
 
   it('reuses existing properties and groups: creating them again answers 409', async () => {
@@ -162,8 +231,12 @@ describe('sandbox HubSpot through the real @hubspot/api-client', () => {
     const spec = { name: 'risk_score', label: 'Risk score', type: 'number' as never, fieldType: 'number' as never, groupName: 'deal_risk' };
     await hs.crm.properties.coreApi.create('deals', spec);
     await expect(hs.crm.properties.coreApi.create('deals', spec)).rejects.toMatchObject({ code: 409 });
-    await expect(hs.crm.properties.groupsApi.create('deals', { name: 'deal_risk', label: 'Deal Risk' })).rejects.toMatchObject({ code: 409 });
-    await expect(hs.crm.properties.coreApi.create('deals', { ...spec, name: 'risk_bad', fieldType: 'select' as never })).rejects.toMatchObject({ code: 400 });
+    await expect(hs.crm.properties.groupsApi.create('deals', { name: 'deal_risk', label: 'Deal Risk' })).rejects.toMatchObject({
+      code: 409,
+    });
+    await expect(
+      hs.crm.properties.coreApi.create('deals', { ...spec, name: 'risk_bad', fieldType: 'select' as never }),
+    ).rejects.toMatchObject({ code: 400 });
   });
 
   it('serves pipelines with closed/probability metadata as strings, and stage history newest first', async () => {
@@ -200,7 +273,9 @@ describe('sandbox HubSpot through the real @hubspot/api-client', () => {
 describe('sandbox HubSpot scopes, uninstall and associations', () => {
   const install = async (scope: string) => {
     const { apiBase, clientId } = sb!.hubspot;
-    return fetch(`${apiBase}/oauth/authorize?${new URLSearchParams({ client_id: clientId, redirect_uri: 'http://localhost/hs-cb', scope, state: 'st' })}`);
+    return fetch(
+      `${apiBase}/oauth/authorize?${new URLSearchParams({ client_id: clientId, redirect_uri: 'http://localhost/hs-cb', scope, state: 'st' })}`,
+    );
   };
 
   it('grants exactly the scopes the install URL asked for, and refuses an install asking for a scope HubSpot does not offer', async () => {
@@ -208,9 +283,24 @@ describe('sandbox HubSpot scopes, uninstall and associations', () => {
     const page = await install('oauth crm.objects.deals.read');
     expect(page.status).toBe(200);
     const fields = Object.fromEntries([...(await page.text()).matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1], m[2]!]));
-    const consent = await fetch(`${sb.hubspot.apiBase}/oauth/authorize`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ ...fields, decision: 'allow' }) });
+    const consent = await fetch(`${sb.hubspot.apiBase}/oauth/authorize`, {
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams({ ...fields, decision: 'allow' }),
+    });
     const code = new URL(consent.headers.get('location')!).searchParams.get('code')!;
-    const tokens = (await (await fetch(`${sb.hubspot.apiBase}/oauth/2026-03/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', client_id: sb.hubspot.clientId, client_secret: sb.hubspot.clientSecret, redirect_uri: 'http://localhost/hs-cb', code }) })).json()) as { access_token: string; scopes: string[] };
+    const tokens = (await (
+      await fetch(`${sb.hubspot.apiBase}/oauth/2026-03/token`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          client_id: sb.hubspot.clientId,
+          client_secret: sb.hubspot.clientSecret,
+          redirect_uri: 'http://localhost/hs-cb',
+          code,
+        }),
+      })
+    ).json()) as { access_token: string; scopes: string[] };
     expect(tokens.scopes).toEqual(['oauth', 'crm.objects.deals.read']);
     const hs = new Client({ accessToken: tokens.access_token, basePath: sb.hubspot.apiBase });
     expect((await hs.crm.deals.basicApi.getPage(1)).results).toHaveLength(1);
@@ -226,9 +316,15 @@ describe('sandbox HubSpot scopes, uninstall and associations', () => {
     expect(res.status).toBe(403);
     expect(await res.json()).toEqual({
       status: 'error',
-      message: "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
+      message:
+        "This app hasn't been granted all required scopes to make this call. Read more about required scopes here: https://developers.hubspot.com/scopes.",
       correlationId: expect.any(String),
-      errors: [{ message: 'One or more of the following scopes are required.', context: { requiredGranularScopes: ['crm.objects.contacts.write'] } }],
+      errors: [
+        {
+          message: 'One or more of the following scopes are required.',
+          context: { requiredGranularScopes: ['crm.objects.contacts.write'] },
+        },
+      ],
       links: { scopes: 'https://developers.hubspot.com/scopes' },
       category: 'MISSING_SCOPES',
     });
@@ -237,12 +333,24 @@ describe('sandbox HubSpot scopes, uninstall and associations', () => {
   it('lets no token create a task property, whatever contacts or schema scopes it holds', async () => {
     sb = await startSandbox({ deals: 5 });
     const tokens = sb.hubspot.issueTokens(['crm.objects.contacts.write', 'crm.schemas.contacts.write', 'crm.schemas.deals.write']);
-    const spec = { name: 'risk_task_key', label: 'Risk task key', type: 'string', fieldType: 'text', groupName: 'task', hasUniqueValue: true };
+    const spec = {
+      name: 'risk_task_key',
+      label: 'Risk task key',
+      type: 'string',
+      fieldType: 'text',
+      groupName: 'task',
+      hasUniqueValue: true,
+    };
     const tasks = await post(`${sb.hubspot.apiBase}/crm/v3/properties/tasks`, tokens.access_token, spec);
     expect(tasks.status).toBe(403);
     expect(await tasks.json()).toMatchObject({ category: 'MISSING_SCOPES', errors: [{ context: { requiredGranularScopes: [] } }] });
     // The same token may create a deal property: the deals schema scope is the one asked for.
-    const deals = await post(`${sb.hubspot.apiBase}/crm/v3/properties/deals`, tokens.access_token, { ...spec, name: 'risk_note', groupName: 'dealinformation', hasUniqueValue: false });
+    const deals = await post(`${sb.hubspot.apiBase}/crm/v3/properties/deals`, tokens.access_token, {
+      ...spec,
+      name: 'risk_note',
+      groupName: 'dealinformation',
+      hasUniqueValue: false,
+    });
     expect(deals.status).toBe(201);
   });
 
@@ -253,9 +361,19 @@ describe('sandbox HubSpot scopes, uninstall and associations', () => {
     const url = `${sb.hubspot.apiBase}/appinstalls/2026-03/external-install`;
     expect((await fetch(url, { method: 'DELETE', headers: { authorization: `Bearer ${bare.access_token}` } })).status).toBe(403);
     expect((await fetch(url, { method: 'DELETE', headers: { authorization: `Bearer ${tokens.access_token}` } })).status).toBe(204);
-    const after = await fetch(`${sb.hubspot.apiBase}/crm/v3/objects/deals?limit=1`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    const after = await fetch(`${sb.hubspot.apiBase}/crm/v3/objects/deals?limit=1`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
     expect(after.status).toBe(401);
-    const refresh = await fetch(`${sb.hubspot.apiBase}/oauth/2026-03/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'refresh_token', client_id: sb.hubspot.clientId, client_secret: sb.hubspot.clientSecret, refresh_token: tokens.refresh_token }) });
+    const refresh = await fetch(`${sb.hubspot.apiBase}/oauth/2026-03/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        client_id: sb.hubspot.clientId,
+        client_secret: sb.hubspot.clientSecret,
+        refresh_token: tokens.refresh_token,
+      }),
+    });
     expect(await refresh.json()).toMatchObject({ status: 'BAD_REFRESH_TOKEN', error: 'invalid_grant' });
   });
 
@@ -266,7 +384,10 @@ describe('sandbox HubSpot scopes, uninstall and associations', () => {
     const deal = (await hs.crm.deals.basicApi.getPage(1)).results[0]!;
     const made: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const t = await hs.crm.objects.tasks.basicApi.create({ properties: { hs_task_subject: `t${i}`, hs_timestamp: '2026-12-01T09:00:00Z' }, associations: [{ to: { id: deal.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 216 }] }] });
+      const t = await hs.crm.objects.tasks.basicApi.create({
+        properties: { hs_task_subject: `t${i}`, hs_timestamp: '2026-12-01T09:00:00Z' },
+        associations: [{ to: { id: deal.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED' as never, associationTypeId: 216 }] }],
+      });
       made.push(t.id);
     }
     const seen: string[] = [];
@@ -280,7 +401,9 @@ describe('sandbox HubSpot scopes, uninstall and associations', () => {
     } while (after);
     expect(seen).toEqual(made);
     expect(calls).toBe(3);
-    const tooMany = await post(`${sb.hubspot.apiBase}/crm/v4/associations/deals/tasks/batch/read`, tokens.access_token, { inputs: Array.from({ length: 101 }, (_, i) => ({ id: String(i) })) });
+    const tooMany = await post(`${sb.hubspot.apiBase}/crm/v4/associations/deals/tasks/batch/read`, tokens.access_token, {
+      inputs: Array.from({ length: 101 }, (_, i) => ({ id: String(i) })),
+    });
     expect(tooMany.status).toBe(400);
   });
 });

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
+import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
 import { shapeDiff } from './shape.ts';
 
 /**
@@ -28,9 +28,20 @@ function load(crm: 'salesforce' | 'hubspot'): Recorded[] {
     .filter((f) => f.endsWith('.test.json'))
     .sort()
     .flatMap((file) => {
-      const j = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as { api: Record<string, Record<string, Omit<Recorded, 'file' | 'crm' | 'method' | 'path'>>> };
+      const j = JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as {
+        api: Record<string, Record<string, Omit<Recorded, 'file' | 'crm' | 'method' | 'path'>>>;
+      };
       return Object.entries(j.api).flatMap(([method, paths]) =>
-        Object.entries(paths).map(([path, r]) => ({ file, crm, method: method.toUpperCase(), path, status: r.status, headers: r.headers ?? {}, request: r.request ?? {}, response: r.response })),
+        Object.entries(paths).map(([path, r]) => ({
+          file,
+          crm,
+          method: method.toUpperCase(),
+          path,
+          status: r.status,
+          headers: r.headers ?? {},
+          request: r.request ?? {},
+          response: r.response,
+        })),
       );
     });
 }
@@ -48,7 +59,10 @@ async function call(crm: 'salesforce' | 'hubspot', method: string, path: string,
   const qs = query ? `?${new URLSearchParams(query)}` : '';
   const res = await fetch(`${base}${path}${qs}`, {
     method,
-    headers: { authorization: `Bearer ${crm === 'salesforce' ? sfToken : hsToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    headers: {
+      authorization: `Bearer ${crm === 'salesforce' ? sfToken : hsToken}`,
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -62,29 +76,49 @@ beforeAll(async () => {
   sb = await startSandbox({ deals: 2300, seed: 7 });
   sfToken = sb.salesforce.issueTokens().access_token;
   hsToken = sb.hubspot.issueTokens().access_token;
-  const accounts = (await call('salesforce', 'GET', '/services/data/v66.0/query', undefined, { q: 'SELECT Id FROM Account ORDER BY Id LIMIT 2' })).body as { records: Array<{ Id: string }> };
+  const accounts = (
+    await call('salesforce', 'GET', '/services/data/v66.0/query', undefined, { q: 'SELECT Id FROM Account ORDER BY Id LIMIT 2' })
+  ).body as { records: Array<{ Id: string }> };
   ids.set('001dM00003jU9GxQAK', accounts.records[0]!.Id);
   ids.set('001dM00003kS3BpQAK', accounts.records[1]!.Id);
-  const created = (await call('salesforce', 'POST', '/services/data/v66.0/composite/sobjects', {
-    allOrNone: false,
-    records: [{ attributes: { type: 'Account' }, Name: 'To delete 1' }, { attributes: { type: 'Account' }, Name: 'To delete 2' }],
-  })).body as Array<{ id: string }>;
+  const created = (
+    await call('salesforce', 'POST', '/services/data/v66.0/composite/sobjects', {
+      allOrNone: false,
+      records: [
+        { attributes: { type: 'Account' }, Name: 'To delete 1' },
+        { attributes: { type: 'Account' }, Name: 'To delete 2' },
+      ],
+    })
+  ).body as Array<{ id: string }>;
   ids.set('001dM00003kREKdQAO', created[0]!.id);
   ids.set('001dM00003kREKeQAO', created[1]!.id);
-  const page1 = (await call('salesforce', 'GET', '/services/data/v60.0/query', undefined, { q: 'SELECT Id, Name FROM Opportunity' })).body as { nextRecordsUrl: string };
+  const page1 = (await call('salesforce', 'GET', '/services/data/v60.0/query', undefined, { q: 'SELECT Id, Name FROM Opportunity' }))
+    .body as { nextRecordsUrl: string };
   ids.set('0r8xx5R2sM3DgWhASK-2000', page1.nextRecordsUrl.split('/').pop()!);
 
-  const deals = (await call('hubspot', 'GET', '/crm/v3/objects/deals', undefined, { limit: '5' })).body as { results: Array<{ id: string }> };
-  for (const [k, recorded] of ['493590090947', '479475667160', '28871116646', '493593663734'].entries()) ids.set(recorded, deals.results[k]!.id);
-  const deal = (await call('hubspot', 'GET', `/crm/v3/objects/deals/${deals.results[4]!.id}`, undefined, { associations: 'companies,contacts' })).body as { associations: { companies: { results: Array<{ id: string }> }; contacts: { results: Array<{ id: string }> } } };
+  const deals = (await call('hubspot', 'GET', '/crm/v3/objects/deals', undefined, { limit: '5' })).body as {
+    results: Array<{ id: string }>;
+  };
+  for (const [k, recorded] of ['493590090947', '479475667160', '28871116646', '493593663734'].entries())
+    ids.set(recorded, deals.results[k]!.id);
+  const deal = (
+    await call('hubspot', 'GET', `/crm/v3/objects/deals/${deals.results[4]!.id}`, undefined, { associations: 'companies,contacts' })
+  ).body as { associations: { companies: { results: Array<{ id: string }> }; contacts: { results: Array<{ id: string }> } } };
   ids.set('407218578642', deal.associations.companies.results[0]!.id);
   ids.set('406260751575', deal.associations.companies.results[0]!.id);
   ids.set('713492963559', deal.associations.contacts.results[0]!.id);
   // Tasks like the recorded portal's: one tied to a contact (the list shows associations).
-  const task = (await call('hubspot', 'POST', '/crm/v3/objects/tasks', {
-    properties: { hs_task_subject: 'Follow up', hs_timestamp: '2026-12-01T10:00:00Z', hs_task_priority: 'HIGH', hs_task_type: 'TODO' },
-    associations: [{ to: { id: deal.associations.contacts.results[0]!.id }, types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 204 }] }],
-  })).body as { id: string };
+  const task = (
+    await call('hubspot', 'POST', '/crm/v3/objects/tasks', {
+      properties: { hs_task_subject: 'Follow up', hs_timestamp: '2026-12-01T10:00:00Z', hs_task_priority: 'HIGH', hs_task_type: 'TODO' },
+      associations: [
+        {
+          to: { id: deal.associations.contacts.results[0]!.id },
+          types: [{ associationCategory: 'HUBSPOT_DEFINED', associationTypeId: 204 }],
+        },
+      ],
+    })
+  ).body as { id: string };
   ids.set('477950799045', task.id);
 });
 

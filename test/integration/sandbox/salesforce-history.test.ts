@@ -1,21 +1,21 @@
 import jsforce from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSalesforceConnector } from '../../../connectors/salesforce/index.ts';
 import {
   AGGREGATE_IDS_MAX,
-  IN_LIST_MAX,
   chunkForUri,
   contactRoleCountQuery,
   fieldHistoryQuery,
+  IN_LIST_MAX,
   openTaskCountQuery,
   opportunityHistoryQuery,
+  type PageScope,
   pageScope,
   stageQuery,
-  type PageScope,
 } from '../../../connectors/salesforce/soql.ts';
-import { createSalesforceConnector } from '../../../connectors/salesforce/index.ts';
 import type { Credentials, FetchPage } from '../../../connectors/types.ts';
 import { defaultMapping } from '../../../src/mappings/load.ts';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
+import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
 
 // The history queries the Salesforce connector sends (built by its own pure SOQL builders), sent
 // by the real jsforce to the sandbox org. A page of more than IN_LIST_MAX opportunities is scoped
@@ -70,7 +70,9 @@ beforeAll(async () => {
   const t = sb.salesforce.issueTokens();
   conn = new jsforce.Connection({ instanceUrl: t.instance_url, accessToken: t.access_token, version: '66.0' });
   // A page as the connector reads it, ordered by (SystemModstamp, Id): the latest 600, open deals among them.
-  page = (await rows<Opp>('SELECT Id, SystemModstamp, StageName, IsClosed, PushCount FROM Opportunity ORDER BY SystemModstamp ASC, Id ASC')).slice(-600);
+  page = (
+    await rows<Opp>('SELECT Id, SystemModstamp, StageName, IsClosed, PushCount FROM Opportunity ORDER BY SystemModstamp ASC, Id ASC')
+  ).slice(-600);
   const records = page.map((o) => ({ id: o.Id, modifiedAt: sfTime(o.SystemModstamp) }));
   byModstamp = pageScope(records, 'modstamp');
   byIdRange = pageScope(records, 'id');
@@ -86,14 +88,35 @@ describe("the Salesforce connector's history queries against the sandbox org", (
   });
 
   it('serves OpportunityStage in ladder order with open, won and lost stages told apart', async () => {
-    const stages = await rows<{ ApiName: string; MasterLabel: string; SortOrder: number; IsClosed: boolean; IsWon: boolean; IsActive: boolean }>(stageQuery(true));
-    expect(stages.map((s) => s.MasterLabel)).toEqual(['Prospecting', 'Qualification', 'Needs Analysis', 'Value Proposition', 'Proposal/Price Quote', 'Negotiation/Review', 'Closed Won', 'Closed Lost']);
+    const stages = await rows<{
+      ApiName: string;
+      MasterLabel: string;
+      SortOrder: number;
+      IsClosed: boolean;
+      IsWon: boolean;
+      IsActive: boolean;
+    }>(stageQuery(true));
+    expect(stages.map((s) => s.MasterLabel)).toEqual([
+      'Prospecting',
+      'Qualification',
+      'Needs Analysis',
+      'Value Proposition',
+      'Proposal/Price Quote',
+      'Negotiation/Review',
+      'Closed Won',
+      'Closed Lost',
+    ]);
     expect(stages.map((s) => s.SortOrder)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(stages.filter((s) => s.IsClosed).map((s) => [s.ApiName, s.IsWon])).toEqual([['Closed Won', true], ['Closed Lost', false]]);
+    expect(stages.filter((s) => s.IsClosed).map((s) => [s.ApiName, s.IsWon])).toEqual([
+      ['Closed Won', true],
+      ['Closed Lost', false],
+    ]);
     expect(stages.every((s) => s.IsActive)).toBe(true);
     const labelsOnly = await rows<Record<string, unknown>>(stageQuery(false));
     expect(labelsOnly).toHaveLength(8);
-    const probability = await rows<{ MasterLabel: string; DefaultProbability: number }>("SELECT MasterLabel, DefaultProbability FROM OpportunityStage WHERE MasterLabel = 'Negotiation/Review'");
+    const probability = await rows<{ MasterLabel: string; DefaultProbability: number }>(
+      "SELECT MasterLabel, DefaultProbability FROM OpportunityStage WHERE MasterLabel = 'Negotiation/Review'",
+    );
     expect(probability[0]!.DefaultProbability).toBe(90);
     // Setup data: read-only through the API, as in a real org.
     const describe = await conn.sobject('OpportunityStage').describe();
@@ -105,7 +128,9 @@ describe("the Salesforce connector's history queries against the sandbox org", (
     const viaSemiJoin = (await rows<HistoryRow>(opportunityHistoryQuery(byModstamp))).filter((r) => ids.has(r.OpportunityId));
     const viaIds: HistoryRow[] = [];
     for (let i = 0; i < page.length; i += IN_LIST_MAX) {
-      viaIds.push(...(await rows<HistoryRow>(opportunityHistoryQuery({ kind: 'ids', ids: page.slice(i, i + IN_LIST_MAX).map((o) => o.Id) }))));
+      viaIds.push(
+        ...(await rows<HistoryRow>(opportunityHistoryQuery({ kind: 'ids', ids: page.slice(i, i + IN_LIST_MAX).map((o) => o.Id) }))),
+      );
     }
     // Each answer is ordered by (OpportunityId, CreatedDate); the id-list chunks follow the page's order.
     const key = (r: HistoryRow) => `${r.OpportunityId} ${r.CreatedDate}`;
@@ -123,7 +148,8 @@ describe("the Salesforce connector's history queries against the sandbox org", (
     );
     const fields = await rows<FieldRow>(fieldHistoryQuery(byModstamp));
     const pushesIn = (list: HistoryRow[] = []) => list.filter((r) => r.PrevCloseDate !== null && r.CloseDate > r.PrevCloseDate).length;
-    const trackedPushes = (list: FieldRow[] = []) => list.filter((r) => r.Field === 'CloseDate' && String(r.NewValue) > String(r.OldValue)).length;
+    const trackedPushes = (list: FieldRow[] = []) =>
+      list.filter((r) => r.Field === 'CloseDate' && String(r.NewValue) > String(r.OldValue)).length;
     const hist = groupBy(history, (r) => r.OpportunityId);
     const tracked = groupBy(fields, (r) => r.OpportunityId);
     expect(page.some((o) => o.PushCount > 0)).toBe(true);
@@ -135,12 +161,21 @@ describe("the Salesforce connector's history queries against the sandbox org", (
   });
 
   it('counts contact roles per opportunity, in aggregate queries of named ids that fit the URI, as the child relationship does', async () => {
-    const chunks = chunkForUri(page.map((o) => o.Id), AGGREGATE_IDS_MAX, contactRoleCountQuery);
+    const chunks = chunkForUri(
+      page.map((o) => o.Id),
+      AGGREGATE_IDS_MAX,
+      contactRoleCountQuery,
+    );
     expect(chunks.length).toBe(2);
     const counts = new Map<string, number>();
     for (const chunk of chunks) for (const r of await rows<CountRow>(contactRoleCountQuery(chunk))) counts.set(r.OpportunityId!, r.n);
-    const sample = page.slice(0, 50).map((o) => `'${o.Id}'`).join(', ');
-    const children = await rows<{ Id: string; OpportunityContactRoles: { totalSize: number } | null }>(`SELECT Id, (SELECT Id FROM OpportunityContactRoles) FROM Opportunity WHERE Id IN (${sample})`);
+    const sample = page
+      .slice(0, 50)
+      .map((o) => `'${o.Id}'`)
+      .join(', ');
+    const children = await rows<{ Id: string; OpportunityContactRoles: { totalSize: number } | null }>(
+      `SELECT Id, (SELECT Id FROM OpportunityContactRoles) FROM Opportunity WHERE Id IN (${sample})`,
+    );
     for (const c of children) expect(counts.get(c.Id) ?? 0, c.Id).toBe(c.OpportunityContactRoles?.totalSize ?? 0);
   });
 
@@ -150,27 +185,54 @@ describe("the Salesforce connector's history queries against the sandbox org", (
       (await rows<CountRow>(openTaskCountQuery([opp.Id], keyField))).find((r) => r.WhatId === opp.Id)?.n ?? 0;
     const before = await openTasks(KEY);
     expect(before).toBe(1); // the rep's own follow-up
-    await conn.sobject('Task').create({ WhatId: opp.Id, Subject: 'Risk: call the economic buyer', Status: 'Not Started', [KEY]: `${opp.Id}:call` });
+    await conn
+      .sobject('Task')
+      .create({ WhatId: opp.Id, Subject: 'Risk: call the economic buyer', Status: 'Not Started', [KEY]: `${opp.Id}:call` });
     await conn.sobject('Task').create({ WhatId: opp.Id, Subject: 'Send the proposal', Status: 'Not Started' });
     expect(await openTasks(KEY)).toBe(before + 1);
     expect(await openTasks(null)).toBe(before + 2);
   });
 
-  it('lets the connector derive history for every deal, through REST and Bulk API pages, without skipping a source', { timeout: 60_000 }, async () => {
+  it('lets the connector derive history for every deal, through REST and Bulk API pages, without skipping a source', {
+    timeout: 60_000,
+  }, async () => {
     for (const bulkThreshold of [-1, 10]) {
       const t = sb.salesforce.issueTokens();
-      let creds: Credentials = { accessToken: t.access_token, refreshToken: t.refresh_token ?? null, instanceUrl: t.instance_url, authBaseUrl: sb.salesforce.loginUrl, accountId: sb.salesforce.orgId };
+      let creds: Credentials = {
+        accessToken: t.access_token,
+        refreshToken: t.refresh_token ?? null,
+        instanceUrl: t.instance_url,
+        authBaseUrl: sb.salesforce.loginUrl,
+        accountId: sb.salesforce.orgId,
+      };
       const sf = await createSalesforceConnector({
-        tenantId: 't-history', mapping: defaultMapping('salesforce'), clientId: sb.salesforce.clientId, clientSecret: sb.salesforce.clientSecret, loginUrl: sb.salesforce.loginUrl,
-        credentials: { load: async () => creds, save: async (c) => void (creds = c), markNeedsReauth: async (reason) => { throw new Error(reason); } },
-        bulkThreshold, bulk: { pollIntervalMs: 5, maxPollIntervalMs: 20 },
+        tenantId: 't-history',
+        mapping: defaultMapping('salesforce'),
+        clientId: sb.salesforce.clientId,
+        clientSecret: sb.salesforce.clientSecret,
+        loginUrl: sb.salesforce.loginUrl,
+        credentials: {
+          load: async () => creds,
+          save: async (c) => void (creds = c),
+          markNeedsReauth: async (reason) => {
+            throw new Error(reason);
+          },
+        },
+        bulkThreshold,
+        bulk: { pollIntervalMs: 5, maxPollIntervalMs: 20 },
       });
       const records = [];
       for await (const p of sf.fetchChanges({ cursor: null }) as AsyncIterable<FetchPage>) records.push(...p.records);
       expect(sf.warnings).toEqual([]);
       expect(records.length).toBeGreaterThan(IN_LIST_MAX);
       for (const r of records) {
-        const d = r.data._derived as { stageOrder: number | null; stageHistory: unknown[]; closeDatePushes: number | null; openTaskCount: number | null; contactRoleCount: number | null };
+        const d = r.data._derived as {
+          stageOrder: number | null;
+          stageHistory: unknown[];
+          closeDatePushes: number | null;
+          openTaskCount: number | null;
+          contactRoleCount: number | null;
+        };
         expect(d.stageOrder, r.id).not.toBeNull();
         expect(d.stageHistory.length, r.id).toBeGreaterThan(0);
         expect(d.closeDatePushes, r.id).toBe(sb.state.salesforce.opportunity(r.id)!.PushCount);
@@ -180,8 +242,10 @@ describe("the Salesforce connector's history queries against the sandbox org", (
     }
   });
 
-  it("answers a semi-join Salesforce refuses with its MALFORMED_QUERY error", async () => {
-    await expect(conn.query("SELECT Id FROM OpportunityHistory WHERE StageName = 'Closed Won' OR OpportunityId IN (SELECT Id FROM Opportunity)")).rejects.toMatchObject({
+  it('answers a semi-join Salesforce refuses with its MALFORMED_QUERY error', async () => {
+    await expect(
+      conn.query("SELECT Id FROM OpportunityHistory WHERE StageName = 'Closed Won' OR OpportunityId IN (SELECT Id FROM Opportunity)"),
+    ).rejects.toMatchObject({
       errorCode: 'MALFORMED_QUERY',
       message: expect.stringContaining("Semi join sub-selects are not allowed with the 'OR' operator"),
     });

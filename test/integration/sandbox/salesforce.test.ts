@@ -1,6 +1,6 @@
 import jsforce from 'jsforce';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../../src/sandbox/index.ts';
+import { type Sandbox, type SandboxOptions, startSandbox } from '../../../src/sandbox/index.ts';
 
 const VERSION = '66.0';
 let sb: Sandbox | undefined;
@@ -9,7 +9,12 @@ async function open(opts: SandboxOptions = {}) {
   sb = await startSandbox({ deals: 300, ...opts });
   const t = sb.salesforce.issueTokens();
   const conn = new jsforce.Connection({
-    oauth2: { clientId: sb.salesforce.clientId, clientSecret: sb.salesforce.clientSecret, loginUrl: sb.salesforce.loginUrl, redirectUri: 'http://localhost/cb' },
+    oauth2: {
+      clientId: sb.salesforce.clientId,
+      clientSecret: sb.salesforce.clientSecret,
+      loginUrl: sb.salesforce.loginUrl,
+      redirectUri: 'http://localhost/cb',
+    },
     instanceUrl: t.instance_url,
     accessToken: t.access_token,
     refreshToken: t.refresh_token,
@@ -26,12 +31,24 @@ afterEach(async () => {
 describe('sandbox Salesforce through the real jsforce', () => {
   it('installs through the consent page with PKCE and gives jsforce a working instance URL', async () => {
     sb = await startSandbox({ deals: 50 });
-    const oauth2 = new jsforce.OAuth2({ clientId: sb.salesforce.clientId, clientSecret: sb.salesforce.clientSecret, loginUrl: sb.salesforce.loginUrl, redirectUri: 'http://localhost:3000/cb', useVerifier: true });
+    const oauth2 = new jsforce.OAuth2({
+      clientId: sb.salesforce.clientId,
+      clientSecret: sb.salesforce.clientSecret,
+      loginUrl: sb.salesforce.loginUrl,
+      redirectUri: 'http://localhost:3000/cb',
+      useVerifier: true,
+    });
     const page = await fetch(oauth2.getAuthorizationUrl({ scope: 'api refresh_token', state: 's-123' }));
     const html = await page.text();
     expect(html).toContain('Allow');
-    const fields = Object.fromEntries([...html.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1], m[2]!.replace(/&amp;/g, '&')]));
-    const consent = await fetch(`${sb.salesforce.loginUrl}/services/oauth2/authorize`, { method: 'POST', redirect: 'manual', body: new URLSearchParams({ ...fields, decision: 'allow' }) });
+    const fields = Object.fromEntries(
+      [...html.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1], m[2]!.replace(/&amp;/g, '&')]),
+    );
+    const consent = await fetch(`${sb.salesforce.loginUrl}/services/oauth2/authorize`, {
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams({ ...fields, decision: 'allow' }),
+    });
     const back = new URL(consent.headers.get('location')!);
     expect(back.origin + back.pathname).toBe('http://localhost:3000/cb');
     expect(back.searchParams.get('state')).toBe('s-123');
@@ -46,18 +63,38 @@ describe('sandbox Salesforce through the real jsforce', () => {
     sb = await startSandbox({ deals: 10 });
     const base = sb.salesforce.loginUrl;
     const auth = await fetch(`${base}/services/oauth2/authorize`, {
-      method: 'POST', redirect: 'manual',
-      body: new URLSearchParams({ client_id: sb.salesforce.clientId, redirect_uri: 'http://localhost/cb', response_type: 'code', code_challenge: 'A'.repeat(43), code_challenge_method: 'S256', decision: 'allow' }),
+      method: 'POST',
+      redirect: 'manual',
+      body: new URLSearchParams({
+        client_id: sb.salesforce.clientId,
+        redirect_uri: 'http://localhost/cb',
+        response_type: 'code',
+        code_challenge: 'A'.repeat(43),
+        code_challenge_method: 'S256',
+        decision: 'allow',
+      }),
     });
     const code = new URL(auth.headers.get('location')!).searchParams.get('code')!;
-    const res = await fetch(`${base}/services/oauth2/token`, { method: 'POST', body: new URLSearchParams({ grant_type: 'authorization_code', code, client_id: sb.salesforce.clientId, client_secret: sb.salesforce.clientSecret, redirect_uri: 'http://localhost/cb', code_verifier: 'wrong' }) });
+    const res = await fetch(`${base}/services/oauth2/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code,
+        client_id: sb.salesforce.clientId,
+        client_secret: sb.salesforce.clientSecret,
+        redirect_uri: 'http://localhost/cb',
+        code_verifier: 'wrong',
+      }),
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: 'invalid_grant', error_description: 'invalid code verifier' });
   });
 
   it('pages a large query through nextRecordsUrl, at most 2,000 rows a page', async () => {
     const { conn, sb } = await open({ deals: 4500 });
-    const res = await conn.query('SELECT Id, Name, Account.Industry, Owner.Name, SystemModstamp FROM Opportunity ORDER BY SystemModstamp, Id').run({ autoFetch: true, maxFetch: 100_000 });
+    const res = await conn
+      .query('SELECT Id, Name, Account.Industry, Owner.Name, SystemModstamp FROM Opportunity ORDER BY SystemModstamp, Id')
+      .run({ autoFetch: true, maxFetch: 100_000 });
     expect(res.records.length).toBe(res.totalSize);
     expect(new Set(res.records.map((r) => r.Id)).size).toBe(res.totalSize);
     const pages = sb.state.calls.filter((c) => c.crm === 'sf' && c.path.includes('/query'));
@@ -70,42 +107,74 @@ describe('sandbox Salesforce through the real jsforce', () => {
 
   it('shows new changes to an incremental SystemModstamp query after the clock moves', async () => {
     const { conn, sb } = await open({ deals: 400 });
-    const before = await conn.query<{ SystemModstamp: string }>('SELECT Id, SystemModstamp FROM Opportunity ORDER BY SystemModstamp DESC LIMIT 1');
+    const before = await conn.query<{ SystemModstamp: string }>(
+      'SELECT Id, SystemModstamp FROM Opportunity ORDER BY SystemModstamp DESC LIMIT 1',
+    );
     const cursor = before.records[0]!.SystemModstamp;
     const none = await conn.query(`SELECT Id FROM Opportunity WHERE SystemModstamp > ${cursor}`);
     expect(none.totalSize).toBe(0);
     sb.clock.advance({ days: 2 });
-    const changed = await conn.query<{ SystemModstamp: string; IsClosed: boolean; CreatedDate: string }>(`SELECT Id, SystemModstamp, IsClosed, CreatedDate FROM Opportunity WHERE SystemModstamp > ${cursor} ORDER BY SystemModstamp`);
+    const changed = await conn.query<{ SystemModstamp: string; IsClosed: boolean; CreatedDate: string }>(
+      `SELECT Id, SystemModstamp, IsClosed, CreatedDate FROM Opportunity WHERE SystemModstamp > ${cursor} ORDER BY SystemModstamp`,
+    );
     expect(changed.totalSize).toBeGreaterThan(0);
-    expect(changed.records.every((r) => Date.parse(r.SystemModstamp.replace('+0000', 'Z')) > Date.parse(cursor.replace('+0000', 'Z')))).toBe(true);
+    expect(
+      changed.records.every((r) => Date.parse(r.SystemModstamp.replace('+0000', 'Z')) > Date.parse(cursor.replace('+0000', 'Z'))),
+    ).toBe(true);
     // Deals were created in the two days as well.
-    expect(changed.records.some((r) => Date.parse(r.CreatedDate.replace('+0000', 'Z')) > Date.parse(cursor.replace('+0000', 'Z')))).toBe(true);
+    expect(changed.records.some((r) => Date.parse(r.CreatedDate.replace('+0000', 'Z')) > Date.parse(cursor.replace('+0000', 'Z')))).toBe(
+      true,
+    );
   });
 
   it('keeps custom fields created through the Metadata API invisible until a permission set grants them', async () => {
     const { conn } = await open({ deals: 20 });
-    const [saved] = (await conn.metadata.create('CustomField', [{ fullName: 'Opportunity.Risk_Score__c', label: 'Risk Score', type: 'Number', precision: 3, scale: 0 } as never])) as unknown as Array<{ success: boolean }>;
+    const [saved] = (await conn.metadata.create('CustomField', [
+      { fullName: 'Opportunity.Risk_Score__c', label: 'Risk Score', type: 'Number', precision: 3, scale: 0 } as never,
+    ])) as unknown as Array<{ success: boolean }>;
     expect(saved!.success).toBe(true);
     await expect(conn.query('SELECT Id, Risk_Score__c FROM Opportunity LIMIT 1')).rejects.toMatchObject({ errorCode: 'INVALID_FIELD' });
-    await conn.metadata.create('PermissionSet', { fullName: 'DealRisk_Integration', label: 'DealRisk Integration', fieldPermissions: [{ field: 'Opportunity.Risk_Score__c', readable: true, editable: true }] } as never);
+    await conn.metadata.create('PermissionSet', {
+      fullName: 'DealRisk_Integration',
+      label: 'DealRisk Integration',
+      fieldPermissions: [{ field: 'Opportunity.Risk_Score__c', readable: true, editable: true }],
+    } as never);
     const ps = await conn.query<{ Id: string }>("SELECT Id FROM PermissionSet WHERE Name = 'DealRisk_Integration'");
     await conn.sobject('PermissionSetAssignment').create({ PermissionSetId: ps.records[0]!.Id, AssigneeId: sb!.salesforce.userId });
     const opp = await conn.query<{ Id: string; Risk_Score__c: number | null }>('SELECT Id, Risk_Score__c FROM Opportunity LIMIT 1');
     expect(opp.records[0]!.Risk_Score__c).toBeNull();
-    const again = (await conn.metadata.create('CustomField', [{ fullName: 'Opportunity.Risk_Score__c', label: 'Risk Score', type: 'Number', precision: 3, scale: 0 } as never])) as unknown as Array<{ success: boolean; errors: Array<{ statusCode: string }> }>;
+    const again = (await conn.metadata.create('CustomField', [
+      { fullName: 'Opportunity.Risk_Score__c', label: 'Risk Score', type: 'Number', precision: 3, scale: 0 } as never,
+    ])) as unknown as Array<{ success: boolean; errors: Array<{ statusCode: string }> }>;
     expect(again[0]!.success).toBe(false);
     expect(again[0]!.errors[0]!.statusCode).toBe('DUPLICATE_DEVELOPER_NAME');
   });
 
   it('answers a collection update with one result per record, in order, rejecting only the refused one', async () => {
     const { conn, sb } = await open({ deals: 50, salesforce: { riskFields: 'ready' } });
-    const opps = await conn.query<{ Id: string; SystemModstamp: string }>('SELECT Id, SystemModstamp FROM Opportunity WHERE IsClosed = false LIMIT 3');
+    const opps = await conn.query<{ Id: string; SystemModstamp: string }>(
+      'SELECT Id, SystemModstamp FROM Opportunity WHERE IsClosed = false LIMIT 3',
+    );
     const [a, b, c] = opps.records;
-    sb.faults.add({ on: 'PATCH composite/sobjects', rejectRecords: { ids: [b!.Id], statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: 'Scores are locked', fields: ['Risk_Score__c'] }, times: 1 });
+    sb.faults.add({
+      on: 'PATCH composite/sobjects',
+      rejectRecords: {
+        ids: [b!.Id],
+        statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+        message: 'Scores are locked',
+        fields: ['Risk_Score__c'],
+      },
+      times: 1,
+    });
     sb.clock.advance({ minutes: 5 });
-    const results = await conn.sobject('Opportunity').update([a, b, c].map((o, i) => ({ Id: o!.Id, Risk_Score__c: 70 + i, Risk_Category__c: 'High' })));
+    const results = await conn
+      .sobject('Opportunity')
+      .update([a, b, c].map((o, i) => ({ Id: o!.Id, Risk_Score__c: 70 + i, Risk_Category__c: 'High' })));
     expect(results.map((r) => r.success)).toEqual([true, false, true]);
-    expect(results[1]).toMatchObject({ success: false, errors: [{ statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: 'Scores are locked', fields: ['Risk_Score__c'] }] });
+    expect(results[1]).toMatchObject({
+      success: false,
+      errors: [{ statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: 'Scores are locked', fields: ['Risk_Score__c'] }],
+    });
     const written = sb.state.salesforce.opportunity(a!.Id)!;
     expect(written.Risk_Score__c).toBe(70);
     // Our own write bumps SystemModstamp, like the real org (the next sync sees an echo).
@@ -114,17 +183,22 @@ describe('sandbox Salesforce through the real jsforce', () => {
     expect(bad[0]).toMatchObject({ success: false, errors: [{ statusCode: 'INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST' }] });
   });
 
-  it('refuses dates outside 1700-4000 and numbers past a field\'s precision, as Salesforce does', async () => {
+  it("refuses dates outside 1700-4000 and numbers past a field's precision, as Salesforce does", async () => {
     // Found by the fuzz suite: a CloseDate of 0097-06-15 was kept as 1997-06-15, one of 0006-06-15
     // was served back as "6-06-15", and an Amount of 1e308 was taken and served back as null.
     const { conn, sb } = await open({ deals: 20 });
-    const [opp] = (await conn.query<{ Id: string; CloseDate: string; Amount: number }>('SELECT Id, CloseDate, Amount FROM Opportunity LIMIT 1')).records;
+    const [opp] = (
+      await conn.query<{ Id: string; CloseDate: string; Amount: number }>('SELECT Id, CloseDate, Amount FROM Opportunity LIMIT 1')
+    ).records;
     const update = async (fields: Record<string, unknown>) => (await conn.sobject('Opportunity').update([{ Id: opp!.Id, ...fields }]))[0]!;
     for (const CloseDate of ['0097-06-15', '0006-06-15', '1699-12-31', '4001-01-01', '9999-12-31']) {
       expect(await update({ CloseDate }), CloseDate).toMatchObject({ success: false, errors: [{ statusCode: 'JSON_PARSER_ERROR' }] });
     }
     for (const Amount of [1e308, 1e21, 1e16, -1e16]) {
-      expect(await update({ Amount }), String(Amount)).toMatchObject({ success: false, errors: [{ statusCode: 'NUMBER_OUTSIDE_VALID_RANGE', fields: ['Amount'] }] });
+      expect(await update({ Amount }), String(Amount)).toMatchObject({
+        success: false,
+        errors: [{ statusCode: 'NUMBER_OUTSIDE_VALID_RANGE', fields: ['Amount'] }],
+      });
     }
     expect(sb.state.salesforce.opportunity(opp!.Id)).toMatchObject({ CloseDate: opp!.CloseDate, Amount: opp!.Amount });
     // Amount is currency(18, 2): 16 digits before the point.
@@ -142,10 +216,19 @@ describe('sandbox Salesforce through the real jsforce', () => {
     expect(refreshed).toHaveLength(1);
     expect(refreshed[0]!.refresh_token).toBeTruthy();
     expect(refreshed[0]!.refresh_token).not.toBe(tokens.refresh_token);
-    const oauth2 = new jsforce.OAuth2({ clientId: sb.salesforce.clientId, clientSecret: sb.salesforce.clientSecret, loginUrl: sb.salesforce.loginUrl });
-    await expect(oauth2.refreshToken(tokens.refresh_token!)).rejects.toMatchObject({ name: 'invalid_grant', message: 'expired access/refresh token' });
+    const oauth2 = new jsforce.OAuth2({
+      clientId: sb.salesforce.clientId,
+      clientSecret: sb.salesforce.clientSecret,
+      loginUrl: sb.salesforce.loginUrl,
+    });
+    await expect(oauth2.refreshToken(tokens.refresh_token!)).rejects.toMatchObject({
+      name: 'invalid_grant',
+      message: 'expired access/refresh token',
+    });
     // The whole token family is revoked: the newest access token is dead too.
-    const res = await fetch(`${sb.salesforce.instanceUrl}/services/data/v${VERSION}/limits`, { headers: { authorization: `Bearer ${conn.accessToken}` } });
+    const res = await fetch(`${sb.salesforce.instanceUrl}/services/data/v${VERSION}/limits`, {
+      headers: { authorization: `Bearer ${conn.accessToken}` },
+    });
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual([{ message: 'Session expired or invalid', errorCode: 'INVALID_SESSION_ID' }]);
   });
@@ -156,7 +239,10 @@ describe('sandbox Salesforce through the real jsforce', () => {
     expect(conn.limitInfo.apiUsage).toEqual({ used: 1, limit: 3 });
     await conn.query('SELECT Id FROM Opportunity');
     await conn.query('SELECT Id FROM Opportunity');
-    await expect(conn.query('SELECT Id FROM Opportunity')).rejects.toMatchObject({ errorCode: 'REQUEST_LIMIT_EXCEEDED', message: 'TotalRequests Limit exceeded.' });
+    await expect(conn.query('SELECT Id FROM Opportunity')).rejects.toMatchObject({
+      errorCode: 'REQUEST_LIMIT_EXCEEDED',
+      message: 'TotalRequests Limit exceeded.',
+    });
   });
 
   it('fails the first two collection writes with the injected 503, then lets the third through', async () => {
@@ -180,15 +266,24 @@ describe('sandbox Salesforce through the real jsforce', () => {
   it('runs a Bulk API 2.0 query job and pages its CSV results by Sforce-Locator', async () => {
     const { conn, sb, tokens } = await open({ deals: 1200 });
     const rows: Array<Record<string, string>> = [];
-    for await (const r of await conn.bulk2.query('SELECT Id, Name, Account.Industry FROM Opportunity', { pollInterval: 20, pollTimeout: 5000 })) rows.push(r as Record<string, string>);
+    for await (const r of await conn.bulk2.query('SELECT Id, Name, Account.Industry FROM Opportunity', {
+      pollInterval: 20,
+      pollTimeout: 5000,
+    }))
+      rows.push(r as Record<string, string>);
     const total = (await conn.query('SELECT COUNT() FROM Opportunity')).totalSize;
     expect(rows).toHaveLength(total);
     expect(rows[0]!['Account.Industry']).toEqual(expect.any(String));
-    const job = (await (await fetch(`${sb.salesforce.instanceUrl}/services/data/v${VERSION}/jobs/query`, {
-      method: 'POST', headers: { authorization: `Bearer ${tokens.access_token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ operation: 'queryAll', query: 'SELECT Id FROM Opportunity' }),
-    })).json()) as { id: string };
-    const page = await fetch(`${sb.salesforce.instanceUrl}/services/data/v${VERSION}/jobs/query/${job.id}/results?maxRecords=500`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    const job = (await (
+      await fetch(`${sb.salesforce.instanceUrl}/services/data/v${VERSION}/jobs/query`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens.access_token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ operation: 'queryAll', query: 'SELECT Id FROM Opportunity' }),
+      })
+    ).json()) as { id: string };
+    const page = await fetch(`${sb.salesforce.instanceUrl}/services/data/v${VERSION}/jobs/query/${job.id}/results?maxRecords=500`, {
+      headers: { authorization: `Bearer ${tokens.access_token}` },
+    });
     expect(page.headers.get('sforce-numberofrecords')).toBe('500');
     expect(page.headers.get('sforce-locator')).not.toBe('null');
     expect((await page.text()).trim().split('\n')).toHaveLength(501);
@@ -197,12 +292,20 @@ describe('sandbox Salesforce through the real jsforce', () => {
   it('creates follow-up tasks on an opportunity, and reps complete them as time passes', async () => {
     const { conn, sb } = await open({ deals: 30, taskCompletionDays: 1 });
     const opp = (await conn.query<{ Id: string }>('SELECT Id FROM Opportunity WHERE IsClosed = false LIMIT 1')).records[0]!;
-    const created = await conn.sobject('Task').create({ WhatId: opp.Id, Subject: 'Risk: call the economic buyer', ActivityDate: '2026-11-30', Priority: 'High', Status: 'Not Started' });
+    const created = await conn.sobject('Task').create({
+      WhatId: opp.Id,
+      Subject: 'Risk: call the economic buyer',
+      ActivityDate: '2026-11-30',
+      Priority: 'High',
+      Status: 'Not Started',
+    });
     expect(created.success).toBe(true);
     const open1 = await conn.query<{ Status: string }>(`SELECT Id, Status FROM Task WHERE WhatId = '${opp.Id}' AND Subject LIKE 'Risk:%'`);
     expect(open1.records.map((t) => t.Status)).toEqual(['Not Started']);
     sb.clock.advance({ days: 30 });
-    const later = await conn.query<{ Status: string; IsClosed: boolean }>(`SELECT Id, Status, IsClosed FROM Task WHERE Id = '${created.id}'`);
+    const later = await conn.query<{ Status: string; IsClosed: boolean }>(
+      `SELECT Id, Status, IsClosed FROM Task WHERE Id = '${created.id}'`,
+    );
     expect(later.records[0]).toMatchObject({ Status: 'Completed', IsClosed: true });
   });
 

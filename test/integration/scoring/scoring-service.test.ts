@@ -28,9 +28,20 @@ describe('scoring service over the store', () => {
   });
 
   it('trains, activates, scores open deals and stores drivers and actions with their text', async () => {
-    const closed = syntheticClosed({ n: 1000, seed: 31, lossProb: (d) => (d.leadSource === 'Partner' ? 0.9 : 0.3) }).map((d) => ({ ...d, tenantId: T }));
-    await ts.store.deals.upsertMany(T, closed.map((deal) => ({ deal })), asOf);
-    await ts.store.deals.upsertMany(T, [{ deal: aDeal({ tenantId: T, externalId: 'open-2', leadSource: 'Partner', amount: 50_000, createdAt: addDays(asOf, -20) }) }], asOf);
+    const closed = syntheticClosed({ n: 1000, seed: 31, lossProb: (d) => (d.leadSource === 'Partner' ? 0.9 : 0.3) }).map((d) => ({
+      ...d,
+      tenantId: T,
+    }));
+    await ts.store.deals.upsertMany(
+      T,
+      closed.map((deal) => ({ deal })),
+      asOf,
+    );
+    await ts.store.deals.upsertMany(
+      T,
+      [{ deal: aDeal({ tenantId: T, externalId: 'open-2', leadSource: 'Partner', amount: 50_000, createdAt: addDays(asOf, -20) }) }],
+      asOf,
+    );
     const { stored, trained } = await svc.trainAndActivate(T, asOf);
     expect(stored.version).toBe(1);
     expect(trained.report!.status).toBe('ok');
@@ -54,8 +65,23 @@ describe('scoring service over the store', () => {
   });
 
   it("validates a tenant's playbook override, naming the key path, and then follows it", async () => {
-    await expect(svc.playbook.save(T, { version: 1, rules: [{ id: 'x', action: 'y', title: 'T', priority: 'asap', rationale: 'r', when: { minScore: 0 } }] }, 'admin')).rejects.toThrow(/rules\.0\.priority/);
-    await svc.playbook.save(T, { version: 1, rules: [{ id: 'all', action: 'call_now', title: 'Call now', priority: 'immediate', rationale: 'Risk {score}', when: { minScore: 0 } }] }, 'admin');
+    await expect(
+      svc.playbook.save(
+        T,
+        { version: 1, rules: [{ id: 'x', action: 'y', title: 'T', priority: 'asap', rationale: 'r', when: { minScore: 0 } }] },
+        'admin',
+      ),
+    ).rejects.toThrow(/rules\.0\.priority/);
+    await svc.playbook.save(
+      T,
+      {
+        version: 1,
+        rules: [
+          { id: 'all', action: 'call_now', title: 'Call now', priority: 'immediate', rationale: 'Risk {score}', when: { minScore: 0 } },
+        ],
+      },
+      'admin',
+    );
     expect((await svc.playbook.get(T)).overridden).toBe(true);
     const s = await svc.scoreDeal(T, aDeal({ tenantId: T }), asOf);
     expect(s.actions.map((a) => a.action)).toEqual(['call_now']);
@@ -95,7 +121,11 @@ describe('scoring service over the store', () => {
       // 100 closed by one mass update at the cut-off, 150 on later days.
       closedAt: i < 100 ? cutoff : addDays(cutoff, 1 + (i % 60)),
     }));
-    await ts.store.deals.upsertMany(T2, deals.map((deal) => ({ deal })), asOf);
+    await ts.store.deals.upsertMany(
+      T2,
+      deals.map((deal) => ({ deal })),
+      asOf,
+    );
     const c = await createScoringService({ store: ts.store, config: testConfig({ maxTrainingDeals: 200 }) }).train(T2, asOf);
     expect(deserializeModel(c.payload, 'candidate').training.deals).toBe(200);
     expect(c.closedDeals).toBe(250);

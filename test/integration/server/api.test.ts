@@ -34,20 +34,33 @@ describe('REST API /v1', () => {
     await w.t.store.deals.upsertMany(
       T,
       rows.map(([id, name, amount, owner, industry, created]) => ({
-        deal: deal(T, { externalId: id, name, amount, owner: { id: owner.toLowerCase(), name: owner }, account: { id: null, name: null, industry, region: null, country: null, size: null }, createdAt: new Date(`${created}T00:00:00Z`) }),
+        deal: deal(T, {
+          externalId: id,
+          name,
+          amount,
+          owner: { id: owner.toLowerCase(), name: owner },
+          account: { id: null, name: null, industry, region: null, country: null, size: null },
+          createdAt: new Date(`${created}T00:00:00Z`),
+        }),
         raw: { Id: id, Name: name, IsClosed: false, IsWon: false },
       })),
       NOW,
     );
     await w.t.store.scores.insertMany(T, [{ ...scoreOf('D1', 70, 'High'), scoredAt: new Date('2026-11-20T00:00:00Z') }]);
-    await w.t.store.scores.insertMany(T, rows.map(([id, , , , , , score, cat]) => scoreOf(id, score, cat)));
+    await w.t.store.scores.insertMany(
+      T,
+      rows.map(([id, , , , , , score, cat]) => scoreOf(id, score, cat)),
+    );
   });
   afterAll(async () => w.close());
 
   it('refuses calls without a key, with an unknown key, and read-only keys on admin routes', async () => {
     expect(await api(w.url, 'GET', '/v1/deals/high-risk', null)).toMatchObject({ status: 401, body: { error: 'unauthorized' } });
     expect((await api(w.url, 'GET', '/v1/deals/high-risk', `drk_${'x'.repeat(40)}`)).status).toBe(401);
-    expect(await api(w.url, 'POST', '/v1/sync', reader, {})).toMatchObject({ status: 403, body: { error: 'forbidden', message: 'this API key is read-only' } });
+    expect(await api(w.url, 'POST', '/v1/sync', reader, {})).toMatchObject({
+      status: 403,
+      body: { error: 'forbidden', message: 'this API key is read-only' },
+    });
     expect((await api(w.url, 'PUT', '/v1/mappings', reader, { source: 'salesforce', mapping: MAPPING })).status).toBe(403);
   });
 
@@ -68,7 +81,12 @@ describe('REST API /v1', () => {
       drivers: [{ sentence: 'Open 94 days (D1)' }],
       firstAction: { title: 'Call the sponsor of D1', priority: 'immediate' },
     });
-    const byAmount = await api(w.url, 'GET', '/v1/deals/high-risk?risk_category=high,critical,low&sort_by=amount&order=asc&limit=2', reader);
+    const byAmount = await api(
+      w.url,
+      'GET',
+      '/v1/deals/high-risk?risk_category=high,critical,low&sort_by=amount&order=asc&limit=2',
+      reader,
+    );
     expect(byAmount.body.deals.map((d: any) => d.externalId)).toEqual(['D4', 'D2']);
     expect(byAmount.body.total).toBe(4);
     const ada = await api(w.url, 'GET', '/v1/deals/high-risk?owner=Ada&segment=retail', reader);
@@ -89,7 +107,12 @@ describe('REST API /v1', () => {
   it('returns one deal with its score, drivers, actions and history', async () => {
     const r = await api(w.url, 'GET', '/v1/deals/D1', reader);
     expect(r.status).toBe(200);
-    expect(r.body).toMatchObject({ id: 'salesforce:D1', name: 'Alpha', score: { riskScore: 91, category: 'Critical', confidence: 'high' }, crmUrl: null });
+    expect(r.body).toMatchObject({
+      id: 'salesforce:D1',
+      name: 'Alpha',
+      score: { riskScore: 91, category: 'Critical', confidence: 'high' },
+      crmUrl: null,
+    });
     expect(r.body.history.map((h: any) => h.riskScore)).toEqual([91, 70]);
     expect((await api(w.url, 'GET', '/v1/deals/NOPE', reader)).status).toBe(404);
   });
@@ -108,7 +131,9 @@ describe('REST API /v1', () => {
     const reused = await api(w.url, 'POST', '/v1/deals/score', reader, { deal: { amount: 1 } }, { 'idempotency-key': 'k-1' });
     expect(reused).toMatchObject({ status: 400, body: { error: 'input_invalid' } });
     // Keys belong to their caller: another key may use the same string.
-    expect((await api(w.url, 'POST', '/v1/deals/score', admin, body, { 'idempotency-key': 'k-1' })).headers.get('idempotent-replayed')).toBeNull();
+    expect(
+      (await api(w.url, 'POST', '/v1/deals/score', admin, body, { 'idempotency-key': 'k-1' })).headers.get('idempotent-replayed'),
+    ).toBeNull();
   });
 
   it('rejects an invalid deal naming the field, bad JSON and oversized bodies with the error shape', async () => {
@@ -134,7 +159,12 @@ describe('REST API /v1', () => {
   });
 
   it('validates a playbook naming the key path', async () => {
-    const r = await api(w.url, 'PUT', '/v1/playbook', admin, { playbook: { version: 1, rules: [{ id: 'x', action: 'y', title: 't', priority: 'someday', rationale: 'r', when: { category: ['High'] } }] } });
+    const r = await api(w.url, 'PUT', '/v1/playbook', admin, {
+      playbook: {
+        version: 1,
+        rules: [{ id: 'x', action: 'y', title: 't', priority: 'someday', rationale: 'r', when: { category: ['High'] } }],
+      },
+    });
     expect(r.status).toBe(400);
     expect(r.body.message).toContain('rules.0.priority');
   });
@@ -157,14 +187,17 @@ describe('REST API /v1', () => {
   it('writes API-key use and admin actions to the audit log', async () => {
     await api(w.url, 'GET', '/v1/digest', reader);
     // Key use is batched and flushed every second: wait for it (bounded).
-    const seen = async () => (await w.t.store.audit.list(T, 200)).some((e) => e.action === 'api.request' && e.actor.startsWith('key reader') && e.target === 'GET /v1/digest');
+    const seen = async () =>
+      (await w.t.store.audit.list(T, 200)).some(
+        (e) => e.action === 'api.request' && e.actor.startsWith('key reader') && e.target === 'GET /v1/digest',
+      );
     for (let i = 0; i < 50 && !(await seen()); i++) await new Promise((r) => setTimeout(r, 100));
     expect(await seen()).toBe(true);
     const log = await w.t.store.audit.list(T, 200);
     expect(log.some((e) => e.action === 'mapping.updated' && e.actor.startsWith('key admin'))).toBe(true);
   });
 
-  it('answers 429 with Retry-After past a key\'s rate limit', async () => {
+  it("answers 429 with Retry-After past a key's rate limit", async () => {
     const slow = (await createApiKey(w.t.store, T, { name: 'slow', role: 'read', ratePerMinute: 3, createdBy: 'test' }, NOW)).secret;
     const statuses = [];
     for (let i = 0; i < 4; i++) statuses.push(await api(w.url, 'GET', '/v1/playbook', slow));
@@ -183,6 +216,9 @@ describe('REST API /v1', () => {
 
   it('reports health and readiness', async () => {
     expect(await api(w.url, 'GET', '/healthz', null)).toMatchObject({ status: 200, body: { status: 'ok' } });
-    expect(await api(w.url, 'GET', '/readyz', null)).toMatchObject({ status: 200, body: { status: 'ready', database: true, migrations: true } });
+    expect(await api(w.url, 'GET', '/readyz', null)).toMatchObject({
+      status: 200,
+      body: { status: 'ready', database: true, migrations: true },
+    });
   });
 });

@@ -61,7 +61,10 @@ describe('outside development', () => {
   it('redirects nothing', async () => {
     const w = await startTestWeb();
     try {
-      expect(await ask(w, 'GET', '/oauth/hubspot/start?purpose=signin', `localhost:${new URL(w.url).port}`)).toMatchObject({ status: 303, location: expect.stringMatching(/^https:\/\/crm\.test\//) });
+      expect(await ask(w, 'GET', '/oauth/hubspot/start?purpose=signin', `localhost:${new URL(w.url).port}`)).toMatchObject({
+        status: 303,
+        location: expect.stringMatching(/^https:\/\/crm\.test\//),
+      });
     } finally {
       await w.close();
     }

@@ -5,7 +5,11 @@ import { NOW, startTestWeb, type Web } from './harness.ts';
 
 /** The rows of an audit page: id, actor and action of each, in page order. */
 function rows(page: string): Array<{ id: number; actor: string; action: string }> {
-  return [...page.matchAll(/<tr data-id="(\d+)"[^>]*><td>[^<]*<\/td><td>([^<]*)<\/td><td><code>([^<]*)<\/code>/g)].map((m) => ({ id: Number(m[1]), actor: m[2]!, action: m[3]! }));
+  return [...page.matchAll(/<tr data-id="(\d+)"[^>]*><td>[^<]*<\/td><td>([^<]*)<\/td><td><code>([^<]*)<\/code>/g)].map((m) => ({
+    id: Number(m[1]),
+    actor: m[2]!,
+    action: m[3]!,
+  }));
 }
 const older = (page: string): string | null => /<a href="([^"]+)" rel="next">Older/.exec(page)?.[1]?.replace(/&amp;/g, '&') ?? null;
 
@@ -20,7 +24,8 @@ describe('the audit page', () => {
     await admin.oauth('salesforce', 'install', { org: 'ORGAUD', user: 'ada', name: 'Ada Admin' });
     expect((await admin.post('/settings/thresholds', { low: '20', medium: '45', high: '70' })).status).toBe(303);
     expect((await admin.post('/settings/keys', { name: 'reader', role: 'read', rate: '100000' })).status).toBe(201);
-    const reader = (await createApiKey(w.t.store, T, { name: 'flood', role: 'read', ratePerMinute: 100_000, createdBy: 'test' }, NOW)).secret;
+    const reader = (await createApiKey(w.t.store, T, { name: 'flood', role: 'read', ratePerMinute: 100_000, createdBy: 'test' }, NOW))
+      .secret;
     // A read-only key makes more reads than the old page's 200 rows.
     for (let i = 0; i < 210; i++) expect((await api(w.url, 'GET', '/v1/deals/high-risk', reader)).status).toBe(200);
   });
@@ -36,7 +41,13 @@ describe('the audit page', () => {
 
   it('shows API-key reads when asked, a page at a time, every entry exactly once', async () => {
     await admin.get('/audit'); // flushes the buffered API-key entries
-    const total = (await w.t.store.db.selectFrom('audit_log').select((eb) => eb.fn.countAll<number>().as('n')).where('tenant_id', '=', T).executeTakeFirstOrThrow()).n;
+    const total = (
+      await w.t.store.db
+        .selectFrom('audit_log')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('tenant_id', '=', T)
+        .executeTakeFirstOrThrow()
+    ).n;
     expect(Number(total)).toBeGreaterThanOrEqual(213);
     const seen: number[] = [];
     let url: string | null = '/audit?reads=1';
@@ -71,7 +82,7 @@ describe('the audit page', () => {
   });
 
   it('refuses a malformed page position with 400', async () => {
-    for (const q of ['before=abc', 'before=-1', 'before=1e400', 'action=' + 'x'.repeat(101)]) {
+    for (const q of ['before=abc', 'before=-1', 'before=1e400', `action=${'x'.repeat(101)}`]) {
       expect((await admin.get(`/audit?${q}`)).status, q).toBe(400);
     }
   });

@@ -75,10 +75,13 @@ describe('install, sign-in, roles and sessions', () => {
     const b = new Browser(w.url);
     const start = await b.get('/oauth/salesforce/start?purpose=signin');
     const state = new URL(start.headers.get('location')!).searchParams.get('state')!;
-    const res = await fetch(`${w.url}/oauth/salesforce/callback?state=${encodeURIComponent(state)}&code=${encodeURIComponent('org:ORGA|user:ada')}`, {
-      redirect: 'manual',
-      headers: { cookie: [...b.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
-    });
+    const res = await fetch(
+      `${w.url}/oauth/salesforce/callback?state=${encodeURIComponent(state)}&code=${encodeURIComponent('org:ORGA|user:ada')}`,
+      {
+        redirect: 'manual',
+        headers: { cookie: [...b.cookies].map(([k, v]) => `${k}=${v}`).join('; ') },
+      },
+    );
     const cookie = res.headers.getSetCookie().find((c) => c.startsWith('dr_session='))!;
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Lax/);

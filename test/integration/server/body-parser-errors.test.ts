@@ -1,5 +1,5 @@
-import express from 'express';
 import type { AddressInfo } from 'node:net';
+import express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/log.ts';
 import { errorMiddleware } from '../../../src/server/http/errors.ts';
@@ -20,7 +20,8 @@ beforeAll(async () => {
 });
 afterAll(() => close());
 
-const post = (body: string, type: string) => fetch(`${url}/form`, { method: 'POST', headers: { 'content-type': type, accept: 'application/json' }, body });
+const post = (body: string, type: string) =>
+  fetch(`${url}/form`, { method: 'POST', headers: { 'content-type': type, accept: 'application/json' }, body });
 
 describe('crafted request bodies', () => {
   it('answers a form with more fields than allowed with 413, naming the limit, not 500', async () => {

@@ -48,7 +48,12 @@ export class Browser {
   }
 
   /** Runs an OAuth flow against the fake provider: start → (CRM) → callback. */
-  async oauth(crm: 'salesforce' | 'hubspot', purpose: 'install' | 'signin', who: { org: string; user: string; name?: string }, extra = ''): Promise<Response> {
+  async oauth(
+    crm: 'salesforce' | 'hubspot',
+    purpose: 'install' | 'signin',
+    who: { org: string; user: string; name?: string },
+    extra = '',
+  ): Promise<Response> {
     const start = await this.get(`/oauth/${crm}/start?purpose=${purpose}${extra}`);
     if (start.status !== 303) return start;
     const to = new URL(start.headers.get('location')!);
@@ -59,11 +64,22 @@ export class Browser {
 }
 
 /** JSON API calls with a key. */
-export async function api(base: string, method: string, path: string, key: string | null, body?: unknown, headers: Record<string, string> = {}): Promise<{ status: number; body: any; headers: Headers }> {
+export async function api(
+  base: string,
+  method: string,
+  path: string,
+  key: string | null,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: any; headers: Headers }> {
   const res = await fetch(new URL(path, base), {
     method,
     redirect: 'manual',
-    headers: { ...(key ? { authorization: `Bearer ${key}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    headers: {
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...headers,
+    },
     ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
   });
   const text = await res.text();

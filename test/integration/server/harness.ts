@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { parseEnv } from '../../../config/env.ts';
 import type { AppContext } from '../../../src/app/context.ts';
+import { parsePlaybook } from '../../../src/core/actions/playbook.ts';
 import { Deal, type DealInput } from '../../../src/core/deal.ts';
 import { AppError } from '../../../src/core/errors.ts';
-import { parsePlaybook } from '../../../src/core/actions/playbook.ts';
 import { silentLogger } from '../../../src/log.ts';
-import { startWeb } from '../../../src/server/index.ts';
 import type { OAuthProvider, ScoringPort, SyncPort, WebDeps } from '../../../src/server/deps.ts';
+import { startWeb } from '../../../src/server/index.ts';
 import type { StoredScore } from '../../../src/store/repos/scores.ts';
 import { createTestStore, type TestStore } from '../../helpers/store.ts';
 
@@ -34,9 +34,15 @@ export function fakeOAuth(crm: 'salesforce' | 'hubspot', authorizeBase = 'https:
     async exchange(p) {
       const fields = Object.fromEntries(p.code.split('|').map((kv) => kv.split(':') as [string, string]));
       const verifierHash = createHash('sha256').update(p.codeVerifier).digest('base64url');
-      if (![...challenges.values()].includes(verifierHash)) throw new AppError('crm_bad_request', 'PKCE verifier does not match the challenge');
+      if (![...challenges.values()].includes(verifierHash))
+        throw new AppError('crm_bad_request', 'PKCE verifier does not match the challenge');
       return {
-        credentials: { accessToken: `AT-${fields.user}`, refreshToken: `RT-${fields.user}`, accountId: fields.org, instanceUrl: `https://${fields.org}.crm.test` },
+        credentials: {
+          accessToken: `AT-${fields.user}`,
+          refreshToken: `RT-${fields.user}`,
+          accountId: fields.org,
+          instanceUrl: `https://${fields.org}.crm.test`,
+        },
         account: { id: fields.org!, name: `Org ${fields.org}`, instanceUrl: `https://${fields.org}.crm.test` },
         user: { id: fields.user!, name: fields.name ?? null, email: fields.email ?? null },
       };
@@ -47,7 +53,19 @@ export function fakeOAuth(crm: 'salesforce' | 'hubspot', authorizeBase = 'https:
   };
 }
 
-const PLAYBOOK = { version: 1, rules: [{ id: 'crit', action: 'exec_call', title: 'Executive call', priority: 'immediate', rationale: 'Score {score}', when: { category: ['Critical'] } }] };
+const PLAYBOOK = {
+  version: 1,
+  rules: [
+    {
+      id: 'crit',
+      action: 'exec_call',
+      title: 'Executive call',
+      priority: 'immediate',
+      rationale: 'Score {score}',
+      when: { category: ['Critical'] },
+    },
+  ],
+};
 
 /**
  * Scoring and sync doubles that answer from the store, per tenant, so a leak between tenants
@@ -91,7 +109,11 @@ export function fakeServices(t: TestStore) {
         averageDealSize: 20000,
         averageCycleDays: 70,
         revenueAtRisk: raw * 0.3,
-        potentialRecovery: { amount: raw * 0.03, interventionSuccessRate: 0.2, assumption: '20% of at-risk deals are saved by an intervention' },
+        potentialRecovery: {
+          amount: raw * 0.03,
+          interventionSuccessRate: 0.2,
+          assumption: '20% of at-risk deals are saved by an intervention',
+        },
         segments: [{ segment: `${tenantId}-segment`, won: 10, lost: 12, winRate: 0.45, interval: { low: 0.26, high: 0.66 } }],
       };
     },
@@ -111,7 +133,9 @@ export function fakeServices(t: TestStore) {
           { stage: 'Negotiation', reached: 30, conversion: 0.6, medianDays: 15 },
         ],
         cycle: { wonMedianDays: 45, lostMedianDays: 80, won: 28, lost: 42 },
-        owners: [{ ownerId: 'o1', ownerName: `Owner of ${tenantId}`, won: 10, lost: 8, winRate: 0.55, medianCycleDays: 40, highRiskOpen: 3 }],
+        owners: [
+          { ownerId: 'o1', ownerName: `Owner of ${tenantId}`, won: 10, lost: 8, winRate: 0.55, medianCycleDays: 40, highRiskOpen: 3 },
+        ],
         insights: [{ text: `Partner-sourced deals of ${tenantId} win 32% vs 45% elsewhere`, impact: 120000 }],
       };
     },
@@ -125,11 +149,32 @@ export function fakeServices(t: TestStore) {
         modelId: active?.id ?? null,
         version: active?.version ?? null,
         trainedAt: active?.trainedAt.toISOString() ?? null,
-        backtest: active ? { auc: 0.81, aucLow: 0.77, aucHigh: 0.85, prAuc: 0.7, logLoss: 0.52, priorLogLoss: 0.68, brier: 0.17, priorBrier: 0.24, liftTop20: 1.8, nTrain: 800, nTest: 200 } : null,
+        backtest: active
+          ? {
+              auc: 0.81,
+              aucLow: 0.77,
+              aucHigh: 0.85,
+              prAuc: 0.7,
+              logLoss: 0.52,
+              priorLogLoss: 0.68,
+              brier: 0.17,
+              priorBrier: 0.24,
+              liftTop20: 1.8,
+              nTrain: 800,
+              nTest: 200,
+            }
+          : null,
         calibration: [0.1, 0.3, 0.5, 0.7, 0.9].map((x) => ({ predicted: x, observed: x + 0.02, n: 40 })),
         segments: [{ segment: 'SaaS', won: 40, lost: 30, winRate: 0.57, interval: { low: 0.45, high: 0.68 } }],
         droppedFeatures: [{ feature: 'extras.closed_reason', auc: 0.99 }],
-        history: models.map((m) => ({ id: m.id, version: m.version, status: m.status, active: m.active, trainedAt: m.trainedAt.toISOString(), auc: 0.8 })),
+        history: models.map((m) => ({
+          id: m.id,
+          version: m.version,
+          status: m.status,
+          active: m.active,
+          trainedAt: m.trainedAt.toISOString(),
+          auc: 0.8,
+        })),
       };
     },
     async rollback(tenantId, modelId) {
@@ -176,7 +221,20 @@ export function fakeServices(t: TestStore) {
       const list = await t.store.dealRisk.list(tenantId, { categories: ['High', 'Critical'], limit: 10, offset: 0 });
       return {
         asOf: NOW.toISOString(),
-        owners: [{ ownerId: null, ownerName: null, deals: list.rows.map((r) => ({ externalId: r.externalId, name: r.name, amount: r.amount, riskScore: r.score, category: r.category, firstAction: null })) }],
+        owners: [
+          {
+            ownerId: null,
+            ownerName: null,
+            deals: list.rows.map((r) => ({
+              externalId: r.externalId,
+              name: r.name,
+              amount: r.amount,
+              riskScore: r.score,
+              category: r.category,
+              firstAction: null,
+            })),
+          },
+        ],
         summary: { highRisk: list.total, critical: 0, revenueAtRisk: 0 },
       };
     },
@@ -212,8 +270,20 @@ export function scoreOf(externalId: string, score: number, category: string, sou
     inputHash: 'h',
     detail: {
       confidence: 'high',
-      drivers: [{ feature: 'age_ratio', label: 'Age', contribution: 0.8, direction: 'raises_risk', winRate: 0.3, overallWinRate: 0.45, sentence: `Open 94 days (${externalId})` }],
-      actions: [{ action: 'exec_call', rule: 'crit', title: `Call the sponsor of ${externalId}`, priority: 'immediate', rationale: 'Critical' }],
+      drivers: [
+        {
+          feature: 'age_ratio',
+          label: 'Age',
+          contribution: 0.8,
+          direction: 'raises_risk',
+          winRate: 0.3,
+          overallWinRate: 0.45,
+          sentence: `Open 94 days (${externalId})`,
+        },
+      ],
+      actions: [
+        { action: 'exec_call', rule: 'crit', title: `Call the sponsor of ${externalId}`, priority: 'immediate', rationale: 'Critical' },
+      ],
     },
   };
 }
@@ -243,15 +313,31 @@ export async function startTestWeb(
   } = {},
 ): Promise<Web> {
   const t = await createTestStore();
-  const env = parseEnv({ NODE_ENV: 'test', SESSION_SECRET: 'test-session-secret-0123456789', DATA_DIR: '/tmp/dealrisk-test-unused', ...opts.env });
+  const env = parseEnv({
+    NODE_ENV: 'test',
+    SESSION_SECRET: 'test-session-secret-0123456789',
+    DATA_DIR: '/tmp/dealrisk-test-unused',
+    ...opts.env,
+  });
   let now = NOW;
   const ctx: AppContext = { env, logger: silentLogger(), store: t.store, now: () => now, close: async () => undefined };
   void ((d: Date) => (now = d));
   const services = fakeServices(t);
   // Tests that pass their own providers do not read the doubles' `revoked` lists.
   const oauth = (opts.oauth ?? { salesforce: fakeOAuth('salesforce'), hubspot: fakeOAuth('hubspot') }) as Web['oauth'];
-  const deps: WebDeps = { scoring: opts.scoring ? opts.scoring(t, () => now) : services.scoring, sync: services.sync, oauth, sandbox: opts.sandbox ?? null };
-  const web = await startWeb(ctx, deps, { host: '127.0.0.1', port: 0, loginPerMinute: opts.loginPerMinute ?? 1000, keyRatePerMinute: opts.keyRatePerMinute ?? 600, keyCacheMs: opts.keyCacheMs ?? 50 });
+  const deps: WebDeps = {
+    scoring: opts.scoring ? opts.scoring(t, () => now) : services.scoring,
+    sync: services.sync,
+    oauth,
+    sandbox: opts.sandbox ?? null,
+  };
+  const web = await startWeb(ctx, deps, {
+    host: '127.0.0.1',
+    port: 0,
+    loginPerMinute: opts.loginPerMinute ?? 1000,
+    keyRatePerMinute: opts.keyRatePerMinute ?? 600,
+    keyCacheMs: opts.keyCacheMs ?? 50,
+  });
   return {
     t,
     ctx,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createApiKey } from '../../../src/server/auth/api-key.ts';
 import { scoringPort } from '../../../src/server/adapters/scoring.ts';
+import { createApiKey } from '../../../src/server/auth/api-key.ts';
 import { createScoringService } from '../../../src/services/scoring.ts';
 import { api, Browser } from './client.ts';
 import { deal, NOW, scoreOf, startTestWeb, type Web } from './harness.ts';
@@ -57,7 +57,7 @@ const HOSTILE_JSON: unknown[] = [
   { __proto__: { polluted: true } },
 ];
 
-const nest = (depth: number): string => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+const nest = (depth: number): string => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
 
 describe('hostile input on every route of the OpenAPI document', () => {
   let w: Web;
@@ -126,7 +126,10 @@ describe('hostile input on every route of the OpenAPI document', () => {
       ...(body !== undefined ? { body } : {}),
     });
     const text = await res.text();
-    if (res.status >= 500) failures.push(`${method.toUpperCase()} ${url.slice(0, 160)} ${body ? `body ${body.slice(0, 120)} ` : ''}→ ${res.status} ${text.slice(0, 200)}`);
+    if (res.status >= 500)
+      failures.push(
+        `${method.toUpperCase()} ${url.slice(0, 160)} ${body ? `body ${body.slice(0, 120)} ` : ''}→ ${res.status} ${text.slice(0, 200)}`,
+      );
     return res.status;
   }
 
@@ -140,18 +143,20 @@ describe('hostile input on every route of the OpenAPI document', () => {
       const params: Json[] = op.parameters ?? [];
       for (const p of params.filter((x) => x.in === 'query')) {
         const names = [p.name, `${p.name}[x]`];
-        for (const v of HOSTILE_RAW) for (const n of names) (sent++, await send(method, `${fillPath(path)}?${n}=${v}`));
+        for (const v of HOSTILE_RAW) for (const n of names) sent++, await send(method, `${fillPath(path)}?${n}=${v}`);
         await send(method, `${fillPath(path)}?${p.name}=a&${p.name}=b`);
       }
       for (const p of params.filter((x) => x.in === 'path')) {
-        for (const v of HOSTILE_RAW.filter((x) => x !== '')) (sent++, await send(method, path.replace(`{${p.name}}`, v)));
+        for (const v of HOSTILE_RAW.filter((x) => x !== '')) sent++, await send(method, path.replace(`{${p.name}}`, v));
       }
     }
     expect(sent).toBeGreaterThan(300);
     expect(failures).toEqual([]);
   });
 
-  it('answers hostile JSON bodies (NUL, lone surrogates, huge numbers and strings, deep nesting) with 4xx', { timeout: 60_000 }, async () => {
+  it('answers hostile JSON bodies (NUL, lone surrogates, huge numbers and strings, deep nesting) with 4xx', {
+    timeout: 60_000,
+  }, async () => {
     let sent = 0;
     for (const { path, method, op } of operations()) {
       const schema = op.requestBody?.content?.['application/json']?.schema;
@@ -159,12 +164,14 @@ describe('hostile input on every route of the OpenAPI document', () => {
       const base = minimal(schema);
       const url = fillPath(path);
       for (const raw of [nest(30_000), `[${nest(5_000)}]`, '1e400', '"\\u0000"', 'null', '[]', '{"a":', '\u0000']) {
-        for (const headers of [{}, { 'idempotency-key': `k-${sent}` }] as Array<Record<string, string>>) (sent++, await send(method, url, raw, headers));
+        for (const headers of [{}, { 'idempotency-key': `k-${sent}` }] as Array<Record<string, string>>)
+          sent++, await send(method, url, raw, headers);
       }
       for (const field of fieldPaths(schema)) {
         for (const v of HOSTILE_JSON) {
           const body = JSON.stringify(withValue(base, field, v));
-          for (const headers of [{}, { 'idempotency-key': `k-${sent}` }] as Array<Record<string, string>>) (sent++, await send(method, url, body, headers));
+          for (const headers of [{}, { 'idempotency-key': `k-${sent}` }] as Array<Record<string, string>>)
+            sent++, await send(method, url, body, headers);
         }
         sent++;
         await send(method, url, JSON.stringify(withValue(base, field, JSON.parse(nest(200)))));
@@ -194,7 +201,21 @@ describe('hostile input on every route of the OpenAPI document', () => {
     const b = new Browser(w.url);
     await b.oauth('salesforce', 'install', { org: 'HOSTILE', user: 'ada', name: 'Ada' });
     const pages = ['/', '/deals', '/deals/D1', '/deals/a%00b', '/diagnostics', '/model', '/sync', '/settings', '/audit'];
-    const names = ['owner', 'segment', 'min_age_days', 'max_age_days', 'min_amount', 'offset', 'limit', 'source', 'action', 'actor', 'before', 'all', 'next'];
+    const names = [
+      'owner',
+      'segment',
+      'min_age_days',
+      'max_age_days',
+      'min_amount',
+      'offset',
+      'limit',
+      'source',
+      'action',
+      'actor',
+      'before',
+      'all',
+      'next',
+    ];
     for (const page of pages) {
       for (const v of ['a%00b', '200000000', '1e400', '%ED%A0%80', 'x'.repeat(6000)]) {
         const res = await b.get(`${page}?${names.map((n) => `${n}=${v}`).join('&')}`);
@@ -203,7 +224,10 @@ describe('hostile input on every route of the OpenAPI document', () => {
       }
     }
     for (const [path, form] of [
-      ['/settings/mapping', { source: 'salesforce', intent: 'save', mapping: 'version: 1\nsource: salesforce\nobject: "Opp\u0000"\nid: Id\nfields: {}' }],
+      [
+        '/settings/mapping',
+        { source: 'salesforce', intent: 'save', mapping: 'version: 1\nsource: salesforce\nobject: "Opp\u0000"\nid: Id\nfields: {}' },
+      ],
       ['/settings/playbook', { playbook: 'version: 1\nrules:\n  - id: "a\u0000"' }],
       ['/settings/alerts', { threshold: '1e400', timezone: 'UTC\u0000', digestTime: '08:00', adminEmails: 'a\u0000@x.io' }],
       ['/settings/keys', { name: 'k\u0000', role: 'read', rate: '1e400' }],

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refreshAccessToken } from '../../../connectors/hubspot/oauth.ts';
+import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
 import { hubspotProvider } from '../../../src/server/adapters/oauth.ts';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
 import { installInSandbox } from '../hubspot/support/sandbox-install.ts';
 
 /** Disconnect in the web app uninstalls the app from the portal, through the real helpers. */
@@ -26,7 +26,13 @@ describe('HubSpot disconnect', () => {
     const calls = sb.state.calls.slice(first).map((c) => `${c.method} ${c.path} ${c.status}`);
     expect(calls).toContain('DELETE /appinstalls/2026-03/external-install 204');
     await expect(
-      refreshAccessToken({ clientId: sb.hubspot.clientId, clientSecret: sb.hubspot.clientSecret, apiBase: sb.hubspot.apiBase, current: stored, now: () => sb.clock.now() }),
+      refreshAccessToken({
+        clientId: sb.hubspot.clientId,
+        clientSecret: sb.hubspot.clientSecret,
+        apiBase: sb.hubspot.apiBase,
+        current: stored,
+        now: () => sb.clock.now(),
+      }),
     ).rejects.toMatchObject({ code: 'crm_auth_revoked' });
   });
 });

@@ -5,10 +5,10 @@ import { createWebDeps } from '../../../src/server/index.ts';
 import { createScoringService } from '../../../src/services/scoring.ts';
 import { RISK_CATEGORIES } from '../../../src/store/repos/deal-risk.ts';
 import { syncTenant } from '../../../src/sync/sync-tenant.ts';
-import { makeConnector, MemoryCredentials, oauthCredentials, TestClock } from '../hubspot/support/connector.ts';
+import { MemoryCredentials, makeConnector, oauthCredentials, TestClock } from '../hubspot/support/connector.ts';
 import { aDeal, FakeHubSpot } from '../hubspot/support/fake-hubspot.ts';
 import { HOUR } from '../sync/helpers/context.ts';
-import { harness, type Harness } from '../sync/helpers/harness.ts';
+import { type Harness, harness } from '../sync/helpers/harness.ts';
 
 const SECRET = 'hubspot-client-secret';
 const URL_ = 'https://dealrisk.example.com/integrations/hubspot/webhook';
@@ -49,14 +49,29 @@ describe('a HubSpot deal restored from the recycle bin', () => {
       const body = JSON.stringify(events);
       const at = String(Date.now());
       const sig = createHmac('sha256', SECRET).update(`POST${URL_}${body}${at}`).digest('base64');
-      return deps.hubspot!.webhook!({ method: 'POST', url: URL_, headers: { 'x-hubspot-signature-v3': sig, 'x-hubspot-request-timestamp': at }, body: Buffer.from(body) });
+      return deps.hubspot!.webhook!({
+        method: 'POST',
+        url: URL_,
+        headers: { 'x-hubspot-signature-v3': sig, 'x-hubspot-request-timestamp': at },
+        body: Buffer.from(body),
+      });
     };
   };
-  const event = (eventId: number, subscriptionType: string, objectId: string, occurredAt: number) => ({ eventId, portalId: Number(PORTAL), appId: 1, subscriptionType, objectId: Number(objectId), occurredAt, attemptNumber: 0 });
+  const event = (eventId: number, subscriptionType: string, objectId: string, occurredAt: number) => ({
+    eventId,
+    portalId: Number(PORTAL),
+    appId: 1,
+    subscriptionType,
+    objectId: Number(objectId),
+    occurredAt,
+    attemptNumber: 0,
+  });
   const live = async () => (await h.t.store.deals.list(TENANT)).map((d) => d.externalId).sort();
   /** What the dashboard lists: open, not deleted, scored deals (deal_risk). */
   const listed = async () =>
-    (await h.t.store.dealRisk.list(TENANT, { categories: [...RISK_CATEGORIES], limit: 50, offset: 0 })).rows.map((r) => r.externalId).sort();
+    (await h.t.store.dealRisk.list(TENANT, { categories: [...RISK_CATEGORIES], limit: 50, offset: 0 })).rows
+      .map((r) => r.externalId)
+      .sort();
 
   it('is read again and back in our pipeline, with its score, at the next fetch', { timeout: 180_000 }, async () => {
     const post = webhook();

@@ -24,23 +24,35 @@ describe('HubSpot app card and webhooks through the web app (createWebDeps wirin
   let web: { url: string; close(): Promise<void> };
   beforeAll(async () => {
     t = await createTestStore();
-    const env = parseEnv({ NODE_ENV: 'test', SESSION_SECRET: 's'.repeat(32), HUBSPOT_CLIENT_SECRET: SECRET, DATA_DIR: '/tmp/dealrisk-test-unused' });
+    const env = parseEnv({
+      NODE_ENV: 'test',
+      SESSION_SECRET: 's'.repeat(32),
+      HUBSPOT_CLIENT_SECRET: SECRET,
+      DATA_DIR: '/tmp/dealrisk-test-unused',
+    });
     const ctx: AppContext = { env, logger: silentLogger(), store: t.store, now: () => NOW, close: async () => undefined };
     for (const portal of ['111', '222']) {
       const tenant = `hs-${portal}`;
       await t.store.tenants.ensure(tenant);
       await t.store.connections.create(tenant, { crm: 'hubspot', accountId: portal, credentials: { accessToken: 'x' } }, NOW);
-      await t.store.deals.upsertMany(tenant, [{ deal: deal(tenant, { source: 'hubspot', externalId: '9001', name: `deal of ${portal}` }) }], NOW);
+      await t.store.deals.upsertMany(
+        tenant,
+        [{ deal: deal(tenant, { source: 'hubspot', externalId: '9001', name: `deal of ${portal}` }) }],
+        NOW,
+      );
     }
     await t.store.scores.insertMany('hs-111', [scoreOf('9001', 83, 'Critical', 'hubspot')]);
-    web = await startWeb(ctx, createWebDeps(ctx, { scoring: createScoringService({ store: t.store }), oauth: {} }), { host: '127.0.0.1', port: 0 });
+    web = await startWeb(ctx, createWebDeps(ctx, { scoring: createScoringService({ store: t.store }), oauth: {} }), {
+      host: '127.0.0.1',
+      port: 0,
+    });
   });
   afterAll(async () => {
     await web.close();
     await t.drop();
   });
 
-  it('answers a signed card request with that portal\'s deal risk only', async () => {
+  it("answers a signed card request with that portal's deal risk only", async () => {
     const url = `${web.url}/integrations/hubspot/card?dealId=9001&portalId=111`;
     const res = await fetch(url, { headers: signed('GET', url) });
     expect(res.status).toBe(200);
@@ -61,7 +73,7 @@ describe('HubSpot app card and webhooks through the web app (createWebDeps wirin
     expect(stale.status).toBe(401);
   });
 
-  it('checks the signature window against the wall clock, not the app\'s (sandbox) clock', async () => {
+  it("checks the signature window against the wall clock, not the app's (sandbox) clock", async () => {
     const url = `${web.url}/integrations/hubspot/card?dealId=9001&portalId=111`;
     // The app's clock says NOW (as a demo's sandbox clock can be hours away from the real time).
     expect(Math.abs(Date.now() - NOW.getTime())).toBeGreaterThan(10 * 60_000);

@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../../config/env.ts';
 import type { AppContext } from '../../../src/app/context.ts';
 import { silentLogger } from '../../../src/log.ts';
+import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
 import { sandboxOAuthProviders } from '../../../src/server/adapters/oauth.ts';
 import { connectSandboxDemo } from '../../../src/server/demo.ts';
 import { createWebDeps, startWeb } from '../../../src/server/index.ts';
 import { createScoringService } from '../../../src/services/scoring.ts';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
 import { createTestStore, type TestStore } from '../../helpers/store.ts';
 
 /** Installing creates the risk fields (Salesforce) and properties (HubSpot) the first sync writes. */
@@ -28,10 +28,18 @@ describe('install sets up the CRM for write-back (real connectors against the sa
       HUBSPOT_CLIENT_SECRET: sb.hubspot.clientSecret,
     });
     const ctx: AppContext = { env, logger: silentLogger(), store: t.store, now: () => sb.clock.now(), close: async () => undefined };
-    web = await startWeb(ctx, createWebDeps(ctx, { scoring: createScoringService({ store: t.store }), oauth: sandboxOAuthProviders(sb, ctx.logger), sandbox: { url: sb.url } }), {
-      host: '127.0.0.1',
-      port: 0,
-    });
+    web = await startWeb(
+      ctx,
+      createWebDeps(ctx, {
+        scoring: createScoringService({ store: t.store }),
+        oauth: sandboxOAuthProviders(sb, ctx.logger),
+        sandbox: { url: sb.url },
+      }),
+      {
+        host: '127.0.0.1',
+        port: 0,
+      },
+    );
   });
   afterAll(async () => {
     await web.close();

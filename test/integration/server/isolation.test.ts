@@ -25,16 +25,23 @@ describe('tenant isolation matrix', () => {
       ['sf-orga', 'A-DEAL', 'salesforce'],
       [B.tenant, B.deal, 'hubspot'],
     ] as const) {
-      await w.t.store.deals.upsertMany(tenant, [{ deal: deal(tenant, { externalId: id, source, name: `${id} name`, amount: 90_000 }), raw: { dealname: `${id} raw` } }], NOW);
+      await w.t.store.deals.upsertMany(
+        tenant,
+        [{ deal: deal(tenant, { externalId: id, source, name: `${id} name`, amount: 90_000 }), raw: { dealname: `${id} raw` } }],
+        NOW,
+      );
       await w.t.store.scores.insertMany(tenant, [scoreOf(id, 88, 'Critical', source)]);
     }
     const m = await w.t.store.models.save(B.tenant, { status: 'ok', trainedAt: NOW, payload: {}, report: {} }, true);
     await w.t.store.models.save(B.tenant, { status: 'ok', trainedAt: NOW, payload: {}, report: {} }, true);
     B.model = m.id;
     B.connection = (await w.t.store.connections.list(B.tenant))[0]!.id;
-    B.key = (await createApiKey(w.t.store, B.tenant, { name: 'B-SECRET-key', role: 'admin', ratePerMinute: 1000, createdBy: 'bob' }, NOW)).key.id;
+    B.key = (
+      await createApiKey(w.t.store, B.tenant, { name: 'B-SECRET-key', role: 'admin', ratePerMinute: 1000, createdBy: 'bob' }, NOW)
+    ).key.id;
     B.user = (await w.t.store.users.list(B.tenant))[0]!.id;
-    aKey = (await createApiKey(w.t.store, 'sf-orga', { name: 'a-admin', role: 'admin', ratePerMinute: 10_000, createdBy: 'ada' }, NOW)).secret;
+    aKey = (await createApiKey(w.t.store, 'sf-orga', { name: 'a-admin', role: 'admin', ratePerMinute: 10_000, createdBy: 'ada' }, NOW))
+      .secret;
   });
   afterAll(async () => w.close());
 
@@ -42,14 +49,14 @@ describe('tenant isolation matrix', () => {
     { name: 'GET /v1/deals/:id (bare CRM id)', api: ['GET', `/v1/deals/${B.deal}`] },
     { name: 'GET /v1/deals/:id (source-qualified)', api: ['GET', `/v1/deals/hubspot:${B.deal}`] },
     { name: 'page /deals/:id', page: ['GET', `/deals/hubspot:${encodeURIComponent(B.deal)}`] },
-    { name: 'rollback to B\'s model', page: ['POST', `/model/${B.model}/rollback`] },
-    { name: 'disconnect B\'s connection', page: ['POST', `/connections/${B.connection}/disconnect`] },
-    { name: 're-authorize B\'s connection', page: ['GET', `/oauth/hubspot/start?purpose=install&connection=${B.connection}`] },
-    { name: 'revoke B\'s API key', page: ['POST', `/settings/keys/${B.key}/revoke`] },
-    { name: 'change the role of B\'s admin', page: ['POST', `/settings/people/${B.user}/role`] },
+    { name: "rollback to B's model", page: ['POST', `/model/${B.model}/rollback`] },
+    { name: "disconnect B's connection", page: ['POST', `/connections/${B.connection}/disconnect`] },
+    { name: "re-authorize B's connection", page: ['GET', `/oauth/hubspot/start?purpose=install&connection=${B.connection}`] },
+    { name: "revoke B's API key", page: ['POST', `/settings/keys/${B.key}/revoke`] },
+    { name: "change the role of B's admin", page: ['POST', `/settings/people/${B.user}/role`] },
   ];
 
-  it.each([0, 1, 2, 3, 4, 5, 6, 7])('answers 404 for B\'s record #%i, with A\'s session and with A\'s key', async (i) => {
+  it.each([0, 1, 2, 3, 4, 5, 6, 7])("answers 404 for B's record #%i, with A's session and with A's key", async (i) => {
     const r = idRequests()[i]!;
     if (r.api) {
       const [method, path] = r.api as [string, string];
@@ -87,7 +94,7 @@ describe('tenant isolation matrix', () => {
     ['POST', '/v1/deals/score'],
   ] as const;
 
-  it.each(lists)('%s %s with A\'s key or session shows only A\'s data', async (method, path) => {
+  it.each(lists)("%s %s with A's key or session shows only A's data", async (method, path) => {
     w.calls.length = 0;
     const body = method === 'POST' ? (path === '/v1/deals/score' ? { deal: { amount: 50_000 } } : {}) : undefined;
     const viaKey = await api(w.url, method, path, aKey, body);
@@ -106,17 +113,23 @@ describe('tenant isolation matrix', () => {
     for (const c of w.calls) expect(c.tenantId).toBe('sf-orga');
   });
 
-  it.each(['/', '/deals?risk_category=Low&risk_category=Medium&risk_category=High&risk_category=Critical', '/diagnostics', '/model', '/sync', '/settings', '/settings?source=hubspot', '/audit'])(
-    'page %s shows A only',
-    async (path) => {
-      const res = await a.get(path);
-      expect(res.status).toBe(200);
-      const text = await res.text();
-      for (const m of MARKERS) expect(text).not.toContain(m);
-    },
-  );
+  it.each([
+    '/',
+    '/deals?risk_category=Low&risk_category=Medium&risk_category=High&risk_category=Critical',
+    '/diagnostics',
+    '/model',
+    '/sync',
+    '/settings',
+    '/settings?source=hubspot',
+    '/audit',
+  ])('page %s shows A only', async (path) => {
+    const res = await a.get(path);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    for (const m of MARKERS) expect(text).not.toContain(m);
+  });
 
-  it('lists A\'s own deal where B\'s is hidden (the matrix is not vacuous)', async () => {
+  it("lists A's own deal where B's is hidden (the matrix is not vacuous)", async () => {
     const r = await api(w.url, 'GET', '/v1/deals/high-risk', aKey);
     expect(r.body.deals.map((d: { externalId: string }) => d.externalId)).toEqual(['A-DEAL']);
     expect((await api(w.url, 'GET', '/v1/deals/A-DEAL', aKey)).status).toBe(200);

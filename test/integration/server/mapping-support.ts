@@ -63,7 +63,13 @@ export async function storeFirstSync(w: Web, tenantId: string, crm: 'salesforce'
 export function formControls(page: string, formId = 'mapping-form'): Array<[string, string]> {
   const start = page.indexOf(`id="${formId}"`);
   const form = page.slice(page.lastIndexOf('<form', start), page.indexOf('</form>', start));
-  const unescape = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const unescape = (s: string) =>
+    s
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&');
   const out: Array<[string, string]> = [];
   for (const m of form.matchAll(/<(input|select|textarea)\b([^>]*)>([\s\S]*?)(?=<(?:input|select|textarea)\b|$)/g)) {
     const [, tag, attrs, rest] = m;
@@ -97,7 +103,14 @@ export function setControl(controls: Array<[string, string]>, name: string, valu
 export function yamlOf(page: string): unknown {
   const m = /<textarea id="mapping-text"[^>]*>([\s\S]*?)<\/textarea>/.exec(page);
   if (!m) throw new Error('no YAML view on the page');
-  return parseYaml(m[1]!.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'));
+  return parseYaml(
+    m[1]!
+      .replace(/&quot;/g, '"')
+      .replace(/&#39;/g, "'")
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&amp;/g, '&'),
+  );
 }
 
 /** Posts form controls (repeated names kept) with the session. */

@@ -1,9 +1,9 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
-import express from 'express';
+import type express from 'express';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../../src/server/index.ts';
 import { api } from './client.ts';
 import { startTestWeb, type Web } from './harness.ts';
-import { createApp } from '../../../src/server/index.ts';
 
 /** Every route express serves from the API routers, as "METHOD /openapi/path". */
 function expressRoutes(app: express.Express): string[] {
@@ -11,7 +11,8 @@ function expressRoutes(app: express.Express): string[] {
   const walk = (stack: any[]) => {
     for (const layer of stack) {
       if (layer.route) {
-        for (const m of Object.keys(layer.route.methods)) out.push(`${m.toUpperCase()} ${String(layer.route.path).replace(/:([A-Za-z_]+)/g, '{$1}')}`);
+        for (const m of Object.keys(layer.route.methods))
+          out.push(`${m.toUpperCase()} ${String(layer.route.path).replace(/:([A-Za-z_]+)/g, '{$1}')}`);
       } else if (layer.handle?.stack) walk(layer.handle.stack);
     }
   };
@@ -70,7 +71,15 @@ describe('OpenAPI document', () => {
     const hr = doc.paths['/v1/deals/high-risk'].get;
     const limit = hr.parameters.find((p: any) => p.name === 'limit');
     expect(limit.schema).toMatchObject({ type: 'integer', minimum: 1, maximum: 500, default: 50 });
-    expect(hr.parameters.find((p: any) => p.name === 'sort_by').schema.enum).toEqual(['score', 'amount', 'age', 'owner', 'segment', 'category', 'name']);
+    expect(hr.parameters.find((p: any) => p.name === 'sort_by').schema.enum).toEqual([
+      'score',
+      'amount',
+      'age',
+      'owner',
+      'segment',
+      'category',
+      'name',
+    ]);
     const score = doc.paths['/v1/deals/score'].post;
     expect(score.parameters.map((p: any) => p.name)).toContain('Idempotency-Key');
     expect(JSON.stringify(score.requestBody)).toContain('#/components/schemas/');

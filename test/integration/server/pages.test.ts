@@ -26,17 +26,29 @@ describe('admin actions on the pages', () => {
     expect(ok.status).toBe(303);
     // A form without a mode posts score bounds: fixed ones.
     expect((await w.t.store.tenants.get(T))?.settings.scoring).toEqual({ thresholds: { mode: 'fixed', low: 20, medium: 45, high: 70 } });
-    expect(await (await admin.get('/settings')).text()).toContain('Fixed thresholds give risk scores Low 0–20, Medium 21–45, High 46–70, Critical 71–100.');
+    expect(await (await admin.get('/settings')).text()).toContain(
+      'Fixed thresholds give risk scores Low 0–20, Medium 21–45, High 46–70, Critical 71–100.',
+    );
   });
 
   it('saves relative thresholds, shows the score ranges they give, and marks every score for rescoring', async () => {
     const bad = await admin.post('/settings/thresholds', { mode: 'relative', rLow: '2', rMedium: '1.5', rHigh: '3' });
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('thresholds.relative: must satisfy low &lt; medium &lt; high');
-    const ok = await admin.post('/settings/thresholds', { mode: 'relative', rLow: '0.5', rMedium: '1.5', rHigh: '4', low: '20', medium: '45', high: '70' });
+    const ok = await admin.post('/settings/thresholds', {
+      mode: 'relative',
+      rLow: '0.5',
+      rMedium: '1.5',
+      rHigh: '4',
+      low: '20',
+      medium: '45',
+      high: '70',
+    });
     expect(ok.status).toBe(303);
     const settings = (await w.t.store.tenants.get(T))!.settings;
-    expect(settings.scoring).toEqual({ thresholds: { mode: 'relative', low: 20, medium: 45, high: 70, relative: { low: 0.5, medium: 1.5, high: 4 } } });
+    expect(settings.scoring).toEqual({
+      thresholds: { mode: 'relative', low: 20, medium: 45, high: 70, relative: { low: 0.5, medium: 1.5, high: 4 } },
+    });
     expect(settings.scoringChangedAt).toBe(NOW.toISOString());
     // No model yet: the ranges follow the no-history rate (50% lost): 4× the odds is 80%.
     const page = await (await admin.get('/settings')).text();
@@ -45,15 +57,35 @@ describe('admin actions on the pages', () => {
     expect(page).toMatch(/id="t-mode-relative"[^>]* checked/);
   });
 
-  it('saves alert and digest settings through the sync engine\'s validation, keeping the Slack URL out of the page', async () => {
-    const bad = await admin.post('/settings/alerts', { threshold: '80', quietStart: '25:00', quietEnd: '07:00', digestTime: '08:00', timezone: 'UTC', adminEmails: '' });
+  it("saves alert and digest settings through the sync engine's validation, keeping the Slack URL out of the page", async () => {
+    const bad = await admin.post('/settings/alerts', {
+      threshold: '80',
+      quietStart: '25:00',
+      quietEnd: '07:00',
+      digestTime: '08:00',
+      timezone: 'UTC',
+      adminEmails: '',
+    });
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('alerts.quietHours.start');
     const slack = 'https://hooks.slack.com/services/T000/B000/SECRETsecret';
-    const ok = await admin.post('/settings/alerts', { threshold: '80', slackWebhookUrl: slack, quietStart: '20:00', quietEnd: '07:00', digestTime: '07:30', timezone: 'Europe/Paris', adminEmails: 'boss@example.com' });
+    const ok = await admin.post('/settings/alerts', {
+      threshold: '80',
+      slackWebhookUrl: slack,
+      quietStart: '20:00',
+      quietEnd: '07:00',
+      digestTime: '07:30',
+      timezone: 'Europe/Paris',
+      adminEmails: 'boss@example.com',
+    });
     expect(ok.status).toBe(303);
     const sync = (await w.t.store.tenants.get(T))?.settings.sync as any;
-    expect(sync.alerts).toMatchObject({ threshold: 80, slackWebhookUrl: slack, quietHours: { start: '20:00', end: '07:00' }, timezone: 'Europe/Paris' });
+    expect(sync.alerts).toMatchObject({
+      threshold: 80,
+      slackWebhookUrl: slack,
+      quietHours: { start: '20:00', end: '07:00' },
+      timezone: 'Europe/Paris',
+    });
     expect(sync.digest).toMatchObject({ localTime: '07:30', adminEmails: ['boss@example.com'] });
     expect(await (await admin.get('/settings')).text()).not.toContain('SECRETsecret');
   });
@@ -92,7 +124,14 @@ describe('admin actions on the pages', () => {
 
   it('shows admins the audit log of what happened', async () => {
     const page = await (await admin.get('/audit')).text();
-    for (const action of ['connection.installed', 'thresholds.updated', 'alerts.updated', 'model.rolled_back', 'user.role_changed', 'connection.disconnected']) {
+    for (const action of [
+      'connection.installed',
+      'thresholds.updated',
+      'alerts.updated',
+      'model.rolled_back',
+      'user.role_changed',
+      'connection.disconnected',
+    ]) {
       expect(page).toContain(action);
     }
   });
@@ -102,7 +141,11 @@ describe('start-up', () => {
   it('is alive but not ready while migrations are pending', { timeout: 90_000 }, async () => {
     const store = await openStore({ encryptionKey: Buffer.alloc(32), migrate: false });
     const env = parseEnv({ NODE_ENV: 'test', SESSION_SECRET: 's'.repeat(32) });
-    const web = await startWeb({ env, logger: silentLogger(), store, now: () => NOW, close: async () => undefined }, { scoring: null as never, sync: null as never, oauth: {} }, { host: '127.0.0.1', port: 0 });
+    const web = await startWeb(
+      { env, logger: silentLogger(), store, now: () => NOW, close: async () => undefined },
+      { scoring: null as never, sync: null as never, oauth: {} },
+      { host: '127.0.0.1', port: 0 },
+    );
     try {
       expect((await fetch(`${web.url}/healthz`)).status).toBe(200);
       const ready = await fetch(`${web.url}/readyz`);
@@ -118,9 +161,15 @@ describe('start-up', () => {
     const base = { NODE_ENV: 'development', SESSION_SECRET: 's'.repeat(32), ENCRYPTION_KEY: 'a'.repeat(64) };
     const env = { ...parseEnv(base), NODE_ENV: 'production' as const, APP_URL: 'http://example.com' };
     const ctx = { env, logger: silentLogger(), store: null as never, now: () => NOW, close: async () => undefined };
-    await expect(startWeb(ctx, { scoring: null as never, sync: null as never, oauth: {} }, { port: 0 })).rejects.toThrow(/APP_URL must be an https URL/);
-    await expect(startWeb({ ...ctx, env: { ...env, APP_URL: 'https://x.example', SESSION_SECRET: undefined } }, { scoring: null as never, sync: null as never, oauth: {} }, { port: 0 })).rejects.toThrow(
-      /SESSION_SECRET is required/,
+    await expect(startWeb(ctx, { scoring: null as never, sync: null as never, oauth: {} }, { port: 0 })).rejects.toThrow(
+      /APP_URL must be an https URL/,
     );
+    await expect(
+      startWeb(
+        { ...ctx, env: { ...env, APP_URL: 'https://x.example', SESSION_SECRET: undefined } },
+        { scoring: null as never, sync: null as never, oauth: {} },
+        { port: 0 },
+      ),
+    ).rejects.toThrow(/SESSION_SECRET is required/);
   });
 });

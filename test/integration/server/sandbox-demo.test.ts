@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/log.ts';
+import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
 import { sandboxOAuthProviders } from '../../../src/server/adapters/oauth.ts';
 import { connectSandboxDemo } from '../../../src/server/demo.ts';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
 import { startTestWeb, type Web } from './harness.ts';
 
 describe('the embedded demo connects the sandbox CRMs through the install flow', () => {

@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
+import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
 import type { Browser } from './client.ts';
 import { deal, NOW, type Web } from './harness.ts';
 import { connectAsAdmin, formControls, postControls, setControl, startSandboxWeb, storeFirstSync, yamlOf } from './mapping-support.ts';
 
-const shipped = (crm: 'salesforce' | 'hubspot') => parseYaml(readFileSync(new URL(`../../../mappings/${crm}.yaml`, import.meta.url), 'utf8')) as Record<string, unknown>;
+const shipped = (crm: 'salesforce' | 'hubspot') =>
+  parseYaml(readFileSync(new URL(`../../../mappings/${crm}.yaml`, import.meta.url), 'utf8')) as Record<string, unknown>;
 
 /** The page's datalist: each offered field with its type. */
 const offered = (page: string): Map<string, string> =>
@@ -16,7 +17,10 @@ const offered = (page: string): Map<string, string> =>
 function rowError(page: string, key: string): string {
   const id = `m-${key.replace(/[^A-Za-z0-9_]/g, '-')}-err`;
   const m = new RegExp(`<p class="field-error" id="${id}"[^>]*>([\\s\\S]*?)</p>`).exec(page);
-  return (m?.[1] ?? '').replace(/<[^>]+>/g, '').replace(/&quot;/g, '"').trim();
+  return (m?.[1] ?? '')
+    .replace(/<[^>]+>/g, '')
+    .replace(/&quot;/g, '"')
+    .trim();
 }
 
 let sb: Sandbox;
@@ -76,11 +80,20 @@ describe('Settings → Field mapping: the CRM field picker', () => {
 
 describe('Settings → Field mapping: the form', () => {
   it('saves the untouched form as the very mapping it showed, for both CRMs', async () => {
-    for (const [b, crm, tenant] of [[sf, 'salesforce', () => sfTenant], [hs, 'hubspot', () => hsTenant]] as const) {
+    for (const [b, crm, tenant] of [
+      [sf, 'salesforce', () => sfTenant],
+      [hs, 'hubspot', () => hsTenant],
+    ] as const) {
       const controls = formControls(await (await b.get(`/settings?source=${crm}`)).text());
       const res = await postControls(b, '/settings/mapping/form', [...controls, ['intent', 'save']]);
 
-      expect(res.status, await res.clone().text().then((t) => t.slice(0, 300))).toBe(303);
+      expect(
+        res.status,
+        await res
+          .clone()
+          .text()
+          .then((t) => t.slice(0, 300)),
+      ).toBe(303);
       expect(await w.t.store.mappings.get(tenant(), crm)).toEqual(shipped(crm));
       await postControls(b, '/settings/mapping/form', [...controls, ['intent', 'reset']]);
     }
@@ -89,13 +102,17 @@ describe('Settings → Field mapping: the form', () => {
   it('previews a picked field on stored records, saves it, and the YAML view shows it', async () => {
     const start = formControls(await (await sf.get('/settings?source=salesforce')).text());
     const previewWith = async (from: string) => {
-      const res = await postControls(sf, '/settings/mapping/form', [...setControl(start, 'f.account.region.from', from), ['intent', 'preview']]);
+      const res = await postControls(sf, '/settings/mapping/form', [
+        ...setControl(start, 'f.account.region.from', from),
+        ['intent', 'preview'],
+      ]);
       expect(res.status).toBe(200);
       const page = await res.text();
       const row = /<tr data-field="account.region">([\s\S]*?)<\/tr>/.exec(page)![1]!;
       return { page, row, values: [...row.matchAll(/<td>(.*?)<\/td>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, '')) };
     };
-    const countries = (page: string) => [.../<tr data-field="account.country">([\s\S]*?)<\/tr>/.exec(page)![1]!.matchAll(/<td>(.*?)<\/td>/g)].map((m) => m[1]);
+    const countries = (page: string) =>
+      [.../<tr data-field="account.country">([\s\S]*?)<\/tr>/.exec(page)![1]!.matchAll(/<td>(.*?)<\/td>/g)].map((m) => m[1]);
 
     // A field the last sync did not read is empty in the stored records, and the preview says why.
     const unread = await previewWith('Account.BillingState');
@@ -137,7 +154,9 @@ describe('Settings → Field mapping: the form', () => {
     controls = setControl(controls, 'f.stage.status.template', '');
     controls = setControl(controls, 'f.stage.status.from', 'StageName');
     const filled = await (await postControls(sf, '/settings/mapping/form', [...controls, ['intent', 'fill:stage.status']])).text();
-    const raws = formControls(filled).filter(([n]) => n === 'f.stage.status.vraw').map(([, v]) => v);
+    const raws = formControls(filled)
+      .filter(([n]) => n === 'f.stage.status.vraw')
+      .map(([, v]) => v);
 
     expect(raws).toEqual(expect.arrayContaining(['Prospecting', 'Closed Won', 'Closed Lost']));
     const res = await postControls(sf, '/settings/mapping/form', [...formControls(filled), ['intent', 'save']]);
@@ -155,10 +174,14 @@ describe('Settings → Field mapping: the form', () => {
     controls.push(['x.1.remove', '1']);
     expect((await postControls(sf, '/settings/mapping/form', [...controls, ['intent', 'save']])).status).toBe(303);
 
-    const fields = Object.keys(((await w.t.store.mappings.get(sfTenant, 'salesforce')) as { fields: object }).fields).filter((k) => k.startsWith('extras.'));
+    const fields = Object.keys(((await w.t.store.mappings.get(sfTenant, 'salesforce')) as { fields: object }).fields).filter((k) =>
+      k.startsWith('extras.'),
+    );
     // Stored as jsonb, whose keys keep no order.
     expect(fields.sort()).toEqual(['extras.opportunity_type', 'extras.rating']);
-    expect(((await w.t.store.mappings.get(sfTenant, 'salesforce')) as { fields: Record<string, unknown> }).fields['extras.rating']).toEqual({ from: 'Account.Rating', label: 'Account rating' });
+    expect(((await w.t.store.mappings.get(sfTenant, 'salesforce')) as { fields: Record<string, unknown> }).fields['extras.rating']).toEqual(
+      { from: 'Account.Rating', label: 'Account rating' },
+    );
   });
 });
 
@@ -174,7 +197,11 @@ async function live(b: Browser, body: unknown, opts: { csrf?: string | null } = 
 
 describe('Settings → Field mapping: the live preview', () => {
   it('maps the stored records as the form says, marks the row just changed, and sends the YAML back', async () => {
-    const controls = setControl(formControls(await (await sf.get('/settings?source=salesforce')).text()), 'f.leadSource.from', 'Account.Industry');
+    const controls = setControl(
+      formControls(await (await sf.get('/settings?source=salesforce')).text()),
+      'f.leadSource.from',
+      'Account.Industry',
+    );
     const r = await live(sf, { source: 'salesforce', entries: controls, changed: 'leadSource' });
 
     expect(r.status).toBe(200);
@@ -182,7 +209,9 @@ describe('Settings → Field mapping: the live preview', () => {
     expect((parseYaml(r.body.yaml) as { fields: Record<string, unknown> }).fields.leadSource).toEqual({ from: 'Account.Industry' });
     expect(r.body.preview).toContain('<tr data-field="leadSource" class="changed">');
     const industries = /<tr data-field="account.industry">([\s\S]*?)<\/tr>/.exec(r.body.preview)![1]!.replace(/<th[\s\S]*?<\/th>/, '');
-    const leadSources = /<tr data-field="leadSource" class="changed">([\s\S]*?)<\/tr>/.exec(r.body.preview)![1]!.replace(/<th[\s\S]*?<\/th>/, '');
+    const leadSources = /<tr data-field="leadSource" class="changed">([\s\S]*?)<\/tr>/
+      .exec(r.body.preview)![1]!
+      .replace(/<th[\s\S]*?<\/th>/, '');
     expect(leadSources).toBe(industries);
   });
 
@@ -248,7 +277,11 @@ describe('Settings → Field mapping: the live preview', () => {
 
     expect((await live(sf, body, { csrf: null })).status).toBe(403);
     expect((await live(sf, body, { csrf: 'forged' })).status).toBe(403);
-    const anonymous = await fetch(`${w.url}/settings/mapping/preview`, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: JSON.stringify(body) });
+    const anonymous = await fetch(`${w.url}/settings/mapping/preview`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(anonymous.status).toBe(401);
     const [user] = await w.t.store.users.list(sfTenant);
     await w.t.store.users.setRole(sfTenant, user!.id, 'viewer');
@@ -272,7 +305,16 @@ describe('Settings → Field mapping without a CRM to ask', () => {
     const none = await (await hs.get('/settings?source=salesforce')).text();
     expect(none).toContain('No active Salesforce connection, and no Salesforce records are stored yet');
 
-    await w.t.store.deals.upsertMany(hsTenant, [{ deal: deal(hsTenant, { externalId: '006X1' }), raw: { Id: '006X1', Name: 'Imported', Amount: 1200, Account: { Industry: 'Retail' } } }], NOW);
+    await w.t.store.deals.upsertMany(
+      hsTenant,
+      [
+        {
+          deal: deal(hsTenant, { externalId: '006X1' }),
+          raw: { Id: '006X1', Name: 'Imported', Amount: 1200, Account: { Industry: 'Retail' } },
+        },
+      ],
+      NOW,
+    );
     const page = await (await hs.get('/settings?source=salesforce')).text();
     expect(page).toContain('No active Salesforce connection: listing the fields seen in 1 stored Salesforce records.');
     expect(offered(page).get('Amount')).toBe('number');
@@ -283,7 +325,10 @@ describe('Settings → Field mapping without a CRM to ask', () => {
 
 describe('Settings → Field mapping: what the form route accepts', () => {
   it('keeps the shipped mappings well under the 200 form parameters the app parses', async () => {
-    for (const [b, crm] of [[sf, 'salesforce'], [hs, 'hubspot']] as const) {
+    for (const [b, crm] of [
+      [sf, 'salesforce'],
+      [hs, 'hubspot'],
+    ] as const) {
       const n = formControls(await (await b.get(`/settings?source=${crm}`)).text()).length;
       expect(n).toBeLessThan(170);
     }

@@ -90,7 +90,15 @@ describe('a refused or failing Slack webhook, as the admin sees it', () => {
   });
   afterAll(async () => w.close());
 
-  const form = (slackWebhookUrl: string) => ({ threshold: '76', slackWebhookUrl, quietStart: '', quietEnd: '', digestTime: '08:00', timezone: 'UTC', adminEmails: '' });
+  const form = (slackWebhookUrl: string) => ({
+    threshold: '76',
+    slackWebhookUrl,
+    quietStart: '',
+    quietEnd: '',
+    digestTime: '08:00',
+    timezone: 'UTC',
+    adminEmails: '',
+  });
 
   it.each([
     ['http://127.0.0.1:8080/services/x', 'slackWebhookUrl: must be an https URL'],
@@ -108,11 +116,34 @@ describe('a refused or failing Slack webhook, as the admin sees it', () => {
   it('records why a stored private URL was refused at send time and shows it on the Settings page', async () => {
     // Saved before this rule existed (or straight into the database): the send refuses it.
     await w.t.store.tenants.updateSettings(T, { sync: { alerts: { slackWebhookUrl: 'https://internal-hooks.example/services/x' } } });
-    await w.t.store.deliveries.enqueue(T, { kind: 'alert', channel: 'slack', key: 'alert:A', payload: { externalId: 'A', name: 'Acme', score: 90, category: 'Critical', drivers: [], firstAction: null, ownerName: null, amount: null, url: null }, notBefore: w.ctx.now() }, w.ctx.now());
+    await w.t.store.deliveries.enqueue(
+      T,
+      {
+        kind: 'alert',
+        channel: 'slack',
+        key: 'alert:A',
+        payload: {
+          externalId: 'A',
+          name: 'Acme',
+          score: 90,
+          category: 'Critical',
+          drivers: [],
+          firstAction: null,
+          ownerName: null,
+          amount: null,
+          url: null,
+        },
+        notBefore: w.ctx.now(),
+      },
+      w.ctx.now(),
+    );
     const transports = defaultTransports(undefined, { resolve: async () => [{ address: '10.1.2.3', family: 4 }] });
     expect(await sendDueDeliveries(w.ctx, loadSyncConfig(), transports, { tenantId: T })).toEqual({ sent: 0, failed: 1 });
     const [d] = await w.t.store.deliveries.list(T);
-    expect(d).toMatchObject({ status: 'failed', lastError: 'webhook host internal-hooks.example resolves to 10.1.2.3, which is not a public internet address' });
+    expect(d).toMatchObject({
+      status: 'failed',
+      lastError: 'webhook host internal-hooks.example resolves to 10.1.2.3, which is not a public internet address',
+    });
     const page = await (await admin.get('/settings')).text();
     expect(page).toContain('Recent deliveries that failed');
     expect(page).toContain('internal-hooks.example resolves to 10.1.2.3');

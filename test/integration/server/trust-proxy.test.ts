@@ -5,7 +5,10 @@ import { startTestWeb, type Web } from './harness.ts';
 async function starts(w: Web, forwardedFor: string | null, n: number): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
-    const res = await fetch(`${w.url}/oauth/hubspot/start?purpose=signin`, { redirect: 'manual', headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {} });
+    const res = await fetch(`${w.url}/oauth/hubspot/start?purpose=signin`, {
+      redirect: 'manual',
+      headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {},
+    });
     out.push(res.status);
   }
   return out;
@@ -25,7 +28,9 @@ describe('TRUST_PROXY: the sign-in rate limit is per client behind a proxy', () 
     expect(await starts(w, '198.51.100.20', 3)).toEqual([303, 303, 303]);
   });
 
-  it('counts hops: with TRUST_PROXY=1 the address the proxy appended is the client, not one the client sent', { timeout: 60_000 }, async () => {
+  it('counts hops: with TRUST_PROXY=1 the address the proxy appended is the client, not one the client sent', {
+    timeout: 60_000,
+  }, async () => {
     w = await startTestWeb({ loginPerMinute: 3, env: { TRUST_PROXY: '1' } });
     // A client prepending made-up addresses cannot escape its own limit.
     expect(await starts(w, '10.9.9.1, 203.0.113.7', 1)).toEqual([303]);

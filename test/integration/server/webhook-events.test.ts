@@ -18,7 +18,12 @@ const HOUR = 3_600_000;
 
 /** One web process: its own deps (and, before this fix, its own memory of events) over the shared store. */
 function webProcess(t: TestStore, wall: () => Date) {
-  const env = parseEnv({ NODE_ENV: 'test', SESSION_SECRET: 's'.repeat(32), HUBSPOT_CLIENT_SECRET: SECRET, DATA_DIR: '/tmp/dealrisk-test-unused' });
+  const env = parseEnv({
+    NODE_ENV: 'test',
+    SESSION_SECRET: 's'.repeat(32),
+    HUBSPOT_CLIENT_SECRET: SECRET,
+    DATA_DIR: '/tmp/dealrisk-test-unused',
+  });
   const ctx: AppContext = { env, logger: silentLogger(), store: t.store, now: () => NOW, close: async () => undefined };
   const deps = createWebDeps(ctx, { scoring: createScoringService({ store: t.store }), oauth: {}, wallClock: wall });
   return {
@@ -27,7 +32,12 @@ function webProcess(t: TestStore, wall: () => Date) {
       const body = JSON.stringify(events);
       const at = String(wall().getTime());
       const sig = createHmac('sha256', SECRET).update(`POST${URL_}${body}${at}`).digest('base64');
-      return deps.hubspot!.webhook!({ method: 'POST', url: URL_, headers: { 'x-hubspot-signature-v3': sig, 'x-hubspot-request-timestamp': at }, body: Buffer.from(body) });
+      return deps.hubspot!.webhook!({
+        method: 'POST',
+        url: URL_,
+        headers: { 'x-hubspot-signature-v3': sig, 'x-hubspot-request-timestamp': at },
+        body: Buffer.from(body),
+      });
     },
   };
 }
@@ -48,7 +58,8 @@ describe('HubSpot webhook de-duplication in the database', () => {
   let t: TestStore;
   let wall = new Date('2026-12-01T09:00:00Z');
   const clock = () => wall;
-  const queued = async () => (await t.store.db.selectFrom('rescore_queue').select('external_id').orderBy('external_id').execute()).map((r) => r.external_id);
+  const queued = async () =>
+    (await t.store.db.selectFrom('rescore_queue').select('external_id').orderBy('external_id').execute()).map((r) => r.external_id);
 
   beforeAll(async () => {
     t = await createTestStore();
@@ -91,7 +102,10 @@ describe('HubSpot webhook de-duplication in the database', () => {
     try {
       const keys = Array.from({ length: 200 }, (_, i) => `race-${i}`);
       const until = new Date(wall.getTime() + HOUR);
-      const [x, y] = await Promise.all([t.store.webhookEvents.claim('hubspot', keys, wall, until), other.webhookEvents.claim('hubspot', [...keys].reverse(), wall, until)]);
+      const [x, y] = await Promise.all([
+        t.store.webhookEvents.claim('hubspot', keys, wall, until),
+        other.webhookEvents.claim('hubspot', [...keys].reverse(), wall, until),
+      ]);
       expect(x.length + y.length).toBe(200);
       expect(new Set([...x, ...y]).size).toBe(200);
     } finally {
@@ -111,7 +125,7 @@ describe('HubSpot webhook de-duplication in the database', () => {
     expect(await queued()).toEqual(['9003']);
   });
 
-  it('lets HubSpot\'s retry through when queueing the rescore failed', async () => {
+  it("lets HubSpot's retry through when queueing the rescore failed", async () => {
     const web = webProcess(t, clock);
     await sql`alter table rescore_queue rename to rescore_queue_away`.execute(t.store.db);
     try {

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, wr
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { acquireLock, processIdentity, type LockHolder } from '../../../src/store/lock.ts';
+import { acquireLock, type LockHolder, processIdentity } from '../../../src/store/lock.ts';
 import { spawnChild } from '../../helpers/child-process.ts';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'dealrisk-lock-'));
@@ -14,7 +14,17 @@ const me = { role: 'command', label: 'test', socket: null } as const;
 
 /** A lock file as another process would have left it. */
 function holder(overrides: Partial<LockHolder>): LockHolder {
-  return { pid: process.pid, host: os.hostname(), token: 'other', role: 'app', label: 'npm start', startedAt: '2026-01-01T00:00:00.000Z', identity: processIdentity(process.pid), socket: null, ...overrides };
+  return {
+    pid: process.pid,
+    host: os.hostname(),
+    token: 'other',
+    role: 'app',
+    label: 'npm start',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    identity: processIdentity(process.pid),
+    socket: null,
+    ...overrides,
+  };
 }
 
 /** The pid of a process that has just ended. */

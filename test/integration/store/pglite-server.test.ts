@@ -8,8 +8,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../../src/store/db.ts';
 import { remoteDialect, type ServingApp } from '../../../src/store/pglite-client.ts';
 import { createGate, localDialect } from '../../../src/store/pglite-gate.ts';
-import { servePglite, type PgliteServer } from '../../../src/store/pglite-server.ts';
-import { onMessages, send, type ServerMessage } from '../../../src/store/pglite-wire.ts';
+import { type PgliteServer, servePglite } from '../../../src/store/pglite-server.ts';
+import { onMessages, type ServerMessage, send } from '../../../src/store/pglite-wire.ts';
 
 // The app's side and a command's side of the socket, in one process: what a command sees
 // through the app must be what the app itself sees, and no client can hold the app up for good.
@@ -60,10 +60,16 @@ function rawClient(app: ServingApp, token = app.token) {
   return { socket, got, next };
 }
 
-describe('serving the app\'s PGlite to commands', () => {
+describe("serving the app's PGlite to commands", () => {
   it('answers a command with the values the app itself reads: dates, int8, JSON, bytes', async () => {
     const { local, remote } = await serving();
-    const row = { id: 1, at: new Date('2026-03-04T05:06:07.089Z'), big: 9_007_199_254, doc: { a: [1, 'x'] }, raw: Buffer.from([0, 1, 255]) };
+    const row = {
+      id: 1,
+      at: new Date('2026-03-04T05:06:07.089Z'),
+      big: 9_007_199_254,
+      doc: { a: [1, 'x'] },
+      raw: Buffer.from([0, 1, 255]),
+    };
     await sql`insert into t values (${row.id}, ${row.at}, ${row.big}, ${JSON.stringify(row.doc)}, ${row.raw})`.execute(remote);
     const seenByApp = await sql`select * from t`.execute(local);
     const seenByCommand = await sql`select * from t`.execute(remote);
@@ -72,7 +78,7 @@ describe('serving the app\'s PGlite to commands', () => {
     expect(Buffer.from((seenByCommand.rows[0] as { raw: Uint8Array }).raw)).toEqual(row.raw);
   });
 
-  it('gives a command the database error\'s code and constraint', async () => {
+  it("gives a command the database error's code and constraint", async () => {
     const { remote } = await serving();
     await sql`insert into t (id) values (1)`.execute(remote);
     const e = await sql`insert into t (id) values (1)`.execute(remote).catch((x: unknown) => x);
@@ -80,7 +86,7 @@ describe('serving the app\'s PGlite to commands', () => {
     expect(e).toMatchObject({ code: '23505', constraint: 't_pkey', message: expect.stringContaining('duplicate key') });
   });
 
-  it('keeps a command\'s transaction whole: the app waits for it and sees it only once committed', async () => {
+  it("keeps a command's transaction whole: the app waits for it and sees it only once committed", async () => {
     const { local, remote } = await serving();
     let appRead: Promise<unknown> | undefined;
     await remote.transaction().execute(async (trx) => {
@@ -121,7 +127,7 @@ describe('serving the app\'s PGlite to commands', () => {
     expect(c.socket.destroyed || c.socket.readableEnded).toBe(true);
   });
 
-  it('refuses a client without the lock\'s token, and its socket is its owner\'s alone', async () => {
+  it("refuses a client without the lock's token, and its socket is its owner's alone", async () => {
     const { app } = await serving();
     expect(statSync(app.socket).mode & 0o777).toBe(0o600);
     const c = rawClient(app, 'guessed');
@@ -144,9 +150,15 @@ describe('serving the app\'s PGlite to commands', () => {
     mkdirSync(`${dataDir}.sock`, { recursive: true }); // something that is not a socket is in the way
     const owner = await openDb({ dataDir, share: { role: 'app', label: 'npm start' } });
     cleanup.push(() => owner.close());
-    expect(JSON.parse(readFileSync(`${dataDir}.lock`, 'utf8'))).toMatchObject({ socket: null, note: expect.stringContaining(`${dataDir}.sock`) });
+    expect(JSON.parse(readFileSync(`${dataDir}.lock`, 'utf8'))).toMatchObject({
+      socket: null,
+      note: expect.stringContaining(`${dataDir}.sock`),
+    });
     const e = await openDb({ dataDir, share: { role: 'command', label: 'dealrisk import' } }).catch((x: unknown) => x);
-    expect(e).toMatchObject({ code: 'conflict', message: expect.stringContaining(`dealrisk is running on ${dataDir} (pid ${process.pid}`) });
+    expect(e).toMatchObject({
+      code: 'conflict',
+      message: expect.stringContaining(`dealrisk is running on ${dataDir} (pid ${process.pid}`),
+    });
     expect((e as Error).message).toContain('cannot serve commands here');
   });
 });

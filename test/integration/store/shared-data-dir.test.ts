@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { spawnChild, type Child } from '../../helpers/child-process.ts';
+import { type Child, spawnChild } from '../../helpers/child-process.ts';
 
 // PGlite is one process's database. These run real processes on one data directory, as
 // `npm start` and `npx dealrisk ...` do, and check that none of them can corrupt or lose data.

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultTransports, sendDueDeliveries } from '../../../src/worker/deliver.ts';
 import { HOUR } from './helpers/context.ts';
 import type { FileCrm } from './helpers/file-crm.ts';
-import { harness, type Harness } from './helpers/harness.ts';
+import { type Harness, harness } from './helpers/harness.ts';
 import { slackSink } from './helpers/slack-sink.ts';
 
 const alertTasks = (crm: FileCrm) => Object.keys(crm.read().tasks).filter((k) => k.includes(':critical-alert:'));
@@ -87,7 +87,9 @@ describe('alerts on deals entering Critical', () => {
   });
 
   it('holds Slack messages during quiet hours and sends them when they end', async () => {
-    await h.ctx.store.tenants.updateSettings('t1', { sync: { alerts: { quietHours: { start: '20:00', end: '08:00' }, timezone: 'Europe/Paris' } } });
+    await h.ctx.store.tenants.updateSettings('t1', {
+      sync: { alerts: { quietHours: { start: '20:00', end: '08:00' }, timezone: 'Europe/Paris' } },
+    });
     h.clock.set('2026-11-24T21:30:00Z'); // 22:30 in Paris
     crm.put({ Id: 'A', Risk: 60 });
     await h.sync();

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { syncAllTenants } from '../../../src/sync/sync-tenant.ts';
-import { HOUR, DAY } from './helpers/context.ts';
-import { harness, type Harness } from './helpers/harness.ts';
+import { DAY, HOUR } from './helpers/context.ts';
 import { CRM_MAPPING } from './helpers/file-crm.ts';
+import { type Harness, harness } from './helpers/harness.ts';
 
 describe('per-tenant failures', () => {
   let h: Harness;
@@ -23,8 +23,15 @@ describe('per-tenant failures', () => {
 
     const [a, b] = await all();
     expect(a!.runs[0]).toMatchObject({ tenantId: 'ok', status: 'succeeded' });
-    expect(b!.runs[0]).toMatchObject({ tenantId: 'revoked', status: 'failed', errors: [expect.objectContaining({ step: 'fetch', code: 'crm_auth_revoked' })] });
-    expect(await h.ctx.store.connections.get('revoked', revoked.connection.id)).toMatchObject({ status: 'needs_reauth', statusReason: expect.stringContaining('invalid_grant') });
+    expect(b!.runs[0]).toMatchObject({
+      tenantId: 'revoked',
+      status: 'failed',
+      errors: [expect.objectContaining({ step: 'fetch', code: 'crm_auth_revoked' })],
+    });
+    expect(await h.ctx.store.connections.get('revoked', revoked.connection.id)).toMatchObject({
+      status: 'needs_reauth',
+      statusReason: expect.stringContaining('invalid_grant'),
+    });
 
     h.clock.advance(HOUR);
     const [, again] = await all();
@@ -38,12 +45,18 @@ describe('per-tenant failures', () => {
     const quota = await h.tenant('quota');
     ok.crm.put({ Id: 'A' });
     quota.crm.put({ Id: 'Q' });
-    quota.crm.fault({ op: 'fetch', error: { code: 'crm_rate_limited', message: 'You have reached your daily limit.', details: { policyName: 'DAILY' } } });
+    quota.crm.fault({
+      op: 'fetch',
+      error: { code: 'crm_rate_limited', message: 'You have reached your daily limit.', details: { policyName: 'DAILY' } },
+    });
 
     const [a, q] = await all();
     expect(a!.runs[0]!.status).toBe('succeeded');
     expect(q!.runs[0]).toMatchObject({ status: 'paused' });
-    expect(await h.ctx.store.connections.get('quota', quota.connection.id)).toMatchObject({ status: 'paused', pausedUntil: new Date('2026-11-25T00:00:00Z') });
+    expect(await h.ctx.store.connections.get('quota', quota.connection.id)).toMatchObject({
+      status: 'paused',
+      pausedUntil: new Date('2026-11-25T00:00:00Z'),
+    });
 
     h.clock.advance(HOUR);
     expect((await all())[1]!.skipped[0]!.reason).toMatch(/paused until 2026-11-25T00:00:00/);
@@ -57,9 +70,19 @@ describe('per-tenant failures', () => {
   it('honours the wait a rate-limited CRM asks for', async () => {
     const t = await h.tenant('t1');
     t.crm.put({ Id: 'A' });
-    t.crm.fault({ op: 'write', error: { code: 'crm_quota_exhausted', message: 'REQUEST_LIMIT_EXCEEDED: TotalRequests Limit exceeded.', details: { retryAfterMs: 2 * HOUR } } });
+    t.crm.fault({
+      op: 'write',
+      error: {
+        code: 'crm_quota_exhausted',
+        message: 'REQUEST_LIMIT_EXCEEDED: TotalRequests Limit exceeded.',
+        details: { retryAfterMs: 2 * HOUR },
+      },
+    });
     const r = await h.sync();
-    expect(r.runs[0]).toMatchObject({ status: 'paused', errors: [expect.objectContaining({ step: 'write-back', code: 'crm_quota_exhausted' })] });
+    expect(r.runs[0]).toMatchObject({
+      status: 'paused',
+      errors: [expect.objectContaining({ step: 'write-back', code: 'crm_quota_exhausted' })],
+    });
     expect((await h.ctx.store.connections.get('t1', t.connection.id))!.pausedUntil).toEqual(new Date(h.clock.now().getTime() + 2 * HOUR));
     // The write stayed queued: it goes out once the pause is over.
     h.clock.advance(2 * HOUR + 1);
@@ -72,16 +95,32 @@ describe('per-tenant failures', () => {
     const broken = await h.tenant('broken');
     ok.crm.put({ Id: 'A' });
     broken.crm.put({ Id: 'B' });
-    await h.ctx.store.mappings.put('broken', 'salesforce', { ...CRM_MAPPING, fields: { ...CRM_MAPPING.fields, amount: { from: 'Amount', type: 'money' } } } as never, 'admin', h.clock.now());
+    await h.ctx.store.mappings.put(
+      'broken',
+      'salesforce',
+      { ...CRM_MAPPING, fields: { ...CRM_MAPPING.fields, amount: { from: 'Amount', type: 'money' } } } as never,
+      'admin',
+      h.clock.now(),
+    );
 
     const [b, a] = await all(); // tenants run in id order: broken, ok
     expect(a!.runs[0]).toMatchObject({ tenantId: 'ok', status: 'succeeded' });
-    expect(b!.runs[0]).toMatchObject({ tenantId: 'broken', status: 'failed', errors: [expect.objectContaining({ step: 'connect', code: 'mapping_invalid', message: expect.stringMatching(/fields\.amount\.type/) })] });
+    expect(b!.runs[0]).toMatchObject({
+      tenantId: 'broken',
+      status: 'failed',
+      errors: [
+        expect.objectContaining({ step: 'connect', code: 'mapping_invalid', message: expect.stringMatching(/fields\.amount\.type/) }),
+      ],
+    });
     // Nothing else is lost: the connection stays active and syncs once the mapping is fixed.
     expect((await h.ctx.store.connections.get('broken', broken.connection.id))!.status).toBe('active');
     await h.ctx.store.mappings.remove('broken', 'salesforce');
     h.clock.advance(HOUR);
-    expect((await all())[0]!.runs[0]).toMatchObject({ tenantId: 'broken', status: 'succeeded', counts: expect.objectContaining({ scored: 1 }) });
+    expect((await all())[0]!.runs[0]).toMatchObject({
+      tenantId: 'broken',
+      status: 'succeeded',
+      counts: expect.objectContaining({ scored: 1 }),
+    });
   });
 
   it('skips a tenant another worker is syncing', async () => {

@@ -3,9 +3,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyInBody } from '../../../connectors/hubspot/tasks.ts';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
+import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
 import type { Store } from '../../../src/store/index.ts';
-import { finishRun, killAtEach, pointName, withStore, workerDatabase, type KillPoint, type WorkerDatabase } from './helpers/kill-worker.ts';
+import { finishRun, type KillPoint, killAtEach, pointName, type WorkerDatabase, withStore, workerDatabase } from './helpers/kill-worker.ts';
 import { sandboxWorker } from './helpers/sandbox-worker.ts';
 
 /**
@@ -46,7 +46,12 @@ let dir: string;
 const edited = new Map<string, number>();
 
 beforeAll(async () => {
-  sb = await startSandbox({ deals: 700, seed: 7, hubspot: { riskProperties: 'ready', searchLagMs: SEARCH_LAG_MS }, taskCompletionDays: null });
+  sb = await startSandbox({
+    deals: 700,
+    seed: 7,
+    hubspot: { riskProperties: 'ready', searchLagMs: SEARCH_LAG_MS },
+    taskCompletionDays: null,
+  });
   dir = mkdtempSync(path.join(os.tmpdir(), 'dealrisk-kill-hs-'));
   db = await workerDatabase(dir);
   // Scores from the deal's id, amount and day (helpers/daily-scorer.ts): as many writes, tasks
@@ -81,12 +86,17 @@ async function repEdits(n: number, status: 'open' | 'closed', offset = 0): Promi
 }
 
 /** The tenant's HubSpot cursor as the last worker left it. */
-const savedCursor = () => withStore(db, async (store) => JSON.parse((await store.connections.list('t1'))[0]!.cursor!) as { run?: { lastId: string | null } | null });
+const savedCursor = () =>
+  withStore(
+    db,
+    async (store) => JSON.parse((await store.connections.list('t1'))[0]!.cursor!) as { run?: { lastId: string | null } | null },
+  );
 
 /** Risk-field writes the portal received, per deal, from `from` on. */
 function writesPerDeal(from: number): Map<string, number> {
   const out = new Map<string, number>();
-  for (const w of sb.state.hubspot.propertyWrites.slice(from)) if (w.type === 'deals' && w.properties.risk_score !== undefined) out.set(w.id, (out.get(w.id) ?? 0) + 1);
+  for (const w of sb.state.hubspot.propertyWrites.slice(from))
+    if (w.type === 'deals' && w.properties.risk_score !== undefined) out.set(w.id, (out.get(w.id) ?? 0) + 1);
   return out;
 }
 
@@ -97,7 +107,11 @@ async function expectAllWritten(store: Store): Promise<void> {
   expect(open.length).toBeGreaterThan(100);
   for (const d of open) {
     const s = scores.get(d.id);
-    expect({ id: d.id, score: d.properties.risk_score, category: d.properties.risk_category }).toEqual({ id: d.id, score: String(s?.score), category: s?.category });
+    expect({ id: d.id, score: d.properties.risk_score, category: d.properties.risk_category }).toEqual({
+      id: d.id,
+      score: String(s?.score),
+      category: s?.category,
+    });
   }
   expect(Object.keys(await store.outbox.countByStatus('t1')).filter((k) => !k.endsWith('.sent'))).toEqual([]);
 }
@@ -114,7 +128,8 @@ async function expectTasksOnce(store: Store): Promise<void> {
   for (const t of inPortal) expect(t.deals).toEqual([t.key.split(':')[0]]);
   const high = (await store.scores.latest('t1')).filter((s) => s.score > 50);
   expect(high.length).toBeGreaterThan(0);
-  for (const s of high) for (const action of ['exec-call', 'milestones']) expect(perKey.get(`${s.externalId}:${action}`), `${s.externalId}:${action}`).toBe(1);
+  for (const s of high)
+    for (const action of ['exec-call', 'milestones']) expect(perKey.get(`${s.externalId}:${action}`), `${s.externalId}:${action}`).toBe(1);
   const sent = await store.outbox.list('t1', { kind: 'task' });
   expect(sent.filter((t) => t.status !== 'sent')).toEqual([]);
   expect([...perKey.keys()].sort()).toEqual(sent.map((t) => t.payload.key as string).sort());
@@ -168,14 +183,16 @@ describe('a worker syncing a HubSpot portal, SIGKILLed mid-run and restarted eac
     const day = sb.clock.now();
     const writesBefore = sb.state.hubspot.propertyWrites.length;
     await killAtEach(worker.run, NEXT_DAY, async (p) => {
-      if ('at' in p && p.at === 'cursor-saved') expect((await savedCursor()).run?.lastId, 'the worker died with its cursor mid-window').toEqual(expect.any(String));
+      if ('at' in p && p.at === 'cursor-saved')
+        expect((await savedCursor()).run?.lastId, 'the worker died with its cursor mid-window').toEqual(expect.any(String));
       await repEdits(2, 'closed');
     });
     await finishRun(worker.run);
 
     await withStore(db, async (store) => {
       // The edits search showed this run, those made during the first sync's outages included, are stored.
-      for (const [id, amount] of editedBefore) expect({ id, amount: (await store.deals.get('t1', 'hubspot', id))?.amount }).toEqual({ id, amount });
+      for (const [id, amount] of editedBefore)
+        expect({ id, amount: (await store.deals.get('t1', 'hubspot', id))?.amount }).toEqual({ id, amount });
       // (Those two seconds old were not: the next run must bring them.)
       for (const id of inLag) expect((await store.deals.get('t1', 'hubspot', id))?.amount, id).not.toBe(edited.get(id));
       await expectAllWritten(store);
@@ -205,13 +222,18 @@ describe('a worker syncing a HubSpot portal, SIGKILLed mid-run and restarted eac
     const at = sb.clock.now().getTime();
     await finishRun(worker.run);
     await withStore(db, async (store) => {
-      for (const [id, amount] of edited) expect({ id, amount: (await store.deals.get('t1', 'hubspot', id))?.amount }).toEqual({ id, amount });
+      for (const [id, amount] of edited)
+        expect({ id, amount: (await store.deals.get('t1', 'hubspot', id))?.amount }).toEqual({ id, amount });
       const stored = new Map((await store.deals.list('t1', { limit: 10_000 })).map((d) => [d.externalId, d]));
       const visible = sb.state.hubspot.deals().filter((d) => Date.parse(d.properties.hs_lastmodifieddate!) < at - SEARCH_LAG_MS);
       expect(visible.length).toBeGreaterThan(500);
       for (const d of visible) {
         const s = stored.get(d.id);
-        expect({ id: d.id, amount: s?.amount ?? null, open: s?.stage.status === 'open' }).toEqual({ id: d.id, amount: d.properties.amount ? Number(d.properties.amount) : null, open: d.properties.hs_is_closed === 'false' });
+        expect({ id: d.id, amount: s?.amount ?? null, open: s?.stage.status === 'open' }).toEqual({
+          id: d.id,
+          amount: d.properties.amount ? Number(d.properties.amount) : null,
+          open: d.properties.hs_is_closed === 'false',
+        });
       }
       await expectAllWritten(store);
       await expectTasksOnce(store);

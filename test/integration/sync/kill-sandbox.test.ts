@@ -3,14 +3,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSandbox } from '../../../src/sandbox/index.ts';
-import { finishRun, killAtEach, pointName, withStore, workerDatabase, type KillPoint } from './helpers/kill-worker.ts';
+import { finishRun, type KillPoint, killAtEach, pointName, withStore, workerDatabase } from './helpers/kill-worker.ts';
 import { sandboxWorker } from './helpers/sandbox-worker.ts';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 /** Killed at each point in turn (a first sync of a Salesforce org), then left to finish. */
-const CHAIN: KillPoint[] = [{ at: 'page-stored' }, { at: 'scored' }, { at: 'fields-called' }, { at: 'fields-recorded' }, { at: 'tasks-called' }];
+const CHAIN: KillPoint[] = [
+  { at: 'page-stored' },
+  { at: 'scored' },
+  { at: 'fields-called' },
+  { at: 'fields-recorded' },
+  { at: 'tasks-called' },
+];
 
 describe('a worker syncing a Salesforce org, SIGKILLed mid-run', () => {
   it(`finishes the run exactly once across restarts: ${CHAIN.map(pointName).join(' → ')}`, async () => {
@@ -35,7 +41,8 @@ describe('a worker syncing a Salesforce org, SIGKILLed mid-run', () => {
         // Written once each, except the one batch the org applied while the worker died before
         // recording it: sent again with the same values.
         const writes = new Map<string, number>();
-        for (const w of sb.state.salesforce.fieldWrites.filter((x) => x.object === 'Opportunity')) writes.set(w.id, (writes.get(w.id) ?? 0) + 1);
+        for (const w of sb.state.salesforce.fieldWrites.filter((x) => x.object === 'Opportunity'))
+          writes.set(w.id, (writes.get(w.id) ?? 0) + 1);
         expect([...writes.keys()].sort()).toEqual([...scores.keys()].sort());
         expect([...writes.values()].filter((n) => n > 2)).toEqual([]);
         expect([...writes.values()].filter((n) => n === 2).length).toBeLessThanOrEqual(200);

@@ -5,7 +5,7 @@ import { openStore, type Store } from '../../../src/store/index.ts';
 import { startWorker, type Worker } from '../../../src/worker/index.ts';
 import { onPostgres, TEST_KEY } from '../../helpers/store.ts';
 import { testContext } from './helpers/context.ts';
-import { harness, type Harness } from './helpers/harness.ts';
+import { type Harness, harness } from './helpers/harness.ts';
 
 const slow = (c: Connector, ms: number): Connector => ({
   ...c,

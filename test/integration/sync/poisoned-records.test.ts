@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../../config/env.ts';
 import type { AppContext } from '../../../src/app/context.ts';
 import { silentLogger } from '../../../src/log.ts';
-import { startSandbox, type Sandbox } from '../../../src/sandbox/index.ts';
+import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
 import { syncPort } from '../../../src/server/adapters/sync.ts';
 import { createApiKey } from '../../../src/server/auth/api-key.ts';
 import { tenantIdFor } from '../../../src/server/auth/oauth-routes.ts';
@@ -33,7 +33,13 @@ describe('a CRM record with text Postgres cannot store', () => {
   const sync = (tenantId: string) => syncTenant(deps, tenantId, { base: config, trigger: 'test' });
 
   beforeAll(async () => {
-    sb = await startSandbox({ deals: 40, seed: 13, salesforce: { riskFields: 'ready' }, hubspot: { riskProperties: 'ready' }, taskCompletionDays: null });
+    sb = await startSandbox({
+      deals: 40,
+      seed: 13,
+      salesforce: { riskFields: 'ready' },
+      hubspot: { riskProperties: 'ready' },
+      taskCompletionDays: null,
+    });
     t = await createTestStore();
     const env = parseEnv({
       NODE_ENV: 'test',
@@ -76,7 +82,13 @@ describe('a CRM record with text Postgres cannot store', () => {
         crm: 'salesforce',
         accountId: sb.salesforce.orgId,
         instanceUrl: sf.instance_url,
-        credentials: { accessToken: sf.access_token, refreshToken: sf.refresh_token, instanceUrl: sf.instance_url, accountId: sb.salesforce.orgId, authBaseUrl: sb.salesforce.loginUrl },
+        credentials: {
+          accessToken: sf.access_token,
+          refreshToken: sf.refresh_token,
+          instanceUrl: sf.instance_url,
+          accountId: sb.salesforce.orgId,
+          authBaseUrl: sb.salesforce.loginUrl,
+        },
       },
       ctx.now(),
     );
@@ -107,9 +119,19 @@ describe('a CRM record with text Postgres cannot store', () => {
     expect(scored.has(nul.id) && scored.has(lone.id)).toBe(true);
 
     // Named on GET /v1/sync/runs and on the Sync page.
-    const web = await startWeb(ctx, { scoring: fakeServices(t).scoring, sync: syncPort(ctx), oauth: { salesforce: fakeOAuth('salesforce'), hubspot: fakeOAuth('hubspot') }, sandbox: null }, { host: '127.0.0.1', port: 0 });
+    const web = await startWeb(
+      ctx,
+      {
+        scoring: fakeServices(t).scoring,
+        sync: syncPort(ctx),
+        oauth: { salesforce: fakeOAuth('salesforce'), hubspot: fakeOAuth('hubspot') },
+        sandbox: null,
+      },
+      { host: '127.0.0.1', port: 0 },
+    );
     try {
-      const key = (await createApiKey(t.store, HS, { name: 'reader', role: 'read', ratePerMinute: 1000, createdBy: 'test' }, ctx.now())).secret;
+      const key = (await createApiKey(t.store, HS, { name: 'reader', role: 'read', ratePerMinute: 1000, createdBy: 'test' }, ctx.now()))
+        .secret;
       const res = await api(web.url, 'GET', '/v1/sync/runs?limit=1', key);
       expect(res.status).toBe(200);
       expect(res.body.runs[0]).toMatchObject({ status: 'partial', rejected: [], counts: expect.objectContaining({ cleaned: 2 }) });
@@ -132,7 +154,11 @@ describe('a CRM record with text Postgres cannot store', () => {
   it('Salesforce: stores an opportunity named with U+0000 cleaned and syncs the rest', async () => {
     const opp = sb.state.salesforce.opportunities().find((o) => o.IsClosed === false)!;
     const tokens = sb.salesforce.issueTokens();
-    const conn = new jsforce.Connection({ instanceUrl: tokens.instance_url, accessToken: tokens.access_token, version: sb.salesforce.version });
+    const conn = new jsforce.Connection({
+      instanceUrl: tokens.instance_url,
+      accessToken: tokens.access_token,
+      version: sb.salesforce.version,
+    });
     const res = await conn.sobject('Opportunity').update({ Id: opp.Id as string, Name: 'Poison \u0000 opp', NextStep: 'Call \udc00 back' });
     expect(res).toMatchObject({ success: true });
 

@@ -1,16 +1,22 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { modelHealth } from '../../../src/worker/index.ts';
 import { HOUR } from './helpers/context.ts';
-import { harness, type Harness } from './helpers/harness.ts';
+import { type Harness, harness } from './helpers/harness.ts';
 
 describe('retraining during sync', () => {
   let h: Harness;
   afterEach(async () => h.close());
 
   const closed = (n: number, from = 0) =>
-    Array.from({ length: n }, (_, i) => ({ Id: `C${from + i}`, Status: (i % 2 ? 'won' : 'lost') as 'won' | 'lost', ClosedDate: '2026-11-20T00:00:00Z' }));
+    Array.from({ length: n }, (_, i) => ({
+      Id: `C${from + i}`,
+      Status: (i % 2 ? 'won' : 'lost') as 'won' | 'lost',
+      ClosedDate: '2026-11-20T00:00:00Z',
+    }));
 
-  it('trains when the tenant has no model, then only when due: a day later or after enough new closed deals', { timeout: 60_000 }, async () => {
+  it('trains when the tenant has no model, then only when due: a day later or after enough new closed deals', {
+    timeout: 60_000,
+  }, async () => {
     h = await harness({ config: (c) => Object.assign(c.retrain, { minNewClosed: 5, minNewClosedShare: 1 }) });
     const { crm } = await h.tenant('t1');
     crm.put({ Id: 'O1' }, ...closed(10));
@@ -36,7 +42,12 @@ describe('retraining during sync', () => {
   });
 
   it('keeps the active model when the new one backtests worse, and does not retry it every hour', async () => {
-    h = await harness({ candidates: [{ auc: 0.8, logLoss: 0.5 }, { auc: 0.7, logLoss: 0.6 }] });
+    h = await harness({
+      candidates: [
+        { auc: 0.8, logLoss: 0.5 },
+        { auc: 0.7, logLoss: 0.6 },
+      ],
+    });
     const { crm } = await h.tenant('t1');
     crm.put({ Id: 'O1', Risk: 40 });
     await h.sync();
@@ -45,7 +56,10 @@ describe('retraining during sync', () => {
     const r = await h.sync();
     expect(h.trained).toHaveLength(2);
     expect((await h.ctx.store.models.active('t1'))!.id).toBe(first!.id);
-    expect((await h.ctx.store.tenantSync.get('t1'))!.lastTrain).toMatchObject({ accepted: false, why: expect.stringMatching(/AUC 0\.700 is below the active model's 0\.800/) });
+    expect((await h.ctx.store.tenantSync.get('t1'))!.lastTrain).toMatchObject({
+      accepted: false,
+      why: expect.stringMatching(/AUC 0\.700 is below the active model's 0\.800/),
+    });
     expect(r.runs[0]!.counts).toMatchObject({ scored: 1, written: 0 }); // a day-old score is refreshed; same values: no write
     h.clock.advance(HOUR);
     await h.sync();
@@ -80,7 +94,14 @@ describe('retraining during sync', () => {
   });
 
   it('retrains when deals that closed since training drift from what the model predicted', async () => {
-    h = await harness({ config: (c) => Object.assign(c.retrain, { minNewClosed: 1000, minNewClosedShare: 1, drift: { minClosed: 4, maxCalibrationGap: 0.2, maxAucDrop: 1 } }) });
+    h = await harness({
+      config: (c) =>
+        Object.assign(c.retrain, {
+          minNewClosed: 1000,
+          minNewClosedShare: 1,
+          drift: { minClosed: 4, maxCalibrationGap: 0.2, maxAucDrop: 1 },
+        }),
+    });
     const { crm } = await h.tenant('t1');
     // Four open deals the model calls safe (risk 10), and enough history that four more closed
     // deals are not by themselves a reason to retrain...

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HOUR, DAY } from './helpers/context.ts';
-import { harness, type Harness } from './helpers/harness.ts';
+import { DAY, HOUR } from './helpers/context.ts';
 import type { FileCrm } from './helpers/file-crm.ts';
+import { type Harness, harness } from './helpers/harness.ts';
 
 describe('a sync run', () => {
   let h: Harness;
@@ -18,7 +18,17 @@ describe('a sync run', () => {
     expect(r.status).toBe('done');
     const run = r.runs[0]!;
     expect(run.status).toBe('succeeded');
-    expect(run.counts).toMatchObject({ fetched: 3, mapped: 3, rejected: 0, stored: 3, snapshots: 2, scored: 2, queued: 2, written: 2, tasks: 2 });
+    expect(run.counts).toMatchObject({
+      fetched: 3,
+      mapped: 3,
+      rejected: 0,
+      stored: 3,
+      snapshots: 2,
+      scored: 2,
+      queued: 2,
+      written: 2,
+      tasks: 2,
+    });
     expect(crm.read().writes.map((w) => [w.id, w.score, w.category])).toEqual([
       ['A', 20, 'Low'],
       ['B', 60, 'High'],
@@ -26,7 +36,12 @@ describe('a sync run', () => {
     // High deal: the playbook's immediate and this-week actions, not the ongoing one.
     expect(Object.keys(crm.read().tasks).sort()).toEqual(['B:exec-call', 'B:milestones']);
     const [stored] = await h.ctx.store.syncRuns.list('t1');
-    expect(stored).toMatchObject({ status: 'succeeded', trigger: 'test', apiCalls: run.apiCalls, counts: expect.objectContaining({ scored: 2 }) });
+    expect(stored).toMatchObject({
+      status: 'succeeded',
+      trigger: 'test',
+      apiCalls: run.apiCalls,
+      counts: expect.objectContaining({ scored: 2 }),
+    });
     expect(stored!.durationMs).toBeGreaterThanOrEqual(0);
     expect(stored!.details).toMatchObject({ model: expect.objectContaining({ retrained: true }) });
     expect((await h.ctx.store.scores.latest('t1')).map((s) => [s.externalId, s.modelStatus])).toEqual([
@@ -44,7 +59,11 @@ describe('a sync run', () => {
     h.clock.advance(HOUR);
     const r = await h.sync();
     const after = crm.read();
-    expect(r.runs[0]).toMatchObject({ status: 'succeeded', apiCalls: 1, counts: expect.objectContaining({ fetched: 0, scored: 0, written: 0, tasks: 0 }) });
+    expect(r.runs[0]).toMatchObject({
+      status: 'succeeded',
+      apiCalls: 1,
+      counts: expect.objectContaining({ fetched: 0, scored: 0, written: 0, tasks: 0 }),
+    });
     expect(after.calls.fetch - before.calls.fetch).toBe(1);
     expect(after.writes).toEqual(before.writes);
   });
@@ -115,7 +134,9 @@ describe('a sync run', () => {
     const first = await h.sync();
     expect(first.runs[0]!.counts).toMatchObject({ written: 1, writeFailed: 1 });
     const failed = await h.ctx.store.outbox.list('t1', { kind: 'fields', status: 'failed' });
-    expect(failed).toEqual([expect.objectContaining({ externalId: 'B', attempts: 1, lastError: expect.stringContaining('FIELD_CUSTOM_VALIDATION_EXCEPTION') })]);
+    expect(failed).toEqual([
+      expect.objectContaining({ externalId: 'B', attempts: 1, lastError: expect.stringContaining('FIELD_CUSTOM_VALIDATION_EXCEPTION') }),
+    ]);
 
     h.clock.advance(2 * HOUR); // past the retry wait
     const second = await h.sync();
@@ -138,7 +159,10 @@ describe('a sync run', () => {
     crm.put({ Id: 'A', Risk: 40 });
     crm.fault({ op: 'write', error: { code: 'crm_unavailable', message: '503 Service Unavailable' } });
     const r = await h.sync();
-    expect(r.runs[0]).toMatchObject({ status: 'partial', errors: [expect.objectContaining({ step: 'write-back', code: 'crm_unavailable' })] });
+    expect(r.runs[0]).toMatchObject({
+      status: 'partial',
+      errors: [expect.objectContaining({ step: 'write-back', code: 'crm_unavailable' })],
+    });
     h.clock.advance(2 * HOUR);
     await h.sync();
     expect(crm.read().writes.map((w) => w.id)).toEqual(['A']);

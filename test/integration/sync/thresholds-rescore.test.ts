@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scoringChangedPatch } from '../../../src/core/scoring/config.ts';
 import { HOUR } from './helpers/context.ts';
-import { harness, type Harness } from './helpers/harness.ts';
 import type { FileCrm } from './helpers/file-crm.ts';
+import { type Harness, harness } from './helpers/harness.ts';
 
 describe('a change of risk thresholds', () => {
   let h: Harness;
@@ -20,7 +20,10 @@ describe('a change of risk thresholds', () => {
     h.clock.advance(HOUR);
     expect((await h.sync()).runs[0]!.counts).toMatchObject({ scored: 0 });
 
-    await h.ctx.store.tenants.updateSettings('t1', { scoring: { thresholds: { mode: 'fixed', low: 30, medium: 55, high: 80 } }, ...scoringChangedPatch(h.clock.now()) });
+    await h.ctx.store.tenants.updateSettings('t1', {
+      scoring: { thresholds: { mode: 'fixed', low: 30, medium: 55, high: 80 } },
+      ...scoringChangedPatch(h.clock.now()),
+    });
     h.clock.advance(HOUR);
     expect((await h.sync()).runs[0]!.counts).toMatchObject({ scored: 2 });
     h.clock.advance(HOUR);

@@ -4,7 +4,7 @@ import { buildDigest } from '../../../src/worker/digest.ts';
 import { requestRescore, requestSync, startWorker, type Worker } from '../../../src/worker/index.ts';
 import { HOUR } from './helpers/context.ts';
 import type { FileCrm } from './helpers/file-crm.ts';
-import { harness, type Harness } from './helpers/harness.ts';
+import { type Harness, harness } from './helpers/harness.ts';
 import { slackSink } from './helpers/slack-sink.ts';
 import { smtpSink } from './helpers/smtp-sink.ts';
 
@@ -72,18 +72,31 @@ describe('the worker', () => {
       return r[0]?.trigger === 'webhook' && r[0].status !== 'running' && r;
     }, 'the webhook run');
     expect(run).toMatchObject({ status: 'succeeded', counts: expect.objectContaining({ scored: 1, written: 1 }) });
-    expect(crm.read().writes.filter((w) => w.id === 'A').map((w) => w.score)).toEqual([40, 65]);
+    expect(
+      crm
+        .read()
+        .writes.filter((w) => w.id === 'A')
+        .map((w) => w.score),
+    ).toEqual([40, 65]);
     await until(async () => (await h.ctx.store.rescoreQueue.tenants()).length === 0, 'the queue to drain');
   });
 
-  it('sends the daily digest at the tenant\'s local time, once: Slack summary and email per owner', async () => {
+  it("sends the daily digest at the tenant's local time, once: Slack summary and email per owner", async () => {
     const slack = await slackSink();
     const smtp = await smtpSink();
     try {
       crm.put({ Id: 'C', Risk: 90, OwnerId: 'u2', OwnerName: 'Grace' }, { Id: 'D', Risk: 10 });
       await h.sync();
       await h.ctx.store.tenants.updateSettings('t1', {
-        sync: { digest: { localTime: '09:00', timezone: 'Europe/Paris', slackWebhookUrl: slack.url, ownerEmails: { u1: 'ada@example.com', u2: 'grace@example.com' }, adminEmails: ['boss@example.com'] } },
+        sync: {
+          digest: {
+            localTime: '09:00',
+            timezone: 'Europe/Paris',
+            slackWebhookUrl: slack.url,
+            ownerEmails: { u1: 'ada@example.com', u2: 'grace@example.com' },
+            adminEmails: ['boss@example.com'],
+          },
+        },
       });
       h.clock.set('2026-11-25T07:30:00Z'); // 08:30 in Paris: not yet
       start({ schedule: false, transports: defaultTransports(smtp.url) });
@@ -107,12 +120,20 @@ describe('the worker', () => {
   });
 
   it('builds the digest the REST API shows: top High and Critical deals, per owner or for the tenant', async () => {
-    crm.put(...Array.from({ length: 14 }, (_, i) => ({ Id: `H${String(i).padStart(2, '0')}`, Risk: 60 + i, OwnerId: i % 2 ? 'u1' : 'u2' })));
+    crm.put(
+      ...Array.from({ length: 14 }, (_, i) => ({ Id: `H${String(i).padStart(2, '0')}`, Risk: 60 + i, OwnerId: i % 2 ? 'u1' : 'u2' })),
+    );
     await h.sync();
     const all = await buildDigest(h.ctx, 't1');
     expect(all.deals).toHaveLength(10);
     expect(all.deals.map((d) => d.score)).toEqual([73, 72, 71, 70, 70, 69, 68, 67, 66, 65]);
-    expect(all.deals[0]).toMatchObject({ externalId: 'H13', category: 'High', drivers: ['Risk input is 73'], firstAction: expect.stringContaining('Executive sponsor call'), url: 'https://crm.example.test/deals/H13' });
+    expect(all.deals[0]).toMatchObject({
+      externalId: 'H13',
+      category: 'High',
+      drivers: ['Risk input is 73'],
+      firstAction: expect.stringContaining('Executive sponsor call'),
+      url: 'https://crm.example.test/deals/H13',
+    });
     const mine = await buildDigest(h.ctx, 't1', { ownerId: 'u2' });
     expect(mine.deals.every((d) => d.ownerId === 'u2')).toBe(true);
     expect(mine.deals.map((d) => d.externalId)).toEqual(['H12', 'H10', 'H08', 'H06', 'H04', 'H02', 'H00']);
@@ -144,14 +165,22 @@ describe('the worker', () => {
     await until(async () => (await h.ctx.store.deals.countByStatus('t1')).open > 0, 'the first page');
     await slow.stop();
     const stopped = await running;
-    expect(stopped.runs[0]).toMatchObject({ status: 'failed', errors: [expect.objectContaining({ step: 'fetch', message: expect.stringContaining('worker is stopping') })] });
+    expect(stopped.runs[0]).toMatchObject({
+      status: 'failed',
+      errors: [expect.objectContaining({ step: 'fetch', message: expect.stringContaining('worker is stopping') })],
+    });
     expect(crm.read().writes).toEqual([]);
     const next = await start({ schedule: false }).runNow('t1');
     expect(next.runs[0]).toMatchObject({ status: 'succeeded' });
-    expect(crm.read().writes.map((w) => w.id).sort()).toEqual([...Object.keys(crm.read().records)].sort());
+    expect(
+      crm
+        .read()
+        .writes.map((w) => w.id)
+        .sort(),
+    ).toEqual([...Object.keys(crm.read().records)].sort());
   });
 
-  it('purges score history, run records and closed deals\' snapshots past their retention', async () => {
+  it("purges score history, run records and closed deals' snapshots past their retention", async () => {
     crm.put({ Id: 'OLD', Status: 'open' });
     await h.sync();
     // Three years on: OLD closed long ago, A is still open.

@@ -22,7 +22,7 @@ describe('storable text', () => {
 
   it('cleans nested values and keys, saying where, and leaves clean values untouched', () => {
     const date = new Date('2026-01-01T00:00:00Z');
-    const raw = { dealname: 'x\u0000', nested: { ['k\ud800']: ['ok', 'y\udfff'] }, n: 5, when: date, fine: { a: 'b' } };
+    const raw = { dealname: 'x\u0000', nested: { 'k\ud800': ['ok', 'y\udfff'] }, n: 5, when: date, fine: { a: 'b' } };
     const { value, cleaned } = storableValue(raw);
     expect(value).toEqual({ dealname: 'x', nested: { 'k\ufffd': ['ok', 'y\ufffd'] }, n: 5, when: date, fine: { a: 'b' } });
     expect(value.fine).toBe(raw.fine);

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createCsvConnector } from '../../../connectors/csv/index.ts';
 import { fieldsFromRecords, inferType } from '../../../connectors/csv/describe-fields.ts';
+import { createCsvConnector } from '../../../connectors/csv/index.ts';
 import { parseMapping } from '../../../src/core/mapping/schema.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'dealrisk-describe-'));
@@ -26,7 +26,14 @@ describe('fieldsFromRecords', () => {
   it('follows nested objects as dotted paths, skips Salesforce attributes, and offers short text columns as options', () => {
     const fields = byName(
       fieldsFromRecords([
-        { data: { Id: '006A', StageName: 'Closed Won', Account: { attributes: { type: 'Account', url: '/x' }, Industry: 'Retail' }, _derived: { stageHistory: [{ stage: 'Won', enteredAt: '2026-01-01' }] } } },
+        {
+          data: {
+            Id: '006A',
+            StageName: 'Closed Won',
+            Account: { attributes: { type: 'Account', url: '/x' }, Industry: 'Retail' },
+            _derived: { stageHistory: [{ stage: 'Won', enteredAt: '2026-01-01' }] },
+          },
+        },
         { data: { Id: '006B', StageName: 'Prospecting', Account: null, _derived: { stageHistory: [] } } },
       ]),
     );
@@ -41,7 +48,10 @@ describe('fieldsFromRecords', () => {
 describe('the CSV connector lists its columns', () => {
   it("lists the file's columns and its lookups' as the mapping names them, typed from the rows", async () => {
     const file = path.join(dir, 'opportunities.csv');
-    writeFileSync(file, 'Opportunity ID,Account,Stage,Amount,Created\nOPP-1,ACC-1,Closed Won,"$12,500",27-Mar-12\nOPP-2,ACC-2,Closed Lost,"$8,000",3-Apr-12\nOPP-3,ACC-9,Negotiation,"$30,000",15-Jan-13\n');
+    writeFileSync(
+      file,
+      'Opportunity ID,Account,Stage,Amount,Created\nOPP-1,ACC-1,Closed Won,"$12,500",27-Mar-12\nOPP-2,ACC-2,Closed Lost,"$8,000",3-Apr-12\nOPP-3,ACC-9,Negotiation,"$30,000",15-Jan-13\n',
+    );
     writeFileSync(path.join(dir, 'accounts.csv'), 'Account ID,Industry,Employees\nACC-1,Manufacturing,1200\nACC-2,Retail,300\n');
     const mapping = parseMapping(
       {

@@ -75,7 +75,8 @@ describe('docs/crm-limits.md', () => {
       for (const ref of refs) {
         const file = path.join(root, ref.file);
         if (!existsSync(file)) bad.push(`line ${r.line}: ${ref.file} does not exist`);
-        else if (ref.name && !readFileSync(file, 'utf8').includes(ref.name)) bad.push(`line ${r.line}: no test "${ref.name}" in ${ref.file}`);
+        else if (ref.name && !readFileSync(file, 'utf8').includes(ref.name))
+          bad.push(`line ${r.line}: no test "${ref.name}" in ${ref.file}`);
       }
     }
     expect(bad).toEqual([]);

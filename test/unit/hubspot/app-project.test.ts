@@ -1,8 +1,8 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { BACKEND_URL, CARD_DATA_PATH as CARD_PATH_IN_CARD } from '../../../connectors/hubspot/app/src/app/cards/backend.ts';
 import { CARD_DATA_PATH, WEBHOOK_PATH } from '../../../connectors/hubspot/http-handlers.ts';
 import { HUBSPOT_SCOPES } from '../../../connectors/hubspot/oauth.ts';
-import { BACKEND_URL, CARD_DATA_PATH as CARD_PATH_IN_CARD } from '../../../connectors/hubspot/app/src/app/cards/backend.ts';
 
 const root = new URL('../../../connectors/hubspot/app/', import.meta.url);
 const json = (rel: string) => JSON.parse(readFileSync(new URL(rel, root), 'utf8'));

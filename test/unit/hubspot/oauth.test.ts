@@ -10,8 +10,15 @@ describe('HubSpot OAuth helpers', () => {
     expect(pair.challenge).toBe(pkceChallenge(pair.verifier));
   });
 
-  it('builds the install URL with the scopes, the caller\'s state and the PKCE challenge', () => {
-    const url = new URL(buildInstallUrl({ clientId: 'cid', redirectUri: 'https://app.example.com/oauth/hubspot/callback', state: 's-123', codeChallenge: 'abc' }));
+  it("builds the install URL with the scopes, the caller's state and the PKCE challenge", () => {
+    const url = new URL(
+      buildInstallUrl({
+        clientId: 'cid',
+        redirectUri: 'https://app.example.com/oauth/hubspot/callback',
+        state: 's-123',
+        codeChallenge: 'abc',
+      }),
+    );
     expect(url.origin + url.pathname).toBe('https://app.hubspot.com/oauth/authorize');
     expect(url.searchParams.get('scope')!.split(' ')).toEqual([...HUBSPOT_SCOPES]);
     expect(url.searchParams.get('scope')).toContain('crm.schemas.deals.write');
@@ -25,7 +32,9 @@ describe('HubSpot OAuth helpers', () => {
     expect(() => buildInstallUrl({ clientId: 'c', redirectUri: 'https://x', state: '', codeChallenge: 'a' })).toThrow(/state/);
   });
 
-  it('can target one portal\'s consent screen', () => {
-    expect(buildInstallUrl({ clientId: 'c', redirectUri: 'https://x', state: 's', codeChallenge: 'a', portalId: '147893286' })).toContain('/oauth/147893286/authorize');
+  it("can target one portal's consent screen", () => {
+    expect(buildInstallUrl({ clientId: 'c', redirectUri: 'https://x', state: 's', codeChallenge: 'a', portalId: '147893286' })).toContain(
+      '/oauth/147893286/authorize',
+    );
   });
 });

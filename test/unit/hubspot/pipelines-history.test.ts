@@ -31,7 +31,7 @@ describe('HubSpot pipeline stages', () => {
     expect(stageStatus({ isClosed: 'false', probability: '1.0' })).toBe('open');
   });
 
-  it('falls back to HubSpot\'s computed closed flags for a stage no pipeline lists', () => {
+  it("falls back to HubSpot's computed closed flags for a stage no pipeline lists", () => {
     expect(fallbackStage('9567448', { hs_is_closed: 'true', hs_is_closed_won: 'true' })).toMatchObject({ status: 'won', label: '9567448' });
     expect(fallbackStage('9567448', { hs_is_closed: 'true', hs_is_closed_won: 'false' })!.status).toBe('lost');
     expect(fallbackStage(null, {})).toBeNull();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PortalPacer, SlidingWindowPacer, type Clock } from '../../../connectors/hubspot/rate-pacer.ts';
+import { type Clock, PortalPacer, SlidingWindowPacer } from '../../../connectors/hubspot/rate-pacer.ts';
 
 function fakeClock(): Clock & { t: number } {
   const c = { t: 0, now: () => c.t, sleep: async (ms: number) => void (c.t += ms) };

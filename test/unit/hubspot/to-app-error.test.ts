@@ -5,7 +5,17 @@ const now = new Date('2026-11-24T15:30:00.000Z');
 
 describe('toAppError (HubSpot)', () => {
   it('turns a TEN_SECONDLY_ROLLING 429 into crm_rate_limited waiting what Retry-After says', () => {
-    const e = toAppError(429, { status: 'error', message: 'You have reached your ten secondly limit.', errorType: 'RATE_LIMIT', policyName: 'TEN_SECONDLY_ROLLING' }, { 'Retry-After': '3' }, { now });
+    const e = toAppError(
+      429,
+      {
+        status: 'error',
+        message: 'You have reached your ten secondly limit.',
+        errorType: 'RATE_LIMIT',
+        policyName: 'TEN_SECONDLY_ROLLING',
+      },
+      { 'Retry-After': '3' },
+      { now },
+    );
     expect(e.code).toBe('crm_rate_limited');
     expect(e.details).toMatchObject({ retryAfterMs: 3000, policyName: 'TEN_SECONDLY_ROLLING', retryable: true });
   });
@@ -16,7 +26,12 @@ describe('toAppError (HubSpot)', () => {
   });
 
   it('waits the rate-limit interval when a TEN_SECONDLY 429 has no Retry-After', () => {
-    const e = toAppError(429, { policyName: 'TEN_SECONDLY_ROLLING', message: 'limit' }, { 'x-hubspot-ratelimit-interval-milliseconds': '10000' }, { now });
+    const e = toAppError(
+      429,
+      { policyName: 'TEN_SECONDLY_ROLLING', message: 'limit' },
+      { 'x-hubspot-ratelimit-interval-milliseconds': '10000' },
+      { now },
+    );
     expect(e.details.retryAfterMs).toBe(10_000);
   });
 
@@ -26,8 +41,13 @@ describe('toAppError (HubSpot)', () => {
     expect(e.details.retryAfterMs).toBe(1000);
   });
 
-  it('pauses the tenant until the portal\'s next midnight on a DAILY 429', () => {
-    const e = toAppError(429, { status: 'error', message: 'You have reached your daily limit.', errorType: 'RATE_LIMIT', policyName: 'DAILY' }, {}, { now, utcOffsetMs: -5 * 3_600_000 });
+  it("pauses the tenant until the portal's next midnight on a DAILY 429", () => {
+    const e = toAppError(
+      429,
+      { status: 'error', message: 'You have reached your daily limit.', errorType: 'RATE_LIMIT', policyName: 'DAILY' },
+      {},
+      { now, utcOffsetMs: -5 * 3_600_000 },
+    );
     expect(e.code).toBe('crm_quota_exhausted');
     expect(e.details.retryable).toBe(false);
     // 15:30 UTC is 10:30 in US/Eastern (-05:00): the portal's day ends at 05:00 UTC tomorrow.
@@ -48,9 +68,11 @@ describe('toAppError (HubSpot)', () => {
   it('names the missing scopes on a 403 MISSING_SCOPES', () => {
     const e = toAppError(403, {
       status: 'error',
-      message: 'This app hasn\'t been granted all required scopes to make this call.',
+      message: "This app hasn't been granted all required scopes to make this call.",
       category: 'MISSING_SCOPES',
-      errors: [{ message: 'One or more of the following scopes are required.', context: { requiredGranularScopes: ['crm.schemas.deals.write'] } }],
+      errors: [
+        { message: 'One or more of the following scopes are required.', context: { requiredGranularScopes: ['crm.schemas.deals.write'] } },
+      ],
     });
     expect(e.code).toBe('crm_permission_denied');
     expect(e.details.missingScopes).toEqual(['crm.schemas.deals.write']);
@@ -58,7 +80,12 @@ describe('toAppError (HubSpot)', () => {
   });
 
   it('treats a 400 VALIDATION_ERROR as a rejected record with its first error code', () => {
-    const e = toAppError(400, { status: 'error', message: 'Property values were not valid', category: 'VALIDATION_ERROR', errors: [{ message: 'bad option', code: 'INVALID_OPTION' }] });
+    const e = toAppError(400, {
+      status: 'error',
+      message: 'Property values were not valid',
+      category: 'VALIDATION_ERROR',
+      errors: [{ message: 'bad option', code: 'INVALID_OPTION' }],
+    });
     expect(e.code).toBe('crm_record_rejected');
     expect(e.details.code).toBe('INVALID_OPTION');
   });
@@ -70,7 +97,12 @@ describe('toAppError (HubSpot)', () => {
   });
 
   it('turns BAD_REFRESH_TOKEN into crm_auth_revoked', () => {
-    const e = toAppError(400, { error: 'invalid_grant', error_description: 'refresh token is invalid, expired or revoked', status: 'BAD_REFRESH_TOKEN', message: 'missing or unknown refresh token' });
+    const e = toAppError(400, {
+      error: 'invalid_grant',
+      error_description: 'refresh token is invalid, expired or revoked',
+      status: 'BAD_REFRESH_TOKEN',
+      message: 'missing or unknown refresh token',
+    });
     expect(e.code).toBe('crm_auth_revoked');
     expect(e.details.retryable).toBe(false);
   });

@@ -1,8 +1,8 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
-import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { MAPPINGS_DIR } from '../../../src/mappings/load.ts';
 import { SCHEMA_FILE, schemaFileText } from '../../../src/mappings/schema-file.ts';
 
@@ -14,12 +14,16 @@ const shipped = readdirSync(MAPPINGS_DIR)
   .map((f) => path.join(MAPPINGS_DIR, f));
 
 /** Every ```yaml block of docs/mappings.md that is a whole mapping (it names its source). */
-const docExamples = [...readFileSync(DOCS, 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!).filter((y) => /^source:/m.test(y));
+const docExamples = [...readFileSync(DOCS, 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)]
+  .map((m) => m[1]!)
+  .filter((y) => /^source:/m.test(y));
 
 // An independent validator: ajv reads the committed file, not the zod schema it came from. Strict,
 // except that a subschema may require a key its siblings define ("one of from, template, default")
 // and a type may be a list (["string", "number", "boolean", "null"]), both plain JSON Schema.
-const validate = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true }).compile(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as object);
+const validate = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true }).compile(
+  JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as object,
+);
 const problems = (doc: unknown): string[] => (validate(doc) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
 
 describe('mappings/schema.json', () => {
@@ -44,7 +48,9 @@ describe('mappings/schema.json', () => {
     const base = { source: 'csv', object: 'x', id: 'Id' };
     expect(problems({ ...base, fields: { 'stage.status': { from: 'S' }, amount: { from: 'A', label: 'Size' } } })).not.toEqual([]);
     expect(problems({ ...base, fields: { 'stage.status': { from: 'S' }, amount: { type: 'number' } } })).not.toEqual([]);
-    expect(problems({ ...base, fields: { 'stage.status': { from: 'S' }, 'extras.vp': { from: 'VP', label: 'Vice president' } } })).toEqual([]);
+    expect(problems({ ...base, fields: { 'stage.status': { from: 'S' }, 'extras.vp': { from: 'VP', label: 'Vice president' } } })).toEqual(
+      [],
+    );
   });
 
   it.each(shipped.map((f) => [path.basename(f), f]))('is named by %s in a modeline that resolves from the file itself', (_name, file) => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCsvConnector, readCsvDeals } from '../../../connectors/csv/index.ts';
 import type { FetchPage } from '../../../connectors/types.ts';
-import { parseMapping, type MappingInput } from '../../../src/core/mapping/schema.ts';
+import { type MappingInput, parseMapping } from '../../../src/core/mapping/schema.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dealrisk-lookups-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -52,7 +52,12 @@ describe('lookups: joining a related CSV file', () => {
       ['O4', null, 'Unknown'],
     ]);
     expect(r.lookups).toEqual([
-      expect.objectContaining({ lookup: 'accounts', file: path.join(d, 'accounts.csv'), rows: 2, missed: [{ row: 4, recordId: 'O3', key: 'A9' }] }),
+      expect.objectContaining({
+        lookup: 'accounts',
+        file: path.join(d, 'accounts.csv'),
+        rows: 2,
+        missed: [{ row: 4, recordId: 'O3', key: 'A9' }],
+      }),
     ]);
   });
 
@@ -74,7 +79,12 @@ describe('lookups: joining a related CSV file', () => {
       { key: 'A2', lines: [3, 5], identical: true },
     ]);
     expect(r.rejected).toEqual([
-      { recordId: 'O1', row: 2, field: 'lookups.accounts', reason: 'Account ID "A1" is on lines 2 and 4 of accounts.csv with different values: which one is meant is unknown' },
+      {
+        recordId: 'O1',
+        row: 2,
+        field: 'lookups.accounts',
+        reason: 'Account ID "A1" is on lines 2 and 4 of accounts.csv with different values: which one is meant is unknown',
+      },
     ]);
     expect(r.deals.find((x) => x.externalId === 'O2')!.account.industry).toBe('Retail');
   });
@@ -86,7 +96,10 @@ describe('lookups: joining a related CSV file', () => {
         accounts: { file: 'accounts.csv', key: 'Account ID', on: 'Account' },
         owners: { file: 'users.csv', key: 'User ID', on: 'accounts.Owner' },
       },
-      fields: { 'stage.status': { from: 'Status', values: { Won: 'won', Lost: 'lost', Open: 'open' } }, 'owner.name': { from: 'owners.Name' } },
+      fields: {
+        'stage.status': { from: 'Status', values: { Won: 'won', Lost: 'lost', Open: 'open' } },
+        'owner.name': { from: 'owners.Name' },
+      },
     });
     const r = await readCsvDeals({ file: path.join(d, 'opps.csv'), mapping: m, tenantId: 't' });
     expect(r.deals.map((x) => x.owner.name)).toEqual(['Ada Lovelace', 'Grace Hopper', null, null]);
@@ -102,9 +115,9 @@ describe('lookups: joining a related CSV file', () => {
 
   it('stops naming the lookup when its file or key column is missing', async () => {
     const d = files({ 'opps.csv': OPPS, 'accounts.csv': ['Id,Industry', 'A1,Biotech'] });
-    await expect(readCsvDeals({ file: path.join(d, 'opps.csv'), mapping: mapping({}, { file: 'nope.csv' }), tenantId: 't' })).rejects.toThrow(
-      `lookups.accounts.file: cannot read ${path.join(d, 'nope.csv')}`,
-    );
+    await expect(
+      readCsvDeals({ file: path.join(d, 'opps.csv'), mapping: mapping({}, { file: 'nope.csv' }), tenantId: 't' }),
+    ).rejects.toThrow(`lookups.accounts.file: cannot read ${path.join(d, 'nope.csv')}`);
     await expect(readCsvDeals({ file: path.join(d, 'opps.csv'), mapping: mapping(), tenantId: 't' })).rejects.toThrow(
       `${path.join(d, 'accounts.csv')}: no column "Account ID" (lookups.accounts.key); its columns are Id, Industry`,
     );
@@ -112,7 +125,9 @@ describe('lookups: joining a related CSV file', () => {
 
   it('refuses a main file with a column named like a lookup', async () => {
     const d = files({ 'opps.csv': ['Id,Status,Account,accounts', 'O1,Won,A1,x'], 'accounts.csv': ACCOUNTS });
-    await expect(readCsvDeals({ file: path.join(d, 'opps.csv'), mapping: mapping(), tenantId: 't' })).rejects.toThrow(/has a column named "accounts"/);
+    await expect(readCsvDeals({ file: path.join(d, 'opps.csv'), mapping: mapping(), tenantId: 't' })).rejects.toThrow(
+      /has a column named "accounts"/,
+    );
   });
 
   it('re-reads the files in a sync when only the lookup file changed', async () => {
@@ -141,9 +156,9 @@ describe('lookups in the mapping schema', () => {
   const base = { object: 'x', id: 'Id', fields: { 'stage.status': { from: 'S' } } };
 
   it('are for CSV sources only', () => {
-    expect(() => parseMapping({ ...base, source: 'salesforce', lookups: { a: { file: 'a.csv', key: 'Id', on: 'AccountId' } } }, 'm.yaml')).toThrow(
-      'm.yaml: lookups: only csv sources read lookup files',
-    );
+    expect(() =>
+      parseMapping({ ...base, source: 'salesforce', lookups: { a: { file: 'a.csv', key: 'Id', on: 'AccountId' } } }, 'm.yaml'),
+    ).toThrow('m.yaml: lookups: only csv sources read lookup files');
   });
 
   it('must be listed before a lookup that reads them', () => {

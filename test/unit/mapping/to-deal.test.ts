@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseMapping, type MappingInput } from '../../../src/core/mapping/schema.ts';
-import { compileMapping, readPath } from '../../../src/core/mapping/to-deal.ts';
 import { readCsvDeals } from '../../../connectors/csv/index.ts';
+import { type MappingInput, parseMapping } from '../../../src/core/mapping/schema.ts';
+import { compileMapping, readPath } from '../../../src/core/mapping/to-deal.ts';
 import { loadMappingFile, MAPPINGS_DIR } from '../../../src/mappings/load.ts';
 
 const sfLike: MappingInput = {
@@ -19,7 +19,11 @@ const sfLike: MappingInput = {
     'account.industry': { from: 'Account.Industry' },
     'owner.name': { from: 'Owner.Name' },
     crmProbability: { from: 'Probability', type: 'percent' },
-    dealType: { from: 'Type', values: { 'New Customer': 'new', 'Existing Customer - Upgrade': 'expansion', Renewal: 'renewal' }, otherwise: null },
+    dealType: {
+      from: 'Type',
+      values: { 'New Customer': 'new', 'Existing Customer - Upgrade': 'expansion', Renewal: 'renewal' },
+      otherwise: null,
+    },
     'extras.competitor': { from: 'Main_Competitor__c' },
   },
 };
@@ -76,7 +80,9 @@ describe('mapping a record', () => {
   it('uses otherwise for unlisted values, and refuses them without it', () => {
     const other = map({ id: 'x', data: { ...record, Type: 'Something new' } }, { tenantId: 't1' });
     expect(other.ok && other.deal.dealType).toBeNull();
-    const strict = compileMapping(parseMapping({ ...sfLike, fields: { ...sfLike.fields, dealType: { from: 'Type', values: { Renewal: 'renewal' } } } }, 't'));
+    const strict = compileMapping(
+      parseMapping({ ...sfLike, fields: { ...sfLike.fields, dealType: { from: 'Type', values: { Renewal: 'renewal' } } } }, 't'),
+    );
     const r = strict({ id: 'x', data: record }, { tenantId: 't1' });
     expect(!r.ok && r.error).toMatchObject({ field: 'dealType', reason: expect.stringContaining('"New Customer" is not in the mapping') });
   });
@@ -85,7 +91,10 @@ describe('mapping a record', () => {
     // Found by the fuzz suite: every record of a mapping whose id pointed at an object landed as one deal "[object Object]".
     for (const Id of [{ Name: 'Acme' }, ['006A'], []]) {
       const r = map({ id: 'crm-7', data: { ...record, Id } }, { tenantId: 't1' });
-      expect(r).toEqual({ ok: false, error: { recordId: 'crm-7', field: 'Id', reason: expect.stringContaining('is not text or a number') } });
+      expect(r).toEqual({
+        ok: false,
+        error: { recordId: 'crm-7', field: 'Id', reason: expect.stringContaining('is not text or a number') },
+      });
     }
     expect(map({ id: 'x', data: { ...record, Id: 6021 } }, { tenantId: 't1' })).toMatchObject({ ok: true, deal: { externalId: '6021' } });
   });

@@ -1,12 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { accountSizeBand, buildStageMap, closeDatePushesOf, derive, stageHistoryOf, type HistoryRow } from '../../../connectors/salesforce/derive.ts';
+import {
+  accountSizeBand,
+  buildStageMap,
+  closeDatePushesOf,
+  derive,
+  type HistoryRow,
+  stageHistoryOf,
+} from '../../../connectors/salesforce/derive.ts';
 
 const stages = buildStageMap([
   { ApiName: 'Qualification', MasterLabel: 'Qualification', IsClosed: false, IsWon: false, SortOrder: 2 },
   { ApiName: 'Prospecting', MasterLabel: 'Prospecting', IsClosed: false, IsWon: false, SortOrder: 1 },
   { ApiName: 'Closed Lost', MasterLabel: 'Closed Lost', IsClosed: true, IsWon: false, SortOrder: 9 },
 ]);
-const h = (StageName: string, CloseDate: string, CreatedDate: string): HistoryRow => ({ OpportunityId: '006A', StageName, CloseDate, CreatedDate });
+const h = (StageName: string, CloseDate: string, CreatedDate: string): HistoryRow => ({
+  OpportunityId: '006A',
+  StageName,
+  CloseDate,
+  CreatedDate,
+});
 
 describe('Salesforce derived values', () => {
   it('orders stages by SortOrder and takes open/won/lost from the flags', () => {
@@ -15,7 +27,11 @@ describe('Salesforce derived values', () => {
   });
 
   it('collapses repeated rows of one stage into one entry at its first date', () => {
-    const rows = [h('Prospecting', '2026-05-01', '2026-01-01T00:00:00.000+0000'), h('Prospecting', '2026-05-01', '2026-01-05T00:00:00.000+0000'), h('Qualification', '2026-05-01', '2026-02-01T00:00:00.000+0000')];
+    const rows = [
+      h('Prospecting', '2026-05-01', '2026-01-01T00:00:00.000+0000'),
+      h('Prospecting', '2026-05-01', '2026-01-05T00:00:00.000+0000'),
+      h('Qualification', '2026-05-01', '2026-02-01T00:00:00.000+0000'),
+    ];
     expect(stageHistoryOf(rows, null, stages).map((e) => [e.stage, e.enteredAt])).toEqual([
       ['Prospecting', '2026-01-01T00:00:00.000Z'],
       ['Qualification', '2026-02-01T00:00:00.000Z'],
@@ -30,14 +46,39 @@ describe('Salesforce derived values', () => {
   });
 
   it('leaves history-based values unknown (null) when the org hid the history', () => {
-    const d = derive({ StageName: 'Prospecting', IsClosed: false, CloseDate: '2026-06-01' }, { history: null, fieldHistory: null, openTaskCount: null, contactRoleCount: null }, stages);
-    expect(d).toEqual({ stageOrder: 0, stageHistory: [], stageEnteredAt: null, closeDatePushes: null, closedAt: null, openTaskCount: null, contactRoleCount: null, accountSizeBand: null });
+    const d = derive(
+      { StageName: 'Prospecting', IsClosed: false, CloseDate: '2026-06-01' },
+      { history: null, fieldHistory: null, openTaskCount: null, contactRoleCount: null },
+      stages,
+    );
+    expect(d).toEqual({
+      stageOrder: 0,
+      stageHistory: [],
+      stageEnteredAt: null,
+      closeDatePushes: null,
+      closedAt: null,
+      openTaskCount: null,
+      contactRoleCount: null,
+      accountSizeBand: null,
+    });
   });
 
   it('dates a closed deal by the day it entered its closed stage, else by its CloseDate', () => {
-    const facts = { history: [h('Prospecting', '2026-04-01', '2026-01-01T00:00:00.000+0000'), h('Closed Lost', '2026-04-01', '2026-03-20T15:00:00.000+0000')], fieldHistory: [], openTaskCount: 0, contactRoleCount: 1 };
-    expect(derive({ StageName: 'Closed Lost', IsClosed: true, CloseDate: '2026-04-01' }, facts, stages).closedAt).toBe('2026-03-20T15:00:00.000Z');
-    expect(derive({ StageName: 'Closed Lost', IsClosed: 'true', CloseDate: '2026-04-01' }, { ...facts, history: [] }, stages).closedAt).toBe('2026-04-01T00:00:00.000Z');
+    const facts = {
+      history: [
+        h('Prospecting', '2026-04-01', '2026-01-01T00:00:00.000+0000'),
+        h('Closed Lost', '2026-04-01', '2026-03-20T15:00:00.000+0000'),
+      ],
+      fieldHistory: [],
+      openTaskCount: 0,
+      contactRoleCount: 1,
+    };
+    expect(derive({ StageName: 'Closed Lost', IsClosed: true, CloseDate: '2026-04-01' }, facts, stages).closedAt).toBe(
+      '2026-03-20T15:00:00.000Z',
+    );
+    expect(
+      derive({ StageName: 'Closed Lost', IsClosed: 'true', CloseDate: '2026-04-01' }, { ...facts, history: [] }, stages).closedAt,
+    ).toBe('2026-04-01T00:00:00.000Z');
   });
 
   it('passes on a CloseDate it cannot read, so the mapping refuses that one deal naming it, instead of the page failing', () => {
@@ -48,8 +89,16 @@ describe('Salesforce derived values', () => {
     expect(derive({ StageName: 'Prospecting', IsClosed: false, CloseDate: 'not a date' }, facts, stages).closedAt).toBeNull();
   });
 
-  it('takes the current stage\'s status from IsClosed/IsWon when the org hides OpportunityStage', () => {
-    const facts = { history: [h('Prospecting', '2026-04-01', '2026-01-01T00:00:00.000+0000'), h('Closed Lost', '2026-04-01', '2026-03-20T15:00:00.000+0000')], fieldHistory: [], openTaskCount: 0, contactRoleCount: 1 };
+  it("takes the current stage's status from IsClosed/IsWon when the org hides OpportunityStage", () => {
+    const facts = {
+      history: [
+        h('Prospecting', '2026-04-01', '2026-01-01T00:00:00.000+0000'),
+        h('Closed Lost', '2026-04-01', '2026-03-20T15:00:00.000+0000'),
+      ],
+      fieldHistory: [],
+      openTaskCount: 0,
+      contactRoleCount: 1,
+    };
     const d = derive({ StageName: 'Closed Lost', IsClosed: true, IsWon: false, CloseDate: '2026-04-01' }, facts, null);
     expect(d.stageHistory.map((e) => e.status)).toEqual(['open', 'lost']);
     expect(d.closedAt).toBe('2026-03-20T15:00:00.000Z');

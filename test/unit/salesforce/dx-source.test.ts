@@ -1,10 +1,15 @@
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_API_VERSION } from '../../../connectors/salesforce/index.ts';
 import { renderDxSource } from '../../../connectors/salesforce/dx-source.ts';
-import { categoryTheme, formatProbability, statusNote, toLines } from '../../../connectors/salesforce/force-app/main/default/lwc/dealRiskBadge/riskView.js';
+import {
+  categoryTheme,
+  formatProbability,
+  statusNote,
+  toLines,
+} from '../../../connectors/salesforce/force-app/main/default/lwc/dealRiskBadge/riskView.js';
+import { DEFAULT_API_VERSION } from '../../../connectors/salesforce/index.ts';
 import { defaultMapping } from '../../../src/mappings/load.ts';
 
 const SF = path.resolve(import.meta.dirname, '../../../connectors/salesforce');
@@ -36,7 +41,9 @@ describe('Salesforce DX source (connectors/salesforce/force-app)', () => {
 
   it('defines exactly the writeBack fields of mappings/salesforce.yaml, each file named by its fullName', () => {
     const fieldsDir = path.join(DEFAULT, 'objects/Opportunity/fields');
-    const names = readdirSync(fieldsDir).map((f) => f.replace('.field-meta.xml', '')).sort();
+    const names = readdirSync(fieldsDir)
+      .map((f) => f.replace('.field-meta.xml', ''))
+      .sort();
     expect(names).toEqual(Object.values(writeBack.fields).sort());
     for (const n of names) expect(parser.parse(read(path.join(fieldsDir, `${n}.field-meta.xml`))).CustomField.fullName).toBe(n);
     const key = parser.parse(read(path.join(DEFAULT, `objects/Activity/fields/${writeBack.tasks.keyField}.field-meta.xml`))).CustomField;
@@ -46,7 +53,12 @@ describe('Salesforce DX source (connectors/salesforce/force-app)', () => {
   it('gives each field the type the issue asks for', () => {
     const type = (f: string) => parser.parse(read(path.join(DEFAULT, `objects/Opportunity/fields/${f}.field-meta.xml`))).CustomField;
     expect(type('Risk_Score__c')).toMatchObject({ type: 'Number', precision: 3, scale: 0 });
-    expect(type('Risk_Category__c').valueSet.valueSetDefinition.value.map((v: { fullName: string }) => v.fullName)).toEqual(['Low', 'Medium', 'High', 'Critical']);
+    expect(type('Risk_Category__c').valueSet.valueSetDefinition.value.map((v: { fullName: string }) => v.fullName)).toEqual([
+      'Low',
+      'Medium',
+      'High',
+      'Critical',
+    ]);
     expect(type('Win_Probability__c').type).toBe('Percent');
     expect(type('Risk_Drivers__c').type).toBe('LongTextArea');
     expect(type('Recommended_Action__c').type).toBe('LongTextArea');
@@ -55,10 +67,19 @@ describe('Salesforce DX source (connectors/salesforce/force-app)', () => {
   });
 
   it('grants edit to the integration user and read to reps through two permission sets', () => {
-    const perms = (n: string) => parser.parse(read(path.join(DEFAULT, `permissionsets/${n}.permissionset-meta.xml`))).PermissionSet.fieldPermissions as Array<{ field: string; editable: boolean; readable: boolean }>;
-    const riskFields = Object.values(writeBack.fields).map((f) => `Opportunity.${f}`).sort();
+    const perms = (n: string) =>
+      parser.parse(read(path.join(DEFAULT, `permissionsets/${n}.permissionset-meta.xml`))).PermissionSet.fieldPermissions as Array<{
+        field: string;
+        editable: boolean;
+        readable: boolean;
+      }>;
+    const riskFields = Object.values(writeBack.fields)
+      .map((f) => `Opportunity.${f}`)
+      .sort();
     const integration = perms('DealRisk_Integration');
-    expect(integration.map((p) => p.field).sort()).toEqual([`Event.${writeBack.tasks.keyField}`, `Task.${writeBack.tasks.keyField}`, ...riskFields].sort());
+    expect(integration.map((p) => p.field).sort()).toEqual(
+      [`Event.${writeBack.tasks.keyField}`, `Task.${writeBack.tasks.keyField}`, ...riskFields].sort(),
+    );
     expect(integration.every((p) => p.editable && p.readable)).toBe(true);
     const reader = perms('DealRisk_Reader');
     expect(reader.map((p) => p.field).sort()).toEqual(riskFields);

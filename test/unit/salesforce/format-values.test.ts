@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { TRUNCATION_NOTE, formatValue, truncate } from '../../../connectors/salesforce/format-values.ts';
+import { formatValue, TRUNCATION_NOTE, truncate } from '../../../connectors/salesforce/format-values.ts';
 
 const field = (type: string, extra: Record<string, number> = {}) => ({ name: 'F__c', type, ...extra });
 

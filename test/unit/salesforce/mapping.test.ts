@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { parseMapping, sourcePaths } from '../../../src/core/mapping/schema.ts';
 import { toDeal } from '../../../src/core/mapping/to-deal.ts';
 import { MAPPINGS_DIR } from '../../../src/mappings/load.ts';
@@ -34,7 +34,16 @@ function aRecord(data: Record<string, unknown> = {}) {
       LastActivityDate: '2026-04-20',
       NextStep: null,
       SystemModstamp: '2026-05-01T07:25:37.000+0000',
-      _derived: { stageOrder: 3, stageHistory: [], stageEnteredAt: '2026-03-15T12:30:00.000Z', closeDatePushes: 2, closedAt: null, openTaskCount: 1, contactRoleCount: 0, accountSizeBand: '201-1000' },
+      _derived: {
+        stageOrder: 3,
+        stageHistory: [],
+        stageEnteredAt: '2026-03-15T12:30:00.000Z',
+        closeDatePushes: 2,
+        closedAt: null,
+        openTaskCount: 1,
+        contactRoleCount: 0,
+        accountSizeBand: '201-1000',
+      },
       ...data,
     },
   };
@@ -48,7 +57,31 @@ describe('mappings/salesforce.yaml', () => {
 
   it('selects standard fields and relationship fields, but not CurrencyIsoCode or derived values', () => {
     const paths = sourcePaths(mapping);
-    expect(paths).toEqual(expect.arrayContaining(['Id', 'Name', 'Amount', 'StageName', 'IsClosed', 'IsWon', 'ForecastCategoryName', 'Probability', 'CloseDate', 'CreatedDate', 'OwnerId', 'Owner.Name', 'Account.Name', 'Account.Industry', 'Account.BillingCountry', 'Account.NumberOfEmployees', 'LeadSource', 'Type', 'LastActivityDate', 'NextStep', 'SystemModstamp']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'Id',
+        'Name',
+        'Amount',
+        'StageName',
+        'IsClosed',
+        'IsWon',
+        'ForecastCategoryName',
+        'Probability',
+        'CloseDate',
+        'CreatedDate',
+        'OwnerId',
+        'Owner.Name',
+        'Account.Name',
+        'Account.Industry',
+        'Account.BillingCountry',
+        'Account.NumberOfEmployees',
+        'LeadSource',
+        'Type',
+        'LastActivityDate',
+        'NextStep',
+        'SystemModstamp',
+      ]),
+    );
     expect(paths).not.toContain('CurrencyIsoCode');
     expect(paths.some((p) => p.startsWith('_derived'))).toBe(false);
   });

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { buildAuthorizeUrl, createPkcePair, parseIdentityUrl, pkceChallenge, resolveLoginUrl, stateMatches } from '../../../connectors/salesforce/oauth.ts';
+import {
+  buildAuthorizeUrl,
+  createPkcePair,
+  parseIdentityUrl,
+  pkceChallenge,
+  resolveLoginUrl,
+  stateMatches,
+} from '../../../connectors/salesforce/oauth.ts';
 
 describe('Salesforce OAuth helpers', () => {
   it('computes the S256 challenge of RFC 7636 appendix B', () => {
@@ -14,8 +21,17 @@ describe('Salesforce OAuth helpers', () => {
     expect(a.codeChallenge).toBe(pkceChallenge(a.codeVerifier));
   });
 
-  it('builds the authorize URL with PKCE, the caller\'s state and the api refresh_token scopes', () => {
-    const url = new URL(buildAuthorizeUrl({ clientId: '3MVG9-id', redirectUri: 'https://app.example/cb', state: 'st-123', codeChallenge: 'chal', loginUrl: 'sandbox', prompt: 'consent' }));
+  it("builds the authorize URL with PKCE, the caller's state and the api refresh_token scopes", () => {
+    const url = new URL(
+      buildAuthorizeUrl({
+        clientId: '3MVG9-id',
+        redirectUri: 'https://app.example/cb',
+        state: 'st-123',
+        codeChallenge: 'chal',
+        loginUrl: 'sandbox',
+        prompt: 'consent',
+      }),
+    );
     expect(url.origin + url.pathname).toBe('https://test.salesforce.com/services/oauth2/authorize');
     expect(Object.fromEntries(url.searchParams)).toEqual({
       response_type: 'code',
@@ -39,7 +55,10 @@ describe('Salesforce OAuth helpers', () => {
   });
 
   it('reads the org and user ids from the identity URL', () => {
-    expect(parseIdentityUrl('https://login.salesforce.com/id/00Dxx0000001gPFEAY/005xx000001X8UzAAK')).toEqual({ orgId: '00Dxx0000001gPFEAY', userId: '005xx000001X8UzAAK' });
+    expect(parseIdentityUrl('https://login.salesforce.com/id/00Dxx0000001gPFEAY/005xx000001X8UzAAK')).toEqual({
+      orgId: '00Dxx0000001gPFEAY',
+      userId: '005xx000001X8UzAAK',
+    });
     expect(() => parseIdentityUrl('nope')).toThrow(/identity URL/);
   });
 

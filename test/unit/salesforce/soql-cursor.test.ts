@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { CursorTracker, SEEN_MAX, decodeCursor, encodeCursor } from '../../../connectors/salesforce/cursor.ts';
-import { invalidFieldIn, opportunityQuery, pageScope, scopeFilter, selectList, soqlDateTime, soqlString } from '../../../connectors/salesforce/soql.ts';
+import { CursorTracker, decodeCursor, encodeCursor, SEEN_MAX } from '../../../connectors/salesforce/cursor.ts';
+import {
+  invalidFieldIn,
+  opportunityQuery,
+  pageScope,
+  scopeFilter,
+  selectList,
+  soqlDateTime,
+  soqlString,
+} from '../../../connectors/salesforce/soql.ts';
 
 describe('SOQL builders', () => {
   it('escapes quotes and backslashes in string literals', () => {
@@ -12,13 +20,23 @@ describe('SOQL builders', () => {
   });
 
   it('puts the system fields first and refuses anything that is not a field path', () => {
-    expect(selectList(['Name', 'Account.Industry', 'Id'])).toEqual(['Id', 'SystemModstamp', 'IsClosed', 'IsWon', 'IsDeleted', 'Name', 'Account.Industry']);
+    expect(selectList(['Name', 'Account.Industry', 'Id'])).toEqual([
+      'Id',
+      'SystemModstamp',
+      'IsClosed',
+      'IsWon',
+      'IsDeleted',
+      'Name',
+      'Account.Industry',
+    ]);
     expect(() => selectList(['Name FROM User --'])).toThrow(/not a Salesforce field path/);
   });
 
   it('orders the change query by SystemModstamp then Id, and leaves ORDER BY out for Bulk', () => {
     const since = new Date('2026-05-01T09:55:00Z');
-    expect(opportunityQuery({ fields: ['Id', 'Name'], since })).toBe('SELECT Id, Name FROM Opportunity WHERE SystemModstamp >= 2026-05-01T09:55:00Z ORDER BY SystemModstamp ASC, Id ASC');
+    expect(opportunityQuery({ fields: ['Id', 'Name'], since })).toBe(
+      'SELECT Id, Name FROM Opportunity WHERE SystemModstamp >= 2026-05-01T09:55:00Z ORDER BY SystemModstamp ASC, Id ASC',
+    );
     expect(opportunityQuery({ fields: ['Id'], since: null, ordered: false })).toBe('SELECT Id FROM Opportunity');
   });
 
@@ -32,11 +50,15 @@ describe('SOQL builders', () => {
   it('scopes small pages by ids and large ones by the range of their order key', () => {
     const rec = (id: string, iso: string) => ({ id, modifiedAt: new Date(iso) });
     expect(pageScope([rec('006B', '2026-05-01T00:00:00Z')], 'modstamp')).toEqual({ kind: 'ids', ids: ['006B'] });
-    const many = Array.from({ length: 201 }, (_, i) => rec(`006${String(i).padStart(3, '0')}`, new Date(Date.parse('2026-05-01T00:00:00Z') + i * 1500).toISOString()));
+    const many = Array.from({ length: 201 }, (_, i) =>
+      rec(`006${String(i).padStart(3, '0')}`, new Date(Date.parse('2026-05-01T00:00:00Z') + i * 1500).toISOString()),
+    );
     expect(pageScope(many, 'id')).toEqual({ kind: 'id-range', from: '006000', to: '006200' });
     const s = pageScope(many, 'modstamp');
     // the last stamp is 00:05:00.000; the filter widens to the enclosing second
-    expect(scopeFilter('OpportunityId', s)).toBe('OpportunityId IN (SELECT Id FROM Opportunity WHERE SystemModstamp >= 2026-05-01T00:00:00Z AND SystemModstamp < 2026-05-01T00:05:01Z)');
+    expect(scopeFilter('OpportunityId', s)).toBe(
+      'OpportunityId IN (SELECT Id FROM Opportunity WHERE SystemModstamp >= 2026-05-01T00:00:00Z AND SystemModstamp < 2026-05-01T00:05:01Z)',
+    );
   });
 
   it('finds which selected column an INVALID_FIELD error names', () => {
@@ -89,7 +111,10 @@ describe('sync cursor', () => {
 
   it('still skips an earlier run’s version later in the same re-read after persisting a page', () => {
     const ts = new Date('2026-05-01T10:30:00Z');
-    const t = new CursorTracker({ ts, lastId: '006M', queriedAt: new Date('2026-05-01T10:31:00Z'), seen: [`006Z@${ts.getTime()}`] }, 5 * 60_000);
+    const t = new CursorTracker(
+      { ts, lastId: '006M', queriedAt: new Date('2026-05-01T10:31:00Z'), seen: [`006Z@${ts.getTime()}`] },
+      5 * 60_000,
+    );
     t.setQueriedAt(new Date('2026-05-01T12:00:00Z'));
     t.add('006A', ts);
     expect(decodeCursor(t.cursor())!.seen).toEqual([]); // the next run resumes after the keyset

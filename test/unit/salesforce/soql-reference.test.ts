@@ -35,10 +35,15 @@ const SHAPES: Record<string, () => string[]> = {
   fieldHistoryQuery: () => SCOPES.map(soql.fieldHistoryQuery),
   // The count queries the connector sends: the first URI-bounded chunk of a full page of ids.
   openTaskCountQuery: () => [
-    soql.openTaskCountQuery(soql.chunkForUri(ids(2000), soql.AGGREGATE_IDS_MAX, (c) => soql.openTaskCountQuery(c, DEFAULT_TASK_KEY_FIELD))[0]!, DEFAULT_TASK_KEY_FIELD),
+    soql.openTaskCountQuery(
+      soql.chunkForUri(ids(2000), soql.AGGREGATE_IDS_MAX, (c) => soql.openTaskCountQuery(c, DEFAULT_TASK_KEY_FIELD))[0]!,
+      DEFAULT_TASK_KEY_FIELD,
+    ),
     soql.openTaskCountQuery(ids(1), null),
   ],
-  contactRoleCountQuery: () => [soql.contactRoleCountQuery(soql.chunkForUri(ids(2000), soql.AGGREGATE_IDS_MAX, soql.contactRoleCountQuery)[0]!)],
+  contactRoleCountQuery: () => [
+    soql.contactRoleCountQuery(soql.chunkForUri(ids(2000), soql.AGGREGATE_IDS_MAX, soql.contactRoleCountQuery)[0]!),
+  ],
   tasksByKeyQuery: () => [soql.tasksByKeyQuery(DEFAULT_TASK_KEY_FIELD, [`${ids(1)[0]}:call-buyer`, "o'brien\\renewal"])],
   ownersQuery: () => [soql.ownersQuery(ids(soql.IN_LIST_MAX))],
   permissionSetByNameQuery: () => [soql.permissionSetByNameQuery('DealRisk_Integration')],
@@ -120,7 +125,8 @@ function checkQuery(q: Query, problems: string[]): void {
   for (const f of q.fields ?? []) {
     if (f.type === 'Field') check(f.field);
     else if (f.type === 'FieldRelationship') check([...f.relationships, f.field].join('.'));
-    else if (f.type === 'FieldFunctionExpression') for (const p of f.parameters) typeof p === 'string' ? check(p) : problems.push(`nested function ${p.rawValue}`);
+    else if (f.type === 'FieldFunctionExpression')
+      for (const p of f.parameters) typeof p === 'string' ? check(p) : problems.push(`nested function ${p.rawValue}`);
     else problems.push(`unexpected select item ${f.type}`);
   }
   for (const o of [q.orderBy ?? []].flat()) 'field' in o ? check(o.field) : problems.push('ORDER BY a function');
@@ -134,7 +140,10 @@ function checkQuery(q: Query, problems: string[]): void {
 
 describe('every SOQL shape the Salesforce connector builds', () => {
   it('has a shape here for every query builder soql.ts exports (a new builder must add its shapes)', () => {
-    const exported = Object.entries(soql).filter(([, v]) => typeof v === 'function').map(([k]) => k).sort();
+    const exported = Object.entries(soql)
+      .filter(([, v]) => typeof v === 'function')
+      .map(([k]) => k)
+      .sort();
     expect(exported).toEqual([...Object.keys(SHAPES), ...HELPERS].sort());
   });
 
@@ -165,9 +174,15 @@ describe('every SOQL shape the Salesforce connector builds', () => {
       checkQuery(parseQuery(text), problems);
       return problems;
     };
-    expect(problemsOf('SELECT Id, SystemModStampp FROM Opportunity')).toEqual(['Opportunity has no field SystemModStampp (in SystemModStampp)']);
+    expect(problemsOf('SELECT Id, SystemModStampp FROM Opportunity')).toEqual([
+      'Opportunity has no field SystemModStampp (in SystemModStampp)',
+    ]);
     expect(problemsOf('SELECT Id, Owners.Name FROM Opportunity')).toEqual(['Opportunity has no relationship Owners (in Owners.Name)']);
-    expect(problemsOf("SELECT Id FROM Opportunity WHERE SystemModstamp >= '2026-05-02'")).toEqual(['Opportunity.SystemModstamp (datetime) compared with a STRING literal']);
-    expect(problemsOf('SELECT Id FROM Task WHERE Risk_Task_Key__c = null AND Other__c = null')).toEqual(['Task has no field Other__c (in Other__c)']);
+    expect(problemsOf("SELECT Id FROM Opportunity WHERE SystemModstamp >= '2026-05-02'")).toEqual([
+      'Opportunity.SystemModstamp (datetime) compared with a STRING literal',
+    ]);
+    expect(problemsOf('SELECT Id FROM Task WHERE Risk_Task_Key__c = null AND Other__c = null')).toEqual([
+      'Task has no field Other__c (in Other__c)',
+    ]);
   });
 });

@@ -76,7 +76,10 @@ describe('Salesforce toAppError', () => {
   });
 
   it('5xx (JSON or HTML body) is crm_unavailable and retryable', () => {
-    expect(toAppError(500, sf('UNKNOWN_EXCEPTION', 'An unexpected error occurred')).details).toMatchObject({ retryable: true, sfCode: 'UNKNOWN_EXCEPTION' });
+    expect(toAppError(500, sf('UNKNOWN_EXCEPTION', 'An unexpected error occurred')).details).toMatchObject({
+      retryable: true,
+      sfCode: 'UNKNOWN_EXCEPTION',
+    });
     const html = toAppError(502, '<html><body>Bad Gateway</body></html>');
     expect(html.code).toBe('crm_unavailable');
     expect(html.details.sfCode).toBeUndefined();
@@ -96,12 +99,17 @@ describe('Salesforce toAppError', () => {
 describe('Salesforce per-record errors', () => {
   it('marks lock contention and platform hiccups retryable, validation failures not', () => {
     expect(['UNABLE_TO_LOCK_ROW', 'SERVER_UNAVAILABLE', 'ERROR_HTTP_503'].every(isRetryableRecordError)).toBe(true);
-    expect(['FIELD_CUSTOM_VALIDATION_EXCEPTION', 'INVALID_CROSS_REFERENCE_KEY', 'ENTITY_IS_DELETED', 'STRING_TOO_LONG'].some(isRetryableRecordError)).toBe(false);
+    expect(
+      ['FIELD_CUSTOM_VALIDATION_EXCEPTION', 'INVALID_CROSS_REFERENCE_KEY', 'ENTITY_IS_DELETED', 'STRING_TOO_LONG'].some(
+        isRetryableRecordError,
+      ),
+    ).toBe(false);
   });
 });
 
 describe('fromSdkError (what jsforce throws)', () => {
-  const httpApiError = (errorCode: string, message: string, data?: unknown) => Object.assign(new Error(message), { name: errorCode, errorCode, data });
+  const httpApiError = (errorCode: string, message: string, data?: unknown) =>
+    Object.assign(new Error(message), { name: errorCode, errorCode, data });
 
   it('recovers the status from the recorded response when jsforce dropped it', () => {
     const e = fromSdkError(httpApiError('REQUEST_LIMIT_EXCEEDED', 'TotalRequests Limit exceeded.'), {

@@ -37,7 +37,12 @@ describe('fault rules declared as data', () => {
     const t = new FaultTable(1);
     t.add({ on: 'PATCH composite/sobjects', rejectRecords: { every: 2, statusCode: 'UNABLE_TO_LOCK_ROW' } });
     const rules = t.takeRejections(req('sf', 'PATCH', '/services/data/v66.0/composite/sobjects'));
-    expect([1, 2, 3, 4].map((p) => rejectionFor(rules, `id${p}`, p)?.statusCode ?? null)).toEqual([null, 'UNABLE_TO_LOCK_ROW', null, 'UNABLE_TO_LOCK_ROW']);
+    expect([1, 2, 3, 4].map((p) => rejectionFor(rules, `id${p}`, p)?.statusCode ?? null)).toEqual([
+      null,
+      'UNABLE_TO_LOCK_ROW',
+      null,
+      'UNABLE_TO_LOCK_ROW',
+    ]);
     expect(rejectionFor([{ ids: ['x'] }], 'x', 1)).toEqual({ ids: ['x'] });
     expect(rejectionFor([{ ids: ['x'] }], 'y', 1)).toBeNull();
   });

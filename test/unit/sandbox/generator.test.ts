@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { extendWorld, generateWorld, planEvents } from '../../../src/sandbox/generate.ts';
-import { COEF, contributions, rocAuc, winLogit, type DealDrivers } from '../../../src/sandbox/model.ts';
+import { COEF, contributions, type DealDrivers, rocAuc, winLogit } from '../../../src/sandbox/model.ts';
 import { ceilingAuc, truthRows } from '../../../src/sandbox/truth.ts';
 import { viewAt } from '../../../src/sandbox/view.ts';
 
@@ -8,8 +8,20 @@ const START = Date.UTC(2026, 10, 24, 9);
 const world = (seed: number, deals = 3000) => generateWorld({ seed, deals, startMs: START, openStages: 6 });
 
 const aDriver = (over: Partial<DealDrivers> = {}): DealDrivers => ({
-  industry: 'Technology', region: 'NA', size: 'Mid-Market', source: 'web', type: 'new', amount: 45_000, amountNorm: 45_000,
-  gapDays: 3, pushes: 0, cycleDays: 60, cycleNorm: 60, contacts: 2, activityRate: 3, ...over,
+  industry: 'Technology',
+  region: 'NA',
+  size: 'Mid-Market',
+  source: 'web',
+  type: 'new',
+  amount: 45_000,
+  amountNorm: 45_000,
+  gapDays: 3,
+  pushes: 0,
+  cycleDays: 60,
+  cycleNorm: 60,
+  contacts: 2,
+  activityRate: 3,
+  ...over,
 });
 
 describe('the generating model', () => {

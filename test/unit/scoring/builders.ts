@@ -46,7 +46,11 @@ export function syntheticClosed(opts: SyntheticOptions): Deal[] {
       product: r() < 0.5 ? 'Core' : 'Pro',
     });
     const lost = r() < (opts.lossProb ?? (() => 0.5))(base);
-    out.push({ ...base, stage: { label: lost ? 'Closed Lost' : 'Closed Won', status: lost ? 'lost' : 'won', order: null }, closedAt: addDays(createdAt, 10 + Math.floor(r() * 90)) });
+    out.push({
+      ...base,
+      stage: { label: lost ? 'Closed Lost' : 'Closed Won', status: lost ? 'lost' : 'won', order: null },
+      closedAt: addDays(createdAt, 10 + Math.floor(r() * 90)),
+    });
   }
   return out;
 }

@@ -36,7 +36,11 @@ describe('risk categories', () => {
     // Issue 14's file: 64% lost, nothing predicts it; fixed bounds made 81% of deals High or Critical.
     const deals = noiseDeals({ n: 3000, seed: 51, lossRateAt: () => 0.64 });
     const { model } = trainAndEvaluate({ deals }, { config: testConfig(), tenantId: 't1', trainedAt: asOf });
-    const open = noiseDeals({ n: 500, seed: 52 }).map((d) => ({ ...d, stage: { label: 'Proposal', status: 'open' as const, order: null }, closedAt: null }));
+    const open = noiseDeals({ n: 500, seed: 52 }).map((d) => ({
+      ...d,
+      stage: { label: 'Proposal', status: 'open' as const, order: null },
+      closedAt: null,
+    }));
     const scorer = compileScorer(model, { config: testConfig() });
     const scores = scorer.scoreMany(open, asOf);
     const flagged = scores.filter((s) => s.category === 'High' || s.category === 'Critical').length;
@@ -48,7 +52,11 @@ describe('risk categories', () => {
   it("gives every score of a model the category of its own bounds, the tenant's setting applied", () => {
     const deals = syntheticClosed({ n: 1500, seed: 53, lossProb: (d) => (d.leadSource === 'Partner' ? 0.85 : 0.55) });
     const { model } = trainAndEvaluate({ deals }, { config: testConfig(), tenantId: 't1', trainedAt: asOf });
-    for (const thresholds of [{}, { mode: 'fixed' as const, low: 30, medium: 60, high: 90 }, { relative: { low: 0.8, medium: 1.2, high: 2 } }]) {
+    for (const thresholds of [
+      {},
+      { mode: 'fixed' as const, low: 30, medium: 60, high: 90 },
+      { relative: { low: 0.8, medium: 1.2, high: 2 } },
+    ]) {
       const config = testConfig({ thresholds });
       const scorer = compileScorer(model, { config });
       expect(scorer.bounds).toEqual(scoreBounds(config.thresholds, baseLossRate(model.prior)));

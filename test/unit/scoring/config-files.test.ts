@@ -20,8 +20,12 @@ describe('scoring config files', () => {
     expect(t.thresholds).toEqual({ mode: 'fixed', low: 25, medium: 50, high: 80, relative: { low: 0.5, medium: 1.5, high: 3 } });
     const r = tenantScoringConfig(base, { scoring: { thresholds: { mode: 'relative', relative: { high: 4 } } } }, 'acme');
     expect(r.thresholds).toMatchObject({ mode: 'relative', relative: { low: 0.5, medium: 1.5, high: 4 } });
-    expect(() => tenantScoringConfig(base, { scoring: { thresholds: { relative: { medium: 0.4 } } } }, 'acme')).toThrow(/thresholds\.relative: must satisfy low < medium < high/);
-    expect(() => tenantScoringConfig(base, { scoring: { thresholds: { low: 60 } } }, 'acme')).toThrow(/tenant acme settings\.scoring: thresholds: must satisfy low < medium < high/);
+    expect(() => tenantScoringConfig(base, { scoring: { thresholds: { relative: { medium: 0.4 } } } }, 'acme')).toThrow(
+      /thresholds\.relative: must satisfy low < medium < high/,
+    );
+    expect(() => tenantScoringConfig(base, { scoring: { thresholds: { low: 60 } } }, 'acme')).toThrow(
+      /tenant acme settings\.scoring: thresholds: must satisfy low < medium < high/,
+    );
     expect(() => tenantScoringConfig(base, { scoring: { interventionSuccessRate: 2 } }, 'acme')).toThrow(/interventionSuccessRate/);
   });
 

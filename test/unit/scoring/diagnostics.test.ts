@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { diagnostics } from '../../../src/core/metrics/insights.ts';
 import { detectChangePoint, winRateByPeriod } from '../../../src/core/metrics/diagnostics.ts';
+import { diagnostics } from '../../../src/core/metrics/insights.ts';
 import { aDeal, addDays, day, syntheticClosed } from './builders.ts';
 
 const asOf = day('2024-06-01');
@@ -25,11 +25,23 @@ describe('diagnostics', () => {
   });
 
   it('ranks a real underperforming segment by revenue impact, in plain words', () => {
-    const closed = syntheticClosed({ n: 3000, seed: 23, lossProb: (d) => (d.leadSource === 'Partner' && d.account.industry === 'EdTech' ? 0.85 : 0.5) });
-    const open = [aDeal({ leadSource: 'Partner', account: { industry: 'EdTech' }, amount: 300_000 }), aDeal({ leadSource: 'Inbound', account: { industry: 'SaaS' }, amount: 700_000 })];
+    const closed = syntheticClosed({
+      n: 3000,
+      seed: 23,
+      lossProb: (d) => (d.leadSource === 'Partner' && d.account.industry === 'EdTech' ? 0.85 : 0.5),
+    });
+    const open = [
+      aDeal({ leadSource: 'Partner', account: { industry: 'EdTech' }, amount: 300_000 }),
+      aDeal({ leadSource: 'Inbound', account: { industry: 'SaaS' }, amount: 700_000 }),
+    ];
     const top = diagnostics({ deals: [...closed, ...open], asOf }).insights[0]!;
-    expect(top.segment).toEqual([{ field: 'account.industry', value: 'EdTech' }, { field: 'leadSource', value: 'Partner' }]);
-    expect(top.text).toMatch(/^Deals with industry EdTech, lead source Partner \(30% of open pipeline\) win 1\d% vs 4\d% elsewhere \(\d+ closed deals\)\.$/);
+    expect(top.segment).toEqual([
+      { field: 'account.industry', value: 'EdTech' },
+      { field: 'leadSource', value: 'Partner' },
+    ]);
+    expect(top.text).toMatch(
+      /^Deals with industry EdTech, lead source Partner \(30% of open pipeline\) win 1\d% vs 4\d% elsewhere \(\d+ closed deals\)\.$/,
+    );
     expect(top.impact).toBeLessThan(0);
   });
 

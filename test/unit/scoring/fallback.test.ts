@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileScorer } from '../../../src/core/scoring/scorer.ts';
-import { trainModel } from '../../../src/core/scoring/train.ts';
 import { buildSimilarIndex } from '../../../src/core/scoring/similar.ts';
+import { trainModel } from '../../../src/core/scoring/train.ts';
 import { aDeal, addDays, day, syntheticClosed, testConfig } from './builders.ts';
 
 const cfg = testConfig();
@@ -20,7 +20,7 @@ describe('small data and no history', () => {
     expect(e.baselineLogit + e.contributions.reduce((a, c) => a + c.contribution, 0)).toBeCloseTo(e.logit, 10);
   });
 
-  it("uses the CRM stage probability when there is no closed deal, and says so", () => {
+  it('uses the CRM stage probability when there is no closed deal, and says so', () => {
     const model = trainModel({ deals: [aDeal()] }, { config: cfg, tenantId: 't1', trainedAt: asOf });
     expect(model.kind).toBe('prior');
     const scorer = compileScorer(model, { config: cfg });
@@ -39,9 +39,24 @@ describe('small data and no history', () => {
 describe('similar won deals', () => {
   it('picks won deals of the same segment within ±30% of the amount, closest in age first', () => {
     const won = (id: string, industry: string, amount: number, cycle: number) =>
-      aDeal({ externalId: id, account: { industry }, amount, createdAt: day('2024-01-01'), closedAt: addDays(day('2024-01-01'), cycle), stage: { status: 'won' } });
+      aDeal({
+        externalId: id,
+        account: { industry },
+        amount,
+        createdAt: day('2024-01-01'),
+        closedAt: addDays(day('2024-01-01'), cycle),
+        stage: { status: 'won' },
+      });
     const idx = buildSimilarIndex(
-      [won('a', 'SaaS', 100_000, 40), won('b', 'SaaS', 120_000, 90), won('c', 'SaaS', 80_000, 35), won('d', 'SaaS', 140_000, 40), won('e', 'EdTech', 100_000, 40), won('f', 'SaaS', 95_000, 200), { ...won('g', 'SaaS', 100_000, 40), stage: { label: null, status: 'lost', order: null } }],
+      [
+        won('a', 'SaaS', 100_000, 40),
+        won('b', 'SaaS', 120_000, 90),
+        won('c', 'SaaS', 80_000, 35),
+        won('d', 'SaaS', 140_000, 40),
+        won('e', 'EdTech', 100_000, 40),
+        won('f', 'SaaS', 95_000, 200),
+        { ...won('g', 'SaaS', 100_000, 40), stage: { label: null, status: 'lost', order: null } },
+      ],
       ['account.industry'],
     );
     const deal = aDeal({ account: { industry: 'SaaS' }, amount: 100_000, createdAt: addDays(asOf, -38) });

@@ -1,12 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { winRateBySegment } from '../../../src/core/metrics/pipeline.ts';
-import { trainModel } from '../../../src/core/scoring/train.ts';
 import { compileScorer } from '../../../src/core/scoring/scorer.ts';
+import { trainModel } from '../../../src/core/scoring/train.ts';
 import { aDeal, day, syntheticClosed, testConfig } from './builders.ts';
 
 const asOf = day('2024-06-01');
 // Deals a VP is involved in win far more often: extras.vp drives the score.
-const closed = syntheticClosed({ n: 600, seed: 5, lossProb: (d) => (d.externalId.endsWith('0') || d.externalId.endsWith('5') ? 0.15 : 0.6) }).map((d) => ({
+const closed = syntheticClosed({
+  n: 600,
+  seed: 5,
+  lossProb: (d) => (d.externalId.endsWith('0') || d.externalId.endsWith('5') ? 0.15 : 0.6),
+}).map((d) => ({
   ...d,
   extras: { vp: d.externalId.endsWith('0') || d.externalId.endsWith('5') ? 'Yes' : 'No' },
 }));

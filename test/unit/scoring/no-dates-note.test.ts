@@ -16,11 +16,21 @@ describe('the note a model carries when deals cannot be replayed at past ages', 
 
   it('names closedAt, and the random holdout, when only createdAt is there', () => {
     const notes = notesOf(closed.map((d) => ({ ...d, closedAt: null })));
-    expect(notes.some((n) => n.startsWith('No close dates: closedAt is empty on every closed deal (createdAt is there)') && n.includes('holds out a random share'))).toBe(true);
+    expect(
+      notes.some(
+        (n) =>
+          n.startsWith('No close dates: closedAt is empty on every closed deal (createdAt is there)') &&
+          n.includes('holds out a random share'),
+      ),
+    ).toBe(true);
   });
 
   it('names both when neither is there, and says nothing when both are', () => {
-    expect(notesOf(closed.map((d) => ({ ...d, createdAt: null, closedAt: null }))).some((n) => n.startsWith('No dates: createdAt and closedAt are empty'))).toBe(true);
+    expect(
+      notesOf(closed.map((d) => ({ ...d, createdAt: null, closedAt: null }))).some((n) =>
+        n.startsWith('No dates: createdAt and closedAt are empty'),
+      ),
+    ).toBe(true);
     expect(notesOf(closed).some((n) => /^No (creation |close |usable )?dates/.test(n))).toBe(false);
   });
 });

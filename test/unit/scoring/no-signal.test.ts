@@ -21,7 +21,9 @@ describe('a model with no signal', () => {
     expect(report!.status).toBe('no_signal');
     expect(model.status).toBe('no_signal');
     expect(report!.logLoss).toBeLessThanOrEqual(report!.priorLogLoss + 1e-9);
-    expect(report!.statusReason).toMatch(/log-loss 0\.\d{4}, (equal to the base rate's|0\.\d{4} \(\d+\.\d%\) better than the base rate's 0\.\d{4})/);
+    expect(report!.statusReason).toMatch(
+      /log-loss 0\.\d{4}, (equal to the base rate's|0\.\d{4} \(\d+\.\d%\) better than the base rate's 0\.\d{4})/,
+    );
   });
 
   it('does not re-centre on a recent window that loses more when later deals do not', () => {
@@ -49,8 +51,15 @@ describe('a model with no signal', () => {
     const deals = noiseDeals({ n: 5000, seed: 21, lossRateAt: blip });
     const full = trainModel({ deals }, opts);
     const { report } = backtest({ deals }, opts);
-    const drifted = { ...full, calibration: { ...full.calibration, centring: 'recent' as const, offset: full.calibration.offsets!.recent! } };
-    const settled = settleModel(drifted, { ...report, baseRateFallback: null, recentCentring: { recentLogLoss: 0.7, overallLogLoss: 0.65, beatsOverall: false } });
+    const drifted = {
+      ...full,
+      calibration: { ...full.calibration, centring: 'recent' as const, offset: full.calibration.offsets!.recent! },
+    };
+    const settled = settleModel(drifted, {
+      ...report,
+      baseRateFallback: null,
+      recentCentring: { recentLogLoss: 0.7, overallLogLoss: 0.65, beatsOverall: false },
+    });
     expect(settled.calibration.offset).toBe(full.calibration.offsets!.overall);
     expect(settled.notes.join(' ')).toMatch(/centring on them did worse on the backtest's later deals \(log-loss 0\.7000 vs 0\.6500\)/);
   });
@@ -59,11 +68,18 @@ describe('a model with no signal', () => {
     const deals = noiseDeals({ n: 3000, seed: 24 });
     const full = trainModel({ deals }, opts);
     const { report } = backtest({ deals }, opts);
-    const fallback = { ...report, status: 'no_signal' as const, baseRateFallback: { auc: 0.49, aucLow: 0.45, aucHigh: 0.53, logLoss: 0.71 } };
+    const fallback = {
+      ...report,
+      status: 'no_signal' as const,
+      baseRateFallback: { auc: 0.49, aucLow: 0.45, aucHigh: 0.53, logLoss: 0.71 },
+    };
     const settled = settleModel(full, fallback);
     const rate = full.prior.lost / (full.prior.won + full.prior.lost);
     const scorer = compileScorer(settled, { config: cfg });
-    for (const d of [aDeal({ leadSource: 'Partner', amount: 500 }), aDeal({ leadSource: 'Inbound', amount: 140_000, extras: { solution: 'Solution 3' } })]) {
+    for (const d of [
+      aDeal({ leadSource: 'Partner', amount: 500 }),
+      aDeal({ leadSource: 'Inbound', amount: 140_000, extras: { solution: 'Solution 3' } }),
+    ]) {
       const s = scorer.score(d, asOf);
       expect(s.lossProbability).toBeCloseTo(rate, 12);
       expect(s.drivers).toEqual([]);
@@ -72,7 +88,7 @@ describe('a model with no signal', () => {
     expect(settled.notes.join(' ')).toMatch(/every deal gets the base rate \(\d+% lost\)/);
   });
 
-  it('reports the base rate\'s figures, and the fitted model\'s, when it falls back', () => {
+  it("reports the base rate's figures, and the fitted model's, when it falls back", () => {
     // On noise, whatever the fit learns is chance, and on some draws it costs log-loss.
     for (const seed of [42, 43, 44, 45]) {
       const { report, predictions } = backtest({ deals: noiseDeals({ n: 2000, seed }) }, opts);
@@ -80,8 +96,15 @@ describe('a model with no signal', () => {
       if (!report.baseRateFallback) continue;
       expect(report.baseRateFallback.logLoss).toBeGreaterThan(report.priorLogLoss);
       expect(new Set(predictions.map((p) => p.lossProbability.toFixed(12))).size).toBe(1);
-      expect(logLoss(predictions.map((p) => p.lossProbability), predictions.map((p) => (p.actual === 'lost' ? 1 : 0)))).toBeCloseTo(report.priorLogLoss, 12);
-      expect(report.statusReason).toMatch(/worse than the base rate's .*Every deal therefore gets the base rate \(\d+% lost\): log-loss 0\.\d{4}, equal to the base rate's$/);
+      expect(
+        logLoss(
+          predictions.map((p) => p.lossProbability),
+          predictions.map((p) => (p.actual === 'lost' ? 1 : 0)),
+        ),
+      ).toBeCloseTo(report.priorLogLoss, 12);
+      expect(report.statusReason).toMatch(
+        /worse than the base rate's .*Every deal therefore gets the base rate \(\d+% lost\): log-loss 0\.\d{4}, equal to the base rate's$/,
+      );
       return;
     }
     throw new Error('no seed made the fitted model worse than the base rate: the fallback was not exercised');

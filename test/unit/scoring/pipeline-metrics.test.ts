@@ -6,7 +6,13 @@ const asOf = day('2024-06-01');
 // Segment = industry (product unmapped). smoothing 0: raw segment win rates, easy to check by hand.
 const cfg = testConfig({ smoothing: 0, segmentBy: ['account.industry'], interventionSuccessRate: 0.2 });
 const closedDeal = (industry: string, won: boolean, cycle: number, amount: number) =>
-  aDeal({ account: { industry }, amount, createdAt: day('2024-01-01'), closedAt: addDays(day('2024-01-01'), cycle), stage: { status: won ? 'won' : 'lost' } });
+  aDeal({
+    account: { industry },
+    amount,
+    createdAt: day('2024-01-01'),
+    closedAt: addDays(day('2024-01-01'), cycle),
+    stage: { status: won ? 'won' : 'lost' },
+  });
 
 // SaaS: 5 won (cycles 10,20,30,40,50 → median 30; amounts 10k..50k) + 5 lost → win rate 50%.
 // EdTech: 1 won, 3 lost → 25%; too few won deals for its own cycle: the overall median is used.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compilePlaybook, type ActionContext } from '../../../src/core/actions/evaluate.ts';
-import { parsePlaybook, type PlaybookInput } from '../../../src/core/actions/playbook.ts';
+import { type ActionContext, compilePlaybook } from '../../../src/core/actions/evaluate.ts';
+import { type PlaybookInput, parsePlaybook } from '../../../src/core/actions/playbook.ts';
 import { isAppError } from '../../../src/core/errors.ts';
 import { loadPlaybook } from '../../../src/services/scoring-config.ts';
 import { aDeal, addDays, day } from './builders.ts';
@@ -26,7 +26,13 @@ describe('playbook', () => {
   });
 
   it('re-engages the decision maker when stale activity drives the risk, quoting the driver', () => {
-    const drivers = [{ feature: 'days_since_activity', direction: 'raises_risk' as const, sentence: 'No activity for 38 days; deals like this win 12% vs 23% overall' }];
+    const drivers = [
+      {
+        feature: 'days_since_activity',
+        direction: 'raises_risk' as const,
+        sentence: 'No activity for 38 days; deals like this win 12% vs 23% overall',
+      },
+    ];
     const a = shipped(ctx({ score: 60, category: 'High', drivers }));
     const re = a.find((x) => x.action === 'reengage_decision_maker')!;
     expect(re.priority).toBe('this_week');
@@ -55,13 +61,30 @@ describe('playbook', () => {
   });
 
   it("follows a tenant's own playbook instead of the shipped one", () => {
-    const own = compilePlaybook(parsePlaybook({ version: 1, rules: [{ id: 'big', action: 'call_cfo', title: 'Call the CFO', priority: 'immediate', rationale: '{dealName} is big', when: { deal: { amount: { gte: 50_000 } } } }] }));
+    const own = compilePlaybook(
+      parsePlaybook({
+        version: 1,
+        rules: [
+          {
+            id: 'big',
+            action: 'call_cfo',
+            title: 'Call the CFO',
+            priority: 'immediate',
+            rationale: '{dealName} is big',
+            when: { deal: { amount: { gte: 50_000 } } },
+          },
+        ],
+      }),
+    );
     expect(own(ctx({ deal: aDeal({ name: 'Acme', amount: 60_000 }) }))).toMatchObject([{ action: 'call_cfo', rationale: 'Acme is big' }]);
     expect(own(ctx({ deal: aDeal({ amount: 10_000 }) }))).toEqual([]);
   });
 
   it('rejects an invalid override naming the key path', () => {
-    const bad = { version: 1, rules: [{ id: 'x', action: 'y', title: 'T', priority: 'asap', rationale: 'r', when: { category: ['Critical'] } }] } as unknown as PlaybookInput;
+    const bad = {
+      version: 1,
+      rules: [{ id: 'x', action: 'y', title: 'T', priority: 'asap', rationale: 'r', when: { category: ['Critical'] } }],
+    } as unknown as PlaybookInput;
     expect(() => parsePlaybook(bad, 'tenant acme settings.playbook')).toThrow(/tenant acme settings\.playbook: rules\.0\.priority/);
     try {
       parsePlaybook({ version: 1, rules: [{ id: 'x', action: 'y', title: 'T', priority: 'ongoing', rationale: 'r', when: {} }] });
@@ -69,6 +92,11 @@ describe('playbook', () => {
       expect(isAppError(e, 'config_invalid')).toBe(true);
       expect((e as Error).message).toMatch(/rules\.0\.when/);
     }
-    expect(() => parsePlaybook({ version: 1, rules: [{ id: 'x', action: 'y', title: 'T', priority: 'ongoing', rationale: 'r', when: { deal: { nope: { gte: 1 } } } }] })).toThrow(/rules\.0\.when\.deal/);
+    expect(() =>
+      parsePlaybook({
+        version: 1,
+        rules: [{ id: 'x', action: 'y', title: 'T', priority: 'ongoing', rationale: 'r', when: { deal: { nope: { gte: 1 } } } }],
+      }),
+    ).toThrow(/rules\.0\.when\.deal/);
   });
 });

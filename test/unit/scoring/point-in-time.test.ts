@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { Deal } from '../../../src/core/deal.ts';
 import { compilePlaybook } from '../../../src/core/actions/evaluate.ts';
-import { compileScorer } from '../../../src/core/scoring/scorer.ts';
-import { trainModel } from '../../../src/core/scoring/train.ts';
+import type { Deal } from '../../../src/core/deal.ts';
 import type { DealSnapshot } from '../../../src/core/scoring/rows.ts';
+import { compileScorer } from '../../../src/core/scoring/scorer.ts';
 import { rng } from '../../../src/core/scoring/stats.ts';
+import { trainModel } from '../../../src/core/scoring/train.ts';
 import { loadPlaybook } from '../../../src/services/scoring-config.ts';
 import { aDeal, addDays, day, testConfig } from './builders.ts';
 
@@ -35,7 +35,7 @@ function history(n: number) {
 describe('point-in-time training', () => {
   const h = history(1200);
 
-  it("ranks a stalled deal riskier than its active twin, and says why", () => {
+  it('ranks a stalled deal riskier than its active twin, and says why', () => {
     const model = trainModel(h, { config: cfg, tenantId: 't1', trainedAt: asOf });
     expect(model.training.rowSource).toBe('snapshots');
     const scorer = compileScorer(model, { config: cfg, actions: compilePlaybook(loadPlaybook()) });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { gate, trainAndEvaluate, backtest } from '../../../src/core/backtest/backtest.ts';
+import { backtest, gate, trainAndEvaluate } from '../../../src/core/backtest/backtest.ts';
 import { compileScorer } from '../../../src/core/scoring/scorer.ts';
 import { trainModel } from '../../../src/core/scoring/train.ts';
 import { aDeal, day, syntheticClosed, testConfig } from './builders.ts';

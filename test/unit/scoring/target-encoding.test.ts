@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { targetEncode } from '../../../src/core/scoring/target-encoding.ts';
 import { logit } from '../../../src/core/scoring/stats.ts';
+import { targetEncode } from '../../../src/core/scoring/target-encoding.ts';
 
 function data(n: number) {
   const codes = new Uint16Array(n);
@@ -15,7 +15,7 @@ function data(n: number) {
 }
 
 describe('target encoding', () => {
-  it("never lets a training row see its own outcome", () => {
+  it('never lets a training row see its own outcome', () => {
     const base = data(200);
     const before = targetEncode(base).values;
     for (const i of [0, 17, 101, 199]) {

@@ -57,7 +57,10 @@ describe('similar won deals read a page at a time', () => {
     const b = similarIndexBuilder(cfg.segmentBy);
     for (let i = 0; i < closed.length; i += 100) b.add(closed.slice(i, i + 100));
     const paged = b.build();
-    const probes = closed.filter((d) => d.stage.status === 'won').slice(0, 40).map((d) => ({ ...d, stage: { label: null, status: 'open' as const, order: null }, createdAt: addDays(asOf, -30) }));
+    const probes = closed
+      .filter((d) => d.stage.status === 'won')
+      .slice(0, 40)
+      .map((d) => ({ ...d, stage: { label: null, status: 'open' as const, order: null }, createdAt: addDays(asOf, -30) }));
     for (const p of probes) expect(paged.find(p, asOf)).toEqual(whole.find(p, asOf));
     expect(probes.some((p) => whole.find(p, asOf).length === 3)).toBe(true);
   });

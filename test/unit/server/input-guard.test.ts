@@ -3,7 +3,10 @@ import { findInputProblem, MAX_BODY_DEPTH } from '../../../src/server/http/input
 
 describe('findInputProblem', () => {
   it('names the first string Postgres could not store: NUL or an unpaired surrogate, in values and keys', () => {
-    expect(findInputProblem({ deal: { owner: { name: 'Ada\u0000' } } })).toEqual({ path: 'deal.owner.name', message: 'contains a NUL character (U+0000)' });
+    expect(findInputProblem({ deal: { owner: { name: 'Ada\u0000' } } })).toEqual({
+      path: 'deal.owner.name',
+      message: 'contains a NUL character (U+0000)',
+    });
     expect(findInputProblem({ list: ['ok', 'x\ud800y'] })).toEqual({ path: 'list.1', message: 'contains an unpaired UTF-16 surrogate' });
     expect(findInputProblem({ 'a\u0000': 1 })).toMatchObject({ path: 'a\\0', message: expect.stringContaining('key contains a NUL') });
     expect(findInputProblem('\udc00')).toMatchObject({ path: '' });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseEnv } from '../../../config/env.ts';
 import { isPublicAddress, PrivateHostAllowList } from '../../../src/net/public-address.ts';
-import { resolveDestination, webhookUrlProblem, type Resolve } from '../../../src/net/webhook-post.ts';
+import { type Resolve, resolveDestination, webhookUrlProblem } from '../../../src/net/webhook-post.ts';
 import { loadSyncConfig, parseSyncConfig } from '../../../src/sync/config.ts';
 
 const NOT_PUBLIC = [
@@ -42,7 +42,18 @@ const NOT_PUBLIC = [
   '100::1', // discard
   'not-an-ip',
 ];
-const PUBLIC = ['8.8.8.8', '1.1.1.1', '52.94.236.248', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '2a00:1450:4007:80e::200e', '::ffff:8.8.8.8', '64:ff9b::808:808', '2002:808:808::1'];
+const PUBLIC = [
+  '8.8.8.8',
+  '1.1.1.1',
+  '52.94.236.248',
+  '172.32.0.1',
+  '100.128.0.1',
+  '2606:4700:4700::1111',
+  '2a00:1450:4007:80e::200e',
+  '::ffff:8.8.8.8',
+  '64:ff9b::808:808',
+  '2002:808:808::1',
+];
 
 describe('isPublicAddress', () => {
   it.each(NOT_PUBLIC)('refuses %s', (ip) => expect(isPublicAddress(ip)).toBe(false));
@@ -81,16 +92,26 @@ describe('webhookUrlProblem (the rule checked when an admin saves a URL)', () =>
 });
 
 describe('resolveDestination (checked again at every send, after DNS)', () => {
-  const dns = (answers: Record<string, string[]>): Resolve => async (h) => {
-    const a = answers[h];
-    if (!a) throw new Error(`getaddrinfo ENOTFOUND ${h}`);
-    return a.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
-  };
+  const dns =
+    (answers: Record<string, string[]>): Resolve =>
+    async (h) => {
+      const a = answers[h];
+      if (!a) throw new Error(`getaddrinfo ENOTFOUND ${h}`);
+      return a.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
+    };
   const none = new PrivateHostAllowList();
 
   it('refuses a host name that resolves to a private, loopback, link-local or mapped address', async () => {
-    const resolve = dns({ 'a.example': ['10.0.0.5'], 'b.example': ['93.184.216.34', '127.0.0.1'], 'c.example': ['::ffff:169.254.169.254'], 'd.example': ['fe80::1'], 'e.example': ['100.64.1.1'] });
-    await expect(resolveDestination('https://a.example/x', none, resolve)).rejects.toThrow('webhook host a.example resolves to 10.0.0.5, which is not a public internet address');
+    const resolve = dns({
+      'a.example': ['10.0.0.5'],
+      'b.example': ['93.184.216.34', '127.0.0.1'],
+      'c.example': ['::ffff:169.254.169.254'],
+      'd.example': ['fe80::1'],
+      'e.example': ['100.64.1.1'],
+    });
+    await expect(resolveDestination('https://a.example/x', none, resolve)).rejects.toThrow(
+      'webhook host a.example resolves to 10.0.0.5, which is not a public internet address',
+    );
     await expect(resolveDestination('https://b.example/x', none, resolve)).rejects.toThrow('resolves to 127.0.0.1');
     await expect(resolveDestination('https://c.example/x', none, resolve)).rejects.toThrow('resolves to ::ffff:169.254.169.254');
     await expect(resolveDestination('https://d.example/x', none, resolve)).rejects.toThrow('resolves to fe80::1');
@@ -113,19 +134,27 @@ describe('resolveDestination (checked again at every send, after DNS)', () => {
   });
 });
 
-describe('the deployment\'s Slack settings', () => {
+describe("the deployment's Slack settings", () => {
   const prod = { NODE_ENV: 'production', APP_URL: 'https://risk.example.com', ENCRYPTION_KEY: 'k', SESSION_SECRET: 's' };
 
   it('refuses the private-host allowance in production, and takes it elsewhere', () => {
-    expect(() => parseEnv({ ...prod, SLACK_ALLOW_PRIVATE_HOSTS: '127.0.0.1' })).toThrow(/SLACK_ALLOW_PRIVATE_HOSTS: is for tests and demos only/);
-    expect(parseEnv({ NODE_ENV: 'test', SLACK_ALLOW_PRIVATE_HOSTS: '127.0.0.1, ::1, 10.0.0.0/8, sink.local' }).SLACK_ALLOW_PRIVATE_HOSTS).toEqual(['127.0.0.1', '::1', '10.0.0.0/8', 'sink.local']);
+    expect(() => parseEnv({ ...prod, SLACK_ALLOW_PRIVATE_HOSTS: '127.0.0.1' })).toThrow(
+      /SLACK_ALLOW_PRIVATE_HOSTS: is for tests and demos only/,
+    );
+    expect(
+      parseEnv({ NODE_ENV: 'test', SLACK_ALLOW_PRIVATE_HOSTS: '127.0.0.1, ::1, 10.0.0.0/8, sink.local' }).SLACK_ALLOW_PRIVATE_HOSTS,
+    ).toEqual(['127.0.0.1', '::1', '10.0.0.0/8', 'sink.local']);
     expect(() => parseEnv({ SLACK_ALLOW_PRIVATE_HOSTS: '10.0.0.0/99' })).toThrow(/SLACK_ALLOW_PRIVATE_HOSTS: "10\.0\.0\.0\/99"/);
   });
 
   it('refuses a SLACK_WEBHOOK_URL that is not https to a public address', () => {
     expect(() => parseEnv({ SLACK_WEBHOOK_URL: 'http://169.254.169.254/latest' })).toThrow(/SLACK_WEBHOOK_URL: must be an https URL/);
-    expect(() => parseEnv({ ...prod, SLACK_WEBHOOK_URL: 'https://10.0.0.8/hook', SLACK_ALLOW_PRIVATE_HOSTS: undefined })).toThrow(/SLACK_WEBHOOK_URL: points at 10\.0\.0\.8/);
-    expect(parseEnv({ SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/X' }).SLACK_WEBHOOK_URL).toBe('https://hooks.slack.com/services/T/B/X');
+    expect(() => parseEnv({ ...prod, SLACK_WEBHOOK_URL: 'https://10.0.0.8/hook', SLACK_ALLOW_PRIVATE_HOSTS: undefined })).toThrow(
+      /SLACK_WEBHOOK_URL: points at 10\.0\.0\.8/,
+    );
+    expect(parseEnv({ SLACK_WEBHOOK_URL: 'https://hooks.slack.com/services/T/B/X' }).SLACK_WEBHOOK_URL).toBe(
+      'https://hooks.slack.com/services/T/B/X',
+    );
   });
 
   it('keeps file:, gopher: and credentials out of tenant settings whatever the deployment', () => {

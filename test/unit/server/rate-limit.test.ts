@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { RateLimiter } from '../../../src/server/http/rate-limit.ts';
 
 describe('RateLimiter (token bucket per key)', () => {
-  it('lets a minute\'s worth through, then says how long until the next token', () => {
+  it("lets a minute's worth through, then says how long until the next token", () => {
     let t = 0;
     const l = new RateLimiter(() => t);
     for (let i = 0; i < 60; i++) expect(l.take('k', 60).ok).toBe(true);

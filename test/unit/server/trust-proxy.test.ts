@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseEnv } from '../../../config/env.ts';
 
-describe('TRUST_PROXY takes what Express\'s trust proxy takes', () => {
+describe("TRUST_PROXY takes what Express's trust proxy takes", () => {
   it('reads booleans, hop counts and address lists', () => {
     expect(parseEnv({}).TRUST_PROXY).toBe(false);
     expect(parseEnv({ TRUST_PROXY: '' }).TRUST_PROXY).toBe(false);

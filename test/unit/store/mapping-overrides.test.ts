@@ -36,6 +36,8 @@ describe('tenant mapping overrides', () => {
   });
 
   it('refuses a mapping written for another CRM', async () => {
-    await expect(saveMappingOverride(t.store, 't1', 'salesforce', valid, null, now)).rejects.toThrow(/source: expected "salesforce", got "hubspot"/);
+    await expect(saveMappingOverride(t.store, 't1', 'salesforce', valid, null, now)).rejects.toThrow(
+      /source: expected "salesforce", got "hubspot"/,
+    );
   });
 });

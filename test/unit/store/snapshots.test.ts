@@ -16,9 +16,18 @@ describe('snapshots for training', () => {
     const short = aDeal({ tenantId: 't1', externalId: 'SHORT', stage: { status: 'won' }, createdAt: day(1), closedAt: day(20) });
     const old = aDeal({ tenantId: 't1', externalId: 'OLD', stage: { status: 'won' }, createdAt: day(1), closedAt: day(5) });
     const open = aDeal({ tenantId: 't1', externalId: 'OPEN', createdAt: day(1) });
-    await t.store.deals.upsertMany('t1', [long, short, old, open].map((deal) => ({ deal })), day(40));
+    await t.store.deals.upsertMany(
+      't1',
+      [long, short, old, open].map((deal) => ({ deal })),
+      day(40),
+    );
     await t.store.deals.upsertMany('t2', [{ deal: { ...long, tenantId: 't2' } }], day(40));
-    const asOpen = (d: Deal, n: number): Deal => ({ ...d, stage: { label: 'Discovery', status: 'open', order: 1 }, closedAt: null, amount: 1000 + n });
+    const asOpen = (d: Deal, n: number): Deal => ({
+      ...d,
+      stage: { label: 'Discovery', status: 'open', order: 1 },
+      closedAt: null,
+      amount: 1000 + n,
+    });
     // LONG: open snapshots on days 1-11, one already showing the close (day 12), two after it.
     for (let n = 1; n <= 11; n++) await t.store.snapshots.insertMany('t1', [asOpen(long, n)], day(n));
     await t.store.snapshots.insertMany('t1', [long], day(12));
@@ -42,7 +51,12 @@ describe('snapshots for training', () => {
     const tie = aDeal({ tenantId: 't3', externalId: 'TIE', stage: { status: 'won' }, createdAt: day(1), closedAt: day(20) });
     await t.store.tenants.ensure('t3');
     await t.store.deals.upsertMany('t3', [{ deal: tie }], day(40));
-    for (const n of [1, 2, 3, 4, 5, 6]) await t.store.snapshots.insertMany('t3', [{ ...tie, stage: { label: null, status: 'open', order: null }, closedAt: null, amount: n }], day(2 + Math.floor((n - 1) / 2)));
+    for (const n of [1, 2, 3, 4, 5, 6])
+      await t.store.snapshots.insertMany(
+        't3',
+        [{ ...tie, stage: { label: null, status: 'open', order: null }, closedAt: null, amount: n }],
+        day(2 + Math.floor((n - 1) / 2)),
+      );
     const got = await t.store.snapshots.forClosedDeals('t3', { perDeal: 4 });
     expect(got.map((s) => s.deal.amount)).toEqual(evenly([1, 2, 3, 4, 5, 6], 4));
   });
@@ -51,6 +65,8 @@ describe('snapshots for training', () => {
     const got = await t.store.snapshots.forClosedDeals('t1', { closedSince: day(10), perDeal: 12 });
     expect([...new Set(got.map((s) => s.externalId))].sort()).toEqual(['LONG', 'SHORT']);
     expect(got.filter((s) => s.externalId === 'LONG')).toHaveLength(11);
-    expect((await t.store.snapshots.forClosedDeals('t2', { perDeal: 4 })).map((s) => s.takenAt.getUTCDate())).toEqual(evenly([1, 2, 3, 4, 5, 6], 4));
+    expect((await t.store.snapshots.forClosedDeals('t2', { perDeal: 4 })).map((s) => s.takenAt.getUTCDate())).toEqual(
+      evenly([1, 2, 3, 4, 5, 6], 4),
+    );
   });
 });

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createTestStore, type TestStore } from '../../helpers/store.ts';
 import { aDeal } from '../../helpers/builders.ts';
+import { createTestStore, type TestStore } from '../../helpers/store.ts';
 
 const now = new Date('2026-11-24T10:00:00Z');
 
@@ -13,7 +13,7 @@ describe('store', () => {
   });
   afterEach(async () => t.drop());
 
-  it('keeps one tenant from reading another tenant\'s deals', async () => {
+  it("keeps one tenant from reading another tenant's deals", async () => {
     await t.store.deals.upsertMany('t1', [{ deal: aDeal({ externalId: 'X1', tenantId: 't1' }) }], now);
     await t.store.deals.upsertMany('t2', [{ deal: aDeal({ externalId: 'X1', tenantId: 't2', name: 'theirs' }) }], now);
     const mine = await t.store.deals.list('t1');
@@ -22,17 +22,25 @@ describe('store', () => {
     expect(await t.store.deals.list('t3')).toEqual([]);
   });
 
-  it('pages through a tenant\'s deals by keyset: every match once, in order, across sources', async () => {
+  it("pages through a tenant's deals by keyset: every match once, in order, across sources", async () => {
     const deals = [
       ...['A3', 'A1', 'A2', 'A5', 'A4'].map((id) => aDeal({ externalId: id, tenantId: 't1', stage: { status: 'won' } })),
       aDeal({ externalId: 'L1', tenantId: 't1', stage: { status: 'lost' } }),
       aDeal({ externalId: 'H1', tenantId: 't1', source: 'hubspot', stage: { status: 'won' } }),
     ];
-    await t.store.deals.upsertMany('t1', deals.map((deal) => ({ deal })), now);
+    await t.store.deals.upsertMany(
+      't1',
+      deals.map((deal) => ({ deal })),
+      now,
+    );
     await t.store.deals.upsertMany('t2', [{ deal: aDeal({ externalId: 'A0', tenantId: 't2', stage: { status: 'won' } }) }], now);
     const pages: string[][] = [];
     for await (const page of t.store.deals.pages('t1', { status: 'won' }, 2)) pages.push(page.map((d) => `${d.source}:${d.externalId}`));
-    expect(pages).toEqual([['csv:A1', 'csv:A2'], ['csv:A3', 'csv:A4'], ['csv:A5', 'hubspot:H1']]);
+    expect(pages).toEqual([
+      ['csv:A1', 'csv:A2'],
+      ['csv:A3', 'csv:A4'],
+      ['csv:A5', 'hubspot:H1'],
+    ]);
     const all = (await t.store.deals.list('t1', { status: 'won' })).map((d) => `${d.source}:${d.externalId}`);
     expect(pages.flat()).toEqual(all);
   });
@@ -42,7 +50,11 @@ describe('store', () => {
   });
 
   it('round-trips a deal with its dates and reports only real changes', async () => {
-    const deal = aDeal({ externalId: 'R1', expectedCloseDate: new Date('2026-12-31T00:00:00Z'), modifiedAt: new Date('2026-11-01T00:00:00Z') });
+    const deal = aDeal({
+      externalId: 'R1',
+      expectedCloseDate: new Date('2026-12-31T00:00:00Z'),
+      modifiedAt: new Date('2026-11-01T00:00:00Z'),
+    });
     const first = await t.store.deals.upsertMany('t1', [{ deal }], now);
     expect(first).toMatchObject({ inserted: 1, changedIds: ['R1'] });
     const back = await t.store.deals.get('t1', 'csv', 'R1');
@@ -72,10 +84,17 @@ describe('store', () => {
   });
 
   it('seals CRM tokens at rest and scopes connections to their tenant', async () => {
-    const c = await t.store.connections.create('t1', { crm: 'salesforce', credentials: { accessToken: 'SECRET-ACCESS', refreshToken: 'SECRET-REFRESH' } }, now);
+    const c = await t.store.connections.create(
+      't1',
+      { crm: 'salesforce', credentials: { accessToken: 'SECRET-ACCESS', refreshToken: 'SECRET-REFRESH' } },
+      now,
+    );
     const raw = await t.store.db.selectFrom('connections').select('credentials').where('id', '=', c.id).executeTakeFirstOrThrow();
     expect(raw.credentials).not.toContain('SECRET');
-    expect(await t.store.connections.loadCredentials('t1', c.id)).toMatchObject({ accessToken: 'SECRET-ACCESS', refreshToken: 'SECRET-REFRESH' });
+    expect(await t.store.connections.loadCredentials('t1', c.id)).toMatchObject({
+      accessToken: 'SECRET-ACCESS',
+      refreshToken: 'SECRET-REFRESH',
+    });
     expect(await t.store.connections.get('t2', c.id)).toBeNull();
     expect(await t.store.connections.loadCredentials('t2', c.id)).toBeNull();
   });
@@ -92,7 +111,16 @@ describe('store', () => {
 
   it('returns the latest score per deal', async () => {
     await t.store.deals.upsertMany('t1', [{ deal: aDeal({ externalId: 'S1' }) }], now);
-    const s = { source: 'csv', externalId: 'S1', modelId: null, category: 'Low', winProbability: 0.8, modelStatus: 'ok', inputHash: 'h', detail: {} };
+    const s = {
+      source: 'csv',
+      externalId: 'S1',
+      modelId: null,
+      category: 'Low',
+      winProbability: 0.8,
+      modelStatus: 'ok',
+      inputHash: 'h',
+      detail: {},
+    };
     await t.store.scores.insertMany('t1', [
       { ...s, scoredAt: new Date('2026-11-01T00:00:00Z'), score: 20 },
       { ...s, scoredAt: new Date('2026-11-02T00:00:00Z'), score: 60, category: 'High' },

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { driftOf, notWorse, retrainDue } from '../../../src/sync/retrain-policy.ts';
 import { loadSyncConfig } from '../../../src/sync/config.ts';
+import { driftOf, notWorse, retrainDue } from '../../../src/sync/retrain-policy.ts';
 
 const cfg = loadSyncConfig().retrain;
 const now = new Date('2026-11-24T10:00:00Z');
@@ -25,7 +25,11 @@ describe('when to retrain', () => {
     expect(retrainDue({ active: old, lastAttemptAt: hoursAgo(3), newClosed: 0, drift: null, now }, cfg)).toBeNull();
   });
   it('retrains on drift', () => {
-    const drift = driftOf(Array.from({ length: 40 }, () => ({ score: 10, lost: true })), 0.8, cfg.drift);
+    const drift = driftOf(
+      Array.from({ length: 40 }, () => ({ score: 10, lost: true })),
+      0.8,
+      cfg.drift,
+    );
     expect(retrainDue({ active, lastAttemptAt: null, newClosed: 0, drift, now }, cfg)).toBe('drift');
   });
 });
@@ -34,7 +38,10 @@ describe('the "not worse" gate', () => {
   it('accepts the first model', () => expect(notWorse(figures(0.6, 0.7), null, cfg.gate).accept).toBe(true));
   it('accepts a model within the tolerance and rejects a worse one, saying why', () => {
     expect(notWorse(figures(0.795, 0.5), figures(0.8, 0.5), cfg.gate).accept).toBe(true);
-    expect(notWorse(figures(0.78, 0.5), figures(0.8, 0.5), cfg.gate)).toEqual({ accept: false, reason: "AUC 0.780 is below the active model's 0.800" });
+    expect(notWorse(figures(0.78, 0.5), figures(0.8, 0.5), cfg.gate)).toEqual({
+      accept: false,
+      reason: "AUC 0.780 is below the active model's 0.800",
+    });
     expect(notWorse(figures(0.8, 0.52), figures(0.8, 0.5), cfg.gate).reason).toMatch(/log-loss 0\.5200 is above/);
   });
   it('never replaces a backtested model with priors, but lets newer priors replace old ones', () => {
@@ -57,7 +64,10 @@ describe('drift', () => {
   });
   it('flags a calibration gap and an AUC drop, but not on too few deals', () => {
     const miscalibrated = Array.from({ length: 40 }, (_, i) => ({ score: 10, lost: i % 4 !== 0 }));
-    expect(driftOf(miscalibrated, null, cfg.drift)).toMatchObject({ drifted: true, reasons: [expect.stringContaining('predicted loss rate 10% vs observed 75%')] });
+    expect(driftOf(miscalibrated, null, cfg.drift)).toMatchObject({
+      drifted: true,
+      reasons: [expect.stringContaining('predicted loss rate 10% vs observed 75%')],
+    });
     expect(driftOf(miscalibrated.slice(0, 10), null, cfg.drift).drifted).toBe(false);
     const shuffled = Array.from({ length: 40 }, (_, i) => ({ score: i % 2 ? 70 : 30, lost: i % 4 < 2 }));
     expect(driftOf(shuffled, 0.8, cfg.drift).reasons).toEqual([expect.stringMatching(/AUC 0\.500 on 40 closed deals vs 0\.800/)]);

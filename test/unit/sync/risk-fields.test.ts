@@ -19,7 +19,8 @@ describe('risk fields and tasks from a score', () => {
       category: 'Critical',
       winProbability: 0.18,
       drivers: 'Risk input is 82',
-      action: 'Now: Executive sponsor call. Critical deals need a sponsor.\nThis week: Agree dated milestones. Dates keep it moving.\nOngoing: Keep in touch. Stay close.',
+      action:
+        'Now: Executive sponsor call. Critical deals need a sponsor.\nThis week: Agree dated milestones. Dates keep it moving.\nOngoing: Keep in touch. Stay close.',
       scoredAt: asOf,
       modelStatus: 'ok',
     });
@@ -29,22 +30,46 @@ describe('risk fields and tasks from a score', () => {
   it('changes the written-values hash only when a written value changes', () => {
     const f = riskFieldsOf(score);
     expect(writtenValuesHash({ ...f, scoredAt: new Date('2027-01-01'), winProbability: 0.181 })).toBe(writtenValuesHash(f));
-    for (const change of [{ score: 83 }, { category: 'High' as const }, { drivers: 'x' }, { action: 'y' }, { modelStatus: 'no_signal' as const }]) {
+    for (const change of [
+      { score: 83 },
+      { category: 'High' as const },
+      { drivers: 'x' },
+      { action: 'y' },
+      { modelStatus: 'no_signal' as const },
+    ]) {
       expect(writtenValuesHash({ ...f, ...change })).not.toBe(writtenValuesHash(f));
     }
   });
 
   it('turns immediate and this-week actions of High and Critical deals into keyed tasks for the owner', () => {
     expect(taskRequestsOf(score, deal, cfg.writeBack.tasks)).toEqual([
-      { key: 'OPP1:exec-call', dealExternalId: 'OPP1', ownerId: '005X', subject: 'Executive sponsor call', description: 'Critical deals need a sponsor.', priority: 'high', dueDate: new Date('2026-11-25T10:00:00Z') },
-      { key: 'OPP1:milestones', dealExternalId: 'OPP1', ownerId: '005X', subject: 'Agree dated milestones', description: 'Dates keep it moving.', priority: 'normal', dueDate: new Date('2026-12-01T10:00:00Z') },
+      {
+        key: 'OPP1:exec-call',
+        dealExternalId: 'OPP1',
+        ownerId: '005X',
+        subject: 'Executive sponsor call',
+        description: 'Critical deals need a sponsor.',
+        priority: 'high',
+        dueDate: new Date('2026-11-25T10:00:00Z'),
+      },
+      {
+        key: 'OPP1:milestones',
+        dealExternalId: 'OPP1',
+        ownerId: '005X',
+        subject: 'Agree dated milestones',
+        description: 'Dates keep it moving.',
+        priority: 'normal',
+        dueDate: new Date('2026-12-01T10:00:00Z'),
+      },
     ]);
   });
 
   it('creates no task for Medium deals, nor while the model has no signal unless configured', () => {
     expect(taskRequestsOf({ ...score, category: 'Medium' }, deal, cfg.writeBack.tasks)).toEqual([]);
     expect(taskRequestsOf({ ...score, modelStatus: 'no_signal' }, deal, cfg.writeBack.tasks)).toEqual([]);
-    expect(taskRequestsOf({ ...score, modelStatus: 'no_signal' }, deal, { ...cfg.writeBack.tasks, withholdOnNoSignal: false })).toHaveLength(2);
+    expect(
+      taskRequestsOf({ ...score, modelStatus: 'no_signal' }, deal, { ...cfg.writeBack.tasks, withholdOnNoSignal: false }),
+    ).toHaveLength(2);
   });
 });
 
@@ -65,7 +90,11 @@ describe('alert decisions', () => {
     score: 85,
     category: 'Critical',
     modelStatus: 'ok',
-    risk: { fields: {}, tasks: [], summary: { name: 'Acme', ownerId: 'u1', ownerName: 'Ada', amount: 5, firstAction: 'Call', drivers: ['d1'] } } as Record<string, unknown>,
+    risk: {
+      fields: {},
+      tasks: [],
+      summary: { name: 'Acme', ownerId: 'u1', ownerName: 'Ada', amount: 5, firstAction: 'Call', drivers: ['d1'] },
+    } as Record<string, unknown>,
     valuesHash: 'h',
     lastAlertAt: null,
     alertDueAt: asOf,
@@ -77,7 +106,13 @@ describe('alert decisions', () => {
   it('raises a CRM task and a Slack message', () => {
     const d = decideAlert(row(), withSlack, asOf, opts);
     expect(d.raise!.task!.key).toBe('salesforce:OPP1:critical-alert:2026-11-24');
-    expect(d.raise!.deliveries).toEqual([expect.objectContaining({ channel: 'slack', notBefore: asOf, payload: expect.objectContaining({ name: 'Acme', url: 'https://x/OPP1' }) })]);
+    expect(d.raise!.deliveries).toEqual([
+      expect.objectContaining({
+        channel: 'slack',
+        notBefore: asOf,
+        payload: expect.objectContaining({ name: 'Acme', url: 'https://x/OPP1' }),
+      }),
+    ]);
   });
   it('suppresses within 24 h of the last alert, after the deal fell back, and under no_signal', () => {
     expect(decideAlert(row({ lastAlertAt: new Date(asOf.getTime() - 23 * 3_600_000) }), withSlack, asOf, opts).raise).toBeNull();

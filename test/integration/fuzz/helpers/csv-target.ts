@@ -3,16 +3,62 @@ import fc from 'fast-check';
 import type { FuzzTarget } from './drive.ts';
 import type { Expected } from './ledger.ts';
 import {
-  amountValue, amountVerdict, CLOSE_BEFORE_CREATE_MS, dateFormat, dateValue, dateVerdict, fieldText, formatDate, formatNumber, hostileText, longText,
-  numberFormat, storedText, type DateFormat, type DateValue, type NumberFormat, type NumberValue, type Verdict,
+  amountValue,
+  amountVerdict,
+  CLOSE_BEFORE_CREATE_MS,
+  dateFormat,
+  dateValue,
+  dateVerdict,
+  fieldText,
+  formatDate,
+  formatNumber,
+  hostileText,
+  longText,
+  numberFormat,
+  storedText,
+  type DateFormat,
+  type DateValue,
+  type NumberFormat,
+  type NumberValue,
+  type Verdict,
 } from './hostile-values.ts';
 
 /** The columns of mappings/skygeni.csv.yaml's files, in their order; sales_cycle_days is not mapped. */
-const COLUMNS = ['deal_id', 'created_date', 'closed_date', 'sales_rep_id', 'industry', 'region', 'product_type', 'lead_source', 'deal_stage', 'deal_amount', 'sales_cycle_days', 'outcome'] as const;
+const COLUMNS = [
+  'deal_id',
+  'created_date',
+  'closed_date',
+  'sales_rep_id',
+  'industry',
+  'region',
+  'product_type',
+  'lead_source',
+  'deal_stage',
+  'deal_amount',
+  'sales_cycle_days',
+  'outcome',
+] as const;
 /** Columns the mapping does not know, named as exports and people name them (NUL, a lone surrogate, `__proto__`, blank, repeated). */
-const EXTRA_COLUMNS = ['notes\u0000', 'ключ', 'lone \ud800', '__proto__', 'constructor', 'a,b', 'quote"d', 'emoji 🏳️‍🌈', '', 'dup', 'dup', '\u202eRTL'];
+const EXTRA_COLUMNS = [
+  'notes\u0000',
+  'ключ',
+  'lone \ud800',
+  '__proto__',
+  'constructor',
+  'a,b',
+  'quote"d',
+  'emoji 🏳️‍🌈',
+  '',
+  'dup',
+  'dup',
+  '\u202eRTL',
+];
 
-type Id = { kind: 'id'; prefix: string } | { kind: 'blank'; text: string } | { kind: 'long'; prefix: string; length: number } | { kind: 'repeat' };
+type Id =
+  | { kind: 'id'; prefix: string }
+  | { kind: 'blank'; text: string }
+  | { kind: 'long'; prefix: string; length: number }
+  | { kind: 'repeat' };
 
 /** One line of a hostile CSV export. */
 export interface CsvRow {
@@ -48,15 +94,34 @@ const STATUS: Record<string, 'won' | 'lost' | 'open'> = { won: 'won', lost: 'los
 const text = fieldText({ longest: 20_000 });
 const id: fc.Arbitrary<Id> = fc.oneof(
   { weight: 200, arbitrary: hostileText.map((prefix) => ({ kind: 'id' as const, prefix })) },
-  { weight: 4, arbitrary: fc.constantFrom('', ' ', '\u0000', '\t\u00a0', '\u0000 \u0000').map((t) => ({ kind: 'blank' as const, text: t })) },
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom('', ' ', '\u0000', '\t\u00a0', '\u0000 \u0000').map((t) => ({ kind: 'blank' as const, text: t })),
+  },
   { weight: 4, arbitrary: fc.constant({ kind: 'repeat' as const }) },
   // Ids past what an index entry holds; a 1 MB one now and then (the store refuses it by name, after halving its batch down to it).
-  { weight: 1, arbitrary: fc.record({ prefix: hostileText, length: fc.oneof({ weight: 20, arbitrary: fc.constantFrom(300, 3_000, 10_000) }, { weight: 1, arbitrary: fc.constant(1 << 20) }) }).map((x) => ({ kind: 'long' as const, ...x })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({
+        prefix: hostileText,
+        length: fc.oneof({ weight: 20, arbitrary: fc.constantFrom(300, 3_000, 10_000) }, { weight: 1, arbitrary: fc.constant(1 << 20) }),
+      })
+      .map((x) => ({ kind: 'long' as const, ...x })),
+  },
 );
 // 1 MB values sparingly: about one row in 400 carries one, in a column the mapping does not read.
-const extras = fc.array(fc.oneof({ weight: 5_000, arbitrary: hostileText }, { weight: 1, arbitrary: longText(1 << 20) }), { minLength: EXTRA_COLUMNS.length, maxLength: EXTRA_COLUMNS.length });
+const extras = fc.array(fc.oneof({ weight: 5_000, arbitrary: hostileText }, { weight: 1, arbitrary: longText(1 << 20) }), {
+  minLength: EXTRA_COLUMNS.length,
+  maxLength: EXTRA_COLUMNS.length,
+});
 
-function row(o: { amount: fc.Arbitrary<NumberValue>; date: fc.Arbitrary<DateValue>; outcome: fc.Arbitrary<string>; broken: boolean }): fc.Arbitrary<CsvRow> {
+function row(o: {
+  amount: fc.Arbitrary<NumberValue>;
+  date: fc.Arbitrary<DateValue>;
+  outcome: fc.Arbitrary<string>;
+  broken: boolean;
+}): fc.Arbitrary<CsvRow> {
   const r = fc.record({
     id: o.broken ? id : id.filter((x) => x.kind !== 'blank'),
     outcome: o.outcome,
@@ -68,7 +133,11 @@ function row(o: { amount: fc.Arbitrary<NumberValue>; date: fc.Arbitrary<DateValu
     closed: o.date,
     closedFormat: dateFormat,
     rep: hostileText,
-    malformed: o.broken ? fc.constantFrom(...(['no', 'inside'] as const)).chain((m) => fc.oneof({ weight: 999, arbitrary: fc.constant(m) }, { weight: 1, arbitrary: fc.constant('start' as const) })) : fc.constant('no' as const),
+    malformed: o.broken
+      ? fc
+          .constantFrom(...(['no', 'inside'] as const))
+          .chain((m) => fc.oneof({ weight: 999, arbitrary: fc.constant(m) }, { weight: 1, arbitrary: fc.constant('start' as const) }))
+      : fc.constant('no' as const),
     industry: hostileText,
     region: hostileText,
     product: hostileText,
@@ -78,17 +147,41 @@ function row(o: { amount: fc.Arbitrary<NumberValue>; date: fc.Arbitrary<DateValu
     cut: o.broken ? fc.option(fc.integer({ min: 1, max: COLUMNS.length - 1 }), { freq: 4 }) : fc.constant(null),
   });
   // A valid row closes a deal no earlier than it was created.
-  return o.broken ? r : r.map((x) => (x.created.kind === 'instant' && x.closed.kind === 'instant' && x.created.at > x.closed.at ? { ...x, created: x.closed, closed: x.created } : x));
+  return o.broken
+    ? r
+    : r.map((x) =>
+        x.created.kind === 'instant' && x.closed.kind === 'instant' && x.created.at > x.closed.at
+          ? { ...x, created: x.closed, closed: x.created }
+          : x,
+      );
 }
 
 export const csvRow: fc.Arbitrary<CsvRow> = fc.oneof(
-  { weight: 7, arbitrary: row({ amount: amountValue.filter((v) => amountVerdict(v) === 'good'), date: dateValue.filter((v) => dateVerdict(v) === 'good'), outcome: fc.constantFrom(...GOOD_OUTCOMES), broken: false }) },
-  { weight: 1, arbitrary: row({ amount: amountValue, date: dateValue, outcome: fc.oneof(fc.constantFrom(...GOOD_OUTCOMES, ...BAD_OUTCOMES), hostileText), broken: true }) },
+  {
+    weight: 7,
+    arbitrary: row({
+      amount: amountValue.filter((v) => amountVerdict(v) === 'good'),
+      date: dateValue.filter((v) => dateVerdict(v) === 'good'),
+      outcome: fc.constantFrom(...GOOD_OUTCOMES),
+      broken: false,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: row({
+      amount: amountValue,
+      date: dateValue,
+      outcome: fc.oneof(fc.constantFrom(...GOOD_OUTCOMES, ...BAD_OUTCOMES), hostileText),
+      broken: true,
+    }),
+  },
 );
 
-const numberCell = (v: NumberValue, f: NumberFormat): string => (v.kind === 'blank' ? '' : v.kind === 'garbage' ? v.text : formatNumber(v.value, f));
+const numberCell = (v: NumberValue, f: NumberFormat): string =>
+  v.kind === 'blank' ? '' : v.kind === 'garbage' ? v.text : formatNumber(v.value, f);
 // Epoch milliseconds are read only as 11 to 14 digits (from 1970-04-26): earlier instants are written as ISO.
-const dateCell = (v: DateValue, f: DateFormat): string => (v.kind === 'blank' ? '' : v.kind === 'garbage' ? v.text : formatDate(v.at, f === 'epoch' && v.at < 1e10 ? 'iso' : f));
+const dateCell = (v: DateValue, f: DateFormat): string =>
+  v.kind === 'blank' ? '' : v.kind === 'garbage' ? v.text : formatDate(v.at, f === 'epoch' && v.at < 1e10 ? 'iso' : f);
 
 /** RFC 4180 quoting where a value needs it (and where csv-parse's trim would otherwise eat its edges). */
 const quote = (v: string): string => (/[",\r\n]|^\s|\s$/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
@@ -105,19 +198,34 @@ const malformed = (r: CsvRow): boolean => r.malformed !== 'no' && (r.cut === nul
 
 function lineOf(r: CsvRow, idText: string): Line {
   const rep = r.malformed === 'no' ? r.rep : `${r.malformed === 'inside' ? `rep ${oneLine(r.rep).replace(/[",]/g, '')}` : ''} "x" 1`;
-  const cells = [idText, dateCell(r.created, r.createdFormat), dateCell(r.closed, r.closedFormat), rep,
-    r.industry, r.region, r.product, r.leadSource, r.stage, numberCell(r.amount, r.amountFormat), r.cycle, r.outcome, ...r.extras];
+  const cells = [
+    idText,
+    dateCell(r.created, r.createdFormat),
+    dateCell(r.closed, r.closedFormat),
+    rep,
+    r.industry,
+    r.region,
+    r.product,
+    r.leadSource,
+    r.stage,
+    numberCell(r.amount, r.amountFormat),
+    r.cycle,
+    r.outcome,
+    ...r.extras,
+  ];
   // A line that will be rejected by its number keeps to one physical line, so that number is unambiguous.
   const flat = malformed(r) || r.id.kind === 'blank';
   return { cells: flat ? cells.map(oneLine) : cells, raw: malformed(r) ? new Set([3]) : new Set() };
 }
 
-const render = (l: Line, cut: number | null): string => (cut === null ? l.cells : l.cells.slice(0, cut)).map((c, i) => (l.raw.has(i) ? c : quote(c))).join(',');
+const render = (l: Line, cut: number | null): string =>
+  (cut === null ? l.cells : l.cells.slice(0, cut)).map((c, i) => (l.raw.has(i) ? c : quote(c))).join(',');
 
 /** What must become of row `r` (its id cell written as `idText`, ending at `line`), through mappings/skygeni.csv.yaml. */
 export function csvExpected(r: CsvRow, idText: string, line: number): Expected {
   const present = (column: (typeof COLUMNS)[number]) => r.cut === null || COLUMNS.indexOf(column) < r.cut;
-  const blankIf = <T extends { kind: string }>(v: T, column: (typeof COLUMNS)[number]): T | { kind: 'blank' } => (present(column) ? v : { kind: 'blank' });
+  const blankIf = <T extends { kind: string }>(v: T, column: (typeof COLUMNS)[number]): T | { kind: 'blank' } =>
+    present(column) ? v : { kind: 'blank' };
   const amount = blankIf(r.amount, 'deal_amount') as NumberValue;
   const created = blankIf(r.created, 'created_date') as DateValue;
   const closed = blankIf(r.closed, 'closed_date') as DateValue;
@@ -133,7 +241,13 @@ export function csvExpected(r: CsvRow, idText: string, line: number): Expected {
     ['createdAt', dateVerdict(created)],
     ['closedAt', dateVerdict(closed)],
   ];
-  if (created.kind === 'instant' && closed.kind === 'instant' && dateVerdict(created) === 'good' && dateVerdict(closed) === 'good' && closed.at < created.at - CLOSE_BEFORE_CREATE_MS) {
+  if (
+    created.kind === 'instant' &&
+    closed.kind === 'instant' &&
+    dateVerdict(created) === 'good' &&
+    dateVerdict(closed) === 'good' &&
+    closed.at < created.at - CLOSE_BEFORE_CREATE_MS
+  ) {
     verdicts.push(['closedAt', 'bad']);
   }
   const suspects = [...new Set(verdicts.filter(([, v]) => v !== 'good').map(([f]) => f))];
@@ -179,7 +293,9 @@ export function csvTarget(file: string, tenantId: string): FuzzTarget<CsvRow> {
     async plant(generated, run) {
       // A stray quote at the start of a value ends csv-parse's reading of the file: keep one such
       // line a file, near its end, so the lines after it (reported as not read) are few.
-      const batch = generated.map((r, i) => (r.malformed === 'start' && generated.findIndex((x) => x.malformed === 'start') !== i ? { ...r, malformed: 'inside' as const } : r));
+      const batch = generated.map((r, i) =>
+        r.malformed === 'start' && generated.findIndex((x) => x.malformed === 'start') !== i ? { ...r, malformed: 'inside' as const } : r,
+      );
       const stall = batch.findIndex((r) => r.malformed === 'start');
       if (stall >= 0 && batch.length > 10) batch.splice(batch.length - 10, 0, ...batch.splice(stall, 1));
       const header = [...COLUMNS, ...EXTRA_COLUMNS].map(quote).join(',');
@@ -191,7 +307,12 @@ export function csvTarget(file: string, tenantId: string): FuzzTarget<CsvRow> {
       let lastGood: { idText: string; index: number } | null = null;
       batch.forEach((r, i) => {
         const suffix = `~${run}.${i}`;
-        const own = r.id.kind === 'blank' ? r.id.text : r.id.kind === 'long' ? `${r.id.prefix}${'#'.repeat(r.id.length)}${suffix}` : `${r.id.kind === 'id' ? r.id.prefix : ''}${suffix}`;
+        const own =
+          r.id.kind === 'blank'
+            ? r.id.text
+            : r.id.kind === 'long'
+              ? `${r.id.prefix}${'#'.repeat(r.id.length)}${suffix}`
+              : `${r.id.kind === 'id' ? r.id.prefix : ''}${suffix}`;
         // A repeated id takes a valid earlier row's id when this row is valid too: the later row is the one stored.
         const repeats = r.id.kind === 'repeat' && lastGood !== null && csvExpected(r, own, 0).verdict === 'good';
         const idText = repeats ? lastGood!.idText : own;

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import type { Source } from '../../../../src/core/deal.ts';
 import type { RunSummary } from '../../../../src/sync/run-sync.ts';
-import type { SandboxTenants } from './sandbox-tenants.ts';
 import { checkRun, type Expected, type RunTally } from './ledger.ts';
+import type { SandboxTenants } from './sandbox-tenants.ts';
 
 /** One place generated records go into: a CRM of the sandbox, or a file. */
 export interface FuzzTarget<R> {
@@ -43,7 +43,19 @@ export interface FuzzReport {
   failure: string | null;
 }
 
-const emptyTotals = (): FuzzTotals => ({ runs: 0, runsFailed: 0, generated: 0, refusedBySource: 0, landed: 0, rejected: 0, scored: 0, unread: 0, writeBacksChecked: 0, apiCalls: 0, ms: 0 });
+const emptyTotals = (): FuzzTotals => ({
+  runs: 0,
+  runsFailed: 0,
+  generated: 0,
+  refusedBySource: 0,
+  landed: 0,
+  rejected: 0,
+  scored: 0,
+  unread: 0,
+  writeBacksChecked: 0,
+  apiCalls: 0,
+  ms: 0,
+});
 
 /** What one run did, for a caller that reports progress (the benchmark). */
 export interface RunReport {
@@ -77,14 +89,32 @@ export async function fuzzSync<R>(
     const t1 = performance.now();
     const result = await s.sync(target.tenantId);
     const run = result.runs[0];
-    if (!run) throw new Error(`run ${n}: no sync ran (${result.status}${result.error ? `: ${result.error}` : ''}, skipped ${JSON.stringify(result.skipped)})`);
+    if (!run)
+      throw new Error(
+        `run ${n}: no sync ran (${result.status}${result.error ? `: ${result.error}` : ''}, skipped ${JSON.stringify(result.skipped)})`,
+      );
     const t2 = performance.now();
-    const { tally, violations } = await checkRun({ store: s.ctx.store, tenantId: target.tenantId, source: target.source, run, expected, earlier, generated: batch.length, refused });
+    const { tally, violations } = await checkRun({
+      store: s.ctx.store,
+      tenantId: target.tenantId,
+      source: target.source,
+      run,
+      expected,
+      earlier,
+      generated: batch.length,
+      refused,
+    });
     for (const e of expected) if (!e.replaced) earlier.set(e.id, e);
     add(totals, tally, run.apiCalls);
     if (target.riskFields) violations.push(...(await checkWriteBack(s, target, run.runId, expected, totals)));
     violations.push(...(await checkApi(s, target.tenantId, target.source, run, expected)));
-    opts.onRun?.({ run: n, records: batch.length, status: run.status, counts: run.counts, ms: { plant: t1 - t0, sync: t2 - t1, check: performance.now() - t2 } });
+    opts.onRun?.({
+      run: n,
+      records: batch.length,
+      status: run.status,
+      counts: run.counts,
+      ms: { plant: t1 - t0, sync: t2 - t1, check: performance.now() - t2 },
+    });
     if (violations.length) throw new Error(`${target.name} run ${n} (${batch.length} records):\n  ${violations.join('\n  ')}`);
   });
   const details = await fc.check(property, { seed: opts.seed, numRuns: Math.ceil(opts.records / opts.batch), endOnFailure: true });
@@ -108,9 +138,17 @@ function add(totals: FuzzTotals, tally: RunTally, apiCalls: number): void {
 }
 
 /** The risk fields the CRM holds for every deal with a sent write equal the latest score: what the API reports is what we wrote. */
-async function checkWriteBack<R>(s: SandboxTenants, target: FuzzTarget<R>, runId: number, expected: Expected[], totals: FuzzTotals): Promise<string[]> {
+async function checkWriteBack<R>(
+  s: SandboxTenants,
+  target: FuzzTarget<R>,
+  runId: number,
+  expected: Expected[],
+  totals: FuzzTotals,
+): Promise<string[]> {
   const ours = new Set(expected.map((e) => e.id));
-  const sent = (await s.ctx.store.outbox.list(target.tenantId, { kind: 'fields', status: 'sent' })).filter((o) => o.source === target.source && ours.has(o.externalId));
+  const sent = (await s.ctx.store.outbox.list(target.tenantId, { kind: 'fields', status: 'sent' })).filter(
+    (o) => o.source === target.source && ours.has(o.externalId),
+  );
   // Sent writes in order: the last one of a deal is what the CRM should hold.
   const latest = new Map<string, { score: unknown; category: unknown }>();
   for (const o of sent) latest.set(o.externalId, (o.payload as { fields: { score: unknown; category: unknown } }).fields);
@@ -136,7 +174,9 @@ async function checkApi(s: SandboxTenants, tenantId: string, source: Source, run
   const shown = runs.body?.runs?.[0] as { id: number; rejected: Array<{ step: string; recordId: string | null }> } | undefined;
   if (runs.status !== 200) out.push(`GET /v1/sync/runs answered ${runs.status}: ${JSON.stringify(runs.body).slice(0, 300)}`);
   else if (shown?.id !== run.runId) out.push(`GET /v1/sync/runs did not show run ${run.runId} first`);
-  else if (shown.rejected.map((r) => `${r.step} ${r.recordId}`).join('\n') !== run.rejected.map((r) => `${r.step} ${r.recordId}`).join('\n')) {
+  else if (
+    shown.rejected.map((r) => `${r.step} ${r.recordId}`).join('\n') !== run.rejected.map((r) => `${r.step} ${r.recordId}`).join('\n')
+  ) {
     out.push(`GET /v1/sync/runs shows ${shown.rejected.length} rejections for run ${run.runId}, not the ${run.rejected.length} it made`);
   }
   const highRisk = await s.get(tenantId, '/v1/deals/high-risk?limit=100');
@@ -144,7 +184,8 @@ async function checkApi(s: SandboxTenants, tenantId: string, source: Source, run
   // A sample of the run's deals, hostile ids and text included (up to the route's 300 characters: longer ones get a 400 from its schema).
   for (const e of expected.filter((x) => !x.replaced && x.id.length <= 290).slice(0, 40)) {
     const res = await s.get(tenantId, `/v1/deals/${encodeURIComponent(`${source}:${e.id}`)}`);
-    if (res.status >= 500) out.push(`GET /v1/deals/${source}:${e.id.slice(0, 40)} answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
+    if (res.status >= 500)
+      out.push(`GET /v1/deals/${source}:${e.id.slice(0, 40)} answered ${res.status}: ${JSON.stringify(res.body).slice(0, 300)}`);
   }
   return out;
 }

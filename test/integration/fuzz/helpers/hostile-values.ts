@@ -34,9 +34,45 @@ const nasty = fc.oneof(
 
 /** Text people and tools really put in CRM fields: emoji sequences, other scripts, markup, quoting. */
 const tricky = fc.constantFrom(
-  '👩🏽‍💻', '🏳️‍🌈', '🇯🇵', '👍🏿', 'é', 'é', 'ﬁ', 'Ǆ', 'ß', 'İ', 'שלום', 'مرحبا', '日本語', '한국어', 'Ελληνικά', 'z̷̢͈a̵͖l̶g̸o',
-  '"', "'", ',', ';', '\\', '\\u0000', '\\ud800', '%s', '%00', '${x}', '{{x}}', '<script>alert(1)</script>', '"; drop table deals; --',
-  "' or 1=1 --", '__proto__', 'constructor', 'null', 'undefined', 'NaN', '-0', '=cmd|"/c calc"!A1', '+1', '@SUM(A1)',
+  '👩🏽‍💻',
+  '🏳️‍🌈',
+  '🇯🇵',
+  '👍🏿',
+  'é',
+  'é',
+  'ﬁ',
+  'Ǆ',
+  'ß',
+  'İ',
+  'שלום',
+  'مرحبا',
+  '日本語',
+  '한국어',
+  'Ελληνικά',
+  'z̷̢͈a̵͖l̶g̸o',
+  '"',
+  "'",
+  ',',
+  ';',
+  '\\',
+  '\\u0000',
+  '\\ud800',
+  '%s',
+  '%00',
+  '${x}',
+  '{{x}}',
+  '<script>alert(1)</script>',
+  '"; drop table deals; --',
+  "' or 1=1 --",
+  '__proto__',
+  'constructor',
+  'null',
+  'undefined',
+  'NaN',
+  '-0',
+  '=cmd|"/c calc"!A1',
+  '+1',
+  '@SUM(A1)',
 );
 
 const plain = fc.string({ unit: 'grapheme', maxLength: 12 });
@@ -44,7 +80,15 @@ const anyCodePoints = fc.string({ unit: 'binary', maxLength: 8 });
 
 /** A short hostile string (a few dozen characters at most). */
 export const hostileText: fc.Arbitrary<string> = fc
-  .array(fc.oneof({ weight: 3, arbitrary: plain }, { weight: 3, arbitrary: nasty }, { weight: 2, arbitrary: tricky }, { weight: 1, arbitrary: anyCodePoints }), { maxLength: 8 })
+  .array(
+    fc.oneof(
+      { weight: 3, arbitrary: plain },
+      { weight: 3, arbitrary: nasty },
+      { weight: 2, arbitrary: tricky },
+      { weight: 1, arbitrary: anyCodePoints },
+    ),
+    { maxLength: 8 },
+  )
   .map((parts) => parts.join(''));
 
 /** `chunk` repeated to about `length` UTF-16 units (a 1 MB field is one chunk written many times). */
@@ -93,7 +137,24 @@ const badAmounts = fc.oneof(
   fc.double({ min: 1.000001e15, max: 1e308, noNaN: true }),
   fc.constantFrom(-1, -5e300, 1e308, -Number.MAX_VALUE, Number.MAX_VALUE, 1e16, -0.5),
 );
-const garbageNumbers = fc.constantFrom('NaN', 'Infinity', '-Infinity', '12k', 'ten', '1.2.3', '--5', '0x1F', '1e', '½', '١٢٣', '1_000', 'null', '$', '()', '1e400');
+const garbageNumbers = fc.constantFrom(
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '12k',
+  'ten',
+  '1.2.3',
+  '--5',
+  '0x1F',
+  '1e',
+  '½',
+  '١٢٣',
+  '1_000',
+  'null',
+  '$',
+  '()',
+  '1e400',
+);
 
 /** Amounts: mostly valid, some out of bounds, a little garbage, some blank. */
 export const amountValue: fc.Arbitrary<NumberValue> = fc.oneof(
@@ -137,18 +198,55 @@ const Y9999 = Date.parse('9999-12-31T00:00:00.000Z');
 const goodInstants = fc.oneof(
   { weight: 8, arbitrary: fc.integer({ min: Date.UTC(2015, 0, 1), max: Date.UTC(2030, 0, 1) }) },
   { weight: 3, arbitrary: fc.integer({ min: FIRST_MS, max: LAST_MS }) },
-  { weight: 1, arbitrary: fc.constantFrom(FIRST_MS, LAST_MS, Date.UTC(2024, 1, 29), Date.UTC(2000, 1, 29), Date.UTC(2038, 0, 19, 3, 14, 7), Date.UTC(1999, 11, 31, 23, 59, 59, 999), Date.UTC(2099, 11, 31)) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      FIRST_MS,
+      LAST_MS,
+      Date.UTC(2024, 1, 29),
+      Date.UTC(2000, 1, 29),
+      Date.UTC(2038, 0, 19, 3, 14, 7),
+      Date.UTC(1999, 11, 31, 23, 59, 59, 999),
+      Date.UTC(2099, 11, 31),
+    ),
+  },
 );
 const badInstants = fc.oneof(
-  fc.constantFrom(Y9999, Y0, Date.UTC(1969, 6, 20, 20, 17, 40), FIRST_MS - 1, LAST_MS + 1, Date.UTC(2100, 0, 1), Date.UTC(1900, 0, 1), Date.UTC(1000, 0, 1)),
+  fc.constantFrom(
+    Y9999,
+    Y0,
+    Date.UTC(1969, 6, 20, 20, 17, 40),
+    FIRST_MS - 1,
+    LAST_MS + 1,
+    Date.UTC(2100, 0, 1),
+    Date.UTC(1900, 0, 1),
+    Date.UTC(1000, 0, 1),
+  ),
   // Years 0-99, which Date.UTC would read as 1900-1999 (a year 0075 is no 1975).
   fc.integer({ min: 0, max: 99 }).map((y) => new Date(Date.UTC(2000, 0, 1)).setUTCFullYear(y, 5, 15)),
   fc.integer({ min: Y0, max: FIRST_MS - 1 }),
   fc.integer({ min: LAST_MS + 1, max: Y9999 }),
 );
 const garbageDates = fc.constantFrom(
-  '31/12/2024', '12/31/2024', 'tomorrow', 'yesterday', '2024-13-45', '2023-02-29', '2024-02-30', '2024-05-01T25:00:00Z', '2024-5-1', '20240501',
-  'NaN', '-1', '1e12', 'Invalid Date', '0000-00-00', '2024-05-01T12:00:00+25:00', '⁒', 'Q3 2025', 'ASAP',
+  '31/12/2024',
+  '12/31/2024',
+  'tomorrow',
+  'yesterday',
+  '2024-13-45',
+  '2023-02-29',
+  '2024-02-30',
+  '2024-05-01T25:00:00Z',
+  '2024-5-1',
+  '20240501',
+  'NaN',
+  '-1',
+  '1e12',
+  'Invalid Date',
+  '0000-00-00',
+  '2024-05-01T12:00:00+25:00',
+  '⁒',
+  'Q3 2025',
+  'ASAP',
 );
 
 export const dateValue: fc.Arbitrary<DateValue> = fc.oneof(

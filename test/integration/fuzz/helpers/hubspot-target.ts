@@ -2,11 +2,23 @@ import { Client } from '@hubspot/api-client';
 import fc from 'fast-check';
 import type { Sandbox } from '../../../../src/sandbox/index.ts';
 import type { FuzzTarget } from './drive.ts';
-import type { Expected } from './ledger.ts';
 import {
-  amountValue, amountVerdict, CLOSE_BEFORE_CREATE_MS, dateFormat, dateValue, dateVerdict, fieldText, formatDate, formatNumber, storedText,
-  type DateFormat, type DateValue, type NumberValue, type Verdict,
+  amountValue,
+  amountVerdict,
+  CLOSE_BEFORE_CREATE_MS,
+  type DateFormat,
+  type DateValue,
+  dateFormat,
+  dateValue,
+  dateVerdict,
+  fieldText,
+  formatDate,
+  formatNumber,
+  type NumberValue,
+  storedText,
+  type Verdict,
 } from './hostile-values.ts';
+import type { Expected } from './ledger.ts';
 
 /** A rep's edit of one HubSpot deal: every property the shipped mapping reads that a user may write. */
 export interface HubSpotEdit {
@@ -22,12 +34,25 @@ export interface HubSpotEdit {
   dealtype: string;
 }
 
-const STAGES = ['appointmentscheduled', 'qualifiedtobuy', 'presentationscheduled', 'decisionmakerboughtin', 'contractsent', 'closedwon', 'closedlost'];
+const STAGES = [
+  'appointmentscheduled',
+  'qualifiedtobuy',
+  'presentationscheduled',
+  'decisionmakerboughtin',
+  'contractsent',
+  'closedwon',
+  'closedlost',
+];
 const DEALTYPE: Record<string, string | null> = { '': null, newbusiness: 'new', existingbusiness: 'expansion', renewal: 'renewal' };
 // HubSpot holds at most 65,536 characters in a text property (docs/crm-limits.md); longer is refused.
 const text = fieldText({ longest: 65_536, huge: 70_000 });
 
-function edit(values: { amount: fc.Arbitrary<NumberValue>; date: fc.Arbitrary<DateValue>; stage: fc.Arbitrary<string>; coherent: boolean }): fc.Arbitrary<HubSpotEdit> {
+function edit(values: {
+  amount: fc.Arbitrary<NumberValue>;
+  date: fc.Arbitrary<DateValue>;
+  stage: fc.Arbitrary<string>;
+  coherent: boolean;
+}): fc.Arbitrary<HubSpotEdit> {
   const e = fc.record({
     dealname: text,
     amount: values.amount,
@@ -40,15 +65,33 @@ function edit(values: { amount: fc.Arbitrary<NumberValue>; date: fc.Arbitrary<Da
     dealtype: fc.constantFrom(...Object.keys(DEALTYPE)),
   });
   // A valid edit closes a deal no earlier than it was created.
-  return values.coherent ? e.map((x) => (later(x.createdate, x.closedate) ? { ...x, createdate: x.closedate, closedate: x.createdate } : x)) : e;
+  return values.coherent
+    ? e.map((x) => (later(x.createdate, x.closedate) ? { ...x, createdate: x.closedate, closedate: x.createdate } : x))
+    : e;
 }
 
 const later = (a: DateValue, b: DateValue): boolean => a.kind === 'instant' && b.kind === 'instant' && a.at > b.at;
 
 /** Seven edits in eight keep to valid values (their text is as hostile as any); the eighth may break anything. */
 export const hubspotEdit: fc.Arbitrary<HubSpotEdit> = fc.oneof(
-  { weight: 7, arbitrary: edit({ amount: amountValue.filter((v) => amountVerdict(v) === 'good'), date: dateValue.filter((v) => dateVerdict(v) === 'good'), stage: fc.constantFrom(...STAGES), coherent: true }) },
-  { weight: 1, arbitrary: edit({ amount: amountValue, date: dateValue, stage: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...STAGES) }, { weight: 1, arbitrary: fc.constant('') }), coherent: false }) },
+  {
+    weight: 7,
+    arbitrary: edit({
+      amount: amountValue.filter((v) => amountVerdict(v) === 'good'),
+      date: dateValue.filter((v) => dateVerdict(v) === 'good'),
+      stage: fc.constantFrom(...STAGES),
+      coherent: true,
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: edit({
+      amount: amountValue,
+      date: dateValue,
+      stage: fc.oneof({ weight: 6, arbitrary: fc.constantFrom(...STAGES) }, { weight: 1, arbitrary: fc.constant('') }),
+      coherent: false,
+    }),
+  },
 );
 
 const numberText = (v: NumberValue): string => (v.kind === 'blank' ? '' : v.kind === 'garbage' ? v.text : formatNumber(v.value, 'plain'));
@@ -81,7 +124,13 @@ export function hubspotExpected(id: string, e: HubSpotEdit): Expected {
   if (closed) verdicts.push(['closedAt', dateVerdict(e.closedate)]);
   const created = instant(e.createdate);
   const closedAt = closed ? instant(e.closedate) : null;
-  if (closedAt && created && dateVerdict(e.closedate) === 'good' && dateVerdict(e.createdate) === 'good' && closedAt.getTime() < created.getTime() - CLOSE_BEFORE_CREATE_MS) {
+  if (
+    closedAt &&
+    created &&
+    dateVerdict(e.closedate) === 'good' &&
+    dateVerdict(e.createdate) === 'good' &&
+    closedAt.getTime() < created.getTime() - CLOSE_BEFORE_CREATE_MS
+  ) {
     verdicts.push(['closedAt', 'bad']);
   }
   const suspects = verdicts.filter(([, v]) => v !== 'good').map(([f]) => f);
@@ -126,7 +175,9 @@ export function hubspotTarget(sb: Sandbox, tenantId: string): FuzzTarget<HubSpot
       for (let i = 0; i < batch.length; i += 100) {
         const part = batch.slice(i, i + 100).map((e, k) => ({ id: ids[i + k]!, e }));
         const res = await c.crm.deals.batchApi.update({ inputs: part.map(({ id, e }) => ({ id, properties: hubspotProperties(e) })) });
-        const failed = new Set(('errors' in res ? (res.errors ?? []) : []).flatMap((x) => (x.context as { ids?: string[] } | undefined)?.ids ?? []));
+        const failed = new Set(
+          ('errors' in res ? (res.errors ?? []) : []).flatMap((x) => (x.context as { ids?: string[] } | undefined)?.ids ?? []),
+        );
         for (const { id, e } of part) {
           if (failed.has(id)) refused++;
           else expected.push(hubspotExpected(id, e));
@@ -139,8 +190,16 @@ export function hubspotTarget(sb: Sandbox, tenantId: string): FuzzTarget<HubSpot
       const c = client();
       // A batch read that names propertiesWithHistory (the SDK always does) takes 50 inputs.
       for (let i = 0; i < ids.length; i += 50) {
-        const res = await c.crm.deals.batchApi.read({ inputs: ids.slice(i, i + 50).map((id) => ({ id })), properties: ['risk_score', 'risk_category'], propertiesWithHistory: [] });
-        for (const o of res.results) out.set(o.id, { score: o.properties.risk_score ? Number(o.properties.risk_score) : null, category: o.properties.risk_category ?? null });
+        const res = await c.crm.deals.batchApi.read({
+          inputs: ids.slice(i, i + 50).map((id) => ({ id })),
+          properties: ['risk_score', 'risk_category'],
+          propertiesWithHistory: [],
+        });
+        for (const o of res.results)
+          out.set(o.id, {
+            score: o.properties.risk_score ? Number(o.properties.risk_score) : null,
+            category: o.properties.risk_category ?? null,
+          });
       }
       return out;
     },

@@ -1,5 +1,5 @@
-import { dealInputHash } from '../../../../src/core/deal-hash.ts';
 import type { Deal, Source } from '../../../../src/core/deal.ts';
+import { dealInputHash } from '../../../../src/core/deal-hash.ts';
 import { dealFromJson } from '../../../../src/store/deal-json.ts';
 import type { Store } from '../../../../src/store/index.ts';
 import type { RunSummary } from '../../../../src/sync/run-sync.ts';
@@ -39,7 +39,7 @@ export interface RunCheck {
 }
 
 const show = (v: unknown): string => {
-  const s = v instanceof Date ? v.toISOString() : JSON.stringify(v) ?? String(v);
+  const s = v instanceof Date ? v.toISOString() : (JSON.stringify(v) ?? String(v));
   return s.length > 120 ? `${s.slice(0, 117)}… (${s.length} chars)` : s;
 };
 
@@ -71,12 +71,15 @@ function indexRejections(run: RunSummary, v: (m: string) => void) {
   for (const r of run.rejected) {
     // A mapping rejection is about a field (or a range of lines); a refusal by the database, the model or the CRM may be about the whole record.
     const fieldless = r.step !== 'map' || unread.some((u) => u.r === r && u.to === Infinity);
-    if (!r.recordId || !r.reason || (!fieldless && !r.field)) v(`a rejection does not name its record${fieldless ? '' : ', field'} and reason: ${show(r)}`);
+    if (!r.recordId || !r.reason || (!fieldless && !r.field))
+      v(`a rejection does not name its record${fieldless ? '' : ', field'} and reason: ${show(r)}`);
     byName.set(r.recordId, [...(byName.get(r.recordId) ?? []), r]);
   }
   return {
     named: (names: string[], row: number | undefined) =>
-      names.flatMap((n) => byName.get(n) ?? []).filter((r) => (row === undefined || r.row === undefined || r.row === row) && !unread.some((u) => u.r === r)),
+      names
+        .flatMap((n) => byName.get(n) ?? [])
+        .filter((r) => (row === undefined || r.row === undefined || r.row === row) && !unread.some((u) => u.r === r)),
     inUnread: (row: number | undefined) => row !== undefined && unread.some((u) => row >= u.from && row <= u.to),
     isRange: (r: Rejection) => unread.some((u) => u.r === r),
   };
@@ -96,7 +99,9 @@ async function storedState(a: { store: Store; tenantId: string; source: Source }
       .execute();
     for (const r of rows) deals.set(r.external_id, dealFromJson(r.data as Record<string, unknown>));
   }
-  const scoreHash = new Map((await a.store.scores.latest(a.tenantId, { source: a.source, externalIds: ids })).map((s) => [s.externalId, s.inputHash]));
+  const scoreHash = new Map(
+    (await a.store.scores.latest(a.tenantId, { source: a.source, externalIds: ids })).map((s) => [s.externalId, s.inputHash]),
+  );
   return { deals, scoreHash };
 }
 
@@ -122,11 +127,21 @@ export async function checkRun(a: {
   const { run, expected } = a;
   const violations: string[] = [];
   const v = (m: string) => void (violations.length < 50 && violations.push(m));
-  const tally: RunTally = { generated: a.generated, refusedBySource: a.refused, landed: 0, rejected: 0, scored: 0, unread: 0, failed: run.status === 'failed' };
+  const tally: RunTally = {
+    generated: a.generated,
+    refusedBySource: a.refused,
+    landed: 0,
+    rejected: 0,
+    scored: 0,
+    unread: 0,
+    failed: run.status === 'failed',
+  };
   if (run.status === 'failed' || run.errors.length) v(`run ${run.runId} ended ${run.status}: ${show(run.errors)}`);
   const c = run.counts;
   if (c.rejected + c.writeFailed + c.taskFailed > run.rejected.length) {
-    v(`run ${run.runId} named ${run.rejected.length} of ${c.rejected + c.writeFailed + c.taskFailed} rejections: make the batches smaller so every one can be checked`);
+    v(
+      `run ${run.runId} named ${run.rejected.length} of ${c.rejected + c.writeFailed + c.taskFailed} rejections: make the batches smaller so every one can be checked`,
+    );
   }
   const rejections = indexRejections(run, v);
   const state = await storedState(a, [...new Set(expected.filter((e) => !e.replaced).map((e) => e.id))]);
@@ -140,8 +155,10 @@ export async function checkRun(a: {
     if (ours.has(r.recordId) || rejections.isRange(r)) continue;
     const before = a.earlier.get(r.recordId);
     if (!before) v(`a record the generator did not make was rejected: ${show(r)}`);
-    else if (before.verdict === 'good' && !(before.storeMayRefuse && r.step === 'store')) v(`good record ${shortId(r.recordId)} of an earlier run was rejected when read again: ${show(r)}`);
-    else if (r.step === 'map' && !before.suspects.includes(r.field ?? '')) v(`record ${shortId(r.recordId)} of an earlier run was rejected naming ${r.field}, not one of ${show(before.suspects)}`);
+    else if (before.verdict === 'good' && !(before.storeMayRefuse && r.step === 'store'))
+      v(`good record ${shortId(r.recordId)} of an earlier run was rejected when read again: ${show(r)}`);
+    else if (r.step === 'map' && !before.suspects.includes(r.field ?? ''))
+      v(`record ${shortId(r.recordId)} of an earlier run was rejected naming ${r.field}, not one of ${show(before.suspects)}`);
   }
   return { tally, violations };
 }
@@ -165,13 +182,16 @@ function checkRecord(
   if (before.length) {
     tally.rejected++;
     const r = before[0]!;
-    if (e.verdict === 'good' && !(e.storeMayRefuse && r.step === 'store')) v(`good record ${label} was rejected at ${r.step}: ${r.field}: ${r.reason}`);
-    else if (r.step === 'map' && !e.suspects.includes(r.field ?? '')) v(`record ${label} was rejected naming ${r.field} (${r.reason}), not one of its suspect fields ${show(e.suspects)}`);
+    if (e.verdict === 'good' && !(e.storeMayRefuse && r.step === 'store'))
+      v(`good record ${label} was rejected at ${r.step}: ${r.field}: ${r.reason}`);
+    else if (r.step === 'map' && !e.suspects.includes(r.field ?? ''))
+      v(`record ${label} was rejected naming ${r.field} (${r.reason}), not one of its suspect fields ${show(e.suspects)}`);
     return;
   }
   const deal = state.deals.get(e.id);
   if (!deal) return v(`${e.verdict} record ${label} neither landed nor was rejected`);
-  if (e.verdict === 'bad') return v(`bad record ${label} landed (suspects ${show(e.suspects)}): ${show(e.suspects.map((s) => read(deal, s)))}`);
+  if (e.verdict === 'bad')
+    return v(`bad record ${label} landed (suspects ${show(e.suspects)}): ${show(e.suspects.map((s) => read(deal, s)))}`);
   tally.landed++;
   for (const [path, want] of Object.entries(e.values)) {
     const got = read(deal, path);

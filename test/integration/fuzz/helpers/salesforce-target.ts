@@ -2,11 +2,22 @@ import fc from 'fast-check';
 import jsforce from 'jsforce';
 import type { Sandbox } from '../../../../src/sandbox/index.ts';
 import type { FuzzTarget } from './drive.ts';
-import type { Expected } from './ledger.ts';
 import {
-  amountValue, amountVerdict, atMidnight, CLOSE_BEFORE_CREATE_MS, dateValue, dateVerdict, fieldText, hostileText, isoDay, storedText,
-  type DateValue, type NumberValue, type Verdict,
+  amountValue,
+  amountVerdict,
+  atMidnight,
+  CLOSE_BEFORE_CREATE_MS,
+  type DateValue,
+  dateValue,
+  dateVerdict,
+  fieldText,
+  hostileText,
+  isoDay,
+  type NumberValue,
+  storedText,
+  type Verdict,
 } from './hostile-values.ts';
+import type { Expected } from './ledger.ts';
 
 /** A rep's edit of one Opportunity: the writable fields mappings/salesforce.yaml reads. */
 export interface SalesforceEdit {
@@ -23,8 +34,14 @@ export interface SalesforceEdit {
 
 // The Opportunity fields' lengths (Name 120, NextStep 255): longer is refused with STRING_TOO_LONG.
 const TYPES: Record<string, 'new' | 'expansion' | 'renewal'> = {
-  'new customer': 'new', 'new business': 'new', 'existing customer - upgrade': 'expansion', 'existing customer - replacement': 'renewal',
-  'existing customer - downgrade': 'renewal', renewal: 'renewal', expansion: 'expansion', upsell: 'expansion',
+  'new customer': 'new',
+  'new business': 'new',
+  'existing customer - upgrade': 'expansion',
+  'existing customer - replacement': 'renewal',
+  'existing customer - downgrade': 'renewal',
+  renewal: 'renewal',
+  expansion: 'expansion',
+  upsell: 'expansion',
 };
 
 const percent: fc.Arbitrary<NumberValue> = fc.oneof(
@@ -32,16 +49,24 @@ const percent: fc.Arbitrary<NumberValue> = fc.oneof(
   { weight: 1, arbitrary: fc.double({ min: 0, max: 100, noNaN: true }).map((value) => ({ kind: 'number' as const, value })) },
   { weight: 1, arbitrary: fc.constant({ kind: 'blank' as const }) },
 );
-const badPercent: fc.Arbitrary<NumberValue> = fc.oneof(percent, fc.integer({ min: -999, max: 999 }).map((value) => ({ kind: 'number' as const, value })));
+const badPercent: fc.Arbitrary<NumberValue> = fc.oneof(
+  percent,
+  fc.integer({ min: -999, max: 999 }).map((value) => ({ kind: 'number' as const, value })),
+);
 
 // Salesforce rounds a percent to the field's scale (0 places) and a currency to 2 places.
-const rounded = (v: NumberValue, places: number): number | null => (v.kind === 'number' ? Math.round(v.value * 10 ** places) / 10 ** places : null);
+const rounded = (v: NumberValue, places: number): number | null =>
+  v.kind === 'number' ? Math.round(v.value * 10 ** places) / 10 ** places : null;
 const probabilityVerdict = (v: NumberValue): Verdict => {
   const p = rounded(v, 0);
   return p === null || (p >= 0 && p <= 100) ? 'good' : 'bad';
 };
 
-function edit(o: { amount: fc.Arbitrary<NumberValue>; date: fc.Arbitrary<DateValue>; probability: fc.Arbitrary<NumberValue> }): fc.Arbitrary<SalesforceEdit> {
+function edit(o: {
+  amount: fc.Arbitrary<NumberValue>;
+  date: fc.Arbitrary<DateValue>;
+  probability: fc.Arbitrary<NumberValue>;
+}): fc.Arbitrary<SalesforceEdit> {
   return fc.record({
     Name: fieldText({ longest: 120, huge: 121 }),
     Amount: o.amount,
@@ -56,13 +81,27 @@ function edit(o: { amount: fc.Arbitrary<NumberValue>; date: fc.Arbitrary<DateVal
 }
 
 export const salesforceEdit: fc.Arbitrary<SalesforceEdit> = fc.oneof(
-  { weight: 7, arbitrary: edit({ amount: amountValue.filter((v) => amountVerdict(v) === 'good'), date: dateValue.filter((v) => dateVerdict(v) === 'good'), probability: percent }) },
+  {
+    weight: 7,
+    arbitrary: edit({
+      amount: amountValue.filter((v) => amountVerdict(v) === 'good'),
+      date: dateValue.filter((v) => dateVerdict(v) === 'good'),
+      probability: percent,
+    }),
+  },
   { weight: 1, arbitrary: edit({ amount: amountValue, date: dateValue, probability: badPercent }) },
 );
 
 /** The record as jsforce sends it (sObject Collections PATCH). */
 export function salesforceRecord(id: string, e: SalesforceEdit): Record<string, unknown> {
-  const amount = e.Amount.kind === 'blank' ? null : e.Amount.kind === 'garbage' ? e.Amount.text : e.amountAsText ? String(e.Amount.value) : e.Amount.value;
+  const amount =
+    e.Amount.kind === 'blank'
+      ? null
+      : e.Amount.kind === 'garbage'
+        ? e.Amount.text
+        : e.amountAsText
+          ? String(e.Amount.value)
+          : e.Amount.value;
   const close = e.CloseDate.kind === 'garbage' ? e.CloseDate.text : e.CloseDate.kind === 'instant' ? isoDay(e.CloseDate.at) : null;
   return {
     Id: id,
@@ -86,7 +125,8 @@ export function salesforceExpected(id: string, e: SalesforceEdit, was: { created
   ];
   // A closed deal's closedAt is when it entered its closed stage, or its CloseDate when history does not say.
   const close = e.CloseDate.kind === 'instant' ? e.CloseDate.at : null;
-  if (was.closed && (close === null || dateVerdict(e.CloseDate) !== 'good' || close < was.createdAt - CLOSE_BEFORE_CREATE_MS)) verdicts.push(['closedAt', 'odd']);
+  if (was.closed && (close === null || dateVerdict(e.CloseDate) !== 'good' || close < was.createdAt - CLOSE_BEFORE_CREATE_MS))
+    verdicts.push(['closedAt', 'odd']);
   const suspects = [...new Set(verdicts.filter(([, v]) => v !== 'good').map(([f]) => f))];
   const verdict: Verdict = verdicts.some(([, v]) => v === 'bad') ? 'bad' : suspects.length ? 'odd' : 'good';
   const p = rounded(e.Probability, 0);
@@ -133,10 +173,18 @@ export function salesforceTarget(sb: Sandbox, tenantId: string): FuzzTarget<Sale
       let refused = 0;
       for (let i = 0; i < batch.length; i += 200) {
         const part = batch.slice(i, i + 200).map((e, k) => ({ opp: picked[i + k]!, e }));
-        const results = await c.sobject('Opportunity').update(part.map(({ opp, e }) => salesforceRecord(opp.Id as string, e)) as never, { allOrNone: false });
+        const results = await c
+          .sobject('Opportunity')
+          .update(part.map(({ opp, e }) => salesforceRecord(opp.Id as string, e)) as never, { allOrNone: false });
         part.forEach(({ opp, e }, k) => {
           if (!results[k]?.success) refused++;
-          else expected.push(salesforceExpected(opp.Id as string, e, { createdAt: Date.parse(String(opp.CreatedDate).replace(/([+-]\d{2})(\d{2})$/, '$1:$2')), closed: opp.IsClosed === true }));
+          else
+            expected.push(
+              salesforceExpected(opp.Id as string, e, {
+                createdAt: Date.parse(String(opp.CreatedDate).replace(/([+-]\d{2})(\d{2})$/, '$1:$2')),
+                closed: opp.IsClosed === true,
+              }),
+            );
         });
       }
       return { expected, refused };
@@ -145,8 +193,13 @@ export function salesforceTarget(sb: Sandbox, tenantId: string): FuzzTarget<Sale
       const out = new Map<string, { score: number | null; category: string | null }>();
       const c = conn();
       for (let i = 0; i < ids.length; i += 200) {
-        const list = ids.slice(i, i + 200).map((id) => `'${id}'`).join(',');
-        const r = await c.query<{ Id: string; Risk_Score__c: number | null; Risk_Category__c: string | null }>(`SELECT Id, Risk_Score__c, Risk_Category__c FROM Opportunity WHERE Id IN (${list})`);
+        const list = ids
+          .slice(i, i + 200)
+          .map((id) => `'${id}'`)
+          .join(',');
+        const r = await c.query<{ Id: string; Risk_Score__c: number | null; Risk_Category__c: string | null }>(
+          `SELECT Id, Risk_Score__c, Risk_Category__c FROM Opportunity WHERE Id IN (${list})`,
+        );
         for (const x of r.records) out.set(x.Id, { score: x.Risk_Score__c, category: x.Risk_Category__c });
       }
       return out;

@@ -1,16 +1,16 @@
 import { parseEnv } from '../../../../config/env.ts';
 import type { AppContext } from '../../../../src/app/context.ts';
 import { silentLogger } from '../../../../src/log.ts';
-import { startSandbox, type Sandbox, type SandboxOptions } from '../../../../src/sandbox/index.ts';
+import { type Sandbox, type SandboxOptions, startSandbox } from '../../../../src/sandbox/index.ts';
+import { syncPort } from '../../../../src/server/adapters/sync.ts';
+import { createApiKey } from '../../../../src/server/auth/api-key.ts';
+import { startWeb } from '../../../../src/server/index.ts';
 import { loadSyncConfig } from '../../../../src/sync/config.ts';
 import { makeConnector } from '../../../../src/sync/make-connector.ts';
 import type { SyncDeps } from '../../../../src/sync/run-sync.ts';
 import { syncTenant } from '../../../../src/sync/sync-tenant.ts';
 import { serviceScorer } from '../../../../src/worker/service-scorer.ts';
 import { createTestStore, type TestStore } from '../../../helpers/store.ts';
-import { syncPort } from '../../../../src/server/adapters/sync.ts';
-import { createApiKey } from '../../../../src/server/auth/api-key.ts';
-import { startWeb } from '../../../../src/server/index.ts';
 import { api } from '../../server/client.ts';
 import { fakeOAuth, fakeServices } from '../../server/harness.ts';
 
@@ -79,7 +79,13 @@ export async function sandboxTenants(opts: SandboxOptions & { csvFile?: string }
       crm: 'salesforce',
       accountId: sb.salesforce.orgId,
       instanceUrl: sf.instance_url,
-      credentials: { accessToken: sf.access_token, refreshToken: sf.refresh_token, instanceUrl: sf.instance_url, accountId: sb.salesforce.orgId, authBaseUrl: sb.salesforce.loginUrl },
+      credentials: {
+        accessToken: sf.access_token,
+        refreshToken: sf.refresh_token,
+        instanceUrl: sf.instance_url,
+        accountId: sb.salesforce.orgId,
+        authBaseUrl: sb.salesforce.loginUrl,
+      },
     },
     ctx.now(),
   );
@@ -88,10 +94,23 @@ export async function sandboxTenants(opts: SandboxOptions & { csvFile?: string }
     await t.store.tenants.ensure(csv.tenantId);
     await t.store.connections.create(csv.tenantId, { crm: 'csv', settings: { file: csv.file, mapping: 'skygeni.csv' } }, ctx.now());
   }
-  const web = await startWeb(ctx, { scoring: fakeServices(t).scoring, sync: syncPort(ctx), oauth: { salesforce: fakeOAuth('salesforce'), hubspot: fakeOAuth('hubspot') }, sandbox: null }, { host: '127.0.0.1', port: 0 });
+  const web = await startWeb(
+    ctx,
+    {
+      scoring: fakeServices(t).scoring,
+      sync: syncPort(ctx),
+      oauth: { salesforce: fakeOAuth('salesforce'), hubspot: fakeOAuth('hubspot') },
+      sandbox: null,
+    },
+    { host: '127.0.0.1', port: 0 },
+  );
   const keys = new Map<string, string>();
   for (const tenantId of [hubspot, salesforce, ...(csv ? [csv.tenantId] : [])]) {
-    keys.set(tenantId, (await createApiKey(t.store, tenantId, { name: 'fuzz reader', role: 'read', ratePerMinute: 1_000_000, createdBy: 'fuzz' }, ctx.now())).secret);
+    keys.set(
+      tenantId,
+      (await createApiKey(t.store, tenantId, { name: 'fuzz reader', role: 'read', ratePerMinute: 1_000_000, createdBy: 'fuzz' }, ctx.now()))
+        .secret,
+    );
   }
   const config = loadSyncConfig();
   return {

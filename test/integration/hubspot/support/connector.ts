@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { parseMapping, type Mapping } from '../../../../src/core/mapping/schema.ts';
 import { createHubSpotConnector, type HubSpotConnectorOptions } from '../../../../connectors/hubspot/connector.ts';
-import type { Credentials, CredentialStore } from '../../../../connectors/types.ts';
+import type { CredentialStore, Credentials } from '../../../../connectors/types.ts';
+import { type Mapping, parseMapping } from '../../../../src/core/mapping/schema.ts';
 
 export const MAPPING_PATH = new URL('../../../../mappings/hubspot.yaml', import.meta.url);
 

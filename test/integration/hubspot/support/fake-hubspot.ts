@@ -9,7 +9,9 @@ import nock from 'nock';
 export const CONTRACTS = new URL('../../../../../shared/contracts/hubspot/samples-nango-recorded/', import.meta.url);
 
 export function recorded(file: string, method: string, path: string): { response: unknown; request?: unknown } {
-  const doc = JSON.parse(readFileSync(new URL(file, CONTRACTS), 'utf8')) as { api: Record<string, Record<string, { response: unknown; request?: unknown }>> };
+  const doc = JSON.parse(readFileSync(new URL(file, CONTRACTS), 'utf8')) as {
+    api: Record<string, Record<string, { response: unknown; request?: unknown }>>;
+  };
   const hit = doc.api[method]?.[path];
   if (!hit) throw new Error(`${file} has no ${method} ${path}`);
   return hit;
@@ -91,7 +93,16 @@ const num = (id: string): bigint => BigInt(id);
 /** HubSpot's 400 for a batch read past 50 inputs with history (any `propertiesWithHistory` field counts here). */
 function historyLimit(b: { inputs: unknown[]; propertiesWithHistory?: unknown }): [number, unknown] | null {
   if (!Array.isArray(b.propertiesWithHistory) || b.inputs.length <= 50) return null;
-  return [400, { status: 'error', message: 'The maximum number of inputs supported in a batch request for property histories is 50. Please reduce the number of items and try again', correlationId: 'c0ffee00-0000-4000-8000-000000000050', category: 'VALIDATION_ERROR' }];
+  return [
+    400,
+    {
+      status: 'error',
+      message:
+        'The maximum number of inputs supported in a batch request for property histories is 50. Please reduce the number of items and try again',
+      correlationId: 'c0ffee00-0000-4000-8000-000000000050',
+      category: 'VALIDATION_ERROR',
+    },
+  ];
 }
 
 type Handler = (uri: string, body: unknown) => [number, unknown, Record<string, string>?];
@@ -124,7 +135,9 @@ export class FakeHubSpot {
   }
 
   count(path: string | RegExp, method?: string): number {
-    return this.log.filter((r) => (method ? r.method === method : true) && (typeof path === 'string' ? r.path.startsWith(path) : path.test(r.path))).length;
+    return this.log.filter(
+      (r) => (method ? r.method === method : true) && (typeof path === 'string' ? r.path.startsWith(path) : path.test(r.path)),
+    ).length;
   }
 
   stop(): void {
@@ -145,7 +158,12 @@ export class FakeHubSpot {
     const props = properties ? Object.fromEntries(properties.map((p) => [p, d.properties[p] ?? null])) : d.properties;
     return {
       id: d.id,
-      properties: { ...props, hs_object_id: d.id, hs_lastmodifieddate: d.properties.hs_lastmodifieddate, createdate: d.properties.createdate },
+      properties: {
+        ...props,
+        hs_object_id: d.id,
+        hs_lastmodifieddate: d.properties.hs_lastmodifieddate,
+        createdate: d.properties.createdate,
+      },
       createdAt: d.createdAt,
       updatedAt: d.properties.hs_lastmodifieddate,
       archived: Boolean(d.archivedAt),
@@ -156,128 +174,253 @@ export class FakeHubSpot {
 
   private install(): void {
     const s = this.scope;
-    const self = this;
-    s.get('/crm/v3/pipelines/deals').reply(route(function (uri) {
-      self.record('GET', uri, null);
-      return [200, recorded('fetch-pipelines.test.json', 'get', '/crm/v3/pipelines/deals').response, self.headers()];
-    }));
+    s.get('/crm/v3/pipelines/deals').reply(
+      route((uri) => {
+        this.record('GET', uri, null);
+        return [200, recorded('fetch-pipelines.test.json', 'get', '/crm/v3/pipelines/deals').response, this.headers()];
+      }),
+    );
 
-    s.get(/^\/crm\/v3\/owners\/?(\?.*)?$/).reply(route(function (uri) {
-      self.record('GET', uri, null);
-      if (self.o.ownersDenied) {
-        return [403, { status: 'error', message: 'This app hasn\'t been granted all required scopes to make this call.', category: 'MISSING_SCOPES', errors: [{ message: 'One or more of the following scopes are required.', context: { requiredGranularScopes: ['crm.objects.owners.read'] } }] }, self.headers()];
-      }
-      // Everyone in the recorded portal is active: the archived list is empty.
-      const archived = new URL(uri, 'http://x').searchParams.get('archived') === 'true';
-      const page = recorded('owners.test.json', 'get', '/crm/v3/owners').response as { results: unknown[] };
-      return [200, archived ? { results: [] } : page, self.headers()];
-    }));
+    s.get(/^\/crm\/v3\/owners\/?(\?.*)?$/).reply(
+      route((uri) => {
+        this.record('GET', uri, null);
+        if (this.o.ownersDenied) {
+          return [
+            403,
+            {
+              status: 'error',
+              message: "This app hasn't been granted all required scopes to make this call.",
+              category: 'MISSING_SCOPES',
+              errors: [
+                {
+                  message: 'One or more of the following scopes are required.',
+                  context: { requiredGranularScopes: ['crm.objects.owners.read'] },
+                },
+              ],
+            },
+            this.headers(),
+          ];
+        }
+        // Everyone in the recorded portal is active: the archived list is empty.
+        const archived = new URL(uri, 'http://x').searchParams.get('archived') === 'true';
+        const page = recorded('owners.test.json', 'get', '/crm/v3/owners').response as { results: unknown[] };
+        return [200, archived ? { results: [] } : page, this.headers()];
+      }),
+    );
 
-    s.post('/crm/v3/objects/deals/search').reply(route(function (uri, body) {
-      self.record('POST', uri, body);
-      return self.search(body as SearchBody);
-    }));
+    s.post('/crm/v3/objects/deals/search').reply(
+      route((uri, body) => {
+        this.record('POST', uri, body);
+        return this.search(body as SearchBody);
+      }),
+    );
 
-    s.get(/^\/crm\/v3\/objects\/deals(\?.*)?$/).reply(route(function (uri) {
-      self.record('GET', uri, null);
-      const q = new URL(uri, self.base).searchParams;
-      const archived = q.get('archived') === 'true';
-      const limit = Math.min(100, Number(q.get('limit') ?? 10));
-      const after = Number(q.get('after') ?? 0);
-      const all_ = q.getAll('properties').flatMap((v) => v.split(','));
-      const props = all_.length ? all_ : null;
-      const all = [...self.deals.values()].filter((d) => Boolean(d.archivedAt) === archived).sort((a, b) => (num(a.id) < num(b.id) ? -1 : 1));
-      const page = all.slice(after, after + limit);
-      const next = after + limit < all.length ? { next: { after: String(after + limit), link: `${self.base}/crm/v3/objects/deals?after=${after + limit}` } } : undefined;
-      return [200, { results: page.map((d) => self.view(d, props)), ...(next ? { paging: next } : {}) }, self.headers()];
-    }));
+    s.get(/^\/crm\/v3\/objects\/deals(\?.*)?$/).reply(
+      route((uri) => {
+        this.record('GET', uri, null);
+        const q = new URL(uri, this.base).searchParams;
+        const archived = q.get('archived') === 'true';
+        const limit = Math.min(100, Number(q.get('limit') ?? 10));
+        const after = Number(q.get('after') ?? 0);
+        const all_ = q.getAll('properties').flatMap((v) => v.split(','));
+        const props = all_.length ? all_ : null;
+        const all = [...this.deals.values()]
+          .filter((d) => Boolean(d.archivedAt) === archived)
+          .sort((a, b) => (num(a.id) < num(b.id) ? -1 : 1));
+        const page = all.slice(after, after + limit);
+        const next =
+          after + limit < all.length
+            ? { next: { after: String(after + limit), link: `${this.base}/crm/v3/objects/deals?after=${after + limit}` } }
+            : undefined;
+        return [200, { results: page.map((d) => this.view(d, props)), ...(next ? { paging: next } : {}) }, this.headers()];
+      }),
+    );
 
-    s.post(/^\/crm\/v3\/objects\/deals\/batch\/read(\?.*)?$/).reply(route(function (uri, body) {
-      self.record('POST', uri, body);
-      const b = body as { inputs: Array<{ id: string }>; properties?: string[]; propertiesWithHistory?: string[] };
-      if (b.inputs.length > 100) return [400, { status: 'error', category: 'VALIDATION_ERROR', message: 'Batch size too large' }];
-      const refused = historyLimit(b);
-      if (refused) return refused;
-      const results = b.inputs
-        .map((i) => self.deals.get(i.id))
-        .filter((d): d is FakeDeal => Boolean(d))
-        .map((d) => ({
-          ...self.view(d, b.properties ?? []),
-          propertiesWithHistory: Object.fromEntries(
-            (b.propertiesWithHistory ?? []).map((p) => [
-              p,
-              (d.history?.[p as 'dealstage'] ?? [{ value: d.properties[p] ?? '', timestamp: d.createdAt }])
-                .map((e) => ({ ...e, sourceType: 'CRM_UI' }))
-                .reverse(),
-            ]),
-          ),
-        }));
-      return [200, { status: 'COMPLETE', results, startedAt: '2026-03-12T07:33:47.752Z', completedAt: '2026-03-12T07:33:47.801Z' }, self.headers()];
-    }));
+    s.post(/^\/crm\/v3\/objects\/deals\/batch\/read(\?.*)?$/).reply(
+      route((uri, body) => {
+        this.record('POST', uri, body);
+        const b = body as { inputs: Array<{ id: string }>; properties?: string[]; propertiesWithHistory?: string[] };
+        if (b.inputs.length > 100) return [400, { status: 'error', category: 'VALIDATION_ERROR', message: 'Batch size too large' }];
+        const refused = historyLimit(b);
+        if (refused) return refused;
+        const results = b.inputs
+          .map((i) => this.deals.get(i.id))
+          .filter((d): d is FakeDeal => Boolean(d))
+          .map((d) => ({
+            ...this.view(d, b.properties ?? []),
+            propertiesWithHistory: Object.fromEntries(
+              (b.propertiesWithHistory ?? []).map((p) => [
+                p,
+                (d.history?.[p as 'dealstage'] ?? [{ value: d.properties[p] ?? '', timestamp: d.createdAt }])
+                  .map((e) => ({ ...e, sourceType: 'CRM_UI' }))
+                  .reverse(),
+              ]),
+            ),
+          }));
+        return [
+          200,
+          { status: 'COMPLETE', results, startedAt: '2026-03-12T07:33:47.752Z', completedAt: '2026-03-12T07:33:47.801Z' },
+          this.headers(),
+        ];
+      }),
+    );
 
-    s.post(/^\/crm\/v4\/associations\/deals\/(companies|tasks)\/batch\/read$/).reply(route(function (uri, body) {
-      self.record('POST', uri, body);
-      const b = body as { inputs: Array<{ id: string; after?: string }> };
-      if (b.inputs.length > 100) return [400, { status: 'error', category: 'VALIDATION_ERROR', message: 'Batch read inputs may not exceed 100' }];
-      const to = uri.includes('/companies/') ? 'companies' : 'tasks';
-      const pageSize = self.o.associationPageSize ?? 500;
-      const results = b.inputs.flatMap((i) => {
-        const d = self.deals.get(i.id);
-        const all =
-          to === 'companies'
-            ? d?.companyId ? [{ toObjectId: Number(d.companyId), associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 5, label: 'Primary' }, { category: 'HUBSPOT_DEFINED', typeId: 341, label: null }] }] : []
-            : self.tasks.filter((t) => t.dealId === i.id).map((t) => ({ toObjectId: Number(t.id), associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 215, label: null }] }));
-        const start = Number(i.after ?? 0);
-        const page = all.slice(start, start + pageSize);
-        if (!page.length) return [];
-        const next = start + pageSize < all.length ? { paging: { next: { after: String(start + pageSize) } } } : {};
-        return [{ from: { id: i.id }, to: page, ...next }];
-      });
-      return [200, { status: 'COMPLETE', results, startedAt: '2026-03-12T07:33:47.752Z', completedAt: '2026-03-12T07:33:47.801Z' }, self.headers()];
-    }));
+    s.post(/^\/crm\/v4\/associations\/deals\/(companies|tasks)\/batch\/read$/).reply(
+      route((uri, body) => {
+        this.record('POST', uri, body);
+        const b = body as { inputs: Array<{ id: string; after?: string }> };
+        if (b.inputs.length > 100)
+          return [400, { status: 'error', category: 'VALIDATION_ERROR', message: 'Batch read inputs may not exceed 100' }];
+        const to = uri.includes('/companies/') ? 'companies' : 'tasks';
+        const pageSize = this.o.associationPageSize ?? 500;
+        const results = b.inputs.flatMap((i) => {
+          const d = this.deals.get(i.id);
+          const all =
+            to === 'companies'
+              ? d?.companyId
+                ? [
+                    {
+                      toObjectId: Number(d.companyId),
+                      associationTypes: [
+                        { category: 'HUBSPOT_DEFINED', typeId: 5, label: 'Primary' },
+                        { category: 'HUBSPOT_DEFINED', typeId: 341, label: null },
+                      ],
+                    },
+                  ]
+                : []
+              : this.tasks
+                  .filter((t) => t.dealId === i.id)
+                  .map((t) => ({
+                    toObjectId: Number(t.id),
+                    associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: 215, label: null }],
+                  }));
+          const start = Number(i.after ?? 0);
+          const page = all.slice(start, start + pageSize);
+          if (!page.length) return [];
+          const next = start + pageSize < all.length ? { paging: { next: { after: String(start + pageSize) } } } : {};
+          return [{ from: { id: i.id }, to: page, ...next }];
+        });
+        return [
+          200,
+          { status: 'COMPLETE', results, startedAt: '2026-03-12T07:33:47.752Z', completedAt: '2026-03-12T07:33:47.801Z' },
+          this.headers(),
+        ];
+      }),
+    );
 
-    s.post(/^\/crm\/v3\/objects\/companies\/batch\/read(\?.*)?$/).reply(route(function (uri, body) {
-      self.record('POST', uri, body);
-      const b = body as { inputs: Array<{ id: string }>; properties: string[]; propertiesWithHistory?: string[] };
-      const refused = historyLimit(b);
-      if (refused) return refused;
-      const results = b.inputs
-        .filter((i) => self.o.companies?.[i.id])
-        .map((i) => ({ id: i.id, properties: { ...Object.fromEntries(b.properties.map((p) => [p, self.o.companies![i.id]![p] ?? null])), hs_object_id: i.id }, createdAt: '2026-02-25T16:12:37.757Z', updatedAt: '2026-03-12T07:33:20.499Z', archived: false }));
-      return [200, { status: 'COMPLETE', results, startedAt: '2026-03-12T07:33:47.752Z', completedAt: '2026-03-12T07:33:47.801Z' }, self.headers()];
-    }));
+    s.post(/^\/crm\/v3\/objects\/companies\/batch\/read(\?.*)?$/).reply(
+      route((uri, body) => {
+        this.record('POST', uri, body);
+        const b = body as { inputs: Array<{ id: string }>; properties: string[]; propertiesWithHistory?: string[] };
+        const refused = historyLimit(b);
+        if (refused) return refused;
+        const results = b.inputs
+          .filter((i) => this.o.companies?.[i.id])
+          .map((i) => ({
+            id: i.id,
+            properties: { ...Object.fromEntries(b.properties.map((p) => [p, this.o.companies![i.id]![p] ?? null])), hs_object_id: i.id },
+            createdAt: '2026-02-25T16:12:37.757Z',
+            updatedAt: '2026-03-12T07:33:20.499Z',
+            archived: false,
+          }));
+        return [
+          200,
+          { status: 'COMPLETE', results, startedAt: '2026-03-12T07:33:47.752Z', completedAt: '2026-03-12T07:33:47.801Z' },
+          this.headers(),
+        ];
+      }),
+    );
 
-    s.post('/crm/v3/objects/deals/batch/update').reply(route(function (uri, body) {
-      self.record('POST', uri, body);
-      return self.batchUpdate(body as { inputs: Array<{ id: string; properties: Record<string, string> }> });
-    }));
+    s.post('/crm/v3/objects/deals/batch/update').reply(
+      route((uri, body) => {
+        this.record('POST', uri, body);
+        return this.batchUpdate(body as { inputs: Array<{ id: string; properties: Record<string, string> }> });
+      }),
+    );
 
-    s.post(/^\/crm\/v3\/objects\/tasks\/batch\/read(\?.*)?$/).reply(route(function (uri, body) {
-      self.record('POST', uri, body);
-      const b = body as { idProperty?: string; inputs: Array<{ id: string }>; properties?: string[]; propertiesWithHistory?: string[] };
-      const refused = historyLimit(b);
-      if (refused) return refused;
-      const found = b.inputs.map((i) => ({ i, t: self.tasks.find((t) => (b.idProperty ? t.properties[b.idProperty] : t.id) === i.id) }));
-      // Like HubSpot, only the asked-for properties (that the task has) come back.
-      const view = (t: FakeTask) => Object.fromEntries(Object.entries(t.properties).filter(([k]) => !b.properties || b.properties.includes(k) || k === 'hs_object_id'));
-      const results = found.filter((f) => f.t).map((f) => ({ id: f.t!.id, properties: view(f.t!), createdAt: '2026-03-12T07:34:48.168Z', updatedAt: '2026-03-12T07:34:48.168Z', archived: false }));
-      const missing = found.filter((f) => !f.t).map((f) => f.i.id);
-      if (!missing.length) return [200, { status: 'COMPLETE', results, startedAt: '2026-03-12T07:33:47.752Z', completedAt: '2026-03-12T07:33:47.801Z' }, self.headers()];
-      return [207, { status: 'COMPLETE', results, numErrors: 1, errors: [{ status: 'error', category: 'OBJECT_NOT_FOUND', message: 'Could not get some TASK objects, they may be deleted or not exist.', context: { ids: missing } }], startedAt: '2026-03-12T07:33:47.752Z', completedAt: '2026-03-12T07:33:47.801Z' }, self.headers()];
-    }));
+    s.post(/^\/crm\/v3\/objects\/tasks\/batch\/read(\?.*)?$/).reply(
+      route((uri, body) => {
+        this.record('POST', uri, body);
+        const b = body as { idProperty?: string; inputs: Array<{ id: string }>; properties?: string[]; propertiesWithHistory?: string[] };
+        const refused = historyLimit(b);
+        if (refused) return refused;
+        const found = b.inputs.map((i) => ({ i, t: this.tasks.find((t) => (b.idProperty ? t.properties[b.idProperty] : t.id) === i.id) }));
+        // Like HubSpot, only the asked-for properties (that the task has) come back.
+        const view = (t: FakeTask) =>
+          Object.fromEntries(
+            Object.entries(t.properties).filter(([k]) => !b.properties || b.properties.includes(k) || k === 'hs_object_id'),
+          );
+        const results = found
+          .filter((f) => f.t)
+          .map((f) => ({
+            id: f.t!.id,
+            properties: view(f.t!),
+            createdAt: '2026-03-12T07:34:48.168Z',
+            updatedAt: '2026-03-12T07:34:48.168Z',
+            archived: false,
+          }));
+        const missing = found.filter((f) => !f.t).map((f) => f.i.id);
+        if (!missing.length)
+          return [
+            200,
+            { status: 'COMPLETE', results, startedAt: '2026-03-12T07:33:47.752Z', completedAt: '2026-03-12T07:33:47.801Z' },
+            this.headers(),
+          ];
+        return [
+          207,
+          {
+            status: 'COMPLETE',
+            results,
+            numErrors: 1,
+            errors: [
+              {
+                status: 'error',
+                category: 'OBJECT_NOT_FOUND',
+                message: 'Could not get some TASK objects, they may be deleted or not exist.',
+                context: { ids: missing },
+              },
+            ],
+            startedAt: '2026-03-12T07:33:47.752Z',
+            completedAt: '2026-03-12T07:33:47.801Z',
+          },
+          this.headers(),
+        ];
+      }),
+    );
 
-    s.post('/crm/v3/objects/tasks/batch/create').reply(route(function (uri, body) {
-      self.record('POST', uri, body);
-      const b = body as { inputs: Array<{ properties: Record<string, string>; associations: Array<{ to: { id: string } }>; objectWriteTraceId?: string }> };
-      const template = recorded('create-task.test.json', 'post', '/crm/v3/objects/tasks').response as { properties: Record<string, string> };
-      const results = b.inputs.map((i) => {
-        const t: FakeTask = { id: String(self.nextTaskId++), properties: { ...template.properties, ...i.properties }, dealId: i.associations[0]?.to.id ?? null };
-        t.properties.hs_object_id = t.id;
-        self.tasks.push(t);
-        return { id: t.id, properties: t.properties, createdAt: '2026-03-12T07:34:48.168Z', updatedAt: '2026-03-12T07:34:48.168Z', archived: false, objectWriteTraceId: i.objectWriteTraceId };
-      });
-      return [201, { status: 'COMPLETE', results, startedAt: '2026-03-12T07:33:47.752Z', completedAt: '2026-03-12T07:33:47.801Z' }, self.headers()];
-    }));
+    s.post('/crm/v3/objects/tasks/batch/create').reply(
+      route((uri, body) => {
+        this.record('POST', uri, body);
+        const b = body as {
+          inputs: Array<{ properties: Record<string, string>; associations: Array<{ to: { id: string } }>; objectWriteTraceId?: string }>;
+        };
+        const template = recorded('create-task.test.json', 'post', '/crm/v3/objects/tasks').response as {
+          properties: Record<string, string>;
+        };
+        const results = b.inputs.map((i) => {
+          const t: FakeTask = {
+            id: String(this.nextTaskId++),
+            properties: { ...template.properties, ...i.properties },
+            dealId: i.associations[0]?.to.id ?? null,
+          };
+          t.properties.hs_object_id = t.id;
+          this.tasks.push(t);
+          return {
+            id: t.id,
+            properties: t.properties,
+            createdAt: '2026-03-12T07:34:48.168Z',
+            updatedAt: '2026-03-12T07:34:48.168Z',
+            archived: false,
+            objectWriteTraceId: i.objectWriteTraceId,
+          };
+        });
+        return [
+          201,
+          { status: 'COMPLETE', results, startedAt: '2026-03-12T07:33:47.752Z', completedAt: '2026-03-12T07:33:47.801Z' },
+          this.headers(),
+        ];
+      }),
+    );
   }
 
   private search(b: SearchBody): [number, unknown] {
@@ -285,7 +428,15 @@ export class FakeHubSpot {
     const limit = Math.min(200, b.limit ?? 10);
     this.maxSearchDepth = Math.max(this.maxSearchDepth, after + limit);
     if (after + limit > 10_000) {
-      return [400, { status: 'error', message: 'Attempting to page beyond 10,000 results', correlationId: 'c0ffee00-0000-4000-8000-000000000000', category: 'VALIDATION_ERROR' }];
+      return [
+        400,
+        {
+          status: 'error',
+          message: 'Attempting to page beyond 10,000 results',
+          correlationId: 'c0ffee00-0000-4000-8000-000000000000',
+          category: 'VALIDATION_ERROR',
+        },
+      ];
     }
     const filters = b.filterGroups?.[0]?.filters ?? [];
     const matches = [...this.deals.values()]
@@ -299,7 +450,15 @@ export class FakeHubSpot {
           }
           const v = Date.parse(d.properties[f.propertyName] ?? '');
           const x = /^\d+$/.test(f.value) ? Number(f.value) : Date.parse(f.value);
-          return f.operator === 'GTE' ? v >= x : f.operator === 'LT' ? v < x : f.operator === 'GT' ? v > x : f.operator === 'LTE' ? v <= x : v === x;
+          return f.operator === 'GTE'
+            ? v >= x
+            : f.operator === 'LT'
+              ? v < x
+              : f.operator === 'GT'
+                ? v > x
+                : f.operator === 'LTE'
+                  ? v <= x
+                  : v === x;
         }),
       )
       .sort((a, c) => (num(a.id) < num(c.id) ? -1 : 1));
@@ -315,7 +474,8 @@ export class FakeHubSpot {
   }
 
   private batchUpdate(b: { inputs: Array<{ id: string; properties: Record<string, string> }> }): [number, unknown, Record<string, string>] {
-    if (b.inputs.length > 100) return [400, { status: 'error', category: 'VALIDATION_ERROR', message: 'Batch size too large' }, this.headers()];
+    if (b.inputs.length > 100)
+      return [400, { status: 'error', category: 'VALIDATION_ERROR', message: 'Batch size too large' }, this.headers()];
     const now = (this.o.now ?? (() => new Date()))().toISOString();
     const results: unknown[] = [];
     const rejected: string[] = [];

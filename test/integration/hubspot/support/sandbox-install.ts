@@ -7,11 +7,15 @@ import { MemoryCredentials } from './connector.ts';
 function postFormNoRedirect(url: string, form: Record<string, string>): Promise<string> {
   const body = new URLSearchParams(form).toString();
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      if (res.headers.location) resolve(res.headers.location);
-      else reject(new Error(`consent answered ${res.statusCode} without a redirect`));
-    });
+    const req = request(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        if (res.headers.location) resolve(res.headers.location);
+        else reject(new Error(`consent answered ${res.statusCode} without a redirect`));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -25,10 +29,30 @@ function postFormNoRedirect(url: string, form: Record<string, string>): Promise<
 export async function installInSandbox(sb: Sandbox, scopes?: readonly string[]): Promise<MemoryCredentials> {
   const redirectUri = 'https://dealrisk.example.com/oauth/hubspot/callback';
   const pkce = createPkcePair();
-  const authorize = new URL(buildInstallUrl({ clientId: sb.hubspot.clientId, redirectUri, state: 'st-1', codeChallenge: pkce.challenge, appBase: sb.hubspot.apiBase, ...(scopes ? { scopes } : {}) }));
-  const location = await postFormNoRedirect(authorize.origin + authorize.pathname, { ...Object.fromEntries(authorize.searchParams), decision: 'allow' });
+  const authorize = new URL(
+    buildInstallUrl({
+      clientId: sb.hubspot.clientId,
+      redirectUri,
+      state: 'st-1',
+      codeChallenge: pkce.challenge,
+      appBase: sb.hubspot.apiBase,
+      ...(scopes ? { scopes } : {}),
+    }),
+  );
+  const location = await postFormNoRedirect(authorize.origin + authorize.pathname, {
+    ...Object.fromEntries(authorize.searchParams),
+    decision: 'allow',
+  });
   const back = new URL(location);
   if (back.searchParams.get('state') !== 'st-1') throw new Error(`install came back with state ${back.searchParams.get('state')}`);
-  const creds = await exchangeCode({ clientId: sb.hubspot.clientId, clientSecret: sb.hubspot.clientSecret, apiBase: sb.hubspot.apiBase, code: back.searchParams.get('code')!, redirectUri, codeVerifier: pkce.verifier, now: () => sb.clock.now() });
+  const creds = await exchangeCode({
+    clientId: sb.hubspot.clientId,
+    clientSecret: sb.hubspot.clientSecret,
+    apiBase: sb.hubspot.apiBase,
+    code: back.searchParams.get('code')!,
+    redirectUri,
+    codeVerifier: pkce.verifier,
+    now: () => sb.clock.now(),
+  });
   return new MemoryCredentials(creds);
 }

@@ -1,5 +1,5 @@
 import nock from 'nock';
-import { INSTANCE, V, anOpportunity, describeOpportunity, sfDateTime, sfHeaders } from '../helpers.ts';
+import { anOpportunity, describeOpportunity, INSTANCE, sfDateTime, sfHeaders, V } from '../helpers.ts';
 
 /**
  * A nock-backed Salesforce org that answers the connector's own requests the way the REST,
@@ -52,10 +52,18 @@ export class FakeOrg {
       return this.answer(`queryMore ${this.cursors.get(url.pathname.split('/').pop()!)!.object}`, () => this.more(url));
     });
     this.scope.get(`${V}/sobjects/Opportunity/describe`).reply(() => this.answer('describe', () => describeOpportunity()));
-    this.scope.patch(`${V}/composite/sobjects`).reply(async (req) => this.answer('update collection', async () => this.update((await req.json()) as { records: Row[] })));
-    this.scope.post(`${V}/composite/sobjects`).reply(async (req) => this.answer('create collection', async () => this.create((await req.json()) as { records: Array<Record<string, string>> })));
+    this.scope
+      .patch(`${V}/composite/sobjects`)
+      .reply(async (req) => this.answer('update collection', async () => this.update((await req.json()) as { records: Row[] })));
+    this.scope
+      .post(`${V}/composite/sobjects`)
+      .reply(async (req) =>
+        this.answer('create collection', async () => this.create((await req.json()) as { records: Array<Record<string, string>> })),
+      );
     this.scope.post(`${V}/jobs/query`).reply(() => this.answer('bulk create job', () => ({ id: '750FAKEJOB', state: 'UploadComplete' })));
-    this.scope.get(`${V}/jobs/query/750FAKEJOB`).reply(() => this.answer('bulk job status', () => ({ id: '750FAKEJOB', state: 'JobComplete' })));
+    this.scope
+      .get(`${V}/jobs/query/750FAKEJOB`)
+      .reply(() => this.answer('bulk job status', () => ({ id: '750FAKEJOB', state: 'JobComplete' })));
     this.scope.get(/\/jobs\/query\/750FAKEJOB\/results.*/).reply((req) => this.bulkResults(new URL(req.url)));
   }
 
@@ -93,7 +101,10 @@ export class FakeOrg {
     const obj = /FROM (\w+)/.exec(q)![1]!;
     const page = (rows: unknown[]) => this.page(rows, obj);
     if (q === 'SELECT COUNT() FROM Opportunity') return { totalSize: this.opps.length, done: true, records: [] };
-    if (q.includes('FROM OpportunityStage')) return page([{ ApiName: 'Negotiation/Review', MasterLabel: 'Negotiation/Review', IsClosed: false, IsWon: false, SortOrder: 1, IsActive: true }]);
+    if (q.includes('FROM OpportunityStage'))
+      return page([
+        { ApiName: 'Negotiation/Review', MasterLabel: 'Negotiation/Review', IsClosed: false, IsWon: false, SortOrder: 1, IsActive: true },
+      ]);
     if (q.includes('FROM Task WHERE Risk_Task_Key__c IN')) {
       const keys = [...q.matchAll(/'([^']+)'/g)].map((m) => m[1]!);
       return page(keys.filter((k) => this.tasks.has(k)).map((k) => ({ ...this.tasks.get(k)!, Risk_Task_Key__c: k })));
@@ -101,7 +112,16 @@ export class FakeOrg {
     const scoped = this.scoped(q);
     if (q.includes('FROM OpportunityHistory')) {
       const n = this.o.historyRowsPerOpportunity ?? 3;
-      return page(scoped.flatMap((o) => Array.from({ length: n }, (_, k) => ({ OpportunityId: o.Id, StageName: 'Negotiation/Review', CloseDate: `2026-06-${String(10 + k).padStart(2, '0')}`, CreatedDate: `2026-0${1 + k}-01T00:00:00.000+0000` }))));
+      return page(
+        scoped.flatMap((o) =>
+          Array.from({ length: n }, (_, k) => ({
+            OpportunityId: o.Id,
+            StageName: 'Negotiation/Review',
+            CloseDate: `2026-06-${String(10 + k).padStart(2, '0')}`,
+            CreatedDate: `2026-0${1 + k}-01T00:00:00.000+0000`,
+          })),
+        ),
+      );
     }
     if (q.includes('FROM OpportunityFieldHistory')) return page([]);
     if (q.includes('FROM Task WHERE WhatId')) return page(scoped.map((o) => ({ WhatId: o.Id, n: 1 })));
@@ -146,10 +166,33 @@ export class FakeOrg {
     const size = Number(url.searchParams.get('maxRecords'));
     const offset = Number(url.searchParams.get('locator') ?? 0);
     const rows = this.opps.slice(offset, offset + size);
-    const cols = ['Id', 'SystemModstamp', 'IsClosed', 'IsWon', 'IsDeleted', 'Name', 'Amount', 'StageName', 'CloseDate', 'OwnerId', 'Account.Industry'];
+    const cols = [
+      'Id',
+      'SystemModstamp',
+      'IsClosed',
+      'IsWon',
+      'IsDeleted',
+      'Name',
+      'Amount',
+      'StageName',
+      'CloseDate',
+      'OwnerId',
+      'Account.Industry',
+    ];
     const value = (r: Row, c: string) => c.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown> | null)?.[k], r);
-    const csv = [cols.map((c) => `"${c}"`).join(','), ...rows.map((r) => cols.map((c) => `"${String(value(r, c) ?? '').replace('+0000', 'Z')}"`).join(','))].join('\n');
+    const csv = [
+      cols.map((c) => `"${c}"`).join(','),
+      ...rows.map((r) => cols.map((c) => `"${String(value(r, c) ?? '').replace('+0000', 'Z')}"`).join(',')),
+    ].join('\n');
     const next = offset + size < this.opps.length ? String(offset + size) : 'null';
-    return [200, `${csv}\n`, { 'content-type': 'text/csv', 'sforce-locator': next, 'sforce-limit-info': `api-usage=${this.used}/${this.o.dailyLimit ?? 5_000_000}` }];
+    return [
+      200,
+      `${csv}\n`,
+      {
+        'content-type': 'text/csv',
+        'sforce-locator': next,
+        'sforce-limit-info': `api-usage=${this.used}/${this.o.dailyLimit ?? 5_000_000}`,
+      },
+    ];
   }
 }

@@ -28,7 +28,13 @@ export function testClock(start = '2026-11-24T10:00:00Z'): TestClock {
  * loopback stand-in (helpers/slack-sink.ts): a test-only allowance, refused in production.
  */
 export function testContext(store: Store, clock: TestClock, env: Record<string, string> = {}): AppContext {
-  return { env: parseEnv({ NODE_ENV: 'test', SLACK_ALLOW_PRIVATE_HOSTS: '127.0.0.1', ...env }), logger: silentLogger(), store, now: clock.now, close: () => store.close() };
+  return {
+    env: parseEnv({ NODE_ENV: 'test', SLACK_ALLOW_PRIVATE_HOSTS: '127.0.0.1', ...env }),
+    logger: silentLogger(),
+    store,
+    now: clock.now,
+    close: () => store.close(),
+  };
 }
 
 export const HOUR = 3_600_000;

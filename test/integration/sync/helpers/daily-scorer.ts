@@ -29,7 +29,14 @@ export function dailyScorer(store: Store): SyncScorer {
     ...scorer,
     async load(tenantId, asOf) {
       const m = await scorer.load(tenantId, asOf);
-      return { ...m, scoreMany: (deals, at) => m.scoreMany(deals.map((d) => ({ ...d, extras: { ...d.extras, risk: dailyRisk(d, at) } })), at) };
+      return {
+        ...m,
+        scoreMany: (deals, at) =>
+          m.scoreMany(
+            deals.map((d) => ({ ...d, extras: { ...d.extras, risk: dailyRisk(d, at) } })),
+            at,
+          ),
+      };
     },
   };
 }

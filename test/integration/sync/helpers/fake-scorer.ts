@@ -28,10 +28,22 @@ export function fakeScorer(store: Store, opts: { candidates?: Array<Partial<Back
     async train(tenantId, asOf): Promise<TrainCandidate> {
       trained.push(asOf);
       const f = { auc: 0.8, logLoss: 0.5, status: 'ok', nTest: 40, ...(candidates.shift() ?? {}) };
-      const closed = (await store.deals.countByStatus(tenantId));
-      return { status: f.status, trainedAt: asOf, payload: { fake: true }, report: { auc: f.auc, logLoss: f.logLoss, nTest: f.nTest }, figures: f, closedDeals: closed.won + closed.lost };
+      const closed = await store.deals.countByStatus(tenantId);
+      return {
+        status: f.status,
+        trainedAt: asOf,
+        payload: { fake: true },
+        report: { auc: f.auc, logLoss: f.logLoss, nTest: f.nTest },
+        figures: f,
+        closedDeals: closed.won + closed.lost,
+      };
     },
-    figuresOf: (report, status) => ({ auc: (report.auc as number) ?? null, logLoss: (report.logLoss as number) ?? null, status, nTest: (report.nTest as number) ?? 0 }),
+    figuresOf: (report, status) => ({
+      auc: (report.auc as number) ?? null,
+      logLoss: (report.logLoss as number) ?? null,
+      status,
+      nTest: (report.nTest as number) ?? 0,
+    }),
   };
   return { scorer, trained };
 }
@@ -54,11 +66,33 @@ export function scoreOf(d: Deal, asOf: Date, status: string, version: number): D
     scoredAt: asOf,
     baselineLogit: 0,
     logit: 0,
-    drivers: [{ feature: 'risk', label: 'Risk', contribution: 1, direction: 'raises_risk', winRate: 0.3, overallWinRate: 0.5, sentence: `Risk input is ${risk}` }],
+    drivers: [
+      {
+        feature: 'risk',
+        label: 'Risk',
+        contribution: 1,
+        direction: 'raises_risk',
+        winRate: 0.3,
+        overallWinRate: 0.5,
+        sentence: `Risk input is ${risk}`,
+      },
+    ],
     actions: high
       ? [
-          { action: 'exec-call', rule: 'critical', title: 'Executive sponsor call', priority: 'immediate', rationale: 'Critical deals need a sponsor.' },
-          { action: 'milestones', rule: 'long-cycle', title: 'Agree dated milestones', priority: 'this_week', rationale: 'Dates keep it moving.' },
+          {
+            action: 'exec-call',
+            rule: 'critical',
+            title: 'Executive sponsor call',
+            priority: 'immediate',
+            rationale: 'Critical deals need a sponsor.',
+          },
+          {
+            action: 'milestones',
+            rule: 'long-cycle',
+            title: 'Agree dated milestones',
+            priority: 'this_week',
+            rationale: 'Dates keep it moving.',
+          },
           { action: 'nurture', rule: 'ongoing', title: 'Keep in touch', priority: 'ongoing', rationale: 'Stay close.' },
         ]
       : [],

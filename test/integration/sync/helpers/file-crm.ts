@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Connector, FetchPage, RiskFields, TaskRequest } from '../../../../connectors/types.ts';
 import { AppError, type ErrorCode } from '../../../../src/core/errors.ts';
-import { parseMapping, type Mapping } from '../../../../src/core/mapping/schema.ts';
+import { type Mapping, parseMapping } from '../../../../src/core/mapping/schema.ts';
 
 /**
  * A small CRM whose state lives in one JSON file, so several processes (a worker killed with
@@ -69,7 +69,17 @@ export const CRM_MAPPING: Mapping = parseMapping(
 
 export class FileCrm {
   constructor(readonly file: string) {
-    if (!existsSync(file)) this.save({ clock: 0, records: {}, writes: [], tasks: {}, taskCreates: 0, taskRequests: {}, faults: [], calls: { fetch: 0, write: 0, tasks: 0 } });
+    if (!existsSync(file))
+      this.save({
+        clock: 0,
+        records: {},
+        writes: [],
+        tasks: {},
+        taskCreates: 0,
+        taskRequests: {},
+        faults: [],
+        calls: { fetch: 0, write: 0, tasks: 0 },
+      });
   }
 
   read(): CrmState {
@@ -94,7 +104,15 @@ export class FileCrm {
     this.update((s) => {
       for (const r of recs) {
         const prev = s.records[r.Id];
-        const defaults = { Name: `Deal ${r.Id}`, Amount: 10_000, Status: 'open', OwnerId: 'u1', OwnerName: 'Ada', Risk: 30, CreatedDate: '2026-10-01T00:00:00Z' };
+        const defaults = {
+          Name: `Deal ${r.Id}`,
+          Amount: 10_000,
+          Status: 'open',
+          OwnerId: 'u1',
+          OwnerName: 'Ada',
+          Risk: 30,
+          CreatedDate: '2026-10-01T00:00:00Z',
+        };
         s.records[r.Id] = { ...defaults, ...prev, ...r, modstamp: ++s.clock } as CrmState['records'][string];
       }
     });
@@ -152,7 +170,11 @@ export class FileCrm {
           if (page.length === 0) return;
           after = page[page.length - 1]!.modstamp;
           yield {
-            records: page.map(({ written: _w, modstamp, ...data }) => ({ id: data.Id, data, modifiedAt: new Date(Date.UTC(2026, 0, 1) + modstamp * 1000) })),
+            records: page.map(({ written: _w, modstamp, ...data }) => ({
+              id: data.Id,
+              data,
+              modifiedAt: new Date(Date.UTC(2026, 0, 1) + modstamp * 1000),
+            })),
             deletedIds: [],
             cursor: String(after),
           };
@@ -166,10 +188,23 @@ export class FileCrm {
         return crm.update((s) => {
           return updates.map((u) => {
             if (f?.rejectIds?.includes(u.externalId)) {
-              return { externalId: u.externalId, ok: false, error: { code: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: 'rejected by a validation rule', retryable: f.retryable ?? false } };
+              return {
+                externalId: u.externalId,
+                ok: false,
+                error: {
+                  code: 'FIELD_CUSTOM_VALIDATION_EXCEPTION',
+                  message: 'rejected by a validation rule',
+                  retryable: f.retryable ?? false,
+                },
+              };
             }
             const r = s.records[u.externalId];
-            if (!r) return { externalId: u.externalId, ok: false, error: { code: 'ENTITY_IS_DELETED', message: 'no such record', retryable: false } };
+            if (!r)
+              return {
+                externalId: u.externalId,
+                ok: false,
+                error: { code: 'ENTITY_IS_DELETED', message: 'no such record', retryable: false },
+              };
             r.written = u.fields;
             r.modstamp = ++s.clock; // our own write bumps the stamp: the next fetch sees an echo
             s.writes.push({ id: u.externalId, score: u.fields.score, category: u.fields.category });

@@ -1,18 +1,18 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { sql } from 'kysely';
-import { afterAll } from 'vitest';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
+import { afterAll } from 'vitest';
 import type { AppContext } from '../../../../src/app/context.ts';
+import { parseMapping } from '../../../../src/core/mapping/schema.ts';
 import type { Connection } from '../../../../src/store/repos/connections.ts';
 import type { SyncConfig } from '../../../../src/sync/config.ts';
 import type { SyncDeps } from '../../../../src/sync/run-sync.ts';
 import { syncTenant } from '../../../../src/sync/sync-tenant.ts';
 import { createTestStore, type TestStore } from '../../../helpers/store.ts';
-import { testClock, testConfig, testContext, type TestClock } from './context.ts';
+import { type TestClock, testClock, testConfig, testContext } from './context.ts';
 import { fakeScorer } from './fake-scorer.ts';
 import { FileCrm } from './file-crm.ts';
-import { parseMapping } from '../../../../src/core/mapping/schema.ts';
 
 export interface Harness {
   t: TestStore;
@@ -44,7 +44,9 @@ async function freshStore(): Promise<TestStore> {
   return t;
 }
 
-export async function harness(opts: { config?: (c: SyncConfig) => void; candidates?: Array<Partial<import('../../../../src/sync/scorer.ts').BacktestFigures>> } = {}): Promise<Harness> {
+export async function harness(
+  opts: { config?: (c: SyncConfig) => void; candidates?: Array<Partial<import('../../../../src/sync/scorer.ts').BacktestFigures>> } = {},
+): Promise<Harness> {
   const t = await freshStore();
   const clock = testClock();
   const ctx = testContext(t.store, clock);

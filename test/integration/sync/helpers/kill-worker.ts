@@ -40,7 +40,11 @@ export function runChild(script: string, env: Record<string, string>): Promise<C
 }
 
 /** Runs the worker once per point, each killed there and the next one taking over; fails naming a point the run never reached. */
-export async function killAtEach(run: (env: Record<string, string>) => Promise<ChildEnd>, chain: readonly KillPoint[], between: (p: KillPoint) => Promise<void> = async () => {}): Promise<void> {
+export async function killAtEach(
+  run: (env: Record<string, string>) => Promise<ChildEnd>,
+  chain: readonly KillPoint[],
+  between: (p: KillPoint) => Promise<void> = async () => {},
+): Promise<void> {
   for (const p of chain) {
     const killed = await run(killEnv(p));
     expect(killed.signal, `${pointName(p)} was not reached: ${killed.err}${killed.out}`).toBe('SIGKILL');

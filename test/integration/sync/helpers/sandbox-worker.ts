@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Sandbox } from '../../../../src/sandbox/index.ts';
-import { runChild, withStore, type ChildEnd, type WorkerDatabase } from './kill-worker.ts';
+import { type ChildEnd, runChild, type WorkerDatabase, withStore } from './kill-worker.ts';
 
 const CHILD = path.join(import.meta.dirname, '../fixtures/sandbox-child.ts');
 
@@ -21,9 +21,22 @@ export async function sandboxWorker(
   });
   const crmEnv =
     crm === 'salesforce'
-      ? { SALESFORCE_CLIENT_ID: sb.salesforce.clientId, SALESFORCE_CLIENT_SECRET: sb.salesforce.clientSecret, SALESFORCE_LOGIN_URL: sb.salesforce.loginUrl }
+      ? {
+          SALESFORCE_CLIENT_ID: sb.salesforce.clientId,
+          SALESFORCE_CLIENT_SECRET: sb.salesforce.clientSecret,
+          SALESFORCE_LOGIN_URL: sb.salesforce.loginUrl,
+        }
       : { HUBSPOT_CLIENT_ID: sb.hubspot.clientId, HUBSPOT_CLIENT_SECRET: sb.hubspot.clientSecret };
-  return { run: (env = {}) => runChild(CHILD, { ...db.env, CLOCK: sb.clock.now().toISOString(), CRM_ENV: JSON.stringify(crmEnv), SCORER: opts.scorer ?? 'service', ...env }) };
+  return {
+    run: (env = {}) =>
+      runChild(CHILD, {
+        ...db.env,
+        CLOCK: sb.clock.now().toISOString(),
+        CRM_ENV: JSON.stringify(crmEnv),
+        SCORER: opts.scorer ?? 'service',
+        ...env,
+      }),
+  };
 }
 
 function salesforceConnection(sb: Sandbox) {
@@ -32,7 +45,13 @@ function salesforceConnection(sb: Sandbox) {
     crm: 'salesforce' as const,
     accountId: sb.salesforce.orgId,
     instanceUrl: t.instance_url,
-    credentials: { accessToken: t.access_token, refreshToken: t.refresh_token, instanceUrl: t.instance_url, accountId: sb.salesforce.orgId, authBaseUrl: sb.salesforce.loginUrl },
+    credentials: {
+      accessToken: t.access_token,
+      refreshToken: t.refresh_token,
+      instanceUrl: t.instance_url,
+      accountId: sb.salesforce.orgId,
+      authBaseUrl: sb.salesforce.loginUrl,
+    },
   };
 }
 
