@@ -5,16 +5,16 @@
 // Run: npm run bench -- categories   (or: node --import tsx bench/categories.bench.ts)
 import { createSalesforceConnector } from '../connectors/salesforce/index.ts';
 import type { CredentialStore, Credentials } from '../connectors/types.ts';
+import { startSandbox } from '../sandbox/index.ts';
 import { backtest } from '../src/core/backtest/backtest.ts';
 import type { Deal } from '../src/core/deal.ts';
-import { compileMapping } from '../src/core/mapping/to-deal.ts';
 import { categoryOf, type RiskCategory, type ScoreBounds } from '../src/core/scoring/categories.ts';
 import type { ScoringConfig } from '../src/core/scoring/config.ts';
 import { buildRows } from '../src/core/scoring/rows.ts';
 import { compileScorer } from '../src/core/scoring/scorer.ts';
-import { defaultMapping } from '../src/mappings/load.ts';
-import { startSandbox } from '../src/sandbox/index.ts';
-import { loadScoringConfig } from '../src/services/scoring-config.ts';
+import { defaultMapping } from '../src/mapping/load.ts';
+import { compileMapping } from '../src/mapping/to-deal.ts';
+import { loadScoringConfig } from '../src/scoring/config.ts';
 import { ibmIdOrderedSplit, ibmSplit, type Split, skygeniSplit } from './datasets.ts';
 
 const shipped = loadScoringConfig();

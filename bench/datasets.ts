@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readCsvDeals } from '../connectors/csv/index.ts';
 import type { Deal } from '../src/core/deal.ts';
-import { loadMappingFile } from '../src/mappings/load.ts';
+import { loadMappingFile } from '../src/mapping/load.ts';
 
 /** The shared public datasets (read in place, never copied into the repo). */
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

@@ -7,14 +7,14 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { parseEnv } from '../config/env.ts';
-import type { AppContext } from '../src/app/context.ts';
+import type { AppContext } from '../src/context.ts';
 import { Deal } from '../src/core/deal.ts';
 import { silentLogger } from '../src/log.ts';
+import { createScoringService } from '../src/scoring/service.ts';
 import { scoringPort } from '../src/server/adapters/scoring.ts';
 import { syncPort } from '../src/server/adapters/sync.ts';
 import { createApiKey } from '../src/server/auth/api-key.ts';
 import { startWeb } from '../src/server/index.ts';
-import { createScoringService } from '../src/services/scoring.ts';
 import { openStore } from '../src/store/index.ts';
 import { createScratchDatabase } from '../test/helpers/scratch-db.ts';
 

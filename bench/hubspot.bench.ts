@@ -7,7 +7,7 @@
 import nock from 'nock';
 import { createHubSpotConnector } from '../connectors/hubspot/connector.ts';
 import type { DealUpdate, TaskRequest } from '../connectors/types.ts';
-import { type Mapping, parseMapping } from '../src/core/mapping/schema.ts';
+import { type Mapping, parseMapping } from '../src/mapping/schema.ts';
 import { hubspotMapping, MemoryCredentials, TestClock } from '../test/integration/hubspot/support/connector.ts';
 import { aDeal, type FakeDeal, FakeHubSpot } from '../test/integration/hubspot/support/fake-hubspot.ts';
 

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readCsvDeals } from '../connectors/csv/index.ts';
-import { loadMappingFile, MAPPINGS_DIR } from '../src/mappings/load.ts';
+import { loadMappingFile, MAPPINGS_DIR } from '../src/mapping/load.ts';
 import { openStore } from '../src/store/index.ts';
 
 const DATASETS = path.resolve(MAPPINGS_DIR, '../../shared/datasets');

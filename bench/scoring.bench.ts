@@ -14,7 +14,7 @@ import { serializeModel } from '../src/core/scoring/model.ts';
 import { compileScorer } from '../src/core/scoring/scorer.ts';
 import { buildSimilarIndex } from '../src/core/scoring/similar.ts';
 import { trainModel } from '../src/core/scoring/train.ts';
-import { loadPlaybook, loadScoringConfig } from '../src/services/scoring-config.ts';
+import { loadPlaybook, loadScoringConfig } from '../src/scoring/config.ts';
 import { ibmIdOrderedSplit, ibmSplit, skygeniSplit } from './datasets.ts';
 
 const cfg = loadScoringConfig();

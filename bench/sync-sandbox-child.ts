@@ -1,7 +1,7 @@
 // Runs the sandbox CRM in a process of its own for bench/sync.bench.ts, so the benchmark's peak
 // memory is the sync's, not the simulated org's. Prints one JSON line with what a connection
 // needs, then serves until killed.
-import { startSandbox } from '../src/sandbox/index.ts';
+import { startSandbox } from '../sandbox/index.ts';
 
 const deals = Number(process.argv[2] ?? 100_000);
 const sb = await startSandbox({ deals, seed: 42, salesforce: { riskFields: 'ready', dailyApiLimit: 5_000_000 }, taskCompletionDays: null });

@@ -15,7 +15,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import v8 from 'node:v8';
 import { parseEnv } from '../config/env.ts';
-import type { AppContext } from '../src/app/context.ts';
+import type { AppContext } from '../src/context.ts';
 import { silentLogger } from '../src/log.ts';
 import { openStore } from '../src/store/index.ts';
 import { loadSyncConfig } from '../src/sync/config.ts';

@@ -1,5 +1,5 @@
 import type { Source } from '../src/core/deal.ts';
-import type { Mapping, ValueType } from '../src/core/mapping/schema.ts';
+import type { Mapping, ValueType } from '../src/mapping/schema.ts';
 
 /**
  * A record exactly as the source returned it. Connectors may add derived values under

@@ -2,13 +2,13 @@
 // app and the worker; without CRM credentials it also runs the sandbox CRM and connects a demo
 // tenant to each of its CRMs through the same OAuth flow an admin clicks through.
 import { type Env, hasCrmCredentials, parseEnv } from '../config/env.ts';
-import { type AppContext, createAppContext } from './app/context.ts';
+import { type Sandbox, startSandbox } from '../sandbox/index.ts';
+import { type AppContext, createAppContext } from './context.ts';
 import { isAppError } from './core/errors.ts';
-import { type Sandbox, startSandbox } from './sandbox/index.ts';
+import { createScoringService } from './scoring/service.ts';
 import { sandboxOAuthProviders } from './server/adapters/index.ts';
 import { connectSandboxDemo } from './server/demo.ts';
 import { createWebDeps, startWeb } from './server/index.ts';
-import { createScoringService } from './services/scoring.ts';
 import { startWorker, type Worker } from './worker/index.ts';
 
 interface Running {

@@ -1,5 +1,5 @@
-import { isBlank, parseBoolean, parseNumber } from '../../src/core/mapping/parse-value.ts';
-import type { ValueType } from '../../src/core/mapping/schema.ts';
+import { isBlank, parseBoolean, parseNumber } from '../../src/mapping/parse-value.ts';
+import type { ValueType } from '../../src/mapping/schema.ts';
 import type { SourceField } from '../types.ts';
 
 /** Distinct values up to which a text column is offered as a list of options (for value maps). */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import type { Mapping } from '../../src/core/mapping/schema.ts';
+import type { Mapping } from '../../src/mapping/schema.ts';
 import type {
   ApiUsage,
   Connector,

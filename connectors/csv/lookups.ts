@@ -1,10 +1,10 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../src/core/errors.ts';
-import { compileJoin, type LookupTable, lookupTableBuilder, type RepeatedKey } from '../../src/core/mapping/lookups.ts';
-import { isBlank } from '../../src/core/mapping/parse-value.ts';
-import type { Mapping } from '../../src/core/mapping/schema.ts';
-import { compilePath, type RecordError } from '../../src/core/mapping/to-deal.ts';
+import { compileJoin, type LookupTable, lookupTableBuilder, type RepeatedKey } from '../../src/mapping/lookups.ts';
+import { isBlank } from '../../src/mapping/parse-value.ts';
+import type { Mapping } from '../../src/mapping/schema.ts';
+import { compilePath, type RecordError } from '../../src/mapping/to-deal.ts';
 import type { RawRecord, UnreadableRecord } from '../types.ts';
 import { readCsvRecords } from './read-records.ts';
 

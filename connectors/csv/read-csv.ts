@@ -1,7 +1,7 @@
 import type { Deal } from '../../src/core/deal.ts';
-import type { Mapping } from '../../src/core/mapping/schema.ts';
-import { compileMapping, type RecordError } from '../../src/core/mapping/to-deal.ts';
 import { storableValue } from '../../src/core/storable-text.ts';
+import type { Mapping } from '../../src/mapping/schema.ts';
+import { compileMapping, type RecordError } from '../../src/mapping/to-deal.ts';
 import { type LookupReport, openLookups } from './lookups.ts';
 import { readCsvRecords } from './read-records.ts';
 

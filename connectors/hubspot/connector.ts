@@ -1,5 +1,5 @@
 import { AppError } from '../../src/core/errors.ts';
-import { type Mapping, sourcePaths, type WriteBack } from '../../src/core/mapping/schema.ts';
+import { type Mapping, sourcePaths, type WriteBack } from '../../src/mapping/schema.ts';
 import type {
   ApiUsage,
   Connector,

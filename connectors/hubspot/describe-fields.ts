@@ -1,4 +1,4 @@
-import type { ValueType } from '../../src/core/mapping/schema.ts';
+import type { ValueType } from '../../src/mapping/schema.ts';
 import type { SourceField } from '../types.ts';
 import type { HubSpotApi } from './api.ts';
 import { info } from './batching.ts';

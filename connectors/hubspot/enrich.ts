@@ -1,4 +1,4 @@
-import type { Mapping } from '../../src/core/mapping/schema.ts';
+import type { Mapping } from '../../src/mapping/schema.ts';
 import type { RawRecord } from '../types.ts';
 import { type ConnectorLogger, type HubSpotApi, silentLogger } from './api.ts';
 import { readAssociations } from './associations.ts';

@@ -1,5 +1,5 @@
 import { isAppError } from '../../src/core/errors.ts';
-import type { WriteBack } from '../../src/core/mapping/schema.ts';
+import type { WriteBack } from '../../src/mapping/schema.ts';
 import type { SetupReport } from '../types.ts';
 import type { HubSpotApi } from './api.ts';
 import { info } from './batching.ts';

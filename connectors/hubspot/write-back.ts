@@ -1,5 +1,5 @@
 import { AppError, isAppError } from '../../src/core/errors.ts';
-import type { WriteBack } from '../../src/core/mapping/schema.ts';
+import type { WriteBack } from '../../src/mapping/schema.ts';
 import type { DealUpdate, RecordFailure, RiskFields, WriteResult } from '../types.ts';
 import type { ConnectorLogger, HubSpotApi } from './api.ts';
 import { BatchReply, failureFrom, failuresByKey, isMissingProperty, isRecordLevel, unattributedFailure } from './batch-result.ts';

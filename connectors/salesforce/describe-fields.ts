@@ -1,4 +1,4 @@
-import type { ValueType } from '../../src/core/mapping/schema.ts';
+import type { ValueType } from '../../src/mapping/schema.ts';
 import type { SourceField } from '../types.ts';
 import type { SalesforceApi } from './api.ts';
 import type { Derived } from './derive.ts';

@@ -1,4 +1,4 @@
-import type { WriteBack } from '../../src/core/mapping/schema.ts';
+import type { WriteBack } from '../../src/mapping/schema.ts';
 import type { RiskFields } from '../types.ts';
 
 /**

@@ -1,6 +1,6 @@
 import { AppError } from '../../src/core/errors.ts';
-import { type Mapping, sourcePaths } from '../../src/core/mapping/schema.ts';
 import { createLogger, type Logger } from '../../src/log.ts';
+import { type Mapping, sourcePaths } from '../../src/mapping/schema.ts';
 import type {
   ApiUsage,
   Connector,

@@ -1,4 +1,4 @@
-import { parseDate } from '../../src/core/mapping/parse-value.ts';
+import { parseDate } from '../../src/mapping/parse-value.ts';
 import type { RawRecord } from '../types.ts';
 
 /** A REST query row: `attributes` plus fields; relationship fields are nested objects. */

@@ -1,6 +1,6 @@
 import { AppError } from '../../src/core/errors.ts';
-import type { WriteBack } from '../../src/core/mapping/schema.ts';
 import type { Logger } from '../../src/log.ts';
+import type { WriteBack } from '../../src/mapping/schema.ts';
 import type { RiskFields, SetupReport } from '../types.ts';
 import type { SalesforceApi } from './api.ts';
 import {

@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defaultMapping } from '../../src/mappings/load.ts';
+import { defaultMapping } from '../../src/mapping/load.ts';
 import { renderDxSource } from './dx-source.ts';
 
 /** Regenerates force-app/ fields and permission sets from mappings/salesforce.yaml. */

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { AppContext } from '../app/context.ts';
+import type { AppContext } from '../context.ts';
 
 /** What every CLI command receives: a way to open the app (lazily) and to print. */
 export interface CliDeps {

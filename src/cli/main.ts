@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { CommanderError } from 'commander';
-import type { AppContext } from '../app/context.ts';
+import type { AppContext } from '../context.ts';
 import { isAppError } from '../core/errors.ts';
 import type { CliDeps } from './deps.ts';
 import { buildProgram } from './program.ts';
@@ -16,7 +16,7 @@ export async function main(argv: string[]): Promise<number> {
       if (!ctx) {
         const [{ parseEnv }, { createAppContext, loggerFor }, { migrateIfBehind }] = await Promise.all([
           import('../../config/env.ts'),
-          import('../app/context.ts'),
+          import('../context.ts'),
           import('./schema-check.ts'),
         ]);
         const env = parseEnv(process.env);

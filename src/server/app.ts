@@ -4,7 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
-import type { AppContext } from '../app/context.ts';
+import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
 import { dealRoutes } from './api/deals.ts';
 import { metaRoutes } from './api/meta.ts';

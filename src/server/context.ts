@@ -1,4 +1,4 @@
-import type { AppContext } from '../app/context.ts';
+import type { AppContext } from '../context.ts';
 import type { Connection } from '../store/repos/connections.ts';
 import type { AuditBuffer } from './audit-buffer.ts';
 import type { WebDeps } from './deps.ts';

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import type { AppContext } from '../app/context.ts';
+import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
 import { createApp, type WebOptions } from './app.ts';
 import { randomToken } from './auth/tokens.ts';

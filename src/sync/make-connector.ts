@@ -3,10 +3,10 @@ import { createCsvConnector } from '../../connectors/csv/index.ts';
 import { createHubSpotConnector } from '../../connectors/hubspot/index.ts';
 import { createSalesforceConnector } from '../../connectors/salesforce/index.ts';
 import type { Connector } from '../../connectors/types.ts';
-import type { AppContext } from '../app/context.ts';
+import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
-import { loadMappingFile, MAPPINGS_DIR } from '../mappings/load.ts';
-import { resolveMapping } from '../mappings/resolve.ts';
+import { loadMappingFile, MAPPINGS_DIR } from '../mapping/load.ts';
+import { resolveMapping } from '../mapping/resolve.ts';
 import type { Connection } from '../store/repos/connections.ts';
 
 /**

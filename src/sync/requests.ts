@@ -1,4 +1,4 @@
-import type { AppContext } from '../app/context.ts';
+import type { AppContext } from '../context.ts';
 import type { Source } from '../core/deal.ts';
 import { AppError } from '../core/errors.ts';
 

@@ -1,5 +1,5 @@
 import type { Connector } from '../../connectors/types.ts';
-import type { AppContext } from '../app/context.ts';
+import type { AppContext } from '../context.ts';
 import type { Connection } from '../store/repos/connections.ts';
 import type { SyncConfig } from './config.ts';
 import { handleSyncError } from './handle-sync-error.ts';

@@ -1,5 +1,5 @@
 import nodemailer from 'nodemailer';
-import type { AppContext } from '../app/context.ts';
+import type { AppContext } from '../context.ts';
 import { PrivateHostAllowList } from '../net/public-address.ts';
 import { postJson, type Resolve, resolveDestination, systemResolve } from '../net/webhook-post.ts';
 import type { Delivery } from '../store/repos/deliveries.ts';

@@ -1,4 +1,4 @@
-import type { AppContext } from '../app/context.ts';
+import type { AppContext } from '../context.ts';
 import type { SyncConfig } from '../sync/config.ts';
 import { tenantSyncConfig } from '../sync/config.ts';
 import { reachedLocalTime } from '../sync/local-time.ts';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import cron, { type ScheduledTask } from 'node-cron';
-import type { AppContext } from '../app/context.ts';
+import type { AppContext } from '../context.ts';
 import { loadSyncConfig, type SyncConfig } from '../sync/config.ts';
 import { makeConnector } from '../sync/make-connector.ts';
 import type { SyncDeps } from '../sync/run-sync.ts';

@@ -1,5 +1,5 @@
-import type { AppContext } from '../app/context.ts';
-import { createScoringService } from '../services/scoring.ts';
+import type { AppContext } from '../context.ts';
+import { createScoringService } from '../scoring/service.ts';
 import type { SyncScorer } from '../sync/scorer.ts';
 
 /** The scoring service (issue 3) as the sync engine's SyncScorer: train, load, figures. */

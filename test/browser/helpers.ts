@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import type { ScoringService } from '../../src/services/scoring.ts';
+import type { ScoringService } from '../../src/scoring/service.ts';
 import type { TestStore } from '../helpers/store.ts';
 import { deal, NOW, scoreOf } from '../integration/server/harness.ts';
 

@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, startSandbox } from '../../src/sandbox/index.ts';
+import { type Sandbox, startSandbox } from '../../sandbox/index.ts';
 import { sandboxOAuthProviders } from '../../src/server/adapters/oauth.ts';
 import { startTestWeb, type Web } from '../integration/server/harness.ts';
 import { hasChromium, launch, shot } from './helpers.ts';

@@ -1,8 +1,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Sandbox, startSandbox } from '../../src/sandbox/index.ts';
+import { type Sandbox, startSandbox } from '../../sandbox/index.ts';
+import { createScoringService, type ScoringService } from '../../src/scoring/service.ts';
 import { scoringPort } from '../../src/server/adapters/scoring.ts';
-import { createScoringService, type ScoringService } from '../../src/services/scoring.ts';
 import { fakeOAuth, startTestWeb, type Web } from '../integration/server/harness.ts';
 import { startSandboxWeb, storeFirstSync } from '../integration/server/mapping-support.ts';
 import { hasChromium, launch, seedRealPipeline, shot, startConsentServer } from './helpers.ts';

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../config/env.ts';
-import type { AppContext } from '../../src/app/context.ts';
+import { type Sandbox, startSandbox } from '../../sandbox/index.ts';
+import type { AppContext } from '../../src/context.ts';
 import { silentLogger } from '../../src/log.ts';
-import { type Sandbox, startSandbox } from '../../src/sandbox/index.ts';
 import { loadSyncConfig } from '../../src/sync/config.ts';
 import { makeConnector } from '../../src/sync/make-connector.ts';
 import type { SyncDeps } from '../../src/sync/run-sync.ts';

@@ -1,4 +1,4 @@
-import type { AppContext } from '../../app/context.ts';
+import type { AppContext } from '../../context.ts';
 import { type Deal, Source, type StageStatus } from '../../core/deal.ts';
 import { AppError } from '../../core/errors.ts';
 import { DEFAULT_ORDER, type DealSort, type ListedDeal, listDeals, type SortOrder } from '../deal-listing.ts';

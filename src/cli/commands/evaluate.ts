@@ -1,8 +1,8 @@
 import { readCsvDeals } from '../../../connectors/csv/index.ts';
 import type { BacktestReport } from '../../core/backtest/backtest.ts';
 import { AppError } from '../../core/errors.ts';
-import { loadMappingFile } from '../../mappings/load.ts';
-import { createScoringService } from '../../services/scoring.ts';
+import { loadMappingFile } from '../../mapping/load.ts';
+import { createScoringService } from '../../scoring/service.ts';
 import { writeCsv } from '../csv.ts';
 import { type CliDeps, report } from '../deps.ts';
 

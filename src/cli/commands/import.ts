@@ -1,9 +1,9 @@
 import { type CsvReadResult, describeLookups, readCsvDeals } from '../../../connectors/csv/index.ts';
-import type { AppContext } from '../../app/context.ts';
+import type { AppContext } from '../../context.ts';
 import { AppError } from '../../core/errors.ts';
-import type { RecordError } from '../../core/mapping/to-deal.ts';
-import { rememberFeatureLabels } from '../../mappings/labels.ts';
-import { loadMappingFile } from '../../mappings/load.ts';
+import { rememberFeatureLabels } from '../../mapping/labels.ts';
+import { loadMappingFile } from '../../mapping/load.ts';
+import type { RecordError } from '../../mapping/to-deal.ts';
 import { type CliDeps, report } from '../deps.ts';
 import { progressBar } from '../progress.ts';
 

@@ -1,5 +1,5 @@
 import { pct } from '../../core/scoring/sentences.ts';
-import { createScoringService } from '../../services/scoring.ts';
+import { createScoringService } from '../../scoring/service.ts';
 import { type CliDeps, report } from '../deps.ts';
 import { table } from '../table.ts';
 

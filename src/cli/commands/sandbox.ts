@@ -1,5 +1,5 @@
+import { startSandbox } from '../../../sandbox/index.ts';
 import { AppError } from '../../core/errors.ts';
-import { startSandbox } from '../../sandbox/index.ts';
 import { type CliDeps, report } from '../deps.ts';
 
 export interface SandboxCliOptions {

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { AppError } from '../../core/errors.ts';
 import type { DealScore } from '../../core/scoring/scorer.ts';
-import { createScoringService } from '../../services/scoring.ts';
+import { createScoringService } from '../../scoring/service.ts';
 import { writeCsv } from '../csv.ts';
 import { type CliDeps, report } from '../deps.ts';
 import { effect, signedSentence } from '../score-detail.ts';

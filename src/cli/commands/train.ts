@@ -1,4 +1,4 @@
-import { createScoringService } from '../../services/scoring.ts';
+import { createScoringService } from '../../scoring/service.ts';
 import { type CliDeps, report } from '../deps.ts';
 import { describeBacktest } from './evaluate.ts';
 

@@ -1,6 +1,6 @@
 import { cardDataHandler, type DealRiskView, type SeenEventStore, webhookHandler } from '../../../connectors/hubspot/http-handlers.ts';
-import type { AppContext } from '../../app/context.ts';
-import type { ScoringService } from '../../services/scoring.ts';
+import type { AppContext } from '../../context.ts';
+import type { ScoringService } from '../../scoring/service.ts';
 import { requestRescore } from '../../sync/requests.ts';
 import { readDetail } from '../api/detail.ts';
 import type { OAuthProvider, SandboxInfo, WebDeps } from '../deps.ts';

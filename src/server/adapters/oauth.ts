@@ -191,7 +191,7 @@ export function oauthProvidersFromEnv(env: Env, logger: Logger): { salesforce?: 
   };
 }
 
-/** What the sandbox CRM (src/sandbox, startSandbox) tells about its OAuth apps. */
+/** What the sandbox CRM (sandbox/, startSandbox) tells about its OAuth apps. */
 export interface SandboxOAuthInfo {
   url: string;
   salesforce: { loginUrl: string; clientId: string; clientSecret: string };

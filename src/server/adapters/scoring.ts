@@ -1,5 +1,5 @@
 import type { Deal } from '../../core/deal.ts';
-import type { ScoringService } from '../../services/scoring.ts';
+import type { ScoringService } from '../../scoring/service.ts';
 import type { DealScoreView, DiagnosticsView, ModelPerformanceView, PipelineMetricsView } from '../api/schemas.ts';
 import type { ScoringPort } from '../deps.ts';
 
@@ -16,7 +16,7 @@ function segmentFilter(s: string): Record<string, string> {
 }
 
 /**
- * The scoring service (src/services/scoring.ts) as the web app's views: the same figures,
+ * The scoring service (src/scoring/service.ts) as the web app's views: the same figures,
  * reshaped into the REST API's documented JSON.
  */
 export function scoringPort(service: ScoringService, now: () => Date): ScoringPort {

@@ -1,4 +1,4 @@
-import type { AppContext } from '../../app/context.ts';
+import type { AppContext } from '../../context.ts';
 import { loadSyncConfig, tenantSyncConfig } from '../../sync/config.ts';
 import { makeConnector } from '../../sync/make-connector.ts';
 import { listSyncRuns, requestSync } from '../../sync/requests.ts';

@@ -1,5 +1,5 @@
 import { AppError } from '../../core/errors.ts';
-import { CANONICAL_FIELDS, type CanonicalField, Mapping, type ValueType } from '../../core/mapping/schema.ts';
+import { CANONICAL_FIELDS, type CanonicalField, Mapping, type ValueType } from '../../mapping/schema.ts';
 
 /**
  * The Settings mapping form as data: which controls each canonical field gets, and the way back

@@ -1,6 +1,6 @@
 import type { Deal } from '../../core/deal.ts';
-import type { Mapping } from '../../core/mapping/schema.ts';
-import { compileMapping, compilePath, type MappableRecord } from '../../core/mapping/to-deal.ts';
+import type { Mapping } from '../../mapping/schema.ts';
+import { compileMapping, compilePath, type MappableRecord } from '../../mapping/to-deal.ts';
 import type { MappingSourceName } from '../api/settings.ts';
 import { dateTime, day } from '../http/format.ts';
 import { html, type SafeHtml } from '../http/html.ts';

@@ -1,6 +1,6 @@
 import type { SourceField } from '../../../connectors/types.ts';
-import { CANONICAL_FIELD_NOTES } from '../../core/mapping/canonical-fields.ts';
-import type { CanonicalField } from '../../core/mapping/schema.ts';
+import { CANONICAL_FIELD_NOTES } from '../../mapping/canonical-fields.ts';
+import type { CanonicalField } from '../../mapping/schema.ts';
 import { html, raw, type SafeHtml } from '../http/html.ts';
 import { defaultType, ENUMERATED, type FormIssue, NULL_VALUE, REJECT, rowKind, TYPE_CHOICES } from './mapping-form.ts';
 

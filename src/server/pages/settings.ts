@@ -2,7 +2,7 @@ import type { Router } from 'express';
 import { stringify as toYaml } from 'yaml';
 import { baseLossRate, scoreBounds } from '../../core/scoring/categories.ts';
 import { RiskModel } from '../../core/scoring/model.ts';
-import { loadScoringConfig, tenantScoringConfig } from '../../services/scoring-config.ts';
+import { loadScoringConfig, tenantScoringConfig } from '../../scoring/config.ts';
 import type { Delivery } from '../../store/repos/deliveries.ts';
 import { loadSyncConfig } from '../../sync/config.ts';
 import { defaultSource, type MappingSourceName } from '../api/settings.ts';

@@ -1,8 +1,8 @@
 import type { FetchPage } from '../../../connectors/types.ts';
 import type { Deal } from '../../core/deal.ts';
 import { dealInputHash } from '../../core/deal-hash.ts';
-import { type CompiledMapping, compileMapping } from '../../core/mapping/to-deal.ts';
 import { storableText, storableValue } from '../../core/storable-text.ts';
+import { type CompiledMapping, compileMapping } from '../../mapping/to-deal.ts';
 import type { DealWrite } from '../../store/repos/deals.ts';
 import { ANALYZE_AFTER, checkAborted, MAX_REJECTED_KEPT, type RunState, rejectRecord } from '../run-state.ts';
 

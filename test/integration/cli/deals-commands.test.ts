@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AppContext } from '../../../src/app/context.ts';
 import type { CliDeps } from '../../../src/cli/deps.ts';
 import { buildProgram } from '../../../src/cli/program.ts';
+import type { AppContext } from '../../../src/context.ts';
 import { createTestStore, type TestStore } from '../../helpers/store.ts';
 import { aDeal, addDays, day, syntheticClosed } from '../../unit/scoring/builders.ts';
 

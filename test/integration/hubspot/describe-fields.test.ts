@@ -3,7 +3,7 @@ import { createHubSpotConnector, type HubSpotConnector } from '../../../connecto
 import { COMPANY_TYPES } from '../../../connectors/hubspot/describe-fields.ts';
 import { COMPANY_PROPERTIES } from '../../../connectors/hubspot/enrich.ts';
 import type { SourceField } from '../../../connectors/types.ts';
-import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
+import { type Sandbox, startSandbox } from '../../../sandbox/index.ts';
 import { hubspotMapping, type MemoryCredentials } from './support/connector.ts';
 import { installInSandbox } from './support/sandbox-install.ts';
 

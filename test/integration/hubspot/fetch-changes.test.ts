@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FetchPage } from '../../../connectors/types.ts';
-import { compileMapping } from '../../../src/core/mapping/to-deal.ts';
+import { compileMapping } from '../../../src/mapping/to-deal.ts';
 import { collect, hubspotMapping, MemoryCredentials, makeConnector, oauthCredentials, TestClock } from './support/connector.ts';
 import { aDeal, type FakeDeal, FakeHubSpot } from './support/fake-hubspot.ts';
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHubSpotConnector } from '../../../connectors/hubspot/connector.ts';
 import type { FetchPage } from '../../../connectors/types.ts';
-import { compileMapping } from '../../../src/core/mapping/to-deal.ts';
-import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
+import { type Sandbox, startSandbox } from '../../../sandbox/index.ts';
+import { compileMapping } from '../../../src/mapping/to-deal.ts';
 import { hubspotMapping, MemoryCredentials } from './support/connector.ts';
 
 /**

@@ -2,7 +2,7 @@ import { Client } from '@hubspot/api-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createHubSpotConnector, type HubSpotConnectorOptions } from '../../../connectors/hubspot/connector.ts';
 import type { DealUpdate, FetchPage } from '../../../connectors/types.ts';
-import { type Sandbox, type SandboxOptions, startSandbox } from '../../../src/sandbox/index.ts';
+import { type Sandbox, type SandboxOptions, startSandbox } from '../../../sandbox/index.ts';
 import { collect, hubspotMapping, MemoryCredentials, TestClock } from './support/connector.ts';
 
 /** The connector against sandbox behaviours HubSpot has and a consistent fake would not: Retry-After on 429s, a lagging search index. */

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHubSpotConnector } from '../../../connectors/hubspot/connector.ts';
 import { HUBSPOT_SCOPES } from '../../../connectors/hubspot/oauth.ts';
 import type { DealUpdate, FetchPage, TaskRequest } from '../../../connectors/types.ts';
+import { type Sandbox, startSandbox } from '../../../sandbox/index.ts';
 import { dealInputHash } from '../../../src/core/deal-hash.ts';
-import { compileMapping } from '../../../src/core/mapping/to-deal.ts';
-import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
+import { compileMapping } from '../../../src/mapping/to-deal.ts';
 import { hubspotMapping, type MemoryCredentials } from './support/connector.ts';
 import { installInSandbox } from './support/sandbox-install.ts';
 

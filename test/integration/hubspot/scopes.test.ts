@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHubSpotConnector } from '../../../connectors/hubspot/connector.ts';
 import { HUBSPOT_SCOPES, uninstallApp } from '../../../connectors/hubspot/oauth.ts';
 import type { DealUpdate, FetchPage, TaskRequest } from '../../../connectors/types.ts';
+import { scopeRule } from '../../../sandbox/hubspot/scopes.ts';
+import { type Sandbox, startSandbox } from '../../../sandbox/index.ts';
 import { isAppError } from '../../../src/core/errors.ts';
-import { scopeRule } from '../../../src/sandbox/hubspot/scopes.ts';
-import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
 import { hubspotMapping, type MemoryCredentials } from './support/connector.ts';
 import { installInSandbox } from './support/sandbox-install.ts';
 

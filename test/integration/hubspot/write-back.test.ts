@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DealUpdate, RiskFields } from '../../../connectors/types.ts';
 import { dealInputHash } from '../../../src/core/deal-hash.ts';
 import { isAppError } from '../../../src/core/errors.ts';
-import { compileMapping } from '../../../src/core/mapping/to-deal.ts';
+import { compileMapping } from '../../../src/mapping/to-deal.ts';
 import { collect, hubspotMapping, MemoryCredentials, makeConnector, oauthCredentials, TestClock } from './support/connector.ts';
 import { aDeal, FakeHubSpot } from './support/fake-hubspot.ts';
 

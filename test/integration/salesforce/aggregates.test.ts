@@ -2,8 +2,8 @@ import jsforce from 'jsforce';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSalesforceConnector, type SalesforceConnector } from '../../../connectors/salesforce/index.ts';
 import type { Credentials, FetchPage } from '../../../connectors/types.ts';
-import { defaultMapping } from '../../../src/mappings/load.ts';
-import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
+import { type Sandbox, startSandbox } from '../../../sandbox/index.ts';
+import { defaultMapping } from '../../../src/mapping/load.ts';
 
 // Aggregate (GROUP BY) results cannot be paged: Salesforce refuses one over 2,000 rows. A mass
 // update gives thousands of opportunities one SystemModstamp, so a page's SystemModstamp range

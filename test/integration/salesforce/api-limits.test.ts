@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSalesforceConnector, type SalesforceConnector } from '../../../connectors/salesforce/index.ts';
 import type { Credentials } from '../../../connectors/types.ts';
+import { type Sandbox, startSandbox } from '../../../sandbox/index.ts';
 import { isAppError } from '../../../src/core/errors.ts';
-import { defaultMapping } from '../../../src/mappings/load.ts';
-import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
+import { defaultMapping } from '../../../src/mapping/load.ts';
 
 // Salesforce's daily API allocation: every REST response reports it in Sforce-Limit-Info, and past
 // it the org answers 403 REQUEST_LIMIT_EXCEEDED "TotalRequests Limit exceeded." (docs/crm-limits.md).

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSalesforceConnector, type SalesforceConnector } from '../../../connectors/salesforce/index.ts';
 import type { Credentials, FetchPage } from '../../../connectors/types.ts';
-import type { Mapping } from '../../../src/core/mapping/schema.ts';
-import { defaultMapping } from '../../../src/mappings/load.ts';
-import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
+import { type Sandbox, startSandbox } from '../../../sandbox/index.ts';
+import { defaultMapping } from '../../../src/mapping/load.ts';
+import type { Mapping } from '../../../src/mapping/schema.ts';
 
 // A REST query batch holds at most 2,000 records, fewer for wide rows, and at most 200 when two
 // long text fields are selected (docs/crm-limits.md, "query batch size"). The connector follows

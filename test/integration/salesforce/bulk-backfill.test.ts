@@ -2,7 +2,7 @@ import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeCursor } from '../../../connectors/salesforce/cursor.ts';
 import { dealInputHash } from '../../../src/core/deal-hash.ts';
-import { compileMapping } from '../../../src/core/mapping/to-deal.ts';
+import { compileMapping } from '../../../src/mapping/to-deal.ts';
 import {
   allPages,
   anOpportunity,

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSalesforceConnector, type SalesforceConnector } from '../../../connectors/salesforce/index.ts';
 import type { CredentialStore, Credentials, SourceField } from '../../../connectors/types.ts';
-import { defaultMapping } from '../../../src/mappings/load.ts';
-import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
+import { type Sandbox, startSandbox } from '../../../sandbox/index.ts';
+import { defaultMapping } from '../../../src/mapping/load.ts';
 
 // The real jsforce against the sandbox CRM: describe of Opportunity and of its related objects.
 const mapping = defaultMapping('salesforce');

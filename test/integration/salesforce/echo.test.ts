@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FetchPage } from '../../../connectors/types.ts';
 import type { Deal } from '../../../src/core/deal.ts';
 import { dealInputHash } from '../../../src/core/deal-hash.ts';
-import { compileMapping } from '../../../src/core/mapping/to-deal.ts';
+import { compileMapping } from '../../../src/mapping/to-deal.ts';
 import {
   allPages,
   anOpportunity,

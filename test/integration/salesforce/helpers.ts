@@ -5,8 +5,8 @@ import {
   type SalesforceConnectorOptions,
 } from '../../../connectors/salesforce/index.ts';
 import type { CredentialStore, Credentials } from '../../../connectors/types.ts';
-import type { Mapping } from '../../../src/core/mapping/schema.ts';
-import { defaultMapping } from '../../../src/mappings/load.ts';
+import { defaultMapping } from '../../../src/mapping/load.ts';
+import type { Mapping } from '../../../src/mapping/schema.ts';
 
 export const INSTANCE = 'https://acme.my.salesforce.com';
 export const LOGIN = 'https://login.salesforce.com';

@@ -1,7 +1,7 @@
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ENCODED_SOQL_MAX } from '../../../connectors/salesforce/soql.ts';
-import { compileMapping } from '../../../src/core/mapping/to-deal.ts';
+import { compileMapping } from '../../../src/mapping/to-deal.ts';
 import {
   allPages,
   anOpportunity,

@@ -2,13 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeCursor } from '../../../connectors/salesforce/cursor.ts';
 import { createSalesforceConnector, type SalesforceConnector } from '../../../connectors/salesforce/index.ts';
 import type { CredentialStore, Credentials, FetchPage, RawRecord, TaskRequest } from '../../../connectors/types.ts';
+import { type Sandbox, startSandbox } from '../../../sandbox/index.ts';
 import { dealInputHash } from '../../../src/core/deal-hash.ts';
-import { compileMapping } from '../../../src/core/mapping/to-deal.ts';
-import { defaultMapping } from '../../../src/mappings/load.ts';
-import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
+import { defaultMapping } from '../../../src/mapping/load.ts';
+import { compileMapping } from '../../../src/mapping/to-deal.ts';
 import { riskFields } from './helpers.ts';
 
-// The real jsforce against the sandbox CRM on loopback (src/sandbox): no nock here.
+// The real jsforce against the sandbox CRM on loopback (sandbox/): no nock here.
 const mapping = defaultMapping('salesforce');
 const toDeal = compileMapping(mapping);
 

@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createSalesforceConnector } from '../../../connectors/salesforce/index.ts';
 import { createPkcePair, SALESFORCE_SCOPES, SALESFORCE_SIGNIN_SCOPES } from '../../../connectors/salesforce/oauth.ts';
 import type { CredentialStore, Credentials } from '../../../connectors/types.ts';
+import { type Sandbox, startSandbox } from '../../../sandbox/index.ts';
 import { silentLogger } from '../../../src/log.ts';
-import { defaultMapping } from '../../../src/mappings/load.ts';
-import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
+import { defaultMapping } from '../../../src/mapping/load.ts';
 import { salesforceProvider } from '../../../src/server/adapters/oauth.ts';
 import type { OAuthPurpose } from '../../../src/server/deps.ts';
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSalesforceConnector } from '../../../connectors/salesforce/index.ts';
 import type { Credentials, TaskRequest } from '../../../connectors/types.ts';
-import { defaultMapping } from '../../../src/mappings/load.ts';
-import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
+import { type Sandbox, startSandbox } from '../../../sandbox/index.ts';
+import { defaultMapping } from '../../../src/mapping/load.ts';
 
 // A REST query rides in the GET URI: Salesforce refuses URI plus headers past 16,384 bytes (431),
 // and any SOQL statement past 100,000 characters (docs/crm-limits.md).

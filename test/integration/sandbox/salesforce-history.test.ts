@@ -14,8 +14,8 @@ import {
   stageQuery,
 } from '../../../connectors/salesforce/soql.ts';
 import type { Credentials, FetchPage } from '../../../connectors/types.ts';
-import { defaultMapping } from '../../../src/mappings/load.ts';
-import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
+import { type Sandbox, startSandbox } from '../../../sandbox/index.ts';
+import { defaultMapping } from '../../../src/mapping/load.ts';
 
 // The history queries the Salesforce connector sends (built by its own pure SOQL builders), sent
 // by the real jsforce to the sandbox org. A page of more than IN_LIST_MAX opportunities is scoped

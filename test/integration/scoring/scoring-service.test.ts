@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deserializeModel } from '../../../src/core/scoring/model.ts';
-import { createScoringService, type ScoringService } from '../../../src/services/scoring.ts';
+import { createScoringService, type ScoringService } from '../../../src/scoring/service.ts';
 import { createTestStore, type TestStore } from '../../helpers/store.ts';
 import { aDeal, addDays, day, syntheticClosed, testConfig } from '../../unit/scoring/builders.ts';
 

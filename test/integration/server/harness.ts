@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { parseEnv } from '../../../config/env.ts';
-import type { AppContext } from '../../../src/app/context.ts';
+import type { AppContext } from '../../../src/context.ts';
 import { parsePlaybook } from '../../../src/core/actions/playbook.ts';
 import { Deal, type DealInput } from '../../../src/core/deal.ts';
 import { AppError } from '../../../src/core/errors.ts';

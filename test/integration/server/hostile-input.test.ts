@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createScoringService } from '../../../src/scoring/service.ts';
 import { scoringPort } from '../../../src/server/adapters/scoring.ts';
 import { createApiKey } from '../../../src/server/auth/api-key.ts';
-import { createScoringService } from '../../../src/services/scoring.ts';
 import { api, Browser } from './client.ts';
 import { deal, NOW, scoreOf, startTestWeb, type Web } from './harness.ts';
 

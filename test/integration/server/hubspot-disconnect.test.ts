@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refreshAccessToken } from '../../../connectors/hubspot/oauth.ts';
-import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
+import { type Sandbox, startSandbox } from '../../../sandbox/index.ts';
 import { hubspotProvider } from '../../../src/server/adapters/oauth.ts';
 import { installInSandbox } from '../hubspot/support/sandbox-install.ts';
 

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import nock from 'nock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createScoringService } from '../../../src/scoring/service.ts';
 import { createWebDeps } from '../../../src/server/index.ts';
-import { createScoringService } from '../../../src/services/scoring.ts';
 import { RISK_CATEGORIES } from '../../../src/store/repos/deal-risk.ts';
 import { syncTenant } from '../../../src/sync/sync-tenant.ts';
 import { MemoryCredentials, makeConnector, oauthCredentials, TestClock } from '../hubspot/support/connector.ts';

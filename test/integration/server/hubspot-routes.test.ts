@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../../config/env.ts';
-import type { AppContext } from '../../../src/app/context.ts';
+import type { AppContext } from '../../../src/context.ts';
 import { silentLogger } from '../../../src/log.ts';
+import { createScoringService } from '../../../src/scoring/service.ts';
 import { createWebDeps, startWeb } from '../../../src/server/index.ts';
-import { createScoringService } from '../../../src/services/scoring.ts';
 import { createTestStore, type TestStore } from '../../helpers/store.ts';
 import { deal, NOW, scoreOf } from './harness.ts';
 

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../../config/env.ts';
-import type { AppContext } from '../../../src/app/context.ts';
+import { type Sandbox, startSandbox } from '../../../sandbox/index.ts';
+import type { AppContext } from '../../../src/context.ts';
 import { silentLogger } from '../../../src/log.ts';
-import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
+import { createScoringService } from '../../../src/scoring/service.ts';
 import { sandboxOAuthProviders } from '../../../src/server/adapters/oauth.ts';
 import { connectSandboxDemo } from '../../../src/server/demo.ts';
 import { createWebDeps, startWeb } from '../../../src/server/index.ts';
-import { createScoringService } from '../../../src/services/scoring.ts';
 import { createTestStore, type TestStore } from '../../helpers/store.ts';
 
 /** Installing creates the risk fields (Salesforce) and properties (HubSpot) the first sync writes. */

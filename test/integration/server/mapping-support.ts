@@ -1,8 +1,8 @@
 import { parse as parseYaml } from 'yaml';
-import { compileMapping } from '../../../src/core/mapping/to-deal.ts';
+import type { Sandbox } from '../../../sandbox/index.ts';
 import { silentLogger } from '../../../src/log.ts';
-import { resolveMapping } from '../../../src/mappings/resolve.ts';
-import type { Sandbox } from '../../../src/sandbox/index.ts';
+import { resolveMapping } from '../../../src/mapping/resolve.ts';
+import { compileMapping } from '../../../src/mapping/to-deal.ts';
 import { sandboxOAuthProviders } from '../../../src/server/adapters/oauth.ts';
 import { connectSandboxDemo } from '../../../src/server/demo.ts';
 import { makeConnector } from '../../../src/sync/make-connector.ts';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Sandbox, startSandbox } from '../../../sandbox/index.ts';
 import { silentLogger } from '../../../src/log.ts';
-import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
 import { sandboxOAuthProviders } from '../../../src/server/adapters/oauth.ts';
 import { connectSandboxDemo } from '../../../src/server/demo.ts';
 import { startTestWeb, type Web } from './harness.ts';

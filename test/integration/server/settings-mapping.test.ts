@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
+import { type Sandbox, startSandbox } from '../../../sandbox/index.ts';
 import type { Browser } from './client.ts';
 import { deal, NOW, type Web } from './harness.ts';
 import { connectAsAdmin, formControls, postControls, setControl, startSandboxWeb, storeFirstSync, yamlOf } from './mapping-support.ts';

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keyInBody } from '../../../connectors/hubspot/tasks.ts';
-import { type Sandbox, startSandbox } from '../../../src/sandbox/index.ts';
+import { type Sandbox, startSandbox } from '../../../sandbox/index.ts';
 import type { Store } from '../../../src/store/index.ts';
 import { finishRun, type KillPoint, killAtEach, pointName, type WorkerDatabase, withStore, workerDatabase } from './helpers/kill-worker.ts';
 import { sandboxWorker } from './helpers/sandbox-worker.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startSandbox } from '../../../src/sandbox/index.ts';
+import { startSandbox } from '../../../sandbox/index.ts';
 import { finishRun, type KillPoint, killAtEach, pointName, withStore, workerDatabase } from './helpers/kill-worker.ts';
 import { sandboxWorker } from './helpers/sandbox-worker.ts';
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Connector } from '../../../connectors/types.ts';
-import type { AppContext } from '../../../src/app/context.ts';
+import type { AppContext } from '../../../src/context.ts';
 import { openStore, type Store } from '../../../src/store/index.ts';
 import { startWorker, type Worker } from '../../../src/worker/index.ts';
 import { onPostgres, TEST_KEY } from '../../helpers/store.ts';

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createCsvConnector } from '../../../connectors/csv/index.ts';
 import type { Connector } from '../../../connectors/types.ts';
 import { AppError } from '../../../src/core/errors.ts';
-import { loadMappingFile, MAPPINGS_DIR } from '../../../src/mappings/load.ts';
+import { loadMappingFile, MAPPINGS_DIR } from '../../../src/mapping/load.ts';
 import { syncPort } from '../../../src/server/adapters/sync.ts';
 import type { SyncScorer } from '../../../src/sync/scorer.ts';
 import { HOUR } from './helpers/context.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Deal, MAX_AMOUNT } from '../../../src/core/deal.ts';
-import { parseMapping } from '../../../src/core/mapping/schema.ts';
-import { compileMapping } from '../../../src/core/mapping/to-deal.ts';
+import { parseMapping } from '../../../src/mapping/schema.ts';
+import { compileMapping } from '../../../src/mapping/to-deal.ts';
 
 const base = { tenantId: 't', source: 'hubspot', externalId: 'x', stage: { status: 'open' } } as const;
 const issue = (o: Record<string, unknown>) => {

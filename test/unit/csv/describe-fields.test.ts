@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fieldsFromRecords, inferType } from '../../../connectors/csv/describe-fields.ts';
 import { createCsvConnector } from '../../../connectors/csv/index.ts';
-import { parseMapping } from '../../../src/core/mapping/schema.ts';
+import { parseMapping } from '../../../src/mapping/schema.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'dealrisk-describe-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readCsvDeals } from '../../../connectors/csv/index.ts';
-import { loadMappingFile, MAPPINGS_DIR } from '../../../src/mappings/load.ts';
+import { loadMappingFile, MAPPINGS_DIR } from '../../../src/mapping/load.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dealrisk-csv-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { EXCEL_FORMATS } from '../../../src/core/mapping/dates.ts';
-import { CANONICAL_FIELDS, FieldSpec, Lookup, Mapping, parseMapping, ValueType } from '../../../src/core/mapping/schema.ts';
+import { EXCEL_FORMATS } from '../../../src/mapping/dates.ts';
+import { CANONICAL_FIELDS, FieldSpec, Lookup, Mapping, parseMapping, ValueType } from '../../../src/mapping/schema.ts';
 
 const docs = readFileSync(path.resolve(import.meta.dirname, '../../../docs/mappings.md'), 'utf8');
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

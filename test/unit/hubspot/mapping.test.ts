@@ -5,8 +5,8 @@ import { dealProperties } from '../../../connectors/hubspot/connector.ts';
 import { enrichmentNeeds } from '../../../connectors/hubspot/enrich.ts';
 import { buildStageMap } from '../../../connectors/hubspot/pipelines.ts';
 import { dealInputHash } from '../../../src/core/deal-hash.ts';
-import { parseMapping, sourcePaths } from '../../../src/core/mapping/schema.ts';
-import { compileMapping } from '../../../src/core/mapping/to-deal.ts';
+import { parseMapping, sourcePaths } from '../../../src/mapping/schema.ts';
+import { compileMapping } from '../../../src/mapping/to-deal.ts';
 
 const path = new URL('../../../mappings/hubspot.yaml', import.meta.url);
 const mapping = parseMapping(parseYaml(readFileSync(path, 'utf8')), 'mappings/hubspot.yaml');

@@ -1,7 +1,7 @@
 import { Settings } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { compileDateParser, formatProblem, TWO_DIGIT_YEAR_CUTOFF } from '../../../src/core/mapping/dates.ts';
-import { type MappingInput, parseMapping } from '../../../src/core/mapping/schema.ts';
+import { compileDateParser, formatProblem, TWO_DIGIT_YEAR_CUTOFF } from '../../../src/mapping/dates.ts';
+import { type MappingInput, parseMapping } from '../../../src/mapping/schema.ts';
 
 const iso = (raw: unknown, formats: string[] = [], timezone?: string): string =>
   compileDateParser({ formats, ...(timezone ? { timezone } : {}) })(raw).toISOString();

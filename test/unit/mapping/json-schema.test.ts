@@ -3,8 +3,8 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { MAPPINGS_DIR } from '../../../src/mappings/load.ts';
-import { SCHEMA_FILE, schemaFileText } from '../../../src/mappings/schema-file.ts';
+import { MAPPINGS_DIR } from '../../../src/mapping/load.ts';
+import { SCHEMA_FILE, schemaFileText } from '../../../src/mapping/schema-file.ts';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/mappings');
 const DOCS = path.resolve(import.meta.dirname, '../../../docs/mappings.md');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCsvConnector, readCsvDeals } from '../../../connectors/csv/index.ts';
 import type { FetchPage } from '../../../connectors/types.ts';
-import { type MappingInput, parseMapping } from '../../../src/core/mapping/schema.ts';
+import { type MappingInput, parseMapping } from '../../../src/mapping/schema.ts';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'dealrisk-lookups-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,8 +2,8 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isAppError } from '../../../src/core/errors.ts';
-import { sourcePaths } from '../../../src/core/mapping/schema.ts';
-import { loadMappingDir, loadMappingFile, MAPPINGS_DIR } from '../../../src/mappings/load.ts';
+import { loadMappingDir, loadMappingFile, MAPPINGS_DIR } from '../../../src/mapping/load.ts';
+import { sourcePaths } from '../../../src/mapping/schema.ts';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../../fixtures/mappings');
 

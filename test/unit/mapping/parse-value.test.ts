@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDate, parseNumber } from '../../../src/core/mapping/parse-value.ts';
+import { parseDate, parseNumber } from '../../../src/mapping/parse-value.ts';
 
 describe('parseNumber', () => {
   it.each([

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCsvDeals } from '../../../connectors/csv/index.ts';
-import { type MappingInput, parseMapping } from '../../../src/core/mapping/schema.ts';
-import { compileMapping, readPath } from '../../../src/core/mapping/to-deal.ts';
-import { loadMappingFile, MAPPINGS_DIR } from '../../../src/mappings/load.ts';
+import { loadMappingFile, MAPPINGS_DIR } from '../../../src/mapping/load.ts';
+import { type MappingInput, parseMapping } from '../../../src/mapping/schema.ts';
+import { compileMapping, readPath } from '../../../src/mapping/to-deal.ts';
 
 const sfLike: MappingInput = {
   source: 'salesforce',

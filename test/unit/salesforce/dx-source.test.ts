@@ -10,7 +10,7 @@ import {
   toLines,
 } from '../../../connectors/salesforce/force-app/main/default/lwc/dealRiskBadge/riskView.js';
 import { DEFAULT_API_VERSION } from '../../../connectors/salesforce/index.ts';
-import { defaultMapping } from '../../../src/mappings/load.ts';
+import { defaultMapping } from '../../../src/mapping/load.ts';
 
 const SF = path.resolve(import.meta.dirname, '../../../connectors/salesforce');
 const APP = path.join(SF, 'force-app');

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
-import { parseMapping, sourcePaths } from '../../../src/core/mapping/schema.ts';
-import { toDeal } from '../../../src/core/mapping/to-deal.ts';
-import { MAPPINGS_DIR } from '../../../src/mappings/load.ts';
+import { MAPPINGS_DIR } from '../../../src/mapping/load.ts';
+import { parseMapping, sourcePaths } from '../../../src/mapping/schema.ts';
+import { toDeal } from '../../../src/mapping/to-deal.ts';
 
 const FILE = path.join(MAPPINGS_DIR, 'salesforce.yaml');
 const mapping = parseMapping(parseYaml(readFileSync(FILE, 'utf8')), FILE);

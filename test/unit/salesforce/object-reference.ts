@@ -1,6 +1,6 @@
 /**
  * Standard Salesforce objects and fields the connector's SOQL may name, written from Salesforce's
- * own references, never from the sandbox's schema (src/sandbox/salesforce/schema.ts), which the
+ * own references, never from the sandbox's schema (sandbox/salesforce/schema.ts), which the
  * same team wrote. Types are the field reference's (`datetime`, `reference`, ...). Each object
  * lists its fields as published (not every field of the object, but none that is not real), and
  * its lookup relationships (relationship name → referenced object).

@@ -5,8 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { riskFieldDefinitions } from '../../../connectors/salesforce/field-definitions.ts';
 import { DEFAULT_TASK_KEY_FIELD } from '../../../connectors/salesforce/index.ts';
 import * as soql from '../../../connectors/salesforce/soql.ts';
-import { sourcePaths } from '../../../src/core/mapping/schema.ts';
-import { defaultMapping } from '../../../src/mappings/load.ts';
+import { defaultMapping } from '../../../src/mapping/load.ts';
+import { sourcePaths } from '../../../src/mapping/schema.ts';
 import { OBJECT_REFERENCE, type SfFieldType } from './object-reference.ts';
 
 // Every SOQL shape the connector can build, through its own builders, parsed by a SOQL parser

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FaultTable, rejectionFor } from '../../../src/sandbox/faults.ts';
+import { FaultTable, rejectionFor } from '../../../sandbox/faults.ts';
 
 const req = (crm: 'sf' | 'hs', method: string, path: string) => ({ crm, method, path });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { extendWorld, generateWorld, planEvents } from '../../../src/sandbox/generate.ts';
-import { COEF, contributions, type DealDrivers, rocAuc, winLogit } from '../../../src/sandbox/model.ts';
-import { ceilingAuc, truthRows } from '../../../src/sandbox/truth.ts';
-import { viewAt } from '../../../src/sandbox/view.ts';
+import { extendWorld, generateWorld, planEvents } from '../../../sandbox/generate.ts';
+import { COEF, contributions, type DealDrivers, rocAuc, winLogit } from '../../../sandbox/model.ts';
+import { ceilingAuc, truthRows } from '../../../sandbox/truth.ts';
+import { viewAt } from '../../../sandbox/view.ts';
 
 const START = Date.UTC(2026, 10, 24, 9);
 const world = (seed: number, deals = 3000) => generateWorld({ seed, deals, startMs: START, openStages: 6 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isWellFormedSfId, parseSfId, sfId, sfSuffix, toSfId18 } from '../../../src/sandbox/ids.ts';
+import { isWellFormedSfId, parseSfId, sfId, sfSuffix, toSfId18 } from '../../../sandbox/ids.ts';
 
 describe('sandbox record ids', () => {
   it('computes the case-safety suffix exactly as Salesforce does', () => {

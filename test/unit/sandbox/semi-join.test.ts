@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { runSoql, soqlErrorMessage } from '../../../src/sandbox/soql/evaluate.ts';
-import { SoqlError } from '../../../src/sandbox/soql/parse.ts';
-import type { Catalog, FieldDef, ObjectDef, Row } from '../../../src/sandbox/soql/schema.ts';
+import { runSoql, soqlErrorMessage } from '../../../sandbox/soql/evaluate.ts';
+import { SoqlError } from '../../../sandbox/soql/parse.ts';
+import type { Catalog, FieldDef, ObjectDef, Row } from '../../../sandbox/soql/schema.ts';
 
 const NOW = Date.UTC(2026, 10, 24, 9);
 const field = (name: string, type: FieldDef['type'], extra: Partial<FieldDef> = {}): FieldDef => ({

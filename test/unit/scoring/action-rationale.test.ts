@@ -4,7 +4,7 @@ import { parsePlaybook } from '../../../src/core/actions/playbook.ts';
 import { trainAndEvaluate } from '../../../src/core/backtest/backtest.ts';
 import type { Deal } from '../../../src/core/deal.ts';
 import { compileScorer } from '../../../src/core/scoring/scorer.ts';
-import { loadPlaybook } from '../../../src/services/scoring-config.ts';
+import { loadPlaybook } from '../../../src/scoring/config.ts';
 import { aDeal, day, noiseDeals, testConfig } from './builders.ts';
 
 const asOf = day('2024-03-01');

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { trainAndEvaluate } from '../../../src/core/backtest/backtest.ts';
 import { baseLossRate, categoryOf, scoreAtOddsMultiple, scoreBounds } from '../../../src/core/scoring/categories.ts';
 import { compileScorer } from '../../../src/core/scoring/scorer.ts';
-import { loadScoringConfig } from '../../../src/services/scoring-config.ts';
+import { loadScoringConfig } from '../../../src/scoring/config.ts';
 import { day, noiseDeals, syntheticClosed, testConfig } from './builders.ts';
 
 const asOf = day('2024-03-01');

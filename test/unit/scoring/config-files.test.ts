@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defaultScoringConfig } from '../../../src/core/scoring/config.ts';
-import { loadPlaybook, loadScoringConfig, tenantPlaybook, tenantScoringConfig } from '../../../src/services/scoring-config.ts';
+import { loadPlaybook, loadScoringConfig, tenantPlaybook, tenantScoringConfig } from '../../../src/scoring/config.ts';
 
 describe('scoring config files', () => {
   it('ships config/scoring.yaml equal to the code defaults', () => {

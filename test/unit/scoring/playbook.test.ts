@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type ActionContext, compilePlaybook } from '../../../src/core/actions/evaluate.ts';
 import { type PlaybookInput, parsePlaybook } from '../../../src/core/actions/playbook.ts';
 import { isAppError } from '../../../src/core/errors.ts';
-import { loadPlaybook } from '../../../src/services/scoring-config.ts';
+import { loadPlaybook } from '../../../src/scoring/config.ts';
 import { aDeal, addDays, day } from './builders.ts';
 
 const asOf = day('2024-06-01');

@@ -5,7 +5,7 @@ import type { DealSnapshot } from '../../../src/core/scoring/rows.ts';
 import { compileScorer } from '../../../src/core/scoring/scorer.ts';
 import { rng } from '../../../src/core/scoring/stats.ts';
 import { trainModel } from '../../../src/core/scoring/train.ts';
-import { loadPlaybook } from '../../../src/services/scoring-config.ts';
+import { loadPlaybook } from '../../../src/scoring/config.ts';
 import { aDeal, addDays, day, testConfig } from './builders.ts';
 
 const cfg = testConfig();

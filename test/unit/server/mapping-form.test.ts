@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CANONICAL_FIELDS, parseMapping } from '../../../src/core/mapping/schema.ts';
-import { defaultMapping } from '../../../src/mappings/load.ts';
+import { defaultMapping } from '../../../src/mapping/load.ts';
+import { CANONICAL_FIELDS, parseMapping } from '../../../src/mapping/schema.ts';
 import {
   FIELD_GROUPS,
   formToDoc,

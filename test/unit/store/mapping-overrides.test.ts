@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { saveMappingOverride } from '../../../src/mappings/resolve.ts';
+import { saveMappingOverride } from '../../../src/mapping/resolve.ts';
 import { createTestStore, type TestStore } from '../../helpers/store.ts';
 
 const now = new Date('2026-11-24T10:00:00Z');

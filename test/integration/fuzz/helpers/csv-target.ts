@@ -1,11 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import fc from 'fast-check';
 import type { FuzzTarget } from './drive.ts';
-import type { Expected } from './ledger.ts';
 import {
   amountValue,
   amountVerdict,
   CLOSE_BEFORE_CREATE_MS,
+  type DateFormat,
+  type DateValue,
   dateFormat,
   dateValue,
   dateVerdict,
@@ -14,14 +15,13 @@ import {
   formatNumber,
   hostileText,
   longText,
-  numberFormat,
-  storedText,
-  type DateFormat,
-  type DateValue,
   type NumberFormat,
   type NumberValue,
+  numberFormat,
+  storedText,
   type Verdict,
 } from './hostile-values.ts';
+import type { Expected } from './ledger.ts';
 
 /** The columns of mappings/skygeni.csv.yaml's files, in their order; sales_cycle_days is not mapped. */
 const COLUMNS = [

@@ -1,6 +1,6 @@
 import { Client } from '@hubspot/api-client';
 import fc from 'fast-check';
-import type { Sandbox } from '../../../../src/sandbox/index.ts';
+import type { Sandbox } from '../../../../sandbox/index.ts';
 import type { FuzzTarget } from './drive.ts';
 import {
   amountValue,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import jsforce from 'jsforce';
-import type { Sandbox } from '../../../../src/sandbox/index.ts';
+import type { Sandbox } from '../../../../sandbox/index.ts';
 import type { FuzzTarget } from './drive.ts';
 import {
   amountValue,

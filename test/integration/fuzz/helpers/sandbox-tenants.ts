@@ -1,7 +1,7 @@
 import { parseEnv } from '../../../../config/env.ts';
-import type { AppContext } from '../../../../src/app/context.ts';
+import { type Sandbox, type SandboxOptions, startSandbox } from '../../../../sandbox/index.ts';
+import type { AppContext } from '../../../../src/context.ts';
 import { silentLogger } from '../../../../src/log.ts';
-import { type Sandbox, type SandboxOptions, startSandbox } from '../../../../src/sandbox/index.ts';
 import { syncPort } from '../../../../src/server/adapters/sync.ts';
 import { createApiKey } from '../../../../src/server/auth/api-key.ts';
 import { startWeb } from '../../../../src/server/index.ts';

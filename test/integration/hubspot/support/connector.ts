@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { createHubSpotConnector, type HubSpotConnectorOptions } from '../../../../connectors/hubspot/connector.ts';
 import type { CredentialStore, Credentials } from '../../../../connectors/types.ts';
-import { type Mapping, parseMapping } from '../../../../src/core/mapping/schema.ts';
+import { type Mapping, parseMapping } from '../../../../src/mapping/schema.ts';
 
 export const MAPPING_PATH = new URL('../../../../mappings/hubspot.yaml', import.meta.url);
 

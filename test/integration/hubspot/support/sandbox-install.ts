@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { buildInstallUrl, createPkcePair, exchangeCode } from '../../../../connectors/hubspot/oauth.ts';
-import type { Sandbox } from '../../../../src/sandbox/index.ts';
+import type { Sandbox } from '../../../../sandbox/index.ts';
 import { MemoryCredentials } from './connector.ts';
 
 /** POSTs the consent form and returns the redirect's Location (no nock here: real HTTP on loopback). */

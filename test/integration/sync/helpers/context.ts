@@ -1,5 +1,5 @@
 import { parseEnv } from '../../../../config/env.ts';
-import type { AppContext } from '../../../../src/app/context.ts';
+import type { AppContext } from '../../../../src/context.ts';
 import { silentLogger } from '../../../../src/log.ts';
 import type { Store } from '../../../../src/store/index.ts';
 import { loadSyncConfig, type SyncConfig } from '../../../../src/sync/config.ts';

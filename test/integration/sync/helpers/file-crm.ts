@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Connector, FetchPage, RiskFields, TaskRequest } from '../../../../connectors/types.ts';
 import { AppError, type ErrorCode } from '../../../../src/core/errors.ts';
-import { type Mapping, parseMapping } from '../../../../src/core/mapping/schema.ts';
+import { type Mapping, parseMapping } from '../../../../src/mapping/schema.ts';
 
 /**
  * A small CRM whose state lives in one JSON file, so several processes (a worker killed with

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { Sandbox } from '../../../../src/sandbox/index.ts';
+import type { Sandbox } from '../../../../sandbox/index.ts';
 import { type ChildEnd, runChild, type WorkerDatabase, withStore } from './kill-worker.ts';
 
 const CHILD = path.join(import.meta.dirname, '../fixtures/sandbox-child.ts');

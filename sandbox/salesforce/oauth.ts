@@ -217,7 +217,7 @@ export class SfAuth {
 
   /**
    * The caller's token state: ok, or the 401 Salesforce sends. With `need`, a token whose grant
-   * lacks that scope is refused the way Salesforce refuses it (src/sandbox/salesforce/scopes.ts).
+   * lacks that scope is refused the way Salesforce refuses it (sandbox/salesforce/scopes.ts).
    */
   authenticate(
     token: string | null,

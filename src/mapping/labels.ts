@@ -1,5 +1,5 @@
-import { featureLabels, type Mapping } from '../core/mapping/schema.ts';
 import type { Store } from '../store/index.ts';
+import { featureLabels, type Mapping } from './schema.ts';
 
 /**
  * Keeps a mapping's extras labels in the tenant's scoring settings (`settings.scoring.labels`),

@@ -1,4 +1,4 @@
-import { Deal, type ExtraValue, type Source, StageChange } from '../deal.ts';
+import { Deal, type ExtraValue, type Source, StageChange } from '../core/deal.ts';
 import { compileDateParser, type DateParser } from './dates.ts';
 import { isBlank, ParseFailure, parseBoolean, parseNumber } from './parse-value.ts';
 import { CANONICAL_FIELDS, type FieldSpec, type Mapping, type ValueType } from './schema.ts';

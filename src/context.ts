@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Env } from '../../config/env.ts';
-import { createLogger, type Logger } from '../log.ts';
-import { newKey, parseKey } from '../store/crypto.ts';
-import { openStore, type Store } from '../store/index.ts';
-import type { PgliteShare } from '../store/pglite-dir.ts';
+import type { Env } from '../config/env.ts';
+import { createLogger, type Logger } from './log.ts';
+import { newKey, parseKey } from './store/crypto.ts';
+import { openStore, type Store } from './store/index.ts';
+import type { PgliteShare } from './store/pglite-dir.ts';
 
 export interface AppContext {
   env: Env;

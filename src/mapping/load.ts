@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { AppError } from '../core/errors.ts';
-import { type Mapping, parseMapping } from '../core/mapping/schema.ts';
+import { type Mapping, parseMapping } from './schema.ts';
 
 /** The repository's mappings/ folder. */
 export const MAPPINGS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../mappings');

@@ -1,4 +1,4 @@
-import { AppError } from '../errors.ts';
+import { AppError } from '../core/errors.ts';
 import { isBlank } from './parse-value.ts';
 import type { Lookup } from './schema.ts';
 import { compilePath } from './to-deal.ts';

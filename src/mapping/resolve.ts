@@ -1,9 +1,9 @@
 import { AppError } from '../core/errors.ts';
-import type { Mapping } from '../core/mapping/schema.ts';
-import { parseMapping } from '../core/mapping/schema.ts';
 import type { Store } from '../store/index.ts';
 import { rememberFeatureLabels } from './labels.ts';
 import { defaultMapping } from './load.ts';
+import type { Mapping } from './schema.ts';
+import { parseMapping } from './schema.ts';
 
 /** The tenant's override when it has one (validated again on read), else the default file. */
 export async function resolveMapping(store: Store, tenantId: string, source: 'salesforce' | 'hubspot'): Promise<Mapping> {

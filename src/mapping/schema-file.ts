@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { mappingJsonSchema } from '../core/mapping/json-schema.ts';
+import { mappingJsonSchema } from './json-schema.ts';
 import { MAPPINGS_DIR } from './load.ts';
 
 /** mappings/schema.json: what `npm run mappings:schema` writes and a test compares. */

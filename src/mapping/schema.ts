@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError, formatIssues } from '../errors.ts';
+import { AppError, formatIssues } from '../core/errors.ts';
 import { formatProblem, timezoneProblem } from './dates.ts';
 
 /** How a raw value is parsed before it lands in a canonical field. */

@@ -18,7 +18,7 @@ import type { Store } from '../store/index.ts';
 import type { StoredModel } from '../store/repos/models.ts';
 import type { StoredScore } from '../store/repos/scores.ts';
 import type { BacktestFigures, ModelHandle, SyncScorer, TrainCandidate } from '../sync/scorer.ts';
-import { loadPlaybook, loadScoringConfig, tenantPlaybook, tenantScoringConfig } from './scoring-config.ts';
+import { loadPlaybook, loadScoringConfig, tenantPlaybook, tenantScoringConfig } from './config.ts';
 
 export interface ScoringServiceOptions {
   store: Store;
