@@ -6,7 +6,9 @@
  * character a UTF-8 encoder writes for it.
  */
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding U+0000 is this module's purpose.
 const SUSPECT = /[\u0000\ud800-\udfff]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding U+0000 is this module's purpose.
 const NUL = /\u0000/g;
 // A high surrogate not followed by a low one, or a low surrogate not preceded by a high one.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
@@ -78,7 +80,10 @@ function walk(v: unknown, path: string[], cleaned: CleanedText[]): unknown {
       path.push(String(i));
       const next = walk(v[i], path, cleaned);
       path.pop();
-      if (next !== v[i]) (copy ??= v.slice())[i] = next;
+      if (next !== v[i]) {
+        copy ??= v.slice();
+        copy[i] = next;
+      }
     }
     return copy ?? v;
   }

@@ -91,7 +91,10 @@ function compileWhen(rule: PlaybookRule): Predicate {
   const memo = new Map<string, boolean>();
   const matches = (id: string): boolean => {
     let hit = memo.get(id);
-    if (hit === undefined) memo.set(id, (hit = features!.has(id) || id.split('×').some((p) => features!.has(p))));
+    if (hit === undefined) {
+      hit = features!.has(id) || id.split('×').some((p) => features!.has(p));
+      memo.set(id, hit);
+    }
     return hit;
   };
   return (c) => {
@@ -170,7 +173,8 @@ class LazyAction implements RecommendedAction {
   }
 
   get rationale(): string {
-    return (this.#text ??= this.render(this.ctx, this.matched).trim());
+    this.#text ??= this.render(this.ctx, this.matched).trim();
+    return this.#text;
   }
 
   toJSON(): RecommendedAction {

@@ -124,7 +124,11 @@ export function backtest(
   // One moment per test deal: the middle of its replayed (or snapshotted) open life.
   const rows = buildRows(test, opts.testSnapshots ?? data.snapshots ?? [], cfg.momentsPerDeal);
   const pick = new Map<number, number[]>();
-  rows.dealOf.forEach((d, i) => (pick.get(d) ?? pick.set(d, []).get(d)!).push(i));
+  rows.dealOf.forEach((d, i) => {
+    const idx = pick.get(d);
+    if (idx) idx.push(i);
+    else pick.set(d, [i]);
+  });
   const views = [...pick.values()].map((idx) => idx[Math.floor((idx.length - 1) / 2)]!);
   const y = views.map((i) => rows.y[i]!);
   const predict = (m: RiskModel): number[] => {

@@ -20,7 +20,11 @@ export function segmentFields(deals: readonly Deal[], labels: Readonly<Record<st
     .map((f) => {
       const r = categoryReader(f.id);
       const name = f.id === 'owner' ? ownerNames(deals) : (v: string) => v;
-      return { id: f.id, label: f.label, read: (d: Deal) => ((view.deal = d), r(view)), name };
+      const read = (d: Deal) => {
+        view.deal = d;
+        return r(view);
+      };
+      return { id: f.id, label: f.label, read, name };
     })
     .filter((f) => new Set(deals.map(f.read).filter((v) => v !== null)).size >= 2);
 }
@@ -37,7 +41,10 @@ export function applyFilter(deals: readonly Deal[], filter: MetricsFilter | unde
   const view: DealView = { deal: null as unknown as Deal, asOf: null, full: true };
   const tests = Object.entries(filter.segment ?? {}).map(([id, value]) => {
     const r = categoryReader(id);
-    return (d: Deal) => ((view.deal = d), r(view)) === value;
+    return (d: Deal) => {
+      view.deal = d;
+      return r(view) === value;
+    };
   });
   return deals.filter((d) => (!filter.owner || d.owner.id === filter.owner || d.owner.name === filter.owner) && tests.every((t) => t(d)));
 }

@@ -15,7 +15,9 @@ export function holdoutDeals(deals: readonly Deal[], fraction: number): Uint8Arr
     for (let j = start; j < order.length; j++) out[order[j]!.i] = 1;
   } else {
     const cut = Math.floor(fraction * 1000);
-    deals.forEach((d, i) => (out[i] = hashString(`holdout:${d.source}:${d.externalId}`) % 1000 < cut ? 1 : 0));
+    deals.forEach((d, i) => {
+      out[i] = hashString(`holdout:${d.source}:${d.externalId}`) % 1000 < cut ? 1 : 0;
+    });
   }
   return out;
 }

@@ -50,7 +50,9 @@ export function codeFeatures(
         .map(([k]) => k);
       const index = new Map(levels.map((l, i) => [l, i + 2]));
       const codes = new Uint16Array(n);
-      raw.forEach((v, i) => (codes[i] = v === null ? 0 : (index.get(v) ?? 1)));
+      raw.forEach((v, i) => {
+        codes[i] = v === null ? 0 : (index.get(v) ?? 1);
+      });
       const pooled = freq.size - levels.length;
       const names = def.id === 'owner' ? ownerLevelNames(levels, views) : null;
       out.push({
