@@ -140,7 +140,9 @@ export class HubSpotApi {
         // non-JSON bodies stay text; toAppError reads them
       }
       const headers: Record<string, string> = {};
-      res.headers.forEach((v, k) => (headers[k] = v));
+      res.headers.forEach((v, k) => {
+        headers[k] = v;
+      });
       return { status: res.status, headers, data: data as T };
     });
   }

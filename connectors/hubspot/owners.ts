@@ -47,9 +47,11 @@ export class OwnerDirectory {
   async lookup(ids: Iterable<string>): Promise<Map<string, OwnerInfo>> {
     if (this.denied) return new Map();
     try {
-      const active = await (this.active ??= this.read(false, 'active'));
+      this.active ??= this.read(false, 'active');
+      const active = await this.active;
       if (!this.archived && [...ids].every((id) => active.has(id))) return active;
-      const archived = await (this.archived ??= this.read(true, 'archived'));
+      this.archived ??= this.read(true, 'archived');
+      const archived = await this.archived;
       return new Map([...archived, ...active]);
     } catch (e) {
       if (!isAppError(e) || e.code !== 'crm_permission_denied') throw e;

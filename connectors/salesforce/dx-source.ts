@@ -9,7 +9,7 @@ import { type CustomFieldMeta, permissionSets, riskFieldDefinitions } from './fi
 
 const NS = 'http://soap.sforce.com/2006/04/metadata';
 
-const escape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeXml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function element(name: string, value: unknown, indent: string): string {
   if (Array.isArray(value)) return value.map((v) => element(name, v, indent)).join('');
@@ -19,7 +19,7 @@ function element(name: string, value: unknown, indent: string): string {
       .join('');
     return `${indent}<${name}>\n${inner}${indent}</${name}>\n`;
   }
-  return `${indent}<${name}>${escape(String(value))}</${name}>\n`;
+  return `${indent}<${name}>${escapeXml(String(value))}</${name}>\n`;
 }
 
 function document(root: string, body: Record<string, unknown>): string {

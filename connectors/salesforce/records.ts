@@ -46,8 +46,8 @@ export function fromBulkRow(flat: Record<string, string>): SfRow {
     const parts = column.split('.');
     let target = row as Record<string, unknown>;
     for (const part of parts.slice(0, -1)) {
-      const next = target[part];
-      target = (next && typeof next === 'object' ? next : (target[part] = {})) as Record<string, unknown>;
+      if (!target[part] || typeof target[part] !== 'object') target[part] = {};
+      target = target[part] as Record<string, unknown>;
     }
     target[parts[parts.length - 1]!] = value;
   }

@@ -41,7 +41,10 @@ const parsers = new Map<string, DateParser>();
 export function parseDate(raw: unknown, formats: readonly string[] = [], timezone?: string): Date {
   const key = `${timezone ?? ''}\n${formats.join('\n')}`;
   let parse = parsers.get(key);
-  if (!parse) parsers.set(key, (parse = compileDateParser({ formats, ...(timezone ? { timezone } : {}) })));
+  if (!parse) {
+    parse = compileDateParser({ formats, ...(timezone ? { timezone } : {}) });
+    parsers.set(key, parse);
+  }
   return parse(raw);
 }
 

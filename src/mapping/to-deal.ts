@@ -153,8 +153,8 @@ function setPath(target: Record<string, unknown>, key: string, value: unknown): 
     return;
   }
   const head = key.slice(0, dot);
-  const child = (target[head] ??= {}) as Record<string, unknown>;
-  child[key.slice(dot + 1)] = value;
+  target[head] ??= {};
+  (target[head] as Record<string, unknown>)[key.slice(dot + 1)] = value;
 }
 
 /** A mapping compiled once into per-field readers, so mapping a record is a tight loop. */

@@ -36,9 +36,9 @@ export async function connectSandboxDemo(webUrl: string, crm: Crm, fetchImpl: ty
     if (!form) throw new AppError('internal', `demo install (${crm}): no consent form at ${consentUrl}`);
     const fields = new URLSearchParams();
     for (const m of form[2]!.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g))
-      fields.set(unescape(m[1]!), unescape(m[2]!));
+      fields.set(unescapeHtml(m[1]!), unescapeHtml(m[2]!));
     fields.set('decision', 'allow');
-    const decided = await call(new URL(unescape(form[1]!), consentUrl).toString(), {
+    const decided = await call(new URL(unescapeHtml(form[1]!), consentUrl).toString(), {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: fields.toString(),
@@ -58,4 +58,4 @@ export async function connectSandboxDemo(webUrl: string, crm: Crm, fetchImpl: ty
 }
 
 const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#39;': "'", '&#x27;': "'" };
-const unescape = (s: string): string => s.replace(/&(amp|lt|gt|quot|#39|#x27);/g, (m) => ENTITIES[m] ?? m);
+const unescapeHtml = (s: string): string => s.replace(/&(amp|lt|gt|quot|#39|#x27);/g, (m) => ENTITIES[m] ?? m);

@@ -34,7 +34,10 @@ const caches = new WeakMap<ServerContext, Map<string, Entry>>();
  */
 function describeCached(s: ServerContext, connection: Connection): Promise<SourceField[]> {
   let cache = caches.get(s);
-  if (!cache) caches.set(s, (cache = new Map()));
+  if (!cache) {
+    cache = new Map();
+    caches.set(s, cache);
+  }
   const key = `${connection.tenantId}:${connection.id}`;
   const t = Date.now();
   const hit = cache.get(key);

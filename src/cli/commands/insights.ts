@@ -15,7 +15,7 @@ export async function runInsights(deps: CliDeps, o: InsightsOptions): Promise<vo
   report(deps, o.json, d, () => {
     const lines = ['Insights (statistically meaningful only, ranked by revenue impact):'];
     if (d.insights.length === 0) lines.push('  none: no segment or trend differs from the rest beyond chance.');
-    d.insights.slice(0, 15).forEach((i, k) => lines.push(`  ${k + 1}. ${i.text}`));
+    for (const [k, i] of d.insights.slice(0, 15).entries()) lines.push(`  ${k + 1}. ${i.text}`);
     lines.push(
       '',
       d.changePoint

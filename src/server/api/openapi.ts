@@ -117,7 +117,9 @@ export function buildOpenApi(defs: RouteDef[], info: { version: string; serverUr
       security: d.access === 'public' ? [] : [{ apiKey: [] }, { session: [] }],
     };
     if ((op.parameters as Json[]).length === 0) delete op.parameters;
-    (paths[toOpenApiPath(d.path)] ??= {})[d.method] = op;
+    const path = toOpenApiPath(d.path);
+    paths[path] ??= {};
+    paths[path][d.method] = op;
   }
   return {
     openapi: '3.1.0',

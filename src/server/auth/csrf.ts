@@ -13,7 +13,7 @@ const SAFE = new Set(['GET', 'HEAD', 'OPTIONS']);
 export const csrfProtection: RequestHandler = (req, res, next) => {
   if (SAFE.has(req.method)) return next();
   const p = principalOf(res);
-  if (!p || p.kind !== 'user') return next();
+  if (p?.kind !== 'user') return next();
   const body = req.body as Record<string, unknown> | undefined;
   const sent = (typeof body?._csrf === 'string' ? body._csrf : undefined) ?? req.get('x-csrf-token');
   if (!sent || !p.csrfToken || !safeEqual(sent, p.csrfToken)) {

@@ -40,7 +40,7 @@ export function findInputProblem(value: unknown, maxDepth = MAX_BODY_DEPTH): Inp
     if (path.length >= maxDepth) return { path: `${path.slice(0, 4).join('.')}…`, message: `is nested deeper than ${maxDepth} levels` };
     for (const [k, child] of Object.entries(v)) {
       const why = unstorable(k);
-      if (why) return { path: [...path, k.replace(/\u0000/g, '\\0')].join('.'), message: `key ${why}` };
+      if (why) return { path: [...path, k.replaceAll('\0', '\\0')].join('.'), message: `key ${why}` };
       stack.push({ v: child, path: [...path, k] });
     }
   }

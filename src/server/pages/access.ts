@@ -11,7 +11,7 @@ const NAMES: Record<Crm, string> = { salesforce: 'Salesforce', hubspot: 'HubSpot
 /** Only same-site paths may be a post-sign-in destination (no open redirect). */
 export const safeNext = (v: unknown): string => {
   const s = q1(v);
-  return s && s.startsWith('/') && !s.startsWith('//') && !s.startsWith('/\\') ? s : '/';
+  return s?.startsWith('/') && !s.startsWith('//') && !s.startsWith('/\\') ? s : '/';
 };
 
 function notConfigured(crm: Crm): SafeHtml {
@@ -21,7 +21,7 @@ function notConfigured(crm: Crm): SafeHtml {
 /** Install and sign-in pages: public, they start the OAuth flows. */
 export function accessPages(s: ServerContext, router: Router): void {
   const opts = (title: string, p?: Principal) => ({ title, sandbox: s.deps.sandbox, principal: p?.kind === 'user' ? p : undefined });
-  router.get('/install', (req, res) => {
+  router.get('/install', (_req, res) => {
     const p = res.locals.principal as Principal | undefined;
     const sf = s.deps.oauth.salesforce;
     const hs = s.deps.oauth.hubspot;

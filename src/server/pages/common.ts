@@ -23,7 +23,7 @@ export function pageRoute(
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const p = res.locals.principal as Principal | undefined;
-      if (!p || p.kind !== 'user') {
+      if (p?.kind !== 'user') {
         if (req.method === 'GET') return res.redirect(303, `/signin?next=${encodeURIComponent(req.originalUrl)}`);
         throw new AppError('unauthorized', 'your session has ended; sign in again');
       }

@@ -228,7 +228,7 @@ export function formToDoc(posted: Posted): { doc: Record<string, unknown>; issue
   for (const i of rows) {
     const one = (opt: string) => posted.get(`x.${i}.${opt}`)?.[0];
     const orig = one('orig');
-    const known = orig !== undefined && orig.startsWith('extras.') && Object.hasOwn(fields, orig) ? orig : null;
+    const known = orig?.startsWith('extras.') && Object.hasOwn(fields, orig) ? orig : null;
     if (one('remove') !== undefined) {
       if (known) delete fields[known];
       continue;

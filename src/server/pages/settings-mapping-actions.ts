@@ -128,7 +128,7 @@ export function mappingActions(s: ServerContext, router: Router, again: RenderAg
   router.post('/settings/mapping/preview', async (req, res, next) => {
     try {
       const p = res.locals.principal as Principal | undefined;
-      if (!p || p.kind !== 'user') throw new AppError('unauthorized', 'your session has ended; sign in again');
+      if (p?.kind !== 'user') throw new AppError('unauthorized', 'your session has ended; sign in again');
       assertAdmin(p);
       const r = PreviewRequest.safeParse(req.body);
       if (!r.success) {
@@ -180,7 +180,7 @@ async function fill(
   doc: Record<string, unknown>,
   key: string,
 ): Promise<MappingEcho> {
-  const spec = ((doc.fields as Record<string, Record<string, unknown>> | undefined) ?? {})[key];
+  const spec = (doc.fields as Record<string, Record<string, unknown>> | undefined)?.[key];
   const from = spec ? (Array.isArray(spec.from) ? spec.from[0] : spec.from) : undefined;
   const field = typeof from === 'string' ? (await sourceFields(s, p.tenantId, source)).fields.find((f) => f.name === from) : undefined;
   if (!field?.options?.length) {

@@ -31,7 +31,7 @@
     return `${Math.round(v * 100)}%`;
   }
   function withFormats(cfg) {
-    var scales = (cfg.options && cfg.options.scales) || {};
+    var scales = cfg.options?.scales || {};
     Object.keys(scales).forEach((k) => {
       var f = scales[k].format;
       if (!f) return;
@@ -46,9 +46,9 @@
     window.Chart.defaults.font.family = 'system-ui, -apple-system, "Segoe UI", sans-serif';
     window.Chart.defaults.animation = false;
     var canvases = document.querySelectorAll('canvas[data-chart]');
-    for (var i = 0; i < canvases.length; i++) {
-      var c = canvases[i];
-      var src = document.getElementById(c.getAttribute('data-chart'));
+    for (let i = 0; i < canvases.length; i++) {
+      const c = canvases[i];
+      const src = document.getElementById(c.getAttribute('data-chart'));
       if (!src) continue;
       try {
         new window.Chart(c, withFormats(JSON.parse(src.textContent)));

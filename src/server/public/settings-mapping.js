@@ -37,14 +37,14 @@
   function suggestType(input) {
     var f = listed[input.value.trim()];
     var row = input.closest('.map-row');
-    var select = row && row.querySelector('select.type');
+    var select = row?.querySelector('select.type');
     if (!f || !select || !/-from-0$/.test(input.id)) return;
-    for (var i = 0; i < select.options.length; i++) if (select.options[i].value === f.valueType) select.value = f.valueType;
+    for (let i = 0; i < select.options.length; i++) if (select.options[i].value === f.valueType) select.value = f.valueType;
   }
 
   function rowKey(row) {
     var name = row.querySelector('.extra-name');
-    if (name && name.value.trim()) return `extras.${name.value.trim().replace(/^extras\./, '')}`;
+    if (name?.value.trim()) return `extras.${name.value.trim().replace(/^extras\./, '')}`;
     return row.getAttribute('data-row');
   }
 
@@ -134,9 +134,9 @@
   }
 
   function onFormEdit(e) {
-    var row = e.target.closest && e.target.closest('.map-row');
+    var row = e.target.closest?.('.map-row');
     if (row) changed = rowKey(row);
-    if (e.target.classList && e.target.classList.contains('pick')) {
+    if (e.target.classList?.contains('pick')) {
       hint(e.target);
       if (e.type === 'change') suggestType(e.target);
     }

@@ -71,7 +71,7 @@ function withStorableId(w: DealWrite): DealWrite {
 /** Each (source, id) once, as its last entry: one INSERT ... ON CONFLICT cannot touch a row twice. */
 function lastOfEach(items: DealWrite[]): DealWrite[] {
   const last = new Map<string, number>();
-  items.forEach((w, i) => last.set(`${w.deal.source}\u0000${w.deal.externalId}`, i));
+  for (const [i, w] of items.entries()) last.set(`${w.deal.source}\u0000${w.deal.externalId}`, i);
   return last.size === items.length ? items : items.filter((w, i) => last.get(`${w.deal.source}\u0000${w.deal.externalId}`) === i);
 }
 
