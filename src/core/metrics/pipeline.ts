@@ -1,3 +1,4 @@
+import { currencyConverter, type RatesBySource, type UnconvertedDeal, unconverted } from '../currency/convert.ts';
 import type { Deal } from '../deal.ts';
 import type { RiskCategory, ScoringConfig } from '../scoring/config.ts';
 import { segmentKeyFn } from '../scoring/features.ts';
@@ -18,6 +19,8 @@ export interface PipelineInput {
   asOf: Date;
   config: ScoringConfig;
   filter?: MetricsFilter;
+  /** Exchange rates by source: amounts are converted to one currency before they are added. */
+  rates?: RatesBySource;
 }
 
 export interface SegmentWinRate extends RateWithInterval {
@@ -31,6 +34,15 @@ export interface SegmentWinRate extends RateWithInterval {
 
 export interface PipelineMetrics {
   asOf: Date;
+  /** The currency of every amount below (the CRM's corporate currency); null when no deal names one. */
+  currency: string | null;
+  /**
+   * Open deals left out of every amount because their currency could not be converted (no rate
+   * for their close date): listed, never added in silently. They still count in `openDeals`.
+   */
+  unconverted: UnconvertedDeal[];
+  /** Won deals left out of the average deal size (REM) for the same reason. */
+  unconvertedWon: number;
   openDeals: number;
   /** Σ amount of open deals. */
   rawPipeline: number;
@@ -59,6 +71,8 @@ export interface PipelineMetrics {
  */
 export function pipelineMetrics(inp: PipelineInput): PipelineMetrics {
   const cfg = inp.config;
+  const money = currencyConverter(inp.rates ?? {}, inp.deals, inp.asOf);
+  const left: UnconvertedDeal[] = [];
   const deals = applyFilter(inp.deals, inp.filter);
   const open = deals.filter((d) => d.stage.status === 'open');
   const closed = deals.filter((d) => d.stage.status !== 'open');
@@ -95,7 +109,10 @@ export function pipelineMetrics(inp: PipelineInput): PipelineMetrics {
     Critical: { count: 0, amount: 0 },
   };
   for (const d of open) {
-    const amount = d.amount ?? 0;
+    const c = money.convert(d);
+    if (c && !c.ok) left.push(unconverted(d, c.reason, inp.asOf));
+    // A deal whose amount cannot be converted still counts as an open (and scored) deal, with no amount.
+    const amount = c?.ok ? c.value : 0;
     raw += amount;
     const s = seg.get(key(d));
     const rate = s && s.n + m > 0 ? (s.won + m * p0) / (s.n + m) : p0;
@@ -114,7 +131,14 @@ export function pipelineMetrics(inp: PipelineInput): PipelineMetrics {
       recovery += amount * sc.winProbability * cfg.interventionSuccessRate;
     }
   }
-  const avgSize = won.length ? won.reduce((a, d) => a + (d.amount ?? 0), 0) / won.length : Number.NaN;
+  let wonLeft = 0;
+  const wonAmounts: number[] = [];
+  for (const d of won) {
+    const c = money.convert(d);
+    if (c && !c.ok) wonLeft++;
+    else wonAmounts.push(c?.value ?? 0);
+  }
+  const avgSize = wonAmounts.length ? wonAmounts.reduce((a, x) => a + x, 0) / wonAmounts.length : Number.NaN;
   const avgCycle = wonCycles.length ? wonCycles.reduce((a, c) => a + c, 0) / wonCycles.length : Number.NaN;
   const rem =
     Number.isFinite(avgSize) && Number.isFinite(avgCycle) && avgCycle > 0 && closed.length
@@ -122,6 +146,9 @@ export function pipelineMetrics(inp: PipelineInput): PipelineMetrics {
       : null;
   return {
     asOf: inp.asOf,
+    currency: money.reporting,
+    unconverted: left,
+    unconvertedWon: wonLeft,
     openDeals: open.length,
     rawPipeline: raw,
     rapv,
