@@ -4,7 +4,7 @@ import type { Mount } from '../http/server.ts';
 import { INVALID_JSON } from '../http/server.ts';
 import { bearer, json, type SbRequest, type SbResponse } from '../http/types.ts';
 import { recordPage } from '../ui.ts';
-import { HS_STAGES, HS_TYPES, type HsType, hsType } from './catalog.ts';
+import { HS_STAGES, HS_TYPES, hsType } from './catalog.ts';
 import { type HsLimiter, rateLimitBody } from './limits.ts';
 import type { HsAuth } from './oauth.ts';
 import type { HsObjectsApi } from './objects-api.ts';
@@ -244,7 +244,7 @@ export class HubSpotMount implements Mount {
     const m = req.method;
     const body = (req.body && typeof req.body === 'object' ? req.body : {}) as { inputs?: Array<Record<string, unknown>> };
     const stamps = () => ({ startedAt: new Date().toISOString(), completedAt: new Date().toISOString() });
-    const v4Link = (type: HsType, to: HsType, l: { id: string; typeId: number; primary: boolean }) => ({
+    const v4Link = (l: { id: string; typeId: number; primary: boolean }) => ({
       toObjectId: Number(l.id),
       associationTypes: [{ category: 'HUBSPOT_DEFINED', typeId: l.typeId, label: l.primary ? 'Primary' : null }],
     });
@@ -253,7 +253,7 @@ export class HubSpotMount implements Mount {
       const id = seg[4]!;
       const to = hsType(seg[6] === 'default' ? (seg[7] ?? '') : (seg[6] ?? ''));
       if (!from || !to || seg[5] !== 'associations') return hsError(400, 'VALIDATION_ERROR', `Unknown association path ${req.path}`);
-      if (m === 'GET') return json(200, { results: portal.associations(from, id, to).map((l) => v4Link(from, to, l)) });
+      if (m === 'GET') return json(200, { results: portal.associations(from, id, to).map(v4Link) });
       if (m === 'PUT') {
         const toId = seg[6] === 'default' ? seg[8]! : seg[7]!;
         if (!portal.get(from, id) || !portal.get(to, toId)) return hsError(404, 'OBJECT_NOT_FOUND', 'One of the objects does not exist');
@@ -305,7 +305,7 @@ export class HubSpotMount implements Mount {
         if (seg[1] !== 'v4') return { from: { id }, to: links.map((l) => ({ id: l.id, type: l.name })) };
         const start = Number(i.after ?? 0) || 0;
         const next = start + size < links.length ? { paging: { next: { after: String(start + size) } } } : {};
-        return { from: { id }, to: links.slice(start, start + size).map((l) => v4Link(from, to, l)), ...next };
+        return { from: { id }, to: links.slice(start, start + size).map(v4Link), ...next };
       });
       return json(200, { status: 'COMPLETE', results: results.filter((r) => r.to.length), ...stamps() });
     }

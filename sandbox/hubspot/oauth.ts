@@ -170,7 +170,7 @@ export class HsAuth {
     }
     if (p.grant_type === 'refresh_token') {
       const rt = p.refresh_token ? this.tokens.refresh.get(p.refresh_token) : undefined;
-      if (!rt || rt.state !== 'active' || this.tokens.families.get(rt.family)?.revoked) {
+      if (rt?.state !== 'active' || this.tokens.families.get(rt.family)?.revoked) {
         return oauthError(
           'BAD_REFRESH_TOKEN',
           'missing or unknown refresh token',

@@ -198,7 +198,7 @@ export class HsObjectsApi {
       const dup = ids.find((id, k) => ids.indexOf(id) !== k);
       if (dup) return hsError(400, 'VALIDATION_ERROR', `Duplicate IDs found in batch input: [${dup}]. IDs must be unique`);
       const rejections = this.faults.takeRejections({ crm: 'hs', method: req.method, path: req.path });
-      (inputs as Array<Record<string, unknown>>).forEach((input, k) => {
+      for (const [k, input] of (inputs as Array<Record<string, unknown>>).entries()) {
         const id = String(input.id ?? '');
         const idProperty = (input.idProperty as string | undefined) ?? null;
         const o = this.find(type, id, idProperty);
@@ -206,9 +206,12 @@ export class HsObjectsApi {
           const made = this.createOne(type, { properties: { ...(input.properties as object), [idProperty]: id } });
           if ('obj' in made) results.push({ ...this.render(req, made.obj, { ...r, allValues: true }), new: true });
           else errors.push({ ...made.error, context: { ids: [id] } });
-          return;
+          continue;
         }
-        if (!o) return void missing.push(id);
+        if (!o) {
+          missing.push(id);
+          continue;
+        }
         const reject = rejectionFor(rejections, o.id, k + 1);
         if (reject) {
           const e: PropError = {
@@ -219,14 +222,18 @@ export class HsObjectsApi {
             localizedErrorMessage: reject.message ?? 'Validation rule failed',
             portalId: this.portal.portalId,
           };
-          return void errors.push(validationError([e], { context: { ids: [o.id] } }));
+          errors.push(validationError([e], { context: { ids: [o.id] } }));
+          continue;
         }
         const c = coerceProps(this.portal, type, input.properties ?? {});
-        if (!c.ok) return void errors.push(validationError(c.errors, { context: { ids: [o.id] } }));
+        if (!c.ok) {
+          errors.push(validationError(c.errors, { context: { ids: [o.id] } }));
+          continue;
+        }
         this.portal.update(type, o.id, c.values);
         const rendered = this.render(req, this.portal.get(type, o.id)!, { ...r, allValues: true });
         results.push(op === 'upsert' ? { ...rendered, new: false } : rendered);
-      });
+      }
     } else if (op === 'create') {
       (inputs as Array<Record<string, unknown>>).forEach((input) => {
         const made = this.createOne(type, input);

@@ -175,8 +175,8 @@ export class SalesforceMount implements Mount {
     if (is('composite', 'sobjects')) return records.collection(req, method, null);
     if (is('composite', 'sobjects', '*', '*') && method === 'PATCH')
       return records.collection(req, method, { type: seg[2]!, field: seg[3]! });
-    if (is('composite') && method === 'POST') return this.composite(req, version);
-    if (is('composite', 'graph') && method === 'POST') return this.graph(req, version);
+    if (is('composite') && method === 'POST') return this.composite(req);
+    if (is('composite', 'graph') && method === 'POST') return this.graph(req);
     if (is('jobs', 'query')) return method === 'POST' ? bulk.create(req, version) : bulk.list(version);
     if (is('jobs', 'query', '*'))
       return method === 'PATCH'
@@ -188,7 +188,7 @@ export class SalesforceMount implements Mount {
     return notFound();
   }
 
-  private async subrequests(req: SbRequest, version: string, items: unknown[]): Promise<{ responses: unknown[]; ok: boolean }> {
+  private async subrequests(req: SbRequest, items: unknown[]): Promise<{ responses: unknown[]; ok: boolean }> {
     const refs = new Map<string, unknown>();
     const resolveRefs = (v: unknown): unknown => {
       if (typeof v === 'string')
@@ -230,22 +230,22 @@ export class SalesforceMount implements Mount {
     return { responses, ok };
   }
 
-  private async composite(req: SbRequest, version: string): Promise<SbResponse> {
+  private async composite(req: SbRequest): Promise<SbResponse> {
     const body = req.body as { compositeRequest?: unknown[] } | undefined;
     const items = body?.compositeRequest;
     if (!Array.isArray(items)) return sfError(400, 'JSON_PARSER_ERROR', 'compositeRequest is required');
     if (items.length > MAX_COMPOSITE)
       return sfError(400, 'LIMIT_EXCEEDED', `Limit Exceeded: a composite request can have at most ${MAX_COMPOSITE} subrequests`);
-    const { responses } = await this.subrequests(req, version, items);
+    const { responses } = await this.subrequests(req, items);
     return json(200, { compositeResponse: responses });
   }
 
-  private async graph(req: SbRequest, version: string): Promise<SbResponse> {
+  private async graph(req: SbRequest): Promise<SbResponse> {
     const graphs = (req.body as { graphs?: Array<{ graphId?: string; compositeRequest?: unknown[] }> } | undefined)?.graphs;
     if (!Array.isArray(graphs)) return sfError(400, 'JSON_PARSER_ERROR', 'graphs is required');
     const out = [];
     for (const g of graphs) {
-      const { responses, ok } = await this.subrequests(req, version, g.compositeRequest ?? []);
+      const { responses, ok } = await this.subrequests(req, g.compositeRequest ?? []);
       out.push({ graphId: g.graphId ?? null, graphResponse: { compositeResponse: responses }, isSuccessful: ok });
     }
     return json(200, { graphs: out });

@@ -307,7 +307,10 @@ export class SalesforceOrg implements Catalog {
       case 'user': {
         if (p.prefix !== SF_PREFIX.User || (n >= this.world.owners.length && n !== INTEGRATION_USER_N)) return null;
         let u = this.users.get(n);
-        if (!u) this.users.set(n, (u = new ValuesRow(id, userValues(this.world, n))));
+        if (!u) {
+          u = new ValuesRow(id, userValues(this.world, n));
+          this.users.set(n, u);
+        }
         return u;
       }
       case 'contact': {

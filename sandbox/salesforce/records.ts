@@ -240,7 +240,7 @@ export class SfRecords {
       if (allOrNone && r.success) apply.push(() => this.updateOne(obj, id, rec));
     });
     if (allOrNone) {
-      if (results.every((r) => r.success)) apply.forEach((f) => f());
+      if (results.every((r) => r.success)) for (const f of apply) f();
       else {
         for (let i = 0; i < results.length; i++) {
           if (results[i]!.success) {

@@ -265,7 +265,10 @@ function compileSelect(cat: Catalog, obj: ObjectDef, item: SelectItem, all: bool
   if (item.kind === 'agg') throw new SoqlError('MALFORMED_QUERY', 'Field must be grouped or aggregated', item.pos);
   const path = item.path;
   const acc = resolve(cat, obj, path, item.pos);
-  if (path.length === 1) return (row, _v, out) => void (out[acc.name] = formatSfValue(acc.type, acc.get(row)));
+  if (path.length === 1)
+    return (row, _v, out) => {
+      out[acc.name] = formatSfValue(acc.type, acc.get(row));
+    };
   // Relationship path: walk the parents, nesting one object per hop (null when a hop is empty).
   return (row, version, out) => {
     let target = out;

@@ -103,23 +103,32 @@ function tokenize(src: string): Tok[] {
     }
     const rest = src.slice(i);
     const pos = i + 1;
-    let m: RegExpExecArray | null;
-    if ((m = DATETIME.exec(rest))) {
-      out.push({ t: 'datetime', v: datetimeValue(m), pos });
-      i += m[0].length;
-    } else if ((m = DATE.exec(rest))) {
-      out.push({ t: 'date', v: Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!), pos });
-      i += m[0].length;
-    } else if (
-      (m = /^-?\d+(\.\d+)?/.exec(rest)) &&
-      !(c === '-' && /[\w)]/.test(out.length ? String((out[out.length - 1] as { v?: unknown }).v ?? '') : ''))
-    ) {
-      out.push({ t: 'num', v: Number(m[0]), pos });
-      i += m[0].length;
-    } else if ((m = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*(:\d+)?/.exec(rest))) {
-      out.push({ t: 'id', v: m[0], pos });
-      i += m[0].length;
-    } else if (c === "'") {
+    const datetime = DATETIME.exec(rest);
+    if (datetime) {
+      out.push({ t: 'datetime', v: datetimeValue(datetime), pos });
+      i += datetime[0].length;
+      continue;
+    }
+    const date = DATE.exec(rest);
+    if (date) {
+      out.push({ t: 'date', v: Date.UTC(+date[1]!, +date[2]! - 1, +date[3]!), pos });
+      i += date[0].length;
+      continue;
+    }
+    const num = /^-?\d+(\.\d+)?/.exec(rest);
+    const minusAfterValue = c === '-' && /[\w)]/.test(out.length ? String((out[out.length - 1] as { v?: unknown }).v ?? '') : '');
+    if (num && !minusAfterValue) {
+      out.push({ t: 'num', v: Number(num[0]), pos });
+      i += num[0].length;
+      continue;
+    }
+    const id = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*(:\d+)?/.exec(rest);
+    if (id) {
+      out.push({ t: 'id', v: id[0], pos });
+      i += id[0].length;
+      continue;
+    }
+    if (c === "'") {
       let j = i + 1;
       let s = '';
       while (j < src.length && src[j] !== "'") {
@@ -132,12 +141,12 @@ function tokenize(src: string): Tok[] {
       if (j >= src.length) throw new SoqlError('MALFORMED_QUERY', 'unexpected token: end of query (unterminated string)', pos);
       out.push({ t: 'str', v: s, pos });
       i = j + 1;
-    } else if ((m = /^(<=|>=|!=|<>|=|<|>|\(|\)|,)/.exec(rest))) {
-      out.push({ t: 'op', v: m[0] === '<>' ? '!=' : m[0], pos });
-      i += m[0].length;
-    } else {
-      throw new SoqlError('MALFORMED_QUERY', `unexpected token: '${c}'`, pos);
+      continue;
     }
+    const op = /^(<=|>=|!=|<>|=|<|>|\(|\)|,)/.exec(rest);
+    if (!op) throw new SoqlError('MALFORMED_QUERY', `unexpected token: '${c}'`, pos);
+    out.push({ t: 'op', v: op[0] === '<>' ? '!=' : op[0], pos });
+    i += op[0].length;
   }
   out.push({ t: 'eof', pos: src.length + 1 });
   return out;

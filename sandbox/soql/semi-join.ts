@@ -76,7 +76,7 @@ function checkInnerShape(q: Query, s: Semi): void {
   if (NO_INNER.has(q.from.toLowerCase())) throw malformed(`Entity '${q.from}' is not supported for semi join inner selects`, q.fromPos);
   const [first, second] = q.select;
   if (second) throw malformed("unexpected token: ','", second.pos);
-  if (!first || first.kind !== 'field') {
+  if (first?.kind !== 'field') {
     const shown = first?.kind === 'agg' ? `${first.fn}(${first.path?.join('.') ?? ''})` : 'subquery';
     throw malformed(`semi join sub selects can only query id fields, cannot use: '${shown}'`, first?.pos ?? s.queryPos);
   }
