@@ -5,13 +5,16 @@ import { apiKeysRepo } from './repos/api-keys.ts';
 import { atRiskRepo } from './repos/at-risk.ts';
 import { auditRepo } from './repos/audit.ts';
 import { connectionsRepo } from './repos/connections.ts';
+import { currencyRatesRepo } from './repos/currency-rates.ts';
 import { dealRiskRepo } from './repos/deal-risk.ts';
 import { dealsRepo } from './repos/deals.ts';
 import { deliveriesRepo } from './repos/deliveries.ts';
+import { forecastQuartersRepo } from './repos/forecast-quarters.ts';
 import { idempotencyRepo } from './repos/idempotency.ts';
 import { mappingsRepo } from './repos/mappings.ts';
 import { modelsRepo } from './repos/models.ts';
 import { oauthStatesRepo } from './repos/oauth-states.ts';
+import { opsStatsRepo } from './repos/ops-stats.ts';
 import { outboxRepo } from './repos/outbox.ts';
 import { rescoreQueueRepo } from './repos/rescore-queue.ts';
 import { scoresRepo } from './repos/scores.ts';
@@ -62,6 +65,9 @@ export async function openStore(opts: StoreOptions) {
     idempotency: idempotencyRepo(db),
     dealRisk: dealRiskRepo(db),
     webhookEvents: webhookEventsRepo(db),
+    opsStats: opsStatsRepo(db),
+    currencyRates: currencyRatesRepo(db),
+    forecastQuarters: forecastQuartersRepo(db),
     close,
   };
 }

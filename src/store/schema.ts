@@ -337,6 +337,30 @@ export interface DealRiskTable {
   created_at: Timestamp | null;
 }
 
+/** 0007: the exchange rates a tenant's CRM reported (issue 16). */
+export interface CurrencyRatesTable {
+  tenant_id: string;
+  source: string;
+  /** Null until a read succeeded. */
+  corporate: string | null;
+  kind: string | null;
+  /** RatePeriod[] with dates as ISO strings. */
+  rates: Json<Array<Record<string, unknown>>>;
+  fetched_at: Timestamp | null;
+  /** Why the last read failed (the rates above are the last good ones). */
+  error: string | null;
+  error_at: Timestamp | null;
+}
+
+/** 0007: a closed quarter's forecast track record (issue 16). */
+export interface ForecastQuartersTable {
+  tenant_id: string;
+  /** 2026-Q3, FY2027-Q1. */
+  quarter: string;
+  recorded_at: Timestamp;
+  record: Json<Record<string, unknown>>;
+}
+
 export interface Database {
   tenants: TenantsTable;
   mapping_overrides: MappingOverridesTable;
@@ -360,4 +384,6 @@ export interface Database {
   alerts: AlertsTable;
   rescore_queue: RescoreQueueTable;
   webhook_events: WebhookEventsTable;
+  currency_rates: CurrencyRatesTable;
+  forecast_quarters: ForecastQuartersTable;
 }
