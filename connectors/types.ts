@@ -1,3 +1,4 @@
+import type { CurrencyRates } from '../src/core/currency/rates.ts';
 import type { Source } from '../src/core/deal.ts';
 import type { Mapping, ValueType } from '../src/mapping/schema.ts';
 
@@ -151,6 +152,12 @@ export interface Connector {
    * wrappers the sync engine uses (timing, test doubles) may leave it out, as the sync never calls it.
    */
   describeFields?(): Promise<SourceField[]>;
+  /**
+   * The CRM's corporate currency and exchange rates, for multi-currency accounts (a call or two;
+   * the sync asks at most once a run, and only when deals carry more than one currency). Throws
+   * `crm_not_found` when the account has a single currency.
+   */
+  readCurrencyRates?(): Promise<CurrencyRates>;
 }
 
 /** Tokens and connection facts a connector needs; encrypted at rest by the store. */

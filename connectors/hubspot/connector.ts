@@ -16,6 +16,7 @@ import type {
 } from '../types.ts';
 import { type ConnectorLogger, HubSpotApi, type HubSpotUsage, silentLogger } from './api.ts';
 import { BATCH_READ_SIZE, chunk, info } from './batching.ts';
+import { readHubSpotRates } from './currency-rates.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './decide-retry.ts';
 import { describeHubSpotFields } from './describe-fields.ts';
 import { DealEnricher, type HubSpotObject } from './enrich.ts';
@@ -203,6 +204,8 @@ export function createHubSpotConnector(o: HubSpotConnectorOptions): HubSpotConne
     },
 
     portalId: () => portal,
+
+    readCurrencyRates: () => readHubSpotRates(api),
 
     async fetchDealsById(ids: string[]) {
       enricher ??= new DealEnricher(api, o.mapping, log);

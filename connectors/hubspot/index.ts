@@ -20,6 +20,7 @@ export {
   buildInstallUrl,
   createPkcePair,
   exchangeCode,
+  HUBSPOT_OPTIONAL_SCOPES,
   HUBSPOT_SCOPES,
   type InstallUrlOptions,
   type PkcePair,

@@ -29,6 +29,13 @@ export const HUBSPOT_SCOPES = [
   'crm.objects.contacts.write',
 ] as const;
 
+/**
+ * Scopes asked for as optional: an install goes through without them and the feature that needs
+ * them says so. `settings.currencies.read` reads a multi-currency portal's company currency and
+ * exchange rates (settings/v3/currencies; one of the alternatives its spec lists).
+ */
+export const HUBSPOT_OPTIONAL_SCOPES = ['settings.currencies.read'] as const;
+
 export interface PkcePair {
   verifier: string;
   challenge: string;
@@ -64,7 +71,8 @@ export function buildInstallUrl(o: InstallUrlOptions): string {
   url.searchParams.set('client_id', o.clientId);
   url.searchParams.set('redirect_uri', o.redirectUri);
   url.searchParams.set('scope', (o.scopes ?? HUBSPOT_SCOPES).join(' '));
-  if (o.optionalScopes?.length) url.searchParams.set('optional_scope', o.optionalScopes.join(' '));
+  const optional = o.optionalScopes ?? HUBSPOT_OPTIONAL_SCOPES;
+  if (optional.length) url.searchParams.set('optional_scope', optional.join(' '));
   url.searchParams.set('state', o.state);
   url.searchParams.set('code_challenge', o.codeChallenge);
   url.searchParams.set('code_challenge_method', 'S256');

@@ -16,6 +16,7 @@ import type {
 } from '../types.ts';
 import { SalesforceApi } from './api.ts';
 import type { BulkOptions } from './bulk-query.ts';
+import { readSalesforceRates } from './currency-rates.ts';
 import { describeSalesforceFields } from './describe-fields.ts';
 import { fetchChanges } from './fetch-changes.ts';
 import type { FieldShape } from './format-values.ts';
@@ -165,6 +166,7 @@ export async function createSalesforceConnector(o: SalesforceConnectorOptions): 
     describeFields(): Promise<SourceField[]> {
       return describeSalesforceFields(api, o.mapping.object, new Set(Object.values(writeBackSpec?.fields ?? {})), warn);
     },
+    readCurrencyRates: () => readSalesforceRates(api),
     usage(): ApiUsage {
       return { calls: meter.calls, ...(meter.usage ? { used: meter.usage.used, limit: meter.usage.limit } : {}) };
     },

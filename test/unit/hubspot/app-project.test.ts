@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BACKEND_URL, CARD_DATA_PATH as CARD_PATH_IN_CARD } from '../../../connectors/hubspot/app/src/app/cards/backend.ts';
 import { CARD_DATA_PATH, WEBHOOK_PATH } from '../../../connectors/hubspot/http-handlers.ts';
-import { HUBSPOT_SCOPES } from '../../../connectors/hubspot/oauth.ts';
+import { HUBSPOT_OPTIONAL_SCOPES, HUBSPOT_SCOPES } from '../../../connectors/hubspot/oauth.ts';
 
 const root = new URL('../../../connectors/hubspot/app/', import.meta.url);
 const json = (rel: string) => JSON.parse(readFileSync(new URL(rel, root), 'utf8'));
@@ -26,6 +26,7 @@ describe('HubSpot developer-platform project (connectors/hubspot/app)', () => {
   it('declares exactly the scopes the install URL asks for (HubSpot fails installs on undeclared scopes)', () => {
     expect(app.config.auth.type).toBe('oauth');
     expect(app.config.auth.requiredScopes).toEqual([...HUBSPOT_SCOPES]);
+    expect(app.config.auth.optionalScopes).toEqual([...HUBSPOT_OPTIONAL_SCOPES]);
     expect(app.config.auth.redirectUrls.every((u: string) => u.endsWith('/oauth/hubspot/callback'))).toBe(true);
   });
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildInstallUrl, createPkcePair, HUBSPOT_SCOPES, pkceChallenge } from '../../../connectors/hubspot/oauth.ts';
+import {
+  buildInstallUrl,
+  createPkcePair,
+  HUBSPOT_OPTIONAL_SCOPES,
+  HUBSPOT_SCOPES,
+  pkceChallenge,
+} from '../../../connectors/hubspot/oauth.ts';
 
 describe('HubSpot OAuth helpers', () => {
   it('derives the S256 challenge as RFC 7636 specifies', () => {
@@ -23,6 +29,9 @@ describe('HubSpot OAuth helpers', () => {
     expect(url.searchParams.get('scope')!.split(' ')).toEqual([...HUBSPOT_SCOPES]);
     expect(url.searchParams.get('scope')).toContain('crm.schemas.deals.write');
     expect(url.searchParams.get('scope')).toContain('crm.objects.contacts.write');
+    // Exchange rates (multi-currency portals) are optional: the install goes through without them.
+    expect(url.searchParams.get('optional_scope')!.split(' ')).toEqual([...HUBSPOT_OPTIONAL_SCOPES]);
+    expect(HUBSPOT_OPTIONAL_SCOPES).toEqual(['settings.currencies.read']);
     expect(url.searchParams.get('state')).toBe('s-123');
     expect(url.searchParams.get('code_challenge_method')).toBe('S256');
     expect(url.searchParams.get('redirect_uri')).toBe('https://app.example.com/oauth/hubspot/callback');
