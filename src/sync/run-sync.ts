@@ -7,6 +7,7 @@ import { timedConnector } from './instrument.ts';
 import { emptyCounts, finishedStatus, type RunState, type SyncPoint } from './run-state.ts';
 import type { SyncScorer } from './scorer.ts';
 import { raiseAlerts } from './steps/alerts.ts';
+import { refreshCurrencyRates } from './steps/currency-rates.ts';
 import { fetchAndStore } from './steps/fetch-and-store.ts';
 import { queueChangedWrites } from './steps/queue-writes.ts';
 import { recordRun } from './steps/record-run.ts';
@@ -43,7 +44,7 @@ type Step = (run: RunState) => Promise<void>;
 
 /**
  * One sync run of one connection:
- * fetch changed → map → store deals + snapshots → (re)train when due → score → diff →
+ * fetch changed → map → store deals + snapshots → exchange rates when due → (re)train when due → score → diff →
  * write back → alerts → tasks → record the run.
  * Alerts come before tasks so an alert's CRM task goes out in the same batch as the others.
  */
@@ -96,6 +97,7 @@ export async function runConnectionSync(
       r.crmWaitMs = timed.waitMs;
     });
     await step('fetch', fetchAndStore);
+    await step('rates', refreshCurrencyRates);
     await step('train', retrainWhenDue);
     await step('score', (r) => scoreDeals(r));
     await step('diff', queueChangedWrites);
