@@ -16,6 +16,8 @@ import { syncPort } from '../src/server/adapters/sync.ts';
 import { createApiKey } from '../src/server/auth/api-key.ts';
 import { startWeb } from '../src/server/index.ts';
 import { openStore } from '../src/store/index.ts';
+import { loadSyncConfig } from '../src/sync/config.ts';
+import { trainAndGate } from '../src/sync/train-and-gate.ts';
 import { createScratchDatabase } from '../test/helpers/scratch-db.ts';
 
 const OPEN = Number(process.env.BENCH_HTTP_DEALS ?? 100_000);
@@ -99,7 +101,7 @@ async function main(): Promise<void> {
     const seedS = (performance.now() - t0) / 1000;
     const service = createScoringService({ store });
     t0 = performance.now();
-    await service.trainAndActivate(T, asOf);
+    await trainAndGate({ store, scorer: service }, T, asOf, { reason: 'manual', retrain: loadSyncConfig().retrain });
     const trainS = (performance.now() - t0) / 1000;
     t0 = performance.now();
     await service.scoreOpenDeals(T, asOf, { persist: true });

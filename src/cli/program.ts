@@ -142,8 +142,9 @@ export function buildProgram(deps: CliDeps): Command {
 
   program
     .command('train')
-    .description("train, backtest and activate a tenant's risk model on its closed deals")
+    .description("train and backtest a tenant's risk model on its closed deals; activate it unless it is worse than the active one")
     .addOption(tenant())
+    .option('--force', 'activate the new model even when the "not worse" gate would keep the active one (bypasses the gate)')
     .option('--json', 'print the result as JSON')
     .action(async (o: TrainOptions) => (await import('./commands/train.ts')).runTrain(deps, o));
 

@@ -1,6 +1,6 @@
 import { compilePlaybook } from '../core/actions/evaluate.ts';
 import type { Playbook } from '../core/actions/playbook.ts';
-import { type BacktestPrediction, type BacktestReport, backtest, settleModel } from '../core/backtest/backtest.ts';
+import { type BacktestPrediction, type BacktestReport, backtest, type HeadToHead, settleModel } from '../core/backtest/backtest.ts';
 import type { Deal } from '../core/deal.ts';
 import { dealInputHash } from '../core/deal-hash.ts';
 import { AppError } from '../core/errors.ts';
@@ -34,6 +34,8 @@ export interface TrainedModel {
   closedDeals: number;
   /** Each held-out deal's outcome and predicted loss probability (with the report). */
   predictions?: BacktestPrediction[];
+  /** The candidate and the active model on the same held-out deals (when one was given). */
+  headToHead?: HeadToHead | null;
 }
 
 /** A tenant's effective settings: config and playbook with its overrides applied. */
@@ -105,8 +107,11 @@ export function createScoringService(opts: ScoringServiceOptions) {
         }
       : model;
 
-  /** Backtests on the latest 20% (or an explicit test set), then trains on every closed deal. */
-  async function train(tenantId: string, asOf: Date, testDeals?: Deal[]): Promise<TrainedModel> {
+  /**
+   * Backtests on the latest 20% (or an explicit test set), then trains on every closed deal. With
+   * the active model, it is scored on the same held-out deals as the candidate.
+   */
+  async function train(tenantId: string, asOf: Date, testDeals?: Deal[], incumbent?: RiskModel): Promise<TrainedModel> {
     const { config } = await setup(tenantId);
     const data = await trainingData(tenantId, config);
     const latest = (await store.models.list(tenantId, 1))[0];
@@ -119,8 +124,12 @@ export function createScoringService(opts: ScoringServiceOptions) {
       : won >= 2 && lost >= 2 && data.deals.length >= 10;
     // closedDeals counts every closed deal, used or not: retraining waits for that many more.
     if (!testable) return { model, report: null, closedDeals: data.closed };
-    const { report, predictions } = backtest(data, { ...base, ...(testDeals ? { test: testDeals } : {}) });
-    return { model: settleModel(model, report), report, closedDeals: data.closed, predictions };
+    const { report, predictions, headToHead } = backtest(data, {
+      ...base,
+      ...(testDeals ? { test: testDeals } : {}),
+      ...(incumbent ? { incumbent } : {}),
+    });
+    return { model: settleModel(model, report), report, closedDeals: data.closed, predictions, headToHead };
   }
 
   /** The stored active model, or a no-history model when none is stored yet. */
@@ -192,7 +201,16 @@ export function createScoringService(opts: ScoringServiceOptions) {
       };
     },
     async train(tenantId, asOf): Promise<TrainCandidate> {
-      const t = await train(tenantId, asOf);
+      const active = await store.models.active(tenantId);
+      const incumbent = active ? deserializeModel(active.payload, `tenant ${tenantId} model v${active.version}`) : undefined;
+      const t = await train(tenantId, asOf, undefined, incumbent);
+      const h = t.headToHead;
+      const on = (f: { auc: number; logLoss: number }, status: string, nTest: number): BacktestFigures => ({
+        auc: Number.isFinite(f.auc) ? f.auc : null,
+        logLoss: Number.isFinite(f.logLoss) ? f.logLoss : null,
+        status,
+        nTest,
+      });
       return {
         status: t.model.status,
         trainedAt: asOf,
@@ -200,6 +218,16 @@ export function createScoringService(opts: ScoringServiceOptions) {
         report: reportJson(t),
         figures: figuresOf(reportJson(t), t.model.status),
         closedDeals: t.closedDeals,
+        backtest: t.report,
+        headToHead:
+          h && active
+            ? {
+                candidate: on(h.candidate, t.model.status, h.deals),
+                incumbent: on(h.incumbent, active.status, h.deals),
+                deals: h.deals,
+                unseenOnly: h.unseenOnly,
+              }
+            : null,
       };
     },
     figuresOf,
@@ -207,16 +235,6 @@ export function createScoringService(opts: ScoringServiceOptions) {
 
   return {
     ...syncScorer,
-    /** Trains, backtests and stores a new active model version. */
-    async trainAndActivate(tenantId: string, asOf: Date): Promise<{ stored: StoredModel; trained: TrainedModel }> {
-      const trained = await train(tenantId, asOf);
-      const stored = await store.models.save(
-        tenantId,
-        { status: trained.model.status, trainedAt: asOf, payload: serializeModel({ ...trained.model }), report: reportJson(trained) },
-        true,
-      );
-      return { stored, trained };
-    },
     /** Backtest only (nothing stored): the latest 20% by close date, or the given test deals. */
     async evaluate(tenantId: string, asOf: Date, testDeals?: Deal[]): Promise<TrainedModel> {
       return train(tenantId, asOf, testDeals);

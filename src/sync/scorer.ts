@@ -1,3 +1,4 @@
+import type { BacktestReport } from '../core/backtest/backtest.ts';
 import type { Deal } from '../core/deal.ts';
 import type { DealScore } from '../core/scoring/scorer.ts';
 
@@ -27,8 +28,22 @@ export interface TrainCandidate {
   figures: BacktestFigures;
   /** Closed deals it learnt from (the "enough new closed deals" rule compares with this). */
   closedDeals: number;
-  /** The active model's figures on the candidate's own holdout, when the service can compute them. */
-  incumbent?: BacktestFigures | null;
+  /** Its backtest as the scoring service produced it (null: too few closed deals), for `dealrisk train` to describe. */
+  backtest?: BacktestReport | null;
+  /**
+   * The candidate and the active model scored on the same held-out deals (the candidate's), when
+   * there is an active model and the candidate has a backtest: what the "not worse" gate compares.
+   */
+  headToHead?: HeadToHeadFigures | null;
+}
+
+/** Both models' figures on one set of held-out deals. */
+export interface HeadToHeadFigures {
+  candidate: BacktestFigures;
+  incumbent: BacktestFigures;
+  /** How many held-out deals, and whether only those the active model never learnt from. */
+  deals: number;
+  unseenOnly: boolean;
 }
 
 /**

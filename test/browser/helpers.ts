@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { ScoringService } from '../../src/scoring/service.ts';
+import { loadSyncConfig } from '../../src/sync/config.ts';
+import { trainAndGate } from '../../src/sync/train-and-gate.ts';
 import type { TestStore } from '../helpers/store.ts';
 import { deal, NOW, scoreOf } from '../integration/server/harness.ts';
 
@@ -129,8 +131,11 @@ export async function seedRealPipeline(t: TestStore, tenantId: string, service: 
     })),
     NOW,
   );
-  await service.trainAndActivate(tenantId, new Date(NOW.getTime() - 30 * 86_400_000));
-  await service.trainAndActivate(tenantId, NOW);
+  // Two versions for the model page's history and rollback: the second is forced past the gate.
+  const train = (at: Date) =>
+    trainAndGate({ store: t.store, scorer: service }, tenantId, at, { reason: 'manual', retrain: loadSyncConfig().retrain, force: true });
+  await train(new Date(NOW.getTime() - 30 * 86_400_000));
+  await train(NOW);
   await service.scoreOpenDeals(tenantId, NOW, { persist: true });
 }
 

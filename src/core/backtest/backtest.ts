@@ -98,13 +98,33 @@ export interface BacktestOptions extends TrainOptions {
   /** An explicit test set (e.g. a file's closed deals); otherwise the latest 20% by close date. */
   test?: readonly Deal[];
   testSnapshots?: readonly DealSnapshot[];
+  /** The active model: scored on the same held-out deals as the candidate (`headToHead`). */
+  incumbent?: RiskModel;
 }
+
+/** Both models' figures on one set of held-out deals: what the "not worse" retrain gate compares. */
+export interface HeadToHead {
+  /** Held-out deals both models were scored on. */
+  deals: number;
+  /**
+   * True when only held-out deals that closed after the active model was trained were compared:
+   * it never learnt from them, as the candidate's backtest model never did. When fewer than
+   * HEAD_TO_HEAD_MIN_UNSEEN of each outcome closed since, every held-out deal is compared, and the
+   * active model has learnt from some of them (an advantage that only makes the gate stricter).
+   */
+  unseenOnly: boolean;
+  candidate: { auc: number; logLoss: number };
+  incumbent: { auc: number; logLoss: number };
+}
+
+/** Held-out deals of each outcome the active model never saw before the comparison keeps to them. */
+export const HEAD_TO_HEAD_MIN_UNSEEN = 10;
 
 /** Splits, trains on the earlier part, and scores the held-out closed deals as they were while open. */
 export function backtest(
   data: TrainingData,
   opts: BacktestOptions,
-): { report: BacktestReport; model: RiskModel; predictions: BacktestPrediction[] } {
+): { report: BacktestReport; model: RiskModel; predictions: BacktestPrediction[]; headToHead: HeadToHead | null } {
   const cfg = opts.config;
   const closed = data.deals.filter((d) => d.stage.status !== 'open');
   let train: Deal[];
@@ -190,7 +210,31 @@ export function backtest(
     const d = rows.deals[rows.dealOf[i]!]!;
     return { externalId: d.externalId, actual: y[k] ? 'lost' : 'won', lossProbability: p[k]!, riskScore: Math.round(100 * p[k]!) };
   });
-  return { report, model, predictions };
+  const headToHead = opts.incumbent
+    ? compareOnHoldout(
+        p,
+        predict(opts.incumbent),
+        y,
+        views.map((i) => rows.deals[rows.dealOf[i]!]!),
+        Date.parse(opts.incumbent.trainedAt),
+      )
+    : null;
+  return { report, model, predictions, headToHead };
+}
+
+/**
+ * The candidate's and the active model's predictions on the same held-out deals: those closed
+ * after the active model was trained when there are enough of each outcome, else all of them.
+ */
+function compareOnHoldout(candidate: number[], incumbent: number[], y: number[], deals: Deal[], incumbentTrainedAt: number): HeadToHead {
+  const unseen = deals.map((d) => d.closedAt !== null && d.closedAt.getTime() > incumbentTrainedAt);
+  const lostUnseen = y.filter((v, k) => unseen[k] && v === 1).length;
+  const wonUnseen = y.filter((v, k) => unseen[k] && v === 0).length;
+  const unseenOnly = Math.min(lostUnseen, wonUnseen) >= HEAD_TO_HEAD_MIN_UNSEEN;
+  const keep = (xs: number[]) => (unseenOnly ? xs.filter((_, k) => unseen[k]) : xs);
+  const ys = keep(y);
+  const on = (q: number[]) => ({ auc: auc(keep(q), ys), logLoss: logLoss(keep(q), ys) });
+  return { deals: ys.length, unseenOnly, candidate: on(candidate), incumbent: on(incumbent) };
 }
 
 /** The fitted model's log-loss on the test deals with each centring (null without a recent window). */

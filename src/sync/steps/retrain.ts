@@ -1,10 +1,10 @@
-import { type DriftReport, driftOf, notWorse, retrainDue } from '../retrain-policy.ts';
+import { type DriftReport, driftOf, retrainDue } from '../retrain-policy.ts';
 import type { RunState } from '../run-state.ts';
+import { trainAndGate } from '../train-and-gate.ts';
 
 /**
- * (Re)train when due: no model, enough new closed deals, a day old, or drift. The candidate is
- * backtested by the scoring service and replaces the active model only if it is not worse; the
- * last versions are kept for rollback.
+ * (Re)train when due: no model, enough new closed deals, a day old, or drift. Training, the
+ * "not worse" gate and saving are trainAndGate's, the path `dealrisk train` takes too.
  */
 export async function retrainWhenDue(run: RunState): Promise<void> {
   const { ctx, tenantId, config, asOf } = run;
@@ -40,33 +40,9 @@ export async function retrainWhenDue(run: RunState): Promise<void> {
     return;
   }
 
-  const candidate = await run.scorer.train(tenantId, asOf);
-  const gate = notWorse(candidate.figures, candidate.incumbent ?? incumbent, config.retrain.gate);
-  const decision = {
-    reason,
-    accepted: gate.accept,
-    why: gate.reason,
-    closedDeals: candidate.closedDeals,
-    candidate: candidate.figures,
-    incumbent: candidate.incumbent ?? incumbent,
-  };
-  if (gate.accept) {
-    const saved = await ctx.store.models.save(
-      tenantId,
-      {
-        status: candidate.status,
-        trainedAt: candidate.trainedAt,
-        payload: candidate.payload,
-        report: { ...candidate.report, closedDeals: candidate.closedDeals },
-      },
-      true,
-    );
-    await ctx.store.models.prune(tenantId, config.retrain.keepModels);
-    Object.assign(decision, { modelId: saved.id, version: saved.version });
-    run.model.retrained = true;
-  }
-  await ctx.store.tenantSync.recordTraining(tenantId, asOf, decision);
-  run.model.reason = `${reason}: ${gate.reason}`;
-  run.log.info('model training', { reason, accepted: gate.accept, why: gate.reason });
+  const { decision } = await trainAndGate({ store: ctx.store, scorer: run.scorer }, tenantId, asOf, { reason, retrain: config.retrain });
+  run.model.retrained = decision.accepted;
+  run.model.reason = `${reason}: ${decision.why}`;
+  run.log.info('model training', { reason, accepted: decision.accepted, why: decision.why });
   await run.probe('trained');
 }

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deserializeModel } from '../../../src/core/scoring/model.ts';
 import { createScoringService, type ScoringService } from '../../../src/scoring/service.ts';
+import { loadSyncConfig } from '../../../src/sync/config.ts';
+import { trainAndGate } from '../../../src/sync/train-and-gate.ts';
 import { createTestStore, type TestStore } from '../../helpers/store.ts';
 import { aDeal, addDays, day, syntheticClosed, testConfig } from '../../unit/scoring/builders.ts';
 
@@ -42,9 +44,12 @@ describe('scoring service over the store', () => {
       [{ deal: aDeal({ tenantId: T, externalId: 'open-2', leadSource: 'Partner', amount: 50_000, createdAt: addDays(asOf, -20) }) }],
       asOf,
     );
-    const { stored, trained } = await svc.trainAndActivate(T, asOf);
-    expect(stored.version).toBe(1);
-    expect(trained.report!.status).toBe('ok');
+    const { saved: stored, candidate: trained } = await trainAndGate({ store: ts.store, scorer: svc }, T, asOf, {
+      reason: 'manual',
+      retrain: loadSyncConfig().retrain,
+    });
+    expect(stored!.version).toBe(1);
+    expect(trained.backtest!.status).toBe('ok');
     expect((await ts.store.models.active(T))!.status).toBe('ok');
 
     const { scores } = await svc.scoreOpenDeals(T, asOf);
