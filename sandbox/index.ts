@@ -1,5 +1,6 @@
 import { adminHandler, landingHandler } from './admin.ts';
 import { type Advance, SandboxClock } from './clock.ts';
+import { SandboxCurrencies, type SandboxCurrencyOptions } from './currency.ts';
 import { type FaultRule, FaultTable } from './faults.ts';
 import { generateWorld } from './generate.ts';
 import { type Mount, startHttpServer } from './http/server.ts';
@@ -26,6 +27,7 @@ import { buildState, type SandboxState } from './state.ts';
 import { ceilingAuc, type TruthRow, truthRows } from './truth.ts';
 
 export type { Advance } from './clock.ts';
+export type { SandboxCurrencies, SandboxCurrencyOptions } from './currency.ts';
 export type { FaultRule } from './faults.ts';
 export type { CallLogEntry } from './http/types.ts';
 export type { TruthRow } from './truth.ts';
@@ -51,6 +53,11 @@ export interface SandboxOptions {
   faults?: FaultRule[];
   /** Mean days until a rep completes a task created through the API (null = never; default 3). */
   taskCompletionDays?: number | null;
+  /**
+   * A multi-currency Salesforce org and HubSpot portal (`true`: the defaults of sandbox/currency.ts).
+   * Absent: both single-currency, as every existing test and benchmark expects.
+   */
+  currencies?: SandboxCurrencyOptions | true;
   salesforce?: {
     clientId?: string;
     clientSecret?: string;
@@ -64,6 +71,10 @@ export interface SandboxOptions {
     bulkProcessingMs?: number;
     /** The External Client App's selected OAuth scopes (default api, refresh_token, id). */
     appScopes?: string[];
+    /** With `currencies`: advanced currency management, i.e. DatedConversionRate (default true). */
+    advancedCurrencyManagement?: boolean;
+    /** Reps set ForecastCategoryName on open opportunities (default: the stage's category). */
+    forecastCategories?: boolean;
   };
   hubspot?: {
     clientId?: string;
@@ -82,6 +93,8 @@ export interface SandboxOptions {
     /** Associations per object in one batch-read answer before `paging.next.after` (default 100). */
     associationPageSize?: number;
     riskProperties?: 'absent' | 'ready';
+    /** Reps set `hs_manual_forecast_category` on their deals (default: the property stays empty). */
+    forecastCategories?: boolean;
   };
 }
 
@@ -119,6 +132,8 @@ export interface Sandbox {
   };
   tokens: { expireAll(crm?: SandboxCrm): void; revokeAll(crm?: SandboxCrm): void };
   state: SandboxState;
+  /** The currencies of both CRMs (null when single-currency): what a test checks conversions against. */
+  currencies: SandboxCurrencies | null;
   model: { ceilingAuc(crm: SandboxCrm): { auc: number | null; closed: number; lost: number }; truth(crm: SandboxCrm): TruthRow[] };
   close(): Promise<void>;
 }
@@ -136,6 +151,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   for (const f of opts.faults ?? []) faults.add(f);
   const taskCompletionDays = opts.taskCompletionDays === undefined ? 3 : opts.taskCompletionDays;
   const calls: CallLogEntry[] = [];
+  const currencies = opts.currencies ? new SandboxCurrencies(opts.currencies === true ? {} : opts.currencies) : null;
 
   const sfo = opts.salesforce ?? {};
   const sfWorld = generateWorld({
@@ -145,7 +161,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     openStages: SF_OPEN_STAGES,
     historyDays: opts.historyDays,
   });
-  const org = new SalesforceOrg(sfWorld, clock, { taskCompletionDays });
+  const org = new SalesforceOrg(sfWorld, clock, {
+    taskCompletionDays,
+    repForecasts: sfo.forecastCategories ?? false,
+    ...(currencies ? { currency: currencies, advancedCurrency: sfo.advancedCurrencyManagement ?? true } : {}),
+  });
   const sfAuth = new SfAuth(
     {
       clientId: sfo.clientId ?? `3MVG9sandboxDealRisk${seed}`,
@@ -184,7 +204,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     openStages: HS_OPEN_STAGES,
     historyDays: opts.historyDays,
   });
-  const portal = new HubSpotPortal(hsWorld, clock, { portalId, taskCompletionDays });
+  const portal = new HubSpotPortal(hsWorld, clock, {
+    portalId,
+    taskCompletionDays,
+    deals: { currencies, forecastCategories: hso.forecastCategories ?? false },
+  });
   if (hso.riskProperties === 'ready') precreateHubSpot(portal);
   const hsAuth = new HsAuth(
     {
@@ -223,6 +247,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     ),
     associationPageSize: hso.associationPageSize ?? 100,
     properties: new HsPropertiesApi(portal),
+    currencies,
   });
 
   const tokens = {
@@ -316,6 +341,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     faults: { add: (r) => faults.add(r), remove: (id) => faults.remove(id), clear: () => faults.clear(), list: () => faults.list() },
     tokens,
     state: buildState({ org, portal, calls, sfMount, baseUrl }),
+    currencies,
     model,
     close: () => http.close(),
   };

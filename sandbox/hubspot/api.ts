@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import type { SandboxCurrencies } from '../currency.ts';
 import type { ActiveFault, FaultTable } from '../faults.ts';
 import type { Mount } from '../http/server.ts';
 import { INVALID_JSON } from '../http/server.ts';
 import { bearer, json, type SbRequest, type SbResponse } from '../http/types.ts';
 import { recordPage } from '../ui.ts';
 import { HS_STAGES, HS_TYPES, hsType } from './catalog.ts';
+import { currenciesApi } from './currencies-api.ts';
 import { type HsLimiter, rateLimitBody } from './limits.ts';
 import type { HsAuth } from './oauth.ts';
 import type { HsObjectsApi } from './objects-api.ts';
@@ -24,6 +26,8 @@ export interface HsParts {
   properties: HsPropertiesApi;
   /** Associations per object in one batch-read answer before `paging.next.after`. */
   associationPageSize: number;
+  /** A multi-currency portal's currencies; null: single-currency (USD). */
+  currencies: SandboxCurrencies | null;
 }
 
 /** Longest path plus query string the sandbox serves (docs silent; a common front-end limit). */
@@ -223,13 +227,15 @@ export class HubSpotMount implements Mount {
     }
     if (seg[0] === 'crm' && (seg[1] === 'v4' || seg[1] === 'v3') && (seg[2] === 'objects' || seg[2] === 'associations'))
       return this.associations(req, seg);
+    if (seg[0] === 'settings' && (seg[2] === 'currencies' || (seg[1] === 'currencies' && /^\d{4}-\d{2}$/.test(seg[2] ?? ''))))
+      return currenciesApi(req, seg.slice(3), this.p.currencies, portal.now());
     if (seg[0] === 'account-info' && seg[2] === 'details') {
       return json(200, {
         portalId: portal.portalId,
         accountType: 'STANDARD',
         timeZone: 'US/Eastern',
-        companyCurrency: 'USD',
-        additionalCurrencies: [],
+        companyCurrency: this.p.currencies?.corporate ?? 'USD',
+        additionalCurrencies: this.p.currencies?.codes().slice(1) ?? [],
         utcOffset: '-05:00',
         utcOffsetMilliseconds: -18_000_000,
         uiDomain: 'app.hubspot.com',

@@ -4,7 +4,7 @@ import { HS_ID_BASE, hsId, parseHsId } from '../ids.ts';
 import { unitFrom } from '../random.ts';
 import { viewAt } from '../view.ts';
 import { builtinGroups, builtinProperties, HS_TYPES, type HsType, type PropertyDef, type PropertyGroup } from './catalog.ts';
-import { CompanyObj, ContactObj, DealObj, type HsObject, type HsOverlay, ManualObj, ownerId } from './records.ts';
+import { CompanyObj, ContactObj, type DealFlavour, DealObj, type HsObject, type HsOverlay, ManualObj, ownerId } from './records.ts';
 
 const MANUAL_BASE = 5_000_000_000;
 
@@ -50,6 +50,8 @@ export interface PortalOptions {
   portalId: number;
   /** Mean days until a rep completes a task created through the API; null = never. */
   taskCompletionDays: number | null;
+  /** Opt-in: a multi-currency portal, reps' forecast categories (default neither). */
+  deals?: DealFlavour;
 }
 
 /** The sandbox HubSpot portal: generated deals, companies, contacts and owners, plus API writes. */
@@ -110,7 +112,7 @@ export class HubSpotPortal {
       for (let i = start('deals'); i < this.world.deals.length; i++) {
         const plan = this.world.deals[i]!;
         if (plan.createdAt > now) break;
-        const o = new DealObj(this.world, plan, now, this.overlays.get(this.key('deals', hsId('deals', plan.n))));
+        const o = new DealObj(this.world, plan, now, this.overlays.get(this.key('deals', hsId('deals', plan.n))), this.opts.deals);
         if (keep(o)) yield o;
       }
     } else if (type === 'companies') {
@@ -155,7 +157,7 @@ export class HubSpotPortal {
       if (n !== null && n < MANUAL_BASE) {
         if (type === 'deals') {
           const plan = this.world.deals[n];
-          o = plan && plan.createdAt <= now ? new DealObj(this.world, plan, now, ov) : null;
+          o = plan && plan.createdAt <= now ? new DealObj(this.world, plan, now, ov, this.opts.deals) : null;
         } else if (type === 'companies') {
           o = n < this.world.accounts.length ? new CompanyObj(this.world, n, now, ov) : null;
         } else if (type === 'contacts') {

@@ -1,3 +1,5 @@
+import type { SandboxCurrencies } from '../currency.ts';
+import { repCall } from '../forecast.ts';
 import { contactOf, DAY, type DealPlan, dealName, eventOffsets, stageOf, type World } from '../generate.ts';
 import { HS_ID_BASE, hsId } from '../ids.ts';
 import { NEXT_STEPS } from '../names.ts';
@@ -159,6 +161,23 @@ abstract class Base implements HsObject {
   }
 }
 
+/** Opt-in portal features that change what a generated deal shows. */
+export interface DealFlavour {
+  /** A multi-currency portal: deals carry their rep's currency and an amount in the company currency. */
+  currencies: SandboxCurrencies | null;
+  /** Reps set the forecast category (`hs_manual_forecast_category`). */
+  forecastCategories: boolean;
+}
+
+/**
+ * The forecast category a rep sets (sandbox/forecast.ts), as HubSpot's options name it:
+ * OMIT (Not forecasted), PIPELINE, BEST_CASE, COMMIT, CLOSED (Closed won).
+ */
+export function forecastCategoryOf(stage: number, plan: DealPlan): string {
+  if (stage >= HS_OPEN_STAGES) return stage === HS_OPEN_STAGES ? 'CLOSED' : 'OMIT';
+  return { pipeline: 'PIPELINE', best_case: 'BEST_CASE', commit: 'COMMIT' }[repCall(stage, HS_OPEN_STAGES, plan)];
+}
+
 /** A generated deal seen through HubSpot's properties. */
 export class DealObj extends Base {
   readonly type = 'deals' as const;
@@ -170,6 +189,7 @@ export class DealObj extends Base {
     readonly plan: DealPlan,
     now: number,
     ov: HsOverlay | undefined,
+    private readonly flavour: DealFlavour | null = null,
   ) {
     super(now, ov);
     this.id = hsId('deals', plan.n);
@@ -215,6 +235,15 @@ export class DealObj extends Base {
       hs_object_source_label: 'CRM_UI',
       hs_object_source_id: `userId:${HS_ID_BASE.owners + p.owner + 1}`,
     };
+    const c = this.flavour?.currencies;
+    if (c) {
+      // amount_in_home_currency: at the rate in force now while the deal is open, fixed at its close once closed.
+      const code = c.dealCurrency(p);
+      const home = c.toCorporate(v.amount, code, v.isClosed ? p.closeAt : this.now);
+      out.deal_currency_code = code;
+      out.amount_in_home_currency = home === null ? null : String(Math.round(home * 100) / 100);
+    }
+    if (this.flavour?.forecastCategories) out.hs_manual_forecast_category = forecastCategoryOf(stage, p);
     const d = this.world.pool.data;
     const o = eventOffsets(p);
     for (let i = 0; i < v.stageEvents; i++) {

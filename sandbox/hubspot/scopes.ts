@@ -52,6 +52,14 @@ const SCHEMA_SCOPES: Record<HsType, { read: string; write: string | null }> = {
 const OWNERS = { need: [['crm.objects.owners.read', 'automation']], source: `${SPECS}/Crm Owners/Rollouts/146888/v3/crmOwners.json` };
 const OAUTH_ONLY = (spec: string): ScopeRule => ({ need: [['oauth']], source: spec });
 
+/** Settings API, currencies: its spec lets any of five scopes read, and only settings.currencies.write write. */
+const CURRENCIES_SPEC = 'PublicApiSpecs/Settings/Multicurrency/Rollouts/145897/v3/multicurrency.json';
+const CURRENCIES_READ: ScopeRule = {
+  need: [['cpq.quotes.write', 'crm.objects.quotes.read', 'settings.currencies.read', 'crm.objects.quotes.write', 'cpq.quotes.read']],
+  source: CURRENCIES_SPEC,
+};
+const CURRENCIES_WRITE: ScopeRule = { need: [['settings.currencies.write']], source: CURRENCIES_SPEC };
+
 /** Every scope some rule accepts: an install may ask for these and no others. */
 export const KNOWN_SCOPES: ReadonlySet<string> = new Set([
   'oauth',
@@ -59,6 +67,8 @@ export const KNOWN_SCOPES: ReadonlySet<string> = new Set([
   'crm.objects.owners.read',
   ...Object.values(OBJECT_SCOPES).flatMap((s) => [s.read, s.write]),
   ...Object.values(SCHEMA_SCOPES).flatMap((s) => [s.read, ...(s.write ? [s.write] : [])]),
+  ...CURRENCIES_READ.need[0]!,
+  ...CURRENCIES_WRITE.need[0]!,
 ]);
 
 const isVersion = (s: string | undefined) => !!s && (/^\d{4}-\d{2}$/.test(s) || /^v\d$/.test(s));
@@ -93,6 +103,9 @@ export function scopeRule(method: string, seg: string[]): ScopeRule | null {
   if (seg[0] === 'appinstalls' && seg[2] === 'external-install')
     return OAUTH_ONLY(`${SPECS}/App Uninstalls/Rollouts/209039/2026-03/appUninstalls.json`);
   if (seg[0] === 'account-info') return OAUTH_ONLY('PublicApiSpecs/Account/Account Info/Rollouts/144923/v3/accountInfo.json');
+  // /settings/v3/currencies/... and the date-based /settings/currencies/{yyyy-mm}/...
+  if (seg[0] === 'settings' && (seg[2] === 'currencies' || seg[1] === 'currencies'))
+    return m === 'GET' ? CURRENCIES_READ : CURRENCIES_WRITE;
   if (seg[0] !== 'crm') return null;
   // /crm/v3/objects/{type}/..., /crm/objects/{yyyy-mm}/{type}/..., /crm/v4/objects/{type}/{id}/associations/...
   const objects = seg[1] === 'objects' ? (isVersion(seg[2]) ? 3 : -1) : seg[2] === 'objects' ? 3 : -1;

@@ -1,9 +1,11 @@
 import type { SandboxClock } from '../clock.ts';
+import type { SandboxCurrencies } from '../currency.ts';
 import { DAY, extendWorld, MAX_CONTACTS, type World } from '../generate.ts';
 import { parseSfId, SF_PREFIX, sfId, toSfId18 } from '../ids.ts';
 import { unitFrom } from '../random.ts';
 import { pinnedIds, requiresCustomValue, requiresFalse } from '../soql/hints.ts';
 import type { Catalog, ChildRelationship, FieldDef, ObjectDef, Row } from '../soql/schema.ts';
+import { currencyIsoCodeField, currencyObjects, currencyRows } from './currency.ts';
 import {
   AccountRow,
   contactRows,
@@ -59,6 +61,12 @@ export interface FieldWrite {
 export interface OrgOptions {
   /** Mean days until a rep completes a task created through the API; null = never. */
   taskCompletionDays: number | null;
+  /** A multi-currency org (absent: single-currency, no CurrencyIsoCode anywhere). */
+  currency?: SandboxCurrencies;
+  /** With `currency`: advanced currency management (dated rates); default true. */
+  advancedCurrency?: boolean;
+  /** Reps set ForecastCategoryName on open opportunities (default: it follows the stage). */
+  repForecasts?: boolean;
 }
 
 class ManualRow implements Row {
@@ -90,7 +98,7 @@ class ManualRow implements Row {
 export class SalesforceOrg implements Catalog {
   readonly orgId = sfId(SF_PREFIX.Organization, 1);
   readonly integrationUserId = userId(INTEGRATION_USER_N);
-  private readonly base = new Map(baseObjects().map((o) => [o.name.toLowerCase(), o]));
+  private readonly base: Map<string, ObjectDef>;
   readonly customFields = new Map<string, CustomFieldRec>();
   readonly permissionSets = new Map<string, PermissionSetRec>();
   readonly assignments: Array<{ id: string; permissionSetId: string; assigneeId: string; createdAt: number }> = [];
@@ -109,7 +117,15 @@ export class SalesforceOrg implements Catalog {
     readonly world: World,
     private readonly clock: SandboxClock,
     private readonly opts: OrgOptions,
-  ) {}
+  ) {
+    const objects = baseObjects();
+    if (opts.currency) {
+      const opp = objects.find((o) => o.name === 'Opportunity')!;
+      opp.fields.push(currencyIsoCodeField(opts.currency));
+      objects.push(...currencyObjects(opts.advancedCurrency ?? true));
+    }
+    this.base = new Map(objects.map((o) => [o.name.toLowerCase(), o]));
+  }
 
   /** The sandbox clock in whole seconds (Salesforce keeps no milliseconds). */
   now(): number {
@@ -167,6 +183,8 @@ export class SalesforceOrg implements Catalog {
       world: this.world,
       now,
       integrationUserId: this.integrationUserId,
+      currency: this.opts.currency ?? null,
+      repForecasts: this.opts.repForecasts ?? false,
       overlay: (id) => this.overlays.get(id),
       openTasks: (whatId) => {
         let open = false;
@@ -224,6 +242,10 @@ export class SalesforceOrg implements Catalog {
         break;
       case 'OpportunityStage':
         yield* stageRows(this.world);
+        break;
+      case 'CurrencyType':
+      case 'DatedConversionRate':
+        if (this.opts.currency) yield* currencyRows(name, this.opts.currency, ctx.now);
         break;
       case 'User':
         yield new ValuesRow(this.integrationUserId, userValues(this.world, INTEGRATION_USER_N));

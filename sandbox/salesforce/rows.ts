@@ -1,3 +1,5 @@
+import type { SandboxCurrencies } from '../currency.ts';
+import { repCall } from '../forecast.ts';
 import { contactOf, DAY, type DealPlan, dealName, eventOffsets, MAX_CONTACTS, planEvents, stageOf, type World } from '../generate.ts';
 import { SF_PREFIX, sfId } from '../ids.ts';
 import { ACTIVITY_SUBJECTS, CONTACT_ROLES, NEXT_STEPS } from '../names.ts';
@@ -17,6 +19,10 @@ export interface RowContext {
   world: World;
   now: number;
   integrationUserId: string;
+  /** The org's currencies when it is multi-currency. */
+  currency: SandboxCurrencies | null;
+  /** Reps set ForecastCategoryName themselves (else it follows the stage, Salesforce's default). */
+  repForecasts: boolean;
   overlay(id: string): Overlay | undefined;
   /** Open API-created tasks on this record and whether any is overdue. */
   openTasks(whatId: string): { open: boolean; overdue: boolean };
@@ -59,6 +65,13 @@ export class OpportunityRow implements Row {
     return s >= 0 ? s : this.view.stage;
   }
 
+  /** The stage's category, or the rep's own call on an open deal when reps set it. */
+  private forecastName(byStage: string): string {
+    const s = this.stage();
+    if (!this.ctx.repForecasts || s >= SF_OPEN_STAGES) return byStage;
+    return { pipeline: 'Pipeline', best_case: 'Best Case', commit: 'Commit' }[repCall(s, SF_OPEN_STAGES, this.plan)];
+  }
+
   get(field: string): unknown {
     if (this.ov && field in this.ov.values) return this.ov.values[field];
     const v = this.view;
@@ -80,6 +93,8 @@ export class OpportunityRow implements Row {
         return stage.name;
       case 'Amount':
         return v.amount;
+      case 'CurrencyIsoCode':
+        return this.ctx.currency?.dealCurrency(p) ?? null;
       case 'Probability':
         return stage.probability;
       case 'ExpectedRevenue':
@@ -97,9 +112,9 @@ export class OpportunityRow implements Row {
       case 'IsWon':
         return this.stage() === SF_OPEN_STAGES;
       case 'ForecastCategory':
-        return FORECAST_API[stage.forecast];
+        return FORECAST_API[this.forecastName(stage.forecast)];
       case 'ForecastCategoryName':
-        return stage.forecast;
+        return this.forecastName(stage.forecast);
       case 'HasOpportunityLineItem':
         return false;
       case 'OwnerId':

@@ -5,13 +5,13 @@ const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 /** Salesforce datetime: `2026-05-01T07:25:37.000+0000` (no colon in the offset). */
 export function sfDateTime(ms: number): string {
   const d = new Date(ms);
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}+0000`;
+  return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}+0000`;
 }
 
-/** Salesforce date: `2026-03-08`. */
+/** Salesforce date: `2026-03-08` (four-digit years: DatedConversionRate starts at `0001-01-01`). */
 export function sfDate(ms: number): string {
   const d = new Date(ms);
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
+  return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`;
 }
 
 /** Internal value → the JSON Salesforce sends for a field of this type. */

@@ -16,8 +16,10 @@ import { trainModel } from '../core/scoring/train.ts';
 import { trainingDealCompactor } from '../core/scoring/training-deal.ts';
 import type { Store } from '../store/index.ts';
 import type { StoredModel } from '../store/repos/models.ts';
-import type { StoredScore } from '../store/repos/scores.ts';
+import { loadSyncConfig, type SyncConfig, tenantSyncConfig } from '../sync/config.ts';
+import { scoredState } from '../sync/risk-fields.ts';
 import type { BacktestFigures, ModelHandle, SyncScorer, TrainCandidate } from '../sync/scorer.ts';
+import { entersAlert } from '../sync/steps/score.ts';
 import { loadPlaybook, loadScoringConfig, tenantPlaybook, tenantScoringConfig } from './config.ts';
 
 export interface ScoringServiceOptions {
@@ -25,6 +27,8 @@ export interface ScoringServiceOptions {
   /** Shipped defaults; loaded from config/ when omitted. */
   config?: ScoringConfig;
   playbook?: Playbook;
+  /** Alert threshold and task settings for stored scores; config/sync.yaml when omitted. */
+  syncConfig?: SyncConfig;
 }
 
 /** A trained and backtested model, ready to store. */
@@ -189,6 +193,31 @@ export function createScoringService(opts: ScoringServiceOptions) {
       }),
     ) as Record<string, unknown>;
 
+  async function saveScores(tenantId: string, scores: DealScore[], deals: Deal[], modelId: number | null, asOf: Date): Promise<void> {
+    const tenant = await store.tenants.get(tenantId);
+    const sync = tenantSyncConfig(opts.syncConfig ?? loadSyncConfig(), { id: tenantId, settings: tenant?.settings ?? {} });
+    const priors = new Map<string, Awaited<ReturnType<Store['syncState']['prior']>>>();
+    for (const source of new Set(scores.map((s) => s.source)))
+      priors.set(
+        source,
+        await store.syncState.prior(
+          tenantId,
+          source,
+          scores.filter((s) => s.source === source).map((s) => s.externalId),
+        ),
+      );
+    const states = scores.map((s, i) =>
+      scoredState(s, deals[i]!, {
+        inputHash: dealInputHash(deals[i]!),
+        modelId,
+        tasks: sync.writeBack.tasks,
+        url: null,
+        alertDueAt: entersAlert(priors.get(s.source)?.get(s.externalId) ?? null, s.riskScore, sync.alerts, false) ? asOf : null,
+      }),
+    );
+    await store.syncState.saveScores(tenantId, states);
+  }
+
   const syncScorer: SyncScorer = {
     async load(tenantId, asOf): Promise<ModelHandle> {
       const { stored, scorer } = await scorerFor(tenantId, asOf);
@@ -239,7 +268,11 @@ export function createScoringService(opts: ScoringServiceOptions) {
     async evaluate(tenantId: string, asOf: Date, testDeals?: Deal[]): Promise<TrainedModel> {
       return train(tenantId, asOf, testDeals);
     },
-    /** Scores every open deal with the active model; stores the scores unless `persist` is false. */
+    /**
+     * Scores every open deal with the active model; unless `persist` is false, stores each score
+     * as the sync's score step does (scoredState, syncState.saveScores): its history, its current
+     * state, what the next sync writes back, and an alert when it newly crossed the threshold.
+     */
     async scoreOpenDeals(
       tenantId: string,
       asOf: Date,
@@ -248,11 +281,7 @@ export function createScoringService(opts: ScoringServiceOptions) {
       const { stored, scorer } = await scorerFor(tenantId, asOf);
       const open = await store.deals.list(tenantId, { status: 'open' });
       const scores = scorer.scoreMany(open, asOf);
-      if (o.persist !== false)
-        await store.scores.insertMany(
-          tenantId,
-          scores.map((s, i) => toStored(s, open[i]!, stored?.id ?? null)),
-        );
+      if (o.persist !== false) await saveScores(tenantId, scores, open, stored?.id ?? null, asOf);
       return { scores, model: scorer.model, modelId: stored?.id ?? null };
     },
     /** Scores one deal (e.g. from the REST API) without storing anything. */
@@ -307,30 +336,3 @@ export function createScoringService(opts: ScoringServiceOptions) {
   };
 }
 export type ScoringService = ReturnType<typeof createScoringService>;
-
-/** A score as the scores table keeps it (drivers and actions serialized with their sentences). */
-export function toStored(s: DealScore, deal: Deal, modelId: number | null): StoredScore {
-  return {
-    source: s.source,
-    externalId: s.externalId,
-    modelId,
-    scoredAt: s.scoredAt,
-    score: s.riskScore,
-    category: s.category,
-    winProbability: s.winProbability,
-    modelStatus: s.modelStatus,
-    inputHash: dealInputHash(deal),
-    detail: JSON.parse(
-      JSON.stringify({
-        lossProbability: s.lossProbability,
-        confidence: s.confidence,
-        modelVersion: s.modelVersion,
-        basis: s.basis,
-        drivers: s.drivers,
-        actions: s.actions,
-        similarWon: s.similarWon,
-        note: s.note,
-      }),
-    ) as Record<string, unknown>,
-  };
-}

@@ -3,6 +3,7 @@ import type { RiskFields, TaskRequest } from '../../connectors/types.ts';
 import type { Deal } from '../core/deal.ts';
 import { stableJson } from '../core/deal-hash.ts';
 import type { DealScore } from '../core/scoring/scorer.ts';
+import type { ScoredState } from '../store/repos/sync-state.ts';
 import type { SyncConfig } from './config.ts';
 
 const DAY_MS = 86_400_000;
@@ -84,6 +85,43 @@ export function riskPlanOf(s: DealScore, deal: Deal, cfg: SyncConfig['writeBack'
       drivers: s.drivers.map((d) => d.sentence),
       url,
     },
+  };
+}
+
+/**
+ * The one place a score becomes what is stored for it (the sync's score step and `dealrisk
+ * score` alike): the detail the pages and the API show (drivers and actions with their
+ * sentences, confidence, similar won deals), the risk plan written back, its values hash.
+ */
+export function scoredState(
+  s: DealScore,
+  deal: Deal,
+  o: { inputHash: string; modelId: number | null; tasks: SyncConfig['writeBack']['tasks']; url: string | null; alertDueAt: Date | null },
+): ScoredState {
+  const plan = riskPlanOf(s, deal, o.tasks, o.url);
+  return {
+    source: s.source,
+    externalId: s.externalId,
+    inputHash: o.inputHash,
+    scoredAt: s.scoredAt,
+    modelId: o.modelId,
+    score: s.riskScore,
+    category: s.category,
+    winProbability: s.winProbability,
+    modelStatus: s.modelStatus,
+    detail: {
+      lossProbability: s.lossProbability,
+      confidence: s.confidence,
+      modelVersion: s.modelVersion,
+      basis: s.basis,
+      drivers: s.drivers,
+      actions: s.actions,
+      similarWon: s.similarWon,
+      note: s.note,
+    },
+    risk: plan as unknown as Record<string, unknown>,
+    valuesHash: writtenValuesHash(plan.fields),
+    alertDueAt: o.alertDueAt,
   };
 }
 

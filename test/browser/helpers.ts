@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 import type { ScoringService } from '../../src/scoring/service.ts';
 import { loadSyncConfig } from '../../src/sync/config.ts';
 import { trainAndGate } from '../../src/sync/train-and-gate.ts';
+import { insertScores } from '../helpers/scores.ts';
 import type { TestStore } from '../helpers/store.ts';
 import { deal, NOW, scoreOf } from '../integration/server/harness.ts';
 
@@ -160,7 +161,8 @@ export async function seedPipeline(t: TestStore, tenantId: string): Promise<void
     })),
     NOW,
   );
-  await t.store.scores.insertMany(
+  await insertScores(
+    t.store,
     tenantId,
     deals.map((d, i) => {
       const score = (i * 41) % 100;

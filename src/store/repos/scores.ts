@@ -40,9 +40,7 @@ const toScore = (r: Row): StoredScore => ({
   detail: r.detail,
 });
 
-const CHUNK = 500;
-
-/** The `scores` row of one stored score (shared with the sync engine's transactional save). */
+/** The `scores` row of one stored score: syncState.saveScores, the one writer of scores, writes it. */
 export const scoreRow = (tenantId: string, s: StoredScore) => ({
   tenant_id: tenantId,
   source: s.source,
@@ -57,17 +55,9 @@ export const scoreRow = (tenantId: string, s: StoredScore) => ({
   detail: storableJson(s.detail),
 });
 
-/** Score history per deal; the latest row per deal is its current score. */
+/** Score history per deal, read side (syncState.saveScores writes it); the latest row per deal is its current score. */
 export function scoresRepo(db: Db) {
   return {
-    async insertMany(tenantId: string, scores: StoredScore[]): Promise<void> {
-      for (let i = 0; i < scores.length; i += CHUNK) {
-        await db
-          .insertInto('scores')
-          .values(scores.slice(i, i + CHUNK).map((s) => scoreRow(tenantId, s)))
-          .execute();
-      }
-    },
     /** The latest score of every (not deleted) deal of the tenant. */
     async latest(tenantId: string, opts: { source?: string; externalIds?: string[] } = {}): Promise<StoredScore[]> {
       let q = db

@@ -3,7 +3,7 @@ import type { DealScore } from '../../core/scoring/scorer.ts';
 import { describeStoreError, writeIsolating } from '../../store/isolate-records.ts';
 import type { DealToScore, PriorState, ScoredState } from '../../store/repos/sync-state.ts';
 import type { SyncConfig } from '../config.ts';
-import { riskPlanOf, writtenValuesHash } from '../risk-fields.ts';
+import { scoredState } from '../risk-fields.ts';
 import { ANALYZE_AFTER, checkAborted, type RunState, rejectRecord } from '../run-state.ts';
 import type { ModelHandle } from '../scorer.ts';
 
@@ -151,29 +151,11 @@ function toState(
   asOf: Date,
   url: string | null,
 ): ScoredState {
-  const plan = riskPlanOf(s, item.deal, config.writeBack.tasks, url);
-  return {
-    source: s.source,
-    externalId: s.externalId,
+  return scoredState(s, item.deal, {
     inputHash: item.inputHash,
-    scoredAt: s.scoredAt,
     modelId,
-    score: s.riskScore,
-    category: s.category,
-    winProbability: s.winProbability,
-    modelStatus: s.modelStatus,
-    detail: {
-      lossProbability: s.lossProbability,
-      confidence: s.confidence,
-      modelVersion: s.modelVersion,
-      basis: s.basis,
-      drivers: s.drivers,
-      actions: s.actions,
-      similarWon: s.similarWon,
-      note: s.note,
-    },
-    risk: plan as unknown as Record<string, unknown>,
-    valuesHash: writtenValuesHash(plan.fields),
+    tasks: config.writeBack.tasks,
+    url,
     alertDueAt: entersAlert(prior, s.riskScore, config.alerts, fromScratch) ? asOf : null,
-  };
+  });
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../src/server/auth/api-key.ts';
+import { insertScores } from '../../helpers/scores.ts';
 import { api } from './client.ts';
 import { deal, NOW, scoreOf, startTestWeb, type Web } from './harness.ts';
 
@@ -46,8 +47,9 @@ describe('REST API /v1', () => {
       })),
       NOW,
     );
-    await w.t.store.scores.insertMany(T, [{ ...scoreOf('D1', 70, 'High'), scoredAt: new Date('2026-11-20T00:00:00Z') }]);
-    await w.t.store.scores.insertMany(
+    await insertScores(w.t.store, T, [{ ...scoreOf('D1', 70, 'High'), scoredAt: new Date('2026-11-20T00:00:00Z') }]);
+    await insertScores(
+      w.t.store,
       T,
       rows.map(([id, , , , , , score, cat]) => scoreOf(id, score, cat)),
     );

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aDeal } from '../../helpers/builders.ts';
+import { insertScores } from '../../helpers/scores.ts';
 import { createTestStore, type TestStore } from '../../helpers/store.ts';
 
 const now = new Date('2026-11-24T10:00:00Z');
@@ -29,12 +30,12 @@ describe('deal_risk (current risk per deal, kept by triggers)', () => {
     const a = aDeal({ tenantId: 't1', externalId: 'A', amount: 5000, owner: { id: 'o1', name: 'Ada' } });
     const b = aDeal({ tenantId: 't1', externalId: 'B', amount: 9000 });
     await t.store.deals.upsertMany('t1', [{ deal: a }, { deal: b }], now);
-    await t.store.scores.insertMany('t1', [
+    await insertScores(t.store, 't1', [
       score('A', 80, 'Critical', '2026-11-01T00:00:00Z'),
       score('B', 30, 'Medium', '2026-11-01T00:00:00Z'),
     ]);
     // An older score arriving late does not replace the newer one.
-    await t.store.scores.insertMany('t1', [score('A', 60, 'High', '2026-11-02T00:00:00Z'), score('A', 10, 'Low', '2026-10-01T00:00:00Z')]);
+    await insertScores(t.store, 't1', [score('A', 60, 'High', '2026-11-02T00:00:00Z'), score('A', 10, 'Low', '2026-10-01T00:00:00Z')]);
     let list = await t.store.dealRisk.list('t1', { limit: 10, offset: 0 });
     expect(list.rows.map((r) => [r.externalId, r.score, r.ownerName])).toEqual([
       ['A', 60, 'Ada'],

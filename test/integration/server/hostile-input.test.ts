@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createScoringService } from '../../../src/scoring/service.ts';
 import { scoringPort } from '../../../src/server/adapters/scoring.ts';
 import { createApiKey } from '../../../src/server/auth/api-key.ts';
+import { insertScores } from '../../helpers/scores.ts';
 import { api, Browser } from './client.ts';
 import { deal, NOW, scoreOf, startTestWeb, type Web } from './harness.ts';
 
@@ -71,7 +72,7 @@ describe('hostile input on every route of the OpenAPI document', () => {
     await w.t.store.tenants.ensure(T);
     key = (await createApiKey(w.t.store, T, { name: 'fuzz', role: 'admin', ratePerMinute: 1_000_000, createdBy: 'test' }, NOW)).secret;
     await w.t.store.deals.upsertMany(T, [{ deal: deal(T, { externalId: 'D1' }) }], NOW);
-    await w.t.store.scores.insertMany(T, [scoreOf('D1', 80, 'Critical')]);
+    await insertScores(w.t.store, T, [scoreOf('D1', 80, 'Critical')]);
     doc = (await api(w.url, 'GET', '/v1/openapi.json', null)).body;
   });
   afterAll(async () => w.close());

@@ -5,6 +5,7 @@ import type { AppContext } from '../../../src/context.ts';
 import { silentLogger } from '../../../src/log.ts';
 import { createScoringService } from '../../../src/scoring/service.ts';
 import { createWebDeps, startWeb } from '../../../src/server/index.ts';
+import { insertScores } from '../../helpers/scores.ts';
 import { createTestStore, type TestStore } from '../../helpers/store.ts';
 import { deal, NOW, scoreOf } from './harness.ts';
 
@@ -41,7 +42,7 @@ describe('HubSpot app card and webhooks through the web app (createWebDeps wirin
         NOW,
       );
     }
-    await t.store.scores.insertMany('hs-111', [scoreOf('9001', 83, 'Critical', 'hubspot')]);
+    await insertScores(t.store, 'hs-111', [scoreOf('9001', 83, 'Critical', 'hubspot')]);
     web = await startWeb(ctx, createWebDeps(ctx, { scoring: createScoringService({ store: t.store }), oauth: {} }), {
       host: '127.0.0.1',
       port: 0,

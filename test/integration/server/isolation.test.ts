@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../src/server/auth/api-key.ts';
+import { insertScores } from '../../helpers/scores.ts';
 import { api, Browser } from './client.ts';
 import { deal, NOW, scoreOf, startTestWeb, type Web } from './harness.ts';
 
@@ -30,7 +31,7 @@ describe('tenant isolation matrix', () => {
         [{ deal: deal(tenant, { externalId: id, source, name: `${id} name`, amount: 90_000 }), raw: { dealname: `${id} raw` } }],
         NOW,
       );
-      await w.t.store.scores.insertMany(tenant, [scoreOf(id, 88, 'Critical', source)]);
+      await insertScores(w.t.store, tenant, [scoreOf(id, 88, 'Critical', source)]);
     }
     const m = await w.t.store.models.save(B.tenant, { status: 'ok', trainedAt: NOW, payload: {}, report: {} }, true);
     await w.t.store.models.save(B.tenant, { status: 'ok', trainedAt: NOW, payload: {}, report: {} }, true);

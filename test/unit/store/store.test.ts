@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { aDeal } from '../../helpers/builders.ts';
+import { insertScores } from '../../helpers/scores.ts';
 import { createTestStore, type TestStore } from '../../helpers/store.ts';
 
 const now = new Date('2026-11-24T10:00:00Z');
@@ -121,7 +122,7 @@ describe('store', () => {
       inputHash: 'h',
       detail: {},
     };
-    await t.store.scores.insertMany('t1', [
+    await insertScores(t.store, 't1', [
       { ...s, scoredAt: new Date('2026-11-01T00:00:00Z'), score: 20 },
       { ...s, scoredAt: new Date('2026-11-02T00:00:00Z'), score: 60, category: 'High' },
     ]);
