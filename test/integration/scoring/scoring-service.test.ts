@@ -62,6 +62,24 @@ describe('scoring service over the store', () => {
     expect(await ts.store.scores.latest('other')).toEqual([]);
   });
 
+  it('stores scores as the sync does: history and current state, so the next sync writes them back without rescoring', async () => {
+    const stored = (await ts.store.scores.latest(T, { externalIds: ['open-2'] }))[0]!;
+    const state = await ts.store.syncState.get(T, stored.source, 'open-2');
+    expect(state).toMatchObject({ score: stored.score, category: stored.category, modelStatus: stored.modelStatus });
+    expect((state!.risk as { fields: { score: number } }).fields.score).toBe(stored.score);
+    const due = await ts.store.syncState.dealsToScore(T, stored.source, {
+      modelId: stored.modelId,
+      staleBefore: new Date(asOf.getTime() - 3_600_000),
+      afterId: null,
+      limit: 10,
+    });
+    expect(due.deals).toEqual([]);
+    expect((await ts.store.syncState.unwritten(T, stored.source, null, 10)).rows.map((r) => r.externalId).sort()).toEqual([
+      'open-1',
+      'open-2',
+    ]);
+  });
+
   it('feeds stored scores into pipeline metrics', async () => {
     const m = await svc.metrics(T, {}, asOf);
     expect(m.openDeals).toBe(2);
