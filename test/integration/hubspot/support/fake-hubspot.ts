@@ -479,8 +479,11 @@ export class FakeHubSpot {
     const now = (this.o.now ?? (() => new Date()))().toISOString();
     const results: unknown[] = [];
     const rejected: string[] = [];
+    // A deal in the recycle bin cannot be updated: HubSpot reports it as not found, by id.
+    const archived = b.inputs.filter((i) => this.deals.get(i.id)?.archivedAt).map((i) => i.id);
     for (const i of b.inputs) {
       const d = this.deals.get(i.id);
+      if (archived.includes(i.id)) continue;
       if (!d || this.o.rejectIds?.has(i.id)) {
         rejected.push(i.id);
         continue;
@@ -489,7 +492,17 @@ export class FakeHubSpot {
       results.push({ ...this.view(d, Object.keys(i.properties)) });
     }
     const envelope = { status: 'COMPLETE', results, startedAt: '2026-03-12T07:33:47.752Z', completedAt: '2026-03-12T07:33:47.801Z' };
-    if (!rejected.length) return [200, envelope, this.headers()];
+    if (!rejected.length && !archived.length) return [200, envelope, this.headers()];
+    const notFound = archived.length
+      ? [
+          {
+            status: 'error',
+            category: 'OBJECT_NOT_FOUND',
+            message: 'Could not get some DEAL objects, they may be deleted or not exist. Check that ids are valid.',
+            context: { ids: archived },
+          },
+        ]
+      : [];
     const errors = rejected.map((id) => ({
       status: 'error',
       category: 'VALIDATION_ERROR',
@@ -497,7 +510,8 @@ export class FakeHubSpot {
       context: { ids: [id] },
       errors: [{ code: 'REQUIRED_PROPERTY', message: 'closed_lost_reason is required' }],
     }));
-    return [this.o.datedBatchErrors ? 200 : 207, { ...envelope, numErrors: errors.length, errors }, this.headers()];
+    const all = [...errors, ...notFound];
+    return [this.o.datedBatchErrors ? 200 : 207, { ...envelope, numErrors: all.length, errors: all }, this.headers()];
   }
 }
 
