@@ -4,6 +4,7 @@ import type { ConnectorLogger, HubSpotApi } from './api.ts';
 import { readAssociations } from './associations.ts';
 import { BatchReply, failureFrom, failuresByKey } from './batch-result.ts';
 import { BATCH_READ_SIZE, BATCH_SIZE, chunk, info } from './batching.ts';
+import { clip, TEXT_MAX } from './text-limit.ts';
 
 /** HubSpot-defined association type for task → deal (CRM-APIS B7). */
 export const TASK_TO_DEAL = 216;
@@ -39,13 +40,17 @@ export function keyInBody(body: string | null | undefined): string | null {
   }
 }
 
-/** The task as HubSpot's tasks API takes it; `hs_timestamp` (the due date) is required. */
+/**
+ * The task as HubSpot's tasks API takes it; `hs_timestamp` (the due date) is required. Subject and
+ * body are text properties: a deal name may fill one, so both are clipped, the body before its key.
+ */
 export function taskInput(t: TaskRequest): { properties: Record<string, string>; associations: unknown[]; objectWriteTraceId: string } {
+  const marker = keyMarker(t.key);
   return {
     properties: {
       hs_timestamp: t.dueDate.toISOString(),
-      hs_task_subject: t.subject,
-      hs_task_body: `${t.description}\n\n${keyMarker(t.key)}`,
+      hs_task_subject: clip(t.subject),
+      hs_task_body: `${clip(t.description, TEXT_MAX - marker.length - 2)}\n\n${marker}`,
       hs_task_status: 'NOT_STARTED',
       hs_task_priority: PRIORITY[t.priority],
       hs_task_type: 'TODO',

@@ -4,10 +4,7 @@ import type { DealUpdate, RecordFailure, RiskFields, WriteResult } from '../type
 import type { ConnectorLogger, HubSpotApi } from './api.ts';
 import { BatchReply, failureFrom, failuresByKey, isMissingProperty, isRecordLevel, unattributedFailure } from './batch-result.ts';
 import { BATCH_SIZE, chunk } from './batching.ts';
-
-/** HubSpot string properties hold at most 65,536 characters. */
-const MAX_TEXT = 65_000;
-const clip = (s: string): string => (s.length > MAX_TEXT ? `${s.slice(0, MAX_TEXT - 1)}…` : s);
+import { clip } from './text-limit.ts';
 
 /**
  * Risk values as HubSpot wants them: every value a string; numbers without separators; the

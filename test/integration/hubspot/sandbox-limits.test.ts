@@ -159,6 +159,26 @@ describe('HubSpot connector against the sandbox limits', () => {
     expect(sb.state.hubspot.deal(c!.id)!.properties.risk_score).toBe('72');
   });
 
+  it('creates the alert task of a deal whose name fills a HubSpot text property, and finds it again', async () => {
+    const { sb, make } = await open({ deals: 10 });
+    const deal = sb.state.hubspot.deals()[0]!;
+    // A name HubSpot takes (65,536 characters) makes a subject longer than any text property holds.
+    const name = 'N'.repeat(65_536);
+    const request = {
+      key: `${deal.id}:critical-alert:2026-11-24`,
+      dealExternalId: deal.id,
+      ownerId: null,
+      subject: `Deal at critical risk (97/100): ${name}`,
+      description: `- ${'No activity for 41 days. '.repeat(3_000)}`,
+      priority: 'high' as const,
+      dueDate: sb.clock.now(),
+    };
+    const [made] = await make().upsertTasks([request]);
+    expect(made).toMatchObject({ ok: true, status: 'created' });
+    const [again] = await make().upsertTasks([request]);
+    expect(again).toEqual({ key: request.key, ok: true, status: 'open', taskId: made!.taskId });
+  });
+
   it('finds its task among the many on a deal, page by association page', async () => {
     const { sb, make, token } = await open({ deals: 10, hubspot: { associationPageSize: 2 } });
     const deal = sb.state.hubspot.deals()[0]!;

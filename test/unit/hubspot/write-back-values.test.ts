@@ -85,6 +85,29 @@ describe('HubSpot write-back values', () => {
     ]);
   });
 
+  it('clips a task subject and body to what a HubSpot text property holds, keeping the key at the end of the body', () => {
+    // A deal named with 65,536 characters (HubSpot's most) makes a longer subject; drivers can be long too.
+    // The cut falls inside a run of surrogate pairs.
+    const name = '𝄞'.repeat(32_768);
+    const t = taskInput({
+      key: '40000000143:critical-alert:2026-11-24',
+      dealExternalId: '40000000143',
+      ownerId: null,
+      subject: `Deal at critical risk (97/100): ${name}`,
+      description: `- ${'d'.repeat(70_000)}`,
+      priority: 'high',
+      dueDate: new Date('2026-11-25T09:00:00Z'),
+    });
+    expect(t.properties.hs_task_subject!.length).toBeLessThanOrEqual(65_536);
+    expect(t.properties.hs_task_subject).toMatch(/^Deal at critical risk \(97\/100\): 𝄞/);
+    expect(t.properties.hs_task_body!.length).toBeLessThanOrEqual(65_536);
+    expect(keyInBody(t.properties.hs_task_body)).toBe('40000000143:critical-alert:2026-11-24');
+    // No half of a surrogate pair where the text was cut.
+    // String.prototype.isWellFormed is ES2024 (Node 20 has it); the project's TypeScript lib stops at ES2023.
+    const wellFormed = (s: string) => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+    for (const v of [t.properties.hs_task_subject!, t.properties.hs_task_body!]) expect(wellFormed(v)).toBe(true);
+  });
+
   it('reads a task key back from a body HubSpot has turned into HTML, whatever characters the key holds', () => {
     for (const key of ['493593663734:call-buyer', 'd 2:send (recap) & <follow> up!', 'ü:ß']) {
       const html = `<p>Why: it stalled</p><p>${keyMarker(key)}</p>`;
