@@ -89,7 +89,12 @@ export interface CsvRow {
 
 const GOOD_OUTCOMES = ['Won', 'Lost', 'Open', ' won ', 'OPEN', 'lost', 'Op\u0000en', '\tOpen\u00a0'];
 const BAD_OUTCOMES = ['Won\u200b', 'Pending', 'W0n', '1', 'true', '', '   '];
-const STATUS: Record<string, 'won' | 'lost' | 'open'> = { won: 'won', lost: 'lost', open: 'open' };
+// A Map: an outcome of "constructor" or "__proto__" must find nothing, as it does in the mapping.
+const STATUS = new Map<string, 'won' | 'lost' | 'open'>([
+  ['won', 'won'],
+  ['lost', 'lost'],
+  ['open', 'open'],
+]);
 
 const text = fieldText({ longest: 20_000 });
 const id: fc.Arbitrary<Id> = fc.oneof(
@@ -230,7 +235,7 @@ export function csvExpected(r: CsvRow, idText: string, line: number): Expected {
   const created = blankIf(r.created, 'created_date') as DateValue;
   const closed = blankIf(r.closed, 'closed_date') as DateValue;
   const outcome = present('outcome') ? r.outcome : '';
-  const status = STATUS[(storedText(outcome) ?? '').toLowerCase()] ?? null;
+  const status = STATUS.get((storedText(outcome) ?? '').toLowerCase()) ?? null;
   const cell = (column: (typeof COLUMNS)[number], v: string) => (present(column) ? storedText(v) : null);
   const id = storedText(idText);
   if (malformed(r)) return { id: `line-${line}`, row: line, verdict: 'bad', suspects: ['sales_rep_id'], values: {} };

@@ -43,7 +43,12 @@ const STAGES = [
   'closedwon',
   'closedlost',
 ];
-const DEALTYPE: Record<string, string | null> = { '': null, newbusiness: 'new', existingbusiness: 'expansion', renewal: 'renewal' };
+const DEALTYPE = new Map<string, string | null>([
+  ['', null],
+  ['newbusiness', 'new'],
+  ['existingbusiness', 'expansion'],
+  ['renewal', 'renewal'],
+]);
 // HubSpot holds at most 65,536 characters in a text property (docs/crm-limits.md); longer is refused.
 const text = fieldText({ longest: 65_536, huge: 70_000 });
 
@@ -62,7 +67,7 @@ function edit(values: {
     createFormat: dateFormat,
     dealstage: values.stage,
     nextStep: text,
-    dealtype: fc.constantFrom(...Object.keys(DEALTYPE)),
+    dealtype: fc.constantFrom(...DEALTYPE.keys()),
   });
   // A valid edit closes a deal no earlier than it was created.
   return values.coherent
@@ -149,7 +154,7 @@ export function hubspotExpected(id: string, e: HubSpotEdit): Expected {
             closedAt,
             'stage.status': status,
             nextStep: storedText(e.nextStep),
-            dealType: DEALTYPE[e.dealtype] ?? null,
+            dealType: DEALTYPE.get(e.dealtype) ?? null,
           }
         : {},
   };

@@ -148,7 +148,7 @@ export async function checkRun(a: {
   const ours = new Set<string>();
   for (const e of expected) {
     const names = e.row !== undefined ? [e.id, `line-${e.row}`] : [e.id];
-    names.forEach((n) => ours.add(n));
+    for (const n of names) ours.add(n);
     if (!e.replaced) checkRecord(e, rejections.named(names, e.row), rejections.inUnread(e.row), state, run.runId, tally, v);
   }
   for (const r of run.rejected) {
@@ -189,9 +189,14 @@ function checkRecord(
     return;
   }
   const deal = state.deals.get(e.id);
-  if (!deal) return v(`${e.verdict} record ${label} neither landed nor was rejected`);
-  if (e.verdict === 'bad')
-    return v(`bad record ${label} landed (suspects ${show(e.suspects)}): ${show(e.suspects.map((s) => read(deal, s)))}`);
+  if (!deal) {
+    v(`${e.verdict} record ${label} neither landed nor was rejected`);
+    return;
+  }
+  if (e.verdict === 'bad') {
+    v(`bad record ${label} landed (suspects ${show(e.suspects)}): ${show(e.suspects.map((s) => read(deal, s)))}`);
+    return;
+  }
   tally.landed++;
   for (const [path, want] of Object.entries(e.values)) {
     const got = read(deal, path);

@@ -33,16 +33,17 @@ export interface SalesforceEdit {
 }
 
 // The Opportunity fields' lengths (Name 120, NextStep 255): longer is refused with STRING_TOO_LONG.
-const TYPES: Record<string, 'new' | 'expansion' | 'renewal'> = {
-  'new customer': 'new',
-  'new business': 'new',
-  'existing customer - upgrade': 'expansion',
-  'existing customer - replacement': 'renewal',
-  'existing customer - downgrade': 'renewal',
-  renewal: 'renewal',
-  expansion: 'expansion',
-  upsell: 'expansion',
-};
+// A Map: a Type of "constructor" or "__proto__" must find nothing, as it does in the mapping.
+const TYPES = new Map<string, 'new' | 'expansion' | 'renewal'>([
+  ['new customer', 'new'],
+  ['new business', 'new'],
+  ['existing customer - upgrade', 'expansion'],
+  ['existing customer - replacement', 'renewal'],
+  ['existing customer - downgrade', 'renewal'],
+  ['renewal', 'renewal'],
+  ['expansion', 'expansion'],
+  ['upsell', 'expansion'],
+]);
 
 const percent: fc.Arbitrary<NumberValue> = fc.oneof(
   { weight: 8, arbitrary: fc.integer({ min: 0, max: 100 }).map((value) => ({ kind: 'number' as const, value })) },
@@ -142,7 +143,7 @@ export function salesforceExpected(id: string, e: SalesforceEdit, was: { created
             expectedCloseDate: e.CloseDate.kind === 'instant' ? new Date(e.CloseDate.at) : null,
             nextStep: storedText(e.NextStep),
             leadSource: storedText(e.LeadSource),
-            dealType: TYPES[e.Type.trim().toLowerCase()] ?? null,
+            dealType: TYPES.get((storedText(e.Type) ?? '').toLowerCase()) ?? null,
             crmProbability: p === null ? null : p / 100,
           }
         : {},
