@@ -15,6 +15,7 @@ import {
   type Overlay,
   planTaskRows,
   type RowContext,
+  stageFlags,
   stageRows,
   userId,
   userValues,
@@ -399,6 +400,7 @@ export class SalesforceOrg implements Catalog {
       repDoneAt: null,
     };
     if (def.name === 'Task') this.initTask(rec);
+    if (def.name === 'Opportunity') Object.assign(rec.values, stageFlags(rec.values.StageName));
     this.manual.set(id, rec);
     this.changes++;
     return rec;
@@ -439,6 +441,7 @@ export class SalesforceOrg implements Catalog {
         manual.values.IsClosed = manual.values.Status === 'Completed';
         manual.values.IsHighPriority = manual.values.Priority === 'High';
       }
+      if (manual.object === 'Opportunity') Object.assign(manual.values, stageFlags(manual.values.StageName));
     } else {
       const ov = this.overlays.get(id) ?? { values: {}, writtenAt: now, deletedAt: null };
       Object.assign(ov.values, values);

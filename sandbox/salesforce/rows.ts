@@ -43,6 +43,16 @@ const FORECAST_API: Record<string, string> = {
 
 const stageIndex = (name: unknown): number => SF_STAGES.findIndex((s) => s.name === name);
 
+/**
+ * IsClosed and IsWon of an opportunity in stage `name`. Salesforce derives both from the stage's
+ * OpportunityStage and never lets a caller set them ("Directly controlled by StageName", Object
+ * Reference, Opportunity); an unknown stage is neither.
+ */
+export function stageFlags(name: unknown): { IsClosed: boolean; IsWon: boolean } {
+  const i = stageIndex(name);
+  return { IsClosed: i >= SF_OPEN_STAGES, IsWon: i === SF_OPEN_STAGES };
+}
+
 export class OpportunityRow implements Row {
   readonly id: string;
   readonly view: DealView;

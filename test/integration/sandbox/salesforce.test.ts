@@ -207,6 +207,27 @@ describe('sandbox Salesforce through the real jsforce', () => {
     expect(sb.state.salesforce.opportunity(opp!.Id)).toMatchObject({ CloseDate: '4000-12-31', Amount: -(1e16 - 2) });
   });
 
+  it('derives IsClosed and IsWon from the StageName of an opportunity created or moved through the API', async () => {
+    // Found by the connector contract suite: opportunities created through the API had neither
+    // flag. Salesforce sets both from the stage's OpportunityStage and never lets a caller set them.
+    const { conn } = await open({ deals: 10 });
+    const flags = async (id: string) =>
+      (await conn.query<{ IsClosed: boolean; IsWon: boolean }>(`SELECT IsClosed, IsWon FROM Opportunity WHERE Id = '${id}'`)).records[0];
+    const base = { CloseDate: '2027-03-31', Amount: 25000 };
+    const open1 = await conn.sobject('Opportunity').create({ ...base, Name: 'Open one', StageName: 'Prospecting' });
+    const won = await conn.sobject('Opportunity').create({ ...base, Name: 'Won one', StageName: 'Closed Won' });
+    const lost = await conn.sobject('Opportunity').create({ ...base, Name: 'Lost one', StageName: 'Closed Lost' });
+    expect(await flags(open1.id!)).toMatchObject({ IsClosed: false, IsWon: false });
+    expect(await flags(won.id!)).toMatchObject({ IsClosed: true, IsWon: true });
+    expect(await flags(lost.id!)).toMatchObject({ IsClosed: true, IsWon: false });
+    expect(await conn.sobject('Opportunity').update({ Id: open1.id!, StageName: 'Closed Won' })).toMatchObject({ success: true });
+    expect(await flags(open1.id!)).toMatchObject({ IsClosed: true, IsWon: true });
+    await expect(conn.sobject('Opportunity').update({ Id: lost.id!, IsWon: true } as never)).rejects.toMatchObject({
+      errorCode: 'INVALID_FIELD_FOR_INSERT_UPDATE',
+    });
+    expect(await flags(lost.id!)).toMatchObject({ IsClosed: true, IsWon: false });
+  });
+
   it('refreshes an expired session and, with rotation on, treats a replayed refresh token as theft', async () => {
     const { conn, sb, tokens } = await open({ deals: 20, rotateRefreshTokens: true });
     const refreshed: Array<{ refresh_token?: string }> = [];
