@@ -17,6 +17,7 @@ import { createApiKey } from '../src/server/auth/api-key.ts';
 import { startWeb } from '../src/server/index.ts';
 import { openStore } from '../src/store/index.ts';
 import { loadSyncConfig } from '../src/sync/config.ts';
+import { modelHealth } from '../src/sync/requests.ts';
 import { trainAndGate } from '../src/sync/train-and-gate.ts';
 import { createScratchDatabase } from '../test/helpers/scratch-db.ts';
 
@@ -116,7 +117,7 @@ async function main(): Promise<void> {
 
     const web = await startWeb(
       ctx,
-      { scoring: scoringPort(service, ctx.now), sync: syncPort(ctx), oauth: {} },
+      { scoring: scoringPort(service, ctx.now, (id) => modelHealth(ctx, id)), sync: syncPort(ctx), oauth: {} },
       { host: '127.0.0.1', port: 0 },
     );
     const { secret } = await createApiKey(store, T, { name: 'bench', role: 'read', ratePerMinute: 100_000_000, createdBy: 'bench' }, asOf);

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import type { Source } from '../core/deal.ts';
 import { AppError } from '../core/errors.ts';
@@ -27,15 +28,58 @@ export async function listSyncRuns(ctx: AppContext, tenantId: string, opts: { li
   return ctx.store.syncRuns.list(tenantId, opts);
 }
 
+const figure = z.number().nullable().catch(null);
+
+/** The drift a sync run saved (DriftReport with the model it checked and when), read back. */
+export const StoredDrift = z
+  .object({
+    n: z.number().int(),
+    auc: figure,
+    baselineAuc: figure,
+    predictedLossRate: figure,
+    observedLossRate: figure,
+    calibrationGap: figure,
+    drifted: z.boolean(),
+    reasons: z.array(z.string()),
+    modelId: z.number().int().nullable().catch(null),
+    at: z.iso.datetime({ offset: true }).nullable().catch(null),
+  })
+  .loose();
+export type StoredDrift = z.infer<typeof StoredDrift>;
+
+const StoredFigures = z.object({ auc: figure, logLoss: figure }).loose().nullable().catch(null);
+
+/** The last training decision (TrainDecision), read back; decisions stored before `compared` existed lack it. */
+export const StoredTraining = z
+  .object({
+    reason: z.string(),
+    accepted: z.boolean(),
+    why: z.string(),
+    forced: z.boolean().catch(false),
+    compared: z.string().nullable().catch(null),
+    candidate: StoredFigures,
+    incumbent: StoredFigures,
+    version: z.number().int().nullable().catch(null),
+  })
+  .loose();
+export type StoredTraining = z.infer<typeof StoredTraining>;
+
 /**
  * What the model page shows about retraining: the drift of deals closed since the active model
  * was trained (predicted vs observed loss rate, AUC), and the last training decision (why it
- * ran, whether the candidate passed the "not worse" gate and the figures compared).
+ * ran, whether the candidate passed the "not worse" gate and the figures compared). Stored JSON
+ * that does not parse (written by an older version) shows as nothing rather than as garbage.
  */
 export async function modelHealth(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'store'>,
   tenantId: string,
-): Promise<{ drift: Record<string, unknown> | null; lastTrain: Record<string, unknown> | null; lastTrainAt: Date | null }> {
+): Promise<{ drift: StoredDrift | null; lastTrain: StoredTraining | null; lastTrainAt: Date | null }> {
   const s = await ctx.store.tenantSync.get(tenantId);
-  return { drift: s?.drift ?? null, lastTrain: s?.lastTrain ?? null, lastTrainAt: s?.lastTrainAt ?? null };
+  const drift = StoredDrift.safeParse(s?.drift);
+  const lastTrain = StoredTraining.safeParse(s?.lastTrain);
+  return {
+    drift: drift.success ? drift.data : null,
+    lastTrain: lastTrain.success ? lastTrain.data : null,
+    lastTrainAt: s?.lastTrainAt ?? null,
+  };
 }

@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../sandbox/index.ts';
 import { createScoringService, type ScoringService } from '../../src/scoring/service.ts';
 import { scoringPort } from '../../src/server/adapters/scoring.ts';
+import { loadSyncConfig } from '../../src/sync/config.ts';
+import { modelHealth } from '../../src/sync/requests.ts';
+import { driftOf } from '../../src/sync/retrain-policy.ts';
 import { fakeOAuth, startTestWeb, type Web } from '../integration/server/harness.ts';
 import { startSandboxWeb, storeFirstSync } from '../integration/server/mapping-support.ts';
 import { hasChromium, launch, seedRealPipeline, shot, startConsentServer } from './helpers.ts';
@@ -39,7 +42,10 @@ describe.skipIf(!hasChromium)('the web app in a real browser (Chromium)', () => 
       oauth: { salesforce: fakeOAuth('salesforce', consent.url), hubspot: fakeOAuth('hubspot', consent.url) },
       sandbox: { url: consent.url, deals: 960 },
       // The real scoring service behind the pages: real metrics, diagnostics and model figures.
-      scoring: (t, now) => scoringPort((service = createScoringService({ store: t.store })), now),
+      scoring: (t, now) => {
+        service = createScoringService({ store: t.store });
+        return scoringPort(service, now, (id) => modelHealth({ store: t.store }, id));
+      },
     });
     browser = await launch();
     admin = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
@@ -220,6 +226,46 @@ describe.skipIf(!hasChromium)('the web app in a real browser (Chromium)', () => 
     expect(segments).toContain('Owner: Ada Lovelace');
     expect(segments.some((t) => /^Owner: o\d+$/.test(t))).toBe(false);
     // Every page ran under the strict CSP without a violation or a script error.
+    expect(consoleErrors).toEqual([]);
+  });
+  it('shows on the Model page the drift the last sync found and the last training decision, as the API does', async () => {
+    const tenant = 'sf-orgdemo';
+    const active = (await w.t.store.models.active(tenant))!;
+    // What the sync's retrain step saves: 40 deals closed since training, predicted 20% lost, 55% were.
+    const outcomes = Array.from({ length: 40 }, (_, i) => ({ score: i < 22 ? 25 : 14, lost: i < 22 }));
+    const drift = driftOf(outcomes, 0.8, loadSyncConfig().retrain.drift);
+    expect(drift.drifted).toBe(true);
+    await w.t.store.tenantSync.saveDrift(tenant, { ...drift, modelId: active.id, at: '2026-11-24T09:00:00.000Z' });
+
+    await admin.goto(`${w.url}/model`);
+    expect(await admin.getAttribute('#model-drift', 'data-drifted')).toBe('true');
+    expect(await admin.textContent('#model-drift')).toContain(
+      `40 deals scored by version ${active.version} have closed since it was trained`,
+    );
+    expect(await admin.textContent('#drift-observed')).toBe('55%');
+    expect(await admin.textContent('#drift-predicted')).toBe('20% predicted');
+    expect(await admin.textContent('#drift-verdict')).toBe(
+      'Drift: predicted loss rate 20% vs observed 55% on 40 closed deals. The next sync retrains.',
+    );
+    // seedRealPipeline trained version 2 with `dealrisk train --force`'s path.
+    expect(await admin.textContent('#model-last-training')).toMatch(
+      new RegExp(`^Last training .* \\(dealrisk train\\): activated as version ${active.version} \\(dealrisk train --force\\)\\. `),
+    );
+    await shot(admin, 'model-drift');
+
+    const api = await admin.evaluate(() =>
+      fetch('/v1/models/performance', { headers: { accept: 'application/json' } }).then((r) => r.json()),
+    );
+    expect(api.drift).toMatchObject({
+      modelId: active.id,
+      version: active.version,
+      closedDeals: 40,
+      observedLossRate: 0.55,
+      drifted: true,
+      reasons: drift.reasons,
+    });
+    expect(api.drift.predictedLossRate).toBeCloseTo(0.2005, 10);
+    expect(api.lastTraining).toMatchObject({ reason: 'manual', accepted: true, forced: true, version: active.version });
     expect(consoleErrors).toEqual([]);
   });
 });

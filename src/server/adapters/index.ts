@@ -1,7 +1,7 @@
 import { cardDataHandler, type DealRiskView, type SeenEventStore, webhookHandler } from '../../../connectors/hubspot/http-handlers.ts';
 import type { AppContext } from '../../context.ts';
 import type { ScoringService } from '../../scoring/service.ts';
-import { requestRescore } from '../../sync/requests.ts';
+import { modelHealth, requestRescore } from '../../sync/requests.ts';
 import { readDetail } from '../api/detail.ts';
 import type { OAuthProvider, SandboxInfo, WebDeps } from '../deps.ts';
 import { oauthProvidersFromEnv } from './oauth.ts';
@@ -51,7 +51,7 @@ export function createWebDeps(ctx: AppContext, o: WebDepsOptions): WebDeps {
   const tenantOf = (portalId: string) => ctx.store.directory.tenantForAccount('hubspot', portalId);
   const wallClock = o.wallClock ?? (() => new Date());
   return {
-    scoring: scoringPort(o.scoring, ctx.now),
+    scoring: scoringPort(o.scoring, ctx.now, (tenantId) => modelHealth(ctx, tenantId)),
     sync: syncPort(ctx),
     oauth: o.oauth ?? oauthProvidersFromEnv(ctx.env, ctx.logger),
     sandbox: o.sandbox ?? null,

@@ -1,5 +1,7 @@
 import type { Deal } from '../../core/deal.ts';
 import type { ScoringService } from '../../scoring/service.ts';
+import type { modelHealth } from '../../sync/requests.ts';
+import { unconvertedView } from '../api/money-schemas.ts';
 import type { DealScoreView, DiagnosticsView, ModelPerformanceView, PipelineMetricsView } from '../api/schemas.ts';
 import type { ScoringPort } from '../deps.ts';
 
@@ -15,11 +17,14 @@ function segmentFilter(s: string): Record<string, string> {
   return eq > 0 ? { [s.slice(0, eq).trim()]: s.slice(eq + 1).trim() } : { 'account.industry': s };
 }
 
+/** The drift and last training decision a sync saved for the tenant (modelHealth in src/sync/requests.ts). */
+export type ModelHealthReader = (tenantId: string) => ReturnType<typeof modelHealth>;
+
 /**
  * The scoring service (src/scoring/service.ts) as the web app's views: the same figures,
- * reshaped into the REST API's documented JSON.
+ * reshaped into the REST API's documented JSON; `health` adds what the sync found since training.
  */
-export function scoringPort(service: ScoringService, now: () => Date): ScoringPort {
+export function scoringPort(service: ScoringService, now: () => Date, health: ModelHealthReader): ScoringPort {
   return {
     async scoreDeal(tenantId: string, deal: Deal, asOf: Date): Promise<DealScoreView> {
       const s = await service.scoreDeal(tenantId, deal, asOf);
@@ -53,6 +58,8 @@ export function scoringPort(service: ScoringService, now: () => Date): ScoringPo
       );
       return {
         asOf: iso(m.asOf),
+        currency: m.currency,
+        unconverted: unconvertedView(m.unconverted),
         openDeals: m.openDeals,
         rawPipeline: m.rawPipeline,
         rapv: m.rapv,
@@ -74,6 +81,11 @@ export function scoringPort(service: ScoringService, now: () => Date): ScoringPo
           lost: x.lost,
           winRate: n(x.winRate) ?? 0,
           interval: { low: x.low, high: x.high },
+        })),
+        riskDistribution: (['Low', 'Medium', 'High', 'Critical'] as const).map((category) => ({
+          category,
+          deals: m.riskDistribution[category].count,
+          amount: m.riskDistribution[category].amount,
         })),
       };
     },
@@ -111,7 +123,12 @@ export function scoringPort(service: ScoringService, now: () => Date): ScoringPo
     },
 
     async modelPerformance(tenantId): Promise<ModelPerformanceView> {
-      const [perf, metrics] = await Promise.all([service.modelPerformance(tenantId), service.metrics(tenantId, {}, now())]);
+      const [perf, metrics, since] = await Promise.all([
+        service.modelPerformance(tenantId),
+        service.metrics(tenantId, {}, now()),
+        health(tenantId),
+      ]);
+      const versionOf = (id: number | null) => perf.history.find((m) => m.id === id)?.version ?? null;
       const a = perf.active;
       const r = (a?.report ?? {}) as Obj;
       const hasBacktest = typeof r.auc === 'number';
@@ -153,6 +170,35 @@ export function scoringPort(service: ScoringService, now: () => Date): ScoringPo
           trainedAt: iso(h.trainedAt),
           auc: n((h.report as Obj).auc),
         })),
+        drift: since.drift
+          ? {
+              modelId: since.drift.modelId,
+              version: versionOf(since.drift.modelId),
+              checkedAt: since.drift.at,
+              closedDeals: since.drift.n,
+              predictedLossRate: n(since.drift.predictedLossRate),
+              observedLossRate: n(since.drift.observedLossRate),
+              calibrationGap: n(since.drift.calibrationGap),
+              auc: n(since.drift.auc),
+              baselineAuc: n(since.drift.baselineAuc),
+              drifted: since.drift.drifted,
+              reasons: since.drift.reasons,
+            }
+          : null,
+        lastTraining:
+          since.lastTrain && since.lastTrainAt
+            ? {
+                at: iso(since.lastTrainAt),
+                reason: since.lastTrain.reason,
+                accepted: since.lastTrain.accepted,
+                forced: since.lastTrain.forced,
+                why: since.lastTrain.why,
+                compared: since.lastTrain.compared,
+                candidateAuc: n(since.lastTrain.candidate?.auc),
+                activeAuc: n(since.lastTrain.incumbent?.auc),
+                version: since.lastTrain.accepted ? since.lastTrain.version : null,
+              }
+            : null,
       };
     },
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { UnconvertedDeals } from './money-schemas.ts';
 import { Playbook } from '../../core/actions/playbook.ts';
 import { DealType, Source, StageStatus } from '../../core/deal.ts';
 
@@ -219,6 +220,11 @@ export const SegmentWinRate = z
 export const PipelineMetrics = z
   .object({
     asOf: when,
+    currency: z.string().nullable().optional().meta({
+      description:
+        "ISO code of every amount here: the CRM's corporate currency, each deal converted at the rate in force on its close date; null when no deal names a currency",
+    }),
+    unconverted: UnconvertedDeals.optional(),
     openDeals: z.number().int(),
     rawPipeline: z.number(),
     rapv: z.number().meta({ description: 'Σ amount × segment win rate × aging factor' }),
@@ -265,6 +271,36 @@ export const Diagnostics = z
   })
   .meta({ id: 'Diagnostics' });
 
+export const ModelDrift = z
+  .object({
+    modelId: z.number().int().nullable().meta({ description: 'The model version whose predictions were checked' }),
+    version: z.number().int().nullable(),
+    checkedAt: when.nullable().meta({ description: 'The sync run that checked it' }),
+    closedDeals: z.number().int().meta({ description: 'Deals closed since it was trained that it had scored while open' }),
+    predictedLossRate: z.number().nullable(),
+    observedLossRate: z.number().nullable(),
+    calibrationGap: z.number().nullable(),
+    auc: z.number().nullable().meta({ description: 'ROC-AUC on those deals' }),
+    baselineAuc: z.number().nullable().meta({ description: 'ROC-AUC on its own backtest' }),
+    drifted: z.boolean().meta({ description: 'True when the next sync retrains because of it' }),
+    reasons: z.array(z.string()),
+  })
+  .meta({ id: 'ModelDrift', description: 'How the model did on deals that closed since it was trained, as the last sync found' });
+
+export const LastTraining = z
+  .object({
+    at: when,
+    reason: z.string().meta({ description: 'no_model, new_closed, age, drift (the sync) or manual (dealrisk train)' }),
+    accepted: z.boolean(),
+    forced: z.boolean().meta({ description: 'dealrisk train --force: saved without the "not worse" gate' }),
+    why: z.string(),
+    compared: z.string().nullable().meta({ description: 'What the "not worse" gate compared the two models on' }),
+    candidateAuc: z.number().nullable(),
+    activeAuc: z.number().nullable(),
+    version: z.number().int().nullable().meta({ description: 'The version it saved, when accepted' }),
+  })
+  .meta({ id: 'LastTraining', description: 'The last training and the "not worse" decision, kept or not' });
+
 export const ModelPerformance = z
   .object({
     status: ModelStatusName,
@@ -300,6 +336,8 @@ export const ModelPerformance = z
         auc: z.number().nullable(),
       }),
     ),
+    drift: ModelDrift.nullable(),
+    lastTraining: LastTraining.nullable(),
   })
   .meta({ id: 'ModelPerformance' });
 
@@ -383,7 +421,9 @@ export const DigestResponse = z
   .meta({ id: 'Digest' });
 
 export type DealScoreView = z.infer<typeof DealScore>;
-export type PipelineMetricsView = Omit<z.infer<typeof PipelineMetrics>, 'riskDistribution'>;
+/** The risk distribution is optional here: the API falls back to the stored one when a port leaves it out. */
+export type PipelineMetricsView = Omit<z.infer<typeof PipelineMetrics>, 'riskDistribution'> &
+  Partial<Pick<z.infer<typeof PipelineMetrics>, 'riskDistribution'>>;
 export type DiagnosticsView = z.infer<typeof Diagnostics>;
 export type ModelPerformanceView = z.infer<typeof ModelPerformance>;
 export type SyncRunView = z.infer<typeof SyncRun>;

@@ -37,6 +37,39 @@ export function statusInWords(m: Pick<ModelPerformanceView, 'status' | 'backtest
   }
 }
 
+const TRAINED_BECAUSE: Record<string, string> = {
+  no_model: 'first model',
+  new_closed: 'enough deals closed since the last training',
+  age: 'the model was a day old',
+  drift: 'drift',
+  manual: 'dealrisk train',
+};
+
+/** How the model did on deals that closed since it was trained, as the last sync found. */
+function driftSection(d: ModelPerformanceView['drift']) {
+  if (!d) return html`<p class="muted" id="model-drift">Drift is checked on every sync once a model is active; none has checked yet.</p>`;
+  const which = d.version !== null ? `version ${d.version}` : 'the model';
+  if (d.closedDeals === 0)
+    return html`<p class="muted" id="model-drift" data-drifted="false">No deal scored by ${which} has closed since it was trained${d.checkedAt ? ` (checked ${dateTime(d.checkedAt)})` : ''}.</p>`;
+  return html`<div class="card status-${d.drifted ? 'warn' : 'ok'}" id="model-drift" data-drifted="${String(d.drifted)}">
+<p>${d.closedDeals} deals scored by ${which} have closed since it was trained${d.checkedAt ? ` (checked ${dateTime(d.checkedAt)})` : ''}.</p>
+<table><thead><tr><th>Measure</th><th class="num">On those deals</th><th class="num">Expected</th></tr></thead><tbody>
+<tr><th scope="row">Loss rate</th><td class="num" id="drift-observed">${pct(d.observedLossRate)}</td><td class="num" id="drift-predicted">${pct(d.predictedLossRate)} predicted</td></tr>
+<tr><th scope="row">ROC-AUC</th><td class="num" id="drift-auc">${num(d.auc)}</td><td class="num">${num(d.baselineAuc)} in its backtest</td></tr>
+</tbody></table>
+<p id="drift-verdict">${d.drifted ? `Drift: ${d.reasons.join('; ')}. The next sync retrains.` : 'No drift beyond the thresholds (config/sync.yaml, retrain.drift).'}</p>
+</div>`;
+}
+
+/** The last training, kept or not, and what the "not worse" gate compared. */
+function lastTrainingLine(t: ModelPerformanceView['lastTraining']) {
+  if (!t) return '';
+  const outcome = t.accepted
+    ? `activated${t.version !== null ? ` as version ${t.version}` : ''}${t.forced ? ' (dealrisk train --force)' : ''}`
+    : 'not activated: the active model stays';
+  return html`<p id="model-last-training">Last training ${dateTime(t.at)} (${TRAINED_BECAUSE[t.reason] ?? t.reason}): ${outcome}. ${t.why.charAt(0).toUpperCase()}${t.why.slice(1)}${t.compared ? ` (compared on ${t.compared})` : ''}.</p>`;
+}
+
 export function modelPage(s: ServerContext, router: Router): void {
   router.get(
     '/model',
@@ -116,6 +149,9 @@ ${row('Log-loss', b.logLoss, b.priorLogLoss, 'lower')}${row('Brier score', b.bri
 </tbody></table><p class="small muted">Trained on ${b.nTrain ?? '—'} deals, tested on ${b.nTest ?? '—'} later ones.</p>`
     : ''
 }
+<h2>Since training</h2>
+${driftSection(m.drift)}
+${lastTrainingLine(m.lastTraining)}
 <div class="grid2">
   <section class="chart"><h2>Reliability (calibration)</h2><canvas data-chart="chart-calibration" role="img" aria-label="Predicted vs observed loss rate by decile"></canvas>${jsonData('chart-calibration', calibration)}</section>
   <section class="chart"><h2>Win rate by segment (95% intervals)</h2><canvas data-chart="chart-segments" role="img" aria-label="Win rate by segment with intervals"></canvas>${jsonData('chart-segments', segments)}

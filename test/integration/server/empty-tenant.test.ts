@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createScoringService } from '../../../src/scoring/service.ts';
 import { scoringPort } from '../../../src/server/adapters/scoring.ts';
 import { createApiKey } from '../../../src/server/auth/api-key.ts';
+import { modelHealth } from '../../../src/sync/requests.ts';
 import { api, Browser } from './client.ts';
 import { NOW, startTestWeb, type Web } from './harness.ts';
 
@@ -11,7 +12,9 @@ describe('a workspace with no deals yet, on the real scoring service', () => {
   let b: Browser;
   let key: string;
   beforeAll(async () => {
-    w = await startTestWeb({ scoring: (t, now) => scoringPort(createScoringService({ store: t.store }), now) });
+    w = await startTestWeb({
+      scoring: (t, now) => scoringPort(createScoringService({ store: t.store }), now, (id) => modelHealth({ store: t.store }, id)),
+    });
     b = new Browser(w.url);
     await b.oauth('hubspot', 'install', { org: '4242', user: 'ann', name: 'Ann' });
     key = (await createApiKey(w.t.store, 'hs-4242', { name: 'k', role: 'read', ratePerMinute: 1000, createdBy: 't' }, NOW)).secret;

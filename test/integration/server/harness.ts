@@ -175,6 +175,8 @@ export function fakeServices(t: TestStore) {
           trainedAt: m.trainedAt.toISOString(),
           auc: 0.8,
         })),
+        drift: null,
+        lastTraining: null,
       };
     },
     async rollback(tenantId, modelId) {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createScoringService } from '../../../src/scoring/service.ts';
 import { scoringPort } from '../../../src/server/adapters/scoring.ts';
 import { createApiKey } from '../../../src/server/auth/api-key.ts';
+import { modelHealth } from '../../../src/sync/requests.ts';
 import { insertScores } from '../../helpers/scores.ts';
 import { api, Browser } from './client.ts';
 import { deal, NOW, scoreOf, startTestWeb, type Web } from './harness.ts';
@@ -68,7 +69,9 @@ describe('hostile input on every route of the OpenAPI document', () => {
   const failures: string[] = [];
 
   beforeAll(async () => {
-    w = await startTestWeb({ scoring: (t, now) => scoringPort(createScoringService({ store: t.store }), now) });
+    w = await startTestWeb({
+      scoring: (t, now) => scoringPort(createScoringService({ store: t.store }), now, (id) => modelHealth({ store: t.store }, id)),
+    });
     await w.t.store.tenants.ensure(T);
     key = (await createApiKey(w.t.store, T, { name: 'fuzz', role: 'admin', ratePerMinute: 1_000_000, createdBy: 'test' }, NOW)).secret;
     await w.t.store.deals.upsertMany(T, [{ deal: deal(T, { externalId: 'D1' }) }], NOW);
