@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db.ts';
+import { dueAt, markFailed, markSent, type QueueStatus, type RetryPolicy } from '../queue.ts';
 
 /** One risk-field write or one task, waiting for (or done with) the CRM. */
 export interface OutboxItem {
@@ -9,7 +10,7 @@ export interface OutboxItem {
   externalId: string;
   key: string;
   payload: Record<string, unknown>;
-  status: 'pending' | 'sent' | 'failed' | 'dead';
+  status: QueueStatus;
   attempts: number;
   lastError: string | null;
 }
@@ -27,7 +28,7 @@ export interface QueuedWrite {
 export interface OutboxResult {
   id: number;
   ok: boolean;
-  /** Retryable failures wait `retryInMs`; others (or too many attempts) become dead. */
+  /** Retryable failures wait their backoff; others (or the last allowed attempt) become dead. */
   retryable?: boolean;
   error?: string;
   result?: Record<string, unknown>;
@@ -145,63 +146,26 @@ export function outboxRepo(db: Db) {
         .where('source', '=', q.source)
         .where('kind', '=', q.kind)
         .where('id', '>', q.afterId)
-        .where((eb) => eb.or([eb('status', '=', 'pending'), eb.and([eb('status', '=', 'failed'), eb('next_attempt_at', '<=', q.now)])]))
+        .where(dueAt(q.now))
         .orderBy('id')
         .limit(q.limit)
         .execute();
       return rows.map((r) => toItem(r as Row));
     },
 
-    /** Records each CRM answer; a sent row is never picked up again. */
-    async record(
-      tenantId: string,
-      results: OutboxResult[],
-      now: Date,
-      policy: { maxAttempts: number; retryInMs: (attempt: number) => number },
-    ): Promise<void> {
+    /**
+     * Records each CRM answer (src/store/queue.ts owns the lifecycle): a sent row is never picked
+     * up again; a failed one waits its backoff, or is dead when not retryable or out of attempts.
+     */
+    async record(tenantId: string, results: OutboxResult[], now: Date, policy: RetryPolicy): Promise<void> {
       if (results.length === 0) return;
       await db.transaction().execute(async (tx) => {
-        const attempts = new Map(
-          (
-            await tx
-              .selectFrom('writebacks')
-              .select(['id', 'attempts'])
-              .where('tenant_id', '=', tenantId)
-              .where(
-                'id',
-                'in',
-                results.map((r) => r.id),
-              )
-              .execute()
-          ).map((r) => [r.id, r.attempts]),
-        );
-        const sent = results.filter((r) => r.ok);
-        if (sent.length) {
-          const rows = sent.map((r) => ({ id: r.id, result: r.result ?? null }));
-          await sql`
-            update writebacks w set status = 'sent', sent_at = ${now}, updated_at = ${now}, attempts = w.attempts + 1, last_error = null, result = x.result
-            from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(id bigint, result jsonb)
-            where w.tenant_id = ${tenantId} and w.id = x.id`.execute(tx);
-        }
+        const sent = results.filter((r) => r.ok).map((r) => ({ id: r.id, result: r.result ?? null }));
+        await markSent(tx, 'writebacks', tenantId, sent, now);
         const failed = results
           .filter((r) => !r.ok)
-          .map((r) => {
-            const attempt = (attempts.get(r.id) ?? 0) + 1;
-            const dead = !r.retryable || attempt >= policy.maxAttempts;
-            return {
-              id: r.id,
-              status: dead ? 'dead' : 'failed',
-              error: r.error ?? 'unknown error',
-              next: dead ? null : new Date(now.getTime() + policy.retryInMs(attempt)).toISOString(),
-              result: r.result ?? null,
-            };
-          });
-        if (failed.length) {
-          await sql`
-            update writebacks w set status = x.status, attempts = w.attempts + 1, last_error = x.error, next_attempt_at = x.next, updated_at = ${now}, result = x.result
-            from jsonb_to_recordset(${JSON.stringify(failed)}::jsonb) as x(id bigint, status text, error text, next timestamptz, result jsonb)
-            where w.tenant_id = ${tenantId} and w.id = x.id`.execute(tx);
-        }
+          .map((r) => ({ id: r.id, error: r.error ?? 'unknown error', retryable: r.retryable === true, result: r.result ?? null }));
+        await markFailed(tx, 'writebacks', tenantId, failed, now, policy);
       });
     },
 

@@ -1,14 +1,16 @@
 import type { DealUpdate, TaskRequest, TaskResult, WriteResult } from '../../../connectors/types.ts';
 import { isAppError } from '../../core/errors.ts';
+import type { RetryPolicy } from '../../store/queue.ts';
 import type { OutboxItem, OutboxResult } from '../../store/repos/outbox.ts';
 import { checkAborted, type RecordRejection, type RunState, rejectRecord } from '../run-state.ts';
 
 /** Errors that stop the whole connection's run (the policy in handle-sync-error decides). */
 const STOPS_RUN = new Set(['crm_auth_revoked', 'crm_auth_expired', 'crm_rate_limited', 'crm_quota_exhausted']);
 
-const retryPolicy = (run: RunState) => ({
+/** The outbox's retries (the backoff itself is src/store/queue.ts's). */
+const retryPolicy = (run: RunState): RetryPolicy => ({
   maxAttempts: run.config.writeBack.maxAttempts,
-  retryInMs: (attempt: number) => run.config.writeBack.retryBaseSeconds * 1000 * 2 ** Math.min(attempt - 1, 10),
+  baseMs: run.config.writeBack.retryBaseSeconds * 1000,
 });
 
 /**
@@ -81,13 +83,16 @@ async function drain(
 ): Promise<void> {
   const { ctx, tenantId } = run;
   if (run.degraded) return;
+  const only = run.only ? new Set(run.only) : null;
   let afterId = 0;
   for (;;) {
     checkAborted(run);
-    const items = await ctx.store.outbox.due(tenantId, { source: run.connector.source, kind, now: ctx.now(), afterId, limit: chunk });
-    if (items.length === 0) return;
-    afterId = items[items.length - 1]!.id;
-    if ((await sendBatch(run, kind, items, send, after)) === 'stopped') return;
+    const due = await ctx.store.outbox.due(tenantId, { source: run.connector.source, kind, now: ctx.now(), afterId, limit: chunk });
+    if (due.length === 0) return;
+    afterId = due[due.length - 1]!.id;
+    // Real time sends the named deals' writes alone; the others wait for the regular run.
+    const items = only ? due.filter((i) => only.has(i.externalId)) : due;
+    if (items.length && (await sendBatch(run, kind, items, send, after)) === 'stopped') return;
   }
 }
 
