@@ -111,6 +111,14 @@ export const EnvSchema = z
     SMTP_URL: optionalString,
     /** Which parts this process runs: all (the embedded default), web, or worker (Procfile roles). */
     ROLE: z.enum(['all', 'web', 'worker']).default('all'),
+    /**
+     * Prometheus metrics on a listener of their own (GET /metrics), never on the public PORT.
+     * Unset = no metrics listener. METRICS_HOST is where it listens; METRICS_TOKEN, when set, is
+     * the bearer token a scrape must send (required off loopback and in production).
+     */
+    METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    METRICS_HOST: z.string().default('127.0.0.1'),
+    METRICS_TOKEN: optionalString.pipe(z.string().min(16, 'must be at least 16 characters').optional()),
   })
   .superRefine((env, ctx) => {
     if (env.SLACK_WEBHOOK_URL) {
@@ -119,6 +127,24 @@ export const EnvSchema = z
         new PrivateHostAllowList(env.NODE_ENV === 'production' ? [] : env.SLACK_ALLOW_PRIVATE_HOSTS),
       );
       if (problem) ctx.addIssue({ code: 'custom', path: ['SLACK_WEBHOOK_URL'], message: problem });
+    }
+    if (env.METRICS_PORT !== undefined) {
+      if (env.METRICS_PORT === env.PORT && env.ROLE !== 'worker') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['METRICS_PORT'],
+          message: 'must differ from PORT: metrics are never served on the public port',
+        });
+      }
+      if (!env.METRICS_TOKEN && !isLoopback(env.METRICS_HOST)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['METRICS_TOKEN'],
+          message: `is required when METRICS_HOST (${env.METRICS_HOST}) is not a loopback address`,
+        });
+      } else if (!env.METRICS_TOKEN && env.NODE_ENV === 'production') {
+        ctx.addIssue({ code: 'custom', path: ['METRICS_TOKEN'], message: 'is required in production when METRICS_PORT is set' });
+      }
     }
     if (env.NODE_ENV !== 'production') return;
     if (env.SLACK_ALLOW_PRIVATE_HOSTS.length) {
@@ -142,6 +168,11 @@ export function parseEnv(source: Record<string, string | undefined>): Env {
   const r = EnvSchema.safeParse(source);
   if (!r.success) throw new AppError('config_invalid', `invalid environment: ${formatIssues(r.error.issues)}`);
   return r.data;
+}
+
+/** 127.0.0.0/8, ::1 and the name localhost: reachable from this machine only. */
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
 
 /** True when either CRM is configured with real credentials. */

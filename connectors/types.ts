@@ -98,6 +98,8 @@ export interface TaskResult {
 export interface ApiUsage {
   /** Calls this connector instance made. */
   calls: number;
+  /** Answers that said "rate limited" and were waited out, when the connector sees them. */
+  rateLimited?: number;
   /** The CRM's own usage counter and limit when it reports them (Sforce-Limit-Info). */
   used?: number;
   limit?: number;

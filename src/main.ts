@@ -5,6 +5,7 @@ import { type Env, hasCrmCredentials, parseEnv } from '../config/env.ts';
 import { type Sandbox, startSandbox } from '../sandbox/index.ts';
 import { type AppContext, createAppContext } from './context.ts';
 import { isAppError } from './core/errors.ts';
+import { startMetrics } from './metrics/index.ts';
 import { createScoringService } from './scoring/service.ts';
 import { sandboxOAuthProviders } from './server/adapters/index.ts';
 import { connectSandboxDemo } from './server/demo.ts';
@@ -15,6 +16,7 @@ interface Running {
   web?: { url: string; close(): Promise<void> };
   worker?: Worker;
   sandbox?: Sandbox;
+  metrics?: { close(): Promise<void> } | null;
   ctx: AppContext;
 }
 
@@ -69,6 +71,7 @@ async function start(env: Env): Promise<Running> {
     running.web = await startWeb(ctx, deps);
   }
   if (env.ROLE !== 'web') running.worker = startWorker(ctx);
+  running.metrics = await startMetrics(ctx, { worker: env.ROLE !== 'web' });
 
   if (running.sandbox && running.web) {
     // Each start gets a fresh sandbox (new tokens, maybe a new port): reconnect both demo tenants.
@@ -94,6 +97,7 @@ async function start(env: Env): Promise<Running> {
 
 async function stop(r: Running): Promise<void> {
   await r.worker?.stop();
+  await r.metrics?.close();
   await r.web?.close();
   await r.sandbox?.close();
   await r.ctx.close();

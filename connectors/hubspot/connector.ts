@@ -193,6 +193,7 @@ export function createHubSpotConnector(o: HubSpotConnectorOptions): HubSpotConne
       const u = api.usage();
       return {
         calls: u.calls,
+        rateLimited: u.rateLimited,
         ...(u.daily?.limit !== undefined && u.daily.remaining !== undefined
           ? { used: u.daily.limit - u.daily.remaining, limit: u.daily.limit }
           : {}),

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type Express, type Request, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
+import { httpDuration } from '../metrics/metrics.ts';
 import { dealRoutes } from './api/deals.ts';
 import { metaRoutes } from './api/meta.ts';
 import { opsRoutes } from './api/ops.ts';
@@ -88,6 +89,10 @@ export function createApp(ctx: AppContext, deps: WebDeps, options: WebOptions): 
     // The path only: query strings carry OAuth codes and states.
     res.on('finish', () => {
       const p = res.locals.principal as Principal | undefined;
+      httpDuration.observe(
+        { method: req.method, route: routeLabel(req), status: `${Math.floor(res.statusCode / 100)}xx` },
+        (performance.now() - t0) / 1000,
+      );
       ctx.logger.http('request', {
         requestId: res.locals.requestId,
         method: req.method,
@@ -190,6 +195,16 @@ export function createApp(ctx: AppContext, deps: WebDeps, options: WebOptions): 
       await audit.flush();
     },
   });
+}
+
+/**
+ * The route template that answered (`/v1/deals/:id`), never the raw URL: metric labels stay a
+ * bounded set. Requests answered before any route (404, static files, 401 and 429 from the auth
+ * and rate-limit layers) share `(none)`.
+ */
+export function routeLabel(req: Request): string {
+  const route = req.route as { path?: unknown } | undefined;
+  return route?.path === undefined ? '(none)' : `${req.baseUrl}${String(route.path)}`;
 }
 
 /**

@@ -14,6 +14,7 @@ import { idempotencyRepo } from './repos/idempotency.ts';
 import { mappingsRepo } from './repos/mappings.ts';
 import { modelsRepo } from './repos/models.ts';
 import { oauthStatesRepo } from './repos/oauth-states.ts';
+import { opsStatsRepo } from './repos/ops-stats.ts';
 import { outboxRepo } from './repos/outbox.ts';
 import { rescoreQueueRepo } from './repos/rescore-queue.ts';
 import { scoresRepo } from './repos/scores.ts';
@@ -64,6 +65,7 @@ export async function openStore(opts: StoreOptions) {
     idempotency: idempotencyRepo(db),
     dealRisk: dealRiskRepo(db),
     webhookEvents: webhookEventsRepo(db),
+    opsStats: opsStatsRepo(db),
     currencyRates: currencyRatesRepo(db),
     forecastQuarters: forecastQuartersRepo(db),
     close,

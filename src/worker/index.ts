@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { AppContext } from '../context.ts';
+import { slotLateness } from '../metrics/metrics.ts';
 import { loadSyncConfig, type SyncConfig } from '../sync/config.ts';
 import { makeConnector } from '../sync/make-connector.ts';
 import type { SyncDeps } from '../sync/run-sync.ts';
@@ -79,16 +80,19 @@ export function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Worker {
       },
     );
 
-  const runTenant = (tenantId: string, trigger: string): Promise<TenantSyncResult> =>
-    serial(async () =>
-      stopped
-        ? { tenantId, status: 'failed' as const, runs: [], skipped: [], error: 'the worker is stopping' }
-        : syncTenant(deps, tenantId, { base: config, trigger, signal: aborter.signal }),
-    );
+  /** `dueAt`: when a slot run was due; how late it starts goes to the slot-lateness metric. */
+  const runTenant = (tenantId: string, trigger: string, dueAt?: Date): Promise<TenantSyncResult> =>
+    serial(async () => {
+      if (stopped) return { tenantId, status: 'failed' as const, runs: [], skipped: [], error: 'the worker is stopping' };
+      if (dueAt) slotLateness.observe({ trigger }, Math.max(0, ctx.now().getTime() - dueAt.getTime()) / 1000);
+      return syncTenant(deps, tenantId, { base: config, trigger, signal: aborter.signal });
+    });
 
   /** Runs a tenant's slot if no worker (this one included) has run it yet. */
   const runSlot = async (tenantId: string, slot: Date, trigger: 'schedule' | 'catch-up') => {
-    if (await ctx.store.tenantSync.claimSlot(tenantId, slot)) await runTenant(tenantId, trigger);
+    // Due at the tenant's jittered offset into the slot; a catch-up run was due at the slot itself.
+    const dueAt = trigger === 'schedule' ? new Date(slot.getTime() + jitterMs(tenantId, config.schedule.jitterSeconds)) : slot;
+    if (await ctx.store.tenantSync.claimSlot(tenantId, slot)) await runTenant(tenantId, trigger, dueAt);
   };
 
   /** A slot for every tenant, each after its jitter; the first worker to claim a slot runs it. */

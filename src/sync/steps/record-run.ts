@@ -1,3 +1,4 @@
+import { observeSyncRun } from '../../metrics/metrics.ts';
 import type { RunStatus } from '../../store/repos/sync-runs.ts';
 import type { RunState } from '../run-state.ts';
 
@@ -24,6 +25,16 @@ export async function recordRun(run: RunState, status: Exclude<RunStatus, 'runni
       cursor: run.connection.cursor,
       cleaned: run.cleaned,
     },
+  });
+  observeSyncRun({
+    crm: run.connection.crm,
+    status,
+    durationMs,
+    crmWaitMs: run.crmWaitMs(),
+    counts: run.counts,
+    apiCalls: usage.calls,
+    rateLimited: usage.rateLimited ?? 0,
+    ...(status === 'paused' ? { pausedBy: run.errors.at(-1)?.code ?? 'unknown' } : {}),
   });
   if (status === 'succeeded' || status === 'partial') {
     await ctx.store.connections.update(

@@ -39,7 +39,7 @@ export async function sandboxWorker(
   };
 }
 
-function salesforceConnection(sb: Sandbox) {
+export function salesforceConnection(sb: Sandbox) {
   const t = sb.salesforce.issueTokens();
   return {
     crm: 'salesforce' as const,
@@ -55,7 +55,7 @@ function salesforceConnection(sb: Sandbox) {
   };
 }
 
-function hubspotConnection(sb: Sandbox) {
+export function hubspotConnection(sb: Sandbox) {
   const t = sb.hubspot.issueTokens();
   const portal = String(sb.hubspot.portalId);
   return {
