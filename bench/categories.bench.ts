@@ -36,7 +36,9 @@ async function sandboxSplit(): Promise<Split & { note: string }> {
     };
     const credentials: CredentialStore = {
       load: async () => ({ ...creds }),
-      save: async (c) => void (creds = { ...c }),
+      save: async (c) => {
+        creds = { ...c };
+      },
       markNeedsReauth: async () => undefined,
     };
     const mapping = defaultMapping('salesforce');

@@ -26,7 +26,10 @@ const env = {
 /** A pipeline with signal and open deals, so `deals list` sorts scored deals and reads their drivers. */
 function pipelineCsv(n: number): string {
   let seed = 11;
-  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
   const rows = ['id,name,created,closed,expected,outcome,amount,industry,source,owner'];
   const start = Date.UTC(2023, 0, 1);
   for (let i = 0; i < n; i++) {
@@ -151,7 +154,10 @@ try {
   });
   await new Promise<void>((resolve, reject) => {
     let out = '';
-    const seen = (c: Buffer) => (out += c.toString()).includes('dealrisk is running') && resolve();
+    const seen = (c: Buffer) => {
+      out += c.toString();
+      if (out.includes('dealrisk is running')) resolve();
+    };
     app.stdout.on('data', seen);
     app.stderr.on('data', seen);
     app.on('exit', (code) => reject(new Error(`the app exited (${code}) before it was running: ${out}`)));

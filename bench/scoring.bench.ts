@@ -175,7 +175,7 @@ const t2 = performance.now();
 const libInfer = loaded.classifiers[0].testScores(Xt) as number[];
 const libInferS = (performance.now() - t2) / 1000;
 let maxDiff = 0;
-libInfer.forEach((p, i) => (maxDiff = Math.max(maxDiff, Math.abs(p - 1 / (1 + Math.exp(-zTe[i]!))))));
+for (const [i, p] of libInfer.entries()) maxDiff = Math.max(maxDiff, Math.abs(p - 1 / (1 + Math.exp(-zTe[i]!))));
 console.log(`\n### ml-logistic-regression 2.0.0 vs our solver (IBM train split, one-hot design, ${ibm.train.length} × ${tr.p + 1})\n`);
 console.log('| trainer | time | test ROC-AUC |');
 console.log('|---|---|---|');

@@ -46,7 +46,10 @@ const file = path.join(dir, 'opportunities.csv');
 /** Salesforce-like opportunities: 40% open; outcomes follow source, industry, activity and amount. */
 function generate(n: number, editedEvery = 0): string {
   let seed = 42;
-  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
   const out = ['Id,Name,Amount,Outcome,Stage,CreatedDate,CloseDate,Industry,LeadSource,OwnerId,LastActivityDate'];
   const industries = ['SaaS', 'Retail', 'Health', 'EdTech', 'Finance', 'Manufacturing'];
   const sources = ['Partner', 'Inbound', 'Outbound', 'Event'];
@@ -238,7 +241,7 @@ if (process.env.BENCH_EXPLAIN) {
       `explain analyze select d.data, d.input_hash, d.external_id from deals d where d.tenant_id = '${tenant}' and d.source = 'csv' and d.status = 'open' and d.deleted_at is null and not exists (select 1 from deal_sync_state s where s.tenant_id = d.tenant_id and s.source = d.source and s.external_id = d.external_id and s.scored_hash = d.input_hash and s.model_id is not distinct from 1::bigint and s.scored_at >= '2026-11-23T00:00:00Z') order by d.external_id limit 2000`,
     )
     .execute(store.db);
-  console.error(r.rows.map((x: any) => x['QUERY PLAN']).join('\n'));
+  console.error(r.rows.map((x) => (x as Record<string, unknown>)['QUERY PLAN']).join('\n'));
 }
 if (sandbox) {
   // Run 2 wrote back at the sandbox's frozen instant: the next sync reads those echoes once.

@@ -71,7 +71,7 @@ describe('npm start and npx dealrisk on one DATA_DIR (PGlite)', () => {
     await app.line(/dealrisk is running/, 120_000);
   }, 150_000);
   afterAll(() => {
-    started.forEach((c) => c.kill('SIGKILL'));
+    for (const c of started) c.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
 

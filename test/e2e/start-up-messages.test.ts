@@ -53,7 +53,7 @@ const warnings = (text: string): string[] =>
 
 describe('start-up messages and the address to open', () => {
   afterAll(() => {
-    started.forEach((c) => c.kill('SIGKILL'));
+    for (const c of started) c.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -12,7 +12,10 @@ const KEY = Buffer.alloc(32, 9).toString('base64');
 /** A pipeline with real signal: partner-sourced and low-activity deals lose more often. */
 function pipelineCsv(n: number): string {
   let seed = 7;
-  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const rnd = () => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed / 2 ** 31;
+  };
   const rows = ['id,created,closed,outcome,amount,industry,source,owner'];
   for (let i = 0; i < n; i++) {
     const source = ['Partner', 'Inbound', 'Outbound'][i % 3]!;

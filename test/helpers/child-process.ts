@@ -25,12 +25,23 @@ export function spawnChild(args: string[], env: Record<string, string | undefine
   let out = '';
   let err = '';
   const watchers = new Set<() => void>();
-  const changed = () => watchers.forEach((w) => w());
-  p.stdout.on('data', (c: Buffer) => ((out += c.toString()), changed()));
-  p.stderr.on('data', (c: Buffer) => ((err += c.toString()), changed()));
+  const changed = () => {
+    for (const w of watchers) w();
+  };
+  p.stdout.on('data', (c: Buffer) => {
+    out += c.toString();
+    changed();
+  });
+  p.stderr.on('data', (c: Buffer) => {
+    err += c.toString();
+    changed();
+  });
   const exited = new Promise<Exit>((resolve) => p.on('exit', (code, signal) => resolve({ code, signal, out, err })));
   let done = false;
-  void exited.then(() => ((done = true), changed()));
+  void exited.then(() => {
+    done = true;
+    changed();
+  });
   return {
     pid: p.pid!,
     line(pattern, timeoutMs = 60_000) {

@@ -17,7 +17,7 @@ const ids = (pages: FetchPage[]): string[] => pages.flatMap((p) => p.records.map
 const lastCursor = (pages: FetchPage[]): string => pages[pages.length - 1]!.cursor!;
 
 function modifiedAt(deals: FakeDeal[], start: number, stepMs: number): FakeDeal[] {
-  deals.forEach((d, i) => (d.properties.hs_lastmodifieddate = new Date(start + i * stepMs).toISOString()));
+  for (const [i, d] of deals.entries()) d.properties.hs_lastmodifieddate = new Date(start + i * stepMs).toISOString();
   return deals;
 }
 

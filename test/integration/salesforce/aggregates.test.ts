@@ -21,7 +21,9 @@ const connector = (): Promise<SalesforceConnector> =>
     loginUrl: sb.salesforce.loginUrl,
     credentials: {
       load: async () => ({ ...creds }),
-      save: async (c) => void (creds = { ...c }),
+      save: async (c) => {
+        creds = { ...c };
+      },
       markNeedsReauth: async (r) => {
         throw new Error(r);
       },

@@ -33,7 +33,9 @@ async function open(dailyApiLimit: number, budgetShare: number): Promise<Salesfo
     bulkThreshold: -1,
     credentials: {
       load: async () => ({ ...creds }),
-      save: async (c) => void (creds = { ...c }),
+      save: async (c) => {
+        creds = { ...c };
+      },
       markNeedsReauth: async (r) => {
         throw new Error(r);
       },

@@ -27,7 +27,9 @@ const connector = (mapping: Mapping): Promise<SalesforceConnector> =>
     bulkThreshold: -1,
     credentials: {
       load: async () => ({ ...creds }),
-      save: async (c) => void (creds = { ...c }),
+      save: async (c) => {
+        creds = { ...c };
+      },
       markNeedsReauth: async (r) => {
         throw new Error(r);
       },

@@ -76,7 +76,10 @@ describe('Salesforce first backfill through Bulk API 2.0', () => {
       .get(`${V}/query`)
       .query(soqlMatching((q) => q === 'SELECT COUNT() FROM Opportunity'))
       .reply(200, { totalSize: 3, done: true, records: [] }, sfHeaders())
-      .post(`${V}/jobs/query`, (b) => ((jobBody = b), true))
+      .post(`${V}/jobs/query`, (b) => {
+        jobBody = b;
+        return true;
+      })
       .reply(
         200,
         {

@@ -10,7 +10,9 @@ let sb: Sandbox;
 let creds: Credentials;
 const store: CredentialStore = {
   load: async () => ({ ...creds }),
-  save: async (c) => void (creds = { ...c }),
+  save: async (c) => {
+    creds = { ...c };
+  },
   markNeedsReauth: async () => undefined,
 };
 

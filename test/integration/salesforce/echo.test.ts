@@ -41,14 +41,24 @@ describe('Salesforce echo of our own writes', () => {
     const soql: string[] = [];
     const scope = nock(INSTANCE)
       .get(`${V}/queryAll`)
-      .query(soqlMatching((q) => (soql.push(q), true)))
+      .query(
+        soqlMatching((q) => {
+          soql.push(q);
+          return true;
+        }),
+      )
       .reply(200, queryPage([before]), sfHeaders())
       .get(`${V}/sobjects/Opportunity/describe`)
       .reply(200, describeOpportunity(), sfHeaders())
       .patch(`${V}/composite/sobjects`)
       .reply(200, [{ id, success: true, errors: [] }], sfHeaders())
       .get(`${V}/queryAll`)
-      .query(soqlMatching((q) => (soql.push(q), true)))
+      .query(
+        soqlMatching((q) => {
+          soql.push(q);
+          return true;
+        }),
+      )
       .reply(200, queryPage([after]), sfHeaders());
     const sf = await connectorFor(memoryCredentials());
 

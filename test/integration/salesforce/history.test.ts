@@ -82,7 +82,12 @@ describe('Salesforce history enrichment', () => {
         sfHeaders(),
       )
       .get(`${V}/query`)
-      .query(soqlMatching((q) => (queries.push(q), q.includes('FROM OpportunityHistory WHERE OpportunityId IN'))))
+      .query(
+        soqlMatching((q) => {
+          queries.push(q);
+          return q.includes('FROM OpportunityHistory WHERE OpportunityId IN');
+        }),
+      )
       .reply(
         200,
         queryPage([
@@ -99,7 +104,12 @@ describe('Salesforce history enrichment', () => {
       .query(soqlMatching((q) => q.includes('FROM OpportunityFieldHistory')))
       .reply(400, sfError('INVALID_TYPE', "sObject type 'OpportunityFieldHistory' is not supported."), sfHeaders())
       .get(`${V}/query`)
-      .query(soqlMatching((q) => (queries.push(q), q.includes('FROM Task WHERE WhatId IN'))))
+      .query(
+        soqlMatching((q) => {
+          queries.push(q);
+          return q.includes('FROM Task WHERE WhatId IN');
+        }),
+      )
       .reply(200, queryPage([aggregate({ WhatId: open, n: 2 })]), sfHeaders())
       .get(`${V}/query`)
       .query(soqlMatching((q) => q.includes('FROM OpportunityContactRole')))

@@ -18,7 +18,10 @@ describe('Salesforce OAuth (web-server flow with PKCE)', () => {
     const { codeVerifier } = createPkcePair();
     let form: Record<string, string> = {};
     const scope = nock('https://test.salesforce.com')
-      .post('/services/oauth2/token', (b) => ((form = Object.fromEntries(new URLSearchParams(b))), true))
+      .post('/services/oauth2/token', (b) => {
+        form = Object.fromEntries(new URLSearchParams(b));
+        return true;
+      })
       .reply(200, {
         access_token: '00Dxx0000001gPF!AQ4AQ.access',
         refresh_token: '5Aep861-refresh',

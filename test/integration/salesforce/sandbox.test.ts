@@ -17,7 +17,9 @@ let creds: Credentials;
 const reauth: string[] = [];
 const store: CredentialStore = {
   load: async () => ({ ...creds }),
-  save: async (c) => void (creds = { ...c }),
+  save: async (c) => {
+    creds = { ...c };
+  },
   markNeedsReauth: async (reason) => void reauth.push(reason),
 };
 

@@ -71,7 +71,9 @@ function storeOf(initial: Credentials): CredentialStore & { current: Credentials
     current: initial,
     reauth: [] as string[],
     load: async () => ({ ...s.current }),
-    save: async (c: Credentials) => void (s.current = { ...c }),
+    save: async (c: Credentials) => {
+      s.current = { ...c };
+    },
     markNeedsReauth: async (r: string) => void s.reauth.push(r),
   };
   return s;

@@ -51,7 +51,11 @@ function orgMocks(
 ) {
   const missing = ALL.filter((f) => !o.existing.includes(f));
   const scope = nock(INSTANCE)
-    .post(SOAP, (b: string) => b.includes('<readMetadata>') && !!(bodies.read = b))
+    .post(SOAP, (b: string) => {
+      if (!b.includes('<readMetadata>')) return false;
+      bodies.read = b;
+      return true;
+    })
     .reply(
       200,
       soap(
@@ -61,11 +65,19 @@ function orgMocks(
     );
   if (missing.length) {
     scope
-      .post(SOAP, (b: string) => b.includes('<createMetadata>') && !!(bodies.create = b))
+      .post(SOAP, (b: string) => {
+        if (!b.includes('<createMetadata>')) return false;
+        bodies.create = b;
+        return true;
+      })
       .reply(200, soap(`<createMetadataResponse>${missing.map((f) => saved(f)).join('')}</createMetadataResponse>`), xml);
   }
   scope
-    .post(SOAP, (b: string) => b.includes('<upsertMetadata>') && !!(bodies.permsets = b))
+    .post(SOAP, (b: string) => {
+      if (!b.includes('<upsertMetadata>')) return false;
+      bodies.permsets = b;
+      return true;
+    })
     .reply(
       200,
       soap(

@@ -158,7 +158,10 @@ describe('Salesforce upsertTasks', () => {
       .get(`${V}/query`)
       .query(soqlMatching((q) => q === `SELECT Id, OwnerId FROM Opportunity WHERE Id IN ('${t.dealExternalId}')`))
       .reply(200, queryPage([{ attributes: { type: 'Opportunity' }, Id: t.dealExternalId, OwnerId: '005dM00000OWNER01' }]), sfHeaders())
-      .post(`${V}/composite/sobjects`, (b: { records: Array<{ OwnerId?: string }> }) => ((owner = b.records[0]!.OwnerId), true))
+      .post(`${V}/composite/sobjects`, (b: { records: Array<{ OwnerId?: string }> }) => {
+        owner = b.records[0]!.OwnerId;
+        return true;
+      })
       .reply(200, [{ id: '00TdM00000NEWTASK3', success: true, errors: [] }], sfHeaders());
     const sf = await connectorFor(memoryCredentials());
 

@@ -68,7 +68,9 @@ describe('Salesforce request size limits', () => {
       loginUrl: sb.salesforce.loginUrl,
       credentials: {
         load: async () => ({ ...creds }),
-        save: async (c) => void (creds = { ...c }),
+        save: async (c) => {
+          creds = { ...c };
+        },
         markNeedsReauth: async (r) => {
           throw new Error(r);
         },

@@ -34,7 +34,10 @@ describe('Salesforce writeBack', () => {
     const scope = nock(INSTANCE)
       .get(`${V}/sobjects/Opportunity/describe`)
       .reply(200, describeOpportunity(), sfHeaders())
-      .patch(`${V}/composite/sobjects`, (b: CollectionBody) => ((sent = b), true))
+      .patch(`${V}/composite/sobjects`, (b: CollectionBody) => {
+        sent = b;
+        return true;
+      })
       .reply(
         200,
         [
@@ -113,7 +116,10 @@ describe('Salesforce writeBack', () => {
     nock(INSTANCE)
       .get(`${V}/sobjects/Opportunity/describe`)
       .reply(200, describeOpportunity({ Risk_Drivers__c: { type: 'string', length: 60 } }), sfHeaders())
-      .patch(`${V}/composite/sobjects`, (b: CollectionBody) => ((sent = b), true))
+      .patch(`${V}/composite/sobjects`, (b: CollectionBody) => {
+        sent = b;
+        return true;
+      })
       .reply(200, [{ id: 'x', success: true, errors: [] }], sfHeaders());
     const sf = await connectorFor(memoryCredentials());
 

@@ -213,7 +213,9 @@ describe("the Salesforce connector's history queries against the sandbox org", (
         loginUrl: sb.salesforce.loginUrl,
         credentials: {
           load: async () => creds,
-          save: async (c) => void (creds = c),
+          save: async (c) => {
+            creds = c;
+          },
           markNeedsReauth: async (reason) => {
             throw new Error(reason);
           },

@@ -63,7 +63,7 @@ export async function storeFirstSync(w: Web, tenantId: string, crm: 'salesforce'
 export function formControls(page: string, formId = 'mapping-form'): Array<[string, string]> {
   const start = page.indexOf(`id="${formId}"`);
   const form = page.slice(page.lastIndexOf('<form', start), page.indexOf('</form>', start));
-  const unescape = (s: string) =>
+  const unescapeHtml = (s: string) =>
     s
       .replace(/&quot;/g, '"')
       .replace(/&#39;/g, "'")
@@ -78,14 +78,14 @@ export function formControls(page: string, formId = 'mapping-form'): Array<[stri
     if (tag === 'input') {
       const type = /\stype="([^"]*)"/.exec(attrs!)?.[1] ?? 'text';
       if (type === 'checkbox' && !/\schecked\b/.test(attrs!)) continue;
-      out.push([unescape(name), unescape(/\svalue="([^"]*)"/.exec(attrs!)?.[1] ?? '')]);
+      out.push([unescapeHtml(name), unescapeHtml(/\svalue="([^"]*)"/.exec(attrs!)?.[1] ?? '')]);
     } else if (tag === 'textarea') {
-      out.push([unescape(name), unescape(rest!.slice(0, rest!.indexOf('</textarea>')))]);
+      out.push([unescapeHtml(name), unescapeHtml(rest!.slice(0, rest!.indexOf('</textarea>')))]);
     } else {
       const body = rest!.slice(0, rest!.indexOf('</select>'));
       const options = [...body.matchAll(/<option value="([^"]*)"([^>]*)>/g)];
       const chosen = options.find((o) => /\sselected\b/.test(o[2]!)) ?? options[0];
-      out.push([unescape(name), unescape(chosen?.[1] ?? '')]);
+      out.push([unescapeHtml(name), unescapeHtml(chosen?.[1] ?? '')]);
     }
   }
   return out;

@@ -110,12 +110,12 @@ describe('the data directory lock', () => {
     writeFileSync(file, JSON.stringify(holder({ pid: deadPid(), identity: null })));
     const racers = Array.from({ length: 6 }, () => spawnChild([path.join(import.meta.dirname, 'fixtures/lock-child.ts')], { LOCK: file }));
     await Promise.all(racers.map((r) => r.line(/^waiting$/)));
-    racers.forEach((r) => r.send('go'));
+    for (const r of racers) r.send('go');
     const said = await Promise.all(racers.map((r) => r.line(/^(acquired|held by \d+)$/)));
     expect(said.filter((s) => s === 'acquired')).toHaveLength(1);
     const winner = racers[said.indexOf('acquired')]!;
     expect(said.filter((s) => s !== 'acquired')).toEqual(Array(5).fill(`held by ${winner.pid}`));
-    racers.forEach((r) => r.send('stop'));
+    for (const r of racers) r.send('stop');
     await Promise.all(racers.map((r) => r.exited));
     expect(existsSync(file)).toBe(false);
   });

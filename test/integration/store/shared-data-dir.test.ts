@@ -9,8 +9,12 @@ import { type Child, spawnChild } from '../../helpers/child-process.ts';
 const CHILD = path.join(import.meta.dirname, 'fixtures/db-child.ts');
 const dirs: string[] = [];
 const running: Child[] = [];
-afterEach(() => running.splice(0).forEach((c) => c.kill('SIGKILL')));
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterEach(() => {
+  for (const c of running.splice(0)) c.kill('SIGKILL');
+});
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 function dataDir(): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'dealrisk-share-'));

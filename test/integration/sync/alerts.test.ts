@@ -13,7 +13,11 @@ describe('alerts on deals entering Critical', () => {
   let slack: Awaited<ReturnType<typeof slackSink>>;
   beforeEach(async () => {
     slack = await slackSink();
-    h = await harness({ config: (c) => void (c.alerts.slackWebhookUrl = slack.url) });
+    h = await harness({
+      config: (c) => {
+        c.alerts.slackWebhookUrl = slack.url;
+      },
+    });
     ({ crm } = await h.tenant('t1'));
   });
   afterEach(async () => {

@@ -7,7 +7,9 @@ import { finishRun, type KillPoint, killAtEach, pointName, withStore, workerData
 import { sandboxWorker } from './helpers/sandbox-worker.ts';
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 /** Killed at each point in turn (a first sync of a Salesforce org), then left to finish. */
 const CHAIN: KillPoint[] = [

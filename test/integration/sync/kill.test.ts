@@ -12,7 +12,9 @@ const CHILD = path.join(import.meta.dirname, 'fixtures/sync-child.ts');
 const T0 = '2026-11-24T10:00:00Z';
 const T1 = new Date(new Date(T0).getTime() + HOUR).toISOString();
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 
 /**
  * Kill points (and which occurrence: the second page, the second write batch...), in two

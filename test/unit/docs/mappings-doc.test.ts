@@ -6,14 +6,14 @@ import { EXCEL_FORMATS } from '../../../src/mapping/dates.ts';
 import { CANONICAL_FIELDS, FieldSpec, Lookup, Mapping, parseMapping, ValueType } from '../../../src/mapping/schema.ts';
 
 const docs = readFileSync(path.resolve(import.meta.dirname, '../../../docs/mappings.md'), 'utf8');
-const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 // docs/mappings.md is the reference a new user maps a file from: it must name everything the
 // schema accepts, so a key added to the schema without a word in the docs fails here.
 describe('docs/mappings.md', () => {
   it('lists every canonical field with its default type', () => {
     for (const [field, type] of Object.entries(CANONICAL_FIELDS)) {
-      expect(docs, field).toMatch(new RegExp(`^\\| \`${escape(field)}\` \\| ${type} \\|`, 'm'));
+      expect(docs, field).toMatch(new RegExp(`^\\| \`${escapeRegExp(field)}\` \\| ${type} \\|`, 'm'));
     }
   });
 

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { type Clock, PortalPacer, SlidingWindowPacer } from '../../../connectors/hubspot/rate-pacer.ts';
 
 function fakeClock(): Clock & { t: number } {
-  const c = { t: 0, now: () => c.t, sleep: async (ms: number) => void (c.t += ms) };
+  const c = {
+    t: 0,
+    now: () => c.t,
+    sleep: async (ms: number) => {
+      c.t += ms;
+    },
+  };
   return c;
 }
 

@@ -59,6 +59,7 @@ const tricky = fc.constantFrom(
   '\\ud800',
   '%s',
   '%00',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal template placeholder is the hostile value.
   '${x}',
   '{{x}}',
   '<script>alert(1)</script>',

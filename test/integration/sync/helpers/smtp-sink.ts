@@ -21,8 +21,7 @@ export async function smtpSink() {
     say('220 sink ESMTP');
     sock.on('data', (chunk) => {
       buf += chunk.toString('utf8');
-      let i: number;
-      while ((i = buf.indexOf('\r\n')) >= 0) {
+      for (let i = buf.indexOf('\r\n'); i >= 0; i = buf.indexOf('\r\n')) {
         const line = buf.slice(0, i);
         buf = buf.slice(i + 2);
         if (inData) {
@@ -36,11 +35,19 @@ export async function smtpSink() {
         }
         const cmd = line.slice(0, 4).toUpperCase();
         if (cmd === 'EHLO' || cmd === 'HELO') say('250 sink');
-        else if (cmd === 'MAIL') (cur.from = /<([^>]*)>/.exec(line)?.[1] ?? ''), say('250 ok');
-        else if (cmd === 'RCPT') cur.to.push(/<([^>]*)>/.exec(line)?.[1] ?? ''), say('250 ok');
-        else if (cmd === 'DATA') (inData = true), say('354 go ahead');
-        else if (cmd === 'QUIT') say('221 bye'), sock.end();
-        else say('250 ok');
+        else if (cmd === 'MAIL') {
+          cur.from = /<([^>]*)>/.exec(line)?.[1] ?? '';
+          say('250 ok');
+        } else if (cmd === 'RCPT') {
+          cur.to.push(/<([^>]*)>/.exec(line)?.[1] ?? '');
+          say('250 ok');
+        } else if (cmd === 'DATA') {
+          inData = true;
+          say('354 go ahead');
+        } else if (cmd === 'QUIT') {
+          say('221 bye');
+          sock.end();
+        } else say('250 ok');
       }
     });
   });
