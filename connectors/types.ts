@@ -95,6 +95,24 @@ export interface TaskResult {
   error?: RecordFailure;
 }
 
+/** What the CRM says of a task we created. */
+export interface TaskState {
+  taskId: string;
+  /** completed: the rep closed it; deleted: it is gone from the CRM; open: neither. */
+  status: 'open' | 'completed' | 'deleted';
+  /** When the rep completed it, by the CRM's own stamp. */
+  completedAt: Date | null;
+}
+
+export interface TaskStateQuery {
+  /** Our open tasks the caller still follows, by CRM id. */
+  taskIds: readonly string[];
+  /** The mark the last answer returned (opaque); null the first time. */
+  mark: string | null;
+  /** Without a mark: when the oldest of those tasks was created (where reading changes starts). */
+  since: Date;
+}
+
 export interface ApiUsage {
   /** Calls this connector instance made. */
   calls: number;
@@ -145,6 +163,12 @@ export interface Connector {
   writeBack(updates: DealUpdate[]): Promise<WriteResult[]>;
   /** Idempotent task creation keyed by TaskRequest.key; one result per request. */
   upsertTasks(tasks: TaskRequest[]): Promise<TaskResult[]>;
+  /**
+   * Reads back the tasks we created: those of `taskIds` the CRM now reports completed or gone
+   * (changes since `mark` where the CRM can say), and the mark to ask from next time. The sync
+   * asks only while it follows open tasks: with none open, no call.
+   */
+  readTaskStates?(q: TaskStateQuery): Promise<{ states: TaskState[]; mark: string | null }>;
   usage(): ApiUsage;
   /** Link to the record in the CRM's UI, when there is one. */
   recordUrl(externalId: string): string | null;

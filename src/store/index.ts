@@ -1,5 +1,6 @@
 import { type Db, type DbOptions, openDb } from './db.ts';
 import { migrateToLatest } from './migrate.ts';
+import { actionTasksRepo } from './repos/action-tasks.ts';
 import { alertsRepo } from './repos/alerts.ts';
 import { apiKeysRepo } from './repos/api-keys.ts';
 import { atRiskRepo } from './repos/at-risk.ts';
@@ -68,6 +69,7 @@ export async function openStore(opts: StoreOptions) {
     opsStats: opsStatsRepo(db),
     currencyRates: currencyRatesRepo(db),
     forecastQuarters: forecastQuartersRepo(db),
+    actionTasks: actionTasksRepo(db),
     close,
   };
 }

@@ -361,6 +361,39 @@ export interface ForecastQuartersTable {
   record: Json<Record<string, unknown>>;
 }
 
+/** 0010: a playbook task we created, as recommended and as the rep left it (issue 16). */
+export interface ActionTasksTable {
+  tenant_id: string;
+  /** The outbox key (`<source>:<deal id>:<action>`). */
+  task_key: string;
+  source: string;
+  external_id: string;
+  action: string;
+  rule: string | null;
+  /** The CRM's task id. */
+  task_id: string | null;
+  owner_id: string | null;
+  owner_name: string | null;
+  recommended_at: Timestamp;
+  /** Risk score, category and segment at the recommendation. */
+  score: number;
+  category: string;
+  segment: string | null;
+  status: 'open' | 'completed' | 'deleted';
+  completed_at: Timestamp | null;
+  /** When the CRM last reported on it. */
+  checked_at: Timestamp | null;
+}
+
+/** 0010: how far sent tasks were taken into action_tasks, and the connector's task-change mark. */
+export interface ActionTaskMarksTable {
+  tenant_id: string;
+  source: string;
+  imported_until: Timestamp | null;
+  read_mark: string | null;
+  read_at: Timestamp | null;
+}
+
 export interface Database {
   tenants: TenantsTable;
   mapping_overrides: MappingOverridesTable;
@@ -386,4 +419,6 @@ export interface Database {
   webhook_events: WebhookEventsTable;
   currency_rates: CurrencyRatesTable;
   forecast_quarters: ForecastQuartersTable;
+  action_tasks: ActionTasksTable;
+  action_task_marks: ActionTaskMarksTable;
 }

@@ -35,6 +35,7 @@ export function timedConnector(inner: Connector): { connector: Connector; waitMs
     },
     writeBack: (u) => timed(() => inner.writeBack(u)),
     upsertTasks: (t) => timed(() => inner.upsertTasks(t)),
+    ...(inner.readTaskStates ? { readTaskStates: (q) => timed(() => inner.readTaskStates!(q)) } : {}),
     usage: () => inner.usage(),
     recordUrl: (id) => inner.recordUrl(id),
   };

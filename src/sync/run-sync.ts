@@ -14,6 +14,7 @@ import { recordRun } from './steps/record-run.ts';
 import { retrainWhenDue } from './steps/retrain.ts';
 import { scoreDeals } from './steps/score.ts';
 import { sendFieldWrites, sendTasks } from './steps/send-writes.ts';
+import { trackActionTasks } from './steps/track-actions.ts';
 
 /** What a sync run needs from outside; the worker and the CLI build it once. */
 export interface SyncDeps {
@@ -45,7 +46,7 @@ type Step = (run: RunState) => Promise<void>;
 /**
  * One sync run of one connection:
  * fetch changed → map → store deals + snapshots → exchange rates when due → (re)train when due → score → diff →
- * write back → alerts → tasks → record the run.
+ * write back → alerts → tasks → follow up tasks → record the run.
  * Alerts come before tasks so an alert's CRM task goes out in the same batch as the others.
  */
 export async function runConnectionSync(
@@ -104,6 +105,7 @@ export async function runConnectionSync(
     await step('write-back', sendFieldWrites);
     await step('alerts', raiseAlerts);
     await step('tasks', sendTasks);
+    await step('task-status', trackActionTasks);
     const status = finishedStatus(run);
     await recordRun(run, status, started);
     log.info('sync run finished', { status, counts: run.counts });
