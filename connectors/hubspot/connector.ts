@@ -23,6 +23,7 @@ import { DealEnricher, type HubSpotObject } from './enrich.ts';
 import { DEFAULT_FETCH, fetchChanges } from './fetch-changes.ts';
 import { type Clock, DEFAULT_BUDGET, PortalPacer, type RateBudget, realClock } from './rate-pacer.ts';
 import { setupProperties } from './setup.ts';
+import { readHubSpotTaskStates } from './task-states.ts';
 import { LEGACY_TASK_KEY, TaskWriter } from './tasks.ts';
 import { TokenManager } from './token-manager.ts';
 import { writeRiskFields } from './write-back.ts';
@@ -207,6 +208,8 @@ export function createHubSpotConnector(o: HubSpotConnectorOptions): HubSpotConne
     portalId: () => portal,
 
     readCurrencyRates: () => readHubSpotRates(api),
+
+    readTaskStates: (q) => readHubSpotTaskStates(api, q),
 
     async fetchDealsById(ids: string[]) {
       enricher ??= new DealEnricher(api, o.mapping, log);

@@ -24,6 +24,7 @@ import { HistoryEnricher } from './history.ts';
 import { Meter } from './meter.ts';
 import { openSession } from './session.ts';
 import { setupOrg } from './setup.ts';
+import { readSalesforceTaskStates } from './task-states.ts';
 import { upsertRiskTasks } from './tasks.ts';
 import { writeRiskFields } from './write-back.ts';
 
@@ -163,6 +164,7 @@ export async function createSalesforceConnector(o: SalesforceConnectorOptions): 
     upsertTasks(tasks: TaskRequest[]): Promise<TaskResult[]> {
       return upsertRiskTasks(api, keyField, tasks, logger);
     },
+    readTaskStates: (q) => readSalesforceTaskStates(api, keyField, q),
     describeFields(): Promise<SourceField[]> {
       return describeSalesforceFields(api, o.mapping.object, new Set(Object.values(writeBackSpec?.fields ?? {})), warn);
     },

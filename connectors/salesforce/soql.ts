@@ -175,6 +175,14 @@ export function chunkForUri(values: readonly string[], maxItems: number, build: 
   return out;
 }
 
+/**
+ * Our keyed tasks changed at or after `since` (whole seconds), oldest first: the read-back of what
+ * reps did with them. Sent through queryAll so a deleted task is seen as deleted.
+ */
+export function keyedTasksChangedQuery(keyField: string, since: Date): string {
+  return `SELECT Id, IsClosed, IsDeleted, Status, CompletedDateTime, SystemModstamp FROM Task WHERE ${keyField} != null AND SystemModstamp >= ${soqlDateTime(since)} ORDER BY SystemModstamp ASC, Id ASC`;
+}
+
 /** Existing tasks by key; queryAll so closed-and-archived or deleted tasks still count. */
 export function tasksByKeyQuery(keyField: string, keys: readonly string[]): string {
   return `SELECT Id, ${keyField}, WhatId, IsClosed, IsDeleted, Status FROM Task WHERE ${keyField} IN (${keys.map(soqlString).join(', ')})`;

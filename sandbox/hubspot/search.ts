@@ -8,6 +8,8 @@ const MAX_LIMIT = 200;
 const MAX_GROUPS = 5;
 const MAX_FILTERS_PER_GROUP = 6;
 const MAX_FILTERS = 18;
+/** Values of one IN / NOT_IN filter: HubSpot documents no limit, so the sandbox takes 100 (docs/crm-limits.md). */
+const MAX_IN_VALUES = 100;
 
 interface Filter {
   propertyName: string;
@@ -140,6 +142,11 @@ export class HsSearch {
     if (filters.length > MAX_FILTERS) return invalid(`There are too many filters (${filters.length}); the maximum is ${MAX_FILTERS}`);
     const bad = filters.find((f) => !OPERATORS.has(f.operator));
     if (bad) return invalid(`Unknown filter operator ${String(bad.operator)}`);
+    const long = filters.find((f) => Array.isArray(f.values) && f.values.length > MAX_IN_VALUES);
+    if (long)
+      return invalid(
+        `The ${long.operator} filter on ${long.propertyName} has ${long.values!.length} values; the maximum is ${MAX_IN_VALUES}`,
+      );
     const sorts = (Array.isArray(body.sorts) ? body.sorts : []) as Array<string | { propertyName: string; direction?: string }>;
     if (sorts.length > 1) return invalid('Only one sort is supported');
     const cap = this.cap();

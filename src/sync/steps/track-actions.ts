@@ -12,6 +12,12 @@ const HOUR_MS = 3_600_000;
  * still open after a month matters only as "not done"; asking longer would only spend calls.
  */
 export const FOLLOW_TASK_DAYS = 30;
+/**
+ * The CRM is asked about open tasks at most this often (and first this long after it had any to
+ * answer for): a completion is dated by the CRM's own stamp, so asking every hour would make the
+ * report no more exact, only an hourly sync with nothing new cost a call more.
+ */
+export const READ_TASKS_EVERY_HOURS = 6;
 /** Sent tasks are taken in from a little before the last one seen (a concurrent run may send late). */
 const IMPORT_OVERLAP_MS = HOUR_MS;
 const PAGE = 1000;
@@ -22,7 +28,8 @@ const CATEGORIES = new Set<string>(['Low', 'Medium', 'High', 'Critical']);
 /**
  * follow up the playbook's tasks: take in the tasks sent (with the deal's risk band, score and
  * segment at the time), then ask the CRM which of the open ones were done or deleted. No open
- * task in the last FOLLOW_TASK_DAYS: no call. A real-time run leaves this to the regular sync.
+ * task in the last FOLLOW_TASK_DAYS: no call; otherwise at most one read every
+ * READ_TASKS_EVERY_HOURS. A real-time run leaves this to the regular sync.
  */
 export async function trackActionTasks(run: RunState): Promise<void> {
   if (run.only !== null || run.connector.source === 'csv') return;
@@ -84,14 +91,21 @@ async function readTaskStates(run: RunState): Promise<void> {
   const open = await ctx.store.actionTasks.openTracked(tenantId, source, new Date(run.asOf.getTime() - FOLLOW_TASK_DAYS * DAY_MS));
   if (open.length === 0) return;
   const marks = await ctx.store.actionTasks.marks(tenantId, source);
+  const now = ctx.now();
+  if (!marks.readAt) {
+    // Tasks just created have nothing to report yet: the first read comes one interval later.
+    await ctx.store.actionTasks.saveMarks(tenantId, source, { readAt: now });
+    return;
+  }
+  if (now.getTime() - marks.readAt.getTime() < READ_TASKS_EVERY_HOURS * HOUR_MS) return;
   try {
     const r = await connector.readTaskStates({
       taskIds: open.map((o) => o.taskId),
       mark: marks.readMark,
       since: new Date(open[0]!.recommendedAt.getTime() - HOUR_MS),
     });
-    const changed = await ctx.store.actionTasks.applyStatuses(tenantId, source, r.states, ctx.now());
-    await ctx.store.actionTasks.saveMarks(tenantId, source, { readMark: r.mark, readAt: ctx.now() });
+    const changed = await ctx.store.actionTasks.applyStatuses(tenantId, source, r.states, now);
+    await ctx.store.actionTasks.saveMarks(tenantId, source, { readMark: r.mark, readAt: now });
     run.counts.actionTasksDone = changed;
     if (changed) run.log.info('task states read', { open: open.length, changed });
   } catch (e) {

@@ -45,6 +45,7 @@ const SHAPES: Record<string, () => string[]> = {
     soql.contactRoleCountQuery(soql.chunkForUri(ids(2000), soql.AGGREGATE_IDS_MAX, soql.contactRoleCountQuery)[0]!),
   ],
   tasksByKeyQuery: () => [soql.tasksByKeyQuery(DEFAULT_TASK_KEY_FIELD, [`${ids(1)[0]}:call-buyer`, "o'brien\\renewal"])],
+  keyedTasksChangedQuery: () => [soql.keyedTasksChangedQuery(DEFAULT_TASK_KEY_FIELD, AT)],
   ownersQuery: () => [soql.ownersQuery(ids(soql.IN_LIST_MAX))],
   permissionSetByNameQuery: () => [soql.permissionSetByNameQuery('DealRisk_Integration')],
   permissionSetAssignmentQuery: () => [soql.permissionSetAssignmentQuery('005dM00000AbCdEAAA', '0PSdM00000DealRkAA')],

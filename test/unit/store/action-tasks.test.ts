@@ -113,7 +113,9 @@ describe('playbook tasks and what became of them (store)', () => {
     expect(n).toBe(1);
     // Reported again later (another completion stamp): the first one stands.
     await t.store.actionTasks.applyStatuses('t1', 'salesforce', [{ taskId: 'T1', status: 'deleted', completedAt: null }], done);
-    expect(await t.store.actionTasks.applyStatuses('t2', 'salesforce', [{ taskId: 'T3', status: 'deleted', completedAt: null }], done)).toBe(0);
+    expect(
+      await t.store.actionTasks.applyStatuses('t2', 'salesforce', [{ taskId: 'T3', status: 'deleted', completedAt: null }], done),
+    ).toBe(0);
     const recs = await t.store.actionTasks.recommendations('t1');
     expect(recs.map((r) => [r.dealKey, r.action, r.band, r.score, r.completedAt, r.dismissed])).toEqual([
       ['salesforce:D1', 'multithread', 'High', 55, done, false],
