@@ -76,7 +76,10 @@ const SEGMENTS = ['SaaS', 'Retail', 'EdTech', 'Healthcare'];
  */
 export async function seedRealPipeline(t: TestStore, tenantId: string, service: ScoringService): Promise<void> {
   let seed = 11;
-  const r = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+  const r = () => {
+    seed = (seed * 16807) % 2147483647;
+    return seed / 2147483647;
+  };
   const SOURCES = ['Web', 'Partner', 'Outbound', 'Event'];
   const make = (i: number, status: 'open' | 'won' | 'lost' | 'closed') => {
     const [ownerId, ownerName] = OWNERS[i % OWNERS.length]!;
