@@ -37,6 +37,13 @@ export interface FetchPage {
   cursor: string | null;
 }
 
+/** What changedSince found. */
+export interface ChangedIds {
+  ids: string[];
+  mark: string;
+  more: boolean;
+}
+
 export interface FetchOptions {
   /** The cursor persisted after the last stored page; null for a first (full) sync. */
   cursor: string | null;
@@ -159,6 +166,20 @@ export interface Connector {
   setup(): Promise<SetupReport>;
   /** Changed records since the cursor, page by page. */
   fetchChanges(opts: FetchOptions): AsyncIterable<FetchPage>;
+  /**
+   * Named records now, for real-time rescoring of deals a webhook or a change poll reported:
+   * those read (enriched as fetchChanges enriches them), and ids the source no longer has
+   * (deleted, merged away, or not visible to us) as `deletedIds`. `cursor` is null: reading by id
+   * moves no cursor. A connector without it leaves real-time changes to the regular sync.
+   */
+  fetchByIds?(ids: readonly string[], opts?: { signal?: AbortSignal }): Promise<FetchPage>;
+  /**
+   * For a source that sends no webhook (Salesforce without change events): ids changed since
+   * `mark` (opaque; null starts after the latest change, returning none), and the mark to ask from
+   * next time. `more`: more than `limit` changed; none are returned and the mark moves past them,
+   * leaving them to the regular sync.
+   */
+  changedSince?(mark: string | null, limit: number): Promise<ChangedIds>;
   /** Batched write of risk fields; one result per update, in order. */
   writeBack(updates: DealUpdate[]): Promise<WriteResult[]>;
   /** Idempotent task creation keyed by TaskRequest.key; one result per request. */

@@ -207,6 +207,12 @@ export function createHubSpotConnector(o: HubSpotConnectorOptions): HubSpotConne
 
     portalId: () => portal,
 
+    async fetchByIds(ids: readonly string[]): Promise<FetchPage> {
+      const r = await this.fetchDealsById([...ids]);
+      // A batch read leaves out archived deals: gone from the pipeline, as a deletion webhook says.
+      return { records: r.records, deletedIds: r.missingIds, cursor: null };
+    },
+
     readCurrencyRates: () => readHubSpotRates(api),
 
     readTaskStates: (q) => readHubSpotTaskStates(api, q),

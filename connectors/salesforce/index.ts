@@ -3,6 +3,7 @@ import { createLogger, type Logger } from '../../src/log.ts';
 import { type Mapping, sourcePaths } from '../../src/mapping/schema.ts';
 import type {
   ApiUsage,
+  ChangedIds,
   Connector,
   CredentialStore,
   DealUpdate,
@@ -16,6 +17,7 @@ import type {
 } from '../types.ts';
 import { SalesforceApi } from './api.ts';
 import type { BulkOptions } from './bulk-query.ts';
+import { changedOpportunityIds, fetchOpportunitiesById } from './by-id.ts';
 import { readSalesforceRates } from './currency-rates.ts';
 import { describeSalesforceFields } from './describe-fields.ts';
 import { fetchChanges } from './fetch-changes.ts';
@@ -157,6 +159,12 @@ export async function createSalesforceConnector(o: SalesforceConnectorOptions): 
         },
         opts,
       );
+    },
+    fetchByIds(ids: readonly string[], opts: { signal?: AbortSignal } = {}): Promise<FetchPage> {
+      return fetchOpportunitiesById({ api, enricher, paths: sourcePaths(o.mapping), warn }, ids, opts.signal);
+    },
+    changedSince(mark: string | null, limit: number): Promise<ChangedIds> {
+      return changedOpportunityIds(api, mark, limit);
     },
     async writeBack(updates: DealUpdate[]): Promise<WriteResult[]> {
       return writeRiskFields(api, needWriteBack(), fieldShapes, updates, logger);

@@ -56,6 +56,22 @@ export function opportunityQuery(q: OpportunityQuery): string {
   return soql;
 }
 
+/** Named opportunities (real-time rescoring): at most IN_LIST_MAX ids, through chunkForUri. */
+export function opportunitiesByIdQuery(fields: readonly string[], ids: readonly string[]): string {
+  return `SELECT ${fields.join(', ')} FROM Opportunity WHERE Id IN (${ids.map(soqlString).join(', ')})`;
+}
+
+/**
+ * The change poll: ids changed since `since` (whole seconds; at or after it, or strictly after
+ * with `after`), oldest first, at most `limit`; with `since` null, the latest change alone (where
+ * the poll starts from).
+ */
+export function changedOpportunitiesQuery(since: Date | null, limit: number, after = false): string {
+  return since
+    ? `SELECT Id, SystemModstamp FROM Opportunity WHERE SystemModstamp ${after ? '>' : '>='} ${soqlDateTime(since)} ORDER BY SystemModstamp ASC, Id ASC LIMIT ${limit}`
+    : 'SELECT Id, SystemModstamp FROM Opportunity ORDER BY SystemModstamp DESC, Id DESC LIMIT 1';
+}
+
 /**
  * Which opportunities a history query covers. Small pages name their ids; larger ones use a
  * semi-join on the page's range of the order key, which keeps the URL short (an IN list of

@@ -38,6 +38,9 @@ export interface ConnectionsTable {
   paused_until: Timestamp | null;
   last_sync_at: Timestamp | null;
   settings: Json<Record<string, unknown>>;
+  /** 0009: where the change poll resumes (the connector's opaque mark), and when it last ran. */
+  changes_mark: string | null;
+  changes_polled_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }

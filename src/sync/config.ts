@@ -106,6 +106,14 @@ export const SyncConfig = z
         timeoutSeconds: z.number().positive().default(10),
       })
       .strict(),
+    realtime: z
+      .object({
+        enabled: z.boolean().default(true),
+        maxDeals: z.number().int().min(1).max(2000).default(500),
+        pollSeconds: z.number().min(0).default(60),
+      })
+      .strict()
+      .prefault({}),
     retention: z
       .object({
         closedDealDays: z.number().int().min(1).default(730),
@@ -119,7 +127,7 @@ export const SyncConfig = z
 export type SyncConfig = z.infer<typeof SyncConfig>;
 
 /** Keys a tenant may override through `tenants.settings.sync`. */
-export const TENANT_KEYS = ['scoring', 'retrain', 'writeBack', 'alerts', 'digest', 'retention'] as const;
+export const TENANT_KEYS = ['scoring', 'retrain', 'writeBack', 'alerts', 'digest', 'realtime', 'retention'] as const;
 
 /** Validates a whole config document; errors name `where` and each offending key path. */
 export function parseSyncConfig(doc: unknown, where: string): SyncConfig {

@@ -33,6 +33,8 @@ export function timedConnector(inner: Connector): { connector: Connector; waitMs
         },
       };
     },
+    ...(inner.fetchByIds ? { fetchByIds: (ids, o) => timed(() => inner.fetchByIds!(ids, o)) } : {}),
+    ...(inner.changedSince ? { changedSince: (mark, limit) => timed(() => inner.changedSince!(mark, limit)) } : {}),
     writeBack: (u) => timed(() => inner.writeBack(u)),
     upsertTasks: (t) => timed(() => inner.upsertTasks(t)),
     ...(inner.readTaskStates ? { readTaskStates: (q) => timed(() => inner.readTaskStates!(q)) } : {}),

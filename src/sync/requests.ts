@@ -16,8 +16,9 @@ export async function requestSync(ctx: AppContext, tenantId: string, by: string 
 }
 
 /**
- * Deals a CRM webhook reported changed or deleted: the worker runs the tenant's incremental
- * sync within its poll interval (well under a minute) instead of waiting for the next hour.
+ * Deals a CRM reported changed or deleted (a HubSpot webhook, the Salesforce change poll): the
+ * worker fetches, scores and writes back those deals alone within its poll interval (well under a
+ * minute) instead of waiting for the next hour (src/sync/realtime.ts).
  */
 export async function requestRescore(ctx: AppContext, tenantId: string, source: Source, externalIds: string[]): Promise<void> {
   await ctx.store.rescoreQueue.add(tenantId, source, externalIds, ctx.now());

@@ -110,6 +110,13 @@ export interface RunState {
   /** The run's "as of": scores and snapshots carry it. */
   asOf: Date;
   trigger: string;
+  /**
+   * Real time: the deals a webhook or a change poll named; every step keeps to them (read by id,
+   * no training, only their scores, writes, alerts and tasks). Null: the regular sync.
+   */
+  only: readonly string[] | null;
+  /** Real time: how many deals were named, and how they were served (by id, or the regular sync and why). */
+  realtime?: { deals: number; how: string };
   signal: AbortSignal;
   probe: (point: SyncPoint) => void | Promise<void>;
   counts: RunCounts;

@@ -8,7 +8,7 @@ import { emptyCounts, finishedStatus, type RunState, type SyncPoint } from './ru
 import type { SyncScorer } from './scorer.ts';
 import { raiseAlerts } from './steps/alerts.ts';
 import { refreshCurrencyRates } from './steps/currency-rates.ts';
-import { fetchAndStore } from './steps/fetch-and-store.ts';
+import { fetchAndStore, fetchListedAndStore } from './steps/fetch-and-store.ts';
 import { queueChangedWrites } from './steps/queue-writes.ts';
 import { recordRun } from './steps/record-run.ts';
 import { retrainWhenDue } from './steps/retrain.ts';
@@ -48,10 +48,14 @@ type Step = (run: RunState) => Promise<void>;
  * fetch changed → map → store deals + snapshots → exchange rates when due → (re)train when due → score → diff →
  * write back → alerts → tasks → follow up tasks → record the run.
  * Alerts come before tasks so an alert's CRM task goes out in the same batch as the others.
+ *
+ * With `only` (real time: deals a webhook or a change poll named), the same steps keep to those
+ * deals: read by id, no rates or training, then score → diff → write back → alerts → tasks for
+ * them alone. When they cannot be read that way (see realtimeScope) the regular run goes instead.
  */
 export async function runConnectionSync(
   deps: SyncDeps,
-  a: { tenantId: string; connection: Connection; config: SyncConfig; trigger: string; signal: AbortSignal },
+  a: { tenantId: string; connection: Connection; config: SyncConfig; trigger: string; signal: AbortSignal; only?: readonly string[] },
 ): Promise<RunSummary> {
   const { ctx } = deps;
   const started = performance.now();
@@ -73,6 +77,7 @@ export async function runConnectionSync(
     config: a.config,
     asOf,
     trigger: a.trigger,
+    only: null,
     signal: a.signal,
     probe: deps.probe ?? (() => {}),
     counts: emptyCounts(),
@@ -96,11 +101,21 @@ export async function runConnectionSync(
       const timed = timedConnector(await deps.connectorFor(ctx, a.connection));
       r.connector = timed.connector;
       r.crmWaitMs = timed.waitMs;
+      if (a.only) {
+        const scope = realtimeScope(r, a.only);
+        r.only = scope.only;
+        r.realtime = { deals: a.only.length, how: scope.how };
+      }
     });
-    await step('fetch', fetchAndStore);
-    await step('rates', refreshCurrencyRates);
-    await step('train', retrainWhenDue);
-    await step('score', (r) => scoreDeals(r));
+    if (run.only) {
+      await step('fetch', fetchListedAndStore);
+      await step('score', (r) => scoreDeals(r, { onlyIds: [...r.only!] }));
+    } else {
+      await step('fetch', fetchAndStore);
+      await step('rates', refreshCurrencyRates);
+      await step('train', retrainWhenDue);
+      await step('score', (r) => scoreDeals(r));
+    }
     await step('diff', queueChangedWrites);
     await step('write-back', sendFieldWrites);
     await step('alerts', raiseAlerts);
@@ -118,6 +133,22 @@ export async function runConnectionSync(
     log.warn('sync run stopped', { step: current, code: policy.error.code, status: policy.status, message: policy.error.message });
     return summary(run, policy.status, started);
   }
+}
+
+/**
+ * Whether the named deals are read by id (`only`) or left to the regular run: a connector that
+ * cannot read by id, a connection that has not had its first sync (it reads everything anyway),
+ * real time switched off, or more deals than `realtime.maxDeals` (a mass update: the incremental
+ * read costs fewer calls per deal than reading each by id).
+ */
+export function realtimeScope(run: RunState, ids: readonly string[]): { only: readonly string[] | null; how: string } {
+  const cfg = run.config.realtime;
+  if (!run.connector.fetchByIds) return { only: null, how: 'regular sync: this source cannot read deals by id' };
+  if (run.connection.cursor === null) return { only: null, how: 'regular sync: the first sync has not run yet' };
+  if (!cfg.enabled) return { only: null, how: 'regular sync: real time is switched off (realtime.enabled)' };
+  if (ids.length > cfg.maxDeals)
+    return { only: null, how: `regular sync: ${ids.length} deals, more than realtime.maxDeals (${cfg.maxDeals})` };
+  return { only: [...new Set(ids)], how: 'read by id' };
 }
 
 function summary(run: RunState, status: RunSummary['status'], started: number): RunSummary {

@@ -13,14 +13,23 @@ export interface TenantSyncResult {
 }
 
 /**
- * Syncs every connection of one tenant under the tenant's lease. The lease is renewed while the
- * run lasts; if it is lost (this worker stalled past its expiry and another claimed it), the
- * run is aborted at the next page or step rather than racing the other worker.
+ * Syncs every connection of one tenant under the tenant's lease (with `only`, real time: the
+ * named deals of each source, under the same lease, so they never race the tenant's hourly run).
+ * The lease is renewed while the run lasts; if it is lost (this worker stalled past its expiry
+ * and another claimed it), the run is aborted at the next page or step rather than racing the
+ * other worker.
  */
 export async function syncTenant(
   deps: SyncDeps,
   tenantId: string,
-  opts: { base: SyncConfig; trigger: string; connectionId?: string; signal?: AbortSignal },
+  opts: {
+    base: SyncConfig;
+    trigger: string;
+    connectionId?: string;
+    signal?: AbortSignal;
+    /** Real time: per source, the deals to fetch, score and write back alone; other connections do not run. */
+    only?: Partial<Record<string, readonly string[]>>;
+  },
 ): Promise<TenantSyncResult> {
   const { ctx } = deps;
   const result: TenantSyncResult = { tenantId, status: 'done', runs: [], skipped: [] };
@@ -54,12 +63,23 @@ export async function syncTenant(
     }
     for (const connection of await ctx.store.connections.list(tenantId)) {
       if (opts.connectionId && connection.id !== opts.connectionId) continue;
+      const only = opts.only ? opts.only[connection.crm] : undefined;
+      if (opts.only && !only?.length) continue;
       const skip = skipReason(connection, ctx.now());
       if (skip) {
         result.skipped.push({ connectionId: connection.id, reason: skip });
         continue;
       }
-      result.runs.push(await runConnectionSync(deps, { tenantId, connection, config, trigger: opts.trigger, signal: aborter.signal }));
+      result.runs.push(
+        await runConnectionSync(deps, {
+          tenantId,
+          connection,
+          config,
+          trigger: opts.trigger,
+          signal: aborter.signal,
+          ...(only ? { only } : {}),
+        }),
+      );
       if (aborter.signal.aborted) break;
     }
     return result;

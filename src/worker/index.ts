@@ -5,6 +5,7 @@ import type { AppContext } from '../context.ts';
 import { slotLateness } from '../metrics/metrics.ts';
 import { loadSyncConfig, type SyncConfig } from '../sync/config.ts';
 import { makeConnector } from '../sync/make-connector.ts';
+import { pollChanges, serveRescoreQueue } from '../sync/realtime.ts';
 import type { SyncDeps } from '../sync/run-sync.ts';
 import type { SyncScorer } from '../sync/scorer.ts';
 import { syncTenant, type TenantSyncResult } from '../sync/sync-tenant.ts';
@@ -43,9 +44,10 @@ export interface Worker {
 /**
  * The worker: node-cron fires each slot (hourly by default) and every tenant runs at its own
  * jittered offset into it; a slot missed while no worker was up runs once at start. A poll loop
- * serves "sync now" requests, webhook rescoring, due alert/digest deliveries, daily digests and
- * retention. Tenants run one at a time per worker, each under its lease, so several workers
- * share the load without two ever syncing the same tenant.
+ * serves "sync now" requests, due alert/digest deliveries, daily digests and retention. Tenants
+ * run one at a time per worker, each under its lease, so several workers share the load without
+ * two ever syncing the same tenant. A second loop serves real time (deals a webhook or the change
+ * poll named, src/sync/realtime.ts), under the same leases, beside the regular runs.
  */
 export function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Worker {
   const config = opts.config ?? loadSyncConfig();
@@ -138,17 +140,6 @@ export function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Worker {
       // Busy: another worker is syncing the tenant; the request stays and runs after it.
       if ((await runTenant(r.tenantId, 'manual')).status !== 'busy') await ctx.store.tenantSync.clearRequest(r.tenantId, r.requestedAt);
     }
-    for (const q of await ctx.store.rescoreQueue.tenants()) {
-      if (stopped) return;
-      const served = await Promise.all(
-        (await ctx.store.connections.list(q.tenantId)).map(async (c) => ({
-          source: c.crm,
-          items: await ctx.store.rescoreQueue.list(q.tenantId, c.crm),
-        })),
-      );
-      if ((await runTenant(q.tenantId, 'webhook')).status === 'busy') continue;
-      for (const s of served) await ctx.store.rescoreQueue.remove(q.tenantId, s.source, s.items);
-    }
     for (const t of await ctx.store.tenants.list()) await queueDigests(ctx, config, t.id);
     await sendDueDeliveries(ctx, config, transports);
     await purgeDue(ctx, config);
@@ -157,6 +148,21 @@ export function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Worker {
     if (polling || stopped) return;
     polling = guarded('poll', poll)().finally(() => {
       polling = null;
+    });
+  }, config.schedule.pollSeconds * 1000);
+
+  // Real time runs in a lane of its own, beside the hourly runs and "sync now": a deal a webhook
+  // reported is written back within the poll interval even while this worker syncs a large
+  // tenant. It holds the tenant's lease too, so it never races that tenant's own run.
+  let realtime: Promise<void> | null = null;
+  const realtimeTick = async () => {
+    await pollChanges(deps, config, aborter.signal);
+    if (!stopped) await serveRescoreQueue(deps, config, aborter.signal);
+  };
+  const realtimeTimer = setInterval(() => {
+    if (realtime || stopped) return;
+    realtime = guarded('real-time rescoring', realtimeTick)().finally(() => {
+      realtime = null;
     });
   }, config.schedule.pollSeconds * 1000);
   log.info('worker started', { cron: config.schedule.cron, timezone: config.schedule.timezone, pollSeconds: config.schedule.pollSeconds });
@@ -169,11 +175,13 @@ export function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Worker {
       stopped = true;
       if (opts.abort !== false) aborter.abort(new Error('the worker is stopping; the next run resumes this one'));
       clearInterval(pollTimer);
+      clearInterval(realtimeTimer);
       for (const t of timers) clearTimeout(t);
       timers.clear();
       if (task) await task.destroy();
       await ready;
       await polling;
+      await realtime;
       await queue;
       log.info('worker stopped');
     },

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { CredentialStore, Credentials } from '../../../connectors/types.ts';
 import { open, seal } from '../crypto.ts';
 import type { Db } from '../db.ts';
@@ -123,6 +124,23 @@ export function connectionsRepo(db: Db, key: Buffer) {
         .where('tenant_id', '=', tenantId)
         .where('id', '=', id)
         .execute();
+    },
+    /**
+     * Claims this interval's change poll of a connection: true for one caller per `everyMs`, on
+     * the database clock (workers on several machines agree), with the mark to resume from.
+     */
+    async claimChangePoll(tenantId: string, id: string, everyMs: number): Promise<{ mark: string | null } | null> {
+      const r = await sql<{ changes_mark: string | null }>`
+        update connections set changes_polled_at = now()
+        where tenant_id = ${tenantId} and id = ${id}
+          and (changes_polled_at is null or changes_polled_at <= now() - ${everyMs} * interval '1 millisecond')
+        returning changes_mark`.execute(db);
+      const row = r.rows[0];
+      return row ? { mark: row.changes_mark } : null;
+    },
+    /** Saves where the next change poll resumes (null: from the latest change). */
+    async saveChangeMark(tenantId: string, id: string, mark: string | null): Promise<void> {
+      await db.updateTable('connections').set({ changes_mark: mark }).where('tenant_id', '=', tenantId).where('id', '=', id).execute();
     },
     async loadCredentials(tenantId: string, id: string): Promise<Credentials | null> {
       const r = await db

@@ -1,6 +1,6 @@
 import type { Db } from '../db.ts';
 
-/** Deals a CRM webhook reported changed; the worker syncs their tenant within a minute. */
+/** Deals a CRM reported changed (webhook or change poll); the worker rescores them within a minute (src/sync/realtime.ts). */
 export function rescoreQueueRepo(db: Db) {
   return {
     async add(tenantId: string, source: string, externalIds: string[], at: Date): Promise<void> {
@@ -33,6 +33,21 @@ export function rescoreQueueRepo(db: Db) {
         .orderBy('external_id')
         .execute();
       return rows.map((r) => ({ externalId: r.external_id, requestedAt: r.requested_at }));
+    },
+    /** Every queued deal of a tenant, of every source. */
+    async listAll(tenantId: string): Promise<Array<{ source: string; externalId: string; requestedAt: Date }>> {
+      const rows = await db
+        .selectFrom('rescore_queue')
+        .select(['source', 'external_id', 'requested_at'])
+        .where('tenant_id', '=', tenantId)
+        .orderBy('source')
+        .orderBy('external_id')
+        .execute();
+      return rows.map((r) => ({ source: r.source, externalId: r.external_id, requestedAt: r.requested_at }));
+    },
+    /** Removes what a run served, of any source; a request that arrived meanwhile (newer stamp) stays. */
+    async removeServed(tenantId: string, served: Array<{ source: string; externalId: string; requestedAt: Date }>): Promise<void> {
+      for (const s of served) await this.remove(tenantId, s.source, [s]);
     },
     /** Removes what a run served; a request that arrived meanwhile (newer stamp) stays. */
     async remove(tenantId: string, source: string, served: Array<{ externalId: string; requestedAt: Date }>): Promise<void> {

@@ -197,13 +197,15 @@ export function syncStateRepo(db: Db) {
 
     /**
      * Deals whose written values changed since last queued for the CRM (open deals only), by
-     * id after `afterId`. The partial index finds them; open-ness is a primary-key lookup.
+     * id after `afterId`, of `onlyIds` when given. The partial index finds them; open-ness is a
+     * primary-key lookup.
      */
     async unwritten(
       tenantId: string,
       source: string,
       afterId: string | null,
       limit: number,
+      onlyIds: readonly string[] | null = null,
     ): Promise<{ rows: StateRow[]; next: string | null }> {
       let q = db
         .selectFrom('deal_sync_state')
@@ -211,6 +213,7 @@ export function syncStateRepo(db: Db) {
         .where('tenant_id', '=', tenantId)
         .where('source', '=', source)
         .where(sql<boolean>`written_hash is distinct from values_hash`);
+      if (onlyIds) q = q.where('external_id', 'in', onlyIds.length ? [...onlyIds] : ['\u0000']);
       if (afterId !== null) q = q.where('external_id', '>', afterId);
       const rows = await q.orderBy('external_id').limit(limit).execute();
       if (rows.length === 0) return { rows: [], next: null };
@@ -235,17 +238,16 @@ export function syncStateRepo(db: Db) {
       return { rows: rows.filter((r) => open.has(r.external_id)).map(toStateRow), next };
     },
 
-    /** Deals owing an alert check (entered the threshold since the last alert step). */
-    async alertsDue(tenantId: string, source: string, limit: number): Promise<StateRow[]> {
-      const rows = await db
+    /** Deals owing an alert check (entered the threshold since the last alert step); `onlyIds` keeps to those. */
+    async alertsDue(tenantId: string, source: string, limit: number, onlyIds: readonly string[] | null = null): Promise<StateRow[]> {
+      let q = db
         .selectFrom('deal_sync_state')
         .select(['source', 'external_id', 'score', 'category', 'model_status', 'risk', 'values_hash', 'last_alert_at', 'alert_due_at'])
         .where('tenant_id', '=', tenantId)
         .where('source', '=', source)
-        .where('alert_due_at', 'is not', null)
-        .orderBy('external_id')
-        .limit(limit)
-        .execute();
+        .where('alert_due_at', 'is not', null);
+      if (onlyIds) q = q.where('external_id', 'in', onlyIds.length ? [...onlyIds] : ['\u0000']);
+      const rows = await q.orderBy('external_id').limit(limit).execute();
       return rows.map(toStateRow);
     },
 

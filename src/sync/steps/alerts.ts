@@ -18,7 +18,7 @@ export async function raiseAlerts(run: RunState): Promise<void> {
   const source = run.connector.source;
   const tasksOn = config.writeBack.tasks.enabled && run.connector.mapping.writeBack?.tasks.enabled !== false;
   for (;;) {
-    const due = await ctx.store.syncState.alertsDue(tenantId, source, 500);
+    const due = await ctx.store.syncState.alertsDue(tenantId, source, 500, run.only);
     if (due.length === 0) break;
     const now = ctx.now();
     const decisions = due.map((row) =>

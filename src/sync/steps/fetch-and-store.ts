@@ -14,18 +14,9 @@ import { ANALYZE_AFTER, checkAborted, MAX_REJECTED_KEPT, type RunState, rejectRe
 export async function fetchAndStore(run: RunState): Promise<void> {
   const { ctx, connector, tenantId, connection } = run;
   const map = compileMapping(connector.mapping);
-  const source = connector.source;
   for await (const page of connector.fetchChanges({ cursor: connection.cursor, signal: run.signal })) {
     checkAborted(run);
-    run.counts.fetched += page.records.length + (page.unreadable?.length ?? 0);
-    for (const u of page.unreadable ?? [])
-      rejectRecord(run, { step: 'map', recordId: u.id, ...(u.row !== undefined ? { row: u.row } : {}), field: u.field, reason: u.reason });
-    const writes = mapPage(run, page, map);
-    run.counts.mapped += writes.length;
-    const now = ctx.now();
-    const stored = await storeDeals(run, writes, now);
-    run.counts.snapshots += await snapshotChanged(run, stored, now);
-    if (page.deletedIds.length) run.counts.deleted += await ctx.store.deals.markDeleted(tenantId, source, page.deletedIds, now);
+    const now = await storePage(run, page, map);
     await run.probe('page-stored');
     if (page.cursor !== null && page.cursor !== connection.cursor) {
       await ctx.store.connections.update(tenantId, connection.id, { cursor: page.cursor }, now);
@@ -34,6 +25,35 @@ export async function fetchAndStore(run: RunState): Promise<void> {
     }
   }
   if (run.counts.stored >= ANALYZE_AFTER) await ctx.store.syncState.analyze();
+}
+
+/**
+ * Real time: the deals a webhook or a change poll named (`run.only`), read by id, then mapped and
+ * stored as a page of changes is. No cursor moves: the regular sync still reads them in its turn
+ * (unchanged by then, so nothing is scored or written twice).
+ */
+export async function fetchListedAndStore(run: RunState): Promise<void> {
+  const { connector } = run;
+  if (!run.only || !connector.fetchByIds) throw new Error('fetchListedAndStore needs run.only and a connector that reads by id');
+  const page = await connector.fetchByIds(run.only, { signal: run.signal });
+  checkAborted(run);
+  await storePage(run, page, compileMapping(connector.mapping));
+  await run.probe('page-stored');
+}
+
+/** One page: unreadable records rejected, the rest mapped, stored and snapshotted; deleted ids leave. Returns its "now". */
+async function storePage(run: RunState, page: FetchPage, map: CompiledMapping): Promise<Date> {
+  const { ctx, tenantId } = run;
+  run.counts.fetched += page.records.length + (page.unreadable?.length ?? 0);
+  for (const u of page.unreadable ?? [])
+    rejectRecord(run, { step: 'map', recordId: u.id, ...(u.row !== undefined ? { row: u.row } : {}), field: u.field, reason: u.reason });
+  const writes = mapPage(run, page, map);
+  run.counts.mapped += writes.length;
+  const now = ctx.now();
+  const stored = await storeDeals(run, writes, now);
+  run.counts.snapshots += await snapshotChanged(run, stored, now);
+  if (page.deletedIds.length) run.counts.deleted += await ctx.store.deals.markDeleted(tenantId, run.connector.source, page.deletedIds, now);
+  return now;
 }
 
 /** Cleans each record's text, maps it, and keeps the deals; a record that cannot be mapped is rejected. */

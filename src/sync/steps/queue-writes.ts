@@ -15,7 +15,7 @@ export async function queueChangedWrites(run: RunState): Promise<void> {
   let afterId: string | null = null;
   do {
     checkAborted(run);
-    const page: { rows: StateRow[]; next: string | null } = await ctx.store.syncState.unwritten(tenantId, source, afterId, 1000);
+    const page: { rows: StateRow[]; next: string | null } = await ctx.store.syncState.unwritten(tenantId, source, afterId, 1000, run.only);
     afterId = page.next;
     const rows = page.rows;
     if (rows.length === 0) continue;

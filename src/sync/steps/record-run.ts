@@ -24,6 +24,7 @@ export async function recordRun(run: RunState, status: Exclude<RunStatus, 'runni
       model: run.model,
       cursor: run.connection.cursor,
       cleaned: run.cleaned,
+      ...(run.realtime ? { realtime: run.realtime } : {}),
     },
   });
   observeSyncRun({
@@ -36,7 +37,8 @@ export async function recordRun(run: RunState, status: Exclude<RunStatus, 'runni
     rateLimited: usage.rateLimited ?? 0,
     ...(status === 'paused' ? { pausedBy: run.errors.at(-1)?.code ?? 'unknown' } : {}),
   });
-  if (status === 'succeeded' || status === 'partial') {
+  // A real-time run of named deals is not a sync of the connection: its last sync stays.
+  if ((status === 'succeeded' || status === 'partial') && !run.only) {
     await ctx.store.connections.update(
       tenantId,
       run.connection.id,

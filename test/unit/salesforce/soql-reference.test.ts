@@ -30,6 +30,17 @@ const SHAPES: Record<string, () => string[]> = {
     soql.opportunityQuery({ fields: [...soql.SYSTEM_FIELDS], since: AT }),
   ],
   opportunityCountQuery: () => [soql.opportunityCountQuery()],
+  opportunitiesByIdQuery: () => [
+    soql.opportunitiesByIdQuery(FIELDS, ids(1)),
+    soql
+      .chunkForUri(ids(500), soql.IN_LIST_MAX, (c) => soql.opportunitiesByIdQuery(FIELDS, c))
+      .map((c) => soql.opportunitiesByIdQuery(FIELDS, c))[0]!,
+  ],
+  changedOpportunitiesQuery: () => [
+    soql.changedOpportunitiesQuery(null, 500),
+    soql.changedOpportunitiesQuery(AT, 501),
+    soql.changedOpportunitiesQuery(AT, 501, true),
+  ],
   stageQuery: () => [soql.stageQuery(true), soql.stageQuery(false)],
   opportunityHistoryQuery: () => SCOPES.map(soql.opportunityHistoryQuery),
   fieldHistoryQuery: () => SCOPES.map(soql.fieldHistoryQuery),

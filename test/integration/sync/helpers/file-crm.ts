@@ -25,7 +25,7 @@ export interface CrmRecord {
 }
 
 export interface CrmFault {
-  op: 'fetch' | 'write' | 'tasks';
+  op: 'fetch' | 'write' | 'tasks' | 'byId';
   /** Throw this AppError from the call... */
   error?: { code: ErrorCode; message: string; details?: Record<string, unknown> };
   /** ...or reject these records (write) with this code. */
@@ -44,7 +44,8 @@ export interface CrmState {
   /** How many times each task key was asked for (created or found). */
   taskRequests: Record<string, number>;
   faults: CrmFault[];
-  calls: { fetch: number; write: number; tasks: number };
+  /** Calls per operation; `byId` counts reads of named records (real time). */
+  calls: { fetch: number; write: number; tasks: number; byId?: number };
 }
 
 export const CRM_MAPPING: Mapping = parseMapping(
@@ -131,7 +132,7 @@ export class FileCrm {
   /** Counts a call and takes the fault declared for it, if any (persisted before it is thrown). */
   private call(op: CrmFault['op']): CrmFault | null {
     return this.update((s) => {
-      s.calls[op]++;
+      s.calls[op] = (s.calls[op] ?? 0) + 1;
       return this.takeFault(s, op);
     });
   }
@@ -180,6 +181,21 @@ export class FileCrm {
           };
           if (page.length < pageSize) return;
         }
+      },
+      async fetchByIds(ids) {
+        calls++;
+        raise(crm.call('byId'));
+        const s = crm.read();
+        const found = ids.flatMap((id) => (s.records[id] ? [s.records[id]] : []));
+        return {
+          records: found.map(({ written: _w, modstamp, ...data }) => ({
+            id: data.Id,
+            data,
+            modifiedAt: new Date(Date.UTC(2026, 0, 1) + modstamp * 1000),
+          })),
+          deletedIds: ids.filter((id) => !s.records[id]),
+          cursor: null,
+        };
       },
       async writeBack(updates) {
         calls += Math.ceil(updates.length / 200);
