@@ -20,8 +20,9 @@ export interface SandboxCurrencyOptions {
    */
   rates?: Record<string, Array<{ from: string | null; perCorporate: number }>>;
   /**
-   * A currency every n-th deal carries that has no rate at all (HubSpot: a currency removed from
-   * the portal since). Default none.
+   * A currency every n-th HubSpot deal carries that has no rate at all (a currency removed from
+   * the portal since). Salesforce deals never do: an opportunity can only carry an org currency.
+   * Default none.
    */
   unrated?: { code: string; every: number } | null;
 }

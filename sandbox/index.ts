@@ -14,6 +14,7 @@ import { HubSpotPortal } from './hubspot/portal.ts';
 import { HsPropertiesApi } from './hubspot/properties-api.ts';
 import { HsSearch } from './hubspot/search.ts';
 import { mixSeed } from './random.ts';
+import { RepActions, type RepActionOptions } from './rep-actions.ts';
 import { precreateHubSpot, precreateSalesforce } from './risk-fields.ts';
 import { SalesforceMount } from './salesforce/api.ts';
 import { SfBulk2 } from './salesforce/bulk2.ts';
@@ -30,6 +31,7 @@ export type { Advance } from './clock.ts';
 export type { SandboxCurrencies, SandboxCurrencyOptions } from './currency.ts';
 export type { FaultRule } from './faults.ts';
 export type { CallLogEntry } from './http/types.ts';
+export type { RepActionOptions } from './rep-actions.ts';
 export type { TruthRow } from './truth.ts';
 
 export type SandboxCrm = 'salesforce' | 'hubspot';
@@ -53,6 +55,12 @@ export interface SandboxOptions {
   faults?: FaultRule[];
   /** Mean days until a rep completes a task created through the API (null = never; default 3). */
   taskCompletionDays?: number | null;
+  /**
+   * Opt-in: reps complete only some tasks, and completing some changes how their deals end
+   * (a known effect per action, for tests of the action outcomes report). Absent: every task is
+   * completed and changes nothing.
+   */
+  repActions?: RepActionOptions;
   /**
    * A multi-currency Salesforce org and HubSpot portal (`true`: the defaults of sandbox/currency.ts).
    * Absent: both single-currency, as every existing test and benchmark expects.
@@ -132,8 +140,10 @@ export interface Sandbox {
   };
   tokens: { expireAll(crm?: SandboxCrm): void; revokeAll(crm?: SandboxCrm): void };
   state: SandboxState;
-  /** The currencies of both CRMs (null when single-currency): what a test checks conversions against. */
+  /** The currencies of the HubSpot portal (null when single-currency): what a test checks conversions against. */
   currencies: SandboxCurrencies | null;
+  /** The Salesforce org's: the same, without `unrated` (an opportunity can only carry an org currency). */
+  salesforceCurrencies: SandboxCurrencies | null;
   model: { ceilingAuc(crm: SandboxCrm): { auc: number | null; closed: number; lost: number }; truth(crm: SandboxCrm): TruthRow[] };
   close(): Promise<void>;
 }
@@ -151,7 +161,10 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   for (const f of opts.faults ?? []) faults.add(f);
   const taskCompletionDays = opts.taskCompletionDays === undefined ? 3 : opts.taskCompletionDays;
   const calls: CallLogEntry[] = [];
-  const currencies = opts.currencies ? new SandboxCurrencies(opts.currencies === true ? {} : opts.currencies) : null;
+  const currencyOpts = opts.currencies === true ? {} : opts.currencies;
+  const currencies = currencyOpts ? new SandboxCurrencies(currencyOpts) : null;
+  // A Salesforce opportunity can only carry one of the org's currencies: `unrated` is HubSpot's alone.
+  const sfCurrencies = currencyOpts ? new SandboxCurrencies({ ...currencyOpts, unrated: null }) : null;
 
   const sfo = opts.salesforce ?? {};
   const sfWorld = generateWorld({
@@ -163,8 +176,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   });
   const org = new SalesforceOrg(sfWorld, clock, {
     taskCompletionDays,
+    ...(opts.repActions ? { repActions: new RepActions(sfWorld.seed, opts.repActions) } : {}),
     repForecasts: sfo.forecastCategories ?? false,
-    ...(currencies ? { currency: currencies, advancedCurrency: sfo.advancedCurrencyManagement ?? true } : {}),
+    ...(sfCurrencies ? { currency: sfCurrencies, advancedCurrency: sfo.advancedCurrencyManagement ?? true } : {}),
   });
   const sfAuth = new SfAuth(
     {
@@ -207,6 +221,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const portal = new HubSpotPortal(hsWorld, clock, {
     portalId,
     taskCompletionDays,
+    ...(opts.repActions ? { repActions: new RepActions(hsWorld.seed, opts.repActions) } : {}),
     deals: { currencies, forecastCategories: hso.forecastCategories ?? false },
   });
   if (hso.riskProperties === 'ready') precreateHubSpot(portal);
@@ -342,6 +357,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     tokens,
     state: buildState({ org, portal, calls, sfMount, baseUrl }),
     currencies,
+    salesforceCurrencies: sfCurrencies,
     model,
     close: () => http.close(),
   };

@@ -83,11 +83,7 @@ export function currencyObjects(advanced: boolean): ObjectDef[] {
   return out;
 }
 
-/**
- * Rows of the two objects. CurrencyType holds each currency's current rate (the latest dated
- * one, as Salesforce keeps it in step); a currency with no rate (the sandbox's "unrated") has no
- * CurrencyType, as a code without a currency cannot exist in a real org.
- */
+/** Rows of the two objects. CurrencyType holds each currency's current rate (the latest dated one, as Salesforce keeps it in step). */
 export function* currencyRows(object: 'CurrencyType' | 'DatedConversionRate', c: SandboxCurrencies, now: number): Iterable<Row> {
   const codes = c.codes();
   if (object === 'CurrencyType') {

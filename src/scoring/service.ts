@@ -155,9 +155,15 @@ export function createScoringService(opts: ScoringServiceOptions) {
     const { config, playbook } = await setup(tenantId);
     const { stored, model } = await activeModel(tenantId, asOf);
     const similar = withSimilar ? await similarIndex(tenantId, config.segmentBy) : undefined;
+    const rates = await store.currencyRates.bySource(tenantId);
     return {
       stored,
-      scorer: compileScorer(model, { config, actions: compilePlaybook(playbook, config.maxActions), ...(similar ? { similar } : {}) }),
+      scorer: compileScorer(model, {
+        config,
+        actions: compilePlaybook(playbook, config.maxActions),
+        ...(similar ? { similar } : {}),
+        rates,
+      }),
     };
   }
 
@@ -293,7 +299,8 @@ export function createScoringService(opts: ScoringServiceOptions) {
       const deals = await store.deals.list(tenantId);
       const latest = await store.scores.latest(tenantId);
       const scores = new Map(latest.map((s) => [s.externalId, { winProbability: s.winProbability, category: s.category as 'Low' }]));
-      return pipelineMetrics({ deals, scores, asOf, config, filter });
+      const rates = await store.currencyRates.bySource(tenantId);
+      return pipelineMetrics({ deals, scores, asOf, config, filter, rates });
     },
     async diagnostics(tenantId: string, asOf: Date, filter?: MetricsFilter): Promise<Diagnostics> {
       const deals = await store.deals.list(tenantId);

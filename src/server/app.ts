@@ -8,6 +8,7 @@ import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
 import { httpDuration } from '../metrics/metrics.ts';
 import { dealRoutes } from './api/deals.ts';
+import { forecastRoutes } from './api/forecast.ts';
 import { metaRoutes } from './api/meta.ts';
 import { opsRoutes } from './api/ops.ts';
 import { mountRoutes, type RouteDef } from './api/registry.ts';
@@ -30,6 +31,7 @@ import { accessPages } from './pages/access.ts';
 import { auditPage } from './pages/audit.ts';
 import { dealsPages } from './pages/deals.ts';
 import { diagnosticsPage } from './pages/diagnostics.ts';
+import { forecastPage } from './pages/forecast.ts';
 import { errorPage } from './pages/layout.ts';
 import { modelPage } from './pages/model.ts';
 import { overviewPage } from './pages/overview.ts';
@@ -159,7 +161,7 @@ export function createApp(ctx: AppContext, deps: WebDeps, options: WebOptions): 
   app.use('/v1', idempotency(ctx.store, ctx.now));
 
   const routes: RouteDef[] = [];
-  routes.push(...metaRoutes(s, () => routes), ...dealRoutes(s), ...opsRoutes(s), ...settingsRoutes(s));
+  routes.push(...metaRoutes(s, () => routes), ...dealRoutes(s), ...opsRoutes(s), ...forecastRoutes(s), ...settingsRoutes(s));
   const api = express.Router();
   mountRoutes(api, routes);
   app.use(api);
@@ -169,6 +171,7 @@ export function createApp(ctx: AppContext, deps: WebDeps, options: WebOptions): 
   oauthRoutes(s, pages);
   overviewPage(s, pages);
   dealsPages(s, pages);
+  forecastPage(s, pages);
   diagnosticsPage(s, pages);
   modelPage(s, pages);
   syncPage(s, pages);

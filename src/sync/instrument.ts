@@ -38,6 +38,7 @@ export function timedConnector(inner: Connector): { connector: Connector; waitMs
     writeBack: (u) => timed(() => inner.writeBack(u)),
     upsertTasks: (t) => timed(() => inner.upsertTasks(t)),
     ...(inner.readTaskStates ? { readTaskStates: (q) => timed(() => inner.readTaskStates!(q)) } : {}),
+    ...(inner.readCurrencyRates ? { readCurrencyRates: () => timed(() => inner.readCurrencyRates!()) } : {}),
     usage: () => inner.usage(),
     recordUrl: (id) => inner.recordUrl(id),
   };

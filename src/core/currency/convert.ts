@@ -116,3 +116,23 @@ export function unconvertedByCurrency(list: readonly UnconvertedDeal[]): Array<{
   }
   return [...by.values()].sort((a, b) => b.deals - a.deals || a.currency.localeCompare(b.currency));
 }
+
+/** A deal's amount next to its value in the reporting currency (for sentences that show both). */
+export type AmountInReporting =
+  | { own: string; reporting: string; value: number }
+  | { own: string; reporting: string; value: null; reason: string };
+
+/**
+ * For deals in another currency than the rates' corporate one: their converted value (or why
+ * there is none). Null for deals in the corporate currency, without amount or currency.
+ */
+export function amountInReporting(rates: RatesBySource): (d: MoneyDeal, asOf: Date) => AmountInReporting | null {
+  return (d, asOf) => {
+    const money = currencyConverter(rates, [], asOf);
+    const own = normalizeCurrency(d.currency);
+    if (d.amount === null || own === null || money.reporting === null || own === money.reporting) return null;
+    const c = money.convert(d);
+    if (!c) return null;
+    return c.ok ? { own, reporting: money.reporting, value: c.value } : { own, reporting: money.reporting, value: null, reason: c.reason };
+  };
+}

@@ -51,6 +51,8 @@ export interface QuarterTrackRecord {
   recordedAt: string;
   currency: string | null;
   deals: number;
+  /** Called deals whose amount could not be converted: counted, their amounts left out. */
+  unconverted?: number;
   total: RepTrackRecord;
   reps: RepTrackRecord[];
 }

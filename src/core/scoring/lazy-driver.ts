@@ -1,3 +1,4 @@
+import type { AmountInReporting } from '../currency/convert.ts';
 import type { Deal } from '../deal.ts';
 import type { BaseFeature } from './model.ts';
 import type { Driver } from './scorer.ts';
@@ -7,6 +8,8 @@ import { sentenceFor } from './sentences.ts';
 export interface SentenceCtx {
   features: BaseFeature[];
   cycleFor: (d: Deal) => number | null;
+  /** The deal's amount in the reporting currency, when the tenant's rates are known. */
+  convert?: (d: Deal, asOf: Date) => AmountInReporting | null;
 }
 
 /**
@@ -47,6 +50,7 @@ export class LazyDriver implements Driver {
         winRate: this.winRate,
         overallWinRate: this.overallWinRate,
         cycleDays: this.ctx.cycleFor(this.deal),
+        ...(this.ctx.convert ? { converted: this.ctx.convert(this.deal, this.asOf) } : {}),
         ...(this.b < 0 ? {} : { other: { feature: f[this.b]!, code: this.codeB } }),
       });
       if (this.caveat)

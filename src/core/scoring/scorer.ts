@@ -1,4 +1,5 @@
 import type { ActionPlanner, RecommendedAction } from '../actions/evaluate.ts';
+import { amountInReporting, type RatesBySource } from '../currency/convert.ts';
 import type { Deal } from '../deal.ts';
 import { baseLossRate, categoryOf, type RiskCategory, type ScoreBounds, scoreBounds } from './categories.ts';
 import type { ScoringConfig } from './config.ts';
@@ -64,6 +65,8 @@ export interface ScorerOptions {
   similar?: SimilarIndex;
   /** Drivers reported per deal (default 3). */
   topDrivers?: number;
+  /** The tenant's exchange rates: the amount sentence then gives the converted figure too. */
+  rates?: RatesBySource;
 }
 
 export interface Scorer {
@@ -216,7 +219,11 @@ export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
     const caveat = !agrees(up, winRate);
     return new LazyDriver(groups[g]!, groupLabel[g]!, c, winRate, overallWin, sentenceCtx, deal, asOf, g, codes[g]!, bIdx, codeB, caveat);
   }
-  const sentenceCtx: SentenceCtx = { features: model.features, cycleFor };
+  const sentenceCtx: SentenceCtx = {
+    features: model.features,
+    cycleFor,
+    ...(opts.rates && Object.keys(opts.rates).length ? { convert: amountInReporting(opts.rates) } : {}),
+  };
 
   /** Indexes of the k groups with the largest |contribution| (insertion into a tiny buffer). */
   function topGroups(): number {

@@ -1,3 +1,4 @@
+import type { AmountInReporting } from '../currency/convert.ts';
 import type { Deal } from '../deal.ts';
 import type { BaseFeature } from './model.ts';
 
@@ -65,6 +66,15 @@ export interface SentenceInput {
   cycleDays: number | null;
   /** Second feature of a cross. */
   other?: { feature: BaseFeature; code: number };
+  /** The amount in the reporting currency, for a deal in another currency. */
+  converted?: AmountInReporting | null;
+}
+
+/** `€50k (≈ $54k)`: the deal's own amount, and the reporting currency's when they differ. */
+function ownAndConverted(amount: number, d: Deal, c: AmountInReporting | null | undefined): string {
+  const own = money(amount, d.currency);
+  if (!c) return own;
+  return c.value === null ? `${own} (no ${c.own} rate for its close date)` : `${own} (≈ ${money(c.value, c.reporting)})`;
 }
 
 const days = (a: Date | null, b: Date): number | null => (a ? Math.round((b.getTime() - a.getTime()) / 86_400_000) : null);
@@ -82,7 +92,7 @@ export function sentenceFor(s: SentenceInput): string {
     case 'amount':
       return d.amount === null
         ? `No amount: ${vs}`
-        : `Amount ${money(d.amount, d.currency)}: deals of ${describeCode(f, code, d.currency)} win ${pct(s.winRate)} vs ${pct(s.overallWinRate)} overall`;
+        : `Amount ${ownAndConverted(d.amount, d, s.converted)}: deals of ${describeCode(f, code, d.currency)} win ${pct(s.winRate)} vs ${pct(s.overallWinRate)} overall`;
     case 'age_ratio': {
       const age = days(d.createdAt, asOf);
       return s.cycleDays !== null && age !== null

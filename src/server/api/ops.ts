@@ -33,7 +33,8 @@ export function opsRoutes(s: ServerContext): RouteDef[] {
           ),
           store.dealRisk.distribution(principal.tenantId),
         ]);
-        return { ...m, riskDistribution };
+        // The scoring service's distribution has its amounts in the reporting currency.
+        return { ...m, riskDistribution: m.riskDistribution ?? riskDistribution };
       },
     }),
     route({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { UnconvertedDeals } from './money-schemas.ts';
 import { Playbook } from '../../core/actions/playbook.ts';
 import { DealType, Source, StageStatus } from '../../core/deal.ts';
+import { UnconvertedDeals } from './money-schemas.ts';
 
 /**
  * The REST API's shapes. Requests are validated with these schemas and the OpenAPI document is

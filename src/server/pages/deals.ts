@@ -1,13 +1,15 @@
 import type { Router } from 'express';
+import type { Source } from '../../core/deal.ts';
 import { AppError } from '../../core/errors.ts';
 import { RISK_CATEGORIES } from '../../store/repos/deal-risk.ts';
 import { resolveDealId, riskDealView, riskQueryFrom } from '../api/deals.ts';
 import { readDetail, recordLinker } from '../api/detail.ts';
 import { HighRiskQuery } from '../api/schemas.ts';
 import type { ServerContext } from '../context.ts';
-import { dateTime, day, money, pct } from '../http/format.ts';
+import { dateTime, day, pct } from '../http/format.ts';
 import { html, raw, type SafeHtml } from '../http/html.ts';
 import { pageRoute, q1 } from './common.ts';
+import { pageMoney } from './money.ts';
 
 const COLUMNS: Array<{ key: string; label: string; num?: boolean; sort?: string }> = [
   { key: 'name', label: 'Deal', sort: 'name' },
@@ -57,6 +59,20 @@ export function dealsPages(s: ServerContext, router: Router): void {
       ]);
       const link = recordLinker(s.deps, connections);
       const rows = list.rows.map((r) => riskDealView(r, now, link));
+      // Each deal's own currency, and the converted figure under it when the tenant mixes currencies.
+      const facts = await s.app.store.currencyRates.dealMoney(p.tenantId, rows);
+      const fx = await pageMoney(s.app.store, p.tenantId, now);
+      const amountCell = (d: (typeof rows)[number]) => {
+        const f = facts.get(`${d.source}:${d.externalId}`);
+        return fx.cell({
+          source: d.source as Source,
+          externalId: d.externalId,
+          amount: d.amount,
+          currency: f?.currency ?? null,
+          expectedCloseDate: f?.expectedCloseDate ?? null,
+          closedAt: f?.closedAt ?? null,
+        });
+      };
       const selected = new Set(q.risk_category ?? ['High', 'Critical']);
       const base = new URLSearchParams();
       for (const c of selected) base.append('risk_category', c);
@@ -102,7 +118,7 @@ export function dealsPages(s: ServerContext, router: Router): void {
   <td><a href="/deals/${encodeURIComponent(d.id)}">${d.name ?? d.externalId}</a>${d.crmUrl ? html`<br><a class="small" href="${d.crmUrl}" target="_blank" rel="noopener noreferrer">Open in ${d.source === 'hubspot' ? 'HubSpot' : 'Salesforce'} ↗</a>` : ''}</td>
   <td class="num">${d.riskScore}</td>
   <td><span class="cat cat-${d.category}">${d.category}</span>${d.modelStatus !== 'ok' ? html`<br><span class="small muted">${d.modelStatus === 'no_signal' ? 'experimental' : d.modelStatus}</span>` : ''}</td>
-  <td class="num">${money(d.amount)}</td>
+  <td class="num">${amountCell(d)}</td>
   <td>${d.owner.name ?? d.owner.id ?? '—'}</td>
   <td>${d.segment ?? '—'}</td>
   <td class="num">${d.ageDays ?? '—'}</td>
@@ -138,7 +154,8 @@ export function dealsPages(s: ServerContext, router: Router): void {
       ]);
       const d = readDetail(current?.detail);
       const url = recordLinker(s.deps, connections)(source, externalId);
-      const body = html`<p>${money(deal.amount)} · ${deal.stage.label ?? deal.stage.status} · owner ${deal.owner.name ?? '—'} · created ${day(deal.createdAt)}
+      const fx = await pageMoney(s.app.store, p.tenantId, s.app.now());
+      const body = html`<p>${fx.line(deal)} · ${deal.stage.label ?? deal.stage.status} · owner ${deal.owner.name ?? '—'} · created ${day(deal.createdAt)}
   ${url ? html` · <a href="${url}" target="_blank" rel="noopener noreferrer">Open in the CRM ↗</a>` : ''}</p>
 ${
   current

@@ -17,6 +17,7 @@ export interface PageOptions {
 const NAV: Array<[string, string, boolean]> = [
   ['/', 'Overview', false],
   ['/deals', 'Deals needing attention', false],
+  ['/forecast', 'Forecast', false],
   ['/diagnostics', 'Diagnostics', false],
   ['/model', 'Model', false],
   ['/sync', 'Sync', false],

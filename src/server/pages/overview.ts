@@ -1,8 +1,11 @@
 import type { Router } from 'express';
+import { forecastReport } from '../../scoring/forecast.ts';
 import type { ServerContext } from '../context.ts';
-import { money, moneyShort, num, pct } from '../http/format.ts';
+import { num, pct } from '../http/format.ts';
 import { html, jsonData } from '../http/html.ts';
 import { attempt, pageRoute } from './common.ts';
+import { forecastSection } from './forecast.ts';
+import { currencyNote, moneyCompact, moneyIn } from './money.ts';
 
 const CATEGORY_COLORS = { Low: '#2e7d32', Medium: '#b7791f', High: '#d9480f', Critical: '#b42318' } as const;
 
@@ -12,10 +15,13 @@ export function overviewPage(s: ServerContext, router: Router): void {
     '/',
     pageRoute(s, async ({ p }) => {
       const now = s.app.now();
-      const [metrics, dist] = await Promise.all([
+      const [metrics, stored, forecast] = await Promise.all([
         attempt(() => s.deps.scoring.metrics(p.tenantId, {}, now)),
         s.app.store.dealRisk.distribution(p.tenantId),
+        attempt(() => forecastReport(s.app.store, p.tenantId, now, { quarters: 1 })),
       ]);
+      // Amounts in the reporting currency when the scoring service gives them (the stored sums add currencies as they come).
+      const dist = (metrics.ok && metrics.value.riskDistribution) || stored;
       const scored = dist.reduce((a, d) => a + d.deals, 0);
       const empty =
         scored === 0
@@ -29,6 +35,9 @@ export function overviewPage(s: ServerContext, router: Router): void {
           body: html`${empty}<p class="card">Pipeline metrics are not available yet: ${metrics.message}</p>`,
         };
       const m = metrics.value;
+      const cur = m.currency ?? null;
+      const money = (x: number | null | undefined) => moneyIn(x, cur);
+      const moneyShort = (x: number | null | undefined) => moneyCompact(x, cur);
       const pipelineChart = {
         type: 'bar',
         data: {
@@ -88,6 +97,7 @@ export function overviewPage(s: ServerContext, router: Router): void {
   <div class="card"><div class="label">Potential recovery</div><div class="value">${money(m.potentialRecovery.amount)}</div>
     <div class="small muted">An estimate, not a forecast. ${/assum/i.test(m.potentialRecovery.assumption) ? m.potentialRecovery.assumption : `Assumption: ${m.potentialRecovery.assumption}`}</div></div>
 </section>
+${currencyNote(cur, m.unconverted?.list ?? [])}
 <div class="grid2">
   <section class="chart"><h2>Pipeline: raw vs risk-adjusted</h2>
     <canvas data-chart="chart-pipeline" role="img" aria-label="Raw pipeline ${money(m.rawPipeline)}, RAPV ${money(m.rapv)}, expected value ${money(m.expectedValue)}, revenue at risk ${money(m.revenueAtRisk)}"></canvas>
@@ -96,7 +106,8 @@ export function overviewPage(s: ServerContext, router: Router): void {
     <canvas data-chart="chart-risk" role="img" aria-label="${dist.map((d) => `${d.category}: ${d.deals} deals`).join(', ')}"></canvas>
     ${jsonData('chart-risk', distChart)}
     <p class="small"><a href="/deals">See the deals needing attention →</a></p></section>
-</div>`;
+</div>
+${forecast.ok ? forecastSection(forecast.value) : html`<p class="card">The forecast comparison is not available: ${forecast.message}</p>`}`;
       return { title: 'Overview', active: '/', charts: true, body };
     }),
   );

@@ -204,7 +204,7 @@ describe('hostile input on every route of the OpenAPI document', () => {
   it('answers hostile query strings and forms on the pages with 4xx', async () => {
     const b = new Browser(w.url);
     await b.oauth('salesforce', 'install', { org: 'HOSTILE', user: 'ada', name: 'Ada' });
-    const pages = ['/', '/deals', '/deals/D1', '/deals/a%00b', '/diagnostics', '/model', '/sync', '/settings', '/audit'];
+    const pages = ['/', '/deals', '/deals/D1', '/deals/a%00b', '/forecast', '/diagnostics', '/model', '/sync', '/settings', '/audit'];
     const names = [
       'owner',
       'segment',
@@ -219,6 +219,7 @@ describe('hostile input on every route of the OpenAPI document', () => {
       'before',
       'all',
       'next',
+      'quarters',
     ];
     for (const page of pages) {
       for (const v of ['a%00b', '200000000', '1e400', '%ED%A0%80', 'x'.repeat(6000)]) {
