@@ -207,6 +207,16 @@ export interface Connector {
   readCurrencyRates?(): Promise<CurrencyRates>;
 }
 
+/**
+ * The few logger methods a connector calls. The app passes a child of its own logger (winston's
+ * fits, already scoped to the tenant and connection); without one a connector logs nothing.
+ */
+export interface ConnectorLogger {
+  debug(message: string, meta?: Record<string, unknown>): unknown;
+  info(message: string, meta?: Record<string, unknown>): unknown;
+  warn(message: string, meta?: Record<string, unknown>): unknown;
+}
+
 /** Tokens and connection facts a connector needs; encrypted at rest by the store. */
 export interface Credentials {
   accessToken: string;

@@ -1,19 +1,12 @@
 import { Client } from '@hubspot/api-client';
 import { type AppError, isAppError } from '../../src/core/errors.ts';
+import { silentLogger } from '../silent-logger.ts';
+import type { ConnectorLogger } from '../types.ts';
 import { DEFAULT_RETRY_POLICY, decideRetry, type RetryPolicy } from './decide-retry.ts';
 import { HUBSPOT_API_BASE } from './oauth.ts';
 import type { Clock, PortalPacer } from './rate-pacer.ts';
 import { type HeaderBag, header, networkError, toAppError } from './to-app-error.ts';
 import type { TokenManager } from './token-manager.ts';
-
-/** The few logger methods the connector uses (a winston Logger fits). */
-export interface ConnectorLogger {
-  debug(message: string, meta?: Record<string, unknown>): unknown;
-  info(message: string, meta?: Record<string, unknown>): unknown;
-  warn(message: string, meta?: Record<string, unknown>): unknown;
-}
-
-export const silentLogger: ConnectorLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined };
 
 export interface CallSpec {
   /** Which budget the call spends: CRM search has its own 5/s limit. */

@@ -1,8 +1,10 @@
 import { AppError } from '../../src/core/errors.ts';
 import { type Mapping, sourcePaths, type WriteBack } from '../../src/mapping/schema.ts';
+import { silentLogger } from '../silent-logger.ts';
 import type {
   ApiUsage,
   Connector,
+  ConnectorLogger,
   CredentialStore,
   DealUpdate,
   FetchOptions,
@@ -14,7 +16,7 @@ import type {
   TaskResult,
   WriteResult,
 } from '../types.ts';
-import { type ConnectorLogger, HubSpotApi, type HubSpotUsage, silentLogger } from './api.ts';
+import { HubSpotApi, type HubSpotUsage } from './api.ts';
 import { BATCH_READ_SIZE, chunk, info } from './batching.ts';
 import { readHubSpotRates } from './currency-rates.ts';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './decide-retry.ts';

@@ -1,6 +1,7 @@
 import type { Mapping } from '../../src/mapping/schema.ts';
-import type { RawRecord } from '../types.ts';
-import { type ConnectorLogger, type HubSpotApi, silentLogger } from './api.ts';
+import { silentLogger } from '../silent-logger.ts';
+import type { ConnectorLogger, RawRecord } from '../types.ts';
+import type { HubSpotApi } from './api.ts';
 import { readAssociations } from './associations.ts';
 import { BATCH_READ_SIZE, chunk, info } from './batching.ts';
 import { deriveHistory, type HistoryEntry } from './history.ts';

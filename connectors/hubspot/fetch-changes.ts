@@ -1,5 +1,5 @@
-import type { FetchOptions, FetchPage } from '../types.ts';
-import type { ConnectorLogger, HubSpotApi } from './api.ts';
+import type { ConnectorLogger, FetchOptions, FetchPage } from '../types.ts';
+import type { HubSpotApi } from './api.ts';
 import { info } from './batching.ts';
 import { decodeCursor, encodeCursor, type HubSpotCursor } from './cursor.ts';
 import type { DealEnricher, HubSpotObject } from './enrich.ts';

@@ -1,6 +1,7 @@
 /** What the rest of dealrisk imports from the HubSpot connector. */
 
-export type { ConnectorLogger, HubSpotUsage } from './api.ts';
+export type { ConnectorLogger } from '../types.ts';
+export type { HubSpotUsage } from './api.ts';
 export { createHubSpotConnector, dealProperties, type HubSpotConnector, type HubSpotConnectorOptions } from './connector.ts';
 export {
   CARD_DATA_PATH,

@@ -1,5 +1,6 @@
 import { isAppError } from '../../src/core/errors.ts';
-import type { ConnectorLogger, HubSpotApi } from './api.ts';
+import type { ConnectorLogger } from '../types.ts';
+import type { HubSpotApi } from './api.ts';
 
 /** Owners a page: the spec's default; its maximum is undocumented, so the default is all we ask for. */
 const OWNERS_PAGE = 100;

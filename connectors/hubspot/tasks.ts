@@ -1,6 +1,6 @@
 import { isAppError } from '../../src/core/errors.ts';
-import type { RecordFailure, TaskRequest, TaskResult } from '../types.ts';
-import type { ConnectorLogger, HubSpotApi } from './api.ts';
+import type { ConnectorLogger, RecordFailure, TaskRequest, TaskResult } from '../types.ts';
+import type { HubSpotApi } from './api.ts';
 import { readAssociations } from './associations.ts';
 import { BatchReply, failureFrom, failuresByKey } from './batch-result.ts';
 import { BATCH_READ_SIZE, BATCH_SIZE, chunk, info } from './batching.ts';

@@ -1,7 +1,7 @@
 import { AppError, isAppError } from '../../src/core/errors.ts';
 import type { WriteBack } from '../../src/mapping/schema.ts';
-import type { DealUpdate, RecordFailure, RiskFields, WriteResult } from '../types.ts';
-import type { ConnectorLogger, HubSpotApi } from './api.ts';
+import type { ConnectorLogger, DealUpdate, RecordFailure, RiskFields, WriteResult } from '../types.ts';
+import type { HubSpotApi } from './api.ts';
 import { BatchReply, failureFrom, failuresByKey, isMissingProperty, isRecordLevel, unattributedFailure } from './batch-result.ts';
 import { BATCH_SIZE, chunk } from './batching.ts';
 import { clip } from './text-limit.ts';

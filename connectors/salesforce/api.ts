@@ -1,7 +1,6 @@
 import type { Connection } from 'jsforce';
 import { AppError } from '../../src/core/errors.ts';
-import type { Logger } from '../../src/log.ts';
-import type { CredentialStore } from '../types.ts';
+import type { ConnectorLogger, CredentialStore } from '../types.ts';
 import { fromSdkError } from './from-sdk-error.ts';
 import type { Meter } from './meter.ts';
 import { parseIdentityUrl } from './oauth.ts';
@@ -25,7 +24,7 @@ export class SalesforceApi {
     private readonly session: Session,
     readonly meter: Meter,
     private readonly credentials: CredentialStore,
-    private readonly log: Logger,
+    private readonly log: ConnectorLogger,
   ) {}
 
   get conn(): Connection {

@@ -4,7 +4,7 @@ import { type CustomFieldMeta, permissionSets, riskFieldDefinitions } from './fi
 /**
  * Renders the Salesforce DX source (force-app/) from the same definitions setup() sends
  * through the Metadata API, so the two install paths cannot drift apart. Written to disk by
- * `npx tsx connectors/salesforce/write-dx-source.ts`.
+ * `npm run salesforce:dx-source` (src/cli/write-dx-source.ts).
  */
 
 const NS = 'http://soap.sforce.com/2006/04/metadata';

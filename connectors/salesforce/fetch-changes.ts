@@ -1,6 +1,5 @@
 import { AppError } from '../../src/core/errors.ts';
-import type { Logger } from '../../src/log.ts';
-import type { FetchOptions, FetchPage, RawRecord } from '../types.ts';
+import type { ConnectorLogger, FetchOptions, FetchPage, RawRecord } from '../types.ts';
 import type { QueryPage, SalesforceApi } from './api.ts';
 import { type BulkOptions, bulkBackfill } from './bulk-query.ts';
 import { CursorTracker, decodeCursor } from './cursor.ts';
@@ -16,7 +15,7 @@ export interface FetchDeps {
   overlapMs: number;
   bulkThreshold: number;
   bulk: BulkOptions;
-  log: Logger;
+  log: ConnectorLogger;
   warn: (message: string) => void;
 }
 

@@ -1,6 +1,5 @@
 import { AppError } from '../../src/core/errors.ts';
-import type { Logger } from '../../src/log.ts';
-import type { RawRecord } from '../types.ts';
+import type { ConnectorLogger, RawRecord } from '../types.ts';
 import type { SalesforceApi } from './api.ts';
 import { buildStageMap, derive, type FieldHistoryRow, type HistoryFacts, type HistoryRow, type StageMap, type StageRow } from './derive.ts';
 import {
@@ -51,7 +50,7 @@ export class HistoryEnricher {
     private readonly api: SalesforceApi,
     keyField: string | null,
     private readonly enabled: boolean,
-    private readonly log: Logger,
+    private readonly log: ConnectorLogger,
     private readonly warn: (message: string) => void,
   ) {
     this.taskKeyField = keyField;

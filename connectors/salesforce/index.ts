@@ -1,10 +1,11 @@
 import { AppError } from '../../src/core/errors.ts';
-import { createLogger, type Logger } from '../../src/log.ts';
 import { type Mapping, sourcePaths } from '../../src/mapping/schema.ts';
+import { silentLogger } from '../silent-logger.ts';
 import type {
   ApiUsage,
   ChangedIds,
   Connector,
+  ConnectorLogger,
   CredentialStore,
   DealUpdate,
   FetchOptions,
@@ -60,7 +61,7 @@ export interface SalesforceConnectorOptions {
   /** Read OpportunityStage/History/Task/ContactRole for point-in-time features (default true). */
   history?: boolean;
   bulk?: Partial<BulkOptions>;
-  logger?: Logger;
+  logger?: ConnectorLogger;
 }
 
 export interface SalesforceConnector extends Connector {
@@ -98,7 +99,8 @@ export async function createSalesforceConnector(o: SalesforceConnectorOptions): 
   const apiVersion = o.apiVersion ?? DEFAULT_API_VERSION;
   if (!/^\d{2,3}\.0$/.test(apiVersion))
     throw new AppError('config_invalid', `Salesforce API version must look like 66.0, got "${apiVersion}"`, { path: 'apiVersion' });
-  const logger = (o.logger ?? createLogger({ silent: true })).child({ module: 'salesforce', tenantId: o.tenantId });
+  // The caller's logger already names the tenant and connection (make-connector.ts).
+  const logger = o.logger ?? silentLogger;
   const meter = new Meter({
     budgetShare: checkShare('budgetShare', o.budgetShare ?? 0.2),
     orgReserve: o.orgReserve ?? 0.05,

@@ -1,7 +1,6 @@
 import { Connection, OAuth2 } from 'jsforce';
 import { AppError } from '../../src/core/errors.ts';
-import type { Logger } from '../../src/log.ts';
-import type { CredentialStore, Credentials } from '../types.ts';
+import type { ConnectorLogger, CredentialStore, Credentials } from '../types.ts';
 import { fromSdkError } from './from-sdk-error.ts';
 import { instrument, type Meter } from './meter.ts';
 import { resolveLoginUrl } from './oauth.ts';
@@ -14,7 +13,7 @@ export interface SessionOptions {
   /** Used when the stored credentials do not say which host issued them. */
   loginUrl?: string;
   apiVersion: string;
-  logger: Logger;
+  logger: ConnectorLogger;
   meter: Meter;
 }
 
@@ -41,7 +40,7 @@ export async function openSession(o: SessionOptions): Promise<Session> {
       retryable: false,
     });
   }
-  const log = o.logger.child({ module: 'salesforce-session', tenantId: o.tenantId });
+  const log = o.logger;
   const loginUrl = resolveLoginUrl(stored.authBaseUrl ?? o.loginUrl);
   const session: Session = {
     conn: undefined as unknown as Connection,

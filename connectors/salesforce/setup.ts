@@ -1,7 +1,6 @@
 import { AppError } from '../../src/core/errors.ts';
-import type { Logger } from '../../src/log.ts';
 import type { WriteBack } from '../../src/mapping/schema.ts';
-import type { RiskFields, SetupReport } from '../types.ts';
+import type { ConnectorLogger, RiskFields, SetupReport } from '../types.ts';
 import type { SalesforceApi } from './api.ts';
 import {
   type CustomFieldMeta,
@@ -46,7 +45,7 @@ function batches<T>(items: readonly T[], size = METADATA_BATCH): T[][] {
 export async function setupOrg(
   api: SalesforceApi,
   writeBack: WriteBack,
-  log: Logger,
+  log: ConnectorLogger,
   onDescribed: (fields: DescribedField[]) => void,
 ): Promise<SetupReport> {
   const report: SetupReport = { created: [], existing: [], warnings: [] };

@@ -1,6 +1,5 @@
 import { AppError } from '../../src/core/errors.ts';
-import type { Logger } from '../../src/log.ts';
-import type { TaskRequest, TaskResult } from '../types.ts';
+import type { ConnectorLogger, TaskRequest, TaskResult } from '../types.ts';
 import type { SalesforceApi } from './api.ts';
 import { truncate } from './format-values.ts';
 import { chunkForUri, ownersQuery, tasksByKeyQuery } from './soql.ts';
@@ -33,7 +32,7 @@ export async function upsertRiskTasks(
   api: SalesforceApi,
   keyField: string,
   tasks: readonly TaskRequest[],
-  log: Logger,
+  log: ConnectorLogger,
 ): Promise<TaskResult[]> {
   if (!tasks.length) return [];
   let existing: Map<string, ExistingTask>;
@@ -155,7 +154,7 @@ async function findByKey(api: SalesforceApi, keyField: string, keys: string[]): 
 }
 
 /** Opportunity owners for tasks whose request did not name one (one query per 200 deals). */
-async function ownersFor(api: SalesforceApi, tasks: readonly TaskRequest[], log: Logger): Promise<Map<string, string>> {
+async function ownersFor(api: SalesforceApi, tasks: readonly TaskRequest[], log: ConnectorLogger): Promise<Map<string, string>> {
   const ids = [...new Set(tasks.filter((t) => !t.ownerId).map((t) => t.dealExternalId))];
   const out = new Map<string, string>();
   for (let i = 0; i < ids.length; i += COLLECTION_MAX) {

@@ -1,7 +1,6 @@
 import { AppError } from '../../src/core/errors.ts';
-import type { Logger } from '../../src/log.ts';
 import type { WriteBack } from '../../src/mapping/schema.ts';
-import type { DealUpdate, RecordFailure, WriteResult } from '../types.ts';
+import type { ConnectorLogger, DealUpdate, RecordFailure, WriteResult } from '../types.ts';
 import type { SalesforceApi } from './api.ts';
 import { type FieldShape, formatRiskRecord, unwritableFields } from './format-values.ts';
 import { isRetryableRecordError } from './to-app-error.ts';
@@ -48,7 +47,7 @@ export async function writeRiskFields(
   writeBack: WriteBack,
   shapes: () => Promise<ReadonlyMap<string, FieldShape>>,
   updates: readonly DealUpdate[],
-  log: Logger,
+  log: ConnectorLogger,
 ): Promise<WriteResult[]> {
   if (!updates.length) return [];
   let fieldShapes: ReadonlyMap<string, FieldShape>;

@@ -5,7 +5,7 @@ import { postJson, type Resolve, resolveDestination, systemResolve } from '../ne
 import type { Delivery } from '../store/repos/deliveries.ts';
 import type { SyncConfig } from '../sync/config.ts';
 import { tenantSyncConfig } from '../sync/config.ts';
-import type { Digest } from './digest.ts';
+import type { Digest } from '../sync/digest.ts';
 import { type AlertMessage, renderAlertSlack, renderDigestEmail, renderDigestSlack } from './messages.ts';
 
 export interface EmailMessage {

@@ -1,74 +1,8 @@
 import type { AppContext } from '../context.ts';
 import type { SyncConfig } from '../sync/config.ts';
 import { tenantSyncConfig } from '../sync/config.ts';
+import { buildDigest } from '../sync/digest.ts';
 import { reachedLocalTime } from '../sync/local-time.ts';
-import { planFromJson } from '../sync/risk-fields.ts';
-
-export interface DigestDeal {
-  source: string;
-  externalId: string;
-  name: string | null;
-  ownerId: string | null;
-  ownerName: string | null;
-  amount: number | null;
-  score: number;
-  category: string;
-  modelStatus: string;
-  drivers: string[];
-  firstAction: string | null;
-  url: string | null;
-}
-
-/** The top High and Critical deals of a tenant (or of one owner), most at risk first. */
-export interface Digest {
-  tenantId: string;
-  generatedAt: string;
-  ownerId: string | null;
-  minScore: number;
-  deals: DigestDeal[];
-}
-
-/**
- * Digest content: the REST API (`GET /v1/digest`) shows the same thing the daily messages send.
- * Without `ownerId` it is the tenant summary for admins (owners named on each deal).
- */
-export async function buildDigest(
-  ctx: AppContext,
-  tenantId: string,
-  opts: { ownerId?: string | null; top?: number; minScore?: number; config?: SyncConfig } = {},
-): Promise<Digest> {
-  const cfg = opts.config?.digest;
-  const top = opts.top ?? cfg?.top ?? 10;
-  const minScore = opts.minScore ?? cfg?.minScore ?? 51;
-  const rows = await ctx.store.atRisk.topRisks(tenantId, {
-    minScore,
-    limit: top,
-    ...(opts.ownerId !== undefined ? { ownerId: opts.ownerId } : {}),
-  });
-  return {
-    tenantId,
-    generatedAt: ctx.now().toISOString(),
-    ownerId: opts.ownerId ?? null,
-    minScore,
-    deals: rows.map((r) => {
-      const s = planFromJson(r.risk).summary;
-      return {
-        source: r.source,
-        externalId: r.externalId,
-        name: r.deal.name,
-        ownerId: r.deal.owner.id,
-        ownerName: r.deal.owner.name,
-        amount: r.deal.amount,
-        score: r.score,
-        category: r.category,
-        modelStatus: r.modelStatus,
-        drivers: s.drivers,
-        firstAction: s.firstAction,
-        url: s.url ?? null,
-      };
-    }),
-  };
-}
 
 /**
  * Once per local day, at the configured time: one digest per owner with at-risk deals (email,

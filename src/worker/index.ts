@@ -189,4 +189,4 @@ export function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Worker {
 }
 
 export { listSyncRuns, modelHealth, requestRescore, requestSync } from '../sync/requests.ts';
-export { buildDigest, type Digest } from './digest.ts';
+export { buildDigest, type Digest } from '../sync/digest.ts';

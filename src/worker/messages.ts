@@ -1,4 +1,4 @@
-import type { Digest, DigestDeal } from './digest.ts';
+import type { Digest, DigestDeal } from '../sync/digest.ts';
 
 /** What an alert delivery carries (queued by the alerts step). */
 export interface AlertMessage {

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buildDigest } from '../../../src/sync/digest.ts';
 import { defaultTransports } from '../../../src/worker/deliver.ts';
-import { buildDigest } from '../../../src/worker/digest.ts';
 import { requestRescore, requestSync, startWorker, type Worker } from '../../../src/worker/index.ts';
 import { HOUR } from './helpers/context.ts';
 import type { FileCrm } from './helpers/file-crm.ts';
@@ -23,7 +23,11 @@ describe('the worker', () => {
   let crm: FileCrm;
   const workers: Worker[] = [];
   beforeEach(async () => {
-    h = await harness({ config: (c) => void (c.schedule.pollSeconds = 0.05) });
+    h = await harness({
+      config: (c) => {
+        c.schedule.pollSeconds = 0.05;
+      },
+    });
     ({ crm } = await h.tenant('t1'));
     crm.put({ Id: 'A', Risk: 40 }, { Id: 'B', Risk: 70 });
   });
