@@ -373,6 +373,19 @@ function planDeal(rng: Rng, world: World, n: number, t0: number): DealPlan {
   };
 }
 
+/**
+ * A rep's action that changes how a deal ends (issue 16; opt-in through the sandbox's
+ * `repActions`): a deal planned to be lost is won instead. Only when the action comes before the
+ * close: nothing shown before the close depends on the outcome, so changing it then is invisible
+ * until the deal closes. True when the outcome changed.
+ */
+export function winInstead(plan: DealPlan, at: number): boolean {
+  if (plan.won || at >= plan.closeAt) return false;
+  plan.won = true;
+  plan.reason = WIN_REASONS[plan.n % WIN_REASONS.length]!;
+  return true;
+}
+
 /** A contact of a generated deal, derived from the deal and its position (no stored record). */
 export function contactOf(world: World, deal: DealPlan, k: number) {
   const o = eventOffsets(deal);

@@ -14,6 +14,7 @@ import { HubSpotPortal } from './hubspot/portal.ts';
 import { HsPropertiesApi } from './hubspot/properties-api.ts';
 import { HsSearch } from './hubspot/search.ts';
 import { mixSeed } from './random.ts';
+import { type RepActionOptions, RepActions } from './rep-actions.ts';
 import { precreateHubSpot, precreateSalesforce } from './risk-fields.ts';
 import { SalesforceMount } from './salesforce/api.ts';
 import { SfBulk2 } from './salesforce/bulk2.ts';
@@ -30,6 +31,7 @@ export type { Advance } from './clock.ts';
 export type { SandboxCurrencies, SandboxCurrencyOptions } from './currency.ts';
 export type { FaultRule } from './faults.ts';
 export type { CallLogEntry } from './http/types.ts';
+export type { RepActionOptions } from './rep-actions.ts';
 export type { TruthRow } from './truth.ts';
 
 export type SandboxCrm = 'salesforce' | 'hubspot';
@@ -53,6 +55,12 @@ export interface SandboxOptions {
   faults?: FaultRule[];
   /** Mean days until a rep completes a task created through the API (null = never; default 3). */
   taskCompletionDays?: number | null;
+  /**
+   * Opt-in: reps complete only some tasks, and completing some changes how their deals end
+   * (a known effect per action, for tests of the action outcomes report). Absent: every task is
+   * completed and changes nothing.
+   */
+  repActions?: RepActionOptions;
   /**
    * A multi-currency Salesforce org and HubSpot portal (`true`: the defaults of sandbox/currency.ts).
    * Absent: both single-currency, as every existing test and benchmark expects.
@@ -168,6 +176,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   });
   const org = new SalesforceOrg(sfWorld, clock, {
     taskCompletionDays,
+    ...(opts.repActions ? { repActions: new RepActions(sfWorld.seed, opts.repActions) } : {}),
     repForecasts: sfo.forecastCategories ?? false,
     ...(sfCurrencies ? { currency: sfCurrencies, advancedCurrency: sfo.advancedCurrencyManagement ?? true } : {}),
   });
@@ -212,6 +221,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const portal = new HubSpotPortal(hsWorld, clock, {
     portalId,
     taskCompletionDays,
+    ...(opts.repActions ? { repActions: new RepActions(hsWorld.seed, opts.repActions) } : {}),
     deals: { currencies, forecastCategories: hso.forecastCategories ?? false },
   });
   if (hso.riskProperties === 'ready') precreateHubSpot(portal);

@@ -2,6 +2,7 @@ import type { SandboxClock } from '../clock.ts';
 import { DAY, extendWorld, MAX_CONTACTS, type World } from '../generate.ts';
 import { HS_ID_BASE, hsId, parseHsId } from '../ids.ts';
 import { unitFrom } from '../random.ts';
+import type { RepActions } from '../rep-actions.ts';
 import { viewAt } from '../view.ts';
 import { builtinGroups, builtinProperties, HS_TYPES, type HsType, type PropertyDef, type PropertyGroup } from './catalog.ts';
 import { CompanyObj, ContactObj, type DealFlavour, DealObj, type HsObject, type HsOverlay, ManualObj, ownerId } from './records.ts';
@@ -52,6 +53,8 @@ export interface PortalOptions {
   taskCompletionDays: number | null;
   /** Opt-in: a multi-currency portal, reps' forecast categories (default neither). */
   deals?: DealFlavour;
+  /** Opt-in: which tasks reps complete, and their effect on the deal (default: all, none). */
+  repActions?: RepActions;
 }
 
 /** The sandbox HubSpot portal: generated deals, companies, contacts and owners, plus API writes. */
@@ -214,7 +217,16 @@ export class HubSpotPortal {
     };
     add(fromType, fromId, toType, toId, fwd.typeId);
     add(toType, toId, fromType, fromId, back.typeId);
+    if (fromType === 'tasks' && toType === 'deals') this.taskLinked(fromId, toId);
     return true;
+  }
+
+  /** A task linked to a generated deal: its rep's completion may change how the deal ends (repActions). */
+  private taskLinked(taskId: string, dealId: string): void {
+    const rec = this.manual.get(this.key('tasks', taskId));
+    const n = parseHsId('deals', dealId);
+    const plan = n !== null && n < MANUAL_BASE ? this.world.deals[n] : undefined;
+    if (rec && plan) this.opts.repActions?.apply(plan, rec.store.values.hs_task_subject ?? '', rec.repDoneAt);
   }
 
   /** Creates an object with already-validated string properties. */
@@ -224,7 +236,10 @@ export class HubSpotPortal {
     const id = String(HS_ID_BASE[type] + n);
     let repDoneAt: number | null = null;
     if (type === 'tasks' && this.opts.taskCompletionDays !== null && props.hs_task_status !== 'COMPLETED') {
-      repDoneAt = now - Math.log(1 - unitFrom(this.world.seed, n)) * this.opts.taskCompletionDays * DAY;
+      const reps = this.opts.repActions;
+      repDoneAt = reps
+        ? reps.doneAt(n, now, this.opts.taskCompletionDays, props.hubspot_owner_id ?? '')
+        : now - Math.log(1 - unitFrom(this.world.seed, n)) * this.opts.taskCompletionDays * DAY;
     }
     const rec: ManualRec = {
       type,

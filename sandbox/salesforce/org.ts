@@ -3,6 +3,7 @@ import type { SandboxCurrencies } from '../currency.ts';
 import { DAY, extendWorld, MAX_CONTACTS, type World } from '../generate.ts';
 import { parseSfId, SF_PREFIX, sfId, toSfId18 } from '../ids.ts';
 import { unitFrom } from '../random.ts';
+import type { RepActions } from '../rep-actions.ts';
 import { pinnedIds, requiresCustomValue, requiresFalse } from '../soql/hints.ts';
 import type { Catalog, ChildRelationship, FieldDef, ObjectDef, Row } from '../soql/schema.ts';
 import { currencyIsoCodeField, currencyObjects, currencyRows } from './currency.ts';
@@ -68,6 +69,8 @@ export interface OrgOptions {
   advancedCurrency?: boolean;
   /** Reps set ForecastCategoryName on open opportunities (default: it follows the stage). */
   repForecasts?: boolean;
+  /** Opt-in: which tasks reps complete, and their effect on the deal (default: all, none). */
+  repActions?: RepActions;
 }
 
 class ManualRow implements Row {
@@ -415,9 +418,9 @@ export class SalesforceOrg implements Catalog {
     v.TaskSubtype ??= 'Task';
     v.OwnerId ??= this.integrationUserId;
     const what = typeof v.WhatId === 'string' ? toSfId18(v.WhatId) : null;
+    const opp = what ? this.opportunityById(what) : null;
     if (what) {
       v.WhatId = what;
-      const opp = this.opportunityById(what);
       if (opp) v.AccountId = opp.get('AccountId');
       const set = this.tasksByWhat.get(what) ?? new Set<string>();
       set.add(rec.id);
@@ -425,8 +428,12 @@ export class SalesforceOrg implements Catalog {
     }
     const mean = this.opts.taskCompletionDays;
     if (mean !== null && !v.IsClosed) {
-      const u = unitFrom(this.world.seed, Number(parseSfId(rec.id)!.n % 2_000_000_000));
-      rec.repDoneAt = rec.createdAt + -Math.log(1 - u) * mean * DAY;
+      const n = Number(parseSfId(rec.id)!.n % 2_000_000_000);
+      const reps = this.opts.repActions;
+      if (reps) {
+        rec.repDoneAt = reps.doneAt(n, rec.createdAt, mean, String(v.OwnerId ?? ''));
+        if (opp) reps.apply(opp.plan, String(v.Subject ?? ''), rec.repDoneAt);
+      } else rec.repDoneAt = rec.createdAt + -Math.log(1 - unitFrom(this.world.seed, n)) * mean * DAY;
     }
   }
 

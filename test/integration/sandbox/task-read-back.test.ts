@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHubSpotConnector } from '../../../connectors/hubspot/connector.ts';
 import { createSalesforceConnector } from '../../../connectors/salesforce/index.ts';
-import type { Connector, Credentials, CredentialStore, TaskRequest } from '../../../connectors/types.ts';
+import type { Connector, CredentialStore, Credentials, TaskRequest } from '../../../connectors/types.ts';
 import { type Sandbox, startSandbox } from '../../../sandbox/index.ts';
 import { defaultMapping } from '../../../src/mapping/load.ts';
 import { installInSandbox } from '../hubspot/support/sandbox-install.ts';
@@ -131,7 +131,9 @@ describe('reading back the tasks we created, against the sandbox CRM', () => {
       method: 'POST',
       headers: { authorization: `Bearer ${creds.accessToken}`, 'content-type': 'application/json' },
       body: JSON.stringify({
-        filterGroups: [{ filters: [{ propertyName: 'hs_object_id', operator: 'IN', values: Array.from({ length: 101 }, (_, i) => String(i)) }] }],
+        filterGroups: [
+          { filters: [{ propertyName: 'hs_object_id', operator: 'IN', values: Array.from({ length: 101 }, (_, i) => String(i)) }] },
+        ],
         limit: 100,
       }),
     });
