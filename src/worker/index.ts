@@ -188,5 +188,5 @@ export function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Worker {
   };
 }
 
-export { listSyncRuns, modelHealth, requestRescore, requestSync } from '../sync/requests.ts';
 export { buildDigest, type Digest } from '../sync/digest.ts';
+export { listSyncRuns, modelHealth, requestRescore, requestSync } from '../sync/requests.ts';

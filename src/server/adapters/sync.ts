@@ -1,8 +1,8 @@
 import type { AppContext } from '../../context.ts';
 import { loadSyncConfig, tenantSyncConfig } from '../../sync/config.ts';
+import { buildDigest } from '../../sync/digest.ts';
 import { makeConnector } from '../../sync/make-connector.ts';
 import { listSyncRuns, requestSync } from '../../sync/requests.ts';
-import { buildDigest } from '../../sync/digest.ts';
 import type { DigestView, SyncRunView } from '../api/schemas.ts';
 import type { SyncPort } from '../deps.ts';
 
