@@ -5,6 +5,8 @@ import { dealFromJson } from '../deal-json.ts';
 import { scoreRow } from './scores.ts';
 
 const CHUNK = 500;
+/** Ids per look-up statement: well under the 65,535 parameters one statement can carry. */
+const ID_CHUNK = 10_000;
 
 /** A deal's score as the sync engine keeps it, with what it will write back. */
 export interface ScoredState {
@@ -139,15 +141,20 @@ export function syncStateRepo(db: Db) {
     },
 
     async prior(tenantId: string, source: string, ids: string[]): Promise<Map<string, PriorState>> {
-      if (ids.length === 0) return new Map();
-      const rows = await db
-        .selectFrom('deal_sync_state')
-        .select(['external_id', 'category', 'score', 'last_alert_at'])
-        .where('tenant_id', '=', tenantId)
-        .where('source', '=', source)
-        .where('external_id', 'in', ids)
-        .execute();
-      return new Map(rows.map((r) => [r.external_id, { category: r.category, score: r.score, lastAlertAt: r.last_alert_at }]));
+      const out = new Map<string, PriorState>();
+      // A statement carries at most 65,535 parameters (the protocol counts them in 16 bits): a
+      // tenant's 100,000 open deals are asked for in chunks.
+      for (let i = 0; i < ids.length; i += ID_CHUNK) {
+        const rows = await db
+          .selectFrom('deal_sync_state')
+          .select(['external_id', 'category', 'score', 'last_alert_at'])
+          .where('tenant_id', '=', tenantId)
+          .where('source', '=', source)
+          .where('external_id', 'in', ids.slice(i, i + ID_CHUNK))
+          .execute();
+        for (const r of rows) out.set(r.external_id, { category: r.category, score: r.score, lastAlertAt: r.last_alert_at });
+      }
+      return out;
     },
 
     /** Appends to the score history and updates the current state, in one transaction per chunk. */
