@@ -1,11 +1,12 @@
 import { Client } from '@hubspot/api-client';
 import { type AppError, isAppError } from '../../src/core/errors.ts';
+import { type HeaderBag, header } from '../http-headers.ts';
 import { silentLogger } from '../silent-logger.ts';
 import type { ConnectorLogger } from '../types.ts';
 import { DEFAULT_RETRY_POLICY, decideRetry, type RetryPolicy } from './decide-retry.ts';
 import { HUBSPOT_API_BASE } from './oauth.ts';
 import type { Clock, PortalPacer } from './rate-pacer.ts';
-import { type HeaderBag, header, networkError, toAppError } from './to-app-error.ts';
+import { networkError, toAppError } from './to-app-error.ts';
 import type { TokenManager } from './token-manager.ts';
 
 export interface CallSpec {

@@ -1,18 +1,5 @@
 import { AppError, type AppErrorDetails } from '../../src/core/errors.ts';
-
-/** Response headers as the SDK (plain object) or fetch (Headers) hands them over. */
-export type HeaderBag = Headers | Record<string, string | string[] | undefined> | undefined | null;
-
-/** Reads one header case-insensitively from either shape. */
-export function header(headers: HeaderBag, name: string): string | undefined {
-  if (!headers) return undefined;
-  if (typeof (headers as Headers).get === 'function') return (headers as Headers).get(name) ?? undefined;
-  const wanted = name.toLowerCase();
-  for (const [k, v] of Object.entries(headers as Record<string, string | string[] | undefined>)) {
-    if (k.toLowerCase() === wanted) return Array.isArray(v) ? v[0] : v;
-  }
-  return undefined;
-}
+import { type HeaderBag, header, retryAfterMs } from '../http-headers.ts';
 
 export interface ErrorContext {
   /** When the response arrived; needed to tell a DAILY pause how long to last. */
@@ -58,15 +45,6 @@ export function msUntilNextPortalDay(now: Date, utcOffsetMs = 0): number {
   const local = now.getTime() + utcOffsetMs;
   const nextLocalMidnight = (Math.floor(local / 86_400_000) + 1) * 86_400_000;
   return nextLocalMidnight - local;
-}
-
-function retryAfterMs(headers: HeaderBag, now: Date = new Date()): number | undefined {
-  const raw = header(headers, 'retry-after');
-  if (raw === undefined) return undefined;
-  const seconds = Number(raw);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const at = Date.parse(raw);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
 }
 
 function missingScopes(b: HubSpotErrorBody): string[] {

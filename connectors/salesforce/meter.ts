@@ -1,5 +1,6 @@
 import type { Connection } from 'jsforce';
 import { AppError } from '../../src/core/errors.ts';
+import { header } from '../http-headers.ts';
 import type { ErrorResponse } from './from-sdk-error.ts';
 import { type ApiUsageInfo, decideBudget, parseLimitInfo } from './limits.ts';
 import type { HeaderBag } from './to-app-error.ts';
@@ -72,11 +73,6 @@ export class Meter {
   onTransportRetry(): void {
     this.calls++;
   }
-}
-
-function header(h: HeaderBag | undefined, name: string): string | undefined {
-  const v = h?.[name];
-  return Array.isArray(v) ? v[0] : v;
 }
 
 /** Hooks the meter into a connection's transport; returns the connection for chaining. */

@@ -1,4 +1,5 @@
 import { AppError, type ErrorCode } from '../../src/core/errors.ts';
+import { retryAfterMs } from '../http-headers.ts';
 
 /** Response headers as jsforce and node-fetch hand them over (lower-case keys). */
 export type HeaderBag = Record<string, string | string[] | undefined>;
@@ -51,18 +52,6 @@ const CONFIG_OAUTH_ERRORS = new Set([
   'unsupported_grant_type',
   'invalid_app_access',
 ]);
-
-function header(headers: HeaderBag, name: string): string | undefined {
-  const v = headers[name] ?? headers[name.toLowerCase()];
-  return Array.isArray(v) ? v[0] : v;
-}
-
-function retryAfterMs(headers: HeaderBag): number | undefined {
-  const raw = header(headers, 'retry-after');
-  if (!raw) return undefined;
-  const seconds = Number(raw);
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds * 1000 : undefined;
-}
 
 function isOAuthError(body: unknown): body is OAuthErrorBody {
   return typeof body === 'object' && body !== null && !Array.isArray(body) && typeof (body as OAuthErrorBody).error === 'string';
