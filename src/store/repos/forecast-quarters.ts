@@ -55,7 +55,7 @@ export function forecastQuartersRepo(db: Db) {
      */
     async asCalled(tenantId: string, start: Date, end: Date): Promise<DealAsCalled[]> {
       const r = await sql<{
-        snap: Record<string, unknown>;
+        snap: unknown;
         category: string | null;
         status: 'open' | 'won' | 'lost';
         closed_at: Date | null;
@@ -74,7 +74,7 @@ export function forecastQuartersRepo(db: Db) {
           where d.tenant_id = ${tenantId} and d.deleted_at is null and (d.closed_at is null or d.closed_at >= ${start})
         ) x where x.snap is not null`.execute(db);
       return r.rows.map((row) => ({
-        asCalled: dealFromJson(row.snap),
+        asCalled: dealFromJson(row.snap, 'deal_snapshots'),
         category: row.category,
         status: row.status,
         closedAt: row.closed_at === null ? null : new Date(row.closed_at),

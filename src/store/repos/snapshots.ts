@@ -66,13 +66,13 @@ export function snapshotsRepo(db: Db) {
     async forDeal(tenantId: string, source: string, externalId: string): Promise<Snapshot[]> {
       const rows = await db
         .selectFrom('deal_snapshots')
-        .select(['taken_at', 'data'])
+        .select(['id', 'taken_at', 'data'])
         .where('tenant_id', '=', tenantId)
         .where('source', '=', source)
         .where('external_id', '=', externalId)
         .orderBy('taken_at')
         .execute();
-      return rows.map((r) => ({ takenAt: r.taken_at, deal: dealFromJson(r.data) }));
+      return rows.map((r) => ({ takenAt: r.taken_at, deal: dealFromJson(r.data, 'deal_snapshots', String(r.id)) }));
     },
     /**
      * Snapshots of the tenant's closed deals (closed at or after `closedSince` when given), taken
@@ -88,8 +88,8 @@ export function snapshotsRepo(db: Db) {
     ): Promise<Array<Snapshot & { source: string; externalId: string }>> {
       const k = Math.max(1, Math.floor(o.perDeal));
       const since = o.closedSince ? sql`and d.closed_at >= ${o.closedSince}` : sql``;
-      const r = await sql<{ source: string; external_id: string; taken_at: Date; data: Record<string, unknown> }>`
-        select p.source, p.external_id, p.taken_at, p.data from deal_snapshots p join (
+      const r = await sql<{ id: number; source: string; external_id: string; taken_at: Date; data: unknown }>`
+        select p.id, p.source, p.external_id, p.taken_at, p.data from deal_snapshots p join (
           select id from (
             select s.id, row_number() over w - 1 as i, count(*) over (partition by s.source, s.external_id) as n
             from deal_snapshots s
@@ -106,7 +106,7 @@ export function snapshotsRepo(db: Db) {
         source: row.source,
         externalId: row.external_id,
         takenAt: new Date(row.taken_at),
-        deal: dealFromJson(row.data),
+        deal: dealFromJson(row.data, 'deal_snapshots', String(row.id)),
       }));
     },
     async count(tenantId: string): Promise<number> {

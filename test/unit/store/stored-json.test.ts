@@ -1,0 +1,90 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAppError } from '../../../src/core/errors.ts';
+import { aDeal } from '../../helpers/builders.ts';
+import { createTestStore, type TestStore } from '../../helpers/store.ts';
+
+/**
+ * JSON read back from the database is parsed at the store's boundary: what was stored comes back
+ * with its Dates, and a row that is not what its repository wrote fails naming the table, the
+ * row and the field, on PGlite and Postgres alike.
+ */
+const now = new Date('2026-11-24T10:00:00Z');
+
+/** The error a read throws, for asserting on its message and details. */
+async function failure(p: Promise<unknown>): Promise<{ message: string; details: Record<string, unknown> }> {
+  try {
+    await p;
+  } catch (e) {
+    if (isAppError(e)) return { message: e.message, details: e.details };
+    throw e;
+  }
+  throw new Error('the read succeeded');
+}
+
+// One database for the file (each test its own rows): a store per test costs seconds on PGlite.
+describe('stored JSON', { timeout: 60_000 }, () => {
+  let t: TestStore;
+  beforeAll(async () => {
+    t = await createTestStore();
+    await t.store.tenants.ensure('t1');
+  });
+  afterAll(async () => t?.drop());
+
+  /** Replaces one key of a jsonb column in place, as corruption or a bad hand edit would. */
+  const corrupt = (table: string, column: string, key: string, value: unknown, where: ReturnType<typeof sql>) =>
+    sql`update ${sql.table(table)} set ${sql.ref(column)} = jsonb_set(${sql.ref(column)}, ${`{${key}}`}::text[], ${JSON.stringify(value)}::jsonb) where ${where}`.execute(
+      t.store.db,
+    );
+
+  describe('deals and their snapshots', () => {
+    const deal = aDeal({
+      externalId: 'R0',
+      expectedCloseDate: new Date('2026-12-31T00:00:00.000Z'),
+      lastActivityAt: new Date('2026-11-20T08:30:15.250Z'),
+      stageEnteredAt: new Date('2026-11-02T00:00:00.000Z'),
+      modifiedAt: new Date('2026-11-21T00:00:00.000Z'),
+      stageHistory: [
+        { stage: 'Discovery', status: 'open', order: 0, enteredAt: new Date('2026-10-01T00:00:00.000Z') },
+        { stage: 'Proposal', status: 'open', order: 2, enteredAt: new Date('2026-11-02T00:00:00.000Z') },
+      ],
+      extras: { region_code: 'EMEA', seats: 40, renewal: true, note: null },
+    });
+
+    it('gives back the deal it stored, every date a Date', async () => {
+      const d = { ...deal, externalId: 'R1' };
+      await t.store.deals.upsertMany('t1', [{ deal: d }], now);
+      await t.store.snapshots.insertMany('t1', [d], now);
+      const back = await t.store.deals.get('t1', 'csv', 'R1');
+      expect(back).toEqual(d);
+      expect(back!.stageHistory[1]!.enteredAt).toBeInstanceOf(Date);
+      expect((await t.store.snapshots.forDeal('t1', 'csv', 'R1')).map((s) => s.deal)).toEqual([d]);
+    });
+
+    it('reads a deal stored before a field existed with that field at its default', async () => {
+      const d = { ...deal, externalId: 'R2', forecastCategory: 'Commit' };
+      await t.store.deals.upsertMany('t1', [{ deal: d }], now);
+      await sql`update deals set data = data - 'forecastCategory' - 'extras' where external_id = 'R2'`.execute(t.store.db);
+      expect(await t.store.deals.get('t1', 'csv', 'R2')).toEqual({ ...d, forecastCategory: null, extras: {} });
+    });
+
+    it('fails a deal row whose date is not a date, naming the table, the row and the field', async () => {
+      await t.store.tenants.ensure('t-bad');
+      await t.store.deals.upsertMany('t-bad', [{ deal: { ...deal, tenantId: 't-bad', externalId: 'R3' } }], now);
+      await corrupt('deals', 'data', 'closedAt', 'last Tuesday', sql`external_id = 'R3'`);
+      const e = await failure(t.store.deals.get('t-bad', 'csv', 'R3'));
+      expect(e.message).toBe('deals row t-bad/csv/R3 holds malformed JSON: data.closedAt: must be a date as an ISO 8601 string');
+      expect(e.details).toMatchObject({ table: 'deals', recordId: 't-bad/csv/R3', path: 'data.closedAt' });
+      await expect(t.store.deals.list('t-bad')).rejects.toThrow(/deals row t-bad\/csv\/R3 .*data\.closedAt/);
+    });
+
+    it('fails a snapshot row of the wrong type by its id', async () => {
+      const d = { ...deal, externalId: 'R4' };
+      await t.store.snapshots.insertMany('t1', [d], now);
+      await corrupt('deal_snapshots', 'data', 'amount', '12,000', sql`external_id = 'R4'`);
+      const { id } = await t.store.db.selectFrom('deal_snapshots').select('id').where('external_id', '=', 'R4').executeTakeFirstOrThrow();
+      const e = await failure(t.store.snapshots.forDeal('t1', 'csv', 'R4'));
+      expect(e.message).toBe(`deal_snapshots row ${id} holds malformed JSON: data.amount: Invalid input: expected number, received string`);
+    });
+  });
+});
