@@ -90,7 +90,7 @@ export function toAppError(status: number, body: unknown, headers?: HeaderBag, c
         policyName: policy,
         retryable: false,
         retryAfterMs: wait,
-        pausedUntil: new Date(now.getTime() + wait).toISOString(),
+        pausedUntil: new Date(now.getTime() + wait),
       });
     }
     // The search API's own 5/s limit says "secondly limit" and has no policy name or headers.

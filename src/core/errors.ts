@@ -29,6 +29,11 @@ export interface AppErrorDetails {
   path?: string;
   /** Whether the same call may succeed if tried again later. */
   retryable?: boolean;
+  /**
+   * When a spent quota or a long rate limit lifts, as the connector knows its CRM's windows
+   * (HubSpot: the portal's next midnight). The sync pauses the connection until then.
+   */
+  pausedUntil?: Date;
   cause?: unknown;
   [key: string]: unknown;
 }

@@ -12,13 +12,14 @@ export interface SyncErrorPolicy {
 
 const HOUR_MS = 3_600_000;
 
-/** The next UTC midnight: HubSpot's DAILY limit resets daily; Salesforce's is a rolling 24 h. */
+/** The next UTC midnight: a spent quota that says nothing of its window is tried again the next day. */
 const nextUtcMidnight = (now: Date): Date => new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1));
 
 /**
  * One place decides what a failed run means for its connection. Pure.
  * - revoked token → needs re-authorization, no more runs until an admin reconnects;
- * - quota spent or rate-limited past what the connector waits out → paused until the next window;
+ * - quota spent or rate-limited past what the connector waits out → paused until the error's
+ *   `pausedUntil` (the connector knows its CRM's windows), else for the `retryAfterMs` it asked;
  * - a broken mapping → the run fails (the admin fixes the mapping; nothing else stops);
  * - anything else → the run fails and the next slot tries again.
  */
@@ -32,13 +33,11 @@ export function handleSyncError(e: unknown, step: string, now: Date): SyncErrorP
       return { status: 'failed', connection: { status: 'needs_reauth', statusReason: message, pausedUntil: null }, error };
     case 'crm_quota_exhausted':
     case 'crm_rate_limited': {
-      const resumeAt = e.details.resumeAt instanceof Date ? e.details.resumeAt : null;
-      const daily = e.code === 'crm_quota_exhausted' || e.details.policy === 'DAILY' || e.details.policyName === 'DAILY';
       const until =
-        resumeAt ??
+        e.details.pausedUntil ??
         (typeof e.details.retryAfterMs === 'number'
           ? new Date(now.getTime() + e.details.retryAfterMs)
-          : daily
+          : e.code === 'crm_quota_exhausted'
             ? nextUtcMidnight(now)
             : new Date(now.getTime() + HOUR_MS));
       return { status: 'paused', connection: { status: 'paused', statusReason: message, pausedUntil: until }, error };

@@ -110,7 +110,10 @@ describe('HubSpot connector against the sandbox limits', () => {
   it('stops on a DAILY 429 until the next portal day, without retrying', async () => {
     const { sb, make } = await open({ deals: 30, hubspot: { dailyLimit: 2 } });
     const e = await collect(make().fetchChanges({ cursor: null })).catch((err: unknown) => err);
-    expect(e).toMatchObject({ code: 'crm_quota_exhausted', details: { policyName: 'DAILY', pausedUntil: '2026-11-25T00:00:00.000Z' } });
+    expect(e).toMatchObject({
+      code: 'crm_quota_exhausted',
+      details: { policyName: 'DAILY', pausedUntil: new Date('2026-11-25T00:00:00.000Z') },
+    });
     expect(sb.state.calls.filter((x) => x.status === 429)).toHaveLength(1);
   });
 

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { toAppError as hubspotError } from '../../../connectors/hubspot/to-app-error.ts';
 import { syncAllTenants } from '../../../src/sync/sync-tenant.ts';
 import { DAY, HOUR } from './helpers/context.ts';
 import { CRM_MAPPING } from './helpers/file-crm.ts';
@@ -45,10 +46,10 @@ describe('per-tenant failures', () => {
     const quota = await h.tenant('quota');
     ok.crm.put({ Id: 'A' });
     quota.crm.put({ Id: 'Q' });
-    quota.crm.fault({
-      op: 'fetch',
-      error: { code: 'crm_rate_limited', message: 'You have reached your daily limit.', details: { policyName: 'DAILY' } },
-    });
+    // What HubSpot's connector throws on the DAILY 429: the pause ends at the portal's midnight.
+    const body = { errorType: 'RATE_LIMIT', policyName: 'DAILY', message: 'You have reached your daily limit.' };
+    const daily = hubspotError(429, body, {}, { now: h.clock.now() });
+    quota.crm.fault({ op: 'fetch', error: { code: daily.code, message: daily.message, details: daily.details } });
 
     const [a, q] = await all();
     expect(a!.runs[0]!.status).toBe('succeeded');

@@ -51,7 +51,7 @@ describe('toAppError (HubSpot)', () => {
     expect(e.code).toBe('crm_quota_exhausted');
     expect(e.details.retryable).toBe(false);
     // 15:30 UTC is 10:30 in US/Eastern (-05:00): the portal's day ends at 05:00 UTC tomorrow.
-    expect(e.details.pausedUntil).toBe('2026-11-25T05:00:00.000Z');
+    expect(e.details.pausedUntil).toEqual(new Date('2026-11-25T05:00:00.000Z'));
     expect(e.details.retryAfterMs).toBe(13.5 * 3_600_000);
   });
 

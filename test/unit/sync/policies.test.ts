@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { toAppError as hubspotError } from '../../../connectors/hubspot/to-app-error.ts';
 import { AppError } from '../../../src/core/errors.ts';
 import { loadSyncConfig, parseSyncConfig, tenantSyncConfig } from '../../../src/sync/config.ts';
 import { handleSyncError } from '../../../src/sync/handle-sync-error.ts';
@@ -16,7 +17,9 @@ describe('what a failed run means for its connection', () => {
     });
   });
   it('pauses a spent daily quota until the next UTC midnight, or as long as the CRM asked', () => {
-    expect(handleSyncError(new AppError('crm_rate_limited', 'daily', { policyName: 'DAILY' }), 'fetch', now).connection).toMatchObject({
+    // HubSpot's DAILY 429 (CRM-APIS B8): its connector says when the portal's day ends.
+    const daily = hubspotError(429, { errorType: 'RATE_LIMIT', policyName: 'DAILY', message: 'daily' }, {}, { now });
+    expect(handleSyncError(daily, 'fetch', now).connection).toMatchObject({
       status: 'paused',
       pausedUntil: new Date('2026-11-25T00:00:00Z'),
     });
@@ -24,7 +27,7 @@ describe('what a failed run means for its connection', () => {
       handleSyncError(new AppError('crm_quota_exhausted', 'budget', { retryAfterMs: 60_000 }), 'fetch', now).connection!.pausedUntil,
     ).toEqual(new Date('2026-11-24T10:21:00Z'));
     expect(
-      handleSyncError(new AppError('crm_quota_exhausted', 'budget', { resumeAt: new Date('2026-11-24T15:00:00Z') }), 'fetch', now)
+      handleSyncError(new AppError('crm_quota_exhausted', 'budget', { pausedUntil: new Date('2026-11-24T15:00:00Z') }), 'fetch', now)
         .connection!.pausedUntil,
     ).toEqual(new Date('2026-11-24T15:00:00Z'));
     expect(handleSyncError(new AppError('crm_rate_limited', 'burst'), 'fetch', now).connection!.pausedUntil).toEqual(

@@ -151,7 +151,13 @@ export class FileCrm {
     let calls = 0;
     const crm = this;
     const raise = (f: CrmFault | null) => {
-      if (f?.error) throw new AppError(f.error.code, f.error.message, f.error.details ?? {});
+      if (!f?.error) return;
+      // Faults are stored as JSON: a pause's end comes back as the Date connectors throw.
+      const { pausedUntil, ...details } = f.error.details ?? {};
+      throw new AppError(f.error.code, f.error.message, {
+        ...details,
+        ...(typeof pausedUntil === 'string' ? { pausedUntil: new Date(pausedUntil) } : {}),
+      });
     };
     return {
       source: 'salesforce',
