@@ -1,8 +1,9 @@
 import type { AppContext } from '../context.ts';
 import type { SyncConfig } from './config.ts';
+import { type DigestForecast, type DigestMoney, digestForecast, digestMoney } from './digest-forecast.ts';
 import { planFromJson } from './risk-fields.ts';
 
-export interface DigestDeal {
+export interface DigestDeal extends DigestMoney {
   source: string;
   externalId: string;
   name: string | null;
@@ -23,7 +24,11 @@ export interface Digest {
   generatedAt: string;
   ownerId: string | null;
   minScore: number;
+  /** The currency of `converted` amounts: the CRM's corporate currency. */
+  currency: string | null;
   deals: DigestDeal[];
+  /** The managers' summary only: this quarter's calls against the model (null: forecast category not mapped). */
+  forecast?: DigestForecast | null;
 }
 
 /**
@@ -43,11 +48,14 @@ export async function buildDigest(
     limit: top,
     ...(opts.ownerId !== undefined ? { ownerId: opts.ownerId } : {}),
   });
+  const fx = await digestMoney(ctx.store, tenantId, ctx.now());
   return {
     tenantId,
     generatedAt: ctx.now().toISOString(),
     ownerId: opts.ownerId ?? null,
     minScore,
+    currency: fx.reporting,
+    ...(opts.ownerId === undefined ? { forecast: await digestForecast(ctx.store, tenantId, ctx.now()) } : {}),
     deals: rows.map((r) => {
       const s = planFromJson(r.risk).summary;
       return {
@@ -57,6 +65,7 @@ export async function buildDigest(
         ownerId: r.deal.owner.id,
         ownerName: r.deal.owner.name,
         amount: r.deal.amount,
+        ...fx.money(r.deal),
         score: r.score,
         category: r.category,
         modelStatus: r.modelStatus,

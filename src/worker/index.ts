@@ -11,6 +11,7 @@ import type { SyncScorer } from '../sync/scorer.ts';
 import { syncTenant, type TenantSyncResult } from '../sync/sync-tenant.ts';
 import { defaultTransports, sendDueDeliveries, type Transports } from './deliver.ts';
 import { queueDigests } from './digest.ts';
+import { quarterRecorder } from './forecast-quarters.ts';
 import { purgeDue } from './purge.ts';
 import { assertCron, jitterMs, previousSlot, slotOf } from './schedule.ts';
 import { serviceScorer } from './service-scorer.ts';
@@ -133,6 +134,7 @@ export function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Worker {
 
   const ready = opts.schedule === false || !config.schedule.catchUp ? Promise.resolve() : guarded('catch-up', catchUp)();
 
+  const recordQuarter = quarterRecorder(ctx);
   let polling: Promise<void> | null = null;
   const poll = async () => {
     for (const r of await ctx.store.tenantSync.requested()) {
@@ -140,7 +142,10 @@ export function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Worker {
       // Busy: another worker is syncing the tenant; the request stays and runs after it.
       if ((await runTenant(r.tenantId, 'manual')).status !== 'busy') await ctx.store.tenantSync.clearRequest(r.tenantId, r.requestedAt);
     }
-    for (const t of await ctx.store.tenants.list()) await queueDigests(ctx, config, t.id);
+    for (const t of await ctx.store.tenants.list()) {
+      await queueDigests(ctx, config, t.id);
+      await recordQuarter(t.id);
+    }
     await sendDueDeliveries(ctx, config, transports);
     await purgeDue(ctx, config);
   };

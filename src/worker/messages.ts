@@ -1,4 +1,5 @@
 import type { Digest, DigestDeal } from '../sync/digest.ts';
+import { digestAmount, forecastLines } from './forecast-lines.ts';
 
 /** What an alert delivery carries (queued by the alerts step). */
 export interface AlertMessage {
@@ -33,11 +34,11 @@ export function renderAlertSlack(a: AlertMessage): Record<string, unknown> {
   };
 }
 
-function dealLine(d: DigestDeal, withOwner: boolean): string {
+function dealLine(d: DigestDeal, withOwner: boolean, reporting: string | null): string {
   const owner = withOwner && d.ownerName ? ` — ${slackEscape(d.ownerName)}` : '';
   const why = d.drivers[0] ? `\n    ${slackEscape(d.drivers[0])}` : '';
   const next = d.firstAction ? `\n    Next: ${slackEscape(d.firstAction)}` : '';
-  return `*${d.score}* ${d.category} · ${slackLink(d.url, d.name ?? d.externalId)}${money(d.amount)}${owner}${why}${next}`;
+  return `*${d.score}* ${d.category} · ${slackLink(d.url, d.name ?? d.externalId)}${digestAmount(d, ' · ', reporting)}${owner}${why}${next}`;
 }
 
 export function renderDigestSlack(digest: Digest, audience: { kind: 'owner' | 'admin'; name: string | null }): Record<string, unknown> {
@@ -45,7 +46,8 @@ export function renderDigestSlack(digest: Digest, audience: { kind: 'owner' | 'a
     audience.kind === 'admin'
       ? `Deals at risk today${audience.name ? ` at ${slackEscape(audience.name)}` : ''}`
       : `Your deals at risk today`;
-  const body = digest.deals.map((d, i) => `${i + 1}. ${dealLine(d, audience.kind === 'admin')}`).join('\n');
+  const body = digest.deals.map((d, i) => `${i + 1}. ${dealLine(d, audience.kind === 'admin', digest.currency)}`).join('\n');
+  const forecast = audience.kind === 'admin' && digest.forecast ? forecastLines(digest.forecast).map(slackEscape).join('\n') : '';
   return {
     text: `${head}: ${digest.deals.length} deals`,
     blocks: [
@@ -54,6 +56,7 @@ export function renderDigestSlack(digest: Digest, audience: { kind: 'owner' | 'a
         text: { type: 'plain_text', text: head.replace(/&amp;|&lt;|&gt;/g, (m) => ({ '&amp;': '&', '&lt;': '<', '&gt;': '>' })[m]!) },
       },
       { type: 'section', text: { type: 'mrkdwn', text: body || 'No High or Critical deals.' } },
+      ...(forecast ? [{ type: 'section', text: { type: 'mrkdwn', text: forecast } }] : []),
     ],
   };
 }
@@ -73,7 +76,7 @@ export function renderDigestEmail(
   const text = digest.deals
     .map((d, i) =>
       [
-        `${i + 1}. ${d.name ?? d.externalId}: ${d.score}/100 ${d.category}${money(d.amount)}${audience.kind === 'admin' && d.ownerName ? ` (${d.ownerName})` : ''}`,
+        `${i + 1}. ${d.name ?? d.externalId}: ${d.score}/100 ${d.category}${digestAmount(d, ' · ', digest.currency)}${audience.kind === 'admin' && d.ownerName ? ` (${d.ownerName})` : ''}`,
         ...d.drivers.map((x) => `   - ${x}`),
         d.firstAction ? `   Next: ${d.firstAction}` : '',
         d.url ? `   ${d.url}` : '',
@@ -86,13 +89,16 @@ export function renderDigestEmail(
     .map(
       (d) =>
         `<tr><td><b>${d.score}</b> ${html(d.category)}</td><td>${d.url ? `<a href="${html(d.url)}">${html(d.name ?? d.externalId)}</a>` : html(d.name ?? d.externalId)}</td>` +
-        `<td>${d.amount === null ? '' : Math.round(d.amount).toLocaleString('en-US')}</td><td>${html(d.ownerName ?? '')}</td>` +
+        `<td>${html(digestAmount(d, '', digest.currency))}</td><td>${html(d.ownerName ?? '')}</td>` +
         `<td>${d.drivers.map(html).join('<br>')}</td><td>${html(d.firstAction ?? '')}</td></tr>`,
     )
     .join('');
+  const forecast = audience.kind === 'admin' && digest.forecast ? forecastLines(digest.forecast) : [];
   return {
     subject,
-    text: text || 'No High or Critical deals today.',
-    html: `<table><tr><th>Risk</th><th>Deal</th><th>Amount</th><th>Owner</th><th>Why</th><th>Next</th></tr>${rows}</table>`,
+    text: [text || 'No High or Critical deals today.', forecast.join('\n')].filter(Boolean).join('\n\n'),
+    html:
+      `<table><tr><th>Risk</th><th>Deal</th><th>Amount</th><th>Owner</th><th>Why</th><th>Next</th></tr>${rows}</table>` +
+      (forecast.length ? `<p>${forecast.map(html).join('<br>')}</p>` : ''),
   };
 }

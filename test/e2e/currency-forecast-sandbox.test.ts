@@ -11,9 +11,12 @@ import { sandboxOAuthProviders } from '../../src/server/adapters/oauth.ts';
 import { scoringPort } from '../../src/server/adapters/scoring.ts';
 import { createApiKey } from '../../src/server/auth/api-key.ts';
 import { loadSyncConfig } from '../../src/sync/config.ts';
+import { buildDigest } from '../../src/sync/digest.ts';
 import { makeConnector } from '../../src/sync/make-connector.ts';
 import { modelHealth } from '../../src/sync/requests.ts';
 import { syncTenant } from '../../src/sync/sync-tenant.ts';
+import { quarterRecorder } from '../../src/worker/forecast-quarters.ts';
+import { renderDigestEmail, renderDigestSlack } from '../../src/worker/messages.ts';
 import { serviceScorer } from '../../src/worker/service-scorer.ts';
 import { api } from '../integration/server/client.ts';
 import { NOW, startTestWeb, type Web } from '../integration/server/harness.ts';
@@ -189,6 +192,24 @@ describe('one currency and the forecast against the model, through the sandbox C
     expect(forecast).toContain('Track record');
   });
 
+  it("gives the managers' digest this quarter's calls against the model, and each amount in its own currency", async () => {
+    const admin = await buildDigest(ctx, tenant.hubspot, { minScore: 0, top: 300 });
+    expect(admin.currency).toBe('USD');
+    expect(admin.forecast).toMatchObject({ quarter: '2026-Q4', currency: 'USD' });
+    const x = (await api(w.url, 'GET', '/v1/forecast/reconciliation', key.hubspot)).body;
+    expect(admin.forecast!.commit.amount).toBeCloseTo(x.quarters[0].total.calls.commit.amount, 6);
+    const eur = admin.deals.find((d) => d.currency === 'EUR' && d.amount !== null)!;
+    expect(eur.converted! / eur.amount!).toBeGreaterThan(1);
+    expect(admin.deals.filter((d) => d.currency === 'CHF').every((d) => d.converted === null)).toBe(true);
+    const slack = JSON.stringify(renderDigestSlack(admin, { kind: 'admin', name: 'Acme' }));
+    expect(slack).toContain('Forecast against the model, 2026-Q4: Commit $');
+    expect(slack).toMatch(/€[\d,]+ \(≈ \$[\d,]+\)/);
+    // The reps' own digests carry their deals, not the managers' forecast.
+    const owner = await buildDigest(ctx, tenant.hubspot, { ownerId: eur.ownerId, minScore: 0 });
+    expect(owner.forecast).toBeUndefined();
+    expect(JSON.stringify(renderDigestEmail(owner, { kind: 'owner', name: null }))).not.toContain('Forecast against the model');
+  });
+
   it('records the closed quarter once: what became of the reps and the model calls', { timeout: 180_000 }, async () => {
     // Past the end of 2026-Q4 and its two days of grace; the syncs on the way see deals close.
     for (const days of [20, 20]) {
@@ -196,8 +217,9 @@ describe('one currency and the forecast against the model, through the sandbox C
       for (const crm of ['salesforce', 'hubspot'] as const) expect((await sync(tenant[crm])).runs[0]!.status).not.toBe('failed');
     }
     expect(sb.clock.now().getTime()).toBeGreaterThan(Date.UTC(2027, 0, 1) + 2 * DAY);
+    const recordQuarter = quarterRecorder(ctx);
     for (const crm of ['salesforce', 'hubspot'] as const) {
-      const rec = await recordClosedQuarter(w.t.store, tenant[crm], ctx.now());
+      const rec = await recordQuarter(tenant[crm]);
       expect(rec).not.toBeNull();
       expect(rec!.quarter).toBe('2026-Q4');
       expect(rec!.deals).toBeGreaterThan(0);
@@ -207,6 +229,8 @@ describe('one currency and the forecast against the model, through the sandbox C
       expect(rec!.reps.reduce((a, r) => a + r.rep.commit.deals, 0)).toBe(t.rep.commit.deals);
       // Outcomes are the sandbox's: a deal counted won was won before the quarter ended.
       expect(t.rep.commit.won + t.rep.best_case.won + t.rep.pipeline.won + t.rep.omitted.won).toBeGreaterThan(0);
+      // Written once: the worker's next look (and any other worker's) leaves it as it is.
+      expect(await recordQuarter(tenant[crm])).toBeNull();
       expect(await recordClosedQuarter(w.t.store, tenant[crm], ctx.now())).toBeNull();
       const x = (await api(w.url, 'GET', '/v1/forecast/reconciliation', key[crm])).body;
       expect(x.trackRecord[0]).toMatchObject({ quarter: '2026-Q4', deals: rec!.deals });

@@ -66,6 +66,8 @@ export function syncPort(ctx: AppContext): SyncPort {
             externalId: x.externalId,
             name: x.name,
             amount: x.amount,
+            currency: x.currency ?? null,
+            converted: x.converted ?? null,
             riskScore: x.score,
             category: x.category,
             firstAction: x.firstAction,
@@ -79,8 +81,11 @@ export function syncPort(ctx: AppContext): SyncPort {
         summary: {
           highRisk: deals.length,
           critical: deals.filter((x) => x.category === 'Critical').length,
-          revenueAtRisk: deals.reduce((a, x) => a + (x.amount ?? 0), 0),
+          // In one currency: a deal no rate converts is left out (it is listed, with its own amount).
+          revenueAtRisk: deals.reduce((a, x) => a + ((x.converted === undefined ? x.amount : x.converted) ?? 0), 0),
+          currency: d.currency ?? null,
         },
+        ...(d.forecast !== undefined ? { forecast: d.forecast } : {}),
       };
     },
     async connectionInstalled(tenantId, connectionId) {

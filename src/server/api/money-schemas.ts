@@ -32,3 +32,38 @@ export const unconvertedView = (list: readonly UnconvertedDeal[]): UnconvertedDe
   byCurrency: unconvertedByCurrency(list),
   list: list.map((u) => ({ ...u })),
 });
+
+const Money = z.object({ deals: z.number().int(), amount: z.number(), riskAdjusted: z.number() });
+
+/** The managers' digest: this quarter's forecast against the model (src/sync/digest-forecast.ts). */
+export const DigestForecastView = z
+  .object({
+    quarter: z.string(),
+    currency: z.string().nullable(),
+    commit: Money,
+    bestCase: Money,
+    reps: z.array(
+      z.object({
+        ownerId: z.string().nullable(),
+        ownerName: z.string().nullable(),
+        commitAmount: z.number(),
+        commitRiskAdjusted: z.number(),
+        commitAtRisk: z.number().int(),
+        bestCaseAtRisk: z.number().int(),
+        pipelineLow: z.number().int(),
+      }),
+    ),
+    commitAtRisk: z.array(
+      z.object({
+        externalId: z.string(),
+        name: z.string().nullable(),
+        ownerName: z.string().nullable(),
+        amount: z.number().nullable(),
+        currency: z.string().nullable(),
+        converted: z.number().nullable(),
+        category: z.string(),
+        winProbability: z.number(),
+      }),
+    ),
+  })
+  .meta({ id: 'DigestForecast' });

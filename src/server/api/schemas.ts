@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { Playbook } from '../../core/actions/playbook.ts';
 import { DealType, Source, StageStatus } from '../../core/deal.ts';
-import { UnconvertedDeals } from './money-schemas.ts';
+import { DigestForecastView, UnconvertedDeals } from './money-schemas.ts';
 
 /**
  * The REST API's shapes. Requests are validated with these schemas and the OpenAPI document is
@@ -408,7 +408,9 @@ export const DigestResponse = z
           z.object({
             externalId: z.string(),
             name: z.string().nullable(),
-            amount: z.number().nullable(),
+            amount: z.number().nullable().meta({ description: "In the deal's own currency" }),
+            currency: z.string().nullable().optional().meta({ description: "The deal's own currency (null: the summary's)" }),
+            converted: z.number().nullable().optional().meta({ description: "The amount in the summary's currency; null without a rate" }),
             riskScore: z.number().int(),
             category: z.string(),
             firstAction: z.string().nullable(),
@@ -416,7 +418,15 @@ export const DigestResponse = z
         ),
       }),
     ),
-    summary: z.object({ highRisk: z.number().int(), critical: z.number().int(), revenueAtRisk: z.number() }),
+    summary: z.object({
+      highRisk: z.number().int(),
+      critical: z.number().int(),
+      revenueAtRisk: z.number().meta({ description: 'Σ converted amount of the deals listed (deals without a rate left out)' }),
+      currency: z.string().nullable().optional(),
+    }),
+    forecast: DigestForecastView.nullable()
+      .optional()
+      .meta({ description: "Managers' summary: this quarter's calls against the model (null: the forecast category is not mapped)" }),
   })
   .meta({ id: 'Digest' });
 
