@@ -1,3 +1,4 @@
+import type { TaskRequest } from '../../../connectors/types.ts';
 import type { Db } from '../db.ts';
 import { fieldsKey } from './outbox.ts';
 
@@ -18,7 +19,7 @@ export interface AlertDecision {
   raise: null | {
     score: number;
     payload: Record<string, unknown>;
-    task: { key: string; payload: Record<string, unknown> } | null;
+    task: { key: string; payload: TaskRequest } | null;
     deliveries: Array<{ channel: 'slack' | 'email'; key: string; payload: Record<string, unknown>; notBefore: Date }>;
   };
 }

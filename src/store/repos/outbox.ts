@@ -1,6 +1,10 @@
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
+import type { DealUpdate, TaskRequest } from '../../../connectors/types.ts';
 import type { Db } from '../db.ts';
 import { dueAt, markFailed, markSent, type QueueStatus, type RetryPolicy } from '../queue.ts';
+import type { WritebacksTable } from '../schema.ts';
+import { parseStored } from '../stored-json.ts';
+import { StoredDealUpdate, StoredTaskRequest } from '../write-back-json.ts';
 
 /** One risk-field write or one task, waiting for (or done with) the CRM. */
 export interface OutboxItem {
@@ -9,6 +13,7 @@ export interface OutboxItem {
   source: string;
   externalId: string;
   key: string;
+  /** The stored JSON, unparsed: `fieldsPayload` and `taskPayload` read it. */
   payload: Record<string, unknown>;
   status: QueueStatus;
   attempts: number;
@@ -20,9 +25,9 @@ export interface QueuedWrite {
   externalId: string;
   /** The state's values_hash this write carries: queued = written_hash catches up. */
   valuesHash: string;
-  /** Risk fields (JSON), or null when only tasks are queued. */
-  fields: Record<string, unknown> | null;
-  tasks: Array<{ key: string; payload: Record<string, unknown> }>;
+  /** The deal's risk fields, or null when only tasks are queued. */
+  fields: DealUpdate | null;
+  tasks: Array<{ key: string; payload: TaskRequest }>;
 }
 
 export interface OutboxResult {
@@ -34,17 +39,8 @@ export interface OutboxResult {
   result?: Record<string, unknown>;
 }
 
-type Row = {
-  id: number;
-  kind: 'fields' | 'task';
-  source: string;
-  external_id: string;
-  key: string;
-  payload: Record<string, unknown>;
-  status: OutboxItem['status'];
-  attempts: number;
-  last_error: string | null;
-};
+const COLUMNS = ['id', 'kind', 'source', 'external_id', 'key', 'payload', 'status', 'attempts', 'last_error'] as const;
+type Row = Pick<Selectable<WritebacksTable>, (typeof COLUMNS)[number]>;
 const toItem = (r: Row): OutboxItem => ({
   id: r.id,
   kind: r.kind,
@@ -56,6 +52,17 @@ const toItem = (r: Row): OutboxItem => ({
   attempts: r.attempts,
   lastError: r.last_error,
 });
+
+/**
+ * The deal update a `fields` row carries, parsed (dates revived). A row that is not one fails
+ * naming `writebacks`, its id and the field; the caller fails that row alone.
+ */
+export const fieldsPayload = (item: Pick<OutboxItem, 'id' | 'payload'>): DealUpdate =>
+  parseStored(StoredDealUpdate, item.payload, { table: 'writebacks', row: String(item.id), column: 'payload' });
+
+/** The task request a `task` row carries, parsed as `fieldsPayload` parses a `fields` row. */
+export const taskPayload = (item: Pick<OutboxItem, 'id' | 'payload'>): TaskRequest =>
+  parseStored(StoredTaskRequest, item.payload, { table: 'writebacks', row: String(item.id), column: 'payload' });
 
 /** The write-back key of a deal's risk fields: one open write per deal. */
 export const fieldsKey = (source: string, externalId: string): string => `${source}:${externalId}`;
@@ -141,7 +148,7 @@ export function outboxRepo(db: Db) {
     ): Promise<OutboxItem[]> {
       const rows = await db
         .selectFrom('writebacks')
-        .select(['id', 'kind', 'source', 'external_id', 'key', 'payload', 'status', 'attempts', 'last_error'])
+        .select(COLUMNS)
         .where('tenant_id', '=', tenantId)
         .where('source', '=', q.source)
         .where('kind', '=', q.kind)
@@ -150,7 +157,7 @@ export function outboxRepo(db: Db) {
         .orderBy('id')
         .limit(q.limit)
         .execute();
-      return rows.map((r) => toItem(r as Row));
+      return rows.map(toItem);
     },
 
     /**
@@ -173,14 +180,11 @@ export function outboxRepo(db: Db) {
       tenantId: string,
       q: { kind?: 'fields' | 'task'; status?: OutboxItem['status']; externalId?: string } = {},
     ): Promise<OutboxItem[]> {
-      let query = db
-        .selectFrom('writebacks')
-        .select(['id', 'kind', 'source', 'external_id', 'key', 'payload', 'status', 'attempts', 'last_error'])
-        .where('tenant_id', '=', tenantId);
+      let query = db.selectFrom('writebacks').select(COLUMNS).where('tenant_id', '=', tenantId);
       if (q.kind) query = query.where('kind', '=', q.kind);
       if (q.status) query = query.where('status', '=', q.status);
       if (q.externalId) query = query.where('external_id', '=', q.externalId);
-      return (await query.orderBy('id').execute()).map((r) => toItem(r as Row));
+      return (await query.orderBy('id').execute()).map(toItem);
     },
 
     async countByStatus(tenantId: string): Promise<Record<string, number>> {

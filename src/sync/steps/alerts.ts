@@ -57,7 +57,7 @@ export function decideAlert(
     amount: s.amount,
     url: opts.recordUrl,
   };
-  let task: { key: string; payload: Record<string, unknown> } | null = null;
+  let task: { key: string; payload: TaskRequest } | null = null;
   if (a.channels.includes('crm_task') && opts.tasksOn) {
     const request: TaskRequest = {
       key: `${row.externalId}:critical-alert:${now.toISOString().slice(0, 10)}`,
@@ -68,7 +68,7 @@ export function decideAlert(
       priority: 'high',
       dueDate: new Date(now.getTime() + DAY_MS),
     };
-    task = { key: `${opts.source}:${request.key}`, payload: request as unknown as Record<string, unknown> };
+    task = { key: `${opts.source}:${request.key}`, payload: request };
   }
   const deliveries: NonNullable<AlertDecision['raise']>['deliveries'] = [];
   if (a.channels.includes('slack') && a.slackWebhookUrl) {

@@ -25,8 +25,8 @@ export async function queueChangedWrites(run: RunState): Promise<void> {
         source,
         externalId: r.externalId,
         valuesHash: r.valuesHash,
-        fields: { externalId: r.externalId, fields: plan.fields } as unknown as Record<string, unknown>,
-        tasks: tasksOn ? plan.tasks.map((t) => ({ key: `${source}:${t.key}`, payload: t as unknown as Record<string, unknown> })) : [],
+        fields: { externalId: r.externalId, fields: plan.fields },
+        tasks: tasksOn ? plan.tasks.map((t) => ({ key: `${source}:${t.key}`, payload: t })) : [],
       };
     });
     const q = await ctx.store.outbox.queue(tenantId, run.connection.id, writes, ctx.now());

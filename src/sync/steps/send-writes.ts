@@ -1,7 +1,7 @@
-import type { DealUpdate, TaskRequest, TaskResult, WriteResult } from '../../../connectors/types.ts';
+import type { TaskResult, WriteResult } from '../../../connectors/types.ts';
 import { isAppError } from '../../core/errors.ts';
 import type { RetryPolicy } from '../../store/queue.ts';
-import type { OutboxItem, OutboxResult } from '../../store/repos/outbox.ts';
+import { fieldsPayload, type OutboxItem, type OutboxResult, taskPayload } from '../../store/repos/outbox.ts';
 import { checkAborted, type RecordRejection, type RunState, rejectRecord } from '../run-state.ts';
 
 /** Errors that stop the whole connection's run (the policy in handle-sync-error decides). */
@@ -23,9 +23,9 @@ export async function sendFieldWrites(run: RunState): Promise<void> {
     run,
     'fields',
     run.config.writeBack.chunk,
+    fieldsPayload,
     async (items) => {
-      const updates = items.map((i) => reviveUpdate(i.payload));
-      const results = await run.connector.writeBack(updates);
+      const results = await run.connector.writeBack(items.map((i) => i.value));
       await run.probe('fields-called');
       return items.map((item, k) => {
         const r: WriteResult | undefined = results[k];
@@ -55,8 +55,9 @@ export async function sendTasks(run: RunState): Promise<void> {
     run,
     'task',
     run.config.writeBack.taskChunk,
+    taskPayload,
     async (items) => {
-      const results = await run.connector.upsertTasks(items.map((i) => reviveTask(i.payload)));
+      const results = await run.connector.upsertTasks(items.map((i) => i.value));
       await run.probe('tasks-called');
       return items.map((item, k) => {
         const r: TaskResult | undefined = results[k];
@@ -74,11 +75,15 @@ export async function sendTasks(run: RunState): Promise<void> {
   );
 }
 
-async function drain(
+/** An outbox row with its payload read: the update or task request to send. */
+type Ready<P> = OutboxItem & { value: P };
+
+async function drain<P>(
   run: RunState,
   kind: 'fields' | 'task',
   chunk: number,
-  send: (items: OutboxItem[]) => Promise<OutboxResult[]>,
+  parse: (item: OutboxItem) => P,
+  send: Send<Ready<P>>,
   after: 'fields-recorded' | 'tasks-recorded',
 ): Promise<void> {
   const { ctx, tenantId } = run;
@@ -92,11 +97,20 @@ async function drain(
     afterId = due[due.length - 1]!.id;
     // Real time sends the named deals' writes alone; the others wait for the regular run.
     const items = only ? due.filter((i) => only.has(i.externalId)) : due;
-    if (items.length && (await sendBatch(run, kind, items, send, after)) === 'stopped') return;
+    const ready: Array<Ready<P>> = [];
+    for (const item of items) {
+      try {
+        ready.push({ ...item, value: parse(item) });
+      } catch (e) {
+        // A row the store cannot read (its error names the row and field) fails alone, for good.
+        await failAlone(run, kind, item, e);
+      }
+    }
+    if (ready.length && (await sendBatch(run, kind, ready, send, after)) === 'stopped') return;
   }
 }
 
-type Send = (items: OutboxItem[]) => Promise<OutboxResult[]>;
+type Send<I extends OutboxItem> = (items: I[]) => Promise<OutboxResult[]>;
 type Failure = { item: OutboxItem; error: unknown };
 
 /**
@@ -107,11 +121,11 @@ type Failure = { item: OutboxItem; error: unknown };
  * the records: they are kept for a retry and the run stops writing, as when the CRM is down.
  * 'stopped': the run writes nothing more.
  */
-async function sendBatch(
+async function sendBatch<I extends OutboxItem>(
   run: RunState,
   kind: 'fields' | 'task',
-  items: OutboxItem[],
-  send: Send,
+  items: I[],
+  send: Send<I>,
   after: 'fields-recorded' | 'tasks-recorded',
 ): Promise<'sent' | 'stopped'> {
   const failures: Failure[] = [];
@@ -125,11 +139,11 @@ async function sendBatch(
   return 'sent';
 }
 
-async function sendNarrowing(
+async function sendNarrowing<I extends OutboxItem>(
   run: RunState,
   kind: 'fields' | 'task',
-  items: OutboxItem[],
-  send: Send,
+  items: I[],
+  send: Send<I>,
   after: 'fields-recorded' | 'tasks-recorded',
   failures: Failure[],
 ): Promise<'sent' | 'stopped'> {
@@ -203,7 +217,7 @@ function looksLikeNetwork(e: unknown): boolean {
 }
 
 /** The item an error names (details.recordId: a deal id or a task key), if it is in the batch. */
-function namedItem(e: unknown, items: OutboxItem[]): OutboxItem | undefined {
+function namedItem<I extends OutboxItem>(e: unknown, items: I[]): I | undefined {
   const id = isAppError(e) ? e.details.recordId : undefined;
   if (typeof id !== 'string') return undefined;
   return items.find((i) => i.externalId === id || i.key === id);
@@ -234,13 +248,3 @@ const refusal = (kind: 'fields' | 'task', item: OutboxItem, reason: string): Rec
 });
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-
-function reviveUpdate(payload: Record<string, unknown>): DealUpdate {
-  const u = payload as unknown as DealUpdate & { fields: { scoredAt: string } };
-  return { externalId: u.externalId, fields: { ...u.fields, scoredAt: new Date(u.fields.scoredAt) } };
-}
-
-function reviveTask(payload: Record<string, unknown>): TaskRequest {
-  const t = payload as unknown as TaskRequest & { dueDate: string };
-  return { ...t, dueDate: new Date(t.dueDate) };
-}

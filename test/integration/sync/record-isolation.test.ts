@@ -137,6 +137,28 @@ describe('a failure confined to one record', () => {
     expect(next.runs[0]!.counts).toMatchObject({ written: 0, writeFailed: 0 });
   });
 
+  it('write-back: an outbox row the store cannot read fails alone, named by table, row and field; the others are written', async () => {
+    h.deps.probe = async (point) => {
+      if (point !== 'queued') return;
+      await sql`update writebacks set payload = jsonb_set(payload, '{fields,scoredAt}', '"soon"')
+        where kind = 'fields' and external_id = 'POISON'`.execute(h.t.store.db);
+    };
+    const r = await h.sync();
+    expect(r.runs[0]).toMatchObject({ status: 'partial', errors: [] });
+    expect(r.runs[0]!.counts).toMatchObject({ scored: 5, written: 4, writeFailed: 1 });
+    expect(
+      crm
+        .read()
+        .writes.map((w) => w.id)
+        .sort(),
+    ).toEqual(['A', 'B', 'C', 'D']);
+    const dead = await h.ctx.store.outbox.list('t1', { kind: 'fields', status: 'dead' });
+    expect(dead).toEqual([expect.objectContaining({ externalId: 'POISON' })]);
+    const reason = `internal: writebacks row ${dead[0]!.id} holds malformed JSON: payload.fields.scoredAt: must be a date as an ISO 8601 string`;
+    expect((await latestRun()).rejected).toEqual([{ step: 'write-back', recordId: 'POISON', field: null, reason }]);
+    expect(dead[0]!.lastError).toBe(reason);
+  });
+
   it('write-back: a record the CRM names in a thrown error is set aside and the rest sent in one more call', async () => {
     let calls = 0;
     withConnector((c) => ({

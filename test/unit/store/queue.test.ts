@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { TaskRequest } from '../../../connectors/types.ts';
 import { openStore, type Store } from '../../../src/store/index.ts';
 import { afterFailure, claimDue, MAX_DOUBLINGS, markFailed, markSent, type RetryPolicy, retryDelayMs } from '../../../src/store/queue.ts';
 import { createTestStore, TEST_KEY, type TestStore } from '../../helpers/store.ts';
@@ -6,6 +7,15 @@ import { createTestStore, TEST_KEY, type TestStore } from '../../helpers/store.t
 const now = new Date('2026-11-24T10:00:00Z');
 const policy: RetryPolicy = { maxAttempts: 4, baseMs: 60_000 };
 const at = (ms: number) => new Date(now.getTime() + ms);
+const aTask = (dealExternalId: string): TaskRequest => ({
+  key: `${dealExternalId}:call`,
+  dealExternalId,
+  ownerId: null,
+  subject: 'Call the buyer',
+  description: 'No reply for two weeks',
+  priority: 'high',
+  dueDate: at(86_400_000),
+});
 
 describe('queue backoff', () => {
   it('doubles the wait after each failure, from the base', () => {
@@ -146,8 +156,8 @@ describe('queue lifecycle in the database', () => {
       't1',
       null,
       [
-        { source: 'csv', externalId: 'A', valuesHash: 'h', fields: null, tasks: [{ key: 'csv:A:call', payload: { n: 1 } }] },
-        { source: 'csv', externalId: 'B', valuesHash: 'h', fields: null, tasks: [{ key: 'csv:B:call', payload: { n: 2 } }] },
+        { source: 'csv', externalId: 'A', valuesHash: 'h', fields: null, tasks: [{ key: 'csv:A:call', payload: aTask('A') }] },
+        { source: 'csv', externalId: 'B', valuesHash: 'h', fields: null, tasks: [{ key: 'csv:B:call', payload: aTask('B') }] },
       ],
       now,
     );

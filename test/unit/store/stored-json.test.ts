@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DealUpdate, TaskRequest } from '../../../connectors/types.ts';
 import { isAppError } from '../../../src/core/errors.ts';
+import { fieldsPayload, taskPayload } from '../../../src/store/repos/outbox.ts';
 import { aDeal } from '../../helpers/builders.ts';
 import { createTestStore, type TestStore } from '../../helpers/store.ts';
 
@@ -85,6 +87,65 @@ describe('stored JSON', { timeout: 60_000 }, () => {
       const { id } = await t.store.db.selectFrom('deal_snapshots').select('id').where('external_id', '=', 'R4').executeTakeFirstOrThrow();
       const e = await failure(t.store.snapshots.forDeal('t1', 'csv', 'R4'));
       expect(e.message).toBe(`deal_snapshots row ${id} holds malformed JSON: data.amount: Invalid input: expected number, received string`);
+    });
+  });
+
+  describe('the write-back outbox', () => {
+    const update: DealUpdate = {
+      externalId: 'W1',
+      fields: {
+        score: 81,
+        category: 'Critical',
+        winProbability: 0.19,
+        drivers: 'No activity for 30 days',
+        action: 'Now: call the buyer.',
+        scoredAt: new Date('2026-11-24T09:59:58.125Z'),
+        modelStatus: 'ok',
+      },
+    };
+    const task: TaskRequest = {
+      key: 'W1:exec-call',
+      dealExternalId: 'W1',
+      ownerId: null,
+      subject: 'Call the economic buyer',
+      description: 'No reply for two weeks',
+      priority: 'high',
+      dueDate: new Date('2026-11-25T09:59:58.125Z'),
+    };
+    const queue = (externalId: string) =>
+      t.store.outbox.queue(
+        't1',
+        null,
+        [
+          {
+            source: 'csv',
+            externalId,
+            valuesHash: 'h',
+            fields: { ...update, externalId },
+            tasks: [{ key: `csv:${externalId}:exec-call`, payload: { ...task, dealExternalId: externalId } }],
+          },
+        ],
+        now,
+      );
+
+    it('gives back the update and the task it queued, dates as Dates', async () => {
+      await queue('W1');
+      const [fields, call] = await t.store.outbox.list('t1', { externalId: 'W1' });
+      expect(fieldsPayload(fields!)).toEqual(update);
+      expect(taskPayload(call!)).toEqual(task);
+    });
+
+    it('fails a row whose payload is not what was queued, naming the table, the row and the field', async () => {
+      await queue('W2');
+      await sql`update writebacks set payload = payload - 'subject' where external_id = 'W2' and kind = 'task'`.execute(t.store.db);
+      await corrupt('writebacks', 'payload', 'fields,category', 'Severe', sql`external_id = 'W2' and kind = 'fields'`);
+      const [fields, call] = await t.store.outbox.list('t1', { externalId: 'W2' });
+      expect(() => fieldsPayload(fields!)).toThrow(
+        `writebacks row ${fields!.id} holds malformed JSON: payload.fields.category: Invalid option: expected one of "Low"|"Medium"|"High"|"Critical"`,
+      );
+      expect(() => taskPayload(call!)).toThrow(
+        `writebacks row ${call!.id} holds malformed JSON: payload.subject: Invalid input: expected string, received undefined`,
+      );
     });
   });
 });
