@@ -1,6 +1,9 @@
 // Scoring engine: IBM leak-free id%5 and SkyGeni time-split backtests, training time, scoring
 // throughput with drivers + actions, and ml-logistic-regression's trainer against ours.
 // Run: npm run bench -- scoring   (or: node --import tsx bench/scoring.bench.ts)
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import LogisticRegression from 'ml-logistic-regression';
@@ -15,7 +18,7 @@ import { compileScorer } from '../src/core/scoring/scorer.ts';
 import { buildSimilarIndex } from '../src/core/scoring/similar.ts';
 import { trainModel } from '../src/core/scoring/train.ts';
 import { loadPlaybook, loadScoringConfig } from '../src/scoring/config.ts';
-import { ibmIdOrderedSplit, ibmSplit, skygeniSplit } from './datasets.ts';
+import { DATASETS, ibmIdOrderedSplit, ibmSplit, skygeniSplit } from './datasets.ts';
 
 const cfg = loadScoringConfig();
 const playbook = compilePlaybook(loadPlaybook(), cfg.maxActions);
@@ -34,12 +37,14 @@ console.log(
   '| dataset / split | n train | n test | ROC-AUC [95% CI] | PR-AUC loss | PR-AUC win | log-loss (prior) | Brier (prior) | lift top 20% | status |',
 );
 console.log('|---|---|---|---|---|---|---|---|---|---|');
+let ibmReport: { auc: number; logLoss: number } | null = null;
 for (const [name, s] of [
   ['IBM strict / id%5', ibm],
   ['IBM strict / id-ordered (drift)', ibmOrdered],
   ['SkyGeni / time', sky],
 ] as const) {
   const { report: r } = backtest({ deals: s.train }, { config: cfg, tenantId: 'bench', trainedAt: asOf, test: s.test });
+  if (s === ibm) ibmReport = r;
   console.log(
     `| ${name} | ${r.nTrain} | ${r.nTest} | ${f3(r.auc)} [${f3(r.aucLow)}, ${f3(r.aucHigh)}] | ${f3(r.prAuc)} | ${f3(r.prAucWin)} | ${f4(r.logLoss)} (${f4(r.priorLogLoss)}) | ${f4(r.brier)} (${f4(r.priorBrier)}) | ${r.liftTop20.toFixed(2)} | ${r.status} |`,
   );
@@ -63,6 +68,55 @@ console.log(
   `IBM train split, ${ibm.train.length} deals, ${model.columns.length} columns (${model.features.length} features + their crosses), ${model.training.iterations} Newton iterations, calibration fit included: ` +
     `**${med(runs.map((r) => r.wall)).toFixed(2)} s wall, ${med(runs.map((r) => r.cpu)).toFixed(2)} s CPU** (median of 3). Serialized model: ${(json.length / 1024).toFixed(0)} KiB JSON.`,
 );
+
+// 2b. scikit-learn on the same split, right after ours: the reference the training goal is a ratio to.
+sklearnReference(med(runs.map((r) => r.wall)), med(runs.map((r) => r.cpu)));
+
+/**
+ * Runs bench/sklearn-ibm.py (Debian's python3-sklearn) and prints our training time as a ratio to
+ * its HistGradientBoosting and LogisticRegression fits. One OpenMP thread: our trainer uses one
+ * core, and on a shared machine OpenMP's spinning threads turn a 1 s fit into 45 s wall.
+ */
+function sklearnReference(oursWall: number, oursCpu: number): void {
+  const python = '/usr/bin/python3';
+  const script = path.join(import.meta.dirname, 'sklearn-ibm.py');
+  const csv = path.join(DATASETS, 'ibm-sales-win-loss/WA_Fn-UseC_-Sales-Win-Loss.csv');
+  const probe = existsSync(python) ? spawnSync(python, ['-c', 'import sklearn, pandas'], { encoding: 'utf8' }) : null;
+  console.log(`\n### Training against scikit-learn, same split, same run\n`);
+  if (probe?.status !== 0) {
+    console.log(
+      `Skipped: ${python} with scikit-learn and pandas is not installed (Debian: apt-get install python3-sklearn python3-pandas).`,
+    );
+    return;
+  }
+  const r = spawnSync(python, [script, csv, '3'], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
+  if (r.status !== 0) {
+    console.log(`Skipped: ${script} failed: ${r.stderr.trim().split('\n').at(-1)}`);
+    return;
+  }
+  type Fit = { wall: number; cpu: number; auc: number; logLoss: number };
+  const sk = JSON.parse(r.stdout) as { sklearn: string; nTrain: number; hgb: Fit; logreg: Fit };
+  const x = (a: number, b: number): string => `${(a / b).toFixed(2)}×`;
+  console.log(
+    `scikit-learn ${sk.sklearn}, ${sk.nTrain} train deals, the "ibm strict" setup of BASELINES.md, fit = preprocessing + fit, median of 3, one thread (OMP_NUM_THREADS=1).\n`,
+  );
+  console.log('| trainer | wall s | CPU s | test ROC-AUC | log-loss | ours ÷ it, wall | ours ÷ it, CPU |');
+  console.log('|---|---|---|---|---|---|---|');
+  const auc = ibmReport ? f3(ibmReport.auc) : 'n/a';
+  const ll = ibmReport ? f4(ibmReport.logLoss) : 'n/a';
+  console.log(
+    `| ours (trainModel, calibration included) | ${oursWall.toFixed(2)} | ${oursCpu.toFixed(2)} | ${auc} | ${ll} | 1.00× | 1.00× |`,
+  );
+  for (const [label, f] of [
+    ['HistGradientBoostingClassifier', sk.hgb],
+    ['LogisticRegression (lbfgs)', sk.logreg],
+  ] as const) {
+    console.log(
+      `| ${label} | ${f.wall.toFixed(2)} | ${f.cpu.toFixed(2)} | ${f3(f.auc)} | ${f4(f.logLoss)} | **${x(oursWall, f.wall)}** | ${x(oursCpu, f.cpu)} |`,
+    );
+  }
+  console.log(`\nGoal: ours ≤ 1.5× HistGradientBoosting's fit with the same AUC.`);
+}
 
 // 3. Scoring throughput: drivers + sentences + playbook actions (+ similar won deals).
 function throughput(deals: Deal[], label: string, withSimilar: boolean, m = model): string {
