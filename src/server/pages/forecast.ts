@@ -15,7 +15,7 @@ function figures(f: CallFigures, cur: string | null): SafeHtml {
   if (f.deals === 0) return html`<td class="num">—</td><td class="num">—</td>`;
   const share = f.scoredAmount > 0 ? f.riskAdjusted / f.scoredAmount : null;
   return html`<td class="num">${moneyIn(f.amount, cur)}<br><span class="small muted">${f.deals} deal${f.deals === 1 ? '' : 's'}</span></td>
-<td class="num">${moneyIn(f.riskAdjusted, cur)}<br><span class="small muted">${share === null ? 'not scored' : `${pct(share)} of it`}${f.unscored ? `, ${f.unscored} unscored` : ''}</span></td>`;
+<td class="num">${moneyIn(f.riskAdjusted, cur)}<br><span class="small muted">${share !== null ? `${pct(share)} of it` : f.unscored ? 'not scored' : `no amount in ${cur ?? 'one currency'}`}${share !== null && f.unscored ? `, ${f.unscored} unscored` : ''}</span></td>`;
 }
 
 const flagCount = (r: RepForecast): SafeHtml =>
