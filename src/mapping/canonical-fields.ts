@@ -9,7 +9,8 @@ import type { CanonicalField } from './schema.ts';
 export const CANONICAL_FIELD_NOTES: Record<CanonicalField, string> = {
   name: 'The deal name shown in lists, in the CRM and in action texts ({dealName}); not a model input.',
   amount: 'Model feature "Amount" (banded by quantiles); pipeline value, risk-adjusted pipeline and revenue at risk.',
-  currency: 'ISO code used to print amounts ($, €, £ or the code); not a model input. Amounts are not converted.',
+  currency:
+    "ISO code of the amount (Salesforce CurrencyIsoCode, HubSpot deal_currency_code): pipeline figures convert each amount to the CRM's corporate currency at the rate for its close date; blank means the corporate currency. Not a model input.",
   'stage.label': 'Model feature "Stage" (open deals only; closed deals use their stage history); shown to reps.',
   'stage.status': 'Required: open, won or lost. Won and lost deals are what the model learns from; open deals are scored.',
   'stage.order': 'Position of the stage in its pipeline; stands in for the stage label when the label is empty.',
@@ -30,7 +31,8 @@ export const CANONICAL_FIELD_NOTES: Record<CanonicalField, string> = {
   product: 'Model feature "Product" (a segment); default segment for similar deals and cycle medians.',
   leadSource: 'Model feature "Lead source" (a segment).',
   dealType: 'Model feature "Deal type": one of new, renewal, expansion (map the CRM values with `values`).',
-  forecastCategory: 'Model feature "Forecast category" (open deals only).',
+  forecastCategory:
+    'Model feature "Forecast category" (open deals only); the rep\'s call (Commit, Best Case, Pipeline, Omitted) that forecast reconciliation sets against the model.',
   crmProbability:
     'The CRM\'s own win probability, 0..1: model feature "CRM probability" (open deals only), and the score itself before any deal has closed.',
   lastActivityAt: 'Model feature "Days since activity" (open deals only); actions on daysSinceActivity.',
