@@ -24,6 +24,7 @@ import { describeHubSpotFields } from './describe-fields.ts';
 import { DealEnricher, type HubSpotObject } from './enrich.ts';
 import { DEFAULT_FETCH, fetchChanges } from './fetch-changes.ts';
 import { type Clock, DEFAULT_BUDGET, PortalPacer, type RateBudget, realClock } from './rate-pacer.ts';
+import { hubspotRecordUrl } from './record-url.ts';
 import { setupProperties } from './setup.ts';
 import { readHubSpotTaskStates } from './task-states.ts';
 import { LEGACY_TASK_KEY, TaskWriter } from './tasks.ts';
@@ -238,7 +239,7 @@ export function createHubSpotConnector(o: HubSpotConnectorOptions): HubSpotConne
     },
 
     recordUrl(externalId: string): string | null {
-      return portal ? `https://app.hubspot.com/contacts/${portal}/record/0-3/${encodeURIComponent(externalId)}` : null;
+      return hubspotRecordUrl(portal, externalId);
     },
   };
 }

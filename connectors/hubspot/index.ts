@@ -32,4 +32,5 @@ export {
   uninstallApp,
 } from './oauth.ts';
 export { DEFAULT_BUDGET, PortalPacer, type RateBudget, realClock } from './rate-pacer.ts';
+export { hubspotRecordUrl } from './record-url.ts';
 export { toAppError } from './to-app-error.ts';

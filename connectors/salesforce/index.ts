@@ -25,6 +25,7 @@ import { fetchChanges } from './fetch-changes.ts';
 import type { FieldShape } from './format-values.ts';
 import { HistoryEnricher } from './history.ts';
 import { Meter } from './meter.ts';
+import { salesforceRecordUrl } from './record-url.ts';
 import { openSession } from './session.ts';
 import { setupOrg } from './setup.ts';
 import { readSalesforceTaskStates } from './task-states.ts';
@@ -32,6 +33,7 @@ import { upsertRiskTasks } from './tasks.ts';
 import { writeRiskFields } from './write-back.ts';
 
 export * from './oauth.ts';
+export { salesforceRecordUrl } from './record-url.ts';
 export { toAppError } from './to-app-error.ts';
 
 export const DEFAULT_API_VERSION = '66.0';
@@ -182,8 +184,8 @@ export async function createSalesforceConnector(o: SalesforceConnectorOptions): 
     usage(): ApiUsage {
       return { calls: meter.calls, ...(meter.usage ? { used: meter.usage.used, limit: meter.usage.limit } : {}) };
     },
-    recordUrl(externalId: string): string {
-      return `${session.instanceUrl()}/lightning/r/${writeBackSpec?.object ?? 'Opportunity'}/${encodeURIComponent(externalId)}/view`;
+    recordUrl(externalId: string): string | null {
+      return salesforceRecordUrl(session.instanceUrl(), externalId, writeBackSpec?.object);
     },
   };
 }

@@ -1,7 +1,9 @@
 import type { Env } from '../../../config/env.ts';
 import * as hs from '../../../connectors/hubspot/oauth.ts';
+import { hubspotRecordUrl } from '../../../connectors/hubspot/record-url.ts';
 import { personFromIdentityUrl, personFromUserRecord, type SalesforcePerson } from '../../../connectors/salesforce/identity.ts';
 import * as sf from '../../../connectors/salesforce/oauth.ts';
+import { salesforceRecordUrl } from '../../../connectors/salesforce/record-url.ts';
 import type { Credentials } from '../../../connectors/types.ts';
 import type { Logger } from '../../log.ts';
 import type { OAuthProvider } from '../deps.ts';
@@ -81,8 +83,7 @@ export function salesforceProvider(c: SalesforceOAuthConfig, logger: Logger, fet
       };
     },
     revoke,
-    recordUrl: (conn, id) =>
-      conn.instanceUrl ? `${conn.instanceUrl.replace(/\/$/, '')}/lightning/r/Opportunity/${encodeURIComponent(id)}/view` : null,
+    recordUrl: (conn, id) => salesforceRecordUrl(conn.instanceUrl, id),
   };
 }
 
@@ -162,10 +163,7 @@ export function hubspotProvider(c: HubSpotOAuthConfig, fetchImpl: typeof fetch =
         await hs.revokeToken({ ...token, token: cr.refreshToken });
       }
     },
-    recordUrl: (conn, id) =>
-      conn.accountId
-        ? `${(c.appBase ?? hs.HUBSPOT_APP_BASE).replace(/\/$/, '')}/contacts/${encodeURIComponent(conn.accountId)}/record/0-3/${encodeURIComponent(id)}`
-        : null,
+    recordUrl: (conn, id) => hubspotRecordUrl(conn.accountId, id, c.appBase),
   };
 }
 

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { hubspotRecordUrl } from '../../../connectors/hubspot/record-url.ts';
+import { salesforceRecordUrl } from '../../../connectors/salesforce/record-url.ts';
 import type { Connection } from '../../store/repos/connections.ts';
 import type { WebDeps } from '../deps.ts';
 import type { ActionView, DriverView } from './schemas.ts';
@@ -40,7 +42,7 @@ export function readDetail(detail: Record<string, unknown> | null | undefined): 
   };
 }
 
-/** Builds links to records in the CRM from the tenant's connections. */
+/** Links to records in the CRM from the tenant's connections, built by the app's OAuth provider or the connector's own function. */
 export function recordLinker(deps: WebDeps, connections: Connection[]): (source: string, externalId: string) => string | null {
   const bySource = new Map<string, Connection>();
   for (const c of connections) if (!bySource.has(c.crm) || c.status === 'active') bySource.set(c.crm, c);
@@ -49,10 +51,6 @@ export function recordLinker(deps: WebDeps, connections: Connection[]): (source:
     if (!c || (source !== 'salesforce' && source !== 'hubspot')) return null;
     const custom = deps.oauth[source]?.recordUrl?.(c, externalId);
     if (custom !== undefined) return custom;
-    if (source === 'salesforce')
-      return c.instanceUrl ? `${c.instanceUrl}/lightning/r/Opportunity/${encodeURIComponent(externalId)}/view` : null;
-    return c.accountId
-      ? `https://app.hubspot.com/contacts/${encodeURIComponent(c.accountId)}/record/0-3/${encodeURIComponent(externalId)}`
-      : null;
+    return source === 'salesforce' ? salesforceRecordUrl(c.instanceUrl, externalId) : hubspotRecordUrl(c.accountId, externalId);
   };
 }
