@@ -25,6 +25,9 @@ export interface Reply<T> {
   data: T;
 }
 
+/** What HubSpot's daily allowance (X-HubSpot-RateLimit-Daily) is counted over, as the dashboard names it. */
+export const USAGE_WINDOW = 'daily (portal)';
+
 export interface HubSpotUsage {
   calls: number;
   byOperation: Record<string, number>;

@@ -1,3 +1,6 @@
+/** What the org's API allocation (Sforce-Limit-Info's api-usage) is counted over, as the dashboard names it. */
+export const USAGE_WINDOW = '24 h rolling (org)';
+
 /** The org-wide counter Salesforce reports on every REST response. */
 export interface ApiUsageInfo {
   used: number;

@@ -1,3 +1,5 @@
+import { USAGE_WINDOW as HUBSPOT_USAGE_WINDOW } from '../../../connectors/hubspot/api.ts';
+import { USAGE_WINDOW as SALESFORCE_USAGE_WINDOW } from '../../../connectors/salesforce/limits.ts';
 import type { AppContext } from '../../context.ts';
 import { loadSyncConfig, tenantSyncConfig } from '../../sync/config.ts';
 import { buildDigest } from '../../sync/digest.ts';
@@ -105,7 +107,7 @@ export function syncPort(ctx: AppContext): SyncPort {
           crm: c.crm,
           used: u?.used ?? null,
           limit: u?.limit ?? null,
-          window: c.crm === 'salesforce' ? '24 h rolling (org)' : 'daily (portal)',
+          window: c.crm === 'salesforce' ? SALESFORCE_USAGE_WINDOW : HUBSPOT_USAGE_WINDOW,
           at: last?.finishedAt?.toISOString() ?? null,
         });
       }
