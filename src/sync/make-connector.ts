@@ -36,9 +36,9 @@ export async function makeConnector(ctx: AppContext, connection: Connection): Pr
     }
     case 'salesforce': {
       const mapping = await resolveMapping(ctx.store, tenantId, 'salesforce');
-      // The sandbox CRM's demo connections carry their own OAuth client in settings.
-      const clientId = ctx.env.SALESFORCE_CLIENT_ID ?? stringSetting(connection, 'clientId');
-      const clientSecret = ctx.env.SALESFORCE_CLIENT_SECRET ?? stringSetting(connection, 'clientSecret');
+      // The deployment's OAuth client; with the sandbox CRM, main.ts puts the sandbox's client in env.
+      const clientId = ctx.env.SALESFORCE_CLIENT_ID;
+      const clientSecret = ctx.env.SALESFORCE_CLIENT_SECRET;
       if (!clientId || !clientSecret) {
         throw new AppError('config_invalid', 'SALESFORCE_CLIENT_ID and SALESFORCE_CLIENT_SECRET must be set to sync a Salesforce org', {
           path: 'SALESFORCE_CLIENT_ID',
@@ -59,9 +59,6 @@ export async function makeConnector(ctx: AppContext, connection: Connection): Pr
     }
   }
 }
-
-const stringSetting = (c: Connection, key: string): string | undefined =>
-  typeof c.settings[key] === 'string' ? (c.settings[key] as string) : undefined;
 
 /**
  * A file as a connection (settings: `file`, `mapping`): handy for trying the loop on the shared
