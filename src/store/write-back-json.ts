@@ -29,3 +29,34 @@ export const StoredTaskRequest: z.ZodType<TaskRequest, unknown> = z.object({
 
 /** A `fields` row of the outbox: one deal's risk fields. */
 export const StoredDealUpdate: z.ZodType<DealUpdate, unknown> = z.object({ externalId: z.string(), fields: StoredRiskFields });
+
+/** What the sync state keeps for a deal's write-back (`deal_sync_state.risk`). */
+export interface RiskPlan {
+  fields: RiskFields;
+  tasks: TaskRequest[];
+  /** For alerts and digests: the deal's name, owner, first action and drivers. */
+  summary: {
+    name: string | null;
+    ownerId: string | null;
+    ownerName: string | null;
+    amount: number | null;
+    firstAction: string | null;
+    drivers: string[];
+    /** The deal's page in the CRM (plans stored before it was kept have none). */
+    url?: string | null;
+  };
+}
+
+export const StoredRiskPlan: z.ZodType<RiskPlan, unknown> = z.object({
+  fields: StoredRiskFields,
+  tasks: z.array(StoredTaskRequest),
+  summary: z.object({
+    name: z.string().nullable(),
+    ownerId: z.string().nullable(),
+    ownerName: z.string().nullable(),
+    amount: z.number().nullable(),
+    firstAction: z.string().nullable(),
+    drivers: z.array(z.string()),
+    url: z.string().nullable().optional(),
+  }),
+});

@@ -1,7 +1,6 @@
 import type { AppContext } from '../context.ts';
 import type { SyncConfig } from './config.ts';
 import { type DigestForecast, type DigestMoney, digestForecast, digestMoney } from './digest-forecast.ts';
-import { planFromJson } from './risk-fields.ts';
 
 export interface DigestDeal extends DigestMoney {
   source: string;
@@ -57,7 +56,7 @@ export async function buildDigest(
     currency: fx.reporting,
     ...(opts.ownerId === undefined ? { forecast: await digestForecast(ctx.store, tenantId, ctx.now()) } : {}),
     deals: rows.map((r) => {
-      const s = planFromJson(r.risk).summary;
+      const s = r.risk.summary;
       return {
         source: r.source,
         externalId: r.externalId,

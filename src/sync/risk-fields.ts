@@ -4,7 +4,10 @@ import type { Deal } from '../core/deal.ts';
 import { stableJson } from '../core/deal-hash.ts';
 import type { DealScore } from '../core/scoring/scorer.ts';
 import type { ScoredState } from '../store/repos/sync-state.ts';
+import type { RiskPlan } from '../store/write-back-json.ts';
 import type { SyncConfig } from './config.ts';
+
+export type { RiskPlan };
 
 const DAY_MS = 86_400_000;
 const PRIORITY_LABEL = { immediate: 'Now', this_week: 'This week', ongoing: 'Ongoing' } as const;
@@ -55,22 +58,6 @@ export function taskRequestsOf(s: DealScore, deal: Deal, cfg: SyncConfig['writeB
     }));
 }
 
-/** What the sync state keeps for a deal's write-back (JSON-safe). */
-export interface RiskPlan {
-  fields: RiskFields;
-  tasks: TaskRequest[];
-  /** For alerts and digests: the deal's name, owner, first action and drivers. */
-  summary: {
-    name: string | null;
-    ownerId: string | null;
-    ownerName: string | null;
-    amount: number | null;
-    firstAction: string | null;
-    drivers: string[];
-    url?: string | null;
-  };
-}
-
 export function riskPlanOf(s: DealScore, deal: Deal, cfg: SyncConfig['writeBack']['tasks'], url: string | null = null): RiskPlan {
   const first = s.actions[0];
   return {
@@ -119,18 +106,8 @@ export function scoredState(
       similarWon: s.similarWon,
       note: s.note,
     },
-    risk: plan as unknown as Record<string, unknown>,
+    risk: plan,
     valuesHash: writtenValuesHash(plan.fields),
     alertDueAt: o.alertDueAt,
-  };
-}
-
-/** Revives the Dates of a plan read back from JSON. */
-export function planFromJson(json: Record<string, unknown>): RiskPlan {
-  const p = json as unknown as RiskPlan & { fields: { scoredAt: string }; tasks: Array<{ dueDate: string }> };
-  return {
-    ...p,
-    fields: { ...p.fields, scoredAt: new Date(p.fields.scoredAt) },
-    tasks: p.tasks.map((t) => ({ ...t, dueDate: new Date(t.dueDate) })) as TaskRequest[],
   };
 }

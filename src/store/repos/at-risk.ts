@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db.ts';
 import { dealFromJson } from '../deal-json.ts';
+import { storedRiskPlan } from './sync-state.ts';
 
 /** The open deals most at risk, from the sync engine's current scores (digests, alerts pages). */
 export function atRiskRepo(db: Db) {
@@ -37,7 +38,7 @@ export function atRiskRepo(db: Db) {
         score: r.score,
         category: r.category,
         modelStatus: r.model_status,
-        risk: r.risk,
+        risk: storedRiskPlan(tenantId, r),
         deal: dealFromJson(r.data),
       }));
     },

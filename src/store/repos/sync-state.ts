@@ -1,7 +1,10 @@
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { Deal } from '../../core/deal.ts';
 import type { Db } from '../db.ts';
 import { dealFromJson } from '../deal-json.ts';
+import type { DealSyncStateTable } from '../schema.ts';
+import { parseStored } from '../stored-json.ts';
+import { type RiskPlan, StoredRiskPlan } from '../write-back-json.ts';
 import { scoreRow } from './scores.ts';
 
 const CHUNK = 500;
@@ -21,8 +24,8 @@ export interface ScoredState {
   modelStatus: string;
   /** Stored as the score's detail in `scores` (drivers, actions, confidence...). */
   detail: Record<string, unknown>;
-  /** What the write-back step sends: risk fields and task requests (JSON). */
-  risk: Record<string, unknown>;
+  /** What the write-back step sends: risk fields and task requests. */
+  risk: RiskPlan;
   valuesHash: string;
   /** Set when this score newly crossed the alert threshold; kept when null. */
   alertDueAt: Date | null;
@@ -45,33 +48,42 @@ export interface StateRow {
   score: number;
   category: string;
   modelStatus: string;
-  risk: Record<string, unknown>;
+  risk: RiskPlan;
   valuesHash: string;
   lastAlertAt: Date | null;
   alertDueAt: Date | null;
 }
 
-const toStateRow = (r: {
-  source: string;
-  external_id: string;
-  score: number;
-  category: string;
-  model_status: string;
-  risk: Record<string, unknown>;
-  values_hash: string;
-  last_alert_at: Date | null;
-  alert_due_at: Date | null;
-}): StateRow => ({
-  source: r.source,
-  externalId: r.external_id,
-  score: r.score,
-  category: r.category,
-  modelStatus: r.model_status,
-  risk: r.risk,
-  valuesHash: r.values_hash,
-  lastAlertAt: r.last_alert_at,
-  alertDueAt: r.alert_due_at,
-});
+const STATE_COLUMNS = [
+  'source',
+  'external_id',
+  'score',
+  'category',
+  'model_status',
+  'risk',
+  'values_hash',
+  'last_alert_at',
+  'alert_due_at',
+] as const;
+type StateColumns = Pick<Selectable<DealSyncStateTable>, (typeof STATE_COLUMNS)[number]>;
+
+/** A deal's risk plan as stored; a row that is not one fails naming the table, the deal and the field. */
+export const storedRiskPlan = (tenantId: string, r: Pick<StateColumns, 'source' | 'external_id' | 'risk'>): RiskPlan =>
+  parseStored(StoredRiskPlan, r.risk, { table: 'deal_sync_state', row: `${tenantId}/${r.source}/${r.external_id}`, column: 'risk' });
+
+const toStateRow =
+  (tenantId: string) =>
+  (r: StateColumns): StateRow => ({
+    source: r.source,
+    externalId: r.external_id,
+    score: r.score,
+    category: r.category,
+    modelStatus: r.model_status,
+    risk: storedRiskPlan(tenantId, r),
+    valuesHash: r.values_hash,
+    lastAlertAt: r.last_alert_at,
+    alertDueAt: r.alert_due_at,
+  });
 
 /** Per-deal sync state: which deals need a score, which need a write, which owe an alert. */
 export function syncStateRepo(db: Db) {
@@ -216,7 +228,7 @@ export function syncStateRepo(db: Db) {
     ): Promise<{ rows: StateRow[]; next: string | null }> {
       let q = db
         .selectFrom('deal_sync_state')
-        .select(['source', 'external_id', 'score', 'category', 'model_status', 'risk', 'values_hash', 'last_alert_at', 'alert_due_at'])
+        .select(STATE_COLUMNS)
         .where('tenant_id', '=', tenantId)
         .where('source', '=', source)
         .where(sql<boolean>`written_hash is distinct from values_hash`);
@@ -242,31 +254,31 @@ export function syncStateRepo(db: Db) {
             .execute()
         ).map((r) => r.external_id),
       );
-      return { rows: rows.filter((r) => open.has(r.external_id)).map(toStateRow), next };
+      return { rows: rows.filter((r) => open.has(r.external_id)).map(toStateRow(tenantId)), next };
     },
 
     /** Deals owing an alert check (entered the threshold since the last alert step); `onlyIds` keeps to those. */
     async alertsDue(tenantId: string, source: string, limit: number, onlyIds: readonly string[] | null = null): Promise<StateRow[]> {
       let q = db
         .selectFrom('deal_sync_state')
-        .select(['source', 'external_id', 'score', 'category', 'model_status', 'risk', 'values_hash', 'last_alert_at', 'alert_due_at'])
+        .select(STATE_COLUMNS)
         .where('tenant_id', '=', tenantId)
         .where('source', '=', source)
         .where('alert_due_at', 'is not', null);
       if (onlyIds) q = q.where('external_id', 'in', onlyIds.length ? [...onlyIds] : ['\u0000']);
       const rows = await q.orderBy('external_id').limit(limit).execute();
-      return rows.map(toStateRow);
+      return rows.map(toStateRow(tenantId));
     },
 
     async get(tenantId: string, source: string, externalId: string): Promise<StateRow | null> {
       const r = await db
         .selectFrom('deal_sync_state')
-        .select(['source', 'external_id', 'score', 'category', 'model_status', 'risk', 'values_hash', 'last_alert_at', 'alert_due_at'])
+        .select(STATE_COLUMNS)
         .where('tenant_id', '=', tenantId)
         .where('source', '=', source)
         .where('external_id', '=', externalId)
         .executeTakeFirst();
-      return r ? toStateRow(r) : null;
+      return r ? toStateRow(tenantId)(r) : null;
     },
 
     /** Deals closed (won or lost) after `since` (all closed deals when null). */

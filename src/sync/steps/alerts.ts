@@ -3,7 +3,6 @@ import type { AlertDecision } from '../../store/repos/alerts.ts';
 import type { StateRow } from '../../store/repos/sync-state.ts';
 import type { SyncConfig } from '../config.ts';
 import { afterQuietHours } from '../local-time.ts';
-import { planFromJson } from '../risk-fields.ts';
 import type { RunState } from '../run-state.ts';
 
 const DAY_MS = 86_400_000;
@@ -42,8 +41,7 @@ export function decideAlert(
   if (!a.enabled || row.score < a.threshold) return quiet;
   if (row.lastAlertAt && now.getTime() - row.lastAlertAt.getTime() < a.suppressHours * 3_600_000) return quiet;
   if (row.modelStatus === 'no_signal' && !a.onNoSignal) return quiet;
-  const plan = planFromJson(row.risk);
-  const s = plan.summary;
+  const s = row.risk.summary;
   const name = s.name ?? row.externalId;
   const payload = {
     externalId: row.externalId,

@@ -1,6 +1,5 @@
 import type { QueuedWrite } from '../../store/repos/outbox.ts';
 import type { StateRow } from '../../store/repos/sync-state.ts';
-import { planFromJson } from '../risk-fields.ts';
 import { ANALYZE_AFTER, checkAborted, type RunState } from '../run-state.ts';
 
 /**
@@ -20,7 +19,7 @@ export async function queueChangedWrites(run: RunState): Promise<void> {
     const rows = page.rows;
     if (rows.length === 0) continue;
     const writes: QueuedWrite[] = rows.map((r) => {
-      const plan = planFromJson(r.risk);
+      const plan = r.risk;
       return {
         source,
         externalId: r.externalId,

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DealUpdate, TaskRequest } from '../../../connectors/types.ts';
 import { isAppError } from '../../../src/core/errors.ts';
 import { fieldsPayload, taskPayload } from '../../../src/store/repos/outbox.ts';
+import type { ScoredState } from '../../../src/store/repos/sync-state.ts';
+import type { RiskPlan } from '../../../src/store/write-back-json.ts';
 import { aDeal } from '../../helpers/builders.ts';
 import { createTestStore, type TestStore } from '../../helpers/store.ts';
 
@@ -145,6 +147,69 @@ describe('stored JSON', { timeout: 60_000 }, () => {
       );
       expect(() => taskPayload(call!)).toThrow(
         `writebacks row ${call!.id} holds malformed JSON: payload.subject: Invalid input: expected string, received undefined`,
+      );
+    });
+  });
+
+  describe("a deal's sync state", () => {
+    const plan: RiskPlan = {
+      fields: {
+        score: 77,
+        category: 'Critical',
+        winProbability: 0.23,
+        drivers: 'Stalled in Proposal',
+        action: 'Now: book the exec call.',
+        scoredAt: new Date('2026-11-24T09:00:00.500Z'),
+        modelStatus: 'ok',
+      },
+      tasks: [
+        {
+          key: 'S1:exec-call',
+          dealExternalId: 'S1',
+          ownerId: 'u1',
+          subject: 'Book the exec call',
+          description: 'Stalled in Proposal',
+          priority: 'high',
+          dueDate: new Date('2026-11-25T09:00:00.500Z'),
+        },
+      ],
+      summary: {
+        name: 'Acme',
+        ownerId: 'u1',
+        ownerName: 'Ada',
+        amount: 12_000,
+        firstAction: 'Book the exec call.',
+        drivers: ['Stalled'],
+        url: null,
+      },
+    };
+    const state = (externalId: string): ScoredState => ({
+      source: 'csv',
+      externalId,
+      inputHash: 'h',
+      scoredAt: plan.fields.scoredAt,
+      modelId: null,
+      score: 77,
+      category: 'Critical',
+      winProbability: 0.23,
+      modelStatus: 'ok',
+      detail: {},
+      risk: plan,
+      valuesHash: 'v',
+      alertDueAt: null,
+    });
+
+    it('gives back the risk plan it saved, dates as Dates', async () => {
+      await t.store.syncState.saveScores('t1', [state('S1')]);
+      expect((await t.store.syncState.get('t1', 'csv', 'S1'))!.risk).toEqual(plan);
+    });
+
+    it('fails a state whose plan is malformed, naming the table, the deal and the field', async () => {
+      await t.store.syncState.saveScores('t1', [state('S2')]);
+      await corrupt('deal_sync_state', 'risk', 'tasks,0,dueDate', null, sql`external_id = 'S2'`);
+      const e = await failure(t.store.syncState.get('t1', 'csv', 'S2'));
+      expect(e.message).toBe(
+        'deal_sync_state row t1/csv/S2 holds malformed JSON: risk.tasks.0.dueDate: must be a date as an ISO 8601 string',
       );
     });
   });
