@@ -1,3 +1,4 @@
+import { unconvertedByCurrency } from '../../core/currency/convert.ts';
 import { money, pct } from '../../core/scoring/sentences.ts';
 import { createScoringService } from '../../scoring/service.ts';
 import { type CliDeps, report } from '../deps.ts';
@@ -19,13 +20,20 @@ export async function runMetrics(deps: CliDeps, o: MetricsOptions): Promise<void
     { ...(o.owner ? { owner: o.owner } : {}), ...(o.segment.length ? { segment } : {}) },
     ctx.now(),
   );
+  // Every amount in the CRM's corporate currency; deals no rate converts are named, not added.
+  const c = (x: number) => money(x, m.currency);
+  const left = unconvertedByCurrency(m.unconverted)
+    .map((u) => `${money(u.amount, u.currency)} in ${u.deals} deal${u.deals === 1 ? '' : 's'}`)
+    .join(', ');
   report(deps, o.json, m, () =>
     [
-      `Open deals: ${m.openDeals}; raw pipeline ${money(m.rawPipeline)}; RAPV ${money(m.rapv)}; optimism gap ${m.optimismGap === null ? 'n/a' : pct(m.optimismGap)}.`,
-      `Expected value (model): ${m.expectedValue === null ? 'no scores yet (run dealrisk score)' : money(m.expectedValue)} over ${m.scoredDeals} scored deals.`,
-      `REM: ${m.rem ? `${money(m.rem.value)}/day (win rate ${pct(m.rem.winRate)} × avg won deal ${money(m.rem.avgDealSize)} ÷ ${m.rem.avgCycleDays.toFixed(0)} days)` : 'n/a (needs won deals with dates)'}.`,
+      ...(m.currency ? [`Amounts in ${m.currency}, each deal at the rate in force on its close date.`] : []),
+      ...(left ? [`Not converted (no rate for their close date), left out of every amount: ${left}.`] : []),
+      `Open deals: ${m.openDeals}; raw pipeline ${c(m.rawPipeline)}; RAPV ${c(m.rapv)}; optimism gap ${m.optimismGap === null ? 'n/a' : pct(m.optimismGap)}.`,
+      `Expected value (model): ${m.expectedValue === null ? 'no scores yet (run dealrisk score)' : c(m.expectedValue)} over ${m.scoredDeals} scored deals.`,
+      `REM: ${m.rem ? `${c(m.rem.value)}/day (win rate ${pct(m.rem.winRate)} × avg won deal ${c(m.rem.avgDealSize)} ÷ ${m.rem.avgCycleDays.toFixed(0)} days)` : 'n/a (needs won deals with dates)'}.`,
       `Win rate: ${pct(m.winRate.winRate)} [${pct(m.winRate.low)}, ${pct(m.winRate.high)}] over ${m.winRate.n} closed deals.`,
-      `Revenue at risk (High + Critical): ${money(m.revenueAtRisk)}; potential recovery ${money(m.potentialRecovery.value)}. ${m.potentialRecovery.assumption}`,
+      `Revenue at risk (High + Critical): ${c(m.revenueAtRisk)}; potential recovery ${c(m.potentialRecovery.value)}. ${m.potentialRecovery.assumption}`,
       '',
       table(
         m.winRateBySegment.map((s) => ({
