@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { AppError } from '../../src/core/errors.ts';
 import type { Credentials } from '../types.ts';
@@ -36,19 +35,7 @@ export const HUBSPOT_SCOPES = [
  */
 export const HUBSPOT_OPTIONAL_SCOPES = ['settings.currencies.read'] as const;
 
-export interface PkcePair {
-  verifier: string;
-  challenge: string;
-  method: 'S256';
-}
-
-/** RFC 7636 S256: 43-128 chars of verifier, challenge = base64url(SHA-256(verifier)). */
-export function createPkcePair(random: (n: number) => Buffer = randomBytes): PkcePair {
-  const verifier = random(48).toString('base64url');
-  return { verifier, challenge: pkceChallenge(verifier), method: 'S256' };
-}
-
-export const pkceChallenge = (verifier: string): string => createHash('sha256').update(verifier).digest('base64url');
+export { createPkcePair, type PkcePair, pkceChallenge } from '../oauth-flow.ts';
 
 export interface InstallUrlOptions {
   clientId: string;

@@ -1,4 +1,3 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { OAuth2 } from 'jsforce';
 import { AppError } from '../../src/core/errors.ts';
 import type { Credentials } from '../types.ts';
@@ -50,30 +49,7 @@ export function resolveLoginUrl(host: string | undefined | null): string {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
-export interface PkcePair {
-  codeVerifier: string;
-  codeChallenge: string;
-}
-
-/** S256 challenge: base64url(SHA-256(verifier)). */
-export const pkceChallenge = (codeVerifier: string): string => createHash('sha256').update(codeVerifier).digest('base64url');
-
-/** A fresh verifier (64 random bytes, base64url: 86 characters) and its challenge. */
-export function createPkcePair(): PkcePair {
-  const codeVerifier = randomBytes(64).toString('base64url');
-  return { codeVerifier, codeChallenge: pkceChallenge(codeVerifier) };
-}
-
-/** A fresh opaque `state`; the web app stores it in the admin's session and checks it on return. */
-export const createState = (): string => randomBytes(24).toString('base64url');
-
-/** Constant-time comparison of the returned `state` with the one bound to the session. */
-export function stateMatches(expected: string | null | undefined, returned: string | null | undefined): boolean {
-  if (!expected || !returned) return false;
-  const a = Buffer.from(expected);
-  const b = Buffer.from(returned);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
+export { createPkcePair, createState, type PkcePair, pkceChallenge } from '../oauth-flow.ts';
 
 export interface AuthorizeUrlOptions {
   clientId: string;

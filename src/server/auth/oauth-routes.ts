@@ -1,4 +1,5 @@
 import type { Request, Response, Router } from 'express';
+import { createPkcePair, createState } from '../../../connectors/oauth-flow.ts';
 import { AppError } from '../../core/errors.ts';
 import type { ServerContext } from '../context.ts';
 import type { Crm, OAuthGrant, OAuthProvider, OrgEnvironment } from '../deps.ts';
@@ -85,8 +86,8 @@ export function oauthRoutes(s: ServerContext, router: Router): void {
       connectionId = c.id;
     }
     const next = purpose === 'signin' ? safeNext(req.query.next) : '/';
-    const state = `${randomToken()}~${Buffer.from(next).toString('base64url')}`;
-    const verifier = randomToken(48);
+    const state = `${createState()}~${Buffer.from(next).toString('base64url')}`;
+    const pkce = createPkcePair();
     const now = s.app.now();
     await store.oauthStates.create({
       stateHash: sha256(state),
@@ -94,7 +95,7 @@ export function oauthRoutes(s: ServerContext, router: Router): void {
       crm: provider.crm,
       purpose,
       environment,
-      codeVerifier: verifier,
+      codeVerifier: pkce.codeVerifier,
       tenantId,
       connectionId,
       createdAt: now,
@@ -102,7 +103,7 @@ export function oauthRoutes(s: ServerContext, router: Router): void {
     });
     res.redirect(
       303,
-      provider.authorizeUrl({ state, codeChallenge: sha256(verifier), redirectUri: redirectUri(s, provider.crm), purpose, environment }),
+      provider.authorizeUrl({ state, codeChallenge: pkce.codeChallenge, redirectUri: redirectUri(s, provider.crm), purpose, environment }),
     );
   });
 

@@ -12,8 +12,8 @@ describe('HubSpot OAuth helpers', () => {
     // RFC 7636 appendix B test vector.
     expect(pkceChallenge('dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk')).toBe('E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM');
     const pair = createPkcePair();
-    expect(pair.verifier.length).toBeGreaterThanOrEqual(43);
-    expect(pair.challenge).toBe(pkceChallenge(pair.verifier));
+    expect(pair.codeVerifier.length).toBeGreaterThanOrEqual(43);
+    expect(pair.codeChallenge).toBe(pkceChallenge(pair.codeVerifier));
   });
 
   it("builds the install URL with the scopes, the caller's state and the PKCE challenge", () => {

@@ -5,7 +5,6 @@ import {
   parseIdentityUrl,
   pkceChallenge,
   resolveLoginUrl,
-  stateMatches,
 } from '../../../connectors/salesforce/oauth.ts';
 
 describe('Salesforce OAuth helpers', () => {
@@ -60,12 +59,5 @@ describe('Salesforce OAuth helpers', () => {
       userId: '005xx000001X8UzAAK',
     });
     expect(() => parseIdentityUrl('nope')).toThrow(/identity URL/);
-  });
-
-  it('compares the returned state exactly', () => {
-    expect(stateMatches('abc', 'abc')).toBe(true);
-    expect(stateMatches('abc', 'abd')).toBe(false);
-    expect(stateMatches('abc', undefined)).toBe(false);
-    expect(stateMatches('', '')).toBe(false);
   });
 });

@@ -34,7 +34,7 @@ export async function installInSandbox(sb: Sandbox, scopes?: readonly string[]):
       clientId: sb.hubspot.clientId,
       redirectUri,
       state: 'st-1',
-      codeChallenge: pkce.challenge,
+      codeChallenge: pkce.codeChallenge,
       appBase: sb.hubspot.apiBase,
       ...(scopes ? { scopes } : {}),
     }),
@@ -51,7 +51,7 @@ export async function installInSandbox(sb: Sandbox, scopes?: readonly string[]):
     apiBase: sb.hubspot.apiBase,
     code: back.searchParams.get('code')!,
     redirectUri,
-    codeVerifier: pkce.verifier,
+    codeVerifier: pkce.codeVerifier,
     now: () => sb.clock.now(),
   });
   return new MemoryCredentials(creds);
