@@ -50,8 +50,9 @@ export async function forecastReport(
   opts: { quarters?: number; owner?: string } = {},
 ): Promise<ForecastReport> {
   const settings = await settingsOf(store, tenantId);
+  // Open deals only: calls are made on them (the reporting currency is the rates', or the open deals' most common).
   const [deals, latest, rates, records] = await Promise.all([
-    store.deals.list(tenantId),
+    store.deals.list(tenantId, { status: 'open' }),
     store.scores.latest(tenantId),
     store.currencyRates.bySource(tenantId),
     store.forecastQuarters.list(tenantId, 8),
@@ -62,9 +63,8 @@ export async function forecastReport(
       scores.set(s.externalId, { category: s.category as RiskCategory, winProbability: s.winProbability, score: s.score });
   const wanted = opts.owner?.toLowerCase();
   const mine = (id: string | null, name: string | null) => !wanted || id?.toLowerCase() === wanted || name?.toLowerCase() === wanted;
-  // The currency comes from every deal; only the owner's are reconciled.
   const reconciliation = reconcileForecast({
-    deals: wanted ? deals.filter((d) => d.stage.status !== 'open' || mine(d.owner.id, d.owner.name)) : deals,
+    deals: wanted ? deals.filter((d) => mine(d.owner.id, d.owner.name)) : deals,
     scores,
     rates,
     asOf,
