@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHubSpotConnector } from '../../../connectors/hubspot/connector.ts';
-import { HUBSPOT_SCOPES } from '../../../connectors/hubspot/oauth.ts';
+import { HUBSPOT_OPTIONAL_SCOPES, HUBSPOT_SCOPES } from '../../../connectors/hubspot/oauth.ts';
 import type { DealUpdate, FetchPage, TaskRequest } from '../../../connectors/types.ts';
 import { type Sandbox, startSandbox } from '../../../sandbox/index.ts';
 import { dealInputHash } from '../../../src/core/deal-hash.ts';
@@ -25,8 +25,8 @@ async function install(): Promise<MemoryCredentials> {
   const c = await creds.load();
   expect(c.accountId).toBe(String(sb.hubspot.portalId));
   expect(c.instanceUrl).toBe(sb.hubspot.apiBase);
-  // The app's own install URL: exactly the scopes it declares, which the sandbox grants and enforces.
-  expect(c.scopes).toEqual([...HUBSPOT_SCOPES]);
+  // The app's own install URL: exactly the scopes it declares (required, then the optional ones), which the sandbox grants and enforces.
+  expect(c.scopes).toEqual([...HUBSPOT_SCOPES, ...HUBSPOT_OPTIONAL_SCOPES]);
   return creds;
 }
 
