@@ -7,6 +7,7 @@ import helmet from 'helmet';
 import type { AppContext } from '../context.ts';
 import { AppError } from '../core/errors.ts';
 import { httpDuration } from '../metrics/metrics.ts';
+import { actionRoutes } from './api/actions.ts';
 import { dealRoutes } from './api/deals.ts';
 import { forecastRoutes } from './api/forecast.ts';
 import { metaRoutes } from './api/meta.ts';
@@ -28,6 +29,7 @@ import { inputGuard } from './http/input-guard.ts';
 import { RateLimiter } from './http/rate-limit.ts';
 import { rawRoute } from './http/raw.ts';
 import { accessPages } from './pages/access.ts';
+import { actionsPage } from './pages/actions.ts';
 import { auditPage } from './pages/audit.ts';
 import { dealsPages } from './pages/deals.ts';
 import { diagnosticsPage } from './pages/diagnostics.ts';
@@ -161,7 +163,14 @@ export function createApp(ctx: AppContext, deps: WebDeps, options: WebOptions): 
   app.use('/v1', idempotency(ctx.store, ctx.now));
 
   const routes: RouteDef[] = [];
-  routes.push(...metaRoutes(s, () => routes), ...dealRoutes(s), ...opsRoutes(s), ...forecastRoutes(s), ...settingsRoutes(s));
+  routes.push(
+    ...metaRoutes(s, () => routes),
+    ...dealRoutes(s),
+    ...opsRoutes(s),
+    ...forecastRoutes(s),
+    ...actionRoutes(s),
+    ...settingsRoutes(s),
+  );
   const api = express.Router();
   mountRoutes(api, routes);
   app.use(api);
@@ -172,6 +181,7 @@ export function createApp(ctx: AppContext, deps: WebDeps, options: WebOptions): 
   overviewPage(s, pages);
   dealsPages(s, pages);
   forecastPage(s, pages);
+  actionsPage(s, pages);
   diagnosticsPage(s, pages);
   modelPage(s, pages);
   syncPage(s, pages);

@@ -1,5 +1,6 @@
 import type { AppContext } from '../context.ts';
 import type { SyncConfig } from './config.ts';
+import { type DigestActions, digestActions } from './digest-actions.ts';
 import { type DigestForecast, type DigestMoney, digestForecast, digestMoney } from './digest-forecast.ts';
 
 export interface DigestDeal extends DigestMoney {
@@ -28,6 +29,8 @@ export interface Digest {
   deals: DigestDeal[];
   /** The managers' summary only: this quarter's calls against the model (null: forecast category not mapped). */
   forecast?: DigestForecast | null;
+  /** The managers' summary only: each rep's follow-through on the playbook's tasks (null: no task in 30 days). */
+  actions?: DigestActions | null;
 }
 
 /**
@@ -54,7 +57,9 @@ export async function buildDigest(
     ownerId: opts.ownerId ?? null,
     minScore,
     currency: fx.reporting,
-    ...(opts.ownerId === undefined ? { forecast: await digestForecast(ctx.store, tenantId, ctx.now()) } : {}),
+    ...(opts.ownerId === undefined
+      ? { forecast: await digestForecast(ctx.store, tenantId, ctx.now()), actions: await digestActions(ctx.store, tenantId, ctx.now()) }
+      : {}),
     deals: rows.map((r) => {
       const s = r.risk.summary;
       return {

@@ -1,4 +1,5 @@
 import type { Digest, DigestDeal } from '../sync/digest.ts';
+import { actionLines } from './action-lines.ts';
 import { digestAmount, forecastLines } from './forecast-lines.ts';
 
 /** What an alert delivery carries (queued by the alerts step). */
@@ -48,6 +49,7 @@ export function renderDigestSlack(digest: Digest, audience: { kind: 'owner' | 'a
       : `Your deals at risk today`;
   const body = digest.deals.map((d, i) => `${i + 1}. ${dealLine(d, audience.kind === 'admin', digest.currency)}`).join('\n');
   const forecast = audience.kind === 'admin' && digest.forecast ? forecastLines(digest.forecast).map(slackEscape).join('\n') : '';
+  const actions = audience.kind === 'admin' && digest.actions ? actionLines(digest.actions).map(slackEscape).join('\n') : '';
   return {
     text: `${head}: ${digest.deals.length} deals`,
     blocks: [
@@ -57,6 +59,7 @@ export function renderDigestSlack(digest: Digest, audience: { kind: 'owner' | 'a
       },
       { type: 'section', text: { type: 'mrkdwn', text: body || 'No High or Critical deals.' } },
       ...(forecast ? [{ type: 'section', text: { type: 'mrkdwn', text: forecast } }] : []),
+      ...(actions ? [{ type: 'section', text: { type: 'mrkdwn', text: actions } }] : []),
     ],
   };
 }
@@ -94,11 +97,13 @@ export function renderDigestEmail(
     )
     .join('');
   const forecast = audience.kind === 'admin' && digest.forecast ? forecastLines(digest.forecast) : [];
+  const actions = audience.kind === 'admin' && digest.actions ? actionLines(digest.actions) : [];
   return {
     subject,
-    text: [text || 'No High or Critical deals today.', forecast.join('\n')].filter(Boolean).join('\n\n'),
+    text: [text || 'No High or Critical deals today.', forecast.join('\n'), actions.join('\n')].filter(Boolean).join('\n\n'),
     html:
       `<table><tr><th>Risk</th><th>Deal</th><th>Amount</th><th>Owner</th><th>Why</th><th>Next</th></tr>${rows}</table>` +
-      (forecast.length ? `<p>${forecast.map(html).join('<br>')}</p>` : ''),
+      (forecast.length ? `<p>${forecast.map(html).join('<br>')}</p>` : '') +
+      (actions.length ? `<p>${actions.map(html).join('<br>')}</p>` : ''),
   };
 }

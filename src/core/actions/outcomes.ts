@@ -65,6 +65,8 @@ export interface ShownFigure<E> {
   notActed: E;
   /** Acted minus not acted. */
   difference: Estimate;
+  /** Matched deals in each group (a reweighted rate's `n` is an effective size, not a count). */
+  deals: { acted: number; notActed: number };
   /** Risk band × segment strata holding both groups. */
   strata: number;
   /** Deals left out because no deal of the other group shared their band and segment. */
@@ -227,9 +229,16 @@ function figure<E>(
   const acted = both.reduce((n, s) => n + s.acted.length, 0);
   const notActed = both.reduce((n, s) => n + s.notActed.length, 0);
   if (acted < minDeals || notActed < minDeals) {
+    let allActed = 0;
+    let allNot = 0;
+    for (const s of all.values()) {
+      allActed += s.acted.length;
+      allNot += s.notActed.length;
+    }
+    const unmatched = allActed !== acted || allNot !== notActed ? ` (of ${allActed} and ${allNot} before matching)` : '';
     return {
       shown: false,
-      reason: `needs ${minDeals} matched deals in each group; has ${acted} acted on and ${notActed} not`,
+      reason: `needs ${minDeals} matched deals in each group; has ${acted} acted on and ${notActed} not${unmatched}`,
       acted,
       notActed,
     };
@@ -241,7 +250,13 @@ function figure<E>(
     unmatchedActed += s.acted.length;
     unmatchedNot += s.notActed.length;
   }
-  return { shown: true, ...compare(both), strata: both.length, unmatched: { acted: unmatchedActed, notActed: unmatchedNot } };
+  return {
+    shown: true,
+    ...compare(both),
+    deals: { acted, notActed },
+    strata: both.length,
+    unmatched: { acted: unmatchedActed, notActed: unmatchedNot },
+  };
 }
 
 /** One rep's follow-through on the tasks recommended to their deals. */

@@ -18,6 +18,7 @@ const NAV: Array<[string, string, boolean]> = [
   ['/', 'Overview', false],
   ['/deals', 'Deals needing attention', false],
   ['/forecast', 'Forecast', false],
+  ['/actions', 'Actions', false],
   ['/diagnostics', 'Diagnostics', false],
   ['/model', 'Model', false],
   ['/sync', 'Sync', false],

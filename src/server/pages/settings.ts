@@ -10,6 +10,7 @@ import type { Principal } from '../auth/principal.ts';
 import type { ServerContext } from '../context.ts';
 import { dateTime } from '../http/format.ts';
 import { html, raw, type SafeHtml } from '../http/html.ts';
+import { playbookRecords } from './action-records.ts';
 import { attempt, pageRoute, q1 } from './common.ts';
 import { csrfField } from './layout.ts';
 import { settingsActions } from './settings-actions.ts';
@@ -67,7 +68,8 @@ ${await mappingSection(s, p, source, echo?.section === 'mapping' ? echo.mapping 
 ${errs('playbook')}
 <form method="post" action="/settings/playbook">${csrfField(p)}
 <label for="playbook-text">Playbook (YAML)</label><textarea id="playbook-text" name="playbook" rows="14" spellcheck="false"${ro}>${playbookText}</textarea>
-${admin ? html`<p><button type="submit">Save playbook</button></p>` : ''}</form></section>
+${admin ? html`<p><button type="submit">Save playbook</button></p>` : ''}</form>
+${playbook.ok ? await playbookRecords(s, p.tenantId, playbook.value.playbook) : ''}</section>
 
 ${await thresholdsSection(s, p, settings, errs('thresholds'))}
 
