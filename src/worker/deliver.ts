@@ -2,11 +2,10 @@ import nodemailer from 'nodemailer';
 import type { AppContext } from '../context.ts';
 import { PrivateHostAllowList } from '../net/public-address.ts';
 import { postJson, type Resolve, resolveDestination, systemResolve } from '../net/webhook-post.ts';
-import type { Delivery } from '../store/repos/deliveries.ts';
+import { type DeliveryChannel, type DeliveryMessage, deliveryMessage } from '../store/repos/deliveries.ts';
 import type { SyncConfig } from '../sync/config.ts';
 import { tenantSyncConfig } from '../sync/config.ts';
-import type { Digest } from '../sync/digest.ts';
-import { type AlertMessage, renderAlertSlack, renderDigestEmail, renderDigestSlack } from './messages.ts';
+import { renderAlertSlack, renderDigestEmail, renderDigestSlack } from './messages.ts';
 
 export interface EmailMessage {
   from: string;
@@ -76,26 +75,27 @@ export async function sendDueDeliveries(
       configs.set(d.tenantId, tenant ? tenantSyncConfig(base, tenant, { slackWebhookUrl: ctx.env.SLACK_WEBHOOK_URL }) : null);
     }
     const cfg = configs.get(d.tenantId);
+    let message: DeliveryMessage | null = null;
     try {
       if (!cfg) throw new Error(`tenant ${d.tenantId} no longer exists`);
-      await deliver(d, cfg, transports, allowPrivate);
+      message = deliveryMessage(d);
+      await deliver(message, d.channel, cfg, transports, allowPrivate);
       await ctx.store.deliveries.markSent(d.tenantId, d.id, ctx.now());
       out.sent++;
     } catch (e) {
-      const attempt = d.attempts + 1;
-      const maxAttempts = cfg?.delivery.maxAttempts ?? 1;
-      const retryAt =
-        attempt < maxAttempts ? new Date(ctx.now().getTime() + (cfg?.delivery.retryBaseSeconds ?? 60) * 1000 * 2 ** (attempt - 1)) : null;
-      const message = e instanceof Error ? e.message : String(e);
-      await ctx.store.deliveries.markFailed(d.tenantId, d.id, message, retryAt);
+      const error = e instanceof Error ? e.message : String(e);
+      // No retry brings back a tenant that is gone or reads a row that does not parse.
+      const retryable = cfg != null && message !== null;
+      const policy = { maxAttempts: cfg?.delivery.maxAttempts ?? 1, baseMs: (cfg?.delivery.retryBaseSeconds ?? 60) * 1000 };
+      const outcome = await ctx.store.deliveries.markFailed(d.tenantId, d.id, error, ctx.now(), { policy, retryable });
       ctx.logger.warn('delivery failed', {
         tenantId: d.tenantId,
         deliveryId: d.id,
         kind: d.kind,
         channel: d.channel,
-        attempt,
-        willRetry: retryAt !== null,
-        error: message,
+        attempt: outcome?.attempts ?? d.attempts + 1,
+        willRetry: outcome?.status === 'failed',
+        error,
       });
       out.failed++;
     }
@@ -103,22 +103,27 @@ export async function sendDueDeliveries(
   return out;
 }
 
-async function deliver(d: Delivery, cfg: SyncConfig, t: Transports, allowPrivate: PrivateHostAllowList): Promise<void> {
+async function deliver(
+  m: DeliveryMessage,
+  channel: DeliveryChannel,
+  cfg: SyncConfig,
+  t: Transports,
+  allowPrivate: PrivateHostAllowList,
+): Promise<void> {
   const slack = { timeoutMs: cfg.delivery.timeoutSeconds * 1000, allowPrivate };
-  if (d.kind === 'alert') {
+  if (m.kind === 'alert') {
     const url = cfg.alerts.slackWebhookUrl;
     if (!url) throw new Error('no Slack webhook configured for alerts');
-    await t.postSlack(url, renderAlertSlack(d.payload as unknown as AlertMessage), slack);
+    await t.postSlack(url, renderAlertSlack(m.alert), slack);
     return;
   }
-  const digest = d.payload.digest as unknown as Digest;
-  const audience = d.payload.audience as { kind: 'owner' | 'admin'; name: string | null };
-  if (d.channel === 'slack') {
+  const { digest, audience } = m;
+  if (channel === 'slack') {
     const url = cfg.digest.slackWebhookUrl;
     if (!url) throw new Error('no Slack webhook configured for digests');
     await t.postSlack(url, renderDigestSlack(digest, audience), slack);
     return;
   }
-  const to = d.payload.to as string[];
+  const to = m.to ?? [];
   await t.sendEmail({ from: cfg.digest.from, to, ...renderDigestEmail(digest, audience) });
 }

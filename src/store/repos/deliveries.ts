@@ -1,5 +1,10 @@
-import { sql } from 'kysely';
+import type { Selectable } from 'kysely';
+import { z } from 'zod';
+import { AppError } from '../../core/errors.ts';
 import type { Db } from '../db.ts';
+import { claimDue, dueAt, type FailedOutcome, markFailed, markSent, type QueueStatus, type RetryPolicy } from '../queue.ts';
+import type { DeliveriesTable } from '../schema.ts';
+import { parseStored } from '../stored-json.ts';
 
 export type DeliveryChannel = 'slack' | 'email';
 
@@ -9,28 +14,16 @@ export interface Delivery {
   kind: string;
   channel: DeliveryChannel;
   key: string;
+  /** The stored JSON, unparsed: `deliveryMessage` reads it. */
   payload: Record<string, unknown>;
-  status: 'pending' | 'sent' | 'failed' | 'dead';
+  status: QueueStatus;
   attempts: number;
   lastError: string | null;
   nextAttemptAt: Date;
   sentAt: Date | null;
 }
 
-type Row = {
-  id: number;
-  tenant_id: string;
-  kind: string;
-  channel: string;
-  key: string;
-  payload: Record<string, unknown>;
-  status: Delivery['status'];
-  attempts: number;
-  last_error: string | null;
-  next_attempt_at: Date;
-  sent_at: Date | null;
-};
-const toDelivery = (r: Row): Delivery => ({
+const toDelivery = (r: Selectable<DeliveriesTable>): Delivery => ({
   id: r.id,
   tenantId: r.tenant_id,
   kind: r.kind,
@@ -43,6 +36,120 @@ const toDelivery = (r: Row): Delivery => ({
   nextAttemptAt: r.next_attempt_at,
   sentAt: r.sent_at,
 });
+
+// What deliveries.payload holds, as the alerts step and the digest queue it. Keys a later version
+// adds pass through (`loose`): the message renderer, not the store, decides what they mean.
+const text = z.string().nullable();
+const num = z.number().nullable();
+
+/** An alert (src/sync/steps/alerts.ts): a deal that entered the alert threshold. */
+const StoredAlert = z
+  .object({
+    externalId: z.string(),
+    name: z.string(),
+    score: z.number(),
+    category: z.string(),
+    drivers: z.array(z.string()),
+    firstAction: text,
+    ownerName: text,
+    amount: num,
+    url: text,
+  })
+  .loose();
+
+const figures = z.object({ deals: z.number(), amount: z.number(), riskAdjusted: z.number() }).loose();
+
+/** A digest (src/sync/digest.ts), for an owner or the admins, with its email recipients. */
+const StoredDigest = z
+  .object({
+    digest: z
+      .object({
+        tenantId: z.string(),
+        generatedAt: z.string(),
+        ownerId: text,
+        minScore: z.number(),
+        currency: text.default(null),
+        deals: z.array(
+          z
+            .object({
+              source: z.string(),
+              externalId: z.string(),
+              name: text,
+              ownerId: text,
+              ownerName: text,
+              amount: num,
+              currency: text.default(null),
+              converted: num.default(null),
+              score: z.number(),
+              category: z.string(),
+              modelStatus: z.string(),
+              drivers: z.array(z.string()),
+              firstAction: text,
+              url: text,
+            })
+            .loose(),
+        ),
+        forecast: z
+          .object({
+            quarter: z.string(),
+            currency: text,
+            commit: figures,
+            bestCase: figures,
+            reps: z.array(
+              z
+                .object({
+                  ownerId: text,
+                  ownerName: text,
+                  commitAmount: z.number(),
+                  commitRiskAdjusted: z.number(),
+                  commitAtRisk: z.number(),
+                  bestCaseAtRisk: z.number(),
+                  pipelineLow: z.number(),
+                })
+                .loose(),
+            ),
+            commitAtRisk: z.array(
+              z
+                .object({
+                  externalId: z.string(),
+                  name: text,
+                  ownerName: text,
+                  amount: num,
+                  currency: text,
+                  converted: num,
+                  category: z.string(),
+                  winProbability: z.number(),
+                })
+                .loose(),
+            ),
+          })
+          .loose()
+          .nullable()
+          .optional(),
+      })
+      .loose(),
+    audience: z.object({ kind: z.enum(['owner', 'admin']), name: text }),
+    /** Email recipients (Slack digests have none). */
+    to: z.array(z.string()).optional(),
+  })
+  .loose();
+
+export type DeliveryMessage = { kind: 'alert'; alert: z.output<typeof StoredAlert> } | ({ kind: 'digest' } & z.output<typeof StoredDigest>);
+
+/**
+ * What a delivery says, parsed: an alert or a digest. A row that is not what was queued fails
+ * naming `deliveries`, its id and the field; the sender records it dead (no retry cures it).
+ */
+export function deliveryMessage(d: Pick<Delivery, 'id' | 'kind' | 'payload'>): DeliveryMessage {
+  const at = { table: 'deliveries', row: String(d.id), column: 'payload' };
+  if (d.kind === 'alert') return { kind: 'alert', alert: parseStored(StoredAlert, d.payload, at) };
+  if (d.kind === 'digest') return { kind: 'digest', ...parseStored(StoredDigest, d.payload, at) };
+  throw new AppError('internal', `deliveries row ${d.id} is of an unknown kind: ${JSON.stringify(d.kind)}`, {
+    table: 'deliveries',
+    recordId: String(d.id),
+    path: 'kind',
+  });
+}
 
 /** Slack and email notifications: queued with a key (sent at most once), retried, recorded. */
 export function deliveriesRepo(db: Db) {
@@ -70,48 +177,31 @@ export function deliveriesRepo(db: Db) {
       return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
     },
     /**
-     * Claims due deliveries for one sender: their next attempt moves `leaseMs` ahead, in one
-     * statement that skips rows another worker is claiming, so two workers never send the
-     * same message. A sender that dies leaves them to be retried once the lease passes.
+     * Claims due deliveries for one sender (src/store/queue.ts): two workers never send the same
+     * message, and a sender that dies leaves them to be retried once the lease passes.
      */
     async claimDue(now: Date, limit: number, leaseMs: number, tenantId?: string): Promise<Delivery[]> {
-      const r = await sql<Row>`
-        update deliveries set next_attempt_at = ${new Date(now.getTime() + leaseMs)}
-        where id in (
-          select id from deliveries
-          where status in ('pending', 'failed') and next_attempt_at <= ${now}
-            ${tenantId ? sql`and tenant_id = ${tenantId}` : sql``}
-          order by id limit ${limit}
-          for update skip locked)
-        returning *`.execute(db);
-      return r.rows.map(toDelivery).sort((a, b) => a.id - b.id);
+      return (await claimDue(db, 'deliveries', { now, limit, leaseMs, ...(tenantId ? { tenantId } : {}) })).map(toDelivery);
     },
     /** Due deliveries across tenants, oldest first (read only). */
     async due(now: Date, limit: number, tenantId?: string): Promise<Delivery[]> {
-      let q = db.selectFrom('deliveries').selectAll().where('status', 'in', ['pending', 'failed']).where('next_attempt_at', '<=', now);
+      let q = db.selectFrom('deliveries').selectAll().where(dueAt(now));
       if (tenantId) q = q.where('tenant_id', '=', tenantId);
-      return (await q.orderBy('id').limit(limit).execute()).map((r) => toDelivery(r as Row));
+      return (await q.orderBy('id').limit(limit).execute()).map(toDelivery);
     },
     async markSent(tenantId: string, id: number, now: Date): Promise<void> {
-      await db
-        .updateTable('deliveries')
-        .set((eb) => ({ status: 'sent', sent_at: now, attempts: eb('attempts', '+', 1), last_error: null }))
-        .where('tenant_id', '=', tenantId)
-        .where('id', '=', id)
-        .execute();
+      await markSent(db, 'deliveries', tenantId, [{ id }], now);
     },
-    async markFailed(tenantId: string, id: number, error: string, retryAt: Date | null): Promise<void> {
-      await db
-        .updateTable('deliveries')
-        .set((eb) => ({
-          status: retryAt ? 'failed' : 'dead',
-          attempts: eb('attempts', '+', 1),
-          last_error: error.slice(0, 1000),
-          ...(retryAt ? { next_attempt_at: retryAt } : {}),
-        }))
-        .where('tenant_id', '=', tenantId)
-        .where('id', '=', id)
-        .execute();
+    /** Records a failed attempt: failed with its backoff, or dead when not retryable or out of attempts. */
+    async markFailed(
+      tenantId: string,
+      id: number,
+      error: string,
+      now: Date,
+      o: { policy: RetryPolicy; retryable: boolean },
+    ): Promise<({ attempts: number } & FailedOutcome) | null> {
+      const [out] = await markFailed(db, 'deliveries', tenantId, [{ id, error, retryable: o.retryable }], now, o.policy);
+      return out ?? null;
     },
     async list(tenantId: string, q: { kind?: string; limit?: number } = {}): Promise<Delivery[]> {
       let query = db.selectFrom('deliveries').selectAll().where('tenant_id', '=', tenantId);
@@ -121,7 +211,7 @@ export function deliveriesRepo(db: Db) {
           .orderBy('id', 'desc')
           .limit(q.limit ?? 100)
           .execute()
-      ).map((r) => toDelivery(r as Row));
+      ).map(toDelivery);
     },
     async purgeBefore(tenantId: string, before: Date): Promise<number> {
       const r = await db

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defaultTransports, sendDueDeliveries } from '../../../src/worker/deliver.ts';
 import { HOUR } from './helpers/context.ts';
@@ -115,6 +116,25 @@ describe('alerts on deals entering Critical', () => {
     const results = await Promise.all([deliver(), deliver()]);
     expect(results.reduce((n, r) => n + r.sent, 0)).toBe(2);
     expect(slack.bodies).toHaveLength(2);
+    expect(await deliver()).toEqual({ sent: 0, failed: 0 });
+  });
+
+  it('records a delivery whose stored message does not parse as dead, naming its row and field, and sends the others', async () => {
+    crm.put({ Id: 'A', Risk: 60 }, { Id: 'B', Risk: 60 });
+    await h.sync();
+    h.clock.advance(HOUR);
+    crm.put({ Id: 'A', Risk: 90 }, { Id: 'B', Risk: 95 });
+    await h.sync();
+    const bad = (await h.ctx.store.deliveries.list('t1')).find((d) => d.payload.externalId === 'A')!;
+    await sql`update deliveries set payload = payload - 'drivers' where id = ${bad.id}`.execute(h.t.store.db);
+    expect(await deliver()).toEqual({ sent: 1, failed: 1 });
+    expect(slack.bodies).toHaveLength(1);
+    expect((await h.ctx.store.deliveries.list('t1')).find((d) => d.id === bad.id)).toMatchObject({
+      status: 'dead',
+      attempts: 1,
+      lastError: `deliveries row ${bad.id} holds malformed JSON: payload.drivers: Invalid input: expected array, received undefined`,
+    });
+    h.clock.advance(24 * HOUR);
     expect(await deliver()).toEqual({ sent: 0, failed: 0 });
   });
 

@@ -2,9 +2,11 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DealUpdate, TaskRequest } from '../../../connectors/types.ts';
 import { isAppError } from '../../../src/core/errors.ts';
+import { deliveryMessage } from '../../../src/store/repos/deliveries.ts';
 import { fieldsPayload, taskPayload } from '../../../src/store/repos/outbox.ts';
 import type { ScoredState } from '../../../src/store/repos/sync-state.ts';
 import type { RiskPlan } from '../../../src/store/write-back-json.ts';
+import type { Digest } from '../../../src/sync/digest.ts';
 import { aDeal } from '../../helpers/builders.ts';
 import { createTestStore, type TestStore } from '../../helpers/store.ts';
 
@@ -210,6 +212,54 @@ describe('stored JSON', { timeout: 60_000 }, () => {
       const e = await failure(t.store.syncState.get('t1', 'csv', 'S2'));
       expect(e.message).toBe(
         'deal_sync_state row t1/csv/S2 holds malformed JSON: risk.tasks.0.dueDate: must be a date as an ISO 8601 string',
+      );
+    });
+  });
+
+  describe('Slack and email deliveries', () => {
+    const digest: Digest = {
+      tenantId: 't1',
+      generatedAt: '2026-11-24T08:00:00.000Z',
+      ownerId: null,
+      minScore: 51,
+      currency: 'EUR',
+      deals: [
+        {
+          source: 'csv',
+          externalId: 'D1',
+          name: 'Acme',
+          ownerId: 'u1',
+          ownerName: 'Ada',
+          amount: 12_000,
+          currency: 'USD',
+          converted: 11_000,
+          score: 80,
+          category: 'Critical',
+          modelStatus: 'ok',
+          drivers: ['Stalled'],
+          firstAction: 'Call',
+          url: null,
+        },
+      ],
+      forecast: null,
+    };
+    const enqueue = async (key: string, payload: Record<string, unknown>) => {
+      await t.store.deliveries.enqueue('t1', { kind: 'digest', channel: 'email', key, payload, notBefore: now }, now);
+      return (await t.store.deliveries.list('t1')).find((d) => d.key === key)!;
+    };
+
+    it('gives back the digest, audience and recipients it queued', async () => {
+      const d = await enqueue('digest:ok', { digest, audience: { kind: 'admin', name: 'Acme Corp' }, to: ['a@example.com'] });
+      expect(deliveryMessage(d)).toEqual({ kind: 'digest', digest, audience: { kind: 'admin', name: 'Acme Corp' }, to: ['a@example.com'] });
+    });
+
+    it('fails a delivery whose message is malformed, naming the table, the row and the field', async () => {
+      const d = await enqueue('digest:bad', {
+        digest: { ...digest, deals: [{ ...digest.deals[0], score: '80' }] },
+        audience: { kind: 'admin', name: null },
+      });
+      expect(() => deliveryMessage(d)).toThrow(
+        `deliveries row ${d.id} holds malformed JSON: payload.digest.deals.0.score: Invalid input: expected number, received string`,
       );
     });
   });
