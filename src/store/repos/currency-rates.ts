@@ -1,8 +1,10 @@
 import { sql } from 'kysely';
+import { z } from 'zod';
 import type { RatesBySource } from '../../core/currency/convert.ts';
 import type { CurrencyRates, RatePeriod } from '../../core/currency/rates.ts';
 import type { Source } from '../../core/deal.ts';
 import type { Db } from '../db.ts';
+import { parseStored, storedDate } from '../stored-json.ts';
 
 /** A CRM's exchange rates as stored, with when they were read and why the last read failed. */
 export interface StoredRates {
@@ -20,12 +22,15 @@ export interface DealMoney {
   closedAt: Date | null;
 }
 
-const toPeriod = (p: Record<string, unknown>): RatePeriod => ({
-  code: String(p.code),
-  toCorporate: Number(p.toCorporate),
-  from: typeof p.from === 'string' ? new Date(p.from) : null,
-  until: typeof p.until === 'string' ? new Date(p.until) : null,
-});
+/** `currency_rates.rates`: the periods as `save` stored them, instants as ISO strings. */
+const StoredRatePeriods: z.ZodType<RatePeriod[], unknown> = z.array(
+  z.object({
+    code: z.string(),
+    toCorporate: z.number(),
+    from: storedDate.nullable().default(null),
+    until: storedDate.nullable().default(null),
+  }),
+);
 const date = (v: unknown): Date | null => (typeof v === 'string' && v ? new Date(v) : null);
 
 /** Exchange rates per tenant and CRM (issue 16): written by the sync, read by metrics and pages. */
@@ -36,7 +41,17 @@ export function currencyRatesRepo(db: Db) {
       return rows.map((r) => ({
         source: r.source as Source,
         rates:
-          r.corporate && r.kind ? { corporate: r.corporate, kind: r.kind as CurrencyRates['kind'], rates: r.rates.map(toPeriod) } : null,
+          r.corporate && r.kind
+            ? {
+                corporate: r.corporate,
+                kind: r.kind as CurrencyRates['kind'],
+                rates: parseStored(StoredRatePeriods, r.rates, {
+                  table: 'currency_rates',
+                  row: `${tenantId}/${r.source}`,
+                  column: 'rates',
+                }),
+              }
+            : null,
         fetchedAt: r.fetched_at,
         error: r.error,
         errorAt: r.error_at,

@@ -1,8 +1,10 @@
 import { sql } from 'kysely';
+import { z } from 'zod';
 import type { Deal } from '../../core/deal.ts';
 import type { QuarterTrackRecord } from '../../core/forecast/track-record.ts';
 import type { Db } from '../db.ts';
 import { dealFromJson } from '../deal-json.ts';
+import { parseStored } from '../stored-json.ts';
 
 /** A deal as it was last seen open before a cut-off, with the model's last category before it. */
 export interface DealAsCalled {
@@ -14,6 +16,35 @@ export interface DealAsCalled {
   status: 'open' | 'won' | 'lost';
   closedAt: Date | null;
 }
+
+const outcomes = z.object({
+  deals: z.number(),
+  won: z.number(),
+  lost: z.number(),
+  slipped: z.number(),
+  amount: z.number(),
+  wonAmount: z.number(),
+});
+const repRecord = z.object({
+  ownerId: z.string().nullable(),
+  ownerName: z.string().nullable(),
+  rep: z.object({ commit: outcomes, best_case: outcomes, pipeline: outcomes, omitted: outcomes }),
+  model: z.object({ high: outcomes, medium: outcomes, low: outcomes, unscored: outcomes }),
+  disagreements: z.object({ commitRatedHigh: outcomes, bestCaseRatedHigh: outcomes, pipelineRatedLow: outcomes }),
+});
+
+/** `forecast_quarters.record`: a QuarterTrackRecord as `record` stored it (its instants stay ISO strings). */
+const StoredTrackRecord: z.ZodType<QuarterTrackRecord, unknown> = z.object({
+  quarter: z.string(),
+  start: z.string(),
+  end: z.string(),
+  recordedAt: z.string(),
+  currency: z.string().nullable(),
+  deals: z.number(),
+  unconverted: z.number().optional(),
+  total: repRecord,
+  reps: z.array(repRecord),
+});
 
 /** Closed quarters' forecast track records (issue 16): written once per quarter, then kept. */
 export function forecastQuartersRepo(db: Db) {
@@ -40,13 +71,15 @@ export function forecastQuartersRepo(db: Db) {
     async list(tenantId: string, limit = 8): Promise<QuarterTrackRecord[]> {
       const rows = await db
         .selectFrom('forecast_quarters')
-        .select('record')
+        .select(['quarter', 'record'])
         .where('tenant_id', '=', tenantId)
         .orderBy('recorded_at', 'desc')
         .orderBy('quarter', 'desc')
         .limit(limit)
         .execute();
-      return rows.map((r) => r.record as unknown as QuarterTrackRecord);
+      return rows.map((r) =>
+        parseStored(StoredTrackRecord, r.record, { table: 'forecast_quarters', row: `${tenantId}/${r.quarter}`, column: 'record' }),
+      );
     },
     /**
      * Every live deal that was still open when the quarter [start, end) began, as last seen open

@@ -18,11 +18,11 @@ export function rescoreQueueRepo(db: Db) {
     async tenants(): Promise<Array<{ tenantId: string; oldest: Date; deals: number }>> {
       const rows = await db
         .selectFrom('rescore_queue')
-        .select((eb) => ['tenant_id', eb.fn.min('requested_at').as('oldest'), eb.fn.countAll<number>().as('n')])
+        .select((eb) => ['tenant_id', eb.fn.min<Date>('requested_at').as('oldest'), eb.fn.countAll<number>().as('n')])
         .groupBy('tenant_id')
         .orderBy('oldest')
         .execute();
-      return rows.map((r) => ({ tenantId: r.tenant_id, oldest: new Date(r.oldest as unknown as string), deals: Number(r.n) }));
+      return rows.map((r) => ({ tenantId: r.tenant_id, oldest: new Date(r.oldest), deals: Number(r.n) }));
     },
     async list(tenantId: string, source: string): Promise<Array<{ externalId: string; requestedAt: Date }>> {
       const rows = await db

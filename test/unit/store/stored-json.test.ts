@@ -2,6 +2,8 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DealUpdate, TaskRequest } from '../../../connectors/types.ts';
 import { isAppError } from '../../../src/core/errors.ts';
+import { quarterOf } from '../../../src/core/forecast/quarters.ts';
+import { trackRecord } from '../../../src/core/forecast/track-record.ts';
 import { deliveryMessage } from '../../../src/store/repos/deliveries.ts';
 import { fieldsPayload, taskPayload } from '../../../src/store/repos/outbox.ts';
 import type { ScoredState } from '../../../src/store/repos/sync-state.ts';
@@ -260,6 +262,48 @@ describe('stored JSON', { timeout: 60_000 }, () => {
       });
       expect(() => deliveryMessage(d)).toThrow(
         `deliveries row ${d.id} holds malformed JSON: payload.digest.deals.0.score: Invalid input: expected number, received string`,
+      );
+    });
+  });
+
+  describe('exchange rates and forecast track records', () => {
+    const rates = {
+      corporate: 'USD',
+      kind: 'dated' as const,
+      rates: [
+        { code: 'EUR', toCorporate: 1.1, from: new Date('2026-01-01T00:00:00.000Z'), until: new Date('2026-07-01T00:00:00.000Z') },
+        { code: 'EUR', toCorporate: 1.08, from: new Date('2026-07-01T00:00:00.000Z'), until: null },
+      ],
+    };
+
+    it('gives back the rate periods it saved, dates as Dates', async () => {
+      await t.store.tenants.ensure('t-fx');
+      await t.store.currencyRates.save('t-fx', 'salesforce', rates, now);
+      expect((await t.store.currencyRates.get('t-fx', 'salesforce'))!.rates).toEqual(rates);
+    });
+
+    it('fails stored rates of the wrong type, naming the table, the tenant and source, and the field', async () => {
+      await t.store.tenants.ensure('t-fx-bad');
+      await t.store.currencyRates.save('t-fx-bad', 'hubspot', rates, now);
+      await sql`update currency_rates set rates = jsonb_set(rates, '{1,toCorporate}', '"1.08"') where tenant_id = 't-fx-bad'`.execute(
+        t.store.db,
+      );
+      const e = await failure(t.store.currencyRates.bySource('t-fx-bad'));
+      expect(e.message).toBe(
+        'currency_rates row t-fx-bad/hubspot holds malformed JSON: rates.1.toCorporate: Invalid input: expected number, received string',
+      );
+    });
+
+    it("gives back a quarter's track record, and fails one whose figures are not numbers", async () => {
+      await t.store.tenants.ensure('t-fq');
+      const q = quarterOf(new Date('2026-08-15T00:00:00Z'), 1);
+      const rec = trackRecord(q, [], 'USD', now);
+      await t.store.forecastQuarters.record('t-fq', rec);
+      expect(await t.store.forecastQuarters.list('t-fq')).toEqual([rec]);
+      await corrupt('forecast_quarters', 'record', 'total,rep,commit,won', 'three', sql`tenant_id = 't-fq'`);
+      const e = await failure(t.store.forecastQuarters.list('t-fq'));
+      expect(e.message).toBe(
+        `forecast_quarters row t-fq/${rec.quarter} holds malformed JSON: record.total.rep.commit.won: Invalid input: expected number, received string`,
       );
     });
   });
