@@ -110,7 +110,7 @@ export const SyncConfig = z
       .object({
         enabled: z.boolean().default(true),
         maxDeals: z.number().int().min(1).max(2000).default(500),
-        pollSeconds: z.number().min(0).default(60),
+        pollSeconds: z.number().min(0).default(45),
       })
       .strict()
       .prefault({}),
