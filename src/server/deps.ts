@@ -51,6 +51,7 @@ export interface SyncPort {
   connectionInstalled?(
     tenantId: string,
     connectionId: string,
+    // biome-ignore lint/suspicious/noConfusingVoidType: an adapter may have nothing to report (no connection, a CSV file).
   ): Promise<{ created: string[]; existing: string[]; warnings: string[] } | void>;
 }
 

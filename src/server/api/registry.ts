@@ -30,9 +30,10 @@ export interface RouteDef {
 export interface HandlerContext {
   /** Set for every route except `public` ones. */
   principal: Principal;
-  query: any;
-  params: any;
-  body: any;
+  /** Parsed by the route's own schemas; route() gives each handler their types. */
+  query: unknown;
+  params: unknown;
+  body: unknown;
   req: Request;
   res: Response;
 }

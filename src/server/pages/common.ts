@@ -18,6 +18,7 @@ export interface PageRequest {
  */
 export function pageRoute(
   s: ServerContext,
+  // biome-ignore lint/suspicious/noConfusingVoidType: a handler that redirects or sends its own answer returns nothing.
   handler: (r: PageRequest) => Promise<{ title: string; body: SafeHtml; charts?: boolean; active?: string; status?: number } | void>,
 ): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {

@@ -147,11 +147,19 @@ describe('hostile input on every route of the OpenAPI document', () => {
       const params: Json[] = op.parameters ?? [];
       for (const p of params.filter((x) => x.in === 'query')) {
         const names = [p.name, `${p.name}[x]`];
-        for (const v of HOSTILE_RAW) for (const n of names) sent++, await send(method, `${fillPath(path)}?${n}=${v}`);
+        for (const v of HOSTILE_RAW) {
+          for (const n of names) {
+            sent++;
+            await send(method, `${fillPath(path)}?${n}=${v}`);
+          }
+        }
         await send(method, `${fillPath(path)}?${p.name}=a&${p.name}=b`);
       }
       for (const p of params.filter((x) => x.in === 'path')) {
-        for (const v of HOSTILE_RAW.filter((x) => x !== '')) sent++, await send(method, path.replace(`{${p.name}}`, v));
+        for (const v of HOSTILE_RAW.filter((x) => x !== '')) {
+          sent++;
+          await send(method, path.replace(`{${p.name}}`, v));
+        }
       }
     }
     expect(sent).toBeGreaterThan(300);
@@ -168,14 +176,18 @@ describe('hostile input on every route of the OpenAPI document', () => {
       const base = minimal(schema);
       const url = fillPath(path);
       for (const raw of [nest(30_000), `[${nest(5_000)}]`, '1e400', '"\\u0000"', 'null', '[]', '{"a":', '\u0000']) {
-        for (const headers of [{}, { 'idempotency-key': `k-${sent}` }] as Array<Record<string, string>>)
-          sent++, await send(method, url, raw, headers);
+        for (const headers of [{}, { 'idempotency-key': `k-${sent}` }] as Array<Record<string, string>>) {
+          sent++;
+          await send(method, url, raw, headers);
+        }
       }
       for (const field of fieldPaths(schema)) {
         for (const v of HOSTILE_JSON) {
           const body = JSON.stringify(withValue(base, field, v));
-          for (const headers of [{}, { 'idempotency-key': `k-${sent}` }] as Array<Record<string, string>>)
-            sent++, await send(method, url, body, headers);
+          for (const headers of [{}, { 'idempotency-key': `k-${sent}` }] as Array<Record<string, string>>) {
+            sent++;
+            await send(method, url, body, headers);
+          }
         }
         sent++;
         await send(method, url, JSON.stringify(withValue(base, field, JSON.parse(nest(200)))));
