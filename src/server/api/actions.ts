@@ -68,13 +68,19 @@ const Outcome = z
   })
   .meta({ id: 'ActionOutcome' });
 
+/** A whole number of days in a query; an empty value (a form's "any") is no value. */
+const days = (min: number, max: number, description: string) =>
+  z
+    .preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(min).max(max).optional())
+    .meta({ description, type: 'integer', minimum: min, maximum: max });
+
 export const ActionOutcomesQuery = z
   .object({
     by: z.enum(['action', 'rule']).default('action'),
-    act_within_days: z.coerce.number().int().min(1).max(60).optional().meta({ description: 'Acting window (default 7)' }),
-    follow_days: z.coerce.number().int().min(1).max(180).optional().meta({ description: 'Risk change horizon (default 14)' }),
-    min_deals: z.coerce.number().int().min(5).max(100_000).optional().meta({ description: 'Matched deals each group needs (default 30)' }),
-    since_days: z.coerce.number().int().min(1).max(3650).optional().meta({ description: 'Only recommendations of the last N days' }),
+    act_within_days: days(1, 60, 'Acting window (default 7)'),
+    follow_days: days(1, 180, 'Risk change horizon (default 14)'),
+    min_deals: days(5, 100_000, 'Matched deals each group needs (default 30)'),
+    since_days: days(1, 3650, 'Only recommendations of the last N days'),
   })
   .strict();
 

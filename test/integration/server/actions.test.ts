@@ -1,60 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey } from '../../../src/server/auth/api-key.ts';
-import type { ActionTask } from '../../../src/store/repos/action-tasks.ts';
 import { buildDigest } from '../../../src/sync/digest.ts';
+import { seedActionRecords } from '../../helpers/action-tasks.ts';
 import { api, Browser } from './client.ts';
-import { deal, NOW, startTestWeb, type Web } from './harness.ts';
+import { NOW, startTestWeb, type Web } from './harness.ts';
 
 const DAY = 86_400_000;
 const T = 'sf-orga';
-
-/**
- * 60 deals got "multithread" 25 days ago, all High and SMB: 30 had the task done within 2 days
- * (10 of them lost), 30 did not (20 lost). 5 got "deal_review": too few to compare.
- */
-async function seed(w: Web): Promise<void> {
-  const at = new Date(NOW.getTime() - 25 * DAY);
-  const rows: ActionTask[] = [];
-  const deals = [];
-  for (let i = 0; i < 65; i++) {
-    const externalId = `D${i}`;
-    const review = i >= 60;
-    const acted = i % 2 === 0;
-    const lost = acted ? i % 6 === 0 : i % 6 !== 1;
-    deals.push({
-      deal: deal(T, {
-        externalId,
-        owner: { id: acted ? 'u1' : 'u2', name: acted ? 'Ada' : 'Bo' },
-        stage: { label: lost ? 'Closed Lost' : 'Closed Won', status: review ? 'open' : lost ? 'lost' : 'won', order: null },
-        closedAt: review ? null : new Date(at.getTime() + 10 * DAY),
-      }),
-    });
-    rows.push({
-      taskKey: `salesforce:${externalId}:${review ? 'deal_review' : 'multithread'}`,
-      source: 'salesforce',
-      externalId,
-      action: review ? 'deal_review' : 'multithread',
-      rule: review ? 'high_risk_review' : 'single_threaded',
-      taskId: `00T${i}`,
-      ownerId: acted ? 'u1' : 'u2',
-      ownerName: acted ? 'Ada' : 'Bo',
-      recommendedAt: at,
-      score: 60,
-      category: 'High',
-      segment: 'Company size: SMB',
-    });
-  }
-  await w.t.store.deals.upsertMany(T, deals, NOW);
-  await w.t.store.actionTasks.insert(T, rows);
-  await w.t.store.actionTasks.applyStatuses(
-    T,
-    'salesforce',
-    rows
-      .filter((_, i) => i % 2 === 0 && i < 60)
-      .map((r) => ({ taskId: r.taskId!, status: 'completed', completedAt: new Date(at.getTime() + 2 * DAY) })),
-    NOW,
-  );
-}
 
 describe('action outcomes: API and page', () => {
   let w: Web;
@@ -67,7 +19,7 @@ describe('action outcomes: API and page', () => {
     await admin.oauth('salesforce', 'install', { org: 'ORGA', user: 'ada', name: 'Ada Admin' });
     key = (await createApiKey(w.t.store, T, { name: 'k', role: 'read', ratePerMinute: 1000, createdBy: 'test' }, NOW)).secret;
     await w.t.store.tenants.ensure('sf-other');
-    await seed(w);
+    await seedActionRecords(w.t.store, T, NOW);
   });
   afterAll(async () => w?.close());
 
@@ -94,6 +46,12 @@ describe('action outcomes: API and page', () => {
     expect(byRule.body.outcomes.map((o: { key: string }) => o.key)).toEqual(['high_risk_review', 'single_threaded']);
     // Done on day 2: not within a 1-day window.
     expect(byRule.body.outcomes[1].speed.doneWithin.count).toBe(0);
+  });
+
+  it('takes an empty value (a form\'s "any time") as no value', async () => {
+    const r = await api(w.url, 'GET', '/v1/actions/outcomes?since_days=&by=action', key);
+    expect(r.status).toBe(200);
+    expect(r.body.since).toBeNull();
   });
 
   it('answers crafted parameters with 400, naming the parameter', async () => {
