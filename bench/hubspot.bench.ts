@@ -209,6 +209,47 @@ async function main(): Promise<void> {
     fake.stop();
   }
   console.log(rows.splice(0).join('\n'));
+
+  console.log('\n### Task read-back (issue 16)\n');
+  row('case', 'completions found', 'search calls used / minimum', 'calls in total', 'simulated time on the search budget');
+  row('---', '---', '---', '---', '---');
+  for (const [followed, completed] of [
+    [250, 40],
+    [250, 0],
+    [1000, 200],
+  ] as const) {
+    const clock = new TestClock();
+    const deals = portal(followed, clock, 60_000);
+    const fake = new FakeHubSpot({ deals, now: clock.now });
+    const made = await connector(clock, fullMapping).upsertTasks(
+      deals.map((d) => ({
+        key: `${d.id}:multithread`,
+        dealExternalId: d.id,
+        ownerId: '88842095',
+        subject: 'Add a second contact',
+        description: 'Only one contact.',
+        priority: 'normal' as const,
+        dueDate: new Date(clock.t + 86_400_000),
+      })),
+    );
+    for (const t of fake.tasks.slice(0, completed)) {
+      t.properties.hs_task_status = 'COMPLETED';
+      t.properties.hs_task_completion_date = new Date(clock.t).toISOString();
+    }
+    const c = connector(clock, fullMapping);
+    const t0 = clock.t;
+    const r = await c.readTaskStates!({ taskIds: made.map((m) => m.taskId!), mark: null, since: new Date(clock.t) });
+    if (r.states.length !== completed) throw new Error(`read back ${r.states.length} completions, expected ${completed}`);
+    row(
+      `${followed.toLocaleString('en')} open tasks followed, ${completed} completed`,
+      r.states.length,
+      `${c.hubspotUsage().byOperation['search tasks']} / ${ceil(followed, 100)}`,
+      c.usage().calls,
+      `${((clock.t - t0) / 1000).toFixed(1)} s`,
+    );
+    fake.stop();
+  }
+  console.log(rows.splice(0).join('\n'));
 }
 
 await main();

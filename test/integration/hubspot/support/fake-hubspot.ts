@@ -388,6 +388,20 @@ export class FakeHubSpot {
       }),
     );
 
+    // Task search, as the task read-back sends it: ids (IN) and a status (EQ).
+    s.post('/crm/v3/objects/tasks/search').reply(
+      route((uri, body) => {
+        this.record('POST', uri, body);
+        const filters = (
+          body as { filterGroups: Array<{ filters: Array<{ propertyName: string; operator: string; value?: string; values?: string[] }> }> }
+        ).filterGroups[0]!.filters;
+        const hits = this.tasks.filter((t) =>
+          filters.every((f) => (f.operator === 'IN' ? f.values!.includes(t.id) : t.properties[f.propertyName] === f.value)),
+        );
+        return [200, { total: hits.length, results: hits.map((t) => ({ id: t.id, properties: t.properties, archived: false })) }, {}];
+      }),
+    );
+
     s.post('/crm/v3/objects/tasks/batch/create').reply(
       route((uri, body) => {
         this.record('POST', uri, body);

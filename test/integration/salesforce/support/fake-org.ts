@@ -30,7 +30,10 @@ function queryLabel(q: string): string {
 export class FakeOrg {
   readonly opps: Row[];
   readonly calls: Record<string, number> = {};
-  readonly tasks = new Map<string, { Id: string; IsClosed: boolean; IsDeleted: boolean; WhatId: string }>();
+  readonly tasks = new Map<
+    string,
+    { Id: string; IsClosed: boolean; IsDeleted: boolean; WhatId: string; SystemModstamp: string; CompletedDateTime: string | null }
+  >();
   private readonly cursors = new Map<string, { rows: unknown[]; object: string }>();
   private used = 0;
   private nextLocator = 1;
@@ -105,6 +108,10 @@ export class FakeOrg {
       return page([
         { ApiName: 'Negotiation/Review', MasterLabel: 'Negotiation/Review', IsClosed: false, IsWon: false, SortOrder: 1, IsActive: true },
       ]);
+    if (q.includes('FROM Task WHERE Risk_Task_Key__c != null AND SystemModstamp >= ')) {
+      const since = Date.parse(/SystemModstamp >= (\S+)/.exec(q)![1]!);
+      return page([...this.tasks.values()].filter((t) => Date.parse(t.SystemModstamp.replace('+0000', 'Z')) >= since));
+    }
     if (q.includes('FROM Task WHERE Risk_Task_Key__c IN')) {
       const keys = [...q.matchAll(/'([^']+)'/g)].map((m) => m[1]!);
       return page(keys.filter((k) => this.tasks.has(k)).map((k) => ({ ...this.tasks.get(k)!, Risk_Task_Key__c: k })));
@@ -148,6 +155,15 @@ export class FakeOrg {
     return this.opps.filter((o) => ids.has(o.Id));
   }
 
+  /** Reps complete the first `n` tasks created, at `at` (their modstamp moves with it). */
+  completeTasks(n: number, at: Date): void {
+    for (const t of [...this.tasks.values()].slice(0, n)) {
+      t.IsClosed = true;
+      t.CompletedDateTime = sfDateTime(at);
+      t.SystemModstamp = sfDateTime(at);
+    }
+  }
+
   private update(body: { records: Row[] }) {
     return body.records.map((r) => ({ id: r.id, success: true, errors: [] }));
   }
@@ -155,7 +171,15 @@ export class FakeOrg {
   private create(body: { records: Array<Record<string, string>> }) {
     return body.records.map((r) => {
       const Id = `00TFK${String(this.tasks.size).padStart(13, '0')}`;
-      this.tasks.set(r.Risk_Task_Key__c!, { Id, IsClosed: false, IsDeleted: false, WhatId: r.WhatId! });
+      const stamp = sfDateTime(new Date(this.o.now ?? Date.parse('2026-05-02T10:00:00Z')));
+      this.tasks.set(r.Risk_Task_Key__c!, {
+        Id,
+        IsClosed: false,
+        IsDeleted: false,
+        WhatId: r.WhatId!,
+        SystemModstamp: stamp,
+        CompletedDateTime: null,
+      });
       return { id: Id, success: true, errors: [] };
     });
   }
