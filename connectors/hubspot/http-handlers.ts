@@ -156,8 +156,9 @@ export interface SeenEventStore {
 
 export interface WebhookDeps extends SignedDeps {
   /**
-   * Queue deals for a rescore within a minute: the next fetch re-reads them. `deleted` ones leave
-   * the pipeline; `changed` ones were created, changed or restored from the recycle bin.
+   * Queue deals for a rescore within a minute: the worker reads those deals by id (fetchByIds),
+   * scores and writes them back (src/sync/realtime.ts). `deleted` ones leave the pipeline;
+   * `changed` ones were created, changed or restored from the recycle bin.
    */
   enqueueRescore(portalId: string, dealIds: string[], reason: 'changed' | 'deleted'): Promise<void>;
   seenEventIds: SeenEventStore;
