@@ -234,7 +234,7 @@ describe('HubSpot rate limits', () => {
     const err = await collect(c.fetchChanges({ cursor: cursor(clock) })).catch((e) => e);
     expect(scope.isDone()).toBe(true);
     expect(isAppError(err, 'crm_quota_exhausted')).toBe(true);
-    expect(err.details.pausedUntil).toBe('2026-11-25T00:00:00.000Z');
+    expect(err.details.pausedUntil).toEqual(new Date('2026-11-25T00:00:00.000Z'));
     expect(c.usage().calls).toBe(1);
   });
 
