@@ -3,6 +3,7 @@ import type { AppContext } from '../context.ts';
 import type { Logger } from '../log.ts';
 import type { Connection } from '../store/repos/connections.ts';
 import type { SyncConfig } from './config.ts';
+import type { DriftReport } from './retrain-policy.ts';
 import type { SyncScorer } from './scorer.ts';
 
 /** Named points of a run, in order: kill tests stop a worker at each one. */
@@ -130,7 +131,7 @@ export interface RunState {
     status: string | null;
     retrained: boolean;
     reason: string | null;
-    drift?: Record<string, unknown> | null;
+    drift?: DriftReport | null;
   };
   /** Milliseconds spent waiting on the CRM (the connector's calls). */
   crmWaitMs: () => number;

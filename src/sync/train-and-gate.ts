@@ -77,6 +77,6 @@ export async function trainAndGate(
     await d.store.models.prune(tenantId, o.retrain.keepModels);
     Object.assign(decision, { modelId: saved.id, version: saved.version });
   }
-  await d.store.tenantSync.recordTraining(tenantId, asOf, decision as unknown as Record<string, unknown>);
+  await d.store.tenantSync.recordTraining(tenantId, asOf, decision);
   return { decision, candidate, saved };
 }

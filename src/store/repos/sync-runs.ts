@@ -1,5 +1,9 @@
+import type { Selectable } from 'kysely';
+import { z } from 'zod';
 import { storableJson } from '../../core/storable-text.ts';
 import type { Db } from '../db.ts';
+import type { SyncRunsTable } from '../schema.ts';
+import { parseStored, StoredObject } from '../stored-json.ts';
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'partial' | 'paused';
 
@@ -27,43 +31,34 @@ export interface RunFinish {
   durationMs: number;
   counts: Record<string, number>;
   apiCalls: number;
-  errors: Array<Record<string, unknown>>;
-  rejected: Array<Record<string, unknown>>;
+  /** The run's errors and rejected records (RunError, RecordRejection), stored as JSON. */
+  errors: readonly object[];
+  rejected: readonly object[];
   details: Record<string, unknown>;
 }
 
-type Row = {
-  id: number;
-  tenant_id: string;
-  connection_id: string | null;
-  trigger: string;
-  status: RunStatus;
-  started_at: Date;
-  finished_at: Date | null;
-  duration_ms: number | null;
-  counts: Record<string, number>;
-  api_calls: number;
-  errors: Array<Record<string, unknown>>;
-  rejected: Array<Record<string, unknown>>;
-  details: Record<string, unknown>;
-  holder: string | null;
+const StoredCounts = z.record(z.string(), z.number());
+const StoredList = z.array(StoredObject);
+
+const toRun = (r: Selectable<SyncRunsTable>): SyncRun => {
+  const at = (column: string) => ({ table: 'sync_runs', row: String(r.id), column });
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    connectionId: r.connection_id,
+    trigger: r.trigger,
+    status: r.status,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    durationMs: r.duration_ms,
+    counts: parseStored(StoredCounts, r.counts, at('counts')),
+    apiCalls: r.api_calls,
+    errors: parseStored(StoredList, r.errors, at('errors')),
+    rejected: parseStored(StoredList, r.rejected, at('rejected')),
+    details: parseStored(StoredObject, r.details, at('details')),
+    holder: r.holder,
+  };
 };
-const toRun = (r: Row): SyncRun => ({
-  id: r.id,
-  tenantId: r.tenant_id,
-  connectionId: r.connection_id,
-  trigger: r.trigger,
-  status: r.status,
-  startedAt: r.started_at,
-  finishedAt: r.finished_at,
-  durationMs: r.duration_ms,
-  counts: r.counts,
-  apiCalls: r.api_calls,
-  errors: r.errors,
-  rejected: r.rejected,
-  details: r.details,
-  holder: r.holder,
-});
 
 export function syncRunsRepo(db: Db) {
   return {
@@ -130,11 +125,11 @@ export function syncRunsRepo(db: Db) {
         .orderBy('id', 'desc')
         .limit(opts.limit ?? 20)
         .execute();
-      return rows.map((r) => toRun(r as Row));
+      return rows.map(toRun);
     },
     async get(tenantId: string, id: number): Promise<SyncRun | null> {
       const r = await db.selectFrom('sync_runs').selectAll().where('tenant_id', '=', tenantId).where('id', '=', id).executeTakeFirst();
-      return r ? toRun(r as Row) : null;
+      return r ? toRun(r) : null;
     },
     /** API calls a connection's runs used since `since` (Salesforce counts a rolling 24 h). */
     async callsSince(tenantId: string, connectionId: string, since: Date): Promise<number> {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db.ts';
+import { parseStored, StoredObject } from '../stored-json.ts';
 
 export interface TenantSyncState {
   tenantId: string;
@@ -41,9 +42,9 @@ export function tenantSyncRepo(db: Db) {
         requestedBy: r.requested_by,
         lastDigestOn: r.last_digest_on,
         lastPurgeAt: r.last_purge_at,
-        drift: r.drift,
+        drift: parseStored(StoredObject.nullable(), r.drift, { table: 'tenant_sync', row: tenantId, column: 'drift' }),
         lastTrainAt: r.last_train_at,
-        lastTrain: r.last_train,
+        lastTrain: parseStored(StoredObject.nullable(), r.last_train, { table: 'tenant_sync', row: tenantId, column: 'last_train' }),
       };
     },
 
@@ -124,7 +125,8 @@ export function tenantSyncRepo(db: Db) {
       await ensure(tenantId);
       await db.updateTable('tenant_sync').set({ last_purge_at: at }).where('tenant_id', '=', tenantId).execute();
     },
-    async recordTraining(tenantId: string, at: Date, decision: Record<string, unknown>): Promise<void> {
+    /** The last training attempt and its gate decision (TrainDecision, stored as JSON). */
+    async recordTraining(tenantId: string, at: Date, decision: object): Promise<void> {
       await ensure(tenantId);
       await db
         .updateTable('tenant_sync')
@@ -132,7 +134,8 @@ export function tenantSyncRepo(db: Db) {
         .where('tenant_id', '=', tenantId)
         .execute();
     },
-    async saveDrift(tenantId: string, drift: Record<string, unknown>): Promise<void> {
+    /** The drift the last run measured (DriftReport with the model checked and when, stored as JSON). */
+    async saveDrift(tenantId: string, drift: object): Promise<void> {
       await ensure(tenantId);
       await db
         .updateTable('tenant_sync')

@@ -13,8 +13,8 @@ export async function recordRun(run: RunState, status: Exclude<RunStatus, 'runni
     durationMs,
     counts: run.counts,
     apiCalls: usage.calls,
-    errors: run.errors as unknown as Array<Record<string, unknown>>,
-    rejected: run.rejected as unknown as Array<Record<string, unknown>>,
+    errors: run.errors,
+    rejected: run.rejected,
     details: {
       trigger: run.trigger,
       timings: run.timings,

@@ -19,7 +19,7 @@ export async function retrainWhenDue(run: RunState): Promise<void> {
       config.retrain.drift,
     );
     await ctx.store.tenantSync.saveDrift(tenantId, { ...drift, modelId: active.id, at: asOf.toISOString() });
-    run.model.drift = drift as unknown as Record<string, unknown>;
+    run.model.drift = drift;
   }
   // New closed deals = closed now − closed when last trained (a deal closed with a back-dated
   // close date still counts: what matters is that the model has not learnt from it).
