@@ -25,6 +25,20 @@ export function parseStored<S extends z.ZodType>(schema: S, value: unknown, at: 
   });
 }
 
+/** JSON text the store keeps in a text column (sealed credentials), parsed; bad text fails like a bad shape. */
+export function parseJson(text: string, at: StoredAt): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    // JSON.parse's message quotes the text: left out, as the text may be a token.
+    throw new AppError('internal', `${at.table} row ${at.row} holds malformed JSON: ${at.column}: not JSON`, {
+      table: at.table,
+      recordId: at.row,
+      path: at.column,
+    });
+  }
+}
+
 /**
  * A Date stored through JSON.stringify (an ISO 8601 string), revived. Anything else, or a string
  * no Date reads, fails. (A preprocess rather than `z.iso.datetime()`: its pattern made reading a

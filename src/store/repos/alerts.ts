@@ -1,5 +1,6 @@
 import type { TaskRequest } from '../../../connectors/types.ts';
 import type { Db } from '../db.ts';
+import { parseStored, StoredObject } from '../stored-json.ts';
 import { fieldsKey } from './outbox.ts';
 
 export interface Alert {
@@ -113,7 +114,7 @@ export function alertsRepo(db: Db) {
         kind: r.kind,
         raisedAt: r.raised_at,
         score: r.score,
-        payload: r.payload,
+        payload: parseStored(StoredObject, r.payload, { table: 'alerts', row: String(r.id), column: 'payload' }),
       }));
     },
     async purgeBefore(tenantId: string, before: Date): Promise<number> {

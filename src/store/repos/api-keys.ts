@@ -1,4 +1,6 @@
+import type { Selectable } from 'kysely';
 import type { Db } from '../db.ts';
+import type { ApiKeysTable } from '../schema.ts';
 
 export type ApiKeyRole = 'read' | 'admin';
 
@@ -15,18 +17,7 @@ export interface ApiKey {
   revokedAt: Date | null;
 }
 
-type Row = {
-  id: string;
-  tenant_id: string;
-  name: string;
-  prefix: string;
-  role: string;
-  rate_per_minute: number;
-  created_by: string;
-  created_at: Date;
-  last_used_at: Date | null;
-  revoked_at: Date | null;
-};
+type Row = Pick<Selectable<ApiKeysTable>, (typeof COLS)[number]>;
 const toKey = (r: Row): ApiKey => ({
   id: r.id,
   tenantId: r.tenant_id,

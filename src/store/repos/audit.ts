@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db.ts';
+import { parseStored, StoredObject } from '../stored-json.ts';
 
 export interface AuditEntry {
   id: number;
@@ -46,9 +47,14 @@ export function auditRepo(db: Db) {
       .orderBy('id', 'desc')
       .limit(q.limit + 1)
       .execute();
-    const entries = rows
-      .slice(0, q.limit)
-      .map((r) => ({ id: r.id, at: r.at, actor: r.actor, action: r.action, target: r.target, details: r.details }));
+    const entries = rows.slice(0, q.limit).map((r) => ({
+      id: r.id,
+      at: r.at,
+      actor: r.actor,
+      action: r.action,
+      target: r.target,
+      details: parseStored(StoredObject, r.details, { table: 'audit_log', row: String(r.id), column: 'details' }),
+    }));
     return { entries, nextBefore: rows.length > q.limit ? entries[entries.length - 1]!.id : null };
   }
 

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
+import { z } from 'zod';
 import type { CredentialStore, Credentials } from '../../../connectors/types.ts';
 import { open, seal } from '../crypto.ts';
 import type { Db } from '../db.ts';
+import type { ConnectionsTable } from '../schema.ts';
+import { parseJson, parseStored, StoredObject, storedDate } from '../stored-json.ts';
 
 export type ConnectionStatus = 'active' | 'needs_reauth' | 'paused' | 'disconnected';
 
@@ -21,22 +24,7 @@ export interface Connection {
   hasCredentials: boolean;
 }
 
-type Row = {
-  id: string;
-  tenant_id: string;
-  crm: Connection['crm'];
-  account_id: string | null;
-  instance_url: string | null;
-  status: string;
-  status_reason: string | null;
-  cursor: string | null;
-  paused_until: Date | null;
-  last_sync_at: Date | null;
-  settings: Record<string, unknown>;
-  credentials: string | null;
-};
-
-const toConnection = (r: Row): Connection => ({
+const toConnection = (r: Selectable<ConnectionsTable>): Connection => ({
   id: r.id,
   tenantId: r.tenant_id,
   crm: r.crm,
@@ -47,14 +35,26 @@ const toConnection = (r: Row): Connection => ({
   cursor: r.cursor,
   pausedUntil: r.paused_until,
   lastSyncAt: r.last_sync_at,
-  settings: r.settings,
+  settings: parseStored(StoredObject, r.settings, { table: 'connections', row: r.id, column: 'settings' }),
   hasCredentials: r.credentials !== null,
 });
 
-const reviveCredentials = (json: string): Credentials => {
-  const c = JSON.parse(json) as Credentials & { expiresAt?: string | null };
-  return { ...c, expiresAt: c.expiresAt ? new Date(c.expiresAt) : null };
-};
+/**
+ * `connections.credentials` once opened: the tokens as saved (keys a connector adds pass through).
+ * Zod's messages name a field and a type, never a value, so a malformed row's error leaks no token.
+ */
+const StoredCredentials: z.ZodType<Credentials, unknown> = z
+  .object({
+    accessToken: z.string(),
+    refreshToken: z.string().nullable().optional(),
+    instanceUrl: z.string().nullable().optional(),
+    expiresAt: storedDate.nullable().default(null),
+    accountId: z.string().nullable().optional(),
+    authBaseUrl: z.string().nullable().optional(),
+    scopes: z.array(z.string()).optional(),
+    userId: z.string().nullable().optional(),
+  })
+  .loose();
 
 /** Connections with their tokens sealed (AES-256-GCM) at rest; every call names its tenant. */
 export function connectionsRepo(db: Db, key: Buffer) {
@@ -149,7 +149,9 @@ export function connectionsRepo(db: Db, key: Buffer) {
         .where('tenant_id', '=', tenantId)
         .where('id', '=', id)
         .executeTakeFirst();
-      return r?.credentials ? reviveCredentials(open(key, r.credentials)) : null;
+      if (!r?.credentials) return null;
+      const at = { table: 'connections', row: id, column: 'credentials' };
+      return parseStored(StoredCredentials, parseJson(open(key, r.credentials), at), at);
     },
     async saveCredentials(tenantId: string, id: string, credentials: Credentials | null, now: Date): Promise<void> {
       await db

@@ -1,5 +1,7 @@
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { Db } from '../db.ts';
+import type { DealRiskTable } from '../schema.ts';
+import { parseStored, StoredObject } from '../stored-json.ts';
 
 export const RISK_CATEGORIES = ['Low', 'Medium', 'High', 'Critical'] as const;
 export type RiskCategoryName = (typeof RISK_CATEGORIES)[number];
@@ -50,42 +52,27 @@ export interface RiskRow {
   detail: Record<string, unknown>;
 }
 
-type Row = {
-  source: string;
-  external_id: string;
-  name: string | null;
-  amount: number | null;
-  owner_id: string | null;
-  owner_name: string | null;
-  segment: string | null;
-  stage: string | null;
-  created_at: Date | null;
-  score: number;
-  category: string;
-  win_probability: number;
-  model_status: string;
-  model_id: number | null;
-  scored_at: Date;
-  detail: Record<string, unknown>;
-};
-const toRow = (r: Row): RiskRow => ({
-  source: r.source,
-  externalId: r.external_id,
-  name: r.name,
-  amount: r.amount,
-  ownerId: r.owner_id,
-  ownerName: r.owner_name,
-  segment: r.segment,
-  stage: r.stage,
-  createdAt: r.created_at,
-  score: r.score,
-  category: r.category,
-  winProbability: r.win_probability,
-  modelStatus: r.model_status,
-  modelId: r.model_id,
-  scoredAt: r.scored_at,
-  detail: r.detail,
-});
+type Row = Pick<Selectable<DealRiskTable>, (typeof COLS)[number]>;
+const toRow =
+  (tenantId: string) =>
+  (r: Row): RiskRow => ({
+    source: r.source,
+    externalId: r.external_id,
+    name: r.name,
+    amount: r.amount,
+    ownerId: r.owner_id,
+    ownerName: r.owner_name,
+    segment: r.segment,
+    stage: r.stage,
+    createdAt: r.created_at,
+    score: r.score,
+    category: r.category,
+    winProbability: r.win_probability,
+    modelStatus: r.model_status,
+    modelId: r.model_id,
+    scoredAt: r.scored_at,
+    detail: parseStored(StoredObject, r.detail, { table: 'deal_risk', row: `${tenantId}/${r.source}/${r.external_id}`, column: 'detail' }),
+  });
 
 const COLS = [
   'source',
@@ -153,7 +140,7 @@ export function dealRiskRepo(db: Db) {
             }>`select total from deal_risk_page(${tenantId}, ${categories}::text[], 1, 0, ${COUNT_CAP + 1})`.execute(db)
           ).rows[0]?.total ?? 0,
         );
-    return { total: Math.min(n, COUNT_CAP), totalExact: n <= COUNT_CAP, rows: r.rows.map(toRow) };
+    return { total: Math.min(n, COUNT_CAP), totalExact: n <= COUNT_CAP, rows: r.rows.map(toRow(tenantId)) };
   }
 
   return {
@@ -214,7 +201,7 @@ export function dealRiskRepo(db: Db) {
                 .executeTakeFirst()
             )?.n ?? 0,
           );
-      return { total: Math.min(n, COUNT_CAP), totalExact: n <= COUNT_CAP, rows: rows.map(toRow) };
+      return { total: Math.min(n, COUNT_CAP), totalExact: n <= COUNT_CAP, rows: rows.map(toRow(tenantId)) };
     },
 
     async get(tenantId: string, source: string, externalId: string): Promise<RiskRow | null> {
@@ -225,7 +212,7 @@ export function dealRiskRepo(db: Db) {
         .where('source', '=', source)
         .where('external_id', '=', externalId)
         .executeTakeFirst();
-      return r ? toRow(r) : null;
+      return r ? toRow(tenantId)(r) : null;
     },
 
     /** Open deals per category with their summed amounts (the risk distribution chart). */

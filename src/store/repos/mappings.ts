@@ -1,4 +1,5 @@
 import type { Db } from '../db.ts';
+import { parseStored, StoredObject } from '../stored-json.ts';
 
 /** A tenant's own mapping documents, overriding the defaults in mappings/ (validated by the caller). */
 export function mappingsRepo(db: Db) {
@@ -10,7 +11,9 @@ export function mappingsRepo(db: Db) {
         .where('tenant_id', '=', tenantId)
         .where('source', '=', source)
         .executeTakeFirst();
-      return r?.document ?? null;
+      return r
+        ? parseStored(StoredObject, r.document, { table: 'mapping_overrides', row: `${tenantId}/${source}`, column: 'document' })
+        : null;
     },
     async put(tenantId: string, source: string, document: Record<string, unknown>, by: string | null, now: Date): Promise<void> {
       await db

@@ -1,4 +1,7 @@
+import type { Selectable } from 'kysely';
 import type { Db } from '../db.ts';
+import type { ModelsTable } from '../schema.ts';
+import { parseStored, StoredObject } from '../stored-json.ts';
 
 export interface StoredModel {
   id: number;
@@ -10,23 +13,14 @@ export interface StoredModel {
   report: Record<string, unknown>;
 }
 
-type Row = {
-  id: number;
-  version: number;
-  status: string;
-  active: boolean;
-  trained_at: Date;
-  payload: Record<string, unknown>;
-  report: Record<string, unknown>;
-};
-const toModel = (r: Row): StoredModel => ({
+const toModel = (r: Selectable<ModelsTable>): StoredModel => ({
   id: r.id,
   version: r.version,
   status: r.status,
   active: r.active,
   trainedAt: r.trained_at,
-  payload: r.payload,
-  report: r.report,
+  payload: parseStored(StoredObject, r.payload, { table: 'models', row: String(r.id), column: 'payload' }),
+  report: parseStored(StoredObject, r.report, { table: 'models', row: String(r.id), column: 'report' }),
 });
 
 /** Versioned models per tenant; exactly one active at a time. */

@@ -1,4 +1,6 @@
+import type { Selectable } from 'kysely';
 import type { Db } from '../db.ts';
+import type { OAuthStatesTable } from '../schema.ts';
 
 export interface OAuthState {
   stateHash: string;
@@ -13,18 +15,7 @@ export interface OAuthState {
   expiresAt: Date;
 }
 
-type Row = {
-  state_hash: string;
-  browser_hash: string;
-  crm: string;
-  purpose: string;
-  environment: string;
-  code_verifier: string;
-  tenant_id: string | null;
-  connection_id: string | null;
-  created_at: Date;
-  expires_at: Date;
-};
+type Row = Selectable<OAuthStatesTable>;
 const toState = (r: Row): OAuthState => ({
   stateHash: r.state_hash,
   browserHash: r.browser_hash,

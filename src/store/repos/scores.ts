@@ -1,6 +1,8 @@
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import { storableJson } from '../../core/storable-text.ts';
 import type { Db } from '../db.ts';
+import type { ScoresTable } from '../schema.ts';
+import { parseStored, StoredObject } from '../stored-json.ts';
 
 export interface StoredScore {
   source: string;
@@ -15,30 +17,25 @@ export interface StoredScore {
   detail: Record<string, unknown>;
 }
 
-type Row = {
-  source: string;
-  external_id: string;
-  model_id: number | null;
-  scored_at: Date;
-  score: number;
-  category: string;
-  win_probability: number;
-  model_status: string;
-  input_hash: string;
-  detail: Record<string, unknown>;
-};
-const toScore = (r: Row): StoredScore => ({
-  source: r.source,
-  externalId: r.external_id,
-  modelId: r.model_id,
-  scoredAt: r.scored_at,
-  score: r.score,
-  category: r.category,
-  winProbability: r.win_probability,
-  modelStatus: r.model_status,
-  inputHash: r.input_hash,
-  detail: r.detail,
-});
+type Row = Omit<Selectable<ScoresTable>, 'id' | 'tenant_id'>;
+const toScore =
+  (tenantId: string) =>
+  (r: Row): StoredScore => ({
+    source: r.source,
+    externalId: r.external_id,
+    modelId: r.model_id,
+    scoredAt: r.scored_at,
+    score: r.score,
+    category: r.category,
+    winProbability: r.win_probability,
+    modelStatus: r.model_status,
+    inputHash: r.input_hash,
+    detail: parseStored(StoredObject, r.detail, {
+      table: 'scores',
+      row: `${tenantId}/${r.source}/${r.external_id}@${r.scored_at.toISOString()}`,
+      column: 'detail',
+    }),
+  });
 
 /** The `scores` row of one stored score: syncState.saveScores, the one writer of scores, writes it. */
 export const scoreRow = (tenantId: string, s: StoredScore) => ({
@@ -86,7 +83,7 @@ export function scoresRepo(db: Db) {
         q = q.where('s.external_id', 'in', opts.externalIds);
       }
       const rows = await q.orderBy('s.source').orderBy('s.external_id').orderBy('s.scored_at', 'desc').orderBy('s.id', 'desc').execute();
-      return rows.map(toScore);
+      return rows.map(toScore(tenantId));
     },
     async history(tenantId: string, source: string, externalId: string, limit = 50): Promise<StoredScore[]> {
       const rows = await db
@@ -99,7 +96,7 @@ export function scoresRepo(db: Db) {
         .orderBy('id', 'desc')
         .limit(limit)
         .execute();
-      return rows.map(toScore);
+      return rows.map(toScore(tenantId));
     },
     async purgeOlderThan(tenantId: string, before: Date): Promise<number> {
       const r = await db.deleteFrom('scores').where('tenant_id', '=', tenantId).where('scored_at', '<', before).executeTakeFirst();

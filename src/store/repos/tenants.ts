@@ -1,4 +1,7 @@
+import type { Selectable } from 'kysely';
 import type { Db } from '../db.ts';
+import type { TenantsTable } from '../schema.ts';
+import { parseStored, StoredObject } from '../stored-json.ts';
 
 export interface Tenant {
   id: string;
@@ -8,10 +11,10 @@ export interface Tenant {
 }
 
 export function tenantsRepo(db: Db) {
-  const toTenant = (r: { id: string; name: string; settings: Record<string, unknown>; created_at: Date }): Tenant => ({
+  const toTenant = (r: Selectable<TenantsTable>): Tenant => ({
     id: r.id,
     name: r.name,
-    settings: r.settings,
+    settings: parseStored(StoredObject, r.settings, { table: 'tenants', row: r.id, column: 'settings' }),
     createdAt: r.created_at,
   });
   return {

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import type { Selectable } from 'kysely';
 import type { Db } from '../db.ts';
+import type { UsersTable } from '../schema.ts';
 
 export type Role = 'admin' | 'viewer';
 
@@ -15,17 +17,7 @@ export interface User {
   lastLoginAt: Date | null;
 }
 
-type Row = {
-  id: string;
-  tenant_id: string;
-  crm: string;
-  crm_user_id: string;
-  email: string | null;
-  name: string | null;
-  role: string;
-  created_at: Date;
-  last_login_at: Date | null;
-};
+type Row = Selectable<UsersTable>;
 const toUser = (r: Row): User => ({
   id: r.id,
   tenantId: r.tenant_id,

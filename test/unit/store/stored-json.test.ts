@@ -307,4 +307,62 @@ describe('stored JSON', { timeout: 60_000 }, () => {
       );
     });
   });
+
+  describe('runs, tokens and settings', () => {
+    it("gives back a run's counts, errors and details, and fails a run whose counts are not numbers", async () => {
+      await t.store.tenants.ensure('t-run');
+      const id = await t.store.syncRuns.start('t-run', { connectionId: null, trigger: 'manual', holder: 'w1' }, now);
+      const errors = [{ step: 'write-back', code: 'crm_unavailable', message: '503' }];
+      const finish = {
+        status: 'partial' as const,
+        finishedAt: now,
+        durationMs: 12,
+        counts: { fetched: 3 },
+        apiCalls: 2,
+        errors,
+        rejected: [],
+      };
+      await t.store.syncRuns.finish('t-run', id, { ...finish, details: { cursor: 'c1' } });
+      expect(await t.store.syncRuns.get('t-run', id)).toMatchObject({
+        counts: { fetched: 3 },
+        errors,
+        rejected: [],
+        details: { cursor: 'c1' },
+      });
+      await corrupt('sync_runs', 'counts', 'fetched', 'three', sql`id = ${id}`);
+      const e = await failure(t.store.syncRuns.get('t-run', id));
+      expect(e.message).toBe(`sync_runs row ${id} holds malformed JSON: counts.fetched: Invalid input: expected number, received string`);
+    });
+
+    it('gives back sealed tokens with their expiry as a Date, and names a malformed row without its tokens', async () => {
+      await t.store.tenants.ensure('t-cred');
+      const expiresAt = new Date('2026-11-24T10:30:00.000Z');
+      const c = await t.store.connections.create(
+        't-cred',
+        {
+          crm: 'hubspot',
+          credentials: { accessToken: 'SECRET-A', refreshToken: 'SECRET-R', expiresAt, scopes: ['crm.objects.deals.read'] },
+        },
+        now,
+      );
+      expect(await t.store.connections.loadCredentials('t-cred', c.id)).toEqual({
+        accessToken: 'SECRET-A',
+        refreshToken: 'SECRET-R',
+        expiresAt,
+        scopes: ['crm.objects.deals.read'],
+      });
+      // A token saved with an unreadable expiry (a bug writing it, say): the error names the field, not the tokens.
+      await t.store.connections.saveCredentials('t-cred', c.id, { accessToken: 'SECRET-A', expiresAt: 'soon' as never }, now);
+      const e = await failure(t.store.connections.loadCredentials('t-cred', c.id));
+      expect(e.message).toBe(`connections row ${c.id} holds malformed JSON: credentials.expiresAt: must be a date as an ISO 8601 string`);
+      expect(JSON.stringify(e)).not.toContain('SECRET');
+    });
+
+    it('fails tenant settings that are not an object', async () => {
+      await t.store.tenants.ensure('t-set');
+      await sql`update tenants set settings = '[1, 2]'::jsonb where id = 't-set'`.execute(t.store.db);
+      const e = await failure(t.store.tenants.get('t-set'));
+      expect(e.message).toBe('tenants row t-set holds malformed JSON: settings: Invalid input: expected record, received array');
+    });
+  });
 });
