@@ -21,21 +21,26 @@ describe('a workspace with no deals yet, on the real scoring service', () => {
   });
   afterAll(async () => w.close());
 
-  it.each(['/', '/deals', '/diagnostics', '/model', '/sync', '/settings', '/audit'])('renders %s', async (path) => {
+  it.each(['/', '/deals', '/diagnostics', '/model', '/sync', '/settings', '/audit', '/actions'])('renders %s', async (path) => {
     const res = await b.get(path);
     expect(res.status).toBe(200);
     const text = await res.text();
     if (path === '/') expect(text).toContain('No scored deals yet');
     if (path === '/model') expect(text).toContain('No model yet');
+    if (path === '/actions') expect(text).toContain('No playbook task has been followed yet');
   });
 
-  it.each(['/v1/deals/high-risk', '/v1/pipeline/metrics', '/v1/models/performance', '/v1/playbook', '/v1/mappings'])(
-    'answers %s',
-    async (path) => {
-      const r = await api(w.url, 'GET', path, key);
-      expect(r.status, JSON.stringify(r.body)).toBe(200);
-    },
-  );
+  it.each([
+    '/v1/deals/high-risk',
+    '/v1/pipeline/metrics',
+    '/v1/models/performance',
+    '/v1/playbook',
+    '/v1/mappings',
+    '/v1/actions/outcomes',
+  ])('answers %s', async (path) => {
+    const r = await api(w.url, 'GET', path, key);
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+  });
 
   it('scores a deal with no history, saying so', async () => {
     const r = await api(w.url, 'POST', '/v1/deals/score', key, { deal: { amount: 20_000, createdAt: '2026-10-01T00:00:00Z' } });

@@ -33,6 +33,23 @@ describe('tenant isolation matrix', () => {
       );
       await insertScores(w.t.store, tenant, [scoreOf(id, 88, 'Critical', source)]);
     }
+    // B's followed task: its owner's name is one of B's markers.
+    await w.t.store.actionTasks.insert(B.tenant, [
+      {
+        taskKey: `hubspot:${B.deal}:multithread`,
+        source: 'hubspot',
+        externalId: B.deal,
+        action: 'multithread',
+        rule: 'single_threaded',
+        taskId: '1',
+        ownerId: 'bob',
+        ownerName: 'bob-the-b-admin',
+        recommendedAt: NOW,
+        score: 88,
+        category: 'Critical',
+        segment: null,
+      },
+    ]);
     const m = await w.t.store.models.save(B.tenant, { status: 'ok', trainedAt: NOW, payload: {}, report: {} }, true);
     await w.t.store.models.save(B.tenant, { status: 'ok', trainedAt: NOW, payload: {}, report: {} }, true);
     B.model = m.id;
@@ -91,6 +108,7 @@ describe('tenant isolation matrix', () => {
     ['GET', '/v1/mappings?source=hubspot'],
     ['GET', '/v1/playbook'],
     ['GET', '/v1/digest'],
+    ['GET', '/v1/actions/outcomes'],
     ['POST', '/v1/sync'],
     ['POST', '/v1/deals/score'],
   ] as const;
@@ -123,6 +141,7 @@ describe('tenant isolation matrix', () => {
     '/settings',
     '/settings?source=hubspot',
     '/audit',
+    '/actions',
   ])('page %s shows A only', async (path) => {
     const res = await a.get(path);
     expect(res.status).toBe(200);
