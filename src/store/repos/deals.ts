@@ -1,10 +1,11 @@
-import { sql } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import type { Deal, Source, StageStatus } from '../../core/deal.ts';
 import { dealInputHash } from '../../core/deal-hash.ts';
 import { storableJson, storableText } from '../../core/storable-text.ts';
 import type { Db } from '../db.ts';
 import { dealFromJson } from '../deal-json.ts';
 import { describeStoreError, writeIsolating } from '../isolate-records.ts';
+import type { DealsTable } from '../schema.ts';
 
 export interface DealWrite {
   deal: Deal;
@@ -41,7 +42,7 @@ const CHUNK = 2000;
  * The `deals` row of one deal. Text goes through storableText/storableJson: the mappers already
  * clean what a CRM sends, and this keeps any other writer from storing what Postgres refuses.
  */
-function dealRow(tenantId: string, { deal, raw, connectionId }: DealWrite, now: Date) {
+function dealRow(tenantId: string, { deal, raw, connectionId }: DealWrite, now: Date): DealRow {
   return {
     tenant_id: tenantId,
     source: deal.source,
@@ -61,7 +62,8 @@ function dealRow(tenantId: string, { deal, raw, connectionId }: DealWrite, now: 
     updated_at: now,
   };
 }
-type DealRow = ReturnType<typeof dealRow>;
+/** A `deals` row as written (the schema's insert type). */
+type DealRow = Insertable<DealsTable>;
 
 function withStorableId(w: DealWrite): DealWrite {
   const id = storableText(w.deal.externalId);

@@ -1,4 +1,4 @@
-import { type Selectable, sql } from 'kysely';
+import { type Insertable, type Selectable, sql } from 'kysely';
 import { storableJson } from '../../core/storable-text.ts';
 import type { Db } from '../db.ts';
 import type { ScoresTable } from '../schema.ts';
@@ -38,7 +38,7 @@ const toScore =
   });
 
 /** The `scores` row of one stored score: syncState.saveScores, the one writer of scores, writes it. */
-export const scoreRow = (tenantId: string, s: StoredScore) => ({
+export const scoreRow = (tenantId: string, s: StoredScore): Insertable<ScoresTable> => ({
   tenant_id: tenantId,
   source: s.source,
   external_id: s.externalId,
