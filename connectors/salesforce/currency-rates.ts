@@ -2,15 +2,13 @@ import { z } from 'zod';
 import type { CurrencyRates, RatePeriod } from '../../src/core/currency/rates.ts';
 import { AppError } from '../../src/core/errors.ts';
 import type { SalesforceApi } from './api.ts';
+import { currencyTypeQuery, datedConversionRateQuery } from './soql.ts';
 
 // CurrencyType: one row per currency of a multi-currency org; ConversionRate is "the conversion
 // rate of this currency type against the corporate currency" (units of it per corporate unit).
 // DatedConversionRate: the same per date range [StartDate, NextStartDate), only in orgs with
 // advanced currency management; elsewhere the object does not exist (INVALID_TYPE).
 // Object reference: sforce_api_objects_currencytype.htm, sforce_api_objects_datedconversionrate.htm.
-export const CURRENCY_TYPE_QUERY = 'SELECT IsoCode, ConversionRate, IsCorporate, IsActive FROM CurrencyType';
-export const DATED_RATE_QUERY =
-  'SELECT IsoCode, ConversionRate, StartDate, NextStartDate FROM DatedConversionRate ORDER BY IsoCode, StartDate';
 
 const CurrencyTypeRow = z.object({
   IsoCode: z.string().min(1),
@@ -48,7 +46,7 @@ function parseRows<T>(schema: z.ZodType<T>, rows: unknown[], object: string): T[
 export async function readSalesforceRates(api: SalesforceApi): Promise<CurrencyRates> {
   let types: z.infer<typeof CurrencyTypeRow>[];
   try {
-    types = parseRows(CurrencyTypeRow, await api.queryRows<unknown>(CURRENCY_TYPE_QUERY), 'CurrencyType');
+    types = parseRows(CurrencyTypeRow, await api.queryRows<unknown>(currencyTypeQuery()), 'CurrencyType');
   } catch (e) {
     if (!isType(e)) throw e;
     throw new AppError('crm_not_found', 'this Salesforce org has a single currency (no CurrencyType object): there is nothing to convert', {
@@ -59,7 +57,7 @@ export async function readSalesforceRates(api: SalesforceApi): Promise<CurrencyR
   if (!corporate) throw new AppError('crm_bad_request', 'Salesforce CurrencyType names no corporate currency (IsCorporate)');
   let dated: z.infer<typeof DatedRow>[] | null = null;
   try {
-    dated = parseRows(DatedRow, await api.queryRows<unknown>(DATED_RATE_QUERY), 'DatedConversionRate');
+    dated = parseRows(DatedRow, await api.queryRows<unknown>(datedConversionRateQuery()), 'DatedConversionRate');
   } catch (e) {
     if (!isType(e)) throw e;
   }

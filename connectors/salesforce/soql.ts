@@ -225,3 +225,10 @@ export function invalidFieldIn(message: string, selected: readonly string[], obj
   if (rel) return selected.find((p) => p.startsWith(`${rel[1]}.`)) ?? null;
   return null;
 }
+
+/** The org's currencies and their single rates against the corporate currency (multi-currency orgs). */
+export const currencyTypeQuery = (): string => 'SELECT IsoCode, ConversionRate, IsCorporate, IsActive FROM CurrencyType';
+
+/** Dated rates per [StartDate, NextStartDate) range: only orgs with advanced currency management have the object. */
+export const datedConversionRateQuery = (): string =>
+  'SELECT IsoCode, ConversionRate, StartDate, NextStartDate FROM DatedConversionRate ORDER BY IsoCode, StartDate';

@@ -16,6 +16,8 @@
  * - https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_user.htm
  * - https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_permissionset.htm
  * - https://developer.salesforce.com/docs/platform/field-reference/references/field-reference/salesforce-field-reference-permissionsetassignment.html
+ * - https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_currencytype.htm
+ * - https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_datedconversionrate.htm
  */
 export type SfFieldType =
   | 'id'
@@ -248,5 +250,13 @@ export const OBJECT_REFERENCE: Record<string, ReferenceObject> = {
       SystemModstamp: 'datetime',
     },
     relationships: { Assignee: 'User', PermissionSet: 'PermissionSet' },
+  },
+  CurrencyType: {
+    fields: { Id: 'id', IsoCode: 'picklist', ConversionRate: 'double', DecimalPlaces: 'int', IsActive: 'boolean', IsCorporate: 'boolean' },
+    relationships: {},
+  },
+  DatedConversionRate: {
+    fields: { Id: 'id', IsoCode: 'picklist', ConversionRate: 'double', StartDate: 'date', NextStartDate: 'date' },
+    relationships: {},
   },
 };

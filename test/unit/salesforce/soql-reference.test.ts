@@ -60,6 +60,8 @@ const SHAPES: Record<string, () => string[]> = {
   ownersQuery: () => [soql.ownersQuery(ids(soql.IN_LIST_MAX))],
   permissionSetByNameQuery: () => [soql.permissionSetByNameQuery('DealRisk_Integration')],
   permissionSetAssignmentQuery: () => [soql.permissionSetAssignmentQuery('005dM00000AbCdEAAA', '0PSdM00000DealRkAA')],
+  currencyTypeQuery: () => [soql.currencyTypeQuery()],
+  datedConversionRateQuery: () => [soql.datedConversionRateQuery()],
 };
 
 /** Exports of soql.ts that build no query of their own (fragments and helpers the shapes above use). */
