@@ -5,6 +5,7 @@ import type { ModelStatus, RiskModel } from '../scoring/model.ts';
 import { buildRows, type DealSnapshot } from '../scoring/rows.ts';
 import { compileScorer } from '../scoring/scorer.ts';
 import { holdoutDeals, type TrainingData, type TrainOptions, trainModel } from '../scoring/train.ts';
+import { type BaselineReport, evaluateBaselines } from './baselines.ts';
 import { auc, bootstrapAuc, brier, type CalibrationBin, calibrationTable, liftAt, logLoss, prAuc } from './metrics.ts';
 
 /** The quality gate's verdict: `no_signal` scores are shown as experimental and tasks withheld. */
@@ -45,6 +46,11 @@ export interface BacktestReport {
    * (and every figure above) are then the base rate's, and these are the fitted model's figures.
    */
   baseRateFallback: { auc: number; aucLow: number; aucHigh: number; logLoss: number } | null;
+  /**
+   * The CRM's stage probability (when mapped) and naive Bayes over the same fields, measured on
+   * the same held-out deals at the same moments as the model (the prior's figures are above).
+   */
+  baselines: BaselineReport[];
   status: GateStatus;
   statusReason: string;
 }
@@ -203,6 +209,20 @@ export function backtest(
     modelKind: model.kind,
     recentCentring,
     baseRateFallback,
+    baselines: evaluateBaselines({
+      train,
+      known: data.deals.concat(
+        (data.snapshots ?? []).map((s) => s.deal),
+        (opts.testSnapshots ?? []).map((s) => s.deal),
+      ),
+      views: views.map((i) => rows.views[i]!),
+      y,
+      modelP: p,
+      baseRate: trainLossRate,
+      labels: cfg.labels,
+      bootstrap: cfg.backtest.bootstrap,
+      seed: cfg.backtest.seed,
+    }),
     status: g.status,
     statusReason: g.reason,
   };

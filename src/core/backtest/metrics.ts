@@ -63,6 +63,36 @@ export function bootstrapAuc(p: ArrayLike<number>, y: ArrayLike<number>, rounds:
   return { low: at(0.025), high: at(0.975) };
 }
 
+/**
+ * Paired bootstrap of the AUC difference a − b on the same rows: each round resamples the rows
+ * once and measures both scores on that resample, so what the two share (the same hard deals)
+ * cancels out. The 2.5% and 97.5% percentiles of the differences.
+ */
+export function bootstrapAucDifference(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  y: ArrayLike<number>,
+  rounds: number,
+  seed: number,
+): { low: number; high: number } {
+  const n = y.length;
+  const orderA = orderByScore(a);
+  const orderB = orderByScore(b);
+  const counts = new Float64Array(n);
+  const rand = rng(seed);
+  const out: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    counts.fill(0);
+    for (let i = 0; i < n; i++) counts[Math.floor(rand() * n)]! += 1;
+    const d = auc(a, y, counts, orderA) - auc(b, y, counts, orderB);
+    if (Number.isFinite(d)) out.push(d);
+  }
+  out.sort((x, z) => x - z);
+  if (out.length === 0) return { low: Number.NaN, high: Number.NaN };
+  const at = (q: number): number => out[Math.min(out.length - 1, Math.max(0, Math.floor(q * out.length)))]!;
+  return { low: at(0.025), high: at(0.975) };
+}
+
 /** Average precision (area under the precision-recall curve, step-wise) for the positive class. */
 export function prAuc(p: ArrayLike<number>, y: ArrayLike<number>): number {
   const ord = orderByScore(p);
