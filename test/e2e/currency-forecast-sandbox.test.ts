@@ -192,6 +192,39 @@ describe('one currency and the forecast against the model, through the sandbox C
     expect(forecast).toContain('Track record');
   });
 
+  it('sorts the deals list by the amount in dollars, the deals without a rate last, each with its own currency', async () => {
+    const all = 'risk_category=low,medium,high,critical&sort_by=amount&order=desc&limit=500';
+    const r = (await api(w.url, 'GET', `/v1/deals/high-risk?${all}`, key.hubspot)).body;
+    expect(r.currency).toBe('USD');
+    const values = r.deals.map((d: Json) => d.converted as number | null);
+    const rated = values.filter((v: number | null) => v !== null);
+    expect(rated).toEqual([...rated].sort((a, b) => b - a));
+    // The CHF deals (no rate) come after every converted one, named and with their own amount.
+    const firstNull = values.indexOf(null);
+    const chf = r.deals.filter((d: Json) => d.currency === 'CHF');
+    expect(chf.length).toBeGreaterThan(0);
+    expect(firstNull).toBeGreaterThan(0);
+    expect(r.deals.slice(firstNull).every((d: Json) => d.converted === null)).toBe(true);
+    expect(chf.every((d: Json) => d.converted === null && d.amount > 0 && /no CHF rate/.test(d.notConverted))).toBe(true);
+    const eur = r.deals.find((d: Json) => d.currency === 'EUR' && d.amount > 0);
+    expect(eur.converted / eur.amount).toBeGreaterThan(1);
+    // Not the order of the amounts as the CRM gave them (yen and euros mixed with dollars).
+    const own = r.deals.map((d: Json) => d.amount);
+    expect(own).not.toEqual([...own].sort((a: number, b: number) => b - a));
+    // The page sorts the same way and labels the amount filters with the currency.
+    const b = await connectAsAdmin(w, 'hubspot');
+    const page = await (
+      await b.get(
+        `/deals?${all.replace('risk_category=low,medium,high,critical', 'risk_category=Low&risk_category=Medium&risk_category=High&risk_category=Critical')}`,
+      )
+    ).text();
+    expect(page).toContain('Min amount (USD)');
+    const at = (d: Json) => page.indexOf(`href="/deals/${encodeURIComponent(d.id)}"`);
+    expect(at(r.deals[0])).toBeGreaterThan(0);
+    expect(at(r.deals[0])).toBeLessThan(at(r.deals[1]));
+    expect(at(r.deals[1])).toBeLessThan(at(r.deals[firstNull]));
+  });
+
   it("gives the managers' digest this quarter's calls against the model, and each amount in its own currency", async () => {
     const admin = await buildDigest(ctx, tenant.hubspot, { minScore: 0, top: 300 });
     expect(admin.currency).toBe('USD');

@@ -1,4 +1,6 @@
 import type { z } from 'zod';
+import { currencyConverter } from '../../core/currency/convert.ts';
+import { normalizeCurrency } from '../../core/currency/rates.ts';
 import { Deal, type Source } from '../../core/deal.ts';
 import { AppError } from '../../core/errors.ts';
 import type { RiskQuery, RiskRow } from '../../store/repos/deal-risk.ts';
@@ -26,10 +28,14 @@ export async function resolveDealId(s: ServerContext, tenantId: string, id: stri
   return { source: hits[0]!.source as Source, externalId: id };
 }
 
-/** The high-risk query the API and the deals page share. */
-export function riskQueryFrom(q: z.output<typeof HighRiskQuery>, now: Date): RiskQuery {
+/**
+ * The high-risk query the API and the deals page share. With a `reporting` currency (a tenant
+ * whose CRMs gave exchange rates), amounts sort and filter converted into it.
+ */
+export function riskQueryFrom(q: z.output<typeof HighRiskQuery>, now: Date, reporting: string | null = null): RiskQuery {
   const day = 86_400_000;
   return {
+    ...(reporting ? { amountIn: { currency: reporting, asOf: now } } : {}),
     categories: q.risk_category ?? ['High', 'Critical'],
     ...(q.owner ? { owner: q.owner } : {}),
     ...(q.segment ? { segment: q.segment } : {}),
@@ -104,17 +110,36 @@ export function dealRoutes(s: ServerContext): RouteDef[] {
       response: HighRiskResponse,
       async handler({ principal, query }) {
         const now = s.app.now();
+        const fx = currencyConverter(await store.currencyRates.bySource(principal.tenantId), [], now);
         const [list, connections] = await Promise.all([
-          store.dealRisk.list(principal.tenantId, riskQueryFrom(query, now)),
+          store.dealRisk.list(principal.tenantId, riskQueryFrom(query, now, fx.reporting)),
           s.connections(principal.tenantId),
         ]);
         const link = recordLinker(s.deps, connections);
+        const facts = await store.currencyRates.dealMoney(principal.tenantId, list.rows);
         return {
           total: list.total,
           totalExact: list.totalExact,
           limit: query.limit,
           offset: query.offset,
-          deals: list.rows.map((r) => riskDealView(r, now, link)),
+          currency: fx.reporting,
+          deals: list.rows.map((r) => {
+            const f = facts.get(`${r.source}:${r.externalId}`);
+            const c = fx.convert({
+              source: r.source as Source,
+              externalId: r.externalId,
+              amount: r.amount,
+              currency: f?.currency ?? null,
+              expectedCloseDate: f?.expectedCloseDate ?? null,
+              closedAt: f?.closedAt ?? null,
+            });
+            return {
+              ...riskDealView(r, now, link),
+              currency: normalizeCurrency(f?.currency) ?? null,
+              converted: c?.ok ? c.value : null,
+              ...(c && !c.ok ? { notConverted: c.reason } : {}),
+            };
+          }),
         };
       },
     }),

@@ -164,6 +164,17 @@ export const RiskDeal = z
     drivers: z.array(Driver),
     firstAction: Action.nullable(),
     crmUrl: z.string().nullable(),
+    currency: z
+      .string()
+      .nullable()
+      .optional()
+      .meta({ description: "The deal's own currency as the CRM gave it (null: none named, the CRM's corporate currency)" }),
+    converted: z
+      .number()
+      .nullable()
+      .optional()
+      .meta({ description: "The amount in the list's currency at the rate for the deal's close date; null without amount or rate" }),
+    notConverted: z.string().optional().meta({ description: 'Why the amount has no converted figure (no rate for its close date)' }),
   })
   .meta({ id: 'RiskDeal' });
 
@@ -173,6 +184,10 @@ export const HighRiskResponse = z
     totalExact: z.boolean().meta({ description: 'false when more than 1,000 match: total is then 1,000' }),
     limit: z.number().int(),
     offset: z.number().int(),
+    currency: z.string().nullable().optional().meta({
+      description:
+        "The currency of `converted` (the CRM's corporate currency); sort_by=amount and the amount filters use converted amounts when set, deals without a rate last",
+    }),
     deals: z.array(RiskDeal),
   })
   .meta({ id: 'HighRiskList' });

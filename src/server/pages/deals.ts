@@ -52,8 +52,10 @@ export function dealsPages(s: ServerContext, router: Router): void {
       }
       const q = parsed.data;
       const now = s.app.now();
+      // Amounts sort and filter in the reporting currency when the CRMs gave rates.
+      const fx = await pageMoney(s.app.store, p.tenantId, now);
       const [list, facets, connections] = await Promise.all([
-        s.app.store.dealRisk.list(p.tenantId, riskQueryFrom(q, now)),
+        s.app.store.dealRisk.list(p.tenantId, riskQueryFrom(q, now, fx.reporting)),
         s.app.store.dealRisk.facets(p.tenantId),
         s.app.store.connections.list(p.tenantId),
       ]);
@@ -61,7 +63,6 @@ export function dealsPages(s: ServerContext, router: Router): void {
       const rows = list.rows.map((r) => riskDealView(r, now, link));
       // Each deal's own currency, and the converted figure under it when the tenant mixes currencies.
       const facts = await s.app.store.currencyRates.dealMoney(p.tenantId, rows);
-      const fx = await pageMoney(s.app.store, p.tenantId, now);
       const amountCell = (d: (typeof rows)[number]) => {
         const f = facts.get(`${d.source}:${d.externalId}`);
         return fx.cell({
@@ -105,8 +106,8 @@ export function dealsPages(s: ServerContext, router: Router): void {
   <div><label for="f-segment">Segment</label><select id="f-segment" name="segment"><option value="">Any</option>${facets.segments.map(
     (x) => html`<option${q.segment?.toLowerCase() === x.toLowerCase() ? raw(' selected') : ''}>${x}</option>`,
   )}</select></div>
-  <div><label for="f-min">Min amount</label><input id="f-min" name="min_amount" type="number" min="0" step="any" size="8" value="${q.min_amount ?? ''}"></div>
-  <div><label for="f-max">Max amount</label><input id="f-max" name="max_amount" type="number" min="0" step="any" size="8" value="${q.max_amount ?? ''}"></div>
+  <div><label for="f-min">Min amount${fx.reporting ? ` (${fx.reporting})` : ''}</label><input id="f-min" name="min_amount" type="number" min="0" step="any" size="8" value="${q.min_amount ?? ''}"></div>
+  <div><label for="f-max">Max amount${fx.reporting ? ` (${fx.reporting})` : ''}</label><input id="f-max" name="max_amount" type="number" min="0" step="any" size="8" value="${q.max_amount ?? ''}"></div>
   <div><label for="f-age">Older than (days)</label><input id="f-age" name="min_age_days" type="number" min="0" size="5" value="${q.min_age_days ?? ''}"></div>
   <input type="hidden" name="sort_by" value="${q.sort_by}"><input type="hidden" name="order" value="${q.order}">
   <button type="submit">Apply</button> <a href="/deals">Reset</a>

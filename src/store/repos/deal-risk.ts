@@ -22,6 +22,12 @@ export interface RiskQuery {
   createdAfter?: Date;
   sortBy?: RiskSortKey;
   order?: 'asc' | 'desc';
+  /**
+   * Sort and filter on amounts converted into this currency (the tenant's reporting currency) at
+   * the stored rate in force on each deal's close date, as `currencyConverter` converts them; a
+   * deal no rate converts sorts last and matches no amount filter. Absent: amounts as the CRM gave them.
+   */
+  amountIn?: { currency: string; asOf: Date };
   limit: number;
   offset: number;
 }
@@ -96,6 +102,35 @@ const COLS = [
 /** Category rank for sorting (Critical highest); the score orders within one. */
 const CATEGORY_RANK = sql<number>`case category when 'Critical' then 3 when 'High' then 2 when 'Medium' then 1 else 0 end`;
 
+/**
+ * A deal's amount in `currency`, in SQL so the database can sort and page on it: 1:1 for a deal
+ * in that currency or none, else the rate of the deal's own CRM (whose corporate currency must be
+ * `currency`) in force on its close date, else when it closed, else `asOf`; where periods overlap
+ * the one that started last wins; null without such a rate. The same rules as `rateOn` and
+ * `currencyConverter` (src/core/currency), checked against them in test/integration/server/deal-risk.test.ts.
+ */
+function convertedAmount(a: { currency: string; asOf: Date }) {
+  const code = a.currency.trim().toUpperCase();
+  return sql<number | null>`(select case
+      when coalesce(upper(trim(d.data->>'currency')), '') in ('', ${code}) then deal_risk.amount
+      else deal_risk.amount * (
+        select case when b.rate > 0 then b.rate end from (
+          select (p->>'toCorporate')::float8 as rate
+            from currency_rates cr cross join lateral jsonb_array_elements(cr.rates) p
+           where cr.tenant_id = deal_risk.tenant_id and cr.source = deal_risk.source
+             and upper(trim(cr.corporate)) = ${code}
+             and upper(trim(p->>'code')) = upper(trim(d.data->>'currency'))
+             and (p->>'from' is null or (p->>'from')::timestamptz <= rd.at)
+             and (p->>'until' is null or (p->>'until')::timestamptz > rd.at)
+           order by (p->>'from')::timestamptz desc nulls last
+           limit 1) b)
+    end
+    from deals d
+    cross join lateral (select coalesce((d.data->>'expectedCloseDate')::timestamptz, (d.data->>'closedAt')::timestamptz,
+                                        ${a.asOf.toISOString()}::timestamptz) as at) rd
+   where d.tenant_id = deal_risk.tenant_id and d.source = deal_risk.source and d.external_id = deal_risk.external_id)`;
+}
+
 /** The current risk of each open deal (maintained by triggers on scores and deals; see 0003-web). */
 export function dealRiskRepo(db: Db) {
   function filtered(tenantId: string, q: Omit<RiskQuery, 'limit' | 'offset' | 'sortBy' | 'order'>) {
@@ -107,8 +142,9 @@ export function dealRiskRepo(db: Db) {
       query = query.where((eb) => eb.or([eb('owner_id', '=', o), eb(eb.fn('lower', ['owner_name']), '=', o.toLowerCase())]));
     }
     if (q.segment) query = query.where(sql`lower(segment)`, '=', q.segment.toLowerCase());
-    if (q.minAmount !== undefined) query = query.where('amount', '>=', q.minAmount);
-    if (q.maxAmount !== undefined) query = query.where('amount', '<=', q.maxAmount);
+    const amount = q.amountIn ? convertedAmount(q.amountIn) : sql<number | null>`amount`;
+    if (q.minAmount !== undefined) query = query.where(amount, '>=', q.minAmount);
+    if (q.maxAmount !== undefined) query = query.where(amount, '<=', q.maxAmount);
     if (q.createdBefore) query = query.where('created_at', '<=', q.createdBefore);
     if (q.createdAfter) query = query.where('created_at', '>=', q.createdAfter);
     return query;
@@ -155,7 +191,7 @@ export function dealRiskRepo(db: Db) {
           query = query.orderBy('score', dir);
           break;
         case 'amount':
-          query = query.orderBy(sql`amount ${sql.raw(dir)} nulls last`);
+          query = query.orderBy(sql`${q.amountIn ? convertedAmount(q.amountIn) : sql`amount`} ${sql.raw(dir)} nulls last`);
           break;
         // Oldest first when "age" descends: age grows as created_at falls.
         case 'age':
