@@ -88,6 +88,8 @@ export function syncPort(ctx: AppContext): SyncPort {
           currency: d.currency ?? null,
         },
         ...(d.forecast !== undefined ? { forecast: d.forecast } : {}),
+        // The same follow-through the emailed managers' digest gives (team and each rep, never filtered by owner).
+        ...(d.actions !== undefined ? { actions: d.actions } : {}),
       };
     },
     async connectionInstalled(tenantId, connectionId) {

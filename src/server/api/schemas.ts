@@ -411,6 +411,27 @@ export const MappingPut = z
 export const PlaybookResponse = z.object({ overridden: z.boolean(), playbook: Playbook }).meta({ id: 'PlaybookDocument' });
 export const PlaybookPut = z.object({ playbook: z.unknown() }).strict().meta({ id: 'PlaybookUpdate' });
 
+/** The managers' digest: each rep's follow-through on the playbook's tasks (src/sync/digest-actions.ts). */
+const DigestActionsView = z
+  .object({
+    sinceDays: z.number().int(),
+    actWithinDays: z.number().int(),
+    eligible: z.number().int().meta({ description: 'Tasks of the period old enough to tell (acting window over)' }),
+    doneWithin: z.number().int().meta({ description: 'Of those, done within actWithinDays' }),
+    reps: z.array(
+      z.object({
+        ownerId: z.string().nullable(),
+        ownerName: z.string().nullable(),
+        eligible: z.number().int(),
+        doneWithin: z.number().int(),
+        completed: z.number().int(),
+        medianDays: z.number().nullable().meta({ description: 'Median days from the task to done; null when none was done' }),
+        open: z.number().int(),
+      }),
+    ),
+  })
+  .meta({ id: 'DigestActions' });
+
 export const DigestQuery = z.object({ owner: z.string().max(200).optional() }).strict();
 export const DigestResponse = z
   .object({
@@ -442,6 +463,9 @@ export const DigestResponse = z
     forecast: DigestForecastView.nullable()
       .optional()
       .meta({ description: "Managers' summary: this quarter's calls against the model (null: the forecast category is not mapped)" }),
+    actions: DigestActionsView.nullable()
+      .optional()
+      .meta({ description: "Managers' summary: each rep's follow-through on the playbook's tasks of the last 30 days (null: none)" }),
   })
   .meta({ id: 'Digest' });
 

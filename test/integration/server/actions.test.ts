@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { syncPort } from '../../../src/server/adapters/sync.ts';
 import { createApiKey } from '../../../src/server/auth/api-key.ts';
 import { buildDigest } from '../../../src/sync/digest.ts';
 import { seedActionRecords } from '../../helpers/action-tasks.ts';
@@ -14,7 +15,7 @@ describe('action outcomes: API and page', () => {
   let admin: Browser;
 
   beforeAll(async () => {
-    w = await startTestWeb();
+    w = await startTestWeb({ sync: syncPort });
     admin = new Browser(w.url);
     await admin.oauth('salesforce', 'install', { org: 'ORGA', user: 'ada', name: 'Ada Admin' });
     key = (await createApiKey(w.t.store, T, { name: 'k', role: 'read', ratePerMinute: 1000, createdBy: 'test' }, NOW)).secret;
@@ -90,6 +91,10 @@ describe('action outcomes: API and page', () => {
       ['Bo', 32, 0, 0, null, 32],
     ]);
     expect((await buildDigest(w.ctx, T, { ownerId: 'u1' })).actions).toBeUndefined();
+    // GET /v1/digest gives managers the same follow-through as the emailed digest.
+    const viaApi = await api(w.url, 'GET', '/v1/digest', key);
+    expect(viaApi.status).toBe(200);
+    expect(viaApi.body.actions).toEqual(digest.actions);
   });
 
   it("shows each playbook rule's record next to the playbook editor", async () => {

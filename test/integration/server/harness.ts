@@ -162,6 +162,7 @@ export function fakeServices(t: TestStore) {
               liftTop20: 1.8,
               nTrain: 800,
               nTest: 200,
+              baselines: [],
             }
           : null,
         calibration: [0.1, 0.3, 0.5, 0.7, 0.9].map((x) => ({ predicted: x, observed: x + 0.02, n: 40 })),
@@ -310,6 +311,8 @@ export async function startTestWeb(
     sandbox?: WebDeps['sandbox'];
     /** The real scoring service instead of the double (built on the test's store). */
     scoring?: (t: TestStore, now: () => Date) => ScoringPort;
+    /** The real sync port instead of the double (built on the test's context). */
+    sync?: (ctx: AppContext) => SyncPort;
     /** Extra environment variables (e.g. TRUST_PROXY). */
     env?: Record<string, string>;
   } = {},
@@ -329,7 +332,7 @@ export async function startTestWeb(
   const oauth = (opts.oauth ?? { salesforce: fakeOAuth('salesforce'), hubspot: fakeOAuth('hubspot') }) as Web['oauth'];
   const deps: WebDeps = {
     scoring: opts.scoring ? opts.scoring(t, () => now) : services.scoring,
-    sync: services.sync,
+    sync: opts.sync ? opts.sync(ctx) : services.sync,
     oauth,
     sandbox: opts.sandbox ?? null,
   };
