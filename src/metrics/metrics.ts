@@ -45,8 +45,8 @@ export const syncRecords = new Counter({
 
 export const crmApiCalls = new Counter({
   name: 'dealrisk_crm_api_calls_total',
-  help: 'API calls made to the CRM by sync runs.',
-  labelNames: ['crm'] as const,
+  help: 'API calls made to the CRM, by CRM and by what made them: sync runs (kind sync_run, real-time runs included) or the real-time change poll between runs (kind change_poll).',
+  labelNames: ['crm', 'kind'] as const,
   registers: [registry],
 });
 
@@ -107,6 +107,11 @@ export interface FinishedRun {
   pausedBy?: string;
 }
 
+/** The API calls one real-time change poll made (it runs outside any sync run). */
+export function observeChangePoll(crm: string, calls: number): void {
+  if (calls > 0) crmApiCalls.inc({ crm, kind: 'change_poll' }, calls);
+}
+
 export function observeSyncRun(r: FinishedRun): void {
   syncRuns.inc({ crm: r.crm, status: r.status });
   syncRunDuration.observe({ crm: r.crm, status: r.status }, r.durationMs / 1000);
@@ -115,7 +120,7 @@ export function observeSyncRun(r: FinishedRun): void {
     const n = r.counts[key] ?? 0;
     if (n > 0) syncRecords.inc({ crm: r.crm, outcome }, n);
   }
-  if (r.apiCalls > 0) crmApiCalls.inc({ crm: r.crm }, r.apiCalls);
+  if (r.apiCalls > 0) crmApiCalls.inc({ crm: r.crm, kind: 'sync_run' }, r.apiCalls);
   if (r.rateLimited > 0) crmRateLimited.inc({ crm: r.crm }, r.rateLimited);
   if (r.pausedBy) syncPauses.inc({ crm: r.crm, code: r.pausedBy });
 }

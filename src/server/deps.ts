@@ -63,6 +63,11 @@ export interface ApiUsageView {
   /** What the limit is counted over: "24 h rolling" (Salesforce), "10 s" (HubSpot burst)... */
   window: string;
   at: string | null;
+  /**
+   * The real-time change poll over the last 24 h (it runs between sync runs, so its calls are on
+   * no run record): null for a connection that was not polled.
+   */
+  changePoll?: { polls: number; calls: number } | null;
 }
 
 export type OAuthPurpose = 'install' | 'signin';

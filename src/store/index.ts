@@ -5,6 +5,7 @@ import { alertsRepo } from './repos/alerts.ts';
 import { apiKeysRepo } from './repos/api-keys.ts';
 import { atRiskRepo } from './repos/at-risk.ts';
 import { auditRepo } from './repos/audit.ts';
+import { changePollCallsRepo } from './repos/change-poll-calls.ts';
 import { connectionsRepo } from './repos/connections.ts';
 import { currencyRatesRepo } from './repos/currency-rates.ts';
 import { dealRiskRepo } from './repos/deal-risk.ts';
@@ -56,6 +57,7 @@ export async function openStore(opts: StoreOptions) {
     deliveries: deliveriesRepo(db),
     alerts: alertsRepo(db),
     rescoreQueue: rescoreQueueRepo(db),
+    changePollCalls: changePollCallsRepo(db),
     tenantSync: tenantSyncRepo(db),
     atRisk: atRiskRepo(db),
     users: usersRepo(db),

@@ -244,6 +244,18 @@ export interface RescoreQueueTable {
   source: string;
   external_id: string;
   requested_at: Timestamp;
+  /** What queued the deal: 'webhook' (the CRM told us) or 'poll' (our change poll asked it). */
+  origin: ColumnType<RescoreOrigin, RescoreOrigin | undefined, RescoreOrigin>;
+}
+export type RescoreOrigin = 'webhook' | 'poll';
+
+/** API calls the real-time change poll spent, per connection and hour (it runs outside any sync run). */
+export interface ChangePollCallsTable {
+  tenant_id: string;
+  connection_id: string;
+  hour: Timestamp;
+  polls: number;
+  calls: number;
 }
 
 // Web app (issue 8): people, sessions, OAuth flows in progress, API keys, idempotency, current risk.
@@ -419,6 +431,7 @@ export interface Database {
   deliveries: DeliveriesTable;
   alerts: AlertsTable;
   rescore_queue: RescoreQueueTable;
+  change_poll_calls: ChangePollCallsTable;
   webhook_events: WebhookEventsTable;
   currency_rates: CurrencyRatesTable;
   forecast_quarters: ForecastQuartersTable;

@@ -44,7 +44,11 @@ export async function makeConnector(ctx: AppContext, connection: Connection): Pr
           path: 'SALESFORCE_CLIENT_ID',
         });
       }
-      const windowCalls = await ctx.store.syncRuns.callsSince(tenantId, connection.id, new Date(ctx.now().getTime() - 86_400_000));
+      // The org counts a rolling 24 h: our runs' calls and the change poll's between them.
+      const dayAgo = new Date(ctx.now().getTime() - 86_400_000);
+      const windowCalls =
+        (await ctx.store.syncRuns.callsSince(tenantId, connection.id, dayAgo)) +
+        (await ctx.store.changePollCalls.since(tenantId, connection.id, dayAgo)).calls;
       return createSalesforceConnector({
         tenantId,
         mapping,

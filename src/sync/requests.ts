@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { AppContext } from '../context.ts';
 import type { Source } from '../core/deal.ts';
 import { AppError } from '../core/errors.ts';
+import type { RescoreOrigin } from '../store/repos/rescore-queue.ts';
 
 /**
  * "Sync now" (admin action, `POST /v1/sync`): any running worker picks it up within its poll
@@ -18,10 +19,17 @@ export async function requestSync(ctx: AppContext, tenantId: string, by: string 
 /**
  * Deals a CRM reported changed or deleted (a HubSpot webhook, the Salesforce change poll): the
  * worker fetches, scores and writes back those deals alone within its poll interval (well under a
- * minute) instead of waiting for the next hour (src/sync/realtime.ts).
+ * minute) instead of waiting for the next hour (src/sync/realtime.ts). `origin` says which of the
+ * two named them; the run that serves them records it as its trigger.
  */
-export async function requestRescore(ctx: AppContext, tenantId: string, source: Source, externalIds: string[]): Promise<void> {
-  await ctx.store.rescoreQueue.add(tenantId, source, externalIds, ctx.now());
+export async function requestRescore(
+  ctx: AppContext,
+  tenantId: string,
+  source: Source,
+  externalIds: string[],
+  origin: RescoreOrigin = 'webhook',
+): Promise<void> {
+  await ctx.store.rescoreQueue.add(tenantId, source, externalIds, ctx.now(), origin);
 }
 
 /** The latest runs of a tenant, newest first (admin view, `GET /v1/sync/runs`). */

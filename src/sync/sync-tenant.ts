@@ -25,6 +25,8 @@ export async function syncTenant(
   opts: {
     base: SyncConfig;
     trigger: string;
+    /** Per source, the trigger its runs record instead of `trigger` (real time: what queued its deals). */
+    triggers?: Partial<Record<string, string>>;
     connectionId?: string;
     signal?: AbortSignal;
     /** Real time: per source, the deals to fetch, score and write back alone; other connections do not run. */
@@ -75,7 +77,7 @@ export async function syncTenant(
           tenantId,
           connection,
           config,
-          trigger: opts.trigger,
+          trigger: opts.triggers?.[connection.crm] ?? opts.trigger,
           signal: aborter.signal,
           ...(only ? { only } : {}),
         }),

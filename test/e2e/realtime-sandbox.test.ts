@@ -109,8 +109,9 @@ describe('real-time rescoring against the sandbox CRM', () => {
     // sandbox touched in that second; each is read by id, none by a sync.
     const run = runs[0]!;
     const named = (run.details.realtime as { deals: number }).deals;
+    // Salesforce sent no webhook: the run says the change poll found the deals.
     expect(run).toMatchObject({
-      trigger: 'webhook',
+      trigger: 'poll',
       status: 'succeeded',
       counts: expect.objectContaining({ fetched: named }),
       details: expect.objectContaining({ realtime: { deals: named, how: 'read by id' } }),
@@ -126,6 +127,11 @@ describe('real-time rescoring against the sandbox CRM', () => {
     const byId = queries.filter((q) => / FROM Opportunity WHERE Id IN \(/.test(q));
     expect(byId).toHaveLength(1);
     expect(byId[0]).toContain(`'${deal.externalId}'`);
+    // The polls' calls are on no run record; the connection's tally counts each poll and its calls.
+    const [connection] = await t.store.connections.list('sf');
+    const polled = await t.store.changePollCalls.since('sf', connection!.id, new Date(0));
+    expect(polled.polls).toBeGreaterThanOrEqual(2);
+    expect(polled.calls).toBeGreaterThanOrEqual(polled.polls);
     expect(
       loop.sb.state.salesforce.fieldWrites.filter((w) => w.object === 'Opportunity' && w.id === deal.externalId).length,
     ).toBeGreaterThanOrEqual(2);

@@ -104,6 +104,7 @@ export function syncPort(ctx: AppContext): SyncPort {
         if (c.crm === 'csv') continue;
         const [last] = await listSyncRuns(ctx, tenantId, { limit: 1, connectionId: c.id });
         const u = (last?.details.apiUsage ?? last?.details.usage ?? null) as { used?: number; limit?: number } | null;
+        const polled = await ctx.store.changePollCalls.since(tenantId, c.id, new Date(ctx.now().getTime() - 86_400_000));
         out.push({
           connectionId: c.id,
           crm: c.crm,
@@ -111,6 +112,7 @@ export function syncPort(ctx: AppContext): SyncPort {
           limit: u?.limit ?? null,
           window: c.crm === 'salesforce' ? SALESFORCE_USAGE_WINDOW : HUBSPOT_USAGE_WINDOW,
           at: last?.finishedAt?.toISOString() ?? null,
+          changePoll: polled.polls > 0 ? polled : null,
         });
       }
       return out;

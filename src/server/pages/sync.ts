@@ -65,7 +65,8 @@ ${
         (
           u,
         ) => html`<tr><td>${u.crm} ${u.connectionId.slice(0, 8)}</td><td class="num">${u.used ?? '—'}</td><td class="num">${u.limit ?? '—'}</td><td>${u.window}</td><td>${dateTime(u.at)}</td></tr>
-      ${u.used !== null && u.limit ? html`<tr><td colspan="5"><progress max="${u.limit}" value="${u.used}" aria-label="API usage">${num((100 * u.used) / u.limit, 0)}%</progress> ${num((100 * u.used) / u.limit, 1)}% used</td></tr>` : ''}`,
+      ${u.used !== null && u.limit ? html`<tr><td colspan="5"><progress max="${u.limit}" value="${u.used}" aria-label="API usage">${num((100 * u.used) / u.limit, 0)}%</progress> ${num((100 * u.used) / u.limit, 1)}% used</td></tr>` : ''}
+      ${u.changePoll ? html`<tr><td colspan="5" class="small">Real-time change poll, last 24 h: ${num(u.changePoll.polls, 0)} polls, ${num(u.changePoll.calls, 0)} API calls (made between runs, so on no run record below; counted in the 24 h budget).</td></tr>` : ''}`,
       )}</tbody></table>`
     : html`<p class="muted">${usage.ok ? 'No usage reported yet (it is read from the CRM on each sync).' : usage.message}</p>`
 }

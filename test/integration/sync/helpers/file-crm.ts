@@ -25,7 +25,7 @@ export interface CrmRecord {
 }
 
 export interface CrmFault {
-  op: 'fetch' | 'write' | 'tasks' | 'byId';
+  op: 'fetch' | 'write' | 'tasks' | 'byId' | 'changes';
   /** Throw this AppError from the call... */
   error?: { code: ErrorCode; message: string; details?: Record<string, unknown> };
   /** ...or reject these records (write) with this code. */
@@ -44,8 +44,10 @@ export interface CrmState {
   /** How many times each task key was asked for (created or found). */
   taskRequests: Record<string, number>;
   faults: CrmFault[];
-  /** Calls per operation; `byId` counts reads of named records (real time). */
-  calls: { fetch: number; write: number; tasks: number; byId?: number };
+  /** Calls per operation; `byId` counts reads of named records, `changes` change polls (real time). */
+  calls: { fetch: number; write: number; tasks: number; byId?: number; changes?: number };
+  /** Whether the connector answers a change poll (changedSince), as a Salesforce connector does. */
+  changePoll?: boolean;
 }
 
 export const CRM_MAPPING: Mapping = parseMapping(
@@ -116,6 +118,13 @@ export class FileCrm {
         };
         s.records[r.Id] = { ...defaults, ...prev, ...r, modstamp: ++s.clock } as CrmState['records'][string];
       }
+    });
+  }
+
+  /** From now on the connector answers change polls (changedSince), as Salesforce's does. */
+  enableChangePoll(): void {
+    this.update((s) => {
+      s.changePoll = true;
     });
   }
 
@@ -203,6 +212,22 @@ export class FileCrm {
           cursor: null,
         };
       },
+      // Like Salesforce's: a mark is the stamp after the last change seen; none starts from now.
+      ...(crm.read().changePoll
+        ? {
+            async changedSince(mark: string | null, limit: number) {
+              calls++;
+              raise(crm.call('changes'));
+              const s = crm.read();
+              const latest = String(s.clock);
+              if (mark === null) return { ids: [], mark: latest, more: false };
+              const ids = Object.values(s.records)
+                .filter((r) => r.modstamp > Number(mark))
+                .map((r) => r.Id);
+              return ids.length > limit ? { ids: [], mark: latest, more: true } : { ids, mark: latest, more: false };
+            },
+          }
+        : {}),
       async writeBack(updates) {
         calls += Math.ceil(updates.length / 200);
         const f = crm.call('write');
