@@ -11,16 +11,18 @@ export interface PurgeReport {
   writebacks: number;
   deliveries: number;
   alerts: number;
+  /** Playbook tasks followed for the action outcomes, kept as long as score history. */
+  actionTasks: number;
 }
 
 /**
  * Retention: snapshots of deals closed longer ago than `closedDealDays` (2 years), score history
- * older than `scoreHistoryDays` (1 year), run records, sent write-backs and deliveries.
+ * (with the alerts and playbook tasks it raised) older than `scoreHistoryDays` (1 year), run records, sent write-backs and deliveries.
  * The current state of each deal (deals, deal_sync_state) is never purged.
  */
 export async function purgeTenant(ctx: AppContext, base: SyncConfig, tenantId: string): Promise<PurgeReport> {
   const tenant = await ctx.store.tenants.get(tenantId);
-  if (!tenant) return { snapshots: 0, scores: 0, runs: 0, writebacks: 0, deliveries: 0, alerts: 0 };
+  if (!tenant) return { snapshots: 0, scores: 0, runs: 0, writebacks: 0, deliveries: 0, alerts: 0, actionTasks: 0 };
   const r = tenantSyncConfig(base, tenant).retention;
   const now = ctx.now().getTime();
   const ago = (days: number) => new Date(now - days * DAY_MS);
@@ -31,6 +33,7 @@ export async function purgeTenant(ctx: AppContext, base: SyncConfig, tenantId: s
     writebacks: await ctx.store.outbox.purgeSentBefore(tenantId, ago(r.outboxDays)),
     deliveries: await ctx.store.deliveries.purgeBefore(tenantId, ago(r.outboxDays)),
     alerts: await ctx.store.alerts.purgeBefore(tenantId, ago(r.scoreHistoryDays)),
+    actionTasks: await ctx.store.actionTasks.purgeBefore(tenantId, ago(r.scoreHistoryDays)),
   };
   await ctx.store.tenantSync.markPurged(tenantId, ctx.now());
   return report;

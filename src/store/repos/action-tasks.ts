@@ -145,6 +145,19 @@ export function actionTasksRepo(db: Db) {
       return n;
     },
 
+    /**
+     * Retention: tasks recommended before `before`, whatever became of them (the worker's purge,
+     * with the score history's `retention.scoreHistoryDays`: a task is a recommendation on a score).
+     */
+    async purgeBefore(tenantId: string, before: Date): Promise<number> {
+      const r = await db
+        .deleteFrom('action_tasks')
+        .where('tenant_id', '=', tenantId)
+        .where('recommended_at', '<', before)
+        .executeTakeFirst();
+      return Number(r.numDeletedRows);
+    },
+
     /** Open tasks recommended at or after `since` whose CRM id we know: the ones still worth asking about. */
     async openTracked(tenantId: string, source: string, since: Date): Promise<Array<{ taskId: string; recommendedAt: Date }>> {
       const rows = await db
