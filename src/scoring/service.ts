@@ -1,6 +1,7 @@
 import { compilePlaybook } from '../core/actions/evaluate.ts';
 import type { Playbook } from '../core/actions/playbook.ts';
 import { type BacktestPrediction, type BacktestReport, backtest, type HeadToHead, settleModel } from '../core/backtest/backtest.ts';
+import { type StageProbability, stageProbabilityTable } from '../core/backtest/baselines.ts';
 import type { Deal } from '../core/deal.ts';
 import { dealInputHash } from '../core/deal-hash.ts';
 import { AppError } from '../core/errors.ts';
@@ -99,6 +100,13 @@ export function createScoringService(opts: ScoringServiceOptions) {
     return { deals, snapshots, closed };
   }
 
+  /** Each open stage's usual CRM probability, read from the tenant's open deals (the CRM-probability baseline). */
+  async function stageProbabilities(tenantId: string): Promise<StageProbability[]> {
+    const table = stageProbabilityTable();
+    for await (const page of store.deals.pages(tenantId, { status: ['open'] })) for (const d of page) table.add(d);
+    return table.entries();
+  }
+
   /** Says so in the model's notes when it learnt from the latest deals only. */
   const windowNote = (model: RiskModel, used: number, closed: number): RiskModel =>
     used < closed
@@ -130,6 +138,7 @@ export function createScoringService(opts: ScoringServiceOptions) {
     if (!testable) return { model, report: null, closedDeals: data.closed };
     const { report, predictions, headToHead } = backtest(data, {
       ...base,
+      stageProbabilities: await stageProbabilities(tenantId),
       ...(testDeals ? { test: testDeals } : {}),
       ...(incumbent ? { incumbent } : {}),
     });

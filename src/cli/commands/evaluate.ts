@@ -23,6 +23,10 @@ export function describeBacktest(r: BacktestReport): string {
     `Backtest on ${split}: ${r.nTest} test deals, ${r.nTrain} training deals.`,
     `ROC-AUC ${f3(r.auc)} [${f3(r.aucLow)}, ${f3(r.aucHigh)}]; PR-AUC (loss) ${f3(r.prAuc)}; log-loss ${r.logLoss.toFixed(4)} vs ${r.priorLogLoss.toFixed(4)} for the base rate; Brier ${r.brier.toFixed(4)} vs ${r.priorBrier.toFixed(4)}; lift in the riskiest 20%: ${r.liftTop20.toFixed(2)}×.`,
     `Status: ${r.status} (${r.statusReason}).`,
+    ...r.baselines.map(
+      (b) =>
+        `Baseline, ${b.label}: ROC-AUC ${f3(b.auc)} [${f3(b.aucLow)}, ${f3(b.aucHigh)}]; log-loss ${b.logLoss.toFixed(4)}; Brier ${b.brier.toFixed(4)}. ${b.sentence}`,
+    ),
     ...(r.droppedFeatures.length
       ? [`Dropped as leakage: ${r.droppedFeatures.map((d) => `${d.label} (AUC ${d.auc.toFixed(3)})`).join(', ')}.`]
       : []),

@@ -5,7 +5,7 @@ import type { ModelStatus, RiskModel } from '../scoring/model.ts';
 import { buildRows, type DealSnapshot } from '../scoring/rows.ts';
 import { compileScorer } from '../scoring/scorer.ts';
 import { holdoutDeals, type TrainingData, type TrainOptions, trainModel } from '../scoring/train.ts';
-import { type BaselineReport, evaluateBaselines } from './baselines.ts';
+import { type BaselineReport, evaluateBaselines, type StageProbability } from './baselines.ts';
 import { auc, bootstrapAuc, brier, type CalibrationBin, calibrationTable, liftAt, logLoss, prAuc } from './metrics.ts';
 
 /** The quality gate's verdict: `no_signal` scores are shown as experimental and tasks withheld. */
@@ -106,6 +106,11 @@ export interface BacktestOptions extends TrainOptions {
   testSnapshots?: readonly DealSnapshot[];
   /** The active model: scored on the same held-out deals as the candidate (`headToHead`). */
   incumbent?: RiskModel;
+  /**
+   * Each open stage's usual CRM probability, from the tenant's open deals (stageProbabilityTable):
+   * the CRM's stage-probability baseline for held-out deals replayed at a stage.
+   */
+  stageProbabilities?: readonly StageProbability[];
 }
 
 /** Both models' figures on one set of held-out deals: what the "not worse" retrain gate compares. */
@@ -215,6 +220,7 @@ export function backtest(
         (data.snapshots ?? []).map((s) => s.deal),
         (opts.testSnapshots ?? []).map((s) => s.deal),
       ),
+      ...(opts.stageProbabilities ? { stageProbabilities: opts.stageProbabilities } : {}),
       views: views.map((i) => rows.views[i]!),
       y,
       modelP: p,

@@ -199,30 +199,75 @@ export function explainNaiveBayes(nb: NaiveBayes, view: DealView): NbExplanation
   return { priorLogit, logit, lossProbability, contributions };
 }
 
+/** The probability the CRM gives deals in one open stage (its most common value), and over how many. */
+export interface StageProbability {
+  pipeline: string | null;
+  stage: string;
+  probability: number;
+  deals: number;
+}
+
+/**
+ * Each open stage's usual CRM probability: the most common value among open deals in it (a CRM
+ * sets it from the stage; Salesforce lets a rep override it on a deal). Feed it any number of
+ * open deals, page by page, with `add`.
+ */
+export function stageProbabilityTable(): {
+  add(d: Deal): void;
+  addEntry(e: StageProbability): void;
+  entries(): StageProbability[];
+} {
+  const counts = new Map<string, { pipeline: string | null; stage: string; values: Map<number, number> }>();
+  const count = (pipeline: string | null, stage: string, value: number, n: number): void => {
+    const k = stageKey(pipeline, stage);
+    const c = counts.get(k) ?? counts.set(k, { pipeline, stage, values: new Map() }).get(k)!;
+    c.values.set(value, (c.values.get(value) ?? 0) + n);
+  };
+  return {
+    add(d) {
+      if (d.stage.status !== 'open' || d.crmProbability === null) return;
+      const stage = str(d.stage.label ?? d.stage.order);
+      if (stage !== null) count(d.pipeline, stage, d.crmProbability, 1);
+    },
+    addEntry(e) {
+      count(e.pipeline, e.stage, e.probability, e.deals);
+    },
+    entries() {
+      return [...counts.values()].map((c) => {
+        let best = Number.NaN;
+        let n = 0;
+        let deals = 0;
+        for (const [v, k] of c.values) {
+          deals += k;
+          if (k > n || (k === n && v < best)) [best, n] = [v, k];
+        }
+        return { pipeline: c.pipeline, stage: c.stage, probability: best, deals };
+      });
+    },
+  };
+}
+
 /**
  * The CRM's own probability of a deal at a moment: the deal's value when the view was taken while
  * it was open (an open deal, a snapshot); otherwise the usual probability of the stage it was in
- * then (the median over open deals and snapshots in that stage). Null when unknown, and null for
- * every deal when no deal carries a CRM probability (the field is not mapped).
+ * then (`stages`, from open deals). Null when unknown, and null for every deal when no deal
+ * carries a CRM probability (the field is not mapped).
  */
-export function crmProbabilityReader(known: readonly Deal[]): ((v: DealView) => number | null) | null {
-  const byStage = new Map<string, number[]>();
-  let any = false;
-  for (const d of known) {
-    if (d.stage.status !== 'open' || d.crmProbability === null) continue;
-    any = true;
-    const stage = str(d.stage.label ?? d.stage.order);
-    if (stage === null) continue;
-    const k = stageKey(d.pipeline, stage);
-    (byStage.get(k) ?? byStage.set(k, []).get(k)!).push(d.crmProbability);
-  }
-  if (!any) return null;
-  const medians = new Map([...byStage].map(([k, v]) => [k, v.sort((x, y) => x - y)[v.length >> 1]!]));
+export function crmProbabilityReader(
+  known: readonly Deal[],
+  stages: readonly StageProbability[] = [],
+): ((v: DealView) => number | null) | null {
+  const table = stageProbabilityTable();
+  for (const d of known) table.add(d);
+  for (const e of stages) table.addEntry(e);
+  const entries = table.entries();
+  if (entries.length === 0 && !known.some((d) => d.stage.status === 'open' && d.crmProbability !== null)) return null;
+  const usual = new Map(entries.map((e) => [stageKey(e.pipeline, e.stage), e.probability]));
   const stageOf = categoryReader(STAGE);
   return (v) => {
     if (v.full && v.deal.stage.status === 'open' && v.deal.crmProbability !== null) return v.deal.crmProbability;
     const s = stageOf(v);
-    return s === null ? null : (medians.get(stageKey(v.deal.pipeline, s)) ?? null);
+    return s === null ? null : (usual.get(stageKey(v.deal.pipeline, s)) ?? null);
   };
 }
 
@@ -290,6 +335,8 @@ export function evaluateBaselines(a: {
   train: readonly Deal[];
   /** Every deal and snapshot the backtest knows (open ones give the CRM's stage probabilities). */
   known: readonly Deal[];
+  /** Each open stage's usual CRM probability, from the tenant's open deals. */
+  stageProbabilities?: readonly StageProbability[];
   views: readonly DealView[];
   y: number[];
   modelP: number[];
@@ -312,7 +359,7 @@ export function evaluateBaselines(a: {
     const r = { id, label: BASELINE_LABELS[id], covered, auc: b, aucLow: ci.low, aucHigh: ci.high, aucDifference: diff, verdict };
     out.push({ ...r, logLoss: logLoss(q, a.y), brier: brier(q, a.y), sentence: baselineSentence(r, modelAuc, a.y.length) });
   };
-  const crm = crmProbabilityReader(a.known);
+  const crm = crmProbabilityReader(a.known, a.stageProbabilities);
   if (crm) {
     add(
       'crm_probability',

@@ -2,7 +2,7 @@ import type { Deal } from '../../core/deal.ts';
 import type { ScoringService } from '../../scoring/service.ts';
 import type { modelHealth } from '../../sync/requests.ts';
 import { unconvertedView } from '../api/money-schemas.ts';
-import type { DealScoreView, DiagnosticsView, ModelPerformanceView, PipelineMetricsView } from '../api/schemas.ts';
+import type { BaselineFiguresView, DealScoreView, DiagnosticsView, ModelPerformanceView, PipelineMetricsView } from '../api/schemas.ts';
 import type { ScoringPort } from '../deps.ts';
 
 /** NaN (a rate over no deals) and undefined become null in JSON views. */
@@ -10,6 +10,31 @@ const n = (x: unknown): number | null => (typeof x === 'number' && Number.isFini
 const iso = (d: Date | string): string => (typeof d === 'string' ? d : d.toISOString());
 type Obj = Record<string, unknown>;
 const arr = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : []);
+
+const BASELINE_IDS = new Set<unknown>(['crm_probability', 'naive_bayes']);
+const VERDICTS = new Set<unknown>(['model_better', 'baseline_better', 'no_difference']);
+
+/** A stored backtest's baselines (none in a report written before they were measured). */
+function baselinesOf(v: unknown): BaselineFiguresView[] {
+  return arr(v)
+    .filter((b) => BASELINE_IDS.has(b.id) && VERDICTS.has(b.verdict) && typeof b.sentence === 'string')
+    .map((b) => {
+      const d = (b.aucDifference ?? {}) as Obj;
+      return {
+        id: b.id as BaselineFiguresView['id'],
+        label: String(b.label ?? b.id),
+        covered: n(b.covered) ?? 0,
+        auc: n(b.auc),
+        aucLow: n(b.aucLow),
+        aucHigh: n(b.aucHigh),
+        logLoss: n(b.logLoss),
+        brier: n(b.brier),
+        aucDifference: { value: n(d.value), low: n(d.low), high: n(d.high) },
+        verdict: b.verdict as BaselineFiguresView['verdict'],
+        sentence: b.sentence as string,
+      };
+    });
+}
 
 /** `EdTech` filters on industry (the deals page's segment); `product=Widgets` names the field. */
 function segmentFilter(s: string): Record<string, string> {
@@ -151,6 +176,7 @@ export function scoringPort(service: ScoringService, now: () => Date, health: Mo
               liftTop20: n(r.liftTop20),
               nTrain: n(r.nTrain),
               nTest: n(r.nTest),
+              baselines: baselinesOf(r.baselines),
             }
           : null,
         calibration: arr(r.calibration).map((b) => ({ predicted: n(b.predicted) ?? 0, observed: n(b.observed) ?? 0, n: n(b.n) ?? 0 })),

@@ -316,6 +316,30 @@ export const LastTraining = z
   })
   .meta({ id: 'LastTraining', description: 'The last training and the "not worse" decision, kept or not' });
 
+export const BaselineFigures = z
+  .object({
+    id: z.enum(['crm_probability', 'naive_bayes']).meta({
+      description:
+        "crm_probability: the CRM's own stage probability (Salesforce Probability, HubSpot hs_deal_stage_probability), when mapped; naive_bayes: Odoo-style naive Bayes over the same mapped fields (docs/scoring.md)",
+    }),
+    label: z.string().meta({ description: 'How the sentence names it: "the CRM\'s stage probability"' }),
+    covered: z.number().int().meta({ description: 'Held-out deals it had a value for; the others count at the base rate' }),
+    auc: z.number().nullable(),
+    aucLow: z.number().nullable(),
+    aucHigh: z.number().nullable(),
+    logLoss: z.number().nullable(),
+    brier: z.number().nullable(),
+    aucDifference: z
+      .object({ value: z.number().nullable(), low: z.number().nullable(), high: z.number().nullable() })
+      .meta({ description: "The model's AUC minus the baseline's on the same held-out deals, with a paired bootstrap 95% interval" }),
+    verdict: z.enum(['model_better', 'baseline_better', 'no_difference']).meta({
+      description:
+        'baseline_better: higher AUC and the difference interval lies below 0; model_better: it lies above 0; else within the noise',
+    }),
+    sentence: z.string().meta({ description: '"The model ranks deals better than the CRM\'s stage probability: AUC 0.71 vs 0.62."' }),
+  })
+  .meta({ id: 'BaselineFigures', description: "A simple baseline's figures on the backtest's held-out deals, beside the model's" });
+
 export const ModelPerformance = z
   .object({
     status: ModelStatusName,
@@ -336,6 +360,10 @@ export const ModelPerformance = z
         liftTop20: z.number().nullable(),
         nTrain: z.number().int().nullable(),
         nTest: z.number().int().nullable(),
+        baselines: z.array(BaselineFigures).meta({
+          description:
+            "The CRM's stage probability (when mapped) and naive Bayes, on the same held-out deals at the same moments as the model (the prior's figures are the prior* fields); empty for a model backtested before baselines were measured",
+        }),
       })
       .nullable(),
     calibration: z.array(z.object({ predicted: z.number(), observed: z.number(), n: z.number().int() })),
@@ -475,6 +503,7 @@ export type PipelineMetricsView = Omit<z.infer<typeof PipelineMetrics>, 'riskDis
   Partial<Pick<z.infer<typeof PipelineMetrics>, 'riskDistribution'>>;
 export type DiagnosticsView = z.infer<typeof Diagnostics>;
 export type ModelPerformanceView = z.infer<typeof ModelPerformance>;
+export type BaselineFiguresView = z.infer<typeof BaselineFigures>;
 export type SyncRunView = z.infer<typeof SyncRun>;
 export type DigestView = z.infer<typeof DigestResponse>;
 export type DriverView = z.infer<typeof Driver>;

@@ -1,6 +1,6 @@
 import type { Router } from 'express';
 import { AppError } from '../../core/errors.ts';
-import type { ModelPerformanceView } from '../api/schemas.ts';
+import type { BaselineFiguresView, ModelPerformanceView } from '../api/schemas.ts';
 import type { ServerContext } from '../context.ts';
 import { dateTime, num, pct } from '../http/format.ts';
 import { html, jsonData, raw } from '../http/html.ts';
@@ -70,6 +70,22 @@ function lastTrainingLine(t: ModelPerformanceView['lastTraining']) {
   return html`<p id="model-last-training">Last training ${dateTime(t.at)} (${TRAINED_BECAUSE[t.reason] ?? t.reason}): ${outcome}. ${t.why.charAt(0).toUpperCase()}${t.why.slice(1)}${t.compared ? ` (compared on ${t.compared})` : ''}.</p>`;
 }
 
+const BASELINE_HEADINGS: Record<BaselineFiguresView['id'], string> = {
+  crm_probability: 'CRM stage probability',
+  naive_bayes: 'Naive Bayes (same fields)',
+};
+
+/** One plain sentence per baseline: which ranks deals better, and by how much. */
+function baselineSentences(baselines: BaselineFiguresView[]) {
+  if (baselines.length === 0) return '';
+  return html`<ul id="model-baselines">${baselines.map(
+    (x) =>
+      html`<li data-baseline="${x.id}" data-verdict="${x.verdict}">${x.sentence}${
+        x.verdict === 'baseline_better' ? ' Scores still come from the model: scoring with a baseline instead is not built yet.' : ''
+      }</li>`,
+  )}</ul>`;
+}
+
 export function modelPage(s: ServerContext, router: Router): void {
   router.get(
     '/model',
@@ -134,19 +150,29 @@ export function modelPage(s: ServerContext, router: Router): void {
         },
         options: { scales: { y: { min: 0, max: 1, format: 'pct' } } },
       };
-      const row = (label: string, model: number | null | undefined, prior: number | null | undefined, better: 'lower' | 'higher') =>
-        html`<tr><th scope="row">${label}</th><td class="num">${num(model ?? null, 3)}</td><td class="num">${num(prior ?? null, 3)}</td><td class="small muted">${better} is better</td></tr>`;
+      const baselines = b?.baselines ?? [];
+      const others = (cell: (x: BaselineFiguresView) => ReturnType<typeof html> | string) =>
+        baselines.map((x) => html`<td class="num" data-baseline="${x.id}">${cell(x)}</td>`);
+      const row = (
+        label: string,
+        model: number | null | undefined,
+        prior: number | null | undefined,
+        better: 'lower' | 'higher',
+        of: (x: BaselineFiguresView) => number | null,
+      ) =>
+        html`<tr><th scope="row">${label}</th><td class="num">${num(model ?? null, 3)}</td><td class="num">${num(prior ?? null, 3)}</td>${others((x) => num(of(x), 3))}<td class="small muted">${better} is better</td></tr>`;
       const body = html`
 <p class="card status-${words.tone}" data-model-status="${m.status}"><strong>${m.status === 'none' ? 'No model' : `Version ${m.version ?? '—'}`}</strong>${m.trainedAt ? ` (trained ${dateTime(m.trainedAt)})` : ''}: ${words.text}${m.statusText ? html`<br><span class="small" id="model-status-reason">${m.statusText}</span>` : ''}</p>
 ${
   b
     ? html`<h2>Backtest on the latest closed deals</h2>
-<table><thead><tr><th>Measure</th><th class="num">Model</th><th class="num">Prior (overall win rate)</th><th></th></tr></thead><tbody>
-<tr><th scope="row">ROC-AUC (95% interval)</th><td class="num">${num(b.auc)} (${num(b.aucLow)}–${num(b.aucHigh)})</td><td class="num">0.500</td><td class="small muted">higher is better</td></tr>
-${row('Log-loss', b.logLoss, b.priorLogLoss, 'lower')}${row('Brier score', b.brier, b.priorBrier, 'lower')}
-<tr><th scope="row">PR-AUC</th><td class="num">${num(b.prAuc, 3)}</td><td class="num">—</td><td></td></tr>
-<tr><th scope="row">Lift in the riskiest 20%</th><td class="num">${num(b.liftTop20)}×</td><td class="num">1.00×</td><td></td></tr>
-</tbody></table><p class="small muted">Trained on ${b.nTrain ?? '—'} deals, tested on ${b.nTest ?? '—'} later ones.</p>`
+${baselineSentences(baselines)}
+<table id="model-backtest"><thead><tr><th>Measure</th><th class="num">Model</th><th class="num">Prior (overall win rate)</th>${baselines.map((x) => html`<th class="num">${BASELINE_HEADINGS[x.id]}</th>`)}<th></th></tr></thead><tbody>
+<tr><th scope="row">ROC-AUC (95% interval)</th><td class="num">${num(b.auc)} (${num(b.aucLow)}–${num(b.aucHigh)})</td><td class="num">0.500</td>${others((x) => `${num(x.auc)} (${num(x.aucLow)}–${num(x.aucHigh)})`)}<td class="small muted">higher is better</td></tr>
+${row('Log-loss', b.logLoss, b.priorLogLoss, 'lower', (x) => x.logLoss)}${row('Brier score', b.brier, b.priorBrier, 'lower', (x) => x.brier)}
+<tr><th scope="row">PR-AUC</th><td class="num">${num(b.prAuc, 3)}</td><td class="num">—</td>${others(() => '—')}<td></td></tr>
+<tr><th scope="row">Lift in the riskiest 20%</th><td class="num">${num(b.liftTop20)}×</td><td class="num">1.00×</td>${others(() => '—')}<td></td></tr>
+</tbody></table><p class="small muted">Trained on ${b.nTrain ?? '—'} deals, tested on ${b.nTest ?? '—'} later ones; every column is measured on the same held-out deals at the same moments. How the baselines are computed: docs/scoring.md, "Baselines".</p>`
     : ''
 }
 <h2>Since training</h2>
