@@ -13,7 +13,17 @@ import { handleSyncError } from '../../src/sync/handle-sync-error.ts';
  */
 
 /** Cases a source may leave out, each with the reason it gives (shown in the test's title). */
-export type OptionalCase = 'deletes' | 'restores' | 'writeBack' | 'tasks' | 'revokedToken' | 'exhaustedQuota';
+export type OptionalCase =
+  | 'deletes'
+  | 'restores'
+  | 'writeBack'
+  | 'tasks'
+  | 'revokedToken'
+  | 'exhaustedQuota'
+  /** Connector.fetchByIds: real-time rescoring reads the deals a webhook or a change poll named. */
+  | 'fetchByIds'
+  /** Connector.changedSince: the change poll of a CRM that sends no webhook. */
+  | 'changedSince';
 
 export interface RiskReadBack {
   score: number;
@@ -176,6 +186,17 @@ async function drain(it: AsyncIterator<FetchPage>): Promise<{ pages: number; err
 }
 
 const describeError = (e: unknown): string => (isAppError(e) ? `${e.code}: ${e.message}` : String(e));
+
+/** The mapped deal of each record (by deal id), to compare two reads of the same deals. */
+function dealsOf(c: Connector, records: FetchPage['records']): Map<string, unknown> {
+  const map = compileMapping(c.mapping);
+  const out = new Map<string, unknown>();
+  for (const r of records) {
+    const m = map(r, { tenantId: 'contract', source: c.source });
+    out.set(m.ok ? m.deal.externalId : m.error.recordId, m.ok ? m.deal : m.error);
+  }
+  return out;
+}
 
 export function connectorContract(name: string, setup: ContractSetup): void {
   const skip = setup.skip ?? {};
@@ -408,6 +429,70 @@ export function connectorContract(name: string, setup: ContractSetup): void {
         expect(policy.status).toBe('paused');
         expect(policy.connection?.pausedUntil?.getTime()).toBeGreaterThan(now.getTime());
       }),
+    );
+
+    optional('fetchByIds', 'reads named deals by id as a sync delivers them, each once; a deleted one comes back among deletedIds', () =>
+      withSource('small', async (h) => {
+        const first = await sync(await h.connect(), null);
+        const [edited, other, gone] = [first.ids[0]!, first.ids[3]!, first.ids[5]!];
+        const removes = Boolean(h.remove && !skip.deletes);
+        await h.elapse(10 * MINUTE);
+        await h.edit([edited]);
+        if (removes) await h.remove!([gone]);
+        await h.elapse(MINUTE);
+        const c = await h.connect();
+        const fetchByIds = need(c.fetchByIds, 'fetchByIds', name).bind(c);
+        // As a webhook names them: repeats (HubSpot retries, several events per deal) included.
+        const page = await fetchByIds([edited, other, edited, ...(removes ? [gone] : [])]);
+        expect(page.cursor, 'reading by id moves no cursor').toBeNull();
+        expect(page.unreadable ?? []).toEqual([]);
+        const byId = dealsOf(c, page.records);
+        expect(sorted(page.records.map(dealIdOf(c))), 'each named live deal once').toEqual(sorted([edited, other]));
+        expect(page.deletedIds).toEqual(removes ? [gone] : []);
+        // The same deals, field for field (the edit included), as a sync of the source maps them now.
+        const synced = dealsOf(
+          c,
+          (await sync(await h.connect(), null)).pages.flatMap((p) => p.records),
+        );
+        for (const id of [edited, other]) expect(byId.get(id), `${id} read by id`).toEqual(synced.get(id));
+        expect(c.usage().calls, 'reading by id calls the CRM').toBeGreaterThan(0);
+      }),
+    );
+
+    optional(
+      'changedSince',
+      'names each deal changed since the mark once, deletions included; past the limit it names none and moves on',
+      () =>
+        withSource('small', async (h) => {
+          const first = await sync(await h.connect(), null);
+          // The worker builds a connector per poll and keeps only the mark.
+          const poll = async (mark: string | null, limit = 50) => {
+            const c = await h.connect();
+            return need(c.changedSince, 'changedSince', name).call(c, mark, limit);
+          };
+          const start = await poll(null);
+          expect(start, 'the first poll starts after the latest change').toMatchObject({ ids: [], more: false });
+          const [a, b, gone] = [first.ids[0]!, first.ids[1]!, first.ids[2]!];
+          const removes = Boolean(h.remove && !skip.deletes);
+          await h.elapse(MINUTE);
+          await h.edit([a, b]);
+          if (removes) await h.remove!([gone]);
+          await h.elapse(MINUTE);
+          const found = await poll(start.mark);
+          expect(found.more).toBe(false);
+          expect(sorted(found.ids)).toEqual(sorted([a, b, ...(removes ? [gone] : [])]));
+          expect((await poll(found.mark)).ids, 'a change is named once').toEqual([]);
+
+          // A mass update: more than the limit changed, none named, the mark moves past them all.
+          await h.elapse(MINUTE);
+          await h.edit(first.ids.slice(3, 9));
+          const over = await poll(found.mark, 5);
+          expect(over).toMatchObject({ ids: [], more: true });
+          expect((await poll(over.mark)).ids, 'what the regular sync reads is not named later').toEqual([]);
+          await h.elapse(MINUTE);
+          await h.edit([b]);
+          expect((await poll(over.mark)).ids, 'and the next change is').toEqual([b]);
+        }),
     );
   });
 }

@@ -59,5 +59,8 @@ connectorContract('csv over a file', {
     tasks: `${noCrm}: upsertTasks only logs in memory per connector instance, there is no CRM to hold a task`,
     revokedToken: 'a file has no token',
     exhaustedQuota: 'a file has no API quota',
+    fetchByIds:
+      'a file sends no webhook and cannot be asked for one row: the CSV connector has no fetchByIds, so real time leaves a file to the regular sync (realtimeScope)',
+    changedSince: 'a file is only read whole: the CSV connector has no changedSince, so the worker polls no file',
   },
 });

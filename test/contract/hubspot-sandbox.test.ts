@@ -99,5 +99,7 @@ connectorContract('hubspot over the sandbox', {
   skip: {
     restores:
       'the sandbox has no recycle-bin restore: HubSpot restores deals only in its UI (no API), so nothing on loopback can bring one back',
+    changedSince:
+      'HubSpot pushes changes by webhook (deal.propertyChange and the rest, to /integrations/hubspot/webhook), so the HubSpot connector has no change poll (changedSince)',
   },
 });

@@ -6,7 +6,8 @@ import { anOpportunity, describeOpportunity, INSTANCE, LOGIN, sfDateTime, sfErro
  * A nock-backed Salesforce org for the connector contract: the REST query API (query, queryAll
  * with IsDeleted rows, queryMore through nextRecordsUrl in batches of 2,000), sObject
  * Collections (per-record save results, allOrNone=false), describe, and the OAuth token
- * endpoint. It recognises the connector's own query shapes (connectors/salesforce/soql.ts) and
+ * endpoint. It recognises the connector's own query shapes (connectors/salesforce/soql.ts, the
+ * real-time reads by id and change poll included) and
  * answers anything else 400 MALFORMED_QUERY, so a new query is noticed rather than guessed at.
  * Opportunities copy the recorded ones (../shared/contracts/salesforce/.../opportunities.test.json),
  * and their SystemModstamps come in threes, as a mass update leaves them, so the keyset's Id
@@ -247,6 +248,28 @@ export class FakeSalesforceOrg {
           .filter((r) => ids.has(r.Id))
           .map((r) => ({ attributes: r.attributes, Id: r.Id, OwnerId: r.OwnerId })),
       );
+    }
+    // Real time (connectors/salesforce/soql.ts): named opportunities, and the change poll.
+    const named = /^SELECT (.+) FROM Opportunity WHERE Id IN \((.*)\)$/.exec(q);
+    if (named) {
+      const ids = new Set([...named[2]!.matchAll(/'([^']+)'/g)].map((m) => m[1]!));
+      return this.page(
+        this.live(all)
+          .filter((r) => ids.has(r.Id))
+          .map((r) => project(r, named[1]!.split(', '))),
+      );
+    }
+    const latest = /^SELECT Id, SystemModstamp FROM Opportunity ORDER BY SystemModstamp DESC, Id DESC LIMIT 1$/.test(q);
+    if (latest) return this.page(this.changes(['Id', 'SystemModstamp'], null, all).slice(-1));
+    const polled =
+      /^SELECT Id, SystemModstamp FROM Opportunity WHERE SystemModstamp (>=|>) (\S+) ORDER BY SystemModstamp ASC, Id ASC LIMIT (\d+)$/.exec(
+        q,
+      );
+    if (polled) {
+      const t = literalDate(polled[2]!);
+      const keep = (r: Record<string, unknown>) =>
+        polled[1] === '>' ? stampMs(String(r.SystemModstamp)) > t : stampMs(String(r.SystemModstamp)) >= t;
+      return this.page(this.changes(['Id', 'SystemModstamp'], null, all).filter(keep).slice(0, Number(polled[3])));
     }
     const changes = /^SELECT (.+) FROM Opportunity(?: WHERE (.+))? ORDER BY SystemModstamp ASC, Id ASC$/.exec(q);
     if (changes) return this.page(this.changes(changes[1]!.split(', '), changes[2] ?? null, all));

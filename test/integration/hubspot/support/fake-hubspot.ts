@@ -239,13 +239,15 @@ export class FakeHubSpot {
     s.post(/^\/crm\/v3\/objects\/deals\/batch\/read(\?.*)?$/).reply(
       route((uri, body) => {
         this.record('POST', uri, body);
-        const b = body as { inputs: Array<{ id: string }>; properties?: string[]; propertiesWithHistory?: string[] };
+        const b = body as { inputs: Array<{ id: string }>; properties?: string[]; propertiesWithHistory?: string[]; archived?: boolean };
         if (b.inputs.length > 100) return [400, { status: 'error', category: 'VALIDATION_ERROR', message: 'Batch size too large' }];
         const refused = historyLimit(b);
         if (refused) return refused;
+        // `archived` (default false) picks live or archived records, as on the sandbox (objects-api.ts):
+        // a deal in the recycle bin is left out of a plain batch read, as one that does not exist.
         const results = b.inputs
           .map((i) => this.deals.get(i.id))
-          .filter((d): d is FakeDeal => Boolean(d))
+          .filter((d): d is FakeDeal => Boolean(d) && Boolean(d!.archivedAt) === (b.archived === true))
           .map((d) => ({
             ...this.view(d, b.properties ?? []),
             propertiesWithHistory: Object.fromEntries(
