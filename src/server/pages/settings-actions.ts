@@ -4,6 +4,7 @@ import { AppError, isAppError } from '../../core/errors.ts';
 import { parseScoringConfig, scoringChangedPatch } from '../../core/scoring/config.ts';
 import { PrivateHostAllowList } from '../../net/public-address.ts';
 import { webhookUrlProblem } from '../../net/webhook-post.ts';
+import { forecastSettings } from '../../scoring/forecast.ts';
 import { loadSyncConfig, tenantSyncConfig } from '../../sync/config.ts';
 import { createApiKey } from '../auth/api-key.ts';
 import type { Principal } from '../auth/principal.ts';
@@ -87,6 +88,24 @@ export function settingsActions(s: ServerContext, router: Router): void {
       await store.tenants.updateSettings(p.tenantId, { scoring, ...scoringChangedPatch(s.app.now()) });
       await store.audit.add(p.tenantId, { actor: p.label, action: 'thresholds.updated', details: thresholds }, s.app.now());
       redirectWith(res, '/settings#h-thresholds', 'ok', 'Thresholds saved; every open deal gets its category from them on the next sync.');
+    }),
+  );
+
+  router.post(
+    '/settings/forecast',
+    pageRoute(s, async ({ req, res, p }) => {
+      assertAdmin(p);
+      const raw = field(req, 'fiscalYearStartMonth').trim();
+      // Blank or not a number is an error, not January.
+      const forecast = { fiscalYearStartMonth: raw === '' ? Number.NaN : Number(raw) };
+      try {
+        forecastSettings({ forecast }, p.tenantId);
+      } catch (e) {
+        return again(p, { section: 'forecast', errors: errorLines(e).map((l) => l.replace(/^tenant \S+ /, '')) });
+      }
+      await store.tenants.updateSettings(p.tenantId, { forecast });
+      await store.audit.add(p.tenantId, { actor: p.label, action: 'forecast.updated', details: forecast }, s.app.now());
+      redirectWith(res, '/settings#h-forecast', 'ok', 'Fiscal year saved; the forecast follows its quarters from now on.');
     }),
   );
 

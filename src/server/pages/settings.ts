@@ -3,6 +3,7 @@ import { stringify as toYaml } from 'yaml';
 import { baseLossRate, scoreBounds } from '../../core/scoring/categories.ts';
 import { RiskModel } from '../../core/scoring/model.ts';
 import { loadScoringConfig, tenantScoringConfig } from '../../scoring/config.ts';
+import { forecastSettings } from '../../scoring/forecast.ts';
 import type { Delivery } from '../../store/repos/deliveries.ts';
 import { loadSyncConfig } from '../../sync/config.ts';
 import { defaultSource, type MappingSourceName } from '../api/settings.ts';
@@ -18,7 +19,7 @@ import { type MappingEcho, mappingSection } from './settings-mapping.ts';
 
 /** What a settings form posted back when it failed validation or asked for a preview. */
 export interface SettingsEcho {
-  section: 'mapping' | 'playbook' | 'thresholds' | 'alerts' | 'keys';
+  section: 'mapping' | 'playbook' | 'thresholds' | 'forecast' | 'alerts' | 'keys';
   errors?: string[];
   text?: string;
   source?: MappingSourceName;
@@ -73,6 +74,8 @@ ${playbook.ok ? await playbookRecords(s, p.tenantId, playbook.value.playbook) : 
 
 ${await thresholdsSection(s, p, settings, errs('thresholds'))}
 
+${await forecastSection(p, settings, errs('forecast'))}
+
 <section aria-labelledby="h-alerts"><h2 id="h-alerts">Schedule and alerts</h2>
 <p class="small">Sync schedule: <code>${syncBase.schedule.cron}</code> (${syncBase.schedule.timezone}), set for the whole deployment in <code>config/sync.yaml</code>; admins can also <a href="/sync">sync now</a>.</p>
 ${errs('alerts')}
@@ -89,6 +92,28 @@ ${admin ? deliveryFailures(deliveries) : ''}</section>
 
 ${admin ? keysSection(p, keys, echo) : ''}
 ${admin ? membersSection(p, users) : ''}`;
+}
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+
+/**
+ * The fiscal year the forecast's quarters follow (settings.forecast.fiscalYearStartMonth). Set
+ * here, not read from the CRM: the app does not read Salesforce's Organization.FiscalYearStartMonth,
+ * and HubSpot's API has no fiscal year (docs/forecast.md).
+ */
+async function forecastSection(p: Principal, settings: Record<string, unknown>, errors: SafeHtml | ''): Promise<SafeHtml> {
+  const admin = p.role === 'admin';
+  const dis = admin ? '' : raw(' disabled');
+  const current = await attempt(async () => forecastSettings(settings, p.tenantId).fiscalYearStartMonth);
+  const month = current.ok ? current.value : 1;
+  return html`<section aria-labelledby="h-forecast"><h2 id="h-forecast">Forecast quarters</h2>
+${errors}${current.ok ? '' : html`<p class="errors">${current.message}</p>`}
+<form method="post" action="/settings/forecast" class="filters">${csrfField(p)}
+<div><label for="f-fy-start">Fiscal year starts in</label><select id="f-fy-start" name="fiscalYearStartMonth"${dis}>${MONTHS.map(
+    (m, i) => html`<option value="${i + 1}"${sel(month === i + 1)}>${m}</option>`,
+  )}</select></div>
+${admin ? html`<button type="submit">Save fiscal year</button>` : ''}</form>
+<p class="small muted">The forecast's quarters (the Forecast page, the overview, the managers' digest, <code>GET /v1/forecast/reconciliation</code>) follow it; a fiscal year is named after the year it ends in. Set it to your CRM's: Salesforce keeps it in Setup → Company Settings → Fiscal Year, which the app does not read; HubSpot has no fiscal year. Quarters already recorded in the track record keep the names they had.</p></section>`;
 }
 
 /**

@@ -247,6 +247,8 @@ describe('hostile input on every route of the OpenAPI document', () => {
       ],
       ['/settings/playbook', { playbook: 'version: 1\nrules:\n  - id: "a\u0000"' }],
       ['/settings/alerts', { threshold: '1e400', timezone: 'UTC\u0000', digestTime: '08:00', adminEmails: 'a\u0000@x.io' }],
+      ['/settings/forecast', { fiscalYearStartMonth: '1e400' }],
+      ['/settings/forecast', { fiscalYearStartMonth: '2\u0000' }],
       ['/settings/keys', { name: 'k\u0000', role: 'read', rate: '1e400' }],
     ] as const) {
       const res = await b.post(path, form);

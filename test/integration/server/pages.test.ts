@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseEnv } from '../../../config/env.ts';
 import { silentLogger } from '../../../src/log.ts';
+import { createApiKey } from '../../../src/server/auth/api-key.ts';
 import { startWeb } from '../../../src/server/index.ts';
 import { openStore } from '../../../src/store/index.ts';
-import { Browser } from './client.ts';
+import { api, Browser } from './client.ts';
 import { NOW, startTestWeb, type Web } from './harness.ts';
 
 describe('admin actions on the pages', () => {
@@ -29,6 +30,23 @@ describe('admin actions on the pages', () => {
     expect(await (await admin.get('/settings')).text()).toContain(
       'Fixed thresholds give risk scores Low 0–20, Medium 21–45, High 46–70, Critical 71–100.',
     );
+  });
+
+  it("saves the fiscal year the forecast's quarters follow, refusing a month that is not one", async () => {
+    for (const bad of ['13', '0', 'March', '']) {
+      const r = await admin.post('/settings/forecast', { fiscalYearStartMonth: bad });
+      expect({ bad, status: r.status }).toEqual({ bad, status: 400 });
+      expect(await r.text()).toMatch(/id="forecast-errors"[\s\S]*settings\.forecast: fiscalYearStartMonth/);
+    }
+    expect((await w.t.store.tenants.get(T))?.settings.forecast).toBeUndefined();
+    expect((await admin.post('/settings/forecast', { fiscalYearStartMonth: '2' })).status).toBe(303);
+    expect((await w.t.store.tenants.get(T))?.settings.forecast).toEqual({ fiscalYearStartMonth: 2 });
+    expect(await (await admin.get('/settings')).text()).toContain('<option value="2" selected>February</option>');
+    // 24 November 2026 is in the fourth quarter of the fiscal year that began in February 2026.
+    const key = (await createApiKey(w.t.store, T, { name: 'fy', role: 'read', ratePerMinute: 100, createdBy: 'test' }, NOW)).secret;
+    const f = (await api(w.url, 'GET', '/v1/forecast/reconciliation', key)).body;
+    expect(f.fiscalYearStartMonth).toBe(2);
+    expect(f.quarters.map((q: { quarter: string }) => q.quarter)).toEqual(['FY2027-Q4', 'FY2028-Q1']);
   });
 
   it('saves relative thresholds, shows the score ranges they give, and marks every score for rescoring', async () => {
