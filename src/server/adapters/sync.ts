@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { USAGE_WINDOW as HUBSPOT_USAGE_WINDOW } from '../../../connectors/hubspot/api.ts';
 import { USAGE_WINDOW as SALESFORCE_USAGE_WINDOW } from '../../../connectors/salesforce/limits.ts';
 import type { AppContext } from '../../context.ts';
@@ -9,6 +10,12 @@ import type { DigestView, SyncRunView } from '../api/schemas.ts';
 import type { SyncPort } from '../deps.ts';
 
 const RECORD_STEPS = ['map', 'store', 'score', 'write-back', 'tasks'] as const;
+
+/**
+ * The CRM's usage counter a run stored (details.apiUsage, `usage` before it was renamed): read
+ * through a schema, so a figure that is not a number shows as unknown rather than as text.
+ */
+const StoredUsage = z.object({ used: z.number().optional().catch(undefined), limit: z.number().optional().catch(undefined) }).loose();
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
 
@@ -103,7 +110,8 @@ export function syncPort(ctx: AppContext): SyncPort {
       for (const c of connections) {
         if (c.crm === 'csv') continue;
         const [last] = await listSyncRuns(ctx, tenantId, { limit: 1, connectionId: c.id });
-        const u = (last?.details.apiUsage ?? last?.details.usage ?? null) as { used?: number; limit?: number } | null;
+        const stored = StoredUsage.safeParse(last?.details.apiUsage ?? last?.details.usage);
+        const u = stored.success ? stored.data : null;
         const polled = await ctx.store.changePollCalls.since(tenantId, c.id, new Date(ctx.now().getTime() - 86_400_000));
         out.push({
           connectionId: c.id,

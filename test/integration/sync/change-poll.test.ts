@@ -89,3 +89,31 @@ describe('the real-time change poll', () => {
     expect(realtimeTrigger(['webhook', 'webhook'])).toBe('webhook');
   });
 });
+
+describe("the Sync page's API usage", () => {
+  let h: Harness;
+  afterEach(async () => h.close());
+
+  it('reads the usage a run stored through a schema: a figure that is not a number shows as unknown, not as text', {
+    timeout: 60_000,
+  }, async () => {
+    h = await harness();
+    const { connection } = await h.tenant('t1');
+    const runId = await h.ctx.store.syncRuns.start('t1', { connectionId: connection.id, trigger: 'test', holder: null }, h.clock.now());
+    const finish = {
+      status: 'succeeded' as const,
+      finishedAt: h.clock.now(),
+      durationMs: 1,
+      counts: {},
+      apiCalls: 3,
+      errors: [],
+      rejected: [],
+    };
+    await h.ctx.store.syncRuns.finish('t1', runId, { ...finish, details: { apiUsage: { calls: 3, used: 'most of it', limit: 15000 } } });
+    expect((await syncPort(h.ctx).apiUsage!('t1'))[0]).toMatchObject({ used: null, limit: 15000 });
+    await h.ctx.store.syncRuns.finish('t1', runId, { ...finish, details: { apiUsage: 'garbled' } });
+    expect((await syncPort(h.ctx).apiUsage!('t1'))[0]).toMatchObject({ used: null, limit: null });
+    await h.ctx.store.syncRuns.finish('t1', runId, { ...finish, details: { usage: { used: 120, limit: 15000 } } });
+    expect((await syncPort(h.ctx).apiUsage!('t1'))[0]).toMatchObject({ used: 120, limit: 15000 });
+  });
+});
