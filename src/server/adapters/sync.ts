@@ -17,6 +17,12 @@ const RECORD_STEPS = ['map', 'store', 'score', 'write-back', 'tasks'] as const;
  */
 const StoredUsage = z.object({ used: z.number().optional().catch(undefined), limit: z.number().optional().catch(undefined) }).loose();
 
+/** Values the run cleaned (details.cleaned): the entries that are objects; anything else reads as none. */
+const StoredCleaned = z
+  .array(z.unknown())
+  .catch([])
+  .transform((a) => a.filter((c): c is Record<string, unknown> => typeof c === 'object' && c !== null && !Array.isArray(c)));
+
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
 
 /** The sync engine and worker (src/sync, src/worker) as the web app sees them. */
@@ -52,7 +58,7 @@ export function syncPort(ctx: AppContext): SyncPort {
           field: str(x.field),
           reason: str(x.reason) ?? str(x.message) ?? 'rejected',
         })),
-        cleaned: (Array.isArray(r.details.cleaned) ? (r.details.cleaned as Array<Record<string, unknown>>) : []).map((c) => ({
+        cleaned: StoredCleaned.parse(r.details.cleaned).map((c) => ({
           recordId: str(c.recordId) ?? '',
           ...(typeof c.row === 'number' ? { row: c.row } : {}),
           field: str(c.field) ?? '',

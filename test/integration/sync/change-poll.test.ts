@@ -94,7 +94,7 @@ describe("the Sync page's API usage", () => {
   let h: Harness;
   afterEach(async () => h.close());
 
-  it('reads the usage a run stored through a schema: a figure that is not a number shows as unknown, not as text', {
+  it('reads the usage and cleaned values a run stored through a schema: what does not fit shows as unknown or none', {
     timeout: 60_000,
   }, async () => {
     h = await harness();
@@ -115,5 +115,12 @@ describe("the Sync page's API usage", () => {
     expect((await syncPort(h.ctx).apiUsage!('t1'))[0]).toMatchObject({ used: null, limit: null });
     await h.ctx.store.syncRuns.finish('t1', runId, { ...finish, details: { usage: { used: 120, limit: 15000 } } });
     expect((await syncPort(h.ctx).apiUsage!('t1'))[0]).toMatchObject({ used: 120, limit: 15000 });
+
+    // The values a run cleaned: an entry that is not an object is left out, not a 500 for the page.
+    const cleaned = [null, 'amount', { recordId: 'A', field: 'amount', reason: 'not a number' }];
+    await h.ctx.store.syncRuns.finish('t1', runId, { ...finish, details: { cleaned } });
+    expect((await syncPort(h.ctx).runs('t1', 5))[0]!.cleaned).toEqual([{ recordId: 'A', field: 'amount', reason: 'not a number' }]);
+    await h.ctx.store.syncRuns.finish('t1', runId, { ...finish, details: { cleaned: 'garbled' } });
+    expect((await syncPort(h.ctx).runs('t1', 5))[0]!.cleaned).toEqual([]);
   });
 });
