@@ -78,6 +78,19 @@ describe('scoring commands', () => {
     expect(r.nTest as number).toBe(160);
   });
 
+  it('evaluate says in words how the model compares with naive Bayes on the same held-out deals', async () => {
+    const r = JSON.parse(await run('evaluate', '--tenant', T, '--json')) as {
+      nTest: number;
+      baselines: Array<{ id: string; auc: number; covered: number; sentence: string }>;
+    };
+    const nb = r.baselines.find((b) => b.id === 'naive_bayes')!;
+    expect(nb.covered).toBe(r.nTest);
+    expect(nb.sentence).toMatch(/AUC \d\.\d\d vs \d\.\d\d/);
+    const text = await run('evaluate', '--tenant', T);
+    expect(text).toContain(`Baseline, naive Bayes over the same fields: ROC-AUC ${nb.auc.toFixed(3)} [`);
+    expect(text).toContain(nb.sentence);
+  });
+
   it('evaluate --test-file tests on a CSV file through its mapping', async () => {
     const csv = path.join(dir, 'test.csv');
     writeFileSync(
