@@ -8,6 +8,8 @@ export interface PurgeReport {
   snapshots: number;
   scores: number;
   runs: number;
+  /** Hourly tallies of the real-time change poll's API calls, kept as long as run records. */
+  changePolls: number;
   writebacks: number;
   deliveries: number;
   alerts: number;
@@ -17,12 +19,12 @@ export interface PurgeReport {
 
 /**
  * Retention: snapshots of deals closed longer ago than `closedDealDays` (2 years), score history
- * (with the alerts and playbook tasks it raised) older than `scoreHistoryDays` (1 year), run records, sent write-backs and deliveries.
+ * (with the alerts and playbook tasks it raised) older than `scoreHistoryDays` (1 year), run records (with the change poll's call tallies), sent write-backs and deliveries.
  * The current state of each deal (deals, deal_sync_state) is never purged.
  */
 export async function purgeTenant(ctx: AppContext, base: SyncConfig, tenantId: string): Promise<PurgeReport> {
   const tenant = await ctx.store.tenants.get(tenantId);
-  if (!tenant) return { snapshots: 0, scores: 0, runs: 0, writebacks: 0, deliveries: 0, alerts: 0, actionTasks: 0 };
+  if (!tenant) return { snapshots: 0, scores: 0, runs: 0, changePolls: 0, writebacks: 0, deliveries: 0, alerts: 0, actionTasks: 0 };
   const r = tenantSyncConfig(base, tenant).retention;
   const now = ctx.now().getTime();
   const ago = (days: number) => new Date(now - days * DAY_MS);
@@ -30,6 +32,7 @@ export async function purgeTenant(ctx: AppContext, base: SyncConfig, tenantId: s
     snapshots: await ctx.store.snapshots.purgeClosedBefore(tenantId, ago(r.closedDealDays)),
     scores: await ctx.store.scores.purgeOlderThan(tenantId, ago(r.scoreHistoryDays)),
     runs: await ctx.store.syncRuns.purgeOlderThan(tenantId, ago(r.runRecordDays)),
+    changePolls: await ctx.store.changePollCalls.purgeOlderThan(tenantId, ago(r.runRecordDays)),
     writebacks: await ctx.store.outbox.purgeSentBefore(tenantId, ago(r.outboxDays)),
     deliveries: await ctx.store.deliveries.purgeBefore(tenantId, ago(r.outboxDays)),
     alerts: await ctx.store.alerts.purgeBefore(tenantId, ago(r.scoreHistoryDays)),

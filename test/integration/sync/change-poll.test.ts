@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { syncPort } from '../../../src/server/adapters/sync.ts';
 import { pollChanges, realtimeTrigger, serveRescoreQueue } from '../../../src/sync/realtime.ts';
 import { requestRescore } from '../../../src/sync/requests.ts';
+import { purgeTenant } from '../../../src/worker/purge.ts';
 import { metricValue } from '../../helpers/metrics.ts';
 import { DAY, HOUR } from './helpers/context.ts';
 import { type Harness, harness } from './helpers/harness.ts';
@@ -58,6 +59,10 @@ describe('the real-time change poll', () => {
     h.clock.advance(DAY + HOUR);
     expect(await h.ctx.store.changePollCalls.since('t1', connection.id, dayAgo())).toEqual({ polls: 0, calls: 0 });
     expect((await syncPort(h.ctx).apiUsage!('t1'))[0]!.changePoll).toBeNull();
+    // Kept as long as run records (retention.runRecordDays), then purged with them.
+    expect((await purgeTenant(h.ctx, h.config, 't1')).changePolls).toBe(0);
+    h.clock.advance(h.config.retention.runRecordDays * DAY);
+    expect((await purgeTenant(h.ctx, h.config, 't1')).changePolls).toBe(1);
   });
 
   it('counts the call of a poll that failed, and pauses the connection as a failed run would', { timeout: 60_000 }, async () => {
