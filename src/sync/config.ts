@@ -180,7 +180,7 @@ export function tenantSyncConfig(
       override[k] = v;
     }
   }
-  const merged = deepMerge(base as unknown as Record<string, unknown>, override) as SyncConfig;
+  const merged = deepMerge(base, override) as SyncConfig;
   if (defaults.slackWebhookUrl) {
     merged.alerts = { ...merged.alerts, slackWebhookUrl: merged.alerts.slackWebhookUrl ?? defaults.slackWebhookUrl };
     merged.digest = { ...merged.digest, slackWebhookUrl: merged.digest.slackWebhookUrl ?? defaults.slackWebhookUrl };
