@@ -1,6 +1,5 @@
 import { currencyConverter, type MoneyDeal } from '../core/currency/convert.ts';
 import { normalizeCurrency } from '../core/currency/rates.ts';
-import type { Deal } from '../core/deal.ts';
 import { isAppError } from '../core/errors.ts';
 import { forecastReport } from '../scoring/forecast.ts';
 import type { Store } from '../store/index.ts';
@@ -18,7 +17,7 @@ export async function digestMoney(
   store: Store,
   tenantId: string,
   asOf: Date,
-): Promise<{ reporting: string | null; money(d: Deal): DigestMoney }> {
+): Promise<{ reporting: string | null; money(d: MoneyDeal): DigestMoney }> {
   const c = currencyConverter(await store.currencyRates.bySource(tenantId), [], asOf);
   return {
     reporting: c.reporting,

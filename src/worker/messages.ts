@@ -12,10 +12,18 @@ export interface AlertMessage {
   firstAction: string | null;
   ownerName: string | null;
   amount: number | null;
+  /** The deal's own currency (alerts queued before issue 16 have none). */
+  currency?: string | null;
+  /** The amount in `reporting`; null without a rate. */
+  converted?: number | null;
+  /** The corporate currency the tenant's figures are in. */
+  reporting?: string | null;
   url: string | null;
 }
 
-const money = (n: number | null): string => (n === null ? '' : ` · ${Math.round(n).toLocaleString('en-US')}`);
+/** ` · €50,000 (≈ $54,100)`: the amount in its own currency, and in the corporate one when they differ. */
+const money = (a: AlertMessage): string =>
+  digestAmount({ amount: a.amount, currency: a.currency ?? null, converted: a.converted ?? null }, ' · ', a.reporting ?? null);
 // Slack mrkdwn: &, < and > must be escaped; a link is <url|text>.
 const slackEscape = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 const slackLink = (url: string | null, text: string): string => (url ? `<${url}|${slackEscape(text)}>` : slackEscape(text));
@@ -25,7 +33,7 @@ export function renderAlertSlack(a: AlertMessage): Record<string, unknown> {
   const title = `:rotating_light: ${slackLink(a.url, a.name)} is now ${a.category} (${a.score}/100)`;
   const lines = [
     title,
-    `${a.ownerName ? `Owner: ${slackEscape(a.ownerName)}` : 'No owner'}${money(a.amount)}`,
+    `${a.ownerName ? `Owner: ${slackEscape(a.ownerName)}` : 'No owner'}${money(a)}`,
     ...a.drivers.map((d) => `• ${slackEscape(d)}`),
     a.firstAction ? `*Next:* ${slackEscape(a.firstAction)}` : '',
   ].filter(Boolean);

@@ -53,6 +53,9 @@ const StoredAlert = z
     firstAction: text,
     ownerName: text,
     amount: num,
+    currency: text.optional(),
+    converted: num.optional(),
+    reporting: text.optional(),
     url: text,
   })
   .loose();

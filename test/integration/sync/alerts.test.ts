@@ -54,6 +54,26 @@ describe('alerts on deals entering Critical', () => {
     expect(text).toContain('https://crm.example.test/deals/A');
   });
 
+  it("gives the alert's amount in the deal's own currency and in the corporate one", async () => {
+    const rates = { corporate: 'USD', kind: 'single' as const, rates: [{ code: 'EUR', toCorporate: 1.1, from: null, until: null }] };
+    await h.ctx.store.currencyRates.save('t1', 'salesforce', rates, h.ctx.now());
+    crm.put({ Id: 'A', Name: 'Euro deal', Risk: 60, Amount: 50_000, CurrencyIsoCode: 'EUR' });
+    crm.put({ Id: 'B', Name: 'Franc deal', Risk: 60, Amount: 7_000, CurrencyIsoCode: 'CHF' });
+    await h.sync();
+    h.clock.advance(HOUR);
+    crm.put({ Id: 'A', Risk: 82 }, { Id: 'B', Risk: 85 });
+    await h.sync();
+    const by = new Map((await h.ctx.store.alerts.list('t1')).map((a) => [a.externalId, a.payload]));
+    expect(by.get('A')).toMatchObject({ amount: 50_000, currency: 'EUR', reporting: 'USD' });
+    expect(by.get('A')!.converted).toBeCloseTo(55_000, 6);
+    // No CHF rate: the franc amount alone, never a made-up dollar figure.
+    expect(by.get('B')).toMatchObject({ amount: 7_000, currency: 'CHF', converted: null, reporting: 'USD' });
+    expect(await deliver()).toEqual({ sent: 2, failed: 0 });
+    const text = JSON.stringify(slack.bodies);
+    expect(text).toContain('€50,000 (≈ $55,000)');
+    expect(text).toMatch(/CHF\s7,000 \(no CHF rate\)/);
+  });
+
   it('raises nothing for a deal that stays Critical', async () => {
     crm.put({ Id: 'A', Risk: 60 });
     await h.sync();

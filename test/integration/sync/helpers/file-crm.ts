@@ -20,6 +20,8 @@ export interface CrmRecord {
   Risk: number;
   CreatedDate: string;
   ClosedDate?: string | null;
+  /** The deal's currency (absent: the org's corporate one). */
+  CurrencyIsoCode?: string | null;
   /** Risk fields as we last wrote them. */
   written?: RiskFields | null;
 }
@@ -58,6 +60,7 @@ export const CRM_MAPPING: Mapping = parseMapping(
     fields: {
       name: { from: 'Name' },
       amount: { from: 'Amount' },
+      currency: { from: 'CurrencyIsoCode' },
       'stage.status': { from: 'Status' },
       'stage.label': { from: 'Status' },
       'owner.id': { from: 'OwnerId' },
