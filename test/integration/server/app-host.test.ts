@@ -58,7 +58,8 @@ describe('development: a page asked for under another host name goes to APP_URL 
 });
 
 describe('outside development', () => {
-  it('redirects nothing', async () => {
+  // Starts a web app on a store of its own in the test (PGlite: 10-26 s on a busy 2-core machine).
+  it('redirects nothing', { timeout: 90_000 }, async () => {
     const w = await startTestWeb();
     try {
       expect(await ask(w, 'GET', '/oauth/hubspot/start?purpose=signin', `localhost:${new URL(w.url).port}`)).toMatchObject({

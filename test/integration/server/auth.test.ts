@@ -111,7 +111,8 @@ describe('install, sign-in, roles and sessions', () => {
     expect(page).not.toContain('RT-ada');
   });
 
-  it('rate-limits OAuth starts per address', async () => {
+  // Starts a second web app on a store of its own in the test (PGlite: 10-26 s on a busy 2-core machine).
+  it('rate-limits OAuth starts per address', { timeout: 90_000 }, async () => {
     const limited = await startTestWeb({ loginPerMinute: 3 });
     try {
       const statuses = [];
