@@ -221,6 +221,11 @@ describe.skipIf(!hasChromium)('the web app in a real browser (Chromium)', () => 
     expect(await admin.textContent('#model-status-reason')).toMatch(
       /log-loss 0\.\d{4}, (equal to|0\.\d{4} \(\d+\.\d%\) (better|worse) than) the base rate's/,
     );
+    // Naive Bayes beside the model, measured on the same held-out deals, in a sentence and a column.
+    expect(await admin.textContent('#model-baselines [data-baseline="naive_bayes"]')).toMatch(
+      /^The model (ranks deals better than|and) naive Bayes over the same fields .*AUC \d\.\d\d vs \d\.\d\d/,
+    );
+    expect(await admin.$$eval('#model-backtest thead th', (ths) => ths.map((th) => th.textContent))).toContain('Naive Bayes (same fields)');
     // Segments name owners, not their CRM ids.
     const segments = await admin.$$eval('table td:first-child', (tds) => tds.map((td) => td.textContent ?? ''));
     expect(segments).toContain('Owner: Ada Lovelace');
