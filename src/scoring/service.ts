@@ -314,7 +314,8 @@ export function createScoringService(opts: ScoringServiceOptions) {
     async diagnostics(tenantId: string, asOf: Date, filter?: MetricsFilter): Promise<Diagnostics> {
       const deals = await store.deals.list(tenantId);
       const categories = new Map((await store.scores.latest(tenantId)).map((s) => [s.externalId, s.category as 'Low']));
-      return diagnostics({ deals, asOf, categories, ...(filter ? { filter } : {}) });
+      const rates = await store.currencyRates.bySource(tenantId);
+      return diagnostics({ deals, asOf, categories, rates, ...(filter ? { filter } : {}) });
     },
     /** The active model's backtest report, notes and history (newest first). */
     async modelPerformance(tenantId: string) {

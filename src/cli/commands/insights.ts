@@ -35,7 +35,12 @@ export async function runInsights(deps: CliDeps, o: InsightsOptions): Promise<vo
         '',
         `Cycle (median days): won ${c.won.median?.toFixed(0) ?? 'n/a'} (n=${c.won.n}), lost ${c.lost.median?.toFixed(0) ?? 'n/a'} (n=${c.lost.n}).`,
       );
-    if (d.velocity !== null) lines.push(`Velocity: ${d.velocity.toFixed(0)} per day.`);
+    if (d.velocity !== null) lines.push(`Velocity: ${d.velocity.toFixed(0)}${d.currency ? ` ${d.currency}` : ''} per day.`);
+    if (d.currency) lines.push(`Amounts in ${d.currency}, each deal at the rate for its close date.`);
+    if (d.unconverted > 0)
+      lines.push(
+        `${d.unconverted} deals have no exchange rate for their close date: their amounts are left out (dealrisk metrics lists them).`,
+      );
     lines.push(
       d.stages
         ? table(

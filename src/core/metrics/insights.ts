@@ -1,3 +1,4 @@
+import { currencyConverter, type RatesBySource } from '../currency/convert.ts';
 import type { Deal } from '../deal.ts';
 import type { RiskCategory } from '../scoring/config.ts';
 import { normalQuantile } from '../scoring/stats.ts';
@@ -135,11 +136,29 @@ export interface DiagnosticsInput {
   categories?: ReadonlyMap<string, RiskCategory>;
   filter?: MetricsFilter;
   minDeals?: number;
+  /** Exchange rates by source: amounts are converted to one currency before they are added. */
+  rates?: RatesBySource;
 }
 
-/** Everything the diagnostics page and `dealrisk insights` show. */
+/**
+ * Everything the diagnostics page and `dealrisk insights` show. Amounts (velocity, owners' open
+ * amounts, revenue at stake) are in `currency`, each deal converted at the rate for its close
+ * date; a deal no rate converts counts as a deal with no amount and is counted in `unconverted`.
+ */
 export function diagnostics(inp: DiagnosticsInput) {
-  const deals = applyFilter(inp.deals, inp.filter);
+  const money = currencyConverter(inp.rates ?? {}, inp.deals, inp.asOf);
+  const left = new Set<Deal>();
+  const inOne = inp.deals.map((d) => {
+    const c = money.convert(d);
+    if (!c) return d;
+    if (!c.ok) {
+      const out = { ...d, amount: null };
+      left.add(out);
+      return out;
+    }
+    return c.rate === 1 ? d : { ...d, amount: c.value };
+  });
+  const deals = applyFilter(inOne, inp.filter);
   const byMonth = winRateByPeriod(deals, 'month');
   const changePoint = detectChangePoint(byMonth, inp.minDeals ?? 30);
   const openAmount = deals.filter((d) => d.stage.status === 'open').reduce((a, d) => a + (d.amount ?? 0), 0);
@@ -154,6 +173,10 @@ export function diagnostics(inp: DiagnosticsInput) {
     velocity: velocity(deals),
     owners: perOwner(deals, inp.categories ?? new Map(), inp.asOf),
     insights: (trend ? [trend] : []).concat(segmentInsights(deals, inp.minDeals ?? 30)),
+    /** The currency of every amount here; null when no deal names one. */
+    currency: money.reporting,
+    /** Deals whose amount is left out of every figure here: no rate for their close date. */
+    unconverted: deals.filter((d) => left.has(d)).length,
   };
 }
 export type Diagnostics = ReturnType<typeof diagnostics>;

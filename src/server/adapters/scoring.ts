@@ -144,6 +144,8 @@ export function scoringPort(service: ScoringService, now: () => Date, health: Mo
           highRiskOpen: o.highRisk,
         })),
         insights: d.insights.map((i) => ({ text: i.text, impact: n(i.impact) })),
+        currency: d.currency,
+        unconverted: d.unconverted,
       };
     },
 

@@ -283,6 +283,14 @@ export const Diagnostics = z
       }),
     ),
     insights: z.array(z.object({ text: z.string(), impact: z.number().nullable() })),
+    currency: z.string().nullable().optional().meta({
+      description: "The currency of the insights' impact (the CRM's corporate currency, each deal at the rate for its close date)",
+    }),
+    unconverted: z
+      .number()
+      .int()
+      .optional()
+      .meta({ description: 'Deals left out of the amounts: no exchange rate for their close date (listed by GET /v1/pipeline/metrics)' }),
   })
   .meta({ id: 'Diagnostics' });
 

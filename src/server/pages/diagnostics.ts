@@ -1,14 +1,15 @@
 import type { Router } from 'express';
 import type { ServerContext } from '../context.ts';
-import { money, num, pct } from '../http/format.ts';
+import { num, pct } from '../http/format.ts';
 import { html, jsonData } from '../http/html.ts';
 import { attempt, pageRoute } from './common.ts';
+import { moneyIn } from './money.ts';
 
 /** Revenue at stake (below the rest's win rate) or ahead (above it), in words. */
-const impactNote = (impact: number | null) =>
+const impactNote = (impact: number | null, currency: string | null) =>
   impact === null || impact === 0
     ? ''
-    : html` <span class="small muted">(${impact < 0 ? `${money(-impact)} at stake` : `${money(impact)} ahead of the rest`})</span>`;
+    : html` <span class="small muted">(${impact < 0 ? `${moneyIn(-impact, currency)} at stake` : `${moneyIn(impact, currency)} ahead of the rest`})</span>`;
 
 /** Why is win rate moving: trend with the change point, funnel, cycle won vs lost, owners, insights. */
 export function diagnosticsPage(s: ServerContext, router: Router): void {
@@ -76,7 +77,7 @@ export function diagnosticsPage(s: ServerContext, router: Router): void {
       };
       const body = html`
 <section class="card"><h2>What stands out</h2>
-${d.insights.length ? html`<ol>${d.insights.map((i) => html`<li>${i.text}${impactNote(i.impact)}</li>`)}</ol>` : html`<p class="muted">Nothing statistically meaningful yet (insights need at least 30 deals and an interval that excludes the rest).</p>`}
+${d.insights.length ? html`<ol>${d.insights.map((i) => html`<li>${i.text}${impactNote(i.impact, d.currency ?? null)}</li>`)}</ol>` : html`<p class="muted">Nothing statistically meaningful yet (insights need at least 30 deals and an interval that excludes the rest).</p>`}
 </section>
 <div class="grid2">
   <section class="chart"><h2>Win rate by month</h2>

@@ -45,6 +45,38 @@ describe('diagnostics', () => {
     expect(top.impact).toBeLessThan(0);
   });
 
+  it("adds amounts in the corporate currency, at each deal's rate, and counts the deals no rate converts", () => {
+    const closed = syntheticClosed({
+      n: 3000,
+      seed: 23,
+      lossProb: (d) => (d.leadSource === 'Partner' && d.account.industry === 'EdTech' ? 0.85 : 0.5),
+    }).map((d) => ({ ...d, currency: 'USD' }));
+    // 300,000 yen is 2,000 dollars: the segment is a sliver of the open pipeline, not 30% of it.
+    const open = [
+      aDeal({
+        leadSource: 'Partner',
+        account: { industry: 'EdTech' },
+        amount: 300_000,
+        currency: 'JPY',
+        expectedCloseDate: day('2024-07-01'),
+      }),
+      aDeal({ leadSource: 'Inbound', account: { industry: 'SaaS' }, amount: 700_000, currency: 'USD' }),
+      aDeal({ leadSource: 'Inbound', account: { industry: 'SaaS' }, amount: 50_000, currency: 'CHF' }),
+    ];
+    const rates = {
+      salesforce: { corporate: 'USD', kind: 'single' as const, rates: [{ code: 'JPY', toCorporate: 1 / 150, from: null, until: null }] },
+    };
+    const deals = [...closed, ...open].map((d) => ({ ...d, source: 'salesforce' as const }));
+    const d = diagnostics({ deals, asOf, rates });
+    expect(d.currency).toBe('USD');
+    expect(d.unconverted).toBe(1);
+    const top = d.insights.find((i) => i.segment?.length === 2)!;
+    expect(top.text).toContain('(0% of open pipeline)');
+    expect(top.impact).toBeCloseTo(2_000 * (top.rate!.winRate - top.restRate!), 6);
+    // Without rates neither the yen nor the francs can be converted: both are left out, never added as dollars.
+    expect(diagnostics({ deals, asOf }).unconverted).toBe(2);
+  });
+
   it('reports stage conversion and median days per stage from stage history', () => {
     const h = (won: boolean) => {
       const c = day('2024-01-01');
