@@ -1,3 +1,4 @@
+import { normalizeCurrency } from '../currency/rates.ts';
 import type { Deal } from '../deal.ts';
 import { segmentKeyFn } from './features.ts';
 
@@ -33,9 +34,18 @@ export interface SimilarIndexBuilder {
   build(): SimilarIndex;
 }
 
+/**
+ * Won deals are compared within a segment and a currency: a ±30% band around 50,000 yen is not
+ * one around 50,000 dollars (a deal without a currency is in its CRM's corporate currency).
+ */
+function segmentAndCurrency(segmentBy: readonly string[]): (d: Deal) => string {
+  const segmentKey = segmentKeyFn(segmentBy);
+  return (d) => `${segmentKey(d)}\u0000${normalizeCurrency(d.currency) ?? ''}`;
+}
+
 export function similarIndexBuilder(segmentBy: readonly string[]): SimilarIndexBuilder {
   const bySegment = new Map<string, Entry[]>();
-  const segmentKey = segmentKeyFn(segmentBy);
+  const segmentKey = segmentAndCurrency(segmentBy);
   return {
     add(deals) {
       for (const d of deals) {

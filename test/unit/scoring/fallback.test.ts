@@ -62,4 +62,24 @@ describe('similar won deals', () => {
     const deal = aDeal({ account: { industry: 'SaaS' }, amount: 100_000, createdAt: addDays(asOf, -38) });
     expect(idx.find(deal, asOf).map((s) => s.externalId)).toEqual(['a', 'c', 'b']);
   });
+
+  it('compares amounts only within one currency: 100,000 yen is no peer of $100,000', () => {
+    const won = (id: string, amount: number, currency: string) =>
+      aDeal({
+        externalId: id,
+        account: { industry: 'SaaS' },
+        amount,
+        currency,
+        createdAt: day('2024-01-01'),
+        closedAt: addDays(day('2024-01-01'), 40),
+        stage: { status: 'won' },
+      });
+    const idx = buildSimilarIndex(
+      [won('usd', 100_000, 'USD'), won('jpy', 100_000, 'JPY'), won('yen2', 90_000, 'jpy')],
+      ['account.industry'],
+    );
+    const at = (currency: string) => aDeal({ account: { industry: 'SaaS' }, amount: 100_000, currency, createdAt: addDays(asOf, -38) });
+    expect(idx.find(at('USD'), asOf).map((s) => s.externalId)).toEqual(['usd']);
+    expect(idx.find(at('JPY'), asOf).map((s) => s.externalId)).toEqual(['jpy', 'yen2']);
+  });
 });
