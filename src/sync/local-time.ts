@@ -51,3 +51,25 @@ export function reachedLocalTime(now: Date, hhmm: string, tz: string): { reached
   const { date, minutes } = localParts(now, tz);
   return { reached: minutes >= toMinutes(hhmm), date };
 }
+
+/**
+ * The first minute after `now` at which the local time of day reaches `hhmm` on a local date
+ * later than now's, or later today when it is not reached yet. Stepping by the wall clock's
+ * minutes, then checked against the zone's rules, so a daylight-saving change never makes it late.
+ */
+export function nextLocalTime(now: Date, hhmm: string, tz: string): Date {
+  const { minutes, date } = localParts(now, tz);
+  const target = toMinutes(hhmm);
+  const reachedToday = minutes >= target;
+  const at = new Date(now.getTime() + ((target - minutes + 1440) % 1440 || 1440) * 60_000);
+  at.setUTCSeconds(0, 0);
+  const due = (t: Date) => {
+    const p = localParts(t, tz);
+    return p.minutes >= target && (reachedToday ? p.date > date : true);
+  };
+  // An hour's shift either way: walk back while the minute before is still due, forward until due.
+  for (let i = 0; i < 120 && due(new Date(at.getTime() - 60_000)) && at.getTime() - 60_000 > now.getTime(); i++)
+    at.setTime(at.getTime() - 60_000);
+  for (let i = 0; i < 120 && !due(at); i++) at.setTime(at.getTime() + 60_000);
+  return at;
+}

@@ -2,7 +2,7 @@ import type { AppContext } from '../context.ts';
 import type { SyncConfig } from '../sync/config.ts';
 import { tenantSyncConfig } from '../sync/config.ts';
 import { buildDigest } from '../sync/digest.ts';
-import { reachedLocalTime } from '../sync/local-time.ts';
+import { nextLocalTime, reachedLocalTime } from '../sync/local-time.ts';
 
 /**
  * Once per local day, at the configured time: one digest per owner with at-risk deals (email,
@@ -14,6 +14,12 @@ export async function queueDigests(ctx: AppContext, base: SyncConfig, tenantId: 
   if (!tenant) return 0;
   const cfg = tenantSyncConfig(base, tenant, { slackWebhookUrl: ctx.env.SLACK_WEBHOOK_URL });
   const now = ctx.now();
+  // Next look: the next local digest time (a disabled digest waits for its settings to change).
+  await ctx.store.tenantSync.setDue(
+    tenantId,
+    'digest',
+    cfg.digest.enabled ? nextLocalTime(now, cfg.digest.localTime, cfg.digest.timezone) : null,
+  );
   const { reached, date } = reachedLocalTime(now, cfg.digest.localTime, cfg.digest.timezone);
   if (!cfg.digest.enabled || !reached) return 0;
   const state = await ctx.store.tenantSync.get(tenantId);
@@ -43,5 +49,23 @@ export async function queueDigests(ctx: AppContext, base: SyncConfig, tenantId: 
     }
   }
   await ctx.store.tenantSync.markDigestSent(tenantId, date);
+  return queued;
+}
+
+/**
+ * The digests of every tenant whose digest time has come (tenant_sync.digest_due_at): one query
+ * at idle, whatever the number of tenants. A tenant whose settings cannot be read is looked at
+ * again in an hour; the others go on.
+ */
+export async function queueDueDigests(ctx: AppContext, base: SyncConfig): Promise<number> {
+  let queued = 0;
+  for (const tenantId of await ctx.store.tenantSync.due('digest', ctx.now())) {
+    try {
+      queued += await queueDigests(ctx, base, tenantId);
+    } catch (e) {
+      ctx.logger.error('digest failed', { module: 'worker', tenantId, error: e instanceof Error ? e.message : String(e) });
+      await ctx.store.tenantSync.setDue(tenantId, 'digest', new Date(ctx.now().getTime() + 3_600_000));
+    }
+  }
   return queued;
 }

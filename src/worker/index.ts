@@ -3,6 +3,7 @@ import os from 'node:os';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { AppContext } from '../context.ts';
 import { slotLateness } from '../metrics/metrics.ts';
+import { pollDuration, runsRecovered } from '../metrics/worker-metrics.ts';
 import { loadSyncConfig, type SyncConfig } from '../sync/config.ts';
 import { makeConnector } from '../sync/make-connector.ts';
 import { pollChanges, serveRescoreQueue } from '../sync/realtime.ts';
@@ -10,8 +11,8 @@ import type { SyncDeps } from '../sync/run-sync.ts';
 import type { SyncScorer } from '../sync/scorer.ts';
 import { syncTenant, type TenantSyncResult } from '../sync/sync-tenant.ts';
 import { defaultTransports, sendDueDeliveries, type Transports } from './deliver.ts';
-import { queueDigests } from './digest.ts';
-import { quarterRecorder } from './forecast-quarters.ts';
+import { queueDueDigests } from './digest.ts';
+import { recordDueQuarters } from './forecast-quarters.ts';
 import { purgeDue } from './purge.ts';
 import { assertCron, jitterMs, previousSlot, slotOf } from './schedule.ts';
 import { serviceScorer } from './service-scorer.ts';
@@ -83,30 +84,36 @@ export function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Worker {
       },
     );
 
-  /** `dueAt`: when a slot run was due; how late it starts goes to the slot-lateness metric. */
-  const runTenant = (tenantId: string, trigger: string, dueAt?: Date): Promise<TenantSyncResult> =>
+  const runTenant = (tenantId: string, trigger: string): Promise<TenantSyncResult> =>
     serial(async () => {
       if (stopped) return { tenantId, status: 'failed' as const, runs: [], skipped: [], error: 'the worker is stopping' };
-      if (dueAt) slotLateness.observe({ trigger }, Math.max(0, ctx.now().getTime() - dueAt.getTime()) / 1000);
       return syncTenant(deps, tenantId, { base: config, trigger, signal: aborter.signal });
     });
 
-  /** Runs a tenant's slot if no worker (this one included) has run it yet. */
-  const runSlot = async (tenantId: string, slot: Date, trigger: 'schedule' | 'catch-up') => {
+  /**
+   * Runs a tenant's slot if no worker (this one included) has run it yet. The slot is claimed when
+   * the run starts, not when it is queued: a worker that dies holds no slot it never started, and
+   * a worker with a backlog leaves the tenants it has not reached to the others.
+   */
+  const runSlot = (tenantId: string, slot: Date, trigger: 'schedule' | 'catch-up') => {
     // Due at the tenant's jittered offset into the slot; a catch-up run was due at the slot itself.
     const dueAt = trigger === 'schedule' ? new Date(slot.getTime() + jitterMs(tenantId, config.schedule.jitterSeconds)) : slot;
-    if (await ctx.store.tenantSync.claimSlot(tenantId, slot)) await runTenant(tenantId, trigger, dueAt);
+    return serial(async () => {
+      if (stopped || !(await ctx.store.tenantSync.claimSlot(tenantId, slot))) return;
+      slotLateness.observe({ trigger }, Math.max(0, ctx.now().getTime() - dueAt.getTime()) / 1000);
+      await syncTenant(deps, tenantId, { base: config, trigger, signal: aborter.signal });
+    });
   };
 
   /** A slot for every tenant, each after its jitter; the first worker to claim a slot runs it. */
   const onSlot = async (slot: Date) => {
-    for (const t of await ctx.store.tenants.list()) {
+    for (const id of await ctx.store.tenants.ids()) {
       const timer = setTimeout(
         () => {
           timers.delete(timer);
-          if (!stopped) void guarded(`scheduled run of ${t.id}`, () => runSlot(t.id, slot, 'schedule'))();
+          if (!stopped) void guarded(`scheduled run of ${id}`, () => runSlot(id, slot, 'schedule'))();
         },
-        jitterMs(t.id, config.schedule.jitterSeconds),
+        jitterMs(id, config.schedule.jitterSeconds),
       );
       timers.add(timer);
     }
@@ -116,11 +123,9 @@ export function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Worker {
   const catchUp = async () => {
     const slot = previousSlot(config.schedule.cron, ctx.now(), config.schedule.timezone);
     if (!slot) return;
-    for (const t of await ctx.store.tenants.list()) {
+    for (const id of await ctx.store.tenantSync.behindSlot(slot)) {
       if (stopped) return;
-      const state = await ctx.store.tenantSync.get(t.id);
-      if (state?.lastSlotAt && state.lastSlotAt >= slot) continue;
-      await guarded(`catch-up run of ${t.id}`, () => runSlot(t.id, slot, 'catch-up'))();
+      await guarded(`catch-up run of ${id}`, () => runSlot(id, slot, 'catch-up'))();
     }
   };
 
@@ -134,7 +139,6 @@ export function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Worker {
 
   const ready = opts.schedule === false || !config.schedule.catchUp ? Promise.resolve() : guarded('catch-up', catchUp)();
 
-  const recordQuarter = quarterRecorder(ctx);
   let polling: Promise<void> | null = null;
   const poll = async () => {
     for (const r of await ctx.store.tenantSync.requested()) {
@@ -142,16 +146,23 @@ export function startWorker(ctx: AppContext, opts: WorkerOptions = {}): Worker {
       // Busy: another worker is syncing the tenant; the request stays and runs after it.
       if ((await runTenant(r.tenantId, 'manual')).status !== 'busy') await ctx.store.tenantSync.clearRequest(r.tenantId, r.requestedAt);
     }
-    for (const t of await ctx.store.tenants.list()) {
-      await queueDigests(ctx, config, t.id);
-      await recordQuarter(t.id);
+    // A run whose worker died: its lease expired unreleased; the run resumes here, not an hour later.
+    for (const tenantId of await ctx.store.tenantSync.expiredLeases()) {
+      if (stopped) return;
+      const r = await runTenant(tenantId, 'recovery');
+      if (r.status !== 'busy') runsRecovered.inc();
     }
+    // Only the tenants whose daily digest or quarter look is due: idle cost does not grow with tenants.
+    await queueDueDigests(ctx, config);
+    await recordDueQuarters(ctx);
     await sendDueDeliveries(ctx, config, transports);
     await purgeDue(ctx, config);
   };
   const pollTimer = setInterval(() => {
     if (polling || stopped) return;
+    const end = pollDuration.startTimer();
     polling = guarded('poll', poll)().finally(() => {
+      end();
       polling = null;
     });
   }, config.schedule.pollSeconds * 1000);

@@ -20,6 +20,10 @@ export interface TenantSyncState {
  * Per-tenant worker bookkeeping. Leases use the database clock (`now()`), not the worker's, so
  * workers on different machines agree on when a lease has expired.
  */
+/** Daily checks the worker's poll makes per tenant, each due at a time stored per tenant. */
+export type DueCheck = 'digest' | 'quarter';
+const DUE_COLUMN = { digest: 'digest_due_at', quarter: 'quarter_due_at' } as const;
+
 export function tenantSyncRepo(db: Db) {
   const ensure = async (tenantId: string): Promise<void> => {
     await db
@@ -79,16 +83,52 @@ export function tenantSyncRepo(db: Db) {
         .execute();
     },
 
-    /** Marks an hourly slot as taken; false when another worker (or an earlier start) took it. */
+    /**
+     * Marks an hourly slot as taken; false when another worker (or an earlier start) took it.
+     * One statement: of workers racing for the slot, exactly one row update goes through.
+     */
     async claimSlot(tenantId: string, slot: Date): Promise<boolean> {
-      await ensure(tenantId);
-      const r = await db
-        .updateTable('tenant_sync')
-        .set({ last_slot_at: slot })
-        .where('tenant_id', '=', tenantId)
-        .where((eb) => eb.or([eb('last_slot_at', 'is', null), eb('last_slot_at', '<', slot)]))
-        .executeTakeFirst();
-      return Number(r.numUpdatedRows) === 1;
+      const r = await sql<{ tenant_id: string }>`
+        insert into tenant_sync (tenant_id, last_slot_at) values (${tenantId}, ${slot})
+        on conflict (tenant_id) do update set last_slot_at = excluded.last_slot_at
+          where tenant_sync.last_slot_at is null or tenant_sync.last_slot_at < excluded.last_slot_at
+        returning tenant_id`.execute(db);
+      return r.rows.length === 1;
+    },
+    /** Tenants whose last slot run is older than `slot` (or who never ran one): the catch-up at start. */
+    async behindSlot(slot: Date): Promise<string[]> {
+      const r = await sql<{ id: string }>`
+        select t.id from tenants t left join tenant_sync s on s.tenant_id = t.id
+        where s.last_slot_at is null or s.last_slot_at < ${slot}
+        order by t.id`.execute(db);
+      return r.rows.map((x) => x.id);
+    },
+    /**
+     * Tenants whose lease expired without being released: the worker running them died (or hung
+     * past its TTL). Their run stopped half-way; the next run, wherever it runs, resumes it.
+     */
+    async expiredLeases(limit = 100): Promise<string[]> {
+      const r = await sql<{ tenant_id: string }>`
+        select tenant_id from tenant_sync
+        where lease_holder is not null and lease_until < now()
+        order by lease_until limit ${limit}`.execute(db);
+      return r.rows.map((x) => x.tenant_id);
+    },
+    /**
+     * Tenants whose daily digest check or closed-quarter check is due at `now`: one indexed
+     * query, however many tenants there are. The checker sets the next due time (setDue).
+     */
+    async due(what: DueCheck, now: Date, limit = 500): Promise<string[]> {
+      const r = await sql<{ tenant_id: string }>`
+        select tenant_id from tenant_sync where ${sql.ref(DUE_COLUMN[what])} <= ${now}
+        order by ${sql.ref(DUE_COLUMN[what])} limit ${limit}`.execute(db);
+      return r.rows.map((x) => x.tenant_id);
+    },
+    /** When the tenant's check is next due; null = not until its settings change. */
+    async setDue(tenantId: string, what: DueCheck, at: Date | null): Promise<void> {
+      await sql`
+        insert into tenant_sync (tenant_id, ${sql.ref(DUE_COLUMN[what])}) values (${tenantId}, ${at ?? sql`'infinity'::timestamptz`})
+        on conflict (tenant_id) do update set ${sql.ref(DUE_COLUMN[what])} = excluded.${sql.ref(DUE_COLUMN[what])}`.execute(db);
     },
 
     /** "Sync now": any worker picks the request up on its next poll. */
