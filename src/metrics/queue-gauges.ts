@@ -67,7 +67,7 @@ function queueGauges(name: string, what: string, labels: [string, string], pick:
 
 queueGauges('outbox', 'CRM write-backs (risk fields and tasks)', ['crm', 'kind'], (s) => s.outbox);
 queueGauges('delivery_queue', 'Alert and digest deliveries', ['channel', 'kind'], (s) => s.deliveries);
-queueGauges('rescore_queue', 'Deals a webhook reported changed', ['crm', 'kind'], (s) => s.rescore);
+queueGauges('rescore_queue', 'Deals a CRM webhook or the Salesforce change poll reported changed', ['crm', 'kind'], (s) => s.rescore);
 
 new Gauge({
   name: 'dealrisk_tenants_by_model_status',
