@@ -1,3 +1,4 @@
+import { currencyConverter } from '../../core/currency/convert.ts';
 import type { ServerContext } from '../context.ts';
 import { type RouteDef, route } from './registry.ts';
 import {
@@ -31,7 +32,12 @@ export function opsRoutes(s: ServerContext): RouteDef[] {
             { ...(query.segment ? { segment: query.segment } : {}), ...(query.owner ? { owner: query.owner } : {}) },
             s.app.now(),
           ),
-          store.dealRisk.distribution(principal.tenantId),
+          store.currencyRates
+            .bySource(principal.tenantId)
+            .then((rates) => currencyConverter(rates, [], s.app.now()).reporting)
+            .then((reporting) =>
+              store.dealRisk.distribution(principal.tenantId, reporting ? { currency: reporting, asOf: s.app.now() } : undefined),
+            ),
         ]);
         // The scoring service's distribution has its amounts in the reporting currency.
         return { ...m, riskDistribution: m.riskDistribution ?? riskDistribution };

@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import { currencyConverter } from '../../core/currency/convert.ts';
 import { forecastReport } from '../../scoring/forecast.ts';
 import type { ServerContext } from '../context.ts';
 import { num, pct } from '../http/format.ts';
@@ -15,12 +16,13 @@ export function overviewPage(s: ServerContext, router: Router): void {
     '/',
     pageRoute(s, async ({ p }) => {
       const now = s.app.now();
+      const reporting = currencyConverter(await s.app.store.currencyRates.bySource(p.tenantId), [], now).reporting;
       const [metrics, stored, forecast] = await Promise.all([
         attempt(() => s.deps.scoring.metrics(p.tenantId, {}, now)),
-        s.app.store.dealRisk.distribution(p.tenantId),
+        s.app.store.dealRisk.distribution(p.tenantId, reporting ? { currency: reporting, asOf: now } : undefined),
         attempt(() => forecastReport(s.app.store, p.tenantId, now, { quarters: 1 })),
       ]);
-      // Amounts in the reporting currency when the scoring service gives them (the stored sums add currencies as they come).
+      // The scoring service's amounts, else the stored sums (converted with the stored rates, deals without a rate left out).
       const dist = (metrics.ok && metrics.value.riskDistribution) || stored;
       const scored = dist.reduce((a, d) => a + d.deals, 0);
       const empty =

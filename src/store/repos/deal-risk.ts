@@ -251,11 +251,19 @@ export function dealRiskRepo(db: Db) {
       return r ? toRow(tenantId)(r) : null;
     },
 
-    /** Open deals per category with their summed amounts (the risk distribution chart). */
-    async distribution(tenantId: string): Promise<Array<{ category: RiskCategoryName; deals: number; amount: number }>> {
+    /**
+     * Open deals per category with their summed amounts (the risk distribution chart). With
+     * `amountIn`, amounts are summed converted into that currency and a deal without a rate is
+     * left out of the sum (it still counts as a deal).
+     */
+    async distribution(
+      tenantId: string,
+      amountIn?: { currency: string; asOf: Date },
+    ): Promise<Array<{ category: RiskCategoryName; deals: number; amount: number }>> {
+      const amount = amountIn ? convertedAmount(amountIn) : sql<number | null>`amount`;
       const rows = await db
         .selectFrom('deal_risk')
-        .select(['category', sql<number>`count(*)::int`.as('n'), sql<number>`coalesce(sum(amount), 0)::float8`.as('amount')])
+        .select(['category', sql<number>`count(*)::int`.as('n'), sql<number>`coalesce(sum(${amount}), 0)::float8`.as('amount')])
         .where('tenant_id', '=', tenantId)
         .where('is_open', '=', true)
         .groupBy('category')

@@ -120,5 +120,13 @@ describe('deal_risk (current risk per deal, kept by triggers)', () => {
     const band = await t.store.dealRisk.list('fx', { minAmount: 11_500, maxAmount: 16_000, amountIn, limit: 20, offset: 0 });
     expect(band.rows.map((r) => r.externalId).sort()).toEqual(['eur-aug', 'none']);
     expect(band.total).toBe(2);
+    // The risk distribution sums the converted amounts, leaving out the deals without a rate.
+    const high = (await t.store.dealRisk.distribution('fx', amountIn)).find((d) => d.category === 'High')!;
+    expect(high.deals).toBe(8);
+    expect(high.amount).toBeCloseTo(
+      deals.reduce((a, d) => a + (value(d.externalId) ?? 0), 0),
+      6,
+    );
+    expect(high.amount).toBeCloseTo(68_000, 6);
   });
 });
