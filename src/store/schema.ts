@@ -90,6 +90,8 @@ export interface ScoresTable {
   input_hash: string;
   /** Drivers, actions, confidence, similar deals: the full per-deal explanation. */
   detail: Json<Record<string, unknown>>;
+  /** The risk change ledger's trace (ScoreTrace); null on scores written before migration 0013. */
+  trace: Json<Record<string, unknown>> | null;
 }
 
 export interface ModelsTable {

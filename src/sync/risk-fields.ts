@@ -106,6 +106,7 @@ export function scoredState(
       similarWon: s.similarWon,
       note: s.note,
     },
+    trace: s.trace?.toJSON() ?? null,
     risk: plan,
     valuesHash: writtenValuesHash(plan.fields),
     alertDueAt: o.alertDueAt,

@@ -5,7 +5,9 @@ import { baseLossRate, categoryOf, type RiskCategory, type ScoreBounds, scoreBou
 import type { ScoringConfig } from './config.ts';
 import { categoryReader, type DealView, numberCode, readNumber } from './features.ts';
 import { LazyDriver, type SentenceCtx } from './lazy-driver.ts';
+import { LazyTrace, type ValueReader } from './lazy-trace.ts';
 import type { BaseFeature, Confidence, ModelStatus, RiskModel } from './model.ts';
+import type { ScoreTrace } from './risk-change.ts';
 import type { SimilarDeal, SimilarIndex } from './similar.ts';
 import { logit, sigmoid } from './stats.ts';
 import { cycleLookup } from './train.ts';
@@ -49,6 +51,8 @@ export interface DealScore {
   similarWon: SimilarDeal[];
   /** Set when the score does not come from a fitted model ("No closed deals yet: ..."). */
   note: string | null;
+  /** What the score history keeps to explain this score against another (built when read). */
+  trace?: { toJSON(): ScoreTrace };
 }
 
 /** Every group's contribution, for a deal page or an audit ("why exactly this number?"). */
@@ -182,6 +186,11 @@ export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
   }
 
   const groupLabel = model.features.map((f) => f.label);
+  // The inputs a trace keeps: what each feature read, to tell a deal's change from the model's.
+  const readers: ValueReader[] = model.features.map((f) => {
+    if (f.kind === 'category') return categoryReader(f.id);
+    return (v: DealView) => readNumber(f.id, v, cycleFor);
+  });
 
   function agreesWith(up: boolean, win: number): boolean {
     return up ? win < overallWin : win > overallWin;
@@ -248,14 +257,17 @@ export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
     let b = basis;
     let note: string | null = null;
     const drivers: Driver[] = [];
+    let trace: LazyTrace;
     if (model.kind === 'prior') {
       const p = deal.crmProbability;
       b = p === null ? 'prior' : 'crm_probability';
       z = p === null ? model.intercept : logit(1 - p);
       note =
         p === null ? (model.notes[0] ?? null) : `No closed deals yet: using the CRM stage probability (${Math.round(p * 100)}% to win).`;
+      trace = LazyTrace.ofPrior(model.version, model.intercept, z, p);
     } else {
       z = evaluate(deal, asOf);
+      trace = new LazyTrace(model.version, baseline, groups, contrib.slice(), readers, deal, asOf);
       const m = topGroups();
       for (let i = 0; i < m; i++) drivers.push(driverFor(top[i]!, deal, asOf));
       if (model.kind === 'segment_prior') note = model.notes[0] ?? null;
@@ -283,6 +295,7 @@ export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
       actions,
       similarWon: opts.similar ? opts.similar.find(deal, asOf) : NONE,
       note,
+      trace,
     };
   }
 

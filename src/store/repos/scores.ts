@@ -1,4 +1,6 @@
 import { type Insertable, type Selectable, sql } from 'kysely';
+import { z } from 'zod';
+import type { ScoreTrace } from '../../core/scoring/risk-change.ts';
 import { storableJson } from '../../core/storable-text.ts';
 import type { Db } from '../db.ts';
 import type { ScoresTable } from '../schema.ts';
@@ -15,7 +17,17 @@ export interface StoredScore {
   modelStatus: string;
   inputHash: string;
   detail: Record<string, unknown>;
+  /** What explains this scoring against another (the risk change ledger); null before migration 0013. */
+  trace?: ScoreTrace | null;
 }
+
+/** A stored trace, validated where it leaves the database. */
+const StoredTrace = z.object({
+  v: z.number(),
+  b: z.number(),
+  c: z.record(z.string(), z.number()),
+  x: z.record(z.string(), z.union([z.string(), z.number(), z.null()])),
+});
 
 type Row = Omit<Selectable<ScoresTable>, 'id' | 'tenant_id'>;
 const toScore =
@@ -35,6 +47,14 @@ const toScore =
       row: `${tenantId}/${r.source}/${r.external_id}@${r.scored_at.toISOString()}`,
       column: 'detail',
     }),
+    trace:
+      r.trace === null || r.trace === undefined
+        ? null
+        : parseStored(StoredTrace, r.trace, {
+            table: 'scores',
+            row: `${tenantId}/${r.source}/${r.external_id}@${r.scored_at.toISOString()}`,
+            column: 'trace',
+          }),
   });
 
 /** The `scores` row of one stored score: syncState.saveScores, the one writer of scores, writes it. */
@@ -50,6 +70,7 @@ export const scoreRow = (tenantId: string, s: StoredScore): Insertable<ScoresTab
   model_status: s.modelStatus,
   input_hash: s.inputHash,
   detail: storableJson(s.detail),
+  trace: s.trace ? storableJson(s.trace) : null,
 });
 
 /** Score history per deal, read side (syncState.saveScores writes it); the latest row per deal is its current score. */
@@ -74,6 +95,7 @@ export function scoresRepo(db: Db) {
           's.model_status',
           's.input_hash',
           's.detail',
+          's.trace',
         ])
         .where('s.tenant_id', '=', tenantId)
         .where('d.deleted_at', 'is', null);
@@ -97,6 +119,24 @@ export function scoresRepo(db: Db) {
         .limit(limit)
         .execute();
       return rows.map(toScore(tenantId));
+    },
+    /**
+     * The deal's latest scoring at or before `at` (the "before" side of a change), null when the
+     * history starts later or was purged.
+     */
+    async atOrBefore(tenantId: string, source: string, externalId: string, at: Date): Promise<StoredScore | null> {
+      const row = await db
+        .selectFrom('scores')
+        .selectAll()
+        .where('tenant_id', '=', tenantId)
+        .where('source', '=', source)
+        .where('external_id', '=', externalId)
+        .where('scored_at', '<=', at)
+        .orderBy('scored_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row ? toScore(tenantId)(row) : null;
     },
     async purgeOlderThan(tenantId: string, before: Date): Promise<number> {
       const r = await db.deleteFrom('scores').where('tenant_id', '=', tenantId).where('scored_at', '<', before).executeTakeFirst();

@@ -1,5 +1,6 @@
 import { type Selectable, sql } from 'kysely';
 import type { Deal } from '../../core/deal.ts';
+import type { ScoreTrace } from '../../core/scoring/risk-change.ts';
 import type { Db } from '../db.ts';
 import { dealFromJson } from '../deal-json.ts';
 import type { DealSyncStateTable } from '../schema.ts';
@@ -24,6 +25,8 @@ export interface ScoredState {
   modelStatus: string;
   /** Stored as the score's detail in `scores` (drivers, actions, confidence...). */
   detail: Record<string, unknown>;
+  /** Stored as the score's trace in `scores`: what explains it against a later scoring. */
+  trace?: ScoreTrace | null;
   /** What the write-back step sends: risk fields and task requests. */
   risk: RiskPlan;
   valuesHash: string;
