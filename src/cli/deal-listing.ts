@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Deal, StageStatus } from '../core/deal.ts';
 import { dealFromJson } from '../store/deal-json.ts';
 import type { Db } from '../store/index.ts';
+import { dealAmountIn } from '../store/repos/deal-risk.ts';
 import type { DEAL_SORTS } from './program.ts';
 
 export type DealSort = (typeof DEAL_SORTS)[number];
@@ -15,6 +16,8 @@ export interface DealListQuery {
   sort: DealSort;
   order: SortOrder;
   limit: number;
+  /** Sort by the amount converted into this currency at the stored rates (deals without a rate last). */
+  amountIn?: { currency: string; asOf: Date };
 }
 
 /** A deal with its current score (deal_risk: the latest score of each scored deal), if any. */
@@ -87,7 +90,7 @@ export async function listDeals(db: Db, tenantId: string, q: DealListQuery): Pro
   const dir = sql.raw(q.order);
   const key = {
     risk: sql`(d.status = 'open') desc, r.score ${dir} nulls last`,
-    amount: sql`d.amount ${dir} nulls last`,
+    amount: sql`${q.amountIn ? dealAmountIn(q.amountIn, sql`d.amount`) : sql`d.amount`} ${dir} nulls last`,
     close: sql`coalesce(d.closed_at, (d.data->>'expectedCloseDate')::timestamptz) ${dir} nulls last`,
     name: sql`lower(d.data->>'name') ${dir} nulls last`,
   }[q.sort];

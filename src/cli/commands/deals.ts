@@ -1,4 +1,5 @@
 import type { AppContext } from '../../context.ts';
+import { currencyConverter } from '../../core/currency/convert.ts';
 import { type Deal, Source, type StageStatus } from '../../core/deal.ts';
 import { AppError } from '../../core/errors.ts';
 import { DEFAULT_ORDER, type DealSort, type ListedDeal, listDeals, type SortOrder } from '../deal-listing.ts';
@@ -38,6 +39,7 @@ function listView(l: ListedDeal) {
     status: d.stage.status,
     stage: d.stage.label,
     amount: d.amount,
+    currency: d.currency,
     owner: d.owner.name ?? d.owner.id,
     createdAt: day(d.createdAt),
     closeDate: day(d.closedAt ?? d.expectedCloseDate),
@@ -55,15 +57,25 @@ function listView(l: ListedDeal) {
 export async function runDealsList(deps: CliDeps, o: DealsListOptions): Promise<void> {
   const order = o.order ?? DEFAULT_ORDER[o.sort];
   const ctx = await deps.context();
+  // Amounts sort in the corporate currency when the CRM gave exchange rates.
+  const reporting = currencyConverter(await ctx.store.currencyRates.bySource(o.tenant), [], ctx.now()).reporting;
+  const amountIn = reporting ? { currency: reporting, asOf: ctx.now() } : undefined;
   const [listed, counts, scores] = await Promise.all([
-    listDeals(ctx.store.db, o.tenant, { ...(o.stage ? { status: o.stage } : {}), sort: o.sort, order, limit: o.limit }),
+    listDeals(ctx.store.db, o.tenant, {
+      ...(o.stage ? { status: o.stage } : {}),
+      sort: o.sort,
+      order,
+      limit: o.limit,
+      ...(amountIn ? { amountIn } : {}),
+    }),
     ctx.store.deals.countByStatus(o.tenant),
     ctx.store.scores.count(o.tenant),
   ]);
   const rows = listed.map(listView);
-  report(deps, o.json, { tenant: o.tenant, sort: o.sort, order, counts, deals: rows }, () => {
+  report(deps, o.json, { tenant: o.tenant, sort: o.sort, order, currency: reporting, counts, deals: rows }, () => {
     const cells = rows.map((r) => ({
       ...r,
+      amount: r.amount === null ? '' : `${r.amount.toLocaleString('en-US')}${r.currency ? ` ${r.currency}` : ''}`,
       risk: r.riskScore === null ? '' : `${r.riskScore} ${r.category}`,
       topDriver: r.topDriver ? signedSentence(r.topDriver) : '',
       firstAction: r.firstAction?.title ?? '',
@@ -72,7 +84,7 @@ export async function runDealsList(deps: CliDeps, o: DealsListOptions): Promise<
       table(cells, ['id', 'name', 'status', 'amount', 'owner', 'closeDate', 'risk', 'topDriver', 'firstAction'], {
         cutNote: '`dealrisk deals show <id>` or --json prints it in full',
       }),
-      `${rows.length} shown by ${o.sort} (${order}); tenant "${o.tenant}" has ${counts.open} open, ${counts.won} won, ${counts.lost} lost.`,
+      `${rows.length} shown by ${o.sort}${o.sort === 'amount' && reporting ? ` in ${reporting} (deals without a rate last)` : ''} (${order}); tenant "${o.tenant}" has ${counts.open} open, ${counts.won} won, ${counts.lost} lost.`,
       ...(rows.some((r) => r.topDriver)
         ? ['Top driver: + raises the risk, - lowers it. `dealrisk deals show <id>` explains a deal in full.']
         : []),

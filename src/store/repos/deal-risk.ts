@@ -1,4 +1,4 @@
-import { type Selectable, sql } from 'kysely';
+import { type RawBuilder, type Selectable, sql } from 'kysely';
 import type { Db } from '../db.ts';
 import type { DealRiskTable } from '../schema.ts';
 import { parseStored, StoredObject } from '../stored-json.ts';
@@ -103,31 +103,35 @@ const COLS = [
 const CATEGORY_RANK = sql<number>`case category when 'Critical' then 3 when 'High' then 2 when 'Medium' then 1 else 0 end`;
 
 /**
- * A deal's amount in `currency`, in SQL so the database can sort and page on it: 1:1 for a deal
- * in that currency or none, else the rate of the deal's own CRM (whose corporate currency must be
- * `currency`) in force on its close date, else when it closed, else `asOf`; where periods overlap
- * the one that started last wins; null without such a rate. The same rules as `rateOn` and
- * `currencyConverter` (src/core/currency), checked against them in test/integration/server/deal-risk.test.ts.
+ * A deal's amount in `currency`, in SQL so the database can sort and page on it, for the row `d`
+ * of `deals` in scope and its `amount`: 1:1 for a deal in that currency or none, else the rate of
+ * the deal's own CRM (whose corporate currency must be `currency`) in force on its close date,
+ * else when it closed, else `asOf`; where periods overlap the one that started last wins; null
+ * without such a rate. The same rules as `rateOn` and `currencyConverter` (src/core/currency),
+ * checked against them in test/integration/server/deal-risk.test.ts.
  */
-function convertedAmount(a: { currency: string; asOf: Date }) {
+export function dealAmountIn(a: { currency: string; asOf: Date }, amount: RawBuilder<number | null>): RawBuilder<number | null> {
   const code = a.currency.trim().toUpperCase();
-  return sql<number | null>`(select case
-      when coalesce(upper(trim(d.data->>'currency')), '') in ('', ${code}) then deal_risk.amount
-      else deal_risk.amount * (
+  const at = sql`coalesce((d.data->>'expectedCloseDate')::timestamptz, (d.data->>'closedAt')::timestamptz, ${a.asOf.toISOString()}::timestamptz)`;
+  return sql<number | null>`case
+      when coalesce(upper(trim(d.data->>'currency')), '') in ('', ${code}) then ${amount}
+      else ${amount} * (
         select case when b.rate > 0 then b.rate end from (
           select (p->>'toCorporate')::float8 as rate
             from currency_rates cr cross join lateral jsonb_array_elements(cr.rates) p
-           where cr.tenant_id = deal_risk.tenant_id and cr.source = deal_risk.source
+           where cr.tenant_id = d.tenant_id and cr.source = d.source
              and upper(trim(cr.corporate)) = ${code}
              and upper(trim(p->>'code')) = upper(trim(d.data->>'currency'))
-             and (p->>'from' is null or (p->>'from')::timestamptz <= rd.at)
-             and (p->>'until' is null or (p->>'until')::timestamptz > rd.at)
+             and (p->>'from' is null or (p->>'from')::timestamptz <= ${at})
+             and (p->>'until' is null or (p->>'until')::timestamptz > ${at})
            order by (p->>'from')::timestamptz desc nulls last
            limit 1) b)
-    end
-    from deals d
-    cross join lateral (select coalesce((d.data->>'expectedCloseDate')::timestamptz, (d.data->>'closedAt')::timestamptz,
-                                        ${a.asOf.toISOString()}::timestamptz) as at) rd
+    end`;
+}
+
+/** A `deal_risk` row's amount in `currency` (see dealAmountIn), read through its `deals` row. */
+function convertedAmount(a: { currency: string; asOf: Date }) {
+  return sql<number | null>`(select ${dealAmountIn(a, sql`deal_risk.amount`)} from deals d
    where d.tenant_id = deal_risk.tenant_id and d.source = deal_risk.source and d.external_id = deal_risk.external_id)`;
 }
 

@@ -121,6 +121,30 @@ describe('dealrisk deals: a list a person can act on, and one deal explained', (
     expect(lowestRisk).toEqual([...lowestRisk].sort((a, b) => a - b));
   });
 
+  it('sorts by the amount in the corporate currency when the CRM gave rates, deals without a rate last', async () => {
+    const fx = 'fx-cli';
+    await ts.store.tenants.ensure(fx);
+    const open = (externalId: string, amount: number, currency: string) =>
+      aDeal({ tenantId: fx, source: 'salesforce', externalId, amount, currency, expectedCloseDate: addDays(asOf, 30) });
+    await ts.store.deals.upsertMany(
+      fx,
+      [open('eur', 10_000, 'EUR'), open('usd', 15_000, 'USD'), open('chf', 1, 'CHF')].map((deal) => ({ deal })),
+      asOf,
+    );
+    const ids = async () =>
+      (JSON.parse(await run('deals', 'list', '--tenant', fx, '--json', '--sort', 'amount')) as ListedJson).deals.map((d) => d.id);
+    // As the CRM gave them, 15,000 dollars lead 10,000 euros.
+    expect(await ids()).toEqual(['usd', 'eur', 'chf']);
+    const rates = { corporate: 'USD', kind: 'single' as const, rates: [{ code: 'EUR', toCorporate: 2, from: null, until: null }] };
+    await ts.store.currencyRates.save(fx, 'salesforce', rates, asOf);
+    expect(await ids()).toEqual(['eur', 'usd', 'chf']);
+    const text = await run('deals', 'list', '--tenant', fx, '--sort', 'amount', '--order', 'asc');
+    expect(text).toContain('shown by amount in USD (deals without a rate last) (asc)');
+    expect(text).toMatch(/10,000 EUR/);
+    expect(text.indexOf('15,000 USD')).toBeLessThan(text.indexOf('10,000 EUR'));
+    expect(text.indexOf('10,000 EUR')).toBeLessThan(text.indexOf(' CHF'));
+  });
+
   it('refuses an unknown sort key, naming the choices', async () => {
     await expect(run('deals', 'list', '--sort', 'owner')).rejects.toMatchObject({
       message: expect.stringContaining('Allowed choices are risk, amount, close, name, id'),
