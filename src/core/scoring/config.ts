@@ -37,6 +37,8 @@ export const ScoringConfig = z
     noHistoryWinRate: z.number().min(0.01).max(0.99).default(0.5),
     /** Share of High + Critical expected value that an intervention recovers (an assumption). */
     interventionSuccessRate: z.number().min(0).max(1).default(0.2),
+    /** A deal's risk change is shown against its scoring this many days before its latest one. */
+    changeSinceDays: z.number().int().min(1).max(365).default(7),
     /** A single feature whose AUC alone exceeds this on training rows is dropped as leakage. */
     leakageAuc: z.number().min(0.5).max(1).default(0.95),
     /** L2 penalty on the logistic regression weights (the intercept is not penalized). */

@@ -3,7 +3,10 @@ import { currencyConverter } from '../../core/currency/convert.ts';
 import { normalizeCurrency } from '../../core/currency/rates.ts';
 import { Deal, type Source } from '../../core/deal.ts';
 import { AppError } from '../../core/errors.ts';
+import { explainRiskChange } from '../../core/scoring/risk-change.ts';
+import { loadScoringConfig, tenantScoringConfig } from '../../scoring/config.ts';
 import type { RiskQuery, RiskRow } from '../../store/repos/deal-risk.ts';
+import type { StoredScore } from '../../store/repos/scores.ts';
 import type { ServerContext } from '../context.ts';
 import { ageDays } from '../http/format.ts';
 import { readDetail, recordLinker } from './detail.ts';
@@ -71,6 +74,50 @@ export function riskDealView(r: RiskRow, now: Date, link: (source: string, id: s
     firstAction: d.actions[0] ?? null,
     crmUrl: link(r.source, r.externalId),
   };
+}
+
+/**
+ * Why a deal's risk changed (the risk change ledger): its latest scoring against the one at or
+ * before `days` earlier, split exactly into the deal's changes and the model's. Null without an
+ * earlier scoring in the kept history.
+ */
+export async function dealRiskChange(
+  s: ServerContext,
+  tenantId: string,
+  latest: StoredScore | undefined,
+  o: { labels: Record<string, string>; currency: string | null },
+) {
+  if (!latest) return null;
+  const days = await changeSinceDays(s, tenantId);
+  const before = await s.app.store.scores.atOrBefore(
+    tenantId,
+    latest.source,
+    latest.externalId,
+    new Date(latest.scoredAt.getTime() - days * 86_400_000),
+  );
+  if (!before) return null;
+  const r = explainRiskChange(
+    { score: before.score, scoredAt: before.scoredAt, trace: before.trace ?? null },
+    { score: latest.score, scoredAt: latest.scoredAt, trace: latest.trace ?? null },
+    { labels: o.labels, currency: o.currency },
+  );
+  return {
+    from: { riskScore: r.from.score, scoredAt: r.from.scoredAt.toISOString() },
+    to: { riskScore: r.to.score, scoredAt: r.to.scoredAt.toISOString() },
+    change: r.change,
+    explained: r.explained,
+    parts: r.parts.map(({ feature, kind, points, exact, text }) => ({ feature, kind, points, exact, text })),
+    sentence: r.sentence,
+  };
+}
+
+let shippedScoring: ReturnType<typeof loadScoringConfig> | undefined;
+
+/** Days a deal's risk change looks back: the tenant's `scoring.changeSinceDays` over the shipped default. */
+async function changeSinceDays(s: ServerContext, tenantId: string): Promise<number> {
+  shippedScoring ??= loadScoringConfig();
+  const tenant = await s.app.store.tenants.get(tenantId);
+  return tenantScoringConfig(shippedScoring, tenant?.settings, tenantId).changeSinceDays;
 }
 
 export function dealRoutes(s: ServerContext): RouteDef[] {
@@ -162,6 +209,11 @@ export function dealRoutes(s: ServerContext): RouteDef[] {
           store.connections.list(principal.tenantId),
         ]);
         const d = current ? readDetail(current.detail) : null;
+        const labels = Object.fromEntries((d?.drivers ?? []).map((x) => [x.feature, x.label]));
+        const changes = await dealRiskChange(s, principal.tenantId, history[0], {
+          labels,
+          currency: deal.currency,
+        });
         return {
           id: `${source}:${externalId}`,
           source,
@@ -195,6 +247,7 @@ export function dealRoutes(s: ServerContext): RouteDef[] {
             category: h.category,
             modelStatus: h.modelStatus,
           })),
+          changes,
         };
       },
     }),

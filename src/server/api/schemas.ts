@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Playbook } from '../../core/actions/playbook.ts';
 import { DealType, Source, StageStatus } from '../../core/deal.ts';
+import { RiskChangeView } from './change-schemas.ts';
 import { DigestForecastView, UnconvertedDeals } from './money-schemas.ts';
 
 /**
@@ -222,6 +223,10 @@ export const DealDetail = z
       })
       .nullable(),
     history: z.array(z.object({ scoredAt: when, riskScore: z.number().int(), category: z.string(), modelStatus: z.string() })),
+    changes: RiskChangeView.nullable().meta({
+      description:
+        "Why the risk changed since the deal's scoring `changeSinceDays` (7) before its latest one, split exactly into the deal's changes and the model's; null without two scorings",
+    }),
   })
   .meta({ id: 'DealDetail' });
 

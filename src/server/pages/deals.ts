@@ -2,7 +2,7 @@ import type { Router } from 'express';
 import type { Source } from '../../core/deal.ts';
 import { AppError } from '../../core/errors.ts';
 import { RISK_CATEGORIES } from '../../store/repos/deal-risk.ts';
-import { resolveDealId, riskDealView, riskQueryFrom } from '../api/deals.ts';
+import { dealRiskChange, resolveDealId, riskDealView, riskQueryFrom } from '../api/deals.ts';
 import { readDetail, recordLinker } from '../api/detail.ts';
 import { HighRiskQuery } from '../api/schemas.ts';
 import type { ServerContext } from '../context.ts';
@@ -154,6 +154,10 @@ export function dealsPages(s: ServerContext, router: Router): void {
         s.app.store.connections.list(p.tenantId),
       ]);
       const d = readDetail(current?.detail);
+      const changes = await dealRiskChange(s, p.tenantId, history[0], {
+        labels: Object.fromEntries(d.drivers.map((x) => [x.feature, x.label])),
+        currency: deal.currency,
+      });
       const url = recordLinker(s.deps, connections)(source, externalId);
       const fx = await pageMoney(s.app.store, p.tenantId, s.app.now());
       const body = html`<p>${fx.line(deal)} · ${deal.stage.label ?? deal.stage.status} · owner ${deal.owner.name ?? '—'} · created ${day(deal.createdAt)}
@@ -161,6 +165,7 @@ export function dealsPages(s: ServerContext, router: Router): void {
 ${
   current
     ? html`<p class="card">Risk <strong>${current.score}</strong> <span class="cat cat-${current.category}">${current.category}</span> · win probability ${pct(current.winProbability)} · model status ${current.modelStatus} · scored ${dateTime(current.scoredAt)}</p>
+${changes ? html`<p class="risk-change">${changes.sentence}</p>` : ''}
 <h2>Why</h2><ol>${d.drivers.map((x) => html`<li>${x.sentence || x.label} <span class="small muted">(${x.direction === 'raises_risk' ? 'raises' : 'lowers'} risk, ${x.contribution.toFixed(2)} log-odds)</span></li>`)}</ol>
 <h2>What to do</h2><ul>${d.actions.map((a) => html`<li><strong>${a.title}</strong> (${a.priority.replace('_', ' ')}): ${a.rationale}</li>`)}</ul>`
     : html`<p class="card">Not scored yet.</p>`
