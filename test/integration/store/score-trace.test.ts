@@ -52,6 +52,33 @@ describe('scores.trace', () => {
     expect(await t.store.scores.atOrBefore('t1', 'csv', 'd1', day('2026-11-01'))).toBeNull();
   });
 
+  it('is written by syncState.saveScores, the sync’s one writer of scores', async () => {
+    const tr = trace(2, { stage: 0.3 }, { stage: 'Proposal' });
+    const { trace: _, ...rest } = score('d4', '2026-12-02', 57, tr);
+    await t.store.syncState.saveScores('t1', [
+      {
+        ...rest,
+        trace: tr,
+        risk: {
+          fields: {
+            score: 57,
+            category: 'Medium',
+            winProbability: 0.43,
+            drivers: '',
+            action: '',
+            scoredAt: day('2026-12-02'),
+            modelStatus: 'ok',
+          },
+          tasks: [],
+          summary: { name: null, ownerId: null, ownerName: null, amount: null, firstAction: null, drivers: [], url: null },
+        },
+        valuesHash: 'v',
+        alertDueAt: null,
+      },
+    ]);
+    expect((await t.store.scores.history('t1', 'csv', 'd4'))[0]?.trace).toEqual(tr);
+  });
+
   it('is purged with its history row (scoreHistoryDays)', async () => {
     await insertScores(t.store, 't1', [score('d2', '2025-01-01', 40, trace(1, {}, {})), score('d2', '2026-12-01', 41, trace(1, {}, {}))]);
     await t.store.scores.purgeOlderThan('t1', day('2026-01-01'));
