@@ -53,6 +53,7 @@ describe('OpenAPI document', () => {
         'GET /v1/deals/{id}',
         'GET /v1/pipeline/metrics',
         'GET /v1/forecast/reconciliation',
+        'GET /v1/actions/outcomes',
         'GET /v1/models/performance',
         'POST /v1/sync',
         'GET /v1/sync/runs',
