@@ -62,24 +62,31 @@ export function realtimeTrigger(origins: readonly RescoreOrigin[]): string {
  * included, are counted per connection and hour (store.changePollCalls: the Sync page, the
  * Salesforce rolling-24 h budget) and in the `dealrisk_crm_api_calls_total{kind="change_poll"}` metric.
  */
+const TEN_YEARS_MS = 10 * 365 * 86_400_000;
+
 export async function pollChanges(deps: SyncDeps, base: SyncConfig, signal?: AbortSignal): Promise<{ queued: number; skipped: number }> {
   const { ctx } = deps;
   let queued = 0;
   let skipped = 0;
-  for (const tenant of await ctx.store.tenants.list()) {
+  // Only connections whose poll may be due: one query at idle, whatever the number of tenants.
+  const every = base.realtime.enabled && base.realtime.pollSeconds > 0 ? base.realtime.pollSeconds * 1000 : TEN_YEARS_MS;
+  const cfgs = new Map<string, SyncConfig['realtime'] | null>();
+  for (const connection of await ctx.store.connections.changePollCandidates(every)) {
     if (signal?.aborted) break;
-    let cfg: SyncConfig['realtime'];
-    try {
-      cfg = tenantSyncConfig(base, tenant).realtime;
-    } catch {
-      continue; // invalid tenant settings: its sync run says so; nothing to poll with
+    let cfg = cfgs.get(connection.tenantId);
+    if (cfg === undefined) {
+      const tenant = await ctx.store.tenants.get(connection.tenantId);
+      try {
+        cfg = tenant ? tenantSyncConfig(base, tenant).realtime : null;
+      } catch {
+        cfg = null; // invalid tenant settings: its sync run says so; nothing to poll with
+      }
+      cfgs.set(connection.tenantId, cfg);
     }
-    if (!cfg.enabled || cfg.pollSeconds <= 0) continue;
-    for (const connection of await ctx.store.connections.list(tenant.id)) {
-      const r = await pollConnection(deps, connection, cfg);
-      queued += r.queued;
-      skipped += r.skipped ? 1 : 0;
-    }
+    if (!cfg?.enabled || cfg.pollSeconds <= 0) continue;
+    const r = await pollConnection(deps, connection, cfg);
+    queued += r.queued;
+    skipped += r.skipped ? 1 : 0;
   }
   return { queued, skipped };
 }

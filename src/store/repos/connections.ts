@@ -95,6 +95,29 @@ export function connectionsRepo(db: Db, key: Buffer) {
     async list(tenantId: string): Promise<Connection[]> {
       return (await base(tenantId).orderBy('created_at').execute()).map(toConnection);
     },
+    /**
+     * Connections whose change poll may be due (issue 18): synced once (a cursor), and not polled
+     * within `everyMs` (the deployment's realtime.pollSeconds), or of a tenant whose settings
+     * override realtime (its own interval applies; claimChangePoll decides). One query for every
+     * tenant, instead of a list per tenant and a claim per connection every poll.
+     */
+    async changePollCandidates(everyMs: number): Promise<Connection[]> {
+      const r = await db
+        .selectFrom('connections as c')
+        .innerJoin('tenants as t', 't.id', 'c.tenant_id')
+        .selectAll('c')
+        .where('c.cursor', 'is not', null)
+        .where((eb) =>
+          eb.or([
+            eb('c.changes_polled_at', 'is', null),
+            eb('c.changes_polled_at', '<=', sql<Date>`now() - ${everyMs} * interval '1 millisecond'`),
+            sql<boolean>`(t.settings -> 'sync' -> 'realtime') is not null`,
+          ]),
+        )
+        .orderBy('c.tenant_id')
+        .execute();
+      return r.map(toConnection);
+    },
     /** Finds the tenant's connection to one org/portal (re-install of the same account). */
     async findByAccount(tenantId: string, crm: Connection['crm'], accountId: string): Promise<Connection | null> {
       const r = await base(tenantId).where('crm', '=', crm).where('account_id', '=', accountId).executeTakeFirst();

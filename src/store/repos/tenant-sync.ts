@@ -124,6 +124,13 @@ export function tenantSyncRepo(db: Db) {
         order by ${sql.ref(DUE_COLUMN[what])} limit ${limit}`.execute(db);
       return r.rows.map((x) => x.tenant_id);
     },
+    /** Tenants last purged before `before` (or never): retention's daily round. */
+    async purgeDue(before: Date, limit = 500): Promise<string[]> {
+      const r = await sql<{ tenant_id: string }>`
+        select tenant_id from tenant_sync where last_purge_at is null or last_purge_at < ${before}
+        order by last_purge_at nulls first limit ${limit}`.execute(db);
+      return r.rows.map((x) => x.tenant_id);
+    },
     /** When the tenant's check is next due; null = not until its settings change. */
     async setDue(tenantId: string, what: DueCheck, at: Date | null): Promise<void> {
       await sql`

@@ -98,4 +98,25 @@ describe("the worker's daily checks, by due time", () => {
     expect(run).toMatchObject({ trigger: 'recovery', counts: expect.objectContaining({ scored: 2, written: 2 }) });
     await until(async () => (await h.ctx.store.tenantSync.get('t1'))?.leaseHolder === null, 'the lease to be released');
   });
+
+  it('asks only for connections whose change poll is due and tenants whose retention is due', async () => {
+    const { crm: crm2, connection: c2 } = await h.tenant('t2');
+    crm2.put({ Id: 'X' });
+    await h.sync('t1');
+    await h.sync('t2');
+    const t1 = (await h.ctx.store.connections.list('t1'))[0]!;
+    const due = async () => (await h.ctx.store.connections.changePollCandidates(45_000)).map((c) => c.tenantId);
+    expect(await due()).toEqual(['t1', 't2']);
+    expect(await h.ctx.store.connections.claimChangePoll('t1', t1.id, 45_000)).not.toBeNull();
+    expect(await h.ctx.store.connections.claimChangePoll('t2', c2.id, 45_000)).not.toBeNull();
+    expect(await due()).toEqual([]);
+    // A tenant with its own realtime settings is always asked: its interval may be shorter.
+    await h.ctx.store.tenants.updateSettings('t2', { sync: { realtime: { pollSeconds: 5 } } });
+    expect(await due()).toEqual(['t2']);
+
+    const dayAgo = new Date(h.clock.now().getTime() - DAY);
+    expect((await h.ctx.store.tenantSync.purgeDue(dayAgo)).sort()).toEqual(['t1', 't2']);
+    await h.ctx.store.tenantSync.markPurged('t1', h.clock.now());
+    expect(await h.ctx.store.tenantSync.purgeDue(dayAgo)).toEqual(['t2']);
+  });
 });
