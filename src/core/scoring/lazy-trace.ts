@@ -10,48 +10,49 @@ const ZERO = 1e-9;
 const r6 = (x: number): number => Math.round(x * 1e6) / 1e6;
 const r4 = (x: number): number => Math.round(x * 1e4) / 1e4;
 
+/** A trace from a scoring's contributions and the inputs read (contributions keep 6 decimals, numeric inputs 4). */
+export function traceOf(
+  version: number,
+  baseline: number,
+  features: readonly string[],
+  contributions: ArrayLike<number>,
+  inputs: ArrayLike<string | number | null>,
+): ScoreTrace {
+  const c: Record<string, number> = {};
+  const x: Record<string, string | number | null> = {};
+  for (let i = 0; i < features.length; i++) {
+    const f = features[i]!;
+    const ci = contributions[i]!;
+    if (Math.abs(ci) > ZERO) c[f] = r6(ci);
+    const v = inputs[i]!;
+    x[f] = typeof v === 'number' ? r4(v) : v;
+  }
+  return { v: version, b: r6(baseline), c, x };
+}
+
 /**
- * A score's trace (what the risk change ledger keeps), built on first read: scoring keeps only a
- * copy of the contributions, and the inputs are read again when the score is stored, so the
- * scorer's hot path stays allocation-light. Contributions keep 6 decimals, numeric inputs 4.
+ * A score's trace (what the risk change ledger keeps), built on first read by evaluating the deal
+ * again: scoring allocates one small object per deal and copies nothing, so the scorer's hot path
+ * stays as it was; the work is done only for scores that are stored.
  */
 export class LazyTrace {
   #json: ScoreTrace | undefined;
   constructor(
-    readonly version: number,
-    private readonly baseline: number,
-    private readonly features: readonly string[],
-    private readonly contributions: Float64Array,
-    private readonly readers: readonly ValueReader[],
+    private readonly build: ((deal: Deal, asOf: Date) => ScoreTrace) | null,
     private readonly deal: Deal | null,
     private readonly asOf: Date | null,
-  ) {}
+    json?: ScoreTrace,
+  ) {
+    this.#json = json;
+  }
 
-  /** A prior-only model's trace: the CRM probability, when there is one, carries the whole difference. */
-  static ofPrior(version: number, intercept: number, z: number, crmProbability: number | null): LazyTrace {
-    const t = new LazyTrace(version, intercept, [], new Float64Array(0), [], null, null);
-    t.#json = {
-      v: version,
-      b: intercept,
-      c: crmProbability === null ? {} : { crm_probability: z - intercept },
-      x: { crm_probability: crmProbability },
-    };
-    return t;
+  /** A trace known when scoring (a prior-only model's). */
+  static of(json: ScoreTrace): LazyTrace {
+    return new LazyTrace(null, null, null, json);
   }
 
   toJSON(): ScoreTrace {
-    if (this.#json) return this.#json;
-    const c: Record<string, number> = {};
-    const x: Record<string, string | number | null> = {};
-    const view: DealView = { deal: this.deal!, asOf: this.asOf, full: true };
-    for (let i = 0; i < this.features.length; i++) {
-      const f = this.features[i]!;
-      const ci = this.contributions[i]!;
-      if (Math.abs(ci) > ZERO) c[f] = r6(ci);
-      const v = this.readers[i]!(view);
-      x[f] = typeof v === 'number' ? r4(v) : v;
-    }
-    this.#json = { v: this.version, b: r6(this.baseline), c, x };
+    this.#json ??= this.build!(this.deal!, this.asOf!);
     return this.#json;
   }
 }

@@ -5,7 +5,7 @@ import { baseLossRate, categoryOf, type RiskCategory, type ScoreBounds, scoreBou
 import type { ScoringConfig } from './config.ts';
 import { categoryReader, type DealView, numberCode, readNumber } from './features.ts';
 import { LazyDriver, type SentenceCtx } from './lazy-driver.ts';
-import { LazyTrace, type ValueReader } from './lazy-trace.ts';
+import { LazyTrace, traceOf, type ValueReader } from './lazy-trace.ts';
 import type { BaseFeature, Confidence, ModelStatus, RiskModel } from './model.ts';
 import type { ScoreTrace } from './risk-change.ts';
 import type { SimilarDeal, SimilarIndex } from './similar.ts';
@@ -191,6 +191,12 @@ export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
     if (f.kind === 'category') return categoryReader(f.id);
     return (v: DealView) => readNumber(f.id, v, cycleFor);
   });
+  /** A deal's trace, evaluated again when a score is stored (LazyTrace). */
+  function buildTrace(deal: Deal, asOf: Date): ScoreTrace {
+    evaluate(deal, asOf);
+    const inputs = readers.map((r) => r(view));
+    return traceOf(model.version, baseline, groups, contrib, inputs);
+  }
 
   function agreesWith(up: boolean, win: number): boolean {
     return up ? win < overallWin : win > overallWin;
@@ -264,10 +270,15 @@ export function compileScorer(model: RiskModel, opts: ScorerOptions): Scorer {
       z = p === null ? model.intercept : logit(1 - p);
       note =
         p === null ? (model.notes[0] ?? null) : `No closed deals yet: using the CRM stage probability (${Math.round(p * 100)}% to win).`;
-      trace = LazyTrace.ofPrior(model.version, model.intercept, z, p);
+      trace = LazyTrace.of({
+        v: model.version,
+        b: model.intercept,
+        c: p === null ? {} : { crm_probability: z - model.intercept },
+        x: { crm_probability: p },
+      });
     } else {
       z = evaluate(deal, asOf);
-      trace = new LazyTrace(model.version, baseline, groups, contrib.slice(), readers, deal, asOf);
+      trace = new LazyTrace(buildTrace, deal, asOf);
       const m = topGroups();
       for (let i = 0; i < m; i++) drivers.push(driverFor(top[i]!, deal, asOf));
       if (model.kind === 'segment_prior') note = model.notes[0] ?? null;

@@ -34,6 +34,16 @@ describe("a score's trace", () => {
     expect(scoredState(s, deal, { inputHash: 'h', modelId: 1, tasks, url: null, alertDueAt: null }).trace).toEqual(t);
   });
 
+  it('is the scored deal’s own, read after other deals were scored (it is built when read)', () => {
+    const a = aDeal({ createdAt: day('2024-04-01'), amount: 5_000, leadSource: 'Partner' });
+    const b = aDeal({ createdAt: day('2024-04-01'), amount: 90_000, leadSource: 'Inbound' });
+    const [sa, sb] = scorer.scoreMany([a, b], asOf);
+    const ta = sa!.trace!.toJSON();
+    expect(ta.x).toMatchObject({ amount: 5_000, leadSource: 'Partner' });
+    expect(ta.b + Object.values(ta.c).reduce((x, y) => x + y, 0)).toBeCloseTo(sa!.logit, 4);
+    expect(sb!.trace!.toJSON().x).toMatchObject({ amount: 90_000, leadSource: 'Inbound' });
+  });
+
   it("explains a week's change of a real deal exactly: the parts add up to the change shown", () => {
     const before = aDeal({ createdAt: day('2024-04-01'), amount: 40_000, leadSource: 'Inbound' });
     const later = addDays(asOf, 7);
