@@ -255,8 +255,9 @@ async function runSlot(onHalf?: () => Promise<void>): Promise<SlotFigures> {
       from sync_runs where started_at >= ${slot}`.execute(db);
     const x = r.rows[0]!;
     const waitedEnough = Date.now() > slotAt + jitterMs;
-    if (waitedEnough && Number(x.running) === 0 && (Number(x.started) >= N || Date.now() > slotAt + Math.min(periodMs - 3000, SLOT_MAX_MS)))
-      break;
+    // Done: every tenant started and none running; or out of time (reported as it stands).
+    const done = Number(x.running) === 0 && Number(x.started) >= N;
+    if (waitedEnough && (done || Date.now() > slotAt + Math.min(periodMs - 3000, SLOT_MAX_MS))) break;
   }
   const after = await scrapeAll();
   const pb = await pgSample();
