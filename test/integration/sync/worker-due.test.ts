@@ -5,16 +5,7 @@ import { startWorker, type Worker } from '../../../src/worker/index.ts';
 import { DAY } from './helpers/context.ts';
 import type { FileCrm } from './helpers/file-crm.ts';
 import { type Harness, harness } from './helpers/harness.ts';
-
-async function until<T>(probe: () => Promise<T | null | undefined | false>, what: string, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { until } from './helpers/until.ts';
 
 // Issue 18: the worker's poll asks the database which tenants' daily checks are due, instead of
 // looking at every tenant every 10 seconds. What it sends, and when, is unchanged.

@@ -7,16 +7,7 @@ import type { FileCrm } from './helpers/file-crm.ts';
 import { type Harness, harness } from './helpers/harness.ts';
 import { slackSink } from './helpers/slack-sink.ts';
 import { smtpSink } from './helpers/smtp-sink.ts';
-
-async function until<T>(probe: () => Promise<T | null | undefined | false>, what: string, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+import { until } from './helpers/until.ts';
 
 describe('the worker', () => {
   let h: Harness;
