@@ -44,23 +44,35 @@ export function auc(p: ArrayLike<number>, y: ArrayLike<number>, w?: ArrayLike<nu
   return wPos > 0 && wNeg > 0 ? sum / (wPos * wNeg) : Number.NaN;
 }
 
-/** Bootstrap percentile interval of the AUC (resampling test rows with replacement). */
-export function bootstrapAuc(p: ArrayLike<number>, y: ArrayLike<number>, rounds: number, seed: number): { low: number; high: number } {
-  const n = p.length;
-  const order = orderByScore(p);
+/**
+ * The 2.5% and 97.5% percentiles of `statistic` over `rounds` bootstrap resamples of `n` rows
+ * (each resample given as per-row counts); resamples where it is not finite are left out.
+ */
+function bootstrapInterval(
+  n: number,
+  rounds: number,
+  seed: number,
+  statistic: (counts: Float64Array) => number,
+): { low: number; high: number } {
   const counts = new Float64Array(n);
   const rand = rng(seed);
   const out: number[] = [];
   for (let r = 0; r < rounds; r++) {
     counts.fill(0);
     for (let i = 0; i < n; i++) counts[Math.floor(rand() * n)]! += 1;
-    const a = auc(p, y, counts, order);
-    if (Number.isFinite(a)) out.push(a);
+    const v = statistic(counts);
+    if (Number.isFinite(v)) out.push(v);
   }
   out.sort((a, b) => a - b);
   if (out.length === 0) return { low: Number.NaN, high: Number.NaN };
   const at = (q: number): number => out[Math.min(out.length - 1, Math.max(0, Math.floor(q * out.length)))]!;
   return { low: at(0.025), high: at(0.975) };
+}
+
+/** Bootstrap percentile interval of the AUC (resampling test rows with replacement). */
+export function bootstrapAuc(p: ArrayLike<number>, y: ArrayLike<number>, rounds: number, seed: number): { low: number; high: number } {
+  const order = orderByScore(p);
+  return bootstrapInterval(p.length, rounds, seed, (counts) => auc(p, y, counts, order));
 }
 
 /**
@@ -75,22 +87,9 @@ export function bootstrapAucDifference(
   rounds: number,
   seed: number,
 ): { low: number; high: number } {
-  const n = y.length;
   const orderA = orderByScore(a);
   const orderB = orderByScore(b);
-  const counts = new Float64Array(n);
-  const rand = rng(seed);
-  const out: number[] = [];
-  for (let r = 0; r < rounds; r++) {
-    counts.fill(0);
-    for (let i = 0; i < n; i++) counts[Math.floor(rand() * n)]! += 1;
-    const d = auc(a, y, counts, orderA) - auc(b, y, counts, orderB);
-    if (Number.isFinite(d)) out.push(d);
-  }
-  out.sort((x, z) => x - z);
-  if (out.length === 0) return { low: Number.NaN, high: Number.NaN };
-  const at = (q: number): number => out[Math.min(out.length - 1, Math.max(0, Math.floor(q * out.length)))]!;
-  return { low: at(0.025), high: at(0.975) };
+  return bootstrapInterval(y.length, rounds, seed, (counts) => auc(a, y, counts, orderA) - auc(b, y, counts, orderB));
 }
 
 /** Average precision (area under the precision-recall curve, step-wise) for the positive class. */
