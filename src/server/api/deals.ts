@@ -1,10 +1,11 @@
 import type { z } from 'zod';
-import { currencyConverter } from '../../core/currency/convert.ts';
+import { currencyConverter, type MoneyDeal } from '../../core/currency/convert.ts';
 import { normalizeCurrency } from '../../core/currency/rates.ts';
 import { Deal, type Source } from '../../core/deal.ts';
 import { AppError } from '../../core/errors.ts';
 import { explainRiskChange } from '../../core/scoring/risk-change.ts';
 import { loadScoringConfig, tenantScoringConfig } from '../../scoring/config.ts';
+import type { DealMoney } from '../../store/repos/currency-rates.ts';
 import type { RiskQuery, RiskRow } from '../../store/repos/deal-risk.ts';
 import type { StoredScore } from '../../store/repos/scores.ts';
 import type { ServerContext } from '../context.ts';
@@ -29,6 +30,19 @@ export async function resolveDealId(s: ServerContext, tenantId: string, id: stri
     throw new AppError('conflict', `deal id ${id} exists in ${hits.map((h) => h.source).join(' and ')}; ask for <source>:${id}`);
   }
   return { source: hits[0]!.source as Source, externalId: id };
+}
+
+/** A listed deal's amount with what converting it needs, read from the deal by `dealMoney`. */
+export function listedMoney(r: { source: string; externalId: string; amount: number | null }, facts: Map<string, DealMoney>): MoneyDeal {
+  const f = facts.get(`${r.source}:${r.externalId}`);
+  return {
+    source: r.source as Source,
+    externalId: r.externalId,
+    amount: r.amount,
+    currency: f?.currency ?? null,
+    expectedCloseDate: f?.expectedCloseDate ?? null,
+    closedAt: f?.closedAt ?? null,
+  };
 }
 
 /**
@@ -171,18 +185,11 @@ export function dealRoutes(s: ServerContext): RouteDef[] {
           offset: query.offset,
           currency: fx.reporting,
           deals: list.rows.map((r) => {
-            const f = facts.get(`${r.source}:${r.externalId}`);
-            const c = fx.convert({
-              source: r.source as Source,
-              externalId: r.externalId,
-              amount: r.amount,
-              currency: f?.currency ?? null,
-              expectedCloseDate: f?.expectedCloseDate ?? null,
-              closedAt: f?.closedAt ?? null,
-            });
+            const money = listedMoney(r, facts);
+            const c = fx.convert(money);
             return {
               ...riskDealView(r, now, link),
-              currency: normalizeCurrency(f?.currency) ?? null,
+              currency: normalizeCurrency(money.currency) ?? null,
               converted: c?.ok ? c.value : null,
               ...(c && !c.ok ? { notConverted: c.reason } : {}),
             };

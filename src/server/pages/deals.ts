@@ -1,8 +1,7 @@
 import type { Router } from 'express';
-import type { Source } from '../../core/deal.ts';
 import { AppError } from '../../core/errors.ts';
 import { RISK_CATEGORIES } from '../../store/repos/deal-risk.ts';
-import { dealRiskChange, resolveDealId, riskDealView, riskQueryFrom } from '../api/deals.ts';
+import { dealRiskChange, listedMoney, resolveDealId, riskDealView, riskQueryFrom } from '../api/deals.ts';
 import { readDetail, recordLinker } from '../api/detail.ts';
 import { HighRiskQuery } from '../api/schemas.ts';
 import type { ServerContext } from '../context.ts';
@@ -63,17 +62,7 @@ export function dealsPages(s: ServerContext, router: Router): void {
       const rows = list.rows.map((r) => riskDealView(r, now, link));
       // Each deal's own currency, and the converted figure under it when the tenant mixes currencies.
       const facts = await s.app.store.currencyRates.dealMoney(p.tenantId, rows);
-      const amountCell = (d: (typeof rows)[number]) => {
-        const f = facts.get(`${d.source}:${d.externalId}`);
-        return fx.cell({
-          source: d.source as Source,
-          externalId: d.externalId,
-          amount: d.amount,
-          currency: f?.currency ?? null,
-          expectedCloseDate: f?.expectedCloseDate ?? null,
-          closedAt: f?.closedAt ?? null,
-        });
-      };
+      const amountCell = (d: (typeof rows)[number]) => fx.cell(listedMoney(d, facts));
       const selected = new Set(q.risk_category ?? ['High', 'Critical']);
       const base = new URLSearchParams();
       for (const c of selected) base.append('risk_category', c);
