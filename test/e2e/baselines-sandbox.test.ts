@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Sandbox, startSandbox } from '../../sandbox/index.ts';
-import { silentLogger } from '../../src/log.ts';
 import { createScoringService } from '../../src/scoring/service.ts';
-import { sandboxOAuthProviders } from '../../src/server/adapters/oauth.ts';
 import { scoringPort } from '../../src/server/adapters/scoring.ts';
 import { createApiKey } from '../../src/server/auth/api-key.ts';
 import { escapeHtml } from '../../src/server/http/html.ts';
@@ -12,8 +10,8 @@ import { modelHealth } from '../../src/sync/requests.ts';
 import { syncTenant } from '../../src/sync/sync-tenant.ts';
 import { serviceScorer } from '../../src/worker/service-scorer.ts';
 import { api, type Browser } from '../integration/server/client.ts';
-import { NOW, startTestWeb, type Web } from '../integration/server/harness.ts';
-import { connectAsAdmin } from '../integration/server/mapping-support.ts';
+import { NOW, type Web } from '../integration/server/harness.ts';
+import { connectAsAdmin, startSandboxWeb } from '../integration/server/mapping-support.ts';
 
 type Json = Record<string, any>;
 
@@ -39,16 +37,7 @@ describe('baselines beside the model, through the sandbox CRMs', () => {
       hubspot: { riskProperties: 'ready' },
       taskCompletionDays: null,
     });
-    w = await startTestWeb({
-      oauth: sandboxOAuthProviders(sb, silentLogger()),
-      sandbox: { url: sb.url },
-      env: {
-        SALESFORCE_CLIENT_ID: sb.salesforce.clientId,
-        SALESFORCE_CLIENT_SECRET: sb.salesforce.clientSecret,
-        SALESFORCE_LOGIN_URL: sb.salesforce.loginUrl,
-        HUBSPOT_CLIENT_ID: sb.hubspot.clientId,
-        HUBSPOT_CLIENT_SECRET: sb.hubspot.clientSecret,
-      },
+    w = await startSandboxWeb(sb, {
       scoring: (t, now) => scoringPort(createScoringService({ store: t.store }), now, (id) => modelHealth({ store: t.store }, id)),
     });
     const ctx = { ...w.ctx, now: () => sb.clock.now() };

@@ -4,10 +4,8 @@ import { parse as parseYaml } from 'yaml';
 import { type Sandbox, startSandbox } from '../../sandbox/index.ts';
 import type { AppContext } from '../../src/context.ts';
 import { forecastCall } from '../../src/core/forecast/calls.ts';
-import { silentLogger } from '../../src/log.ts';
 import { recordClosedQuarter } from '../../src/scoring/forecast.ts';
 import { createScoringService } from '../../src/scoring/service.ts';
-import { sandboxOAuthProviders } from '../../src/server/adapters/oauth.ts';
 import { scoringPort } from '../../src/server/adapters/scoring.ts';
 import { createApiKey } from '../../src/server/auth/api-key.ts';
 import { loadSyncConfig } from '../../src/sync/config.ts';
@@ -19,8 +17,8 @@ import { quarterRecorder } from '../../src/worker/forecast-quarters.ts';
 import { renderDigestEmail, renderDigestSlack } from '../../src/worker/messages.ts';
 import { serviceScorer } from '../../src/worker/service-scorer.ts';
 import { api } from '../integration/server/client.ts';
-import { NOW, startTestWeb, type Web } from '../integration/server/harness.ts';
-import { connectAsAdmin } from '../integration/server/mapping-support.ts';
+import { NOW, type Web } from '../integration/server/harness.ts';
+import { connectAsAdmin, startSandboxWeb } from '../integration/server/mapping-support.ts';
 
 type Json = Record<string, any>;
 const DAY = 86_400_000;
@@ -54,16 +52,7 @@ describe('one currency and the forecast against the model, through the sandbox C
       hubspot: { riskProperties: 'ready', forecastCategories: true },
       taskCompletionDays: null,
     });
-    w = await startTestWeb({
-      oauth: sandboxOAuthProviders(sb, silentLogger()),
-      sandbox: { url: sb.url },
-      env: {
-        SALESFORCE_CLIENT_ID: sb.salesforce.clientId,
-        SALESFORCE_CLIENT_SECRET: sb.salesforce.clientSecret,
-        SALESFORCE_LOGIN_URL: sb.salesforce.loginUrl,
-        HUBSPOT_CLIENT_ID: sb.hubspot.clientId,
-        HUBSPOT_CLIENT_SECRET: sb.hubspot.clientSecret,
-      },
+    w = await startSandboxWeb(sb, {
       scoring: (t, now) => scoringPort(createScoringService({ store: t.store }), now, (id) => modelHealth({ store: t.store }, id)),
     });
     ctx = { ...w.ctx, now: () => sb.clock.now() };

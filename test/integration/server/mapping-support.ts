@@ -9,9 +9,16 @@ import { makeConnector } from '../../../src/sync/make-connector.ts';
 import { Browser } from './client.ts';
 import { NOW, startTestWeb, type Web } from './harness.ts';
 
-/** The web app wired to the sandbox CRM as `npm start` wires it: its OAuth clients in the environment. */
-export function startSandboxWeb(sb: Sandbox): Promise<Web> {
+/**
+ * The web app wired to the sandbox CRM as `npm start` wires it: its OAuth clients in the
+ * environment. `more` adds to the options (e.g. the real scoring service).
+ */
+export function startSandboxWeb(
+  sb: Sandbox,
+  more: Omit<NonNullable<Parameters<typeof startTestWeb>[0]>, 'oauth' | 'sandbox' | 'env'> = {},
+): Promise<Web> {
   return startTestWeb({
+    ...more,
     oauth: sandboxOAuthProviders(sb, silentLogger()),
     sandbox: { url: sb.url },
     env: {
