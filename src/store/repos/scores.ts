@@ -75,6 +75,16 @@ export const scoreRow = (tenantId: string, s: StoredScore): Insertable<ScoresTab
 
 /** Score history per deal, read side (syncState.saveScores writes it); the latest row per deal is its current score. */
 export function scoresRepo(db: Db) {
+  /** One deal's scorings, the newest first. */
+  const newestFirst = (tenantId: string, source: string, externalId: string) =>
+    db
+      .selectFrom('scores')
+      .selectAll()
+      .where('tenant_id', '=', tenantId)
+      .where('source', '=', source)
+      .where('external_id', '=', externalId)
+      .orderBy('scored_at', 'desc')
+      .orderBy('id', 'desc');
   return {
     /** The latest score of every (not deleted) deal of the tenant. */
     async latest(tenantId: string, opts: { source?: string; externalIds?: string[] } = {}): Promise<StoredScore[]> {
@@ -108,16 +118,7 @@ export function scoresRepo(db: Db) {
       return rows.map(toScore(tenantId));
     },
     async history(tenantId: string, source: string, externalId: string, limit = 50): Promise<StoredScore[]> {
-      const rows = await db
-        .selectFrom('scores')
-        .selectAll()
-        .where('tenant_id', '=', tenantId)
-        .where('source', '=', source)
-        .where('external_id', '=', externalId)
-        .orderBy('scored_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(limit)
-        .execute();
+      const rows = await newestFirst(tenantId, source, externalId).limit(limit).execute();
       return rows.map(toScore(tenantId));
     },
     /**
@@ -125,17 +126,7 @@ export function scoresRepo(db: Db) {
      * history starts later or was purged.
      */
     async atOrBefore(tenantId: string, source: string, externalId: string, at: Date): Promise<StoredScore | null> {
-      const row = await db
-        .selectFrom('scores')
-        .selectAll()
-        .where('tenant_id', '=', tenantId)
-        .where('source', '=', source)
-        .where('external_id', '=', externalId)
-        .where('scored_at', '<=', at)
-        .orderBy('scored_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(1)
-        .executeTakeFirst();
+      const row = await newestFirst(tenantId, source, externalId).where('scored_at', '<=', at).limit(1).executeTakeFirst();
       return row ? toScore(tenantId)(row) : null;
     },
     async purgeOlderThan(tenantId: string, before: Date): Promise<number> {
